@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The exit set (exact hash maps + LPM tries) and its lookup. Exact entries
+ * are checked first; the tries only when the daemon says they are non-empty,
+ * so the common miss costs one hash lookup. */
+#ifndef EXIT_SET_BPF_H
+#define EXIT_SET_BPF_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "torwatch.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TW_DEFAULT_EXIT_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct tw_exit_val);
+} exit_v4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TW_DEFAULT_EXIT_ENTRIES);
+	__type(key, struct tw_in6);
+	__type(value, struct tw_exit_val);
+} exit_v6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, TW_DEFAULT_PREFIX_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tw_lpm_v4_key);
+	__type(value, struct tw_exit_val);
+} exit_prefix_v4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, TW_DEFAULT_PREFIX_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tw_lpm_v6_key);
+	__type(value, struct tw_exit_val);
+} exit_prefix_v6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tw_config);
+} config SEC(".maps");
+
+static __always_inline bool addr_is_v4_mapped(const struct tw_in6 *a)
+{
+	const __u32 *w = (const __u32 *)a->addr;
+
+	return w[0] == 0 && w[1] == 0 && w[2] == bpf_htonl(0xffff);
+}
+
+/* Looks up addr (IPv4 as v4-mapped) in the exit set; NULL on a miss. */
+static __always_inline struct tw_exit_val *exit_set_lookup(const struct tw_in6 *addr, bool is_v4,
+							   const struct tw_config *cfg)
+{
+	struct tw_exit_val *val;
+
+	if (is_v4) {
+		__u32 a4 = ((const __u32 *)addr->addr)[3];
+
+		val = bpf_map_lookup_elem(&exit_v4, &a4);
+		if (val || !cfg->prefixes_v4)
+			return val;
+		struct tw_lpm_v4_key k4 = { .prefixlen = 32 };
+
+		__builtin_memcpy(k4.addr, &a4, 4);
+		return bpf_map_lookup_elem(&exit_prefix_v4, &k4);
+	}
+
+	val = bpf_map_lookup_elem(&exit_v6, addr);
+	if (val || !cfg->prefixes_v6)
+		return val;
+	struct tw_lpm_v6_key k6 = { .prefixlen = 128 };
+
+	__builtin_memcpy(k6.addr, addr->addr, 16);
+	return bpf_map_lookup_elem(&exit_prefix_v6, &k6);
+}
+
+#endif

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The ABI shared by the BPF programs and userspace: map keys, values, events.
+ * Fixed-width types only, largest fields first, explicit padding. */
+#ifndef TORWATCH_H
+#define TORWATCH_H
+
+#include <linux/types.h>
+
+#define TW_MAX_SOURCES 32	/* exit entries carry a __u32 bitmask of sources */
+#define TW_MAX_IFACES 8
+#define TW_SOURCE_NAME_LEN 128
+#define TW_IFNAME_LEN 16
+
+/* Default map sizes; userspace may resize before load. */
+#define TW_DEFAULT_EXIT_ENTRIES 65536
+#define TW_DEFAULT_PREFIX_ENTRIES 16384
+#define TW_DEFAULT_SRC_STATS_ENTRIES 65536
+#define TW_PORT_STATS_ENTRIES 16384
+#define TW_XDP_RINGBUF_BYTES (256 * 1024)
+
+#define TW_ALERT_WINDOW_NS (60ULL * 1000000000ULL)
+
+/* Indices of the per-CPU global counters. */
+enum tw_counter {
+	TW_CNT_PACKETS = 0,	/* every frame the XDP program saw */
+	TW_CNT_BYTES,
+	TW_CNT_NON_IP,		/* ARP, LLDP...: not IPv4/IPv6 */
+	TW_CNT_PARSE_ERRORS,	/* headers that could not be read; passed */
+	TW_CNT_IPV4,
+	TW_CNT_IPV6,
+	TW_CNT_EXIT_PACKETS,	/* source in the exit set */
+	TW_CNT_EXIT_BYTES,
+	TW_CNT_EVENTS,		/* events written to the ring buffer */
+	TW_CNT_EVENTS_LOST,	/* events that could not be reserved */
+	TW_CNT__MAX,
+};
+
+/* Value of exact and prefix exit-set entries. */
+struct tw_exit_val {
+	__u32 sources;		/* bitmask of feed sources listing the entry */
+	__u32 prefixlen;	/* prefix length of the entry (32/128 for exact) */
+};
+
+struct tw_lpm_v4_key {
+	__u32 prefixlen;
+	__u8 addr[4];		/* network byte order */
+};
+
+struct tw_lpm_v6_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+struct tw_in6 {
+	__u8 addr[16];		/* IPv4 is stored IPv4-mapped (::ffff:a.b.c.d) */
+};
+
+/* Per exit-node source address (LRU map keyed by struct tw_in6). */
+struct tw_src_stats {
+	__u64 packets;
+	__u64 bytes;
+	__u64 first_seen_ns;	/* CLOCK_BOOTTIME */
+	__u64 last_seen_ns;
+	__u64 last_event_ns;	/* start of the current alert window */
+	__u32 sources;
+	__u16 last_dport;
+	__u8 last_proto;
+	__u8 pad;
+};
+
+struct tw_port_key {
+	__u16 port;		/* host byte order */
+	__u8 proto;		/* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad;
+};
+
+struct tw_traffic {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* Run-time switches the daemon writes and the XDP program reads. */
+struct tw_config {
+	__u64 alert_window_ns;
+	__u32 prefixes_v4;	/* entries in the LPM tries: skip the trie when 0 */
+	__u32 prefixes_v6;
+};
+
+enum tw_event_kind {
+	TW_EV_TOR_TRAFFIC = 1,
+};
+
+struct tw_event {
+	__u64 ts_ns;		/* CLOCK_BOOTTIME */
+	struct tw_in6 saddr;
+	struct tw_in6 daddr;
+	__u32 kind;
+	__u32 ifindex;
+	__u32 sources;
+	__u32 pkt_len;
+	__u16 sport;		/* host byte order; 0 when the packet has none */
+	__u16 dport;
+	__u8 family;		/* AF_INET or AF_INET6 */
+	__u8 proto;
+	__u8 pad[2];
+};
+
+/* Metadata written by the daemon so that the CLI can work without it. */
+enum tw_xdp_mode {
+	TW_XDP_NONE = 0,
+	TW_XDP_NATIVE,
+	TW_XDP_SKB,
+};
+
+struct tw_iface {
+	__u32 ifindex;
+	__u32 xdp_mode;		/* enum tw_xdp_mode requested at attach */
+	char name[TW_IFNAME_LEN];
+};
+
+struct tw_meta {
+	__u64 set_loaded_at;	/* unix seconds of the last applied exit set */
+	__u64 set_newest_data;	/* unix seconds of the newest feed data */
+	__u64 started_at;	/* unix seconds the daemon started */
+	__u64 apply_usec;	/* duration of the last apply */
+	__u32 daemon_pid;
+	__u32 n_ifaces;
+	__u32 exact_v4;
+	__u32 exact_v6;
+	__u32 prefixes_v4;
+	__u32 prefixes_v6;
+	struct tw_iface ifaces[TW_MAX_IFACES];
+};
+
+struct tw_source_info {
+	__u64 loaded_at;	/* unix seconds */
+	__u64 newest_data;	/* unix seconds, 0 when the feed has no dates */
+	__u32 in_use;
+	__u32 exact_v4;
+	__u32 exact_v6;
+	__u32 prefixes_v4;
+	__u32 prefixes_v6;
+	__u32 bad_lines;
+	char name[TW_SOURCE_NAME_LEN];
+};
+
+_Static_assert(sizeof(struct tw_exit_val) == 8, "tw_exit_val ABI");
+_Static_assert(sizeof(struct tw_lpm_v4_key) == 8, "tw_lpm_v4_key ABI");
+_Static_assert(sizeof(struct tw_lpm_v6_key) == 20, "tw_lpm_v6_key ABI");
+_Static_assert(sizeof(struct tw_src_stats) == 48, "tw_src_stats ABI");
+_Static_assert(sizeof(struct tw_port_key) == 4, "tw_port_key ABI");
+_Static_assert(sizeof(struct tw_config) == 16, "tw_config ABI");
+_Static_assert(sizeof(struct tw_event) == 64, "tw_event ABI");
+_Static_assert(sizeof(struct tw_iface) == 24, "tw_iface ABI");
+_Static_assert(sizeof(struct tw_meta) == 56 + 24 * TW_MAX_IFACES, "tw_meta ABI");
+_Static_assert(sizeof(struct tw_source_info) == 40 + TW_SOURCE_NAME_LEN, "tw_source_info ABI");
+
+#endif

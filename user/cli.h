@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The CLI: 'torwatch OBJECT [VERB] [options]', bpftool style, with prefix
+ * matching of object names. Read commands work from the pinned maps. */
+#ifndef TW_CLI_H
+#define TW_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "pins.h"
+
+struct tw_cli {
+	const char *pin_root;
+	bool json;
+	bool verbose;
+};
+
+struct tw_command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+/* Finds the command that name (or an unambiguous prefix of it) names;
+ * NULL when none does, with *ambiguous set when several do. */
+const struct tw_command *tw_cli_find(const struct tw_command *cmds, const char *name,
+				     bool *ambiguous);
+int tw_cli_main(int argc, char **argv);
+
+/* Shared options of read commands: --pin-root DIR, --json, -v. Extra long
+ * options of a command go in extra (NULL-terminated); their values are
+ * handed to on_extra. Returns 0, 1 for --help, or -1 (message printed). */
+int tw_cli_parse_common(int argc, char **argv, struct tw_cli *cli, const char *usage,
+			const void *extra, int (*on_extra)(int opt, const char *arg, void *ctx),
+			void *ctx);
+/* After tw_cli_parse_common: exactly n positional arguments remain at
+ * argv[optind]; otherwise prints usage and returns -1. */
+int tw_cli_expect_args(const struct tw_cli *cli, int argc, char **argv, int n, const char *usage);
+/* Prints msg as one sentence, or {"error": msg} under --json; returns 2. */
+int tw_cli_fail(const struct tw_cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Opens the pinned maps; notes on stderr when the daemon is not running. */
+int tw_cli_open(const struct tw_cli *cli, struct tw_pinned *p);
+/* Sums a per-CPU value of value_size (made of __u64 fields) over all CPUs. */
+int tw_percpu_sum(int fd, const void *key, void *out, size_t value_size);
+/* Is the daemon that wrote meta alive? */
+bool tw_daemon_alive(const struct tw_pinned *p, uint32_t *pid);
+
+int tw_cmd_run(int argc, char **argv);
+int tw_cmd_status(int argc, char **argv);
+int tw_cmd_stats(int argc, char **argv);
+int tw_cmd_check(int argc, char **argv);
+int tw_cmd_unload(int argc, char **argv);
+
+#endif

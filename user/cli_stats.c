@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* torwatch stats: traffic from exit nodes, read from the pinned counters. */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+#include "addr.h"
+#include "alert.h"
+#include "cli.h"
+#include "timeutil.h"
+#include "torwatch.h"
+
+static const char stats_usage[] =
+	"usage: torwatch stats [--by source|port|proto] [--top N] [--json] [--pin-root DIR]\n"
+	"       torwatch stats reset [--pin-root DIR]\n";
+
+enum by { BY_ALL = 0, BY_SOURCE = 1, BY_PORT = 2, BY_PROTO = 4 };
+
+struct stats_opts {
+	int by;
+	long top;
+};
+
+struct row {
+	uint64_t packets, bytes;
+	union {
+		struct {
+			struct tw_in6 addr;
+			uint64_t first_ns, last_ns;
+		} src;
+		struct tw_port_key port;
+		uint32_t proto;
+	};
+};
+
+struct table {
+	struct row *rows;
+	size_t n, cap;
+};
+
+static struct row *table_add(struct table *t)
+{
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		struct row *r = realloc(t->rows, cap * sizeof(*r));
+
+		if (!r)
+			return NULL;
+		t->rows = r;
+		t->cap = cap;
+	}
+	memset(&t->rows[t->n], 0, sizeof(t->rows[0]));
+	return &t->rows[t->n++];
+}
+
+static int by_packets(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+
+	return x->packets < y->packets ? 1 : x->packets > y->packets ? -1 : 0;
+}
+
+static int read_sources(int fd, struct table *t)
+{
+	struct tw_in6 key, next, *prev = NULL;
+	struct tw_src_stats st;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &st))
+			continue; /* evicted meanwhile */
+		struct row *r = table_add(t);
+
+		if (!r)
+			return -ENOMEM;
+		r->packets = st.packets;
+		r->bytes = st.bytes;
+		r->src.addr = key;
+		r->src.first_ns = st.first_seen_ns;
+		r->src.last_ns = st.last_seen_ns;
+	}
+	return 0;
+}
+
+static int read_ports(int fd, struct table *t)
+{
+	struct tw_port_key key, next, *prev = NULL;
+	struct tw_traffic tr;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (tw_percpu_sum(fd, &key, &tr, sizeof(tr)))
+			continue;
+		struct row *r = table_add(t);
+
+		if (!r)
+			return -ENOMEM;
+		r->packets = tr.packets;
+		r->bytes = tr.bytes;
+		r->port = key;
+	}
+	return 0;
+}
+
+static int read_protos(int fd, struct table *t)
+{
+	struct tw_traffic tr;
+
+	for (uint32_t p = 0; p < 256; p++) {
+		if (tw_percpu_sum(fd, &p, &tr, sizeof(tr)) || !tr.packets)
+			continue;
+		struct row *r = table_add(t);
+
+		if (!r)
+			return -ENOMEM;
+		r->packets = tr.packets;
+		r->bytes = tr.bytes;
+		r->proto = p;
+	}
+	return 0;
+}
+
+static const char *const counter_names[TW_CNT__MAX] = {
+	[TW_CNT_PACKETS] = "packets",		[TW_CNT_BYTES] = "bytes",
+	[TW_CNT_NON_IP] = "non_ip",		[TW_CNT_PARSE_ERRORS] = "parse_errors",
+	[TW_CNT_IPV4] = "ipv4",			[TW_CNT_IPV6] = "ipv6",
+	[TW_CNT_EXIT_PACKETS] = "exit_packets", [TW_CNT_EXIT_BYTES] = "exit_bytes",
+	[TW_CNT_EVENTS] = "events",		[TW_CNT_EVENTS_LOST] = "events_lost",
+};
+
+static void fmt_time(uint64_t boot_ns, char *buf, size_t len)
+{
+	tw_format_iso8601_ns(tw_boot_to_unix_ns(boot_ns), buf, len);
+}
+
+static void row_label(int kind, const struct row *r, char *buf, size_t len)
+{
+	char pb[8];
+
+	if (kind == BY_SOURCE) {
+		struct tw_prefix a;
+
+		tw_prefix_from_in6(r->src.addr.addr, &a);
+		tw_prefix_format(&a, buf, len);
+	} else if (kind == BY_PORT) {
+		snprintf(buf, len, "%u/%s", r->port.port, tw_proto_name(r->port.proto, pb, sizeof(pb)));
+	} else {
+		snprintf(buf, len, "%s", tw_proto_name((uint8_t)r->proto, pb, sizeof(pb)));
+	}
+}
+
+static struct json_object *table_json(int kind, const struct table *t, long top)
+{
+	struct json_object *arr = json_object_new_array();
+	char label[TW_ADDR_STRLEN], t1[40];
+
+	for (size_t i = 0; i < t->n && (long)i < top; i++) {
+		const struct row *r = &t->rows[i];
+		struct json_object *o = json_object_new_object();
+
+		row_label(kind, r, label, sizeof(label));
+		if (kind == BY_SOURCE) {
+			json_object_object_add(o, "source", json_object_new_string(label));
+			fmt_time(r->src.first_ns, t1, sizeof(t1));
+			json_object_object_add(o, "first_seen", json_object_new_string(t1));
+			fmt_time(r->src.last_ns, t1, sizeof(t1));
+			json_object_object_add(o, "last_seen", json_object_new_string(t1));
+		} else if (kind == BY_PORT) {
+			char pb[8];
+
+			json_object_object_add(o, "port", json_object_new_int(r->port.port));
+			json_object_object_add(o, "transport", json_object_new_string(
+				tw_proto_name(r->port.proto, pb, sizeof(pb))));
+		} else {
+			json_object_object_add(o, "transport", json_object_new_string(label));
+			json_object_object_add(o, "iana_number", json_object_new_int((int)r->proto));
+		}
+		json_object_object_add(o, "packets", json_object_new_int64((int64_t)r->packets));
+		json_object_object_add(o, "bytes", json_object_new_int64((int64_t)r->bytes));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+static void table_text(int kind, const struct table *t, long top)
+{
+	static const char *const titles[] = { [BY_SOURCE] = "source", [BY_PORT] = "port",
+					      [BY_PROTO] = "protocol" };
+	char label[TW_ADDR_STRLEN], t1[40], t2[40];
+
+	printf("\nby %s (top %ld of %zu):\n", titles[kind], top, t->n);
+	printf("  %-40s %12s %14s%s\n", titles[kind], "packets", "bytes",
+	       kind == BY_SOURCE ? "  first seen               last seen" : "");
+	for (size_t i = 0; i < t->n && (long)i < top; i++) {
+		const struct row *r = &t->rows[i];
+
+		row_label(kind, r, label, sizeof(label));
+		printf("  %-40s %12llu %14llu", label, (unsigned long long)r->packets,
+		       (unsigned long long)r->bytes);
+		if (kind == BY_SOURCE) {
+			fmt_time(r->src.first_ns, t1, sizeof(t1));
+			fmt_time(r->src.last_ns, t2, sizeof(t2));
+			printf("  %s %s", t1, t2);
+		}
+		printf("\n");
+	}
+}
+
+static int on_stats_opt(int opt, const char *arg, void *ctx)
+{
+	struct stats_opts *so = ctx;
+	char *end;
+
+	if (opt == 'b') {
+		if (!strcmp(arg, "source"))
+			so->by = BY_SOURCE;
+		else if (!strcmp(arg, "port"))
+			so->by = BY_PORT;
+		else if (!strcmp(arg, "proto") || !strcmp(arg, "protocol"))
+			so->by = BY_PROTO;
+		else {
+			fprintf(stderr, "torwatch: --by must be source, port or proto, not '%.32s'\n", arg);
+			return -1;
+		}
+		return 0;
+	}
+	so->top = strtol(arg, &end, 10);
+	if (*end || so->top <= 0) {
+		fprintf(stderr, "torwatch: --top needs a positive number, not '%.32s'\n", arg);
+		return -1;
+	}
+	return 0;
+}
+
+static int stats_reset(int argc, char **argv)
+{
+	struct tw_cli cli = {};
+	struct tw_pinned p;
+	int ret = tw_cli_parse_common(argc, argv, &cli, stats_usage, NULL, NULL, NULL);
+	int ncpu = libbpf_num_possible_cpus();
+
+	if (ret)
+		return ret > 0 ? 0 : 2;
+	if (tw_cli_expect_args(&cli, argc, argv, 0, stats_usage))
+		return 2;
+	ret = tw_cli_open(&cli, &p);
+	if (ret)
+		return ret;
+	/* Per-CPU values: one zeroed slot per possible CPU. */
+	void *zeros = calloc((size_t)ncpu, sizeof(struct tw_traffic));
+
+	for (__u32 i = 0; zeros && i < 256; i++) {
+		if (i < TW_CNT__MAX)
+			bpf_map_update_elem(p.counters, &i, zeros, BPF_ANY);
+		bpf_map_update_elem(p.proto_stats, &i, zeros, BPF_ANY);
+	}
+	struct tw_in6 a;
+	struct tw_port_key pk;
+
+	while (!bpf_map_get_next_key(p.src_stats, NULL, &a))
+		if (bpf_map_delete_elem(p.src_stats, &a))
+			break;
+	while (!bpf_map_get_next_key(p.port_stats, NULL, &pk))
+		if (bpf_map_delete_elem(p.port_stats, &pk))
+			break;
+	free(zeros);
+	tw_pinned_close(&p);
+	printf("counters reset\n");
+	return 0;
+}
+
+int tw_cmd_stats(int argc, char **argv)
+{
+	static const struct option extra[] = {
+		{ "by", required_argument, NULL, 'b' },
+		{ "top", required_argument, NULL, 't' },
+		{},
+	};
+	struct stats_opts so = { .by = BY_ALL, .top = 10 };
+	struct tw_cli cli = {};
+	struct table t[3] = {};
+	static const int kinds[3] = { BY_SOURCE, BY_PORT, BY_PROTO };
+	__u64 totals[TW_CNT__MAX] = {};
+	struct tw_pinned p;
+	int ret;
+
+	if (argc > 1 && !strcmp(argv[1], "reset"))
+		return stats_reset(argc - 1, argv + 1);
+	ret = tw_cli_parse_common(argc, argv, &cli, stats_usage, extra, on_stats_opt, &so);
+	if (ret)
+		return ret > 0 ? 0 : 2;
+	if (tw_cli_expect_args(&cli, argc, argv, 0, stats_usage))
+		return 2;
+	ret = tw_cli_open(&cli, &p);
+	if (ret)
+		return ret;
+	for (__u32 i = 0; i < TW_CNT__MAX; i++)
+		tw_percpu_sum(p.counters, &i, &totals[i], sizeof(__u64));
+	if (!so.by || so.by == BY_SOURCE)
+		ret = read_sources(p.src_stats, &t[0]);
+	if (!ret && (!so.by || so.by == BY_PORT))
+		ret = read_ports(p.port_stats, &t[1]);
+	if (!ret && (!so.by || so.by == BY_PROTO))
+		ret = read_protos(p.proto_stats, &t[2]);
+	tw_pinned_close(&p);
+	if (ret)
+		return tw_cli_fail(&cli, "cannot read the counters: %s", strerror(-ret));
+	for (int i = 0; i < 3; i++)
+		qsort(t[i].rows, t[i].n, sizeof(struct row), by_packets);
+
+	if (cli.json) {
+		struct json_object *o = json_object_new_object(), *tot = json_object_new_object();
+		static const char *const keys[3] = { "sources", "ports", "protocols" };
+
+		for (int i = 0; i < TW_CNT__MAX; i++)
+			json_object_object_add(tot, counter_names[i],
+						json_object_new_int64((int64_t)totals[i]));
+		json_object_object_add(o, "totals", tot);
+		for (int i = 0; i < 3; i++)
+			if (!so.by || so.by == kinds[i])
+				json_object_object_add(o, keys[i], table_json(kinds[i], &t[i], so.top));
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+		json_object_put(o);
+	} else {
+		printf("all packets seen: %llu (%llu bytes); IPv4 %llu, IPv6 %llu, non-IP %llu, unreadable %llu\n",
+		       (unsigned long long)totals[TW_CNT_PACKETS], (unsigned long long)totals[TW_CNT_BYTES],
+		       (unsigned long long)totals[TW_CNT_IPV4], (unsigned long long)totals[TW_CNT_IPV6],
+		       (unsigned long long)totals[TW_CNT_NON_IP],
+		       (unsigned long long)totals[TW_CNT_PARSE_ERRORS]);
+		printf("from exit nodes:  %llu packets, %llu bytes\n",
+		       (unsigned long long)totals[TW_CNT_EXIT_PACKETS],
+		       (unsigned long long)totals[TW_CNT_EXIT_BYTES]);
+		for (int i = 0; i < 3; i++)
+			if (!so.by || so.by == kinds[i])
+				table_text(kinds[i], &t[i], so.top);
+	}
+	for (int i = 0; i < 3; i++)
+		free(t[i].rows);
+	return 0;
+}

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* torwatch status: what is attached where, what the exit set holds. */
+#include <bpf/bpf.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <string.h>
+#include "cli.h"
+#include "timeutil.h"
+#include "torwatch.h"
+#include "xdp_attach.h"
+
+static const char status_usage[] = "usage: torwatch status [--json] [--pin-root DIR]\n";
+
+struct status {
+	struct tw_meta meta;
+	struct tw_source_info src[TW_MAX_SOURCES];
+	__u64 events, lost;
+	uint32_t pid;
+	bool alive;
+};
+
+static int read_status(const struct tw_pinned *p, struct status *s)
+{
+	__u32 zero = 0, idx;
+
+	memset(s, 0, sizeof(*s));
+	if (bpf_map_lookup_elem(p->meta, &zero, &s->meta))
+		return -1;
+	for (__u32 i = 0; i < TW_MAX_SOURCES; i++)
+		bpf_map_lookup_elem(p->sources, &i, &s->src[i]);
+	idx = TW_CNT_EVENTS;
+	tw_percpu_sum(p->counters, &idx, &s->events, sizeof(__u64));
+	idx = TW_CNT_EVENTS_LOST;
+	tw_percpu_sum(p->counters, &idx, &s->lost, sizeof(__u64));
+	s->alive = tw_daemon_alive(p, &s->pid);
+	return 0;
+}
+
+static void iso(int64_t t, char *buf, size_t len)
+{
+	tw_format_iso8601(t, buf, len);
+}
+
+static struct json_object *time_json(uint64_t t)
+{
+	char buf[32];
+
+	if (!t)
+		return NULL;
+	iso((int64_t)t, buf, sizeof(buf));
+	return json_object_new_string(buf);
+}
+
+static void print_json(const struct tw_cli *cli, const struct status *s)
+{
+	struct json_object *o = json_object_new_object(), *ifs = json_object_new_array(),
+			   *srcs = json_object_new_array(), *set = json_object_new_object(),
+			   *d = json_object_new_object(), *ev = json_object_new_object();
+	int64_t now = tw_now_unix();
+
+	json_object_object_add(d, "running", json_object_new_boolean(s->alive));
+	json_object_object_add(d, "pid", json_object_new_int64(s->pid));
+	json_object_object_add(d, "started_at", time_json(s->meta.started_at));
+	json_object_object_add(o, "daemon", d);
+	json_object_object_add(o, "pin_root", json_object_new_string(cli->pin_root));
+	for (__u32 i = 0; i < s->meta.n_ifaces && i < TW_MAX_IFACES; i++) {
+		struct json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "name", json_object_new_string(s->meta.ifaces[i].name));
+		json_object_object_add(j, "ifindex", json_object_new_int64(s->meta.ifaces[i].ifindex));
+		json_object_object_add(j, "xdp_mode", json_object_new_string(tw_xdp_mode_name(
+			tw_xdp_query_mode((int)s->meta.ifaces[i].ifindex))));
+		json_object_array_add(ifs, j);
+	}
+	json_object_object_add(o, "interfaces", ifs);
+	json_object_object_add(set, "exact_v4", json_object_new_int64(s->meta.exact_v4));
+	json_object_object_add(set, "exact_v6", json_object_new_int64(s->meta.exact_v6));
+	json_object_object_add(set, "prefixes_v4", json_object_new_int64(s->meta.prefixes_v4));
+	json_object_object_add(set, "prefixes_v6", json_object_new_int64(s->meta.prefixes_v6));
+	json_object_object_add(set, "loaded_at", time_json(s->meta.set_loaded_at));
+	json_object_object_add(set, "newest_data", time_json(s->meta.set_newest_data));
+	json_object_object_add(set, "newest_data_age_s",
+			       s->meta.set_newest_data ?
+			       json_object_new_int64(now - (int64_t)s->meta.set_newest_data) : NULL);
+	json_object_object_add(set, "apply_usec", json_object_new_int64((int64_t)s->meta.apply_usec));
+	for (int i = 0; i < TW_MAX_SOURCES; i++) {
+		const struct tw_source_info *si = &s->src[i];
+		struct json_object *j;
+
+		if (!si->in_use)
+			continue;
+		j = json_object_new_object();
+		json_object_object_add(j, "name", json_object_new_string(si->name));
+		json_object_object_add(j, "exact_v4", json_object_new_int64(si->exact_v4));
+		json_object_object_add(j, "exact_v6", json_object_new_int64(si->exact_v6));
+		json_object_object_add(j, "prefixes_v4", json_object_new_int64(si->prefixes_v4));
+		json_object_object_add(j, "prefixes_v6", json_object_new_int64(si->prefixes_v6));
+		json_object_object_add(j, "bad_lines", json_object_new_int64(si->bad_lines));
+		json_object_object_add(j, "loaded_at", time_json(si->loaded_at));
+		json_object_object_add(j, "newest_data", time_json(si->newest_data));
+		json_object_array_add(srcs, j);
+	}
+	json_object_object_add(set, "sources", srcs);
+	json_object_object_add(o, "exit_set", set);
+	json_object_object_add(ev, "written", json_object_new_int64((int64_t)s->events));
+	json_object_object_add(ev, "lost", json_object_new_int64((int64_t)s->lost));
+	json_object_object_add(o, "events", ev);
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							 JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+static void print_text(const struct tw_cli *cli, const struct status *s)
+{
+	int64_t now = tw_now_unix();
+	char t1[32], t2[32], age[32];
+
+	if (s->alive) {
+		tw_format_age(now - (int64_t)s->meta.started_at, age, sizeof(age));
+		printf("daemon:      running (pid %u, up %s)\n", s->pid, age);
+	} else {
+		printf("daemon:      not running (XDP and the exit set stay as pinned)\n");
+	}
+	printf("pin root:    %s\n", cli->pin_root);
+	printf("interfaces: ");
+	for (__u32 i = 0; i < s->meta.n_ifaces && i < TW_MAX_IFACES; i++) {
+		enum tw_xdp_mode m = tw_xdp_query_mode((int)s->meta.ifaces[i].ifindex);
+
+		printf("%s %s (XDP %s)", i ? "," : "", s->meta.ifaces[i].name,
+		       m == TW_XDP_NONE ? "not attached" : tw_xdp_mode_name(m));
+	}
+	printf("\nexit set:    %u IPv4 + %u IPv6 addresses, %u IPv4 + %u IPv6 prefixes\n",
+	       s->meta.exact_v4, s->meta.exact_v6, s->meta.prefixes_v4, s->meta.prefixes_v6);
+	iso((int64_t)s->meta.set_loaded_at, t1, sizeof(t1));
+	iso((int64_t)s->meta.set_newest_data, t2, sizeof(t2));
+	tw_format_age(now - (int64_t)s->meta.set_newest_data, age, sizeof(age));
+	printf("             loaded %s in %llu us; newest data %s%s%s%s\n", t1,
+	       (unsigned long long)s->meta.apply_usec, t2, s->meta.set_newest_data ? " (" : "",
+	       s->meta.set_newest_data ? age : "", s->meta.set_newest_data ? " old)" : "");
+	printf("sources:\n");
+	for (int i = 0; i < TW_MAX_SOURCES; i++) {
+		const struct tw_source_info *si = &s->src[i];
+
+		if (!si->in_use)
+			continue;
+		iso((int64_t)si->newest_data, t2, sizeof(t2));
+		printf("  %s: %u IPv4, %u IPv6, %u prefixes, %u bad lines, newest data %s\n",
+		       si->name, si->exact_v4, si->exact_v6, si->prefixes_v4 + si->prefixes_v6,
+		       si->bad_lines, t2);
+	}
+	printf("events:      %llu written, %llu lost\n", (unsigned long long)s->events,
+	       (unsigned long long)s->lost);
+}
+
+int tw_cmd_status(int argc, char **argv)
+{
+	struct tw_cli cli = {};
+	struct tw_pinned p;
+	struct status s;
+	int ret = tw_cli_parse_common(argc, argv, &cli, status_usage, NULL, NULL, NULL);
+
+	if (ret)
+		return ret > 0 ? 0 : 2;
+	if (tw_cli_expect_args(&cli, argc, argv, 0, status_usage))
+		return 2;
+	ret = tw_cli_open(&cli, &p);
+	if (ret)
+		return ret;
+	if (read_status(&p, &s)) {
+		tw_pinned_close(&p);
+		return tw_cli_fail(&cli, "cannot read the pinned metadata under %s", cli.pin_root);
+	}
+	if (cli.json)
+		print_json(&cli, &s);
+	else
+		print_text(&cli, &s);
+	tw_pinned_close(&p);
+	return 0;
+}

@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* torwatch run: load and pin the kernel programs, keep the exit set current,
+ * turn kernel events into alerts. */
+#include "daemon.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "alert.h"
+#include "exit_set.h"
+#include "log.h"
+#include "pins.h"
+#include "sources.h"
+#include "timeutil.h"
+#include "xdp_attach.h"
+#include "xdp_events.h"
+#include "xdp_tor.skel.h"
+
+struct daemon {
+	const struct tw_run_opts *opts;
+	struct xdp_tor_bpf *skel;
+	struct tw_sources sources;
+	struct tw_source_info info[TW_MAX_SOURCES];
+	struct tw_meta meta;
+	struct tw_alert_sink sink;
+	struct ring_buffer *rb;
+	char cache_path[PATH_MAX];
+	const char *ifnames[TW_MAX_IFACES];
+	char default_iface[IF_NAMESIZE];
+	size_t n_ifaces;
+};
+
+static int write_meta(struct daemon *d)
+{
+	__u32 zero = 0;
+
+	if (bpf_map__update_elem(d->skel->maps.meta, &zero, sizeof(zero), &d->meta,
+				 sizeof(d->meta), BPF_ANY))
+		return -errno;
+	for (__u32 i = 0; i < TW_MAX_SOURCES; i++)
+		if (bpf_map__update_elem(d->skel->maps.sources, &i, sizeof(i), &d->info[i],
+					 sizeof(d->info[i]), BPF_ANY))
+			return -errno;
+	return 0;
+}
+
+static bool has_user_feeds(const struct daemon *d)
+{
+	return d->sources.n && d->sources.s[0].kind == TW_SOURCE_FILE;
+}
+
+/* Merges the sources' last good data and applies it gap-free. */
+static int apply_sources(struct daemon *d)
+{
+	struct tw_exit_maps maps = {
+		.exact_v4 = bpf_map__fd(d->skel->maps.exit_v4),
+		.exact_v6 = bpf_map__fd(d->skel->maps.exit_v6),
+		.prefix_v4 = bpf_map__fd(d->skel->maps.exit_prefix_v4),
+		.prefix_v6 = bpf_map__fd(d->skel->maps.exit_prefix_v6),
+		.config = bpf_map__fd(d->skel->maps.config),
+	};
+	struct tw_apply_stats st;
+	struct tw_exit_set set;
+	int64_t newest = 0;
+	int err;
+
+	err = tw_sources_build_set(&d->sources, &set);
+	if (err)
+		return err;
+	err = tw_exit_set_apply(&set, &maps, &st);
+	if (err) {
+		tw_err("cannot write the exit set to the kernel maps: %s", strerror(-err));
+		goto out;
+	}
+	tw_sources_describe(&d->sources, &set, d->info);
+	for (unsigned i = 0; i < d->sources.n; i++)
+		if (d->sources.s[i].last_good.newest_data > newest)
+			newest = d->sources.s[i].last_good.newest_data;
+	d->meta.set_loaded_at = (__u64)tw_now_unix();
+	d->meta.set_newest_data = (__u64)newest;
+	d->meta.apply_usec = st.usec;
+	d->meta.exact_v4 = set.exact_v4;
+	d->meta.exact_v6 = set.exact_v6;
+	d->meta.prefixes_v4 = set.prefixes_v4;
+	d->meta.prefixes_v6 = set.prefixes_v6;
+	err = write_meta(d);
+	tw_info("exit set: %u IPv4 + %u IPv6 addresses, %u + %u prefixes from %u source%s (%zu removed, %llu us)",
+		set.exact_v4, set.exact_v6, set.prefixes_v4, set.prefixes_v6, d->sources.n,
+		d->sources.n == 1 ? "" : "s", st.removed, (unsigned long long)st.usec);
+	if (has_user_feeds(d)) {
+		int cerr = tw_cache_write(d->cache_path, &set, newest);
+
+		if (cerr)
+			tw_warn("cannot cache the exit set in %s: %s", d->cache_path, strerror(-cerr));
+	}
+out:
+	tw_exit_set_free(&set);
+	return err;
+}
+
+static int load_sources(struct daemon *d)
+{
+	const struct tw_run_opts *o = d->opts;
+	char err[512];
+
+	if (!o->n_feeds)
+		return tw_sources_add_default(&d->sources, d->cache_path);
+	for (size_t i = 0; i < o->n_feeds; i++) {
+		tw_sources_add_file(&d->sources, o->feeds[i]);
+		if (tw_source_load(&d->sources.s[i], err, sizeof(err))) {
+			tw_err("%s", err);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* SIGHUP: re-read the files; a broken one keeps its last good data. */
+static void reload(struct daemon *d)
+{
+	char err[512];
+
+	tw_info("SIGHUP: reloading %u source%s", d->sources.n, d->sources.n == 1 ? "" : "s");
+	for (unsigned i = 0; i < d->sources.n; i++) {
+		if (d->sources.s[i].kind == TW_SOURCE_SNAPSHOT)
+			continue;
+		if (tw_source_load(&d->sources.s[i], err, sizeof(err)))
+			tw_err("%s", err);
+	}
+	apply_sources(d);
+}
+
+static int refuse_second_daemon(const char *pin_root)
+{
+	char path[PATH_MAX], comm[64] = "", procpath[64];
+	struct tw_meta m;
+	__u32 zero = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/meta", pin_root);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	if (bpf_map_lookup_elem(fd, &zero, &m) || !m.daemon_pid || (pid_t)m.daemon_pid == getpid()) {
+		close(fd);
+		return 0;
+	}
+	close(fd);
+	snprintf(procpath, sizeof(procpath), "/proc/%u/comm", m.daemon_pid);
+	FILE *f = fopen(procpath, "re");
+
+	if (f) {
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = '\0';
+		fclose(f);
+	}
+	if (!strncmp(comm, "torwatch", 8)) {
+		tw_err("another torwatch daemon (pid %u) already uses pin root %s; stop it first or use --pin-root",
+		       m.daemon_pid, pin_root);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static int open_and_load(struct daemon *d)
+{
+	const char *root = d->opts->pin_root;
+	char err[512];
+	int ret;
+
+	if (tw_pins_prepare_root(root, err, sizeof(err))) {
+		tw_err("%s", err);
+		return -EINVAL;
+	}
+	if (refuse_second_daemon(root))
+		return -EBUSY;
+	d->skel = xdp_tor_bpf__open();
+	if (!d->skel) {
+		tw_err("cannot open the BPF object: %s", strerror(errno));
+		return -errno;
+	}
+	ret = tw_pins_set_paths(d->skel->obj, root);
+	if (!ret)
+		ret = xdp_tor_bpf__load(d->skel);
+	if (ret) {
+		libbpf_strerror(ret, err, sizeof(err));
+		if (ret == -EINVAL)
+			tw_err("cannot load the XDP program: the maps pinned under %s do not match this torwatch; remove them with 'torwatch unload --pin-root %s' (%s)",
+			       root, root, err);
+		else
+			tw_err("cannot load the XDP program: %s (run with -v for the verifier log)", err);
+		return ret;
+	}
+	return 0;
+}
+
+static int init_config(struct daemon *d)
+{
+	struct tw_config cfg = {};
+	__u32 zero = 0;
+
+	/* A restarted daemon keeps the pinned prefix counts until its own apply. */
+	bpf_map__lookup_elem(d->skel->maps.config, &zero, sizeof(zero), &cfg, sizeof(cfg), 0);
+	cfg.alert_window_ns = TW_ALERT_WINDOW_NS;
+	return bpf_map__update_elem(d->skel->maps.config, &zero, sizeof(zero), &cfg, sizeof(cfg),
+				    BPF_ANY) ? -errno : 0;
+}
+
+static int attach_all(struct daemon *d)
+{
+	int prog_fd = bpf_program__fd(d->skel->progs.xdp_tor);
+	char err[512];
+
+	d->meta.n_ifaces = (__u32)d->n_ifaces;
+	for (size_t i = 0; i < d->n_ifaces; i++) {
+		enum tw_xdp_mode mode;
+		struct tw_iface *ifc = &d->meta.ifaces[i];
+		int ret = tw_xdp_attach(d->opts->pin_root, d->ifnames[i], prog_fd, d->opts->xdp_mode,
+					&mode, err, sizeof(err));
+
+		if (ret) {
+			tw_err("%s", err);
+			return ret;
+		}
+		ifc->ifindex = if_nametoindex(d->ifnames[i]);
+		ifc->xdp_mode = mode;
+		snprintf(ifc->name, sizeof(ifc->name), "%s", d->ifnames[i]);
+		tw_info("watching %s (XDP %s mode)", d->ifnames[i], tw_xdp_mode_name(mode));
+	}
+	return 0;
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct daemon *d = ctx;
+
+	if (size < sizeof(struct tw_event))
+		return 0;
+	tw_xdp_event_alert(data, d->info, &d->sink);
+	return 0;
+}
+
+static int event_loop(struct daemon *d)
+{
+	struct epoll_event ev = { .events = EPOLLIN }, out[4];
+	sigset_t mask;
+	int efd, sfd, ret = 0;
+	bool running = true;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	efd = epoll_create1(EPOLL_CLOEXEC);
+	if (sfd < 0 || efd < 0)
+		return -errno;
+	ev.data.fd = sfd;
+	epoll_ctl(efd, EPOLL_CTL_ADD, sfd, &ev);
+	ev.data.fd = ring_buffer__epoll_fd(d->rb);
+	epoll_ctl(efd, EPOLL_CTL_ADD, ev.data.fd, &ev);
+
+	while (running) {
+		int n = epoll_wait(efd, out, 4, 1000);
+
+		if (n < 0 && errno != EINTR) {
+			ret = -errno;
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			struct signalfd_siginfo si;
+
+			if (out[i].data.fd != sfd) {
+				ring_buffer__consume(d->rb);
+				continue;
+			}
+			if (read(sfd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo == SIGHUP)
+				reload(d);
+			else
+				running = false;
+		}
+	}
+	close(efd);
+	close(sfd);
+	return ret;
+}
+
+static int resolve_ifaces(struct daemon *d)
+{
+	const struct tw_run_opts *o = d->opts;
+
+	for (size_t i = 0; i < o->n_ifaces; i++)
+		d->ifnames[d->n_ifaces++] = o->ifaces[i];
+	if (d->n_ifaces)
+		return 0;
+	if (tw_default_route_iface(d->default_iface, sizeof(d->default_iface))) {
+		tw_err("this host has no default route to pick an interface from; name one with -i IFACE");
+		return -ENODEV;
+	}
+	d->ifnames[d->n_ifaces++] = d->default_iface;
+	return 0;
+}
+
+int tw_daemon_run(const struct tw_run_opts *opts)
+{
+	struct daemon d = { .opts = opts };
+	char err[512];
+	int ret;
+
+	if (geteuid() != 0) {
+		tw_err("torwatch run needs root (CAP_BPF, CAP_NET_ADMIN): run it with sudo");
+		return 1;
+	}
+	if (mkdir(opts->state_dir, 0700) && errno != EEXIST)
+		tw_warn("cannot create state dir %s: %s; the exit set will not be cached",
+			opts->state_dir, strerror(errno));
+	snprintf(d.cache_path, sizeof(d.cache_path), "%s/exit-set.cache", opts->state_dir);
+
+	ret = resolve_ifaces(&d);
+	for (size_t i = 0; !ret && i < d.n_ifaces; i++)
+		if (!if_nametoindex(d.ifnames[i])) {
+			tw_err("interface %s does not exist; list interfaces with 'ip link'",
+			       d.ifnames[i]);
+			ret = -ENODEV;
+		}
+	if (!ret && (ret = tw_alert_sink_open(&d.sink, opts->alerts, err, sizeof(err))))
+		tw_err("%s", err);
+	if (ret)
+		goto out;
+	ret = load_sources(&d);
+	if (!ret)
+		ret = open_and_load(&d);
+	if (!ret)
+		ret = init_config(&d);
+	if (ret)
+		goto out;
+
+	d.meta.started_at = (__u64)tw_now_unix();
+	d.meta.daemon_pid = (__u32)getpid();
+	ret = apply_sources(&d);
+	if (!ret)
+		ret = attach_all(&d);
+	if (!ret)
+		ret = write_meta(&d);
+	if (ret)
+		goto out;
+	d.rb = ring_buffer__new(bpf_map__fd(d.skel->maps.xdp_events), handle_event, &d, NULL);
+	if (!d.rb) {
+		tw_err("cannot open the event ring buffer: %s", strerror(errno));
+		ret = -errno;
+		goto out;
+	}
+	tw_info("running (pid %d, pin root %s); alerts to %s", getpid(), opts->pin_root,
+		strcmp(opts->alerts, "-") ? opts->alerts : "stdout");
+	ret = event_loop(&d);
+	tw_info("stopped; XDP stays attached with the current exit set ('torwatch unload' removes it)");
+out:
+	/* The pinned state outlives us; say that no daemon tends it. */
+	if (d.meta.daemon_pid) {
+		d.meta.daemon_pid = 0;
+		write_meta(&d);
+	}
+	ring_buffer__free(d.rb);
+	xdp_tor_bpf__destroy(d.skel);
+	tw_sources_free(&d.sources);
+	tw_alert_sink_close(&d.sink);
+	return ret ? 1 : 0;
+}

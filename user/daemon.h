@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef TW_DAEMON_H
+#define TW_DAEMON_H
+
+#include "run_opts.h"
+
+/* Runs until SIGINT/SIGTERM; returns the process exit code. */
+int tw_daemon_run(const struct tw_run_opts *opts);
+
+#endif

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The merged exit set (union of sources, each entry with a bitmask of the
+ * sources listing it) and its gap-free application to the kernel maps. */
+#ifndef TW_EXIT_SET_H
+#define TW_EXIT_SET_H
+
+#include <stdint.h>
+#include "addr.h"
+#include "feed_parse.h"
+
+struct tw_exit_entry {
+	struct tw_prefix p;
+	uint32_t sources;
+};
+
+struct tw_exit_set {
+	struct tw_exit_entry *e;
+	size_t n, cap;
+	uint32_t exact_v4, exact_v6, prefixes_v4, prefixes_v6;
+};
+
+struct tw_exit_maps {
+	int exact_v4, exact_v6, prefix_v4, prefix_v6, config;
+};
+
+struct tw_apply_stats {
+	size_t added_or_updated;
+	size_t removed;
+	uint64_t usec;
+	int batched;		/* 1 when the hash maps took batch updates */
+};
+
+int tw_exit_set_add_feed(struct tw_exit_set *set, const struct tw_feed *feed, unsigned source);
+/* Sorts and merges duplicates (OR-ing sources); fills the counts. */
+void tw_exit_set_finalize(struct tw_exit_set *set);
+void tw_exit_set_free(struct tw_exit_set *set);
+/* Binary search for an exact prefix (after finalize). */
+const struct tw_exit_entry *tw_exit_set_find(const struct tw_exit_set *set,
+					     const struct tw_prefix *p);
+
+/* Makes the kernel maps hold exactly set: every entry is written before any
+ * stale one is removed, so an address in both the old and new set is never
+ * missing. Returns 0 or -errno. */
+int tw_exit_set_apply(const struct tw_exit_set *set, const struct tw_exit_maps *maps,
+		      struct tw_apply_stats *stats);
+
+#endif

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Parsers for exit lists: check.torproject.org exit-addresses and plain
+ * lists (one address or CIDR per line). Input is hostile: every bad line is
+ * counted, the first few are kept with their line number and reason, and no
+ * bad line spoils the rest. */
+#ifndef TW_FEED_PARSE_H
+#define TW_FEED_PARSE_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "addr.h"
+
+#define TW_FEED_MAX_REPORTED 5
+
+enum tw_feed_format {
+	TW_FEED_PLAIN = 0,
+	TW_FEED_EXIT_ADDRESSES,
+};
+
+struct tw_feed_error {
+	unsigned long line;
+	char reason[64];
+	char excerpt[48];	/* the line, shortened, non-printables escaped */
+};
+
+struct tw_feed {
+	struct tw_prefix *entries;
+	size_t n, cap;
+	unsigned long lines;
+	unsigned long bad_lines;
+	struct tw_feed_error errors[TW_FEED_MAX_REPORTED];
+	int64_t newest_data;	/* unix seconds of the newest dated record, 0 if none */
+	enum tw_feed_format format;
+};
+
+/* Parses a whole stream, detecting the format. Returns 0, or -errno if
+ * reading failed or memory ran out (the feed is then unusable). */
+int tw_feed_parse(FILE *f, struct tw_feed *feed);
+/* Opens and parses path; on failure writes one sentence into err. */
+int tw_feed_parse_file(const char *path, struct tw_feed *feed, char *err, size_t errlen);
+void tw_feed_free(struct tw_feed *feed);
+const char *tw_feed_format_name(enum tw_feed_format f);
+/* Parses "YYYY-MM-DD HH:MM:SS" (UTC) into unix seconds; -1 if malformed. */
+int64_t tw_parse_utc(const char *text);
+
+#endif

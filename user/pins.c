@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "pins.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#ifndef BPF_FS_MAGIC
+#define BPF_FS_MAGIC 0xcafe4a11
+#endif
+
+static bool is_bpffs(const char *path)
+{
+	struct statfs st;
+
+	return !statfs(path, &st) && st.f_type == BPF_FS_MAGIC;
+}
+
+static int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int tw_pins_prepare_root(const char *root, char *err, size_t errlen)
+{
+	if (!strncmp(root, "/sys/fs/bpf", 11) && !is_bpffs("/sys/fs/bpf") &&
+	    mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
+		snprintf(err, errlen, "cannot mount bpffs on /sys/fs/bpf: %s (run as root)",
+			 strerror(errno));
+		return -1;
+	}
+	if (mkdir_p(root)) {
+		snprintf(err, errlen, "cannot create pin root %s: %s", root, strerror(errno));
+		return -1;
+	}
+	if (!is_bpffs(root)) {
+		snprintf(err, errlen, "pin root %s is not on a bpf filesystem; use a directory under /sys/fs/bpf", root);
+		return -1;
+	}
+	return 0;
+}
+
+int tw_pins_set_paths(struct bpf_object *obj, const char *root)
+{
+	struct bpf_map *map;
+	char path[PATH_MAX];
+	int err;
+
+	bpf_object__for_each_map(map, obj) {
+		/* .rodata/.bss are per-load internals, not shared state. */
+		if (strchr(bpf_map__name(map), '.'))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", root, bpf_map__name(map));
+		err = bpf_map__set_pin_path(map, path);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int open_pin(const char *root, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	return bpf_obj_get(path);
+}
+
+int tw_pinned_open(const char *root, struct tw_pinned *p, char *err, size_t errlen)
+{
+	struct {
+		int *fd;
+		const char *name;
+	} maps[] = {
+		{ &p->counters, "counters" },	    { &p->src_stats, "src_stats" },
+		{ &p->port_stats, "port_stats" },   { &p->proto_stats, "proto_stats" },
+		{ &p->exit_v4, "exit_v4" },	    { &p->exit_v6, "exit_v6" },
+		{ &p->exit_prefix_v4, "exit_prefix_v4" }, { &p->exit_prefix_v6, "exit_prefix_v6" },
+		{ &p->config, "config" },	    { &p->meta, "meta" },
+		{ &p->sources, "sources" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+		*maps[i].fd = -1;
+	if (geteuid() != 0) {
+		snprintf(err, errlen, "reading the pinned state needs root: run it with sudo");
+		return -EPERM;
+	}
+	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		*maps[i].fd = open_pin(root, maps[i].name);
+		if (*maps[i].fd < 0) {
+			int e = errno;
+
+			if (e == ENOENT)
+				snprintf(err, errlen,
+					 "torwatch is not running: nothing is pinned under %s; start it with 'torwatch run'",
+					 root);
+			else
+				snprintf(err, errlen, "cannot open %s/%s: %s", root, maps[i].name,
+					 strerror(e));
+			tw_pinned_close(p);
+			return -e;
+		}
+	}
+	return 0;
+}
+
+void tw_pinned_close(struct tw_pinned *p)
+{
+	int *fds = (int *)p;
+
+	for (size_t i = 0; i < sizeof(*p) / sizeof(int); i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+}
+
+void tw_pin_link_path(const char *root, const char *ifname, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/link_xdp_%s", root, ifname);
+}
+
+int tw_pins_remove(const char *root)
+{
+	DIR *d = opendir(root);
+	struct dirent *de;
+	char path[PATH_MAX];
+	int ret = 0;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", root, de->d_name);
+		if (unlink(path))
+			ret = -errno;
+	}
+	closedir(d);
+	if (rmdir(root))
+		ret = -errno;
+	return ret;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* State pinned under the pin root: maps (by name) and XDP links. The CLI
+ * works from these, so it needs no daemon. */
+#ifndef TW_PINS_H
+#define TW_PINS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define TW_DEFAULT_PIN_ROOT "/sys/fs/bpf/torwatch"
+
+struct bpf_object;
+
+/* Map fds of a running (or crashed) instance, opened from their pins. */
+struct tw_pinned {
+	int counters, src_stats, port_stats, proto_stats;
+	int exit_v4, exit_v6, exit_prefix_v4, exit_prefix_v6;
+	int config, meta, sources;
+};
+
+/* Makes sure root exists on a bpffs (mounting bpffs on /sys/fs/bpf if needed). */
+int tw_pins_prepare_root(const char *root, char *err, size_t errlen);
+/* Pins every map of obj under root by name; existing pins are reused at load. */
+int tw_pins_set_paths(struct bpf_object *obj, const char *root);
+/* Opens all pinned maps; one sentence in err when nothing is pinned. */
+int tw_pinned_open(const char *root, struct tw_pinned *p, char *err, size_t errlen);
+void tw_pinned_close(struct tw_pinned *p);
+void tw_pin_link_path(const char *root, const char *ifname, char *buf, size_t len);
+/* Removes every pin under root (detaching pinned XDP links). */
+int tw_pins_remove(const char *root);
+
+#endif

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Options of 'torwatch run'. */
+#ifndef TW_RUN_OPTS_H
+#define TW_RUN_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include "torwatch.h"
+
+#define TW_DEFAULT_STATE_DIR "/var/lib/torwatch"
+
+enum tw_xdp_request {
+	TW_XDP_REQ_AUTO = 0,	/* native, else skb with a warning */
+	TW_XDP_REQ_NATIVE,
+	TW_XDP_REQ_SKB,
+};
+
+struct tw_run_opts {
+	const char *ifaces[TW_MAX_IFACES];
+	size_t n_ifaces;
+	const char *feeds[TW_MAX_SOURCES];
+	size_t n_feeds;
+	const char *alerts;	/* "-" for stdout */
+	const char *pin_root;
+	const char *state_dir;
+	enum tw_xdp_request xdp_mode;
+	bool verbose;
+};
+
+/* Parses argv (argv[0] is "run"). Returns 0, or -1 with one sentence in err. */
+int tw_run_opts_parse(int argc, char **argv, struct tw_run_opts *o, char *err, size_t errlen);
+void tw_run_usage(FILE *f);
+
+#endif
