@@ -31,7 +31,7 @@ static void record_error(struct tw_feed *feed, const char *line, size_t len, con
 	}
 	e->excerpt[o] = '\0';
 	if (i < len)
-		memcpy(e->excerpt + sizeof(e->excerpt) - 4, "...", 4);
+		memcpy(e->excerpt + o, "...", 4);
 }
 
 static int add_entry(struct tw_feed *feed, const struct tw_prefix *p)

@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The XDP program under BPF_PROG_TEST_RUN: a table of crafted frames, each
+ * row asserting the verdict and the exact counter changes; the exit set is
+ * written by the daemon's own apply code; a gap-free refresh test. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "exit_set.h"
+#include "feed_parse.h"
+#include "packet_builder.h"
+#include "torwatch.h"
+#include "xdp_tor.skel.h"
+
+static struct xdp_tor_bpf *skel;
+static struct tw_exit_maps maps;
+
+static const char exit_list[] = "198.51.100.7\n"
+				"203.0.113.9\n"
+				"192.0.2.128/25\n"
+				"2001:db8::7\n"
+				"2001:db8:100::/48\n";
+
+#define EXIT4 "198.51.100.7"
+#define EXIT4_PFX "192.0.2.200"	/* inside 192.0.2.128/25 */
+#define CLEAN4 "192.0.2.1"
+#define EXIT6 "2001:db8::7"
+#define EXIT6_PFX "2001:db8:100::42"
+#define CLEAN6 "2001:db8:1::1"
+#define DST4 "192.0.2.10"
+#define DST6 "2001:db8:ffff::10"
+#define Q ETH_P_8021Q
+#define AD 0x88A8
+
+static int apply_list(const char *text)
+{
+	struct tw_feed feed;
+	struct tw_exit_set set = {};
+	struct tw_apply_stats st;
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	int err;
+
+	err = tw_feed_parse(f, &feed);
+	fclose(f);
+	if (err)
+		return err;
+	err = tw_exit_set_add_feed(&set, &feed, 0);
+	tw_exit_set_finalize(&set);
+	if (!err)
+		err = tw_exit_set_apply(&set, &maps, &st);
+	tw_exit_set_free(&set);
+	tw_feed_free(&feed);
+	return err;
+}
+
+static int group_setup(void **state)
+{
+	struct tw_config cfg = { .alert_window_ns = TW_ALERT_WINDOW_NS };
+	__u32 zero = 0;
+
+	skel = xdp_tor_bpf__open_and_load();
+	if (!skel) {
+		fprintf(stderr, "cannot load the XDP program: %s\n", strerror(errno));
+		return -1;
+	}
+	maps = (struct tw_exit_maps){
+		.exact_v4 = bpf_map__fd(skel->maps.exit_v4),
+		.exact_v6 = bpf_map__fd(skel->maps.exit_v6),
+		.prefix_v4 = bpf_map__fd(skel->maps.exit_prefix_v4),
+		.prefix_v6 = bpf_map__fd(skel->maps.exit_prefix_v6),
+		.config = bpf_map__fd(skel->maps.config),
+	};
+	bpf_map_update_elem(maps.config, &zero, &cfg, BPF_ANY);
+	return apply_list(exit_list);
+}
+
+static int group_teardown(void **state)
+{
+	xdp_tor_bpf__destroy(skel);
+	return 0;
+}
+
+static __u64 counter(enum tw_counter idx)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 vals[ncpu], sum = 0;
+	__u32 key = idx;
+
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.counters), &key, vals), 0);
+	for (int i = 0; i < ncpu; i++)
+		sum += vals[i];
+	return sum;
+}
+
+static struct tw_traffic percpu_traffic(int fd, const void *key)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct tw_traffic vals[ncpu], sum = {};
+
+	if (bpf_map_lookup_elem(fd, key, vals))
+		return sum;
+	for (int i = 0; i < ncpu; i++) {
+		sum.packets += vals[i].packets;
+		sum.bytes += vals[i].bytes;
+	}
+	return sum;
+}
+
+static int run_frame(const void *data, size_t len, __u32 *retval)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data, .data_size_in = (__u32)len,
+		    .repeat = 1);
+	int err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xdp_tor), &opts);
+
+	*retval = opts.retval;
+	return err;
+}
+
+static void clear_src_stats(void)
+{
+	int fd = bpf_map__fd(skel->maps.src_stats);
+	struct tw_in6 k;
+
+	while (!bpf_map_get_next_key(fd, NULL, &k))
+		bpf_map_delete_elem(fd, &k);
+}
+
+static struct tw_event last_event;
+static int n_events;
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	memcpy(&last_event, data, sizeof(last_event));
+	n_events++;
+	return 0;
+}
+
+/* What a row expects the counters to do. */
+struct expect {
+	int non_ip, parse_error;
+	int l3;			/* 4, 6, or 0 when no IP header was read */
+	int exit;		/* counted as exit-node traffic (and one event) */
+	int port;		/* counted under its destination port */
+};
+
+enum cut { FULL = 0, CUT_VLAN, CUT_AT_L3, CUT_IN_L3, CUT_IN_OPTS, CUT_AT_L4, CUT_IN_L4, CUT_IN_EXT };
+
+struct row {
+	const char *name;
+	struct pkt_spec spec;
+	enum cut cut;
+	struct expect exp;
+};
+
+static size_t cut_len(const struct pkt *p, enum cut c)
+{
+	switch (c) {
+	case CUT_VLAN:
+		return 16;		/* Ethernet + half a VLAN tag */
+	case CUT_AT_L3:
+		return p->l3_off;
+	case CUT_IN_L3:
+	case CUT_IN_EXT:
+		return p->l3_off + (c == CUT_IN_EXT ? 41 : 10);
+	case CUT_IN_OPTS:
+		return p->l3_off + 28;	/* 20-byte header + 8 of the options */
+	case CUT_AT_L4:
+		return p->l4_off;
+	case CUT_IN_L4:
+		return p->l4_off + 4;
+	default:
+		return p->len;
+	}
+}
+
+static void run_row(void **state)
+{
+	const struct row *r = *state;
+	struct pkt p;
+	__u64 before[TW_CNT__MAX], after[TW_CNT__MAX];
+	struct tw_port_key pk = { .port = r->spec.dport, .proto = r->spec.proto };
+	__u32 proto = r->spec.proto, retval = 0;
+	struct tw_traffic port_before, port_after, proto_before, proto_after;
+	struct ring_buffer *rb;
+	size_t len;
+
+	pkt_build(&p, &r->spec);
+	len = cut_len(&p, r->cut);
+	clear_src_stats();
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.xdp_events), on_event, NULL, NULL);
+	assert_non_null(rb);
+	ring_buffer__consume(rb);
+	n_events = 0;
+
+	for (int i = 0; i < TW_CNT__MAX; i++)
+		before[i] = counter(i);
+	port_before = percpu_traffic(bpf_map__fd(skel->maps.port_stats), &pk);
+	proto_before = percpu_traffic(bpf_map__fd(skel->maps.proto_stats), &proto);
+
+	assert_int_equal(run_frame(p.data, len, &retval), 0);
+	assert_int_equal(retval, XDP_PASS);
+
+	for (int i = 0; i < TW_CNT__MAX; i++)
+		after[i] = counter(i);
+	port_after = percpu_traffic(bpf_map__fd(skel->maps.port_stats), &pk);
+	proto_after = percpu_traffic(bpf_map__fd(skel->maps.proto_stats), &proto);
+	ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+
+	assert_int_equal(after[TW_CNT_PACKETS] - before[TW_CNT_PACKETS], 1);
+	assert_int_equal(after[TW_CNT_BYTES] - before[TW_CNT_BYTES], len);
+	assert_int_equal(after[TW_CNT_NON_IP] - before[TW_CNT_NON_IP], r->exp.non_ip);
+	assert_int_equal(after[TW_CNT_PARSE_ERRORS] - before[TW_CNT_PARSE_ERRORS],
+			 r->exp.parse_error);
+	assert_int_equal(after[TW_CNT_IPV4] - before[TW_CNT_IPV4], r->exp.l3 == 4);
+	assert_int_equal(after[TW_CNT_IPV6] - before[TW_CNT_IPV6], r->exp.l3 == 6);
+	assert_int_equal(after[TW_CNT_EXIT_PACKETS] - before[TW_CNT_EXIT_PACKETS], r->exp.exit);
+	assert_int_equal(after[TW_CNT_EXIT_BYTES] - before[TW_CNT_EXIT_BYTES],
+			 r->exp.exit ? len : 0);
+	assert_int_equal(proto_after.packets - proto_before.packets, r->exp.exit);
+	assert_int_equal(port_after.packets - port_before.packets, r->exp.port);
+	assert_int_equal(after[TW_CNT_EVENTS] - before[TW_CNT_EVENTS], r->exp.exit);
+	assert_int_equal(n_events, r->exp.exit);
+	if (r->exp.exit) {
+		char want[16];
+
+		assert_int_equal(last_event.kind, TW_EV_TOR_TRAFFIC);
+		assert_int_equal(last_event.family, r->spec.family);
+		assert_int_equal(last_event.pkt_len, len);
+		assert_int_equal(last_event.dport, r->exp.port ? r->spec.dport : 0);
+		if (r->spec.family == AF_INET) {
+			inet_pton(AF_INET, r->spec.src, want);
+			assert_memory_equal(last_event.saddr.addr + 12, want, 4);
+		} else {
+			inet_pton(AF_INET6, r->spec.src, want);
+			assert_memory_equal(last_event.saddr.addr, want, 16);
+		}
+	}
+}
+
+#define V4(s, d, pr, dp) .family = AF_INET, .src = (s), .dst = (d), .proto = (pr), .sport = 40000, .dport = (dp)
+#define V6(s, d, pr, dp) .family = AF_INET6, .src = (s), .dst = (d), .proto = (pr), .sport = 40000, .dport = (dp)
+#define T IPPROTO_TCP
+#define U IPPROTO_UDP
+
+static const struct row rows[] = {
+	/* IPv4 */
+	{ "v4 tcp from exit (exact)", { V4(EXIT4, DST4, T, 22) }, FULL, { .l3 = 4, .exit = 1, .port = 1 } },
+	{ "v4 udp from exit (exact)", { V4("203.0.113.9", DST4, U, 53), .payload = 20 }, FULL, { .l3 = 4, .exit = 1, .port = 1 } },
+	{ "v4 tcp from exit (prefix)", { V4(EXIT4_PFX, DST4, T, 443) }, FULL, { .l3 = 4, .exit = 1, .port = 1 } },
+	{ "v4 icmp from exit", { V4(EXIT4, DST4, IPPROTO_ICMP, 0) }, FULL, { .l3 = 4, .exit = 1 } },
+	{ "v4 tcp from clean source", { V4(CLEAN4, DST4, T, 22) }, FULL, { .l3 = 4 } },
+	{ "v4 just below the exit prefix", { V4("192.0.2.127", DST4, T, 22) }, FULL, { .l3 = 4 } },
+	{ "v4 destination is an exit, source clean", { V4(CLEAN4, EXIT4, T, 22) }, FULL, { .l3 = 4 } },
+	{ "v4 with options", { V4(EXIT4, DST4, T, 8080), .ipv4_option_words = 3 }, FULL, { .l3 = 4, .exit = 1, .port = 1 } },
+	{ "v4 first fragment has ports", { V4(EXIT4, DST4, U, 500), .ipv4_more_frags = 1, .payload = 64 }, FULL, { .l3 = 4, .exit = 1, .port = 1 } },
+	{ "v4 later fragment has no ports", { V4(EXIT4, DST4, U, 500), .ipv4_frag_off = 8 }, FULL, { .l3 = 4, .exit = 1 } },
+	{ "v4 tcp to port 0 is still a port", { V4(EXIT4, DST4, T, 0) }, FULL, { .l3 = 4, .exit = 1, .port = 1 } },
+	/* VLAN */
+	{ "802.1Q v4 from exit", { .vlan_tags = { Q }, V4(EXIT4, DST4, T, 22) }, FULL, { .l3 = 4, .exit = 1, .port = 1 } },
+	{ "QinQ (802.1ad + 802.1Q) v4 from exit", { .vlan_tags = { AD, Q }, V4(EXIT4, DST4, T, 22) }, FULL, { .l3 = 4, .exit = 1, .port = 1 } },
+	{ "QinQ v6 from exit", { .vlan_tags = { AD, Q }, V6(EXIT6, DST6, U, 443) }, FULL, { .l3 = 6, .exit = 1, .port = 1 } },
+	{ "802.1Q v4 clean", { .vlan_tags = { Q }, V4(CLEAN4, DST4, T, 22) }, FULL, { .l3 = 4 } },
+	/* IPv6 */
+	{ "v6 tcp from exit (exact)", { V6(EXIT6, DST6, T, 22) }, FULL, { .l3 = 6, .exit = 1, .port = 1 } },
+	{ "v6 udp from exit (prefix)", { V6(EXIT6_PFX, DST6, U, 123) }, FULL, { .l3 = 6, .exit = 1, .port = 1 } },
+	{ "v6 icmpv6 from exit", { V6(EXIT6, DST6, IPPROTO_ICMPV6, 0) }, FULL, { .l3 = 6, .exit = 1 } },
+	{ "v6 from clean source", { V6(CLEAN6, DST6, T, 22) }, FULL, { .l3 = 6 } },
+	{ "v6 hop-by-hop + dest opts + routing", { V6(EXIT6, DST6, T, 2222), .ipv6_ext = { IPPROTO_HOPOPTS, IPPROTO_DSTOPTS, IPPROTO_ROUTING } }, FULL, { .l3 = 6, .exit = 1, .port = 1 } },
+	{ "v6 AH then tcp", { V6(EXIT6, DST6, T, 22), .ipv6_ext = { IPPROTO_AH } }, FULL, { .l3 = 6, .exit = 1, .port = 1 } },
+	{ "v6 first fragment has ports", { V6(EXIT6, DST6, U, 4500), .ipv6_ext = { IPPROTO_FRAGMENT } }, FULL, { .l3 = 6, .exit = 1, .port = 1 } },
+	{ "v6 later fragment has no ports", { V6(EXIT6, DST6, U, 4500), .ipv6_ext = { IPPROTO_FRAGMENT }, .ipv6_frag_off = 100 }, FULL, { .l3 = 6, .exit = 1 } },
+	{ "v4-mapped source in an IPv6 header is not IPv4", { V6("::ffff:198.51.100.7", DST6, T, 22) }, FULL, { .l3 = 6 } },
+	/* Non-IP */
+	{ "ARP", { .family = 0 }, FULL, { .non_ip = 1 } },
+	{ "ARP in 802.1Q", { .vlan_tags = { Q }, .family = 0 }, FULL, { .non_ip = 1 } },
+	/* Truncated at every header boundary: never dropped, counted as unreadable. */
+	{ "cut inside the VLAN tag", { .vlan_tags = { Q }, V4(EXIT4, DST4, T, 22) }, CUT_VLAN, { .parse_error = 1 } },
+	{ "cut at the IPv4 header", { V4(EXIT4, DST4, T, 22) }, CUT_AT_L3, { .parse_error = 1 } },
+	{ "cut inside the IPv4 header", { V4(EXIT4, DST4, T, 22) }, CUT_IN_L3, { .parse_error = 1 } },
+	{ "cut inside IPv4 options", { V4(EXIT4, DST4, T, 22), .ipv4_option_words = 4 }, CUT_IN_OPTS, { .parse_error = 1 } },
+	{ "cut at the TCP header (exit still counted)", { V4(EXIT4, DST4, T, 22) }, CUT_AT_L4, { .parse_error = 1, .l3 = 4, .exit = 1 } },
+	{ "cut inside the TCP header", { V4(EXIT4, DST4, T, 22) }, CUT_IN_L4, { .parse_error = 1, .l3 = 4, .exit = 1 } },
+	{ "cut inside the UDP header", { V4(EXIT4, DST4, U, 53) }, CUT_IN_L4, { .parse_error = 1, .l3 = 4, .exit = 1 } },
+	{ "cut inside the UDP header, clean", { V4(CLEAN4, DST4, U, 53) }, CUT_IN_L4, { .parse_error = 1, .l3 = 4 } },
+	{ "cut at the IPv6 header", { V6(EXIT6, DST6, T, 22) }, CUT_AT_L3, { .parse_error = 1 } },
+	{ "cut inside the IPv6 header", { V6(EXIT6, DST6, T, 22) }, CUT_IN_L3, { .parse_error = 1 } },
+	{ "cut inside an IPv6 extension header", { V6(EXIT6, DST6, T, 22), .ipv6_ext = { IPPROTO_HOPOPTS } }, CUT_IN_EXT, { .parse_error = 1, .l3 = 6, .exit = 1 } },
+	{ "cut at the TCP header after IPv6", { V6(EXIT6, DST6, T, 22) }, CUT_AT_L4, { .parse_error = 1, .l3 = 6, .exit = 1 } },
+	{ "cut inside the TCP header after QinQ + IPv6", { .vlan_tags = { AD, Q }, V6(EXIT6, DST6, T, 22) }, CUT_IN_L4, { .parse_error = 1, .l3 = 6, .exit = 1 } },
+};
+
+/* Bad IP headers that are long enough: version or IHL wrong. */
+static void test_malformed_ipv4(void **state)
+{
+	struct pkt_spec s = { V4(EXIT4, DST4, T, 22) };
+	__u64 err0 = counter(TW_CNT_PARSE_ERRORS), exit0 = counter(TW_CNT_EXIT_PACKETS);
+	struct pkt p;
+	__u32 ret;
+
+	pkt_build(&p, &s);
+	p.data[p.l3_off] = 0x44; /* IHL 4 < 5 */
+	assert_int_equal(run_frame(p.data, p.len, &ret), 0);
+	assert_int_equal(ret, XDP_PASS);
+	p.data[p.l3_off] = 0x65; /* version 6 in an IPv4 frame */
+	assert_int_equal(run_frame(p.data, p.len, &ret), 0);
+	p.data[p.l3_off] = 0x4f; /* IHL 15: 60 bytes, longer than the frame */
+	assert_int_equal(run_frame(p.data, 14 + 40, &ret), 0);
+	assert_int_equal(ret, XDP_PASS);
+	assert_int_equal(counter(TW_CNT_PARSE_ERRORS) - err0, 3);
+	assert_int_equal(counter(TW_CNT_EXIT_PACKETS) - exit0, 0);
+}
+
+/* More IPv6 extension headers than the bounded walk follows. */
+static void test_too_many_ipv6_ext_headers(void **state)
+{
+	struct pkt_spec s = { V6(EXIT6, DST6, T, 22) };
+	__u64 err0 = counter(TW_CNT_PARSE_ERRORS);
+	struct pkt p;
+	__u32 ret;
+
+	pkt_build(&p, &s);
+	/* Rebuild by hand: 7 destination-options headers, then TCP. */
+	size_t l3 = p.l3_off, off = l3 + 40;
+
+	p.data[l3 + 6] = IPPROTO_DSTOPTS;
+	for (int i = 0; i < 7; i++, off += 8) {
+		memset(&p.data[off], 0, 8);
+		p.data[off] = i == 6 ? IPPROTO_TCP : IPPROTO_DSTOPTS;
+	}
+	memset(&p.data[off], 0, 20);
+	assert_int_equal(run_frame(p.data, off + 20, &ret), 0);
+	assert_int_equal(ret, XDP_PASS);
+	assert_int_equal(counter(TW_CNT_PARSE_ERRORS) - err0, 1);
+}
+
+/* One alert per source per window, however many packets. */
+static void test_one_event_per_window(void **state)
+{
+	struct pkt_spec s = { V4(EXIT4, DST4, T, 22) };
+	__u64 ev0, exit0;
+	struct pkt p;
+	__u32 ret;
+
+	clear_src_stats();
+	ev0 = counter(TW_CNT_EVENTS);
+	exit0 = counter(TW_CNT_EXIT_PACKETS);
+	pkt_build(&p, &s);
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(run_frame(p.data, p.len, &ret), 0);
+	assert_int_equal(counter(TW_CNT_EXIT_PACKETS) - exit0, 100);
+	assert_int_equal(counter(TW_CNT_EVENTS) - ev0, 1);
+
+	/* Age the window by hand: the next packet opens a new one. */
+	struct tw_in6 key = { .addr = { [10] = 0xff, [11] = 0xff } };
+	struct tw_src_stats st;
+	int fd = bpf_map__fd(skel->maps.src_stats);
+
+	inet_pton(AF_INET, EXIT4, key.addr + 12);
+	assert_int_equal(bpf_map_lookup_elem(fd, &key, &st), 0);
+	assert_int_equal(st.packets, 100);
+	st.last_event_ns -= TW_ALERT_WINDOW_NS + 1;
+	assert_int_equal(bpf_map_update_elem(fd, &key, &st, BPF_EXIST), 0);
+	assert_int_equal(run_frame(p.data, p.len, &ret), 0);
+	assert_int_equal(counter(TW_CNT_EVENTS) - ev0, 2);
+}
+
+struct hammer {
+	atomic_int stop;
+	long runs;
+	struct pkt p;
+};
+
+static void *hammer_thread(void *arg)
+{
+	struct hammer *h = arg;
+	__u32 ret;
+
+	while (!atomic_load(&h->stop))
+		if (!run_frame(h->p.data, h->p.len, &ret))
+			h->runs++;
+	return NULL;
+}
+
+/* While the set is rewritten again and again, an address in both the old
+ * and the new set is counted for every packet: no gap. */
+static void test_refresh_is_gap_free(void **state)
+{
+	static const char *const lists[2] = {
+		"198.51.100.7\n192.0.2.128/25\n2001:db8::7\n203.0.113.1\n203.0.113.2\n",
+		"198.51.100.7\n192.0.2.192/26\n2001:db8::7\n203.0.113.3\n203.0.113.4\n",
+	};
+	const char *srcs[2] = { EXIT4, EXIT4_PFX };
+
+	for (int s = 0; s < 2; s++) {
+		struct pkt_spec spec = { V4(srcs[s], DST4, T, 22) };
+		struct hammer h = {};
+		pthread_t th;
+		__u64 exit0 = counter(TW_CNT_EXIT_PACKETS);
+
+		pkt_build(&h.p, &spec);
+		assert_int_equal(pthread_create(&th, NULL, hammer_thread, &h), 0);
+		for (int i = 0; i < 200; i++)
+			assert_int_equal(apply_list(lists[i % 2]), 0);
+		atomic_store(&h.stop, 1);
+		pthread_join(th, NULL);
+		print_message("  %s: %ld packets during 200 refreshes, all counted\n", srcs[s], h.runs);
+		assert_true(h.runs > 0);
+		assert_int_equal(counter(TW_CNT_EXIT_PACKETS) - exit0, h.runs);
+	}
+	assert_int_equal(apply_list(exit_list), 0);
+}
+
+/* Apply removes what the new set no longer holds. */
+static void test_apply_removes_stale(void **state)
+{
+	__u32 a;
+	struct tw_exit_val v;
+	struct tw_config cfg;
+	__u32 zero = 0;
+
+	assert_int_equal(apply_list("203.0.113.77\n"), 0);
+	inet_pton(AF_INET, "203.0.113.77", &a);
+	assert_int_equal(bpf_map_lookup_elem(maps.exact_v4, &a, &v), 0);
+	assert_int_equal(v.prefixlen, 32);
+	inet_pton(AF_INET, EXIT4, &a);
+	assert_int_not_equal(bpf_map_lookup_elem(maps.exact_v4, &a, &v), 0);
+	assert_int_equal(bpf_map_lookup_elem(maps.config, &zero, &cfg), 0);
+	assert_int_equal(cfg.prefixes_v4, 0);
+	assert_int_equal(cfg.prefixes_v6, 0);
+	assert_int_equal(apply_list(exit_list), 0);
+	assert_int_equal(bpf_map_lookup_elem(maps.config, &zero, &cfg), 0);
+	assert_int_equal(cfg.prefixes_v4, 1);
+	assert_int_equal(cfg.prefixes_v6, 1);
+}
+
+int main(void)
+{
+	enum { N_ROWS = sizeof(rows) / sizeof(rows[0]) };
+	struct CMUnitTest tests[N_ROWS + 5];
+	size_t n = 0;
+
+	for (size_t i = 0; i < N_ROWS; i++)
+		tests[n++] = (struct CMUnitTest){ .name = rows[i].name, .test_func = run_row,
+						  .initial_state = (void *)&rows[i] };
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_malformed_ipv4);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_too_many_ipv6_ext_headers);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_one_event_per_window);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_apply_removes_stale);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_refresh_is_gap_free);
+	return _cmocka_run_group_tests("xdp", tests, n, group_setup, group_teardown);
+}

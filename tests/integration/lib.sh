@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Helpers for integration tests: TAP-style assertions, namespaces that are
+# always cleaned up, and a torwatch instance with its own pin root.
+set -u
+
+TW=${TW:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/torwatch}
+ID=$$
+T=$(mktemp -d /tmp/torwatch-test.XXXXXX)
+PIN=/sys/fs/bpf/torwatch-test-$ID
+N_OK=0
+N_FAIL=0
+NETNS=()
+DAEMON_PID=
+
+ok() { N_OK=$((N_OK + 1)); echo "ok - $*"; }
+not_ok() { N_FAIL=$((N_FAIL + 1)); echo "not ok - $*"; }
+
+# check DESC CMD...: passes when CMD succeeds.
+check() {
+	local desc=$1
+	shift
+	if "$@" >"$T/last.out" 2>&1; then ok "$desc"; else not_ok "$desc"; sed 's/^/    # /' "$T/last.out" | head -20; fi
+}
+
+# check_eq DESC WANT GOT
+check_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1 (want '$2', got '$3')"; fi
+}
+
+# wait_for SECONDS CMD...: polls every 50 ms.
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	while [ $SECONDS -le $end ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+add_netns() {
+	ip netns add "$1" && NETNS+=("$1")
+	ip -n "$1" link set lo up
+}
+
+# in_ns NS CMD...: only the network namespace changes, so bpffs stays shared.
+in_ns() {
+	local ns=$1
+	shift
+	nsenter --net="/run/netns/$ns" "$@"
+}
+
+tw_in() {
+	local ns=$1
+	shift
+	in_ns "$ns" "$TW" "$@" --pin-root "$PIN"
+}
+
+start_daemon() {
+	local ns=$1
+	shift
+	# Not through in_ns: $! must be the daemon itself (nsenter execs it).
+	nsenter --net="/run/netns/$ns" "$TW" run --pin-root "$PIN" --state-dir "$T/state" --alerts "$T/alerts.json" "$@" \
+		2>>"$T/daemon.log" &
+	DAEMON_PID=$!
+	wait_for 10 grep -q "running (pid $DAEMON_PID," "$T/daemon.log"
+}
+
+stop_daemon() {
+	[ -n "$DAEMON_PID" ] || return 0
+	kill "${1:--TERM}" "$DAEMON_PID" 2>/dev/null
+	wait "$DAEMON_PID" 2>/dev/null
+	DAEMON_PID=
+}
+
+cleanup() {
+	[ -n "${KEEP:-}" ] && { echo "# kept $T"; return; }
+	stop_daemon
+	[ -d "$PIN" ] && "$TW" unload --pin-root "$PIN" >/dev/null 2>&1
+	for ns in "${NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+require_root() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "SKIP: integration tests need root for BPF and network namespaces"
+		exit 77
+	fi
+}
+
+finish() {
+	echo "# $N_OK passed, $N_FAIL failed"
+	[ "$N_FAIL" = 0 ]
+}

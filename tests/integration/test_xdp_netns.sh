@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# A host namespace watched by torwatch (native XDP on two veths), a fake
+# exit node and a clean client in their own namespaces: exact counters,
+# check, alerts, status, SIGHUP reload, survival of SIGKILL, unload.
+. "$(dirname "$0")/lib.sh"
+require_root
+
+H=twh-$ID X=twx-$ID C=twc-$ID
+EXIT4=198.51.100.7 EXIT6=2001:db8:7::7 HOST4X=198.51.100.1 HOST6X=2001:db8:7::1
+CLEAN4=203.0.113.50 HOST4C=203.0.113.1
+
+add_netns "$H"; add_netns "$X"; add_netns "$C"
+ip link add vX netns "$H" type veth peer name eX netns "$X"
+ip link add vC netns "$H" type veth peer name eC netns "$C"
+ip -n "$H" addr add $HOST4X/24 dev vX
+ip -n "$H" addr add $HOST6X/64 dev vX nodad
+ip -n "$H" addr add $HOST4C/24 dev vC
+ip -n "$X" addr add $EXIT4/24 dev eX
+ip -n "$X" addr add $EXIT6/64 dev eX nodad
+ip -n "$C" addr add $CLEAN4/24 dev eC
+for l in "$H vX" "$H vC" "$X eX" "$C eC"; do set -- $l; ip -n "$1" link set "$2" up; done
+# Static neighbours: no ARP/NDP from the exit address, so counts are exact.
+macX=$(ip -n "$X" -j link show eX | jq -r '.[0].address')
+macvX=$(ip -n "$H" -j link show vX | jq -r '.[0].address')
+macC=$(ip -n "$C" -j link show eC | jq -r '.[0].address')
+macvC=$(ip -n "$H" -j link show vC | jq -r '.[0].address')
+ip -n "$H" neigh add $EXIT4 lladdr "$macX" dev vX nud permanent
+ip -n "$H" neigh add $EXIT6 lladdr "$macX" dev vX nud permanent
+ip -n "$X" neigh add $HOST4X lladdr "$macvX" dev eX nud permanent
+ip -n "$X" neigh add $HOST6X lladdr "$macvX" dev eX nud permanent
+ip -n "$H" neigh add $CLEAN4 lladdr "$macC" dev vC nud permanent
+ip -n "$C" neigh add $HOST4C lladdr "$macvC" dev eC nud permanent
+
+mkdir -p "$T/state"
+printf '# fake exit nodes (documentation ranges)\n%s\n%s\n203.0.113.128/25\nnot-an-ip\n' \
+	$EXIT4 $EXIT6 >"$T/plain.txt"
+cat >"$T/exit-addresses.txt" <<EOT
+@type tordnsel 1.0
+ExitNode 0011223344556677889900AABBCCDDEEFF001122
+Published 2024-03-11 13:07:19
+LastStatus 2024-03-12 08:00:00
+ExitAddress $EXIT4 2024-03-12 08:10:51
+ExitAddress 192.0.2.99 2024-03-12 09:00:00
+EOT
+
+# --- errors a user can make, each one sentence ---
+out=$(in_ns "$H" "$TW" run -i nosuch0 --pin-root "$PIN" --state-dir "$T/state" 2>&1); rc=$?
+check "missing interface is refused" test $rc -ne 0
+check "missing interface names the fix" grep -q "interface nosuch0 does not exist; list interfaces with 'ip link'" <<<"$out"
+printf '# nothing\nbogus\n' >"$T/empty.txt"
+out=$(in_ns "$H" "$TW" run -i vX --feed "$T/empty.txt" --pin-root "$PIN" --state-dir "$T/state" 2>&1); rc=$?
+check "feed with no valid entry is refused at start" test $rc -ne 0
+check "the refusal names the file" grep -q "empty.txt has no valid entry" <<<"$out"
+out=$("$TW" status --pin-root "$PIN" 2>&1); rc=$?
+check_eq "status with nothing loaded exits 2" 2 $rc
+check "status with nothing loaded says so" grep -q "torwatch is not running: nothing is pinned under $PIN" <<<"$out"
+out=$(runuser -u nobody -- "$TW" status --pin-root "$PIN" 2>&1)
+check "status without root says to use sudo" grep -q "needs root" <<<"$out"
+
+# --- run ---
+check "daemon starts on two veths in native mode" start_daemon "$H" -i vX -i vC \
+	--feed "$T/plain.txt" --feed "$T/exit-addresses.txt" --xdp-mode native
+check "bad feed line reported with file and line" grep -q "plain.txt:5: not an IPv4 or IPv6 address: \"not-an-ip\"" "$T/daemon.log"
+st=$(tw_in "$H" status --json)
+check_eq "status: vX in native mode" native "$(jq -r '.interfaces[] | select(.name=="vX") | .xdp_mode' <<<"$st")"
+check_eq "status: vC in native mode" native "$(jq -r '.interfaces[] | select(.name=="vC") | .xdp_mode' <<<"$st")"
+check_eq "status: IPv4 exact entries (merged)" 2 "$(jq .exit_set.exact_v4 <<<"$st")"
+check_eq "status: IPv6 exact entries" 1 "$(jq .exit_set.exact_v6 <<<"$st")"
+check_eq "status: IPv4 prefixes" 1 "$(jq .exit_set.prefixes_v4 <<<"$st")"
+check_eq "status: two sources" 2 "$(jq '.exit_set.sources | length' <<<"$st")"
+check_eq "status: bad lines of the plain feed" 1 "$(jq '.exit_set.sources[0].bad_lines' <<<"$st")"
+check_eq "status: newest data of the exit-addresses feed" 2024-03-12T09:00:00Z "$(jq -r .exit_set.newest_data <<<"$st")"
+check_eq "status: daemon running" true "$(jq .daemon.running <<<"$st")"
+check "ip link shows the XDP program on vX" sh -c "ip -n $H link show vX | grep -q 'xdp'"
+
+# --- traffic: exact counts ---
+in_ns "$X" ping -q -c 5 -i 0.05 $HOST4X >/dev/null
+in_ns "$X" ping -q -6 -c 3 -i 0.05 $HOST6X >/dev/null
+for i in 1 2 3; do in_ns "$X" bash -c "echo probe >/dev/udp/$HOST4X/5353"; done
+for i in 1 2; do in_ns "$X" bash -c "echo probe >/dev/udp/$HOST4X/53"; done
+in_ns "$C" ping -q -c 4 -i 0.05 $HOST4C >/dev/null
+for i in 1 2 3; do in_ns "$C" bash -c "echo probe >/dev/udp/$HOST4C/5353"; done
+sleep 0.2
+s=$(tw_in "$H" stats --json --top 50)
+check_eq "exit packets: 5 ICMP + 3 ICMPv6 + 5 UDP" 13 "$(jq .totals.exit_packets <<<"$s")"
+check_eq "per source: $EXIT4" 10 "$(jq --arg a $EXIT4 '.sources[] | select(.source==$a) | .packets' <<<"$s")"
+check_eq "per source: $EXIT6" 3 "$(jq --arg a $EXIT6 '.sources[] | select(.source==$a) | .packets' <<<"$s")"
+check_eq "the clean source is not counted" "" "$(jq -r --arg a $CLEAN4 '.sources[] | select(.source==$a) | .packets' <<<"$s")"
+check_eq "per port: 5353/udp" 3 "$(jq '.ports[] | select(.port==5353 and .transport=="udp") | .packets' <<<"$s")"
+check_eq "per port: 53/udp" 2 "$(jq '.ports[] | select(.port==53 and .transport=="udp") | .packets' <<<"$s")"
+check_eq "per protocol: icmp" 5 "$(jq '.protocols[] | select(.transport=="icmp") | .packets' <<<"$s")"
+check_eq "per protocol: ipv6-icmp" 3 "$(jq '.protocols[] | select(.transport=="ipv6-icmp") | .packets' <<<"$s")"
+check_eq "per protocol: udp" 5 "$(jq '.protocols[] | select(.transport=="udp") | .packets' <<<"$s")"
+check "all packets seen covers exit and clean traffic" test "$(jq .totals.packets <<<"$s")" -ge 20
+check_eq "no unreadable packets" 0 "$(jq .totals.parse_errors <<<"$s")"
+check "first/last seen are set" sh -c "jq -e '.sources[0].first_seen | test(\"^20[0-9-]+T\")' >/dev/null <<'J'
+$s
+J"
+txt=$(tw_in "$H" stats --by port)
+check "stats --by port text lists 5353/udp" grep -Eq '^  5353/udp +3 ' <<<"$txt"
+
+# --- check ---
+out=$(tw_in "$H" check $EXIT4); rc=$?
+check_eq "check exit address: exit 0" 0 $rc
+check "check names the exact entry and both feeds" grep -q "exact entry $EXIT4, listed by $T/plain.txt, $T/exit-addresses.txt" <<<"$out"
+out=$(tw_in "$H" check 203.0.113.200 --json); rc=$?
+check_eq "check via prefix: exit 0" 0 $rc
+check_eq "check via prefix names it" 203.0.113.128/25 "$(jq -r .entry <<<"$out")"
+out=$(tw_in "$H" check $CLEAN4); rc=$?
+check_eq "check clean address: exit 1" 1 $rc
+check "check clean address says so" grep -q "is not in the exit set" <<<"$out"
+out=$(tw_in "$H" check 300.1.2.3 2>&1); rc=$?
+check_eq "check garbage: exit 2" 2 $rc
+
+# --- alerts ---
+a4=$(jq -c --arg a $EXIT4 'select(.source.ip==$a)' "$T/alerts.json")
+check_eq "one alert for $EXIT4 despite 10 packets" 1 "$(grep -c . <<<"$a4")"
+check_eq "one alert for $EXIT6" 1 "$(jq -c --arg a $EXIT6 'select(.source.ip==$a)' "$T/alerts.json" | grep -c .)"
+check_eq "no alert for the clean source" 0 "$(jq -c --arg a $CLEAN4 'select(.source.ip==$a)' "$T/alerts.json" | grep -c .)"
+for f in '."@timestamp"' .message .event.kind .event.action .event.severity .log.level .rule.id \
+	.rule.name .source.ip .destination.ip .network.transport .network.type \
+	.threat.indicator.ip .threat.indicator.provider .host.hostname; do
+	check "alert has $f" jq -e "$f != null" <<<"$a4"
+done
+check_eq "alert message" "Known Tor Exit Node Traffic" "$(jq -r .message <<<"$a4")"
+check_eq "alert severity" 21 "$(jq -r .event.severity <<<"$a4")"
+check_eq "alert rule id" tor_traffic "$(jq -r .rule.id <<<"$a4")"
+check_eq "alert destination" $HOST4X "$(jq -r .destination.ip <<<"$a4")"
+check_eq "alert interface" vX "$(jq -r .observer.ingress.interface.name <<<"$a4")"
+
+# --- a real TCP connection from the exit node ---
+in_ns "$H" nc -l -p 8080 >"$T/tcp.out" &
+ncpid=$!
+sleep 0.2
+echo hello-from-tor | in_ns "$X" nc -q 1 -w 2 $HOST4X 8080
+wait $ncpid 2>/dev/null
+check_eq "TCP data arrived through XDP" hello-from-tor "$(cat "$T/tcp.out")"
+s=$(tw_in "$H" stats --json --by port)
+check "TCP port 8080 counted (handshake, data, close)" test "$(jq '.ports[] | select(.port==8080 and .transport=="tcp") | .packets' <<<"$s")" -ge 3
+
+# --- SIGHUP reload: gap-free, broken file keeps its last good data ---
+printf '%s\n%s\n198.51.100.8\n' $EXIT4 $EXIT6 >"$T/plain.txt"
+kill -HUP "$DAEMON_PID"
+check "reload adds 198.51.100.8" wait_for 5 tw_in "$H" check 198.51.100.8
+check "reload drops the /25 prefix" wait_for 5 sh -c "! $TW check 203.0.113.200 --pin-root $PIN"
+: >"$T/plain.txt"
+kill -HUP "$DAEMON_PID"
+check "an empty file is reported" wait_for 5 grep -q "plain.txt has no valid entry.*keeping its last good data" "$T/daemon.log"
+check "an empty file keeps the last good data" tw_in "$H" check 198.51.100.8
+rm -f "$T/plain.txt"
+kill -HUP "$DAEMON_PID"
+check "a missing file is reported" wait_for 5 grep -q "cannot read $T/plain.txt" "$T/daemon.log"
+check "a missing file keeps the last good data" tw_in "$H" check $EXIT6
+check "the state dir caches the last good set" grep -qx "198.51.100.8" "$T/state/exit-set.cache"
+
+# --- SIGKILL: XDP and counters survive; a new daemon adopts them ---
+before=$(tw_in "$H" stats --json | jq .totals.exit_packets)
+stop_daemon -KILL
+out=$(tw_in "$H" status 2>&1)
+check "status without a daemon says so in one sentence" grep -q "the daemon is not running; showing the state pinned under $PIN" <<<"$out"
+in_ns "$X" ping -q -c 2 -i 0.05 $HOST4X >/dev/null
+after=$(tw_in "$H" stats --json 2>/dev/null | jq .totals.exit_packets)
+check_eq "XDP keeps counting with the daemon dead" $((before + 2)) "$after"
+check "a restarted daemon adopts the pinned link" start_daemon "$H" -i vX -i vC --feed "$T/exit-addresses.txt"
+check "the adoption is logged" grep -q "vX: adopted the pinned XDP link (native mode)" "$T/daemon.log"
+in_ns "$X" ping -q -c 1 $HOST4X >/dev/null
+check_eq "counters go on after the restart" $((before + 3)) "$(tw_in "$H" stats --json | jq .totals.exit_packets)"
+check "the new set dropped $EXIT6" sh -c "! $TW check $EXIT6 --pin-root $PIN"
+out=$(in_ns "$H" "$TW" run -i vX --pin-root "$PIN" --state-dir "$T/state" 2>&1)
+check "a second daemon on the same pin root is refused" grep -q "another torwatch daemon (pid $DAEMON_PID) already uses pin root" <<<"$out"
+
+# --- unload ---
+stop_daemon
+check "unload detaches" tw_in "$H" unload
+check "no XDP left on vX" sh -c "! ip -n $H link show vX | grep -q 'xdp'"
+check "pin root removed" test ! -e "$PIN"
+
+finish

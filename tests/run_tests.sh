@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Runs the test tiers (unit, bpf, integration; all by default) and ends with
+# one summary line: "summary: N passed, N failed, N skipped".
+# A test program that exits 77 is skipped and must say why. V=1 shows all output.
+set -u
+cd "$(dirname "$0")/.."
+OUT=.output/tests
+tiers=${*:-unit bpf integration}
+passed=0 failed=0 skipped=0
+failed_names=()
+
+count_output() {	# cmocka "[  PASSED  ] N test(s)." and TAP "ok - "/"not ok - " lines
+	local log=$1 p f
+	p=$(grep -Eo '^\[  PASSED  \] [0-9]+' "$log" | awk '{s+=$NF} END {print s+0}')
+	f=$(grep -Eo '^\[  FAILED  \] [0-9]+ test' "$log" | awk '{s+=$(NF-1)} END {print s+0}')
+	p=$((p + $(grep -c '^ok - ' "$log")))
+	f=$((f + $(grep -c '^not ok - ' "$log")))
+	echo "$p $f"
+}
+
+run_one() {
+	local tier=$1 prog=$2 log rc p f
+	log=$(mktemp)
+	"$prog" >"$log" 2>&1
+	rc=$?
+	read -r p f < <(count_output "$log")
+	if [ $rc = 77 ]; then
+		skipped=$((skipped + 1))
+		echo "SKIP  [$tier] $prog: $(grep -m1 SKIP "$log")"
+	elif [ $rc != 0 ] || [ "$f" != 0 ] || [ "$p" = 0 ]; then
+		# A program that crashed or counted nothing is one more failure.
+		[ "$f" = 0 ] && f=1
+		failed=$((failed + f)); passed=$((passed + p))
+		failed_names+=("$prog")
+		echo "FAIL  [$tier] $prog ($p passed, $f failed, exit $rc)"
+		grep -E 'not ok|FAILED|ERROR|LINE|error' "$log" | head -40 | sed 's/^/      /'
+	else
+		passed=$((passed + p))
+		echo "PASS  [$tier] $prog ($p)"
+	fi
+	[ "${V:-0}" = 1 ] && sed 's/^/      /' "$log"
+	rm -f "$log"
+}
+
+for tier in $tiers; do
+	case $tier in
+	unit | bpf) for src in tests/$tier/test_*.c; do run_one $tier "$OUT/$(basename "$src" .c)"; done ;;
+	integration) for t in tests/integration/test_*.sh; do run_one integration "$t"; done ;;
+	*) echo "unknown tier $tier (unit, bpf, integration)"; exit 2 ;;
+	esac
+done
+[ ${#failed_names[@]} = 0 ] || echo "failed: ${failed_names[*]}"
+echo "summary: $passed passed, $failed failed, $skipped skipped"
+[ $failed = 0 ]

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* CLI argument handling: 'run' options and object lookup. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <string.h>
+#include "cli.h"
+#include "run_opts.h"
+
+#define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
+#define ARGC(...) ((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
+#define PARSE(o, err, ...) tw_run_opts_parse(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), o, err, sizeof(err))
+
+static void test_run_defaults(void **state)
+{
+	struct tw_run_opts o;
+	char err[256];
+
+	assert_int_equal(PARSE(&o, err, "run"), 0);
+	assert_int_equal(o.n_ifaces, 0);
+	assert_int_equal(o.n_feeds, 0);
+	assert_string_equal(o.alerts, "-");
+	assert_string_equal(o.pin_root, "/sys/fs/bpf/torwatch");
+	assert_string_equal(o.state_dir, "/var/lib/torwatch");
+	assert_int_equal(o.xdp_mode, TW_XDP_REQ_AUTO);
+}
+
+static void test_run_all_options(void **state)
+{
+	struct tw_run_opts o;
+	char err[256];
+
+	assert_int_equal(PARSE(&o, err, "run", "-i", "eth0", "--interface", "eth1", "--feed",
+			       "/a.txt", "--feed=/b.txt", "--alerts", "/var/log/tw.json",
+			       "--xdp-mode", "skb", "--pin-root", "/sys/fs/bpf/x", "--state-dir",
+			       "/tmp/s", "-v"),
+			 0);
+	assert_int_equal(o.n_ifaces, 2);
+	assert_string_equal(o.ifaces[1], "eth1");
+	assert_int_equal(o.n_feeds, 2);
+	assert_string_equal(o.feeds[1], "/b.txt");
+	assert_string_equal(o.alerts, "/var/log/tw.json");
+	assert_int_equal(o.xdp_mode, TW_XDP_REQ_SKB);
+	assert_string_equal(o.pin_root, "/sys/fs/bpf/x");
+	assert_string_equal(o.state_dir, "/tmp/s");
+	assert_true(o.verbose);
+	assert_int_equal(PARSE(&o, err, "run", "--xdp-mode", "native"), 0);
+	assert_int_equal(o.xdp_mode, TW_XDP_REQ_NATIVE);
+}
+
+static void test_run_errors(void **state)
+{
+	struct tw_run_opts o;
+	char err[256];
+
+	assert_int_equal(PARSE(&o, err, "run", "--xdp-mode", "fast"), -1);
+	assert_string_equal(err, "--xdp-mode must be auto, native or skb, not 'fast'");
+	assert_int_equal(PARSE(&o, err, "run", "--frobnicate"), -1);
+	assert_string_equal(err, "unknown option '--frobnicate' for 'run'");
+	assert_int_equal(PARSE(&o, err, "run", "--feed"), -1);
+	assert_string_equal(err, "option --feed needs a value");
+	assert_int_equal(PARSE(&o, err, "run", "-i", "eth0", "-i", "eth0"), -1);
+	assert_string_equal(err, "interface eth0 given twice");
+	assert_int_equal(PARSE(&o, err, "run", "-i", "an-interface-name-too-long"), -1);
+	assert_string_equal(err, "'an-interface-name-too-long' is not a valid interface name");
+	assert_int_equal(PARSE(&o, err, "run", "stray"), -1);
+	assert_string_equal(err, "unexpected argument 'stray' for 'run'");
+	assert_int_equal(PARSE(&o, err, "run", "-i", "a", "-i", "b", "-i", "c", "-i", "d", "-i",
+			       "e", "-i", "f", "-i", "g", "-i", "h", "-i", "i"),
+			 -1);
+	assert_string_equal(err, "at most 8 interfaces");
+	assert_int_equal(PARSE(&o, err, "run", "--help"), 1);
+}
+
+static int dummy(int argc, char **argv)
+{
+	return 0;
+}
+
+static void test_object_prefix_matching(void **state)
+{
+	static const struct tw_command cmds[] = {
+		{ "run", dummy, "" }, { "status", dummy, "" }, { "stats", dummy, "" },
+		{ "check", dummy, "" }, {},
+	};
+	bool amb;
+
+	assert_ptr_equal(tw_cli_find(cmds, "run", &amb), &cmds[0]);
+	assert_ptr_equal(tw_cli_find(cmds, "ch", &amb), &cmds[3]);
+	assert_ptr_equal(tw_cli_find(cmds, "statu", &amb), &cmds[1]);
+	assert_ptr_equal(tw_cli_find(cmds, "stats", &amb), &cmds[2]);
+	assert_null(tw_cli_find(cmds, "sta", &amb));
+	assert_true(amb);
+	assert_null(tw_cli_find(cmds, "block", &amb));
+	assert_false(amb);
+	assert_null(tw_cli_find(cmds, "", &amb));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_run_defaults),
+		cmocka_unit_test(test_run_all_options),
+		cmocka_unit_test(test_run_errors),
+		cmocka_unit_test(test_object_prefix_matching),
+	};
+
+	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
+}
