@@ -43,6 +43,10 @@ $(OUTPUT)/%.bpf.o: bpf/%.bpf.c | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
 
+$(OUTPUT)/%.bpf.o: tests/bench/%.bpf.c | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
 $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
@@ -72,9 +76,10 @@ $(OUTPUT)/tests/%: tests/bpf/%.c $(OUTPUT)/libtorwatch.a | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests $^ $(LIBS) -lcmocka -o $@
 
-$(OUTPUT)/tests/%: tests/bench/%.c $(OUTPUT)/libtorwatch.a | $(OUTPUT)/tests
+$(OUTPUT)/tests/%: tests/bench/%.c $(OUTPUT)/libtorwatch.a $(OUTPUT)/xdp_empty.skel.h \
+		      $(OUTPUT)/xdp_bench_driver.skel.h | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests $^ $(LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests $(filter %.c %.a,$^) $(LIBS) -o $@
 
 test: torwatch $(UNIT_TESTS) $(BPF_TESTS)
 	$(Q)tests/run_tests.sh

@@ -46,6 +46,31 @@ struct {
 	__type(value, struct tw_config);
 } config SEC(".maps");
 
+/* The miss-path prefilter (see torwatch.h); words of 64 bits, mmapable so
+ * that userspace sets and clears bits with atomic stores. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TW_DEFAULT_FILTER_WORDS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u64);
+} exit_filter SEC(".maps");
+
+/* False when the prefilter proves that no exact entry holds h. */
+static __always_inline bool filter_may_hold(__u64 h, const struct tw_config *cfg)
+{
+	__u64 bit;
+	__u32 word;
+	__u64 *w;
+
+	if (!cfg->filter_shift)
+		return true;
+	bit = tw_filter_bit(h, cfg->filter_shift);
+	word = (__u32)(bit >> 6);
+	w = bpf_map_lookup_elem(&exit_filter, &word);
+	return !w || (*w & (1ULL << (bit & 63)));
+}
+
 static __always_inline bool addr_is_v4_mapped(const struct tw_in6 *a)
 {
 	const __u32 *w = (const __u32 *)a->addr;
@@ -62,7 +87,8 @@ static __always_inline struct tw_exit_val *exit_set_lookup(const struct tw_in6 *
 	if (is_v4) {
 		__u32 a4 = ((const __u32 *)addr->addr)[3];
 
-		val = bpf_map_lookup_elem(&exit_v4, &a4);
+		val = filter_may_hold(tw_filter_hash_v4(a4), cfg) ?
+			      bpf_map_lookup_elem(&exit_v4, &a4) : NULL;
 		if (val || !cfg->prefixes_v4)
 			return val;
 		struct tw_lpm_v4_key k4 = { .prefixlen = 32 };
@@ -71,7 +97,8 @@ static __always_inline struct tw_exit_val *exit_set_lookup(const struct tw_in6 *
 		return bpf_map_lookup_elem(&exit_prefix_v4, &k4);
 	}
 
-	val = bpf_map_lookup_elem(&exit_v6, addr);
+	val = filter_may_hold(tw_filter_hash_v6((const __u64 *)addr->addr), cfg) ?
+		      bpf_map_lookup_elem(&exit_v6, addr) : NULL;
 	if (val || !cfg->prefixes_v6)
 		return val;
 	struct tw_lpm_v6_key k6 = { .prefixlen = 128 };

@@ -10,11 +10,12 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/* One per-CPU struct: a single lookup per packet for all global counters. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, TW_CNT__MAX);
+	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct tw_counters);
 } counters SEC(".maps");
 
 /* LRU so that a flood of distinct sources cannot exhaust memory. */
@@ -59,14 +60,6 @@ struct {
 	__type(value, struct tw_source_info);
 } sources SEC(".maps");
 
-static __always_inline void count(__u32 idx, __u64 n)
-{
-	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
-
-	if (c)
-		*c += n;
-}
-
 static __always_inline void count_traffic(void *map, void *key, __u64 bytes)
 {
 	struct tw_traffic *t = bpf_map_lookup_elem(map, key);
@@ -95,12 +88,12 @@ static __always_inline void count_port(const struct packet_info *pi, __u64 bytes
 }
 
 static __always_inline void emit_event(const struct packet_info *pi, __u32 sources, __u32 len,
-				       __u32 ifindex, __u64 now)
+				       __u32 ifindex, __u64 now, struct tw_counters *cnt)
 {
 	struct tw_event *ev = bpf_ringbuf_reserve(&xdp_events, sizeof(*ev), 0);
 
 	if (!ev) {
-		count(TW_CNT_EVENTS_LOST, 1);
+		cnt->c[TW_CNT_EVENTS_LOST]++;
 		return;
 	}
 	__builtin_memset(ev, 0, sizeof(*ev));
@@ -116,7 +109,7 @@ static __always_inline void emit_event(const struct packet_info *pi, __u32 sourc
 	ev->family = pi->family;
 	ev->proto = pi->proto;
 	bpf_ringbuf_submit(ev, 0);
-	count(TW_CNT_EVENTS, 1);
+	cnt->c[TW_CNT_EVENTS]++;
 }
 
 /* Per-source counters; returns true when this packet opens a new alert window. */
@@ -160,43 +153,46 @@ int xdp_tor(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	__u64 len = data_end - data;
 	struct packet_info pi = {};
+	struct tw_counters *cnt;
 	struct tw_exit_val *hit;
 	struct tw_config *cfg;
 	__u32 zero = 0;
 	int res;
 
-	count(TW_CNT_PACKETS, 1);
-	count(TW_CNT_BYTES, len);
+	cnt = bpf_map_lookup_elem(&counters, &zero);
+	cfg = bpf_map_lookup_elem(&config, &zero);
+	if (!cnt || !cfg)
+		return XDP_PASS;
+	cnt->c[TW_CNT_PACKETS]++;
+	cnt->c[TW_CNT_BYTES] += len;
 
 	res = parse_packet(data, data_end, &pi);
 	if (res == PARSE_NOT_IP) {
-		count(TW_CNT_NON_IP, 1);
+		cnt->c[TW_CNT_NON_IP]++;
 		return XDP_PASS;
 	}
 	if (res != PARSE_OK)
-		count(TW_CNT_PARSE_ERRORS, 1);
+		cnt->c[TW_CNT_PARSE_ERRORS]++;
 	if (!pi.family)
 		return XDP_PASS;
-	count(pi.family == 2 ? TW_CNT_IPV4 : TW_CNT_IPV6, 1);
+	cnt->c[pi.family == 2 ? TW_CNT_IPV4 : TW_CNT_IPV6]++;
 
-	cfg = bpf_map_lookup_elem(&config, &zero);
-	if (!cfg)
-		return XDP_PASS;
 	hit = exit_set_lookup(&pi.saddr, pi.family == 2, cfg);
 	if (!hit)
 		return XDP_PASS;
 
-	/* A transport header that could not be read still counts for the source. */
+	/* A transport header that could not be read still counts for the source.
+	 * The coarse clock (tick resolution) is a few ns; the precise one ~50. */
 	__u32 sources = hit->sources;
-	__u64 now = bpf_ktime_get_boot_ns();
+	__u64 now = bpf_ktime_get_coarse_ns();
 	__u32 proto = pi.proto;
 
-	count(TW_CNT_EXIT_PACKETS, 1);
-	count(TW_CNT_EXIT_BYTES, len);
+	cnt->c[TW_CNT_EXIT_PACKETS]++;
+	cnt->c[TW_CNT_EXIT_BYTES] += len;
 	count_traffic(&proto_stats, &proto, len);
 	if (pi.has_ports)
 		count_port(&pi, len);
 	if (account_source(&pi, sources, len, now, cfg->alert_window_ns))
-		emit_event(&pi, sources, len, ctx->ingress_ifindex, now);
+		emit_event(&pi, sources, len, ctx->ingress_ifindex, now, cnt);
 	return XDP_PASS;
 }

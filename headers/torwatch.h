@@ -20,6 +20,31 @@
 
 #define TW_ALERT_WINDOW_NS (60ULL * 1000000000ULL)
 
+/* Miss-path prefilter: a bitmap over the exact entries, one hash function,
+ * 8 bits per exact-map slot (at most ~12% false positives when the maps are
+ * full, ~0.2% with the Tor list). A clear bit proves a miss without touching
+ * the hash maps, whose bucket arrays do not stay in cache. Userspace sets
+ * bits before it adds entries and clears them after it removes entries. */
+#define TW_FILTER_BITS_PER_ENTRY 8
+/* Default size: both exact maps at their default size. */
+#define TW_DEFAULT_FILTER_WORDS (2 * TW_DEFAULT_EXIT_ENTRIES * TW_FILTER_BITS_PER_ENTRY / 64)
+
+static inline __u64 tw_filter_hash_v4(__u32 addr_be)
+{
+	return ((__u64)addr_be + 0x9e3779b97f4a7c15ULL) * 0xbf58476d1ce4e5b9ULL;
+}
+
+static inline __u64 tw_filter_hash_v6(const __u64 halves[2])
+{
+	return ((halves[0] * 0x94d049bb133111ebULL) ^ halves[1]) * 0xbf58476d1ce4e5b9ULL;
+}
+
+/* Bit index for hash h in a bitmap of 2^(64 - shift) bits. */
+static inline __u64 tw_filter_bit(__u64 h, __u32 shift)
+{
+	return (h ^ (h >> 31)) >> shift;
+}
+
 /* Indices of the per-CPU global counters. */
 enum tw_counter {
 	TW_CNT_PACKETS = 0,	/* every frame the XDP program saw */
@@ -53,13 +78,13 @@ struct tw_lpm_v6_key {
 
 struct tw_in6 {
 	__u8 addr[16];		/* IPv4 is stored IPv4-mapped (::ffff:a.b.c.d) */
-};
+} __attribute__((aligned(8)));	/* read as two __u64 by the prefilter hash */
 
 /* Per exit-node source address (LRU map keyed by struct tw_in6). */
 struct tw_src_stats {
 	__u64 packets;
 	__u64 bytes;
-	__u64 first_seen_ns;	/* CLOCK_BOOTTIME */
+	__u64 first_seen_ns;	/* CLOCK_MONOTONIC (coarse) */
 	__u64 last_seen_ns;
 	__u64 last_event_ns;	/* start of the current alert window */
 	__u32 sources;
@@ -79,11 +104,17 @@ struct tw_traffic {
 	__u64 bytes;
 };
 
+struct tw_counters {
+	__u64 c[TW_CNT__MAX];
+};
+
 /* Run-time switches the daemon writes and the XDP program reads. */
 struct tw_config {
 	__u64 alert_window_ns;
 	__u32 prefixes_v4;	/* entries in the LPM tries: skip the trie when 0 */
 	__u32 prefixes_v6;
+	__u32 filter_shift;	/* 64 - log2(filter bits); 0 = no prefilter */
+	__u32 pad;
 };
 
 enum tw_event_kind {
@@ -91,7 +122,7 @@ enum tw_event_kind {
 };
 
 struct tw_event {
-	__u64 ts_ns;		/* CLOCK_BOOTTIME */
+	__u64 ts_ns;		/* CLOCK_MONOTONIC (coarse) */
 	struct tw_in6 saddr;
 	struct tw_in6 daddr;
 	__u32 kind;
@@ -149,7 +180,7 @@ _Static_assert(sizeof(struct tw_lpm_v4_key) == 8, "tw_lpm_v4_key ABI");
 _Static_assert(sizeof(struct tw_lpm_v6_key) == 20, "tw_lpm_v6_key ABI");
 _Static_assert(sizeof(struct tw_src_stats) == 48, "tw_src_stats ABI");
 _Static_assert(sizeof(struct tw_port_key) == 4, "tw_port_key ABI");
-_Static_assert(sizeof(struct tw_config) == 16, "tw_config ABI");
+_Static_assert(sizeof(struct tw_config) == 24, "tw_config ABI");
 _Static_assert(sizeof(struct tw_event) == 64, "tw_event ABI");
 _Static_assert(sizeof(struct tw_iface) == 24, "tw_iface ABI");
 _Static_assert(sizeof(struct tw_meta) == 56 + 24 * TW_MAX_IFACES, "tw_meta ABI");

@@ -133,9 +133,9 @@ static const char *const counter_names[TW_CNT__MAX] = {
 	[TW_CNT_EVENTS] = "events",		[TW_CNT_EVENTS_LOST] = "events_lost",
 };
 
-static void fmt_time(uint64_t boot_ns, char *buf, size_t len)
+static void fmt_time(uint64_t mono_ns, char *buf, size_t len)
 {
-	tw_format_iso8601_ns(tw_boot_to_unix_ns(boot_ns), buf, len);
+	tw_format_iso8601_ns(tw_mono_to_unix_ns(mono_ns), buf, len);
 }
 
 static void row_label(int kind, const struct row *r, char *buf, size_t len)
@@ -252,13 +252,13 @@ static int stats_reset(int argc, char **argv)
 	if (ret)
 		return ret;
 	/* Per-CPU values: one zeroed slot per possible CPU. */
-	void *zeros = calloc((size_t)ncpu, sizeof(struct tw_traffic));
+	void *zeros = calloc((size_t)ncpu, sizeof(struct tw_counters));
+	__u32 zero = 0;
 
-	for (__u32 i = 0; zeros && i < 256; i++) {
-		if (i < TW_CNT__MAX)
-			bpf_map_update_elem(p.counters, &i, zeros, BPF_ANY);
+	if (zeros)
+		bpf_map_update_elem(p.counters, &zero, zeros, BPF_ANY);
+	for (__u32 i = 0; zeros && i < 256; i++)
 		bpf_map_update_elem(p.proto_stats, &i, zeros, BPF_ANY);
-	}
 	struct tw_in6 a;
 	struct tw_port_key pk;
 
@@ -285,7 +285,9 @@ int tw_cmd_stats(int argc, char **argv)
 	struct tw_cli cli = {};
 	struct table t[3] = {};
 	static const int kinds[3] = { BY_SOURCE, BY_PORT, BY_PROTO };
-	__u64 totals[TW_CNT__MAX] = {};
+	struct tw_counters cnt = {};
+	__u64 *totals = cnt.c;
+	__u32 zero = 0;
 	struct tw_pinned p;
 	int ret;
 
@@ -299,8 +301,7 @@ int tw_cmd_stats(int argc, char **argv)
 	ret = tw_cli_open(&cli, &p);
 	if (ret)
 		return ret;
-	for (__u32 i = 0; i < TW_CNT__MAX; i++)
-		tw_percpu_sum(p.counters, &i, &totals[i], sizeof(__u64));
+	tw_percpu_sum(p.counters, &zero, &cnt, sizeof(cnt));
 	if (!so.by || so.by == BY_SOURCE)
 		ret = read_sources(p.src_stats, &t[0]);
 	if (!ret && (!so.by || so.by == BY_PORT))

@@ -21,17 +21,18 @@ struct status {
 
 static int read_status(const struct tw_pinned *p, struct status *s)
 {
-	__u32 zero = 0, idx;
+	struct tw_counters cnt;
+	__u32 zero = 0;
 
 	memset(s, 0, sizeof(*s));
 	if (bpf_map_lookup_elem(p->meta, &zero, &s->meta))
 		return -1;
 	for (__u32 i = 0; i < TW_MAX_SOURCES; i++)
 		bpf_map_lookup_elem(p->sources, &i, &s->src[i]);
-	idx = TW_CNT_EVENTS;
-	tw_percpu_sum(p->counters, &idx, &s->events, sizeof(__u64));
-	idx = TW_CNT_EVENTS_LOST;
-	tw_percpu_sum(p->counters, &idx, &s->lost, sizeof(__u64));
+	if (!tw_percpu_sum(p->counters, &zero, &cnt, sizeof(cnt))) {
+		s->events = cnt.c[TW_CNT_EVENTS];
+		s->lost = cnt.c[TW_CNT_EVENTS_LOST];
+	}
 	s->alive = tw_daemon_alive(p, &s->pid);
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "alert.h"
+#include "exit_maps.h"
 #include "exit_set.h"
 #include "log.h"
 #include "pins.h"
@@ -34,6 +35,7 @@ struct daemon {
 	struct tw_meta meta;
 	struct tw_alert_sink sink;
 	struct ring_buffer *rb;
+	struct tw_exit_maps maps;
 	char cache_path[PATH_MAX];
 	const char *ifnames[TW_MAX_IFACES];
 	char default_iface[IF_NAMESIZE];
@@ -62,13 +64,6 @@ static bool has_user_feeds(const struct daemon *d)
 /* Merges the sources' last good data and applies it gap-free. */
 static int apply_sources(struct daemon *d)
 {
-	struct tw_exit_maps maps = {
-		.exact_v4 = bpf_map__fd(d->skel->maps.exit_v4),
-		.exact_v6 = bpf_map__fd(d->skel->maps.exit_v6),
-		.prefix_v4 = bpf_map__fd(d->skel->maps.exit_prefix_v4),
-		.prefix_v6 = bpf_map__fd(d->skel->maps.exit_prefix_v6),
-		.config = bpf_map__fd(d->skel->maps.config),
-	};
 	struct tw_apply_stats st;
 	struct tw_exit_set set;
 	int64_t newest = 0;
@@ -77,7 +72,7 @@ static int apply_sources(struct daemon *d)
 	err = tw_sources_build_set(&d->sources, &set);
 	if (err)
 		return err;
-	err = tw_exit_set_apply(&set, &maps, &st);
+	err = tw_exit_set_apply(&set, &d->maps, &st);
 	if (err) {
 		tw_err("cannot write the exit set to the kernel maps: %s", strerror(-err));
 		goto out;
@@ -191,6 +186,8 @@ static int open_and_load(struct daemon *d)
 	}
 	ret = tw_pins_set_paths(d->skel->obj, root);
 	if (!ret)
+		ret = tw_exit_maps_size(d->skel, TW_DEFAULT_EXIT_ENTRIES);
+	if (!ret)
 		ret = xdp_tor_bpf__load(d->skel);
 	if (ret) {
 		libbpf_strerror(ret, err, sizeof(err));
@@ -201,7 +198,10 @@ static int open_and_load(struct daemon *d)
 			tw_err("cannot load the XDP program: %s (run with -v for the verifier log)", err);
 		return ret;
 	}
-	return 0;
+	ret = tw_exit_maps_open(d->skel, &d->maps);
+	if (ret)
+		tw_err("cannot map the exit-set prefilter: %s", strerror(-ret));
+	return ret;
 }
 
 static int init_config(struct daemon *d)
@@ -374,6 +374,7 @@ out:
 		write_meta(&d);
 	}
 	ring_buffer__free(d.rb);
+	tw_exit_maps_close(&d.maps);
 	xdp_tor_bpf__destroy(d.skel);
 	tw_sources_free(&d.sources);
 	tw_alert_sink_close(&d.sink);

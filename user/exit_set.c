@@ -207,16 +207,50 @@ static int remove_stale(const struct tw_exit_set *set, enum map_kind k, int fd, 
 	return err;
 }
 
-static int set_prefix_counts(int fd, __u32 v4, __u32 v6)
+/* The prefilter bits of set's exact entries, freshly computed. */
+static uint64_t *build_filter(const struct tw_exit_set *set, const struct tw_exit_filter *f)
+{
+	uint64_t *w = calloc(f->n_words, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	for (size_t i = 0; i < set->n; i++) {
+		if (!tw_prefix_is_exact(&set->e[i].p))
+			continue;
+		uint64_t bit = tw_exit_filter_bit(&set->e[i].p, f->shift);
+
+		w[bit >> 6] |= 1ULL << (bit & 63);
+	}
+	return w;
+}
+
+static void filter_add_bits(const struct tw_exit_filter *f, const uint64_t *want)
+{
+	for (size_t i = 0; i < f->n_words; i++)
+		if (want[i] & ~__atomic_load_n(&f->words[i], __ATOMIC_RELAXED))
+			__atomic_fetch_or(&f->words[i], want[i], __ATOMIC_SEQ_CST);
+}
+
+static void filter_keep_only(const struct tw_exit_filter *f, const uint64_t *want)
+{
+	for (size_t i = 0; i < f->n_words; i++)
+		if (__atomic_load_n(&f->words[i], __ATOMIC_RELAXED) != want[i])
+			__atomic_store_n(&f->words[i], want[i], __ATOMIC_SEQ_CST);
+}
+
+/* Prefix counts gate the tries; filter_shift switches the prefilter on
+ * (only ever after its bits for the new set are in). */
+static int set_config(const struct tw_exit_maps *maps, __u32 v4, __u32 v6)
 {
 	struct tw_config cfg;
 	__u32 zero = 0;
 
-	if (bpf_map_lookup_elem(fd, &zero, &cfg))
+	if (bpf_map_lookup_elem(maps->config, &zero, &cfg))
 		return -errno;
 	cfg.prefixes_v4 = v4;
 	cfg.prefixes_v6 = v6;
-	return bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY) ? -errno : 0;
+	cfg.filter_shift = maps->filter.words ? maps->filter.shift : 0;
+	return bpf_map_update_elem(maps->config, &zero, &cfg, BPF_ANY) ? -errno : 0;
 }
 
 static uint64_t now_usec(void)
@@ -231,19 +265,31 @@ int tw_exit_set_apply(const struct tw_exit_set *set, const struct tw_exit_maps *
 		      struct tw_apply_stats *stats)
 {
 	const int fds[MAP__N] = { maps->exact_v4, maps->exact_v6, maps->prefix_v4, maps->prefix_v6 };
-	uint64_t start = now_usec();
+	const struct tw_exit_filter *f = &maps->filter;
+	uint64_t start = now_usec(), *bits = NULL;
 	int err;
 
 	memset(stats, 0, sizeof(*stats));
-	/* While old and new prefixes coexist the tries must be consulted. */
-	err = set_prefix_counts(maps->config, UINT32_MAX, UINT32_MAX);
+	if (f->words) {
+		bits = build_filter(set, f);
+		if (!bits)
+			return -ENOMEM;
+		filter_add_bits(f, bits);
+	}
+	/* While old and new prefixes coexist the tries must be consulted; after
+	 * a failure they stay consulted: slower, never wrong. */
+	err = set_config(maps, UINT32_MAX, UINT32_MAX);
 	for (int k = 0; !err && k < MAP__N; k++)
 		err = write_kind(set, (enum map_kind)k, fds[k], &stats->batched);
 	stats->added_or_updated = err ? 0 : set->n;
 	for (int k = 0; !err && k < MAP__N; k++)
 		err = remove_stale(set, (enum map_kind)k, fds[k], &stats->removed);
 	if (!err)
-		err = set_prefix_counts(maps->config, set->prefixes_v4, set->prefixes_v6);
+		err = set_config(maps, set->prefixes_v4, set->prefixes_v6);
+	/* Stale bits go only once their entries are gone; on failure the union stays. */
+	if (!err && bits)
+		filter_keep_only(f, bits);
+	free(bits);
 	stats->usec = now_usec() - start;
 	return err;
 }

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 #include "addr.h"
+#include "exit_filter.h"
 #include "feed_parse.h"
 
 struct tw_exit_entry {
@@ -21,6 +22,7 @@ struct tw_exit_set {
 
 struct tw_exit_maps {
 	int exact_v4, exact_v6, prefix_v4, prefix_v6, config;
+	struct tw_exit_filter filter;	/* words NULL: no prefilter to keep */
 };
 
 struct tw_apply_stats {
@@ -38,9 +40,9 @@ void tw_exit_set_free(struct tw_exit_set *set);
 const struct tw_exit_entry *tw_exit_set_find(const struct tw_exit_set *set,
 					     const struct tw_prefix *p);
 
-/* Makes the kernel maps hold exactly set: every entry is written before any
- * stale one is removed, so an address in both the old and new set is never
- * missing. Returns 0 or -errno. */
+/* Makes the kernel maps hold exactly set: every entry (and its prefilter bit)
+ * is written before any stale one is removed, so an address in both the old
+ * and new set is never missing. Returns 0 or -errno. */
 int tw_exit_set_apply(const struct tw_exit_set *set, const struct tw_exit_maps *maps,
 		      struct tw_apply_stats *stats);
 

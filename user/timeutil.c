@@ -12,9 +12,9 @@ static int64_t clock_ns(clockid_t id)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-uint64_t tw_now_boot_ns(void)
+uint64_t tw_now_mono_ns(void)
 {
-	return (uint64_t)clock_ns(CLOCK_BOOTTIME);
+	return (uint64_t)clock_ns(CLOCK_MONOTONIC);
 }
 
 int64_t tw_now_unix(void)
@@ -22,9 +22,9 @@ int64_t tw_now_unix(void)
 	return (int64_t)time(NULL);
 }
 
-int64_t tw_boot_to_unix_ns(uint64_t boot_ns)
+int64_t tw_mono_to_unix_ns(uint64_t mono_ns)
 {
-	return clock_ns(CLOCK_REALTIME) - (clock_ns(CLOCK_BOOTTIME) - (int64_t)boot_ns);
+	return clock_ns(CLOCK_REALTIME) - (clock_ns(CLOCK_MONOTONIC) - (int64_t)mono_ns);
 }
 
 void tw_format_iso8601_ns(int64_t unix_ns, char *buf, size_t len)

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Wall-clock formatting and conversion of kernel CLOCK_BOOTTIME stamps. */
+/* Wall-clock formatting and conversion of kernel CLOCK_MONOTONIC stamps. */
 #ifndef TW_TIMEUTIL_H
 #define TW_TIMEUTIL_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-/* Unix time in nanoseconds for a bpf_ktime_get_boot_ns() stamp. */
-int64_t tw_boot_to_unix_ns(uint64_t boot_ns);
-uint64_t tw_now_boot_ns(void);
+/* Unix time in nanoseconds for a bpf_ktime_get_coarse_ns() stamp. */
+int64_t tw_mono_to_unix_ns(uint64_t mono_ns);
+uint64_t tw_now_mono_ns(void);
 int64_t tw_now_unix(void);
 /* "2024-03-12T14:24:53.123Z" (millis) from unix nanoseconds. */
 void tw_format_iso8601_ns(int64_t unix_ns, char *buf, size_t len);

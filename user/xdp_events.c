@@ -35,7 +35,7 @@ struct json_object *tw_xdp_event_to_alert(const struct tw_event *ev,
 	struct tw_prefix src, dst;
 	char ifname[IF_NAMESIZE], pbuf[8];
 	bool ports = ev->proto == IPPROTO_TCP || ev->proto == IPPROTO_UDP;
-	struct json_object *a = tw_alert_new(rule, rule->name, tw_boot_to_unix_ns(ev->ts_ns));
+	struct json_object *a = tw_alert_new(rule, rule->name, tw_mono_to_unix_ns(ev->ts_ns));
 
 	tw_prefix_from_in6(ev->saddr.addr, &src);
 	tw_prefix_from_in6(ev->daddr.addr, &dst);

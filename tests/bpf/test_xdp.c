@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "exit_maps.h"
 #include "exit_set.h"
 #include "feed_parse.h"
 #include "packet_builder.h"
@@ -71,19 +72,15 @@ static int group_setup(void **state)
 		fprintf(stderr, "cannot load the XDP program: %s\n", strerror(errno));
 		return -1;
 	}
-	maps = (struct tw_exit_maps){
-		.exact_v4 = bpf_map__fd(skel->maps.exit_v4),
-		.exact_v6 = bpf_map__fd(skel->maps.exit_v6),
-		.prefix_v4 = bpf_map__fd(skel->maps.exit_prefix_v4),
-		.prefix_v6 = bpf_map__fd(skel->maps.exit_prefix_v6),
-		.config = bpf_map__fd(skel->maps.config),
-	};
+	if (tw_exit_maps_open(skel, &maps))
+		return -1;
 	bpf_map_update_elem(maps.config, &zero, &cfg, BPF_ANY);
 	return apply_list(exit_list);
 }
 
 static int group_teardown(void **state)
 {
+	tw_exit_maps_close(&maps);
 	xdp_tor_bpf__destroy(skel);
 	return 0;
 }
@@ -91,12 +88,13 @@ static int group_teardown(void **state)
 static __u64 counter(enum tw_counter idx)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	__u64 vals[ncpu], sum = 0;
-	__u32 key = idx;
+	struct tw_counters vals[ncpu];
+	__u64 sum = 0;
+	__u32 zero = 0;
 
-	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.counters), &key, vals), 0);
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.counters), &zero, vals), 0);
 	for (int i = 0; i < ncpu; i++)
-		sum += vals[i];
+		sum += vals[i].c[idx];
 	return sum;
 }
 
@@ -436,6 +434,13 @@ static void test_apply_removes_stale(void **state)
 	assert_int_equal(bpf_map_lookup_elem(maps.config, &zero, &cfg), 0);
 	assert_int_equal(cfg.prefixes_v4, 0);
 	assert_int_equal(cfg.prefixes_v6, 0);
+	assert_int_equal(cfg.filter_shift, maps.filter.shift);
+	/* Only the remaining address's bit is left in the prefilter. */
+	size_t bits = 0;
+
+	for (size_t i = 0; i < maps.filter.n_words; i++)
+		bits += (size_t)__builtin_popcountll(maps.filter.words[i]);
+	assert_int_equal(bits, 1);
 	assert_int_equal(apply_list(exit_list), 0);
 	assert_int_equal(bpf_map_lookup_elem(maps.config, &zero, &cfg), 0);
 	assert_int_equal(cfg.prefixes_v4, 1);

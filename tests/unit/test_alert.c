@@ -26,7 +26,7 @@ static void test_tor_traffic_fields(void **state)
 {
 	struct tw_source_info src[TW_MAX_SOURCES] = {};
 	struct tw_event ev = {
-		.ts_ns = tw_now_boot_ns(), .kind = TW_EV_TOR_TRAFFIC, .family = AF_INET,
+		.ts_ns = tw_now_mono_ns(), .kind = TW_EV_TOR_TRAFFIC, .family = AF_INET,
 		.proto = 6, .sport = 40000, .dport = 22, .sources = 1u << 2, .pkt_len = 74,
 	};
 	struct json_object *a, *back;
@@ -70,7 +70,7 @@ static void test_tor_traffic_fields(void **state)
 static void test_ipv6_icmp_has_no_ports(void **state)
 {
 	struct tw_source_info src[TW_MAX_SOURCES] = {};
-	struct tw_event ev = { .ts_ns = tw_now_boot_ns(), .family = AF_INET6, .proto = 58 };
+	struct tw_event ev = { .ts_ns = tw_now_mono_ns(), .family = AF_INET6, .proto = 58 };
 	struct json_object *a;
 
 	inet_pton(AF_INET6, "2001:db8::7", ev.saddr.addr);

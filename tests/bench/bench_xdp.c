@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* ns per packet under BPF_PROG_TEST_RUN, side by side in one run: an empty
+ * XDP_PASS program vs torwatch on misses and hits, IPv4 and IPv6, with the
+ * real snapshot and with 1M synthetic exact entries per family.
+ *
+ * Steady state: a driver program writes the next of 16,384 source addresses
+ * into the frame and tail-calls the program under test, repeat = 1M, so every
+ * packet has another source and no syscall runs between packets. Both
+ * programs sit behind the same driver; the difference is torwatch's cost.
+ * Cold: one syscall per packet (repeat = 1), the caches disturbed between
+ * packets; shown for reference, the goals apply to the steady state. */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exit_maps.h"
+#include "exit_set.h"
+#include "feed_parse.h"
+#include "packet_builder.h"
+#include "torwatch.h"
+#include "xdp_bench_driver.skel.h"
+#include "xdp_empty.skel.h"
+#include "xdp_tor.skel.h"
+
+#define SAMPLES 50000		/* cold: packets, one syscall each */
+#define BENCH_ADDRS 16384	/* as in xdp_bench_driver.bpf.c */
+#define STEADY_REPEAT (1 << 20)
+#define ROUNDS 5
+#define SYNTHETIC (1u << 20)
+#define SNAPSHOT "data/exit-addresses.2024-03-12.txt"
+#define REAL_V6_EXITS 400	/* the snapshot has none: add a realistic count */
+
+static struct xdp_tor_bpf *tor;
+static struct xdp_empty_bpf *empty;
+static struct xdp_bench_driver_bpf *driver;
+static struct tw_exit_maps maps;
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static void synth_addr(struct tw_prefix *p, int family, uint32_t i)
+{
+	memset(p, 0, sizeof(*p));
+	p->family = (uint8_t)family;
+	if (family == AF_INET) {
+		/* Spread over 1.0.0.0 - 126.255.255.255 by a bijective mix. */
+		uint32_t x = (i * 2654435761u) % (126u << 24);
+		uint32_t a = htonl((1u << 24) + x);
+
+		p->prefixlen = 32;
+		memcpy(p->addr, &a, 4);
+	} else {
+		uint32_t w[4] = { htonl(0x20010db8), htonl(i * 2654435761u), 0, htonl(i) };
+
+		p->prefixlen = 128;
+		memcpy(p->addr, w, 16);
+	}
+}
+
+static int apply(struct tw_exit_set *set, const char *what)
+{
+	struct tw_apply_stats st;
+	int err;
+
+	tw_exit_set_finalize(set);
+	err = tw_exit_set_apply(set, &maps, &st);
+	if (err) {
+		fprintf(stderr, "apply %s: %s\n", what, strerror(-err));
+		return err;
+	}
+	printf("  loaded %s: %u IPv4 + %u IPv6 exact entries in %.1f ms (%s)\n", what, set->exact_v4,
+	       set->exact_v6, st.usec / 1000.0, st.batched ? "batched" : "per element");
+	return 0;
+}
+
+static int load_real(struct tw_exit_set *set)
+{
+	struct tw_feed feed, v6 = {};
+	char err[256];
+
+	if (tw_feed_parse_file(SNAPSHOT, &feed, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	v6.entries = calloc(REAL_V6_EXITS, sizeof(*v6.entries));
+	v6.n = REAL_V6_EXITS;
+	for (uint32_t i = 0; i < REAL_V6_EXITS; i++)
+		synth_addr(&v6.entries[i], AF_INET6, i);
+	memset(set, 0, sizeof(*set));
+	tw_exit_set_add_feed(set, &feed, 0);
+	tw_exit_set_add_feed(set, &v6, 1);
+	tw_feed_free(&feed);
+	tw_feed_free(&v6);
+	return apply(set, "real snapshot (+400 IPv6)");
+}
+
+static int load_synthetic(struct tw_exit_set *set)
+{
+	struct tw_feed f = {};
+
+	f.entries = calloc(2 * SYNTHETIC, sizeof(*f.entries));
+	if (!f.entries)
+		return -1;
+	for (uint32_t i = 0; i < SYNTHETIC; i++) {
+		synth_addr(&f.entries[f.n++], AF_INET, i);
+		synth_addr(&f.entries[f.n++], AF_INET6, i);
+	}
+	memset(set, 0, sizeof(*set));
+	tw_exit_set_add_feed(set, &f, 0);
+	tw_feed_free(&f);
+	return apply(set, "1M synthetic per family");
+}
+
+/* Loads torwatch with the product's map sizes, or exact maps of max_exact. */
+static int load_tor(__u32 max_exact)
+{
+	struct tw_config cfg = { .alert_window_ns = TW_ALERT_WINDOW_NS };
+	__u32 zero = 0;
+
+	tor = xdp_tor_bpf__open();
+	if (!tor)
+		return -1;
+	if (max_exact && tw_exit_maps_size(tor, max_exact))
+		return -1;
+	if (xdp_tor_bpf__load(tor) || tw_exit_maps_open(tor, &maps))
+		return -1;
+	return bpf_map_update_elem(maps.config, &zero, &cfg, BPF_ANY);
+}
+
+static int run(int prog_fd, const struct pkt *p, uint32_t *ns)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->data, .data_size_in = (uint32_t)p->len,
+		    .repeat = 1);
+	int err = bpf_prog_test_run_opts(prog_fd, &o);
+
+	*ns = o.duration;
+	return err ? err : (o.retval == XDP_PASS ? 0 : -1);
+}
+
+/* A source address drawn from the set (hit) or outside it (miss). */
+static void pick_addr(const struct tw_exit_set *set, const size_t *idx, size_t n_fam, int family,
+		      int hit, struct tw_prefix *a)
+{
+	if (hit) {
+		*a = set->e[idx[rng() % n_fam]].p;
+		return;
+	}
+	do {
+		synth_addr(a, family, (uint32_t)rng());
+		if (family == AF_INET6)
+			a->addr[4] ^= 0x80; /* a different /40 than the set's */
+	} while (tw_exit_set_find(set, a));
+}
+
+static size_t family_index(const struct tw_exit_set *set, int family, size_t *idx)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < set->n; i++)
+		if (set->e[i].p.family == family)
+			idx[n++] = i;
+	return n;
+}
+
+static double median(double *v, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
+			double t = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	return v[n / 2];
+}
+
+/* ns per packet of prog_fd behind the driver, over STEADY_REPEAT packets. */
+static double steady(int prog_fd, const struct pkt *p)
+{
+	__u32 zero = 0;
+	uint32_t ns;
+
+	if (bpf_map_update_elem(bpf_map__fd(driver->maps.target), &zero, &prog_fd, BPF_ANY))
+		return -1;
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->data, .data_size_in = (uint32_t)p->len,
+		    .repeat = STEADY_REPEAT);
+	if (bpf_prog_test_run_opts(bpf_program__fd(driver->progs.xdp_driver), &o) ||
+	    o.retval != XDP_PASS)
+		return -1;
+	ns = o.duration;
+	return ns;
+}
+
+struct result {
+	double empty, tor;
+};
+
+static void print_row(const char *name, struct result r, double goal, bool judged)
+{
+	printf("  %-28s %8.1f %9.1f %9.1f %7.2fx", name, r.empty, r.tor, r.tor - r.empty,
+	       r.tor / r.empty);
+	if (judged)
+		printf("   <= %2.0f %s", goal, r.tor - r.empty <= goal ? "met" : "MISSED");
+	printf("\n");
+}
+
+static int compare(const char *name, const struct tw_exit_set *set, int family, int hit,
+		   double goal)
+{
+	int fd_e = bpf_program__fd(empty->progs.xdp_empty), fd_t = bpf_program__fd(tor->progs.xdp_tor);
+	size_t *idx = malloc(set->n * sizeof(*idx)), n_fam = family_index(set, family, idx);
+	struct pkt_spec spec = { .family = family,
+				 .src = family == AF_INET ? "192.0.2.1" : "2001:db8::1",
+				 .dst = family == AF_INET ? "192.0.2.10" : "2001:db8:ffff::10",
+				 .proto = IPPROTO_TCP, .sport = 40000, .dport = 443 };
+	double e[ROUNDS], t[ROUNDS];
+	struct result steady_r, cold_r;
+	uint64_t sum_e = 0, sum_t = 0;
+	struct pkt *pk, tmpl;
+	char src[64];
+	uint32_t ns;
+
+	/* Steady state. */
+	pkt_build(&tmpl, &spec);
+	for (__u32 i = 0; i < BENCH_ADDRS; i++) {
+		struct tw_prefix a;
+		struct tw_in6 in6;
+
+		pick_addr(set, idx, n_fam, family, hit, &a);
+		tw_prefix_to_in6(&a, in6.addr);
+		bpf_map_update_elem(bpf_map__fd(driver->maps.bench_addrs), &i, &in6, BPF_ANY);
+	}
+	for (int r = 0; r < ROUNDS; r++) {
+		e[r] = steady(fd_e, &tmpl);
+		t[r] = steady(fd_t, &tmpl);
+		if (e[r] < 0 || t[r] < 0)
+			return -1;
+	}
+	steady_r = (struct result){ median(e, ROUNDS), median(t, ROUNDS) };
+
+	/* Cold: a syscall per packet, programs alternating packet by packet. */
+	if (getenv("BENCH_QUICK")) {
+		print_row(name, steady_r, goal, true);
+		return 0;
+	}
+	pk = malloc(SAMPLES * sizeof(*pk));
+	for (int i = 0; i < SAMPLES; i++) {
+		struct tw_prefix a;
+
+		pick_addr(set, idx, n_fam, family, hit, &a);
+		inet_ntop(family, a.addr, src, sizeof(src));
+		spec.src = src;
+		pkt_build(&pk[i], &spec);
+	}
+	for (int i = 0; i < SAMPLES; i++) {
+		if (run(fd_e, &pk[i], &ns))
+			return -1;
+		sum_e += ns;
+		if (run(fd_t, &pk[i], &ns))
+			return -1;
+		sum_t += ns;
+	}
+	cold_r = (struct result){ (double)sum_e / SAMPLES, (double)sum_t / SAMPLES };
+	free(pk);
+	free(idx);
+
+	print_row(name, steady_r, goal, true);
+	char cold_name[64];
+
+	snprintf(cold_name, sizeof(cold_name), "  cold (syscall/packet)");
+	print_row(cold_name, cold_r, goal, false);
+	return 0;
+}
+
+static void header(void)
+{
+	printf("  %-28s %8s %9s %9s %8s   %s\n", "case (ns/packet)", "empty", "torwatch",
+	       "overhead", "ratio", "goal (overhead)");
+}
+
+int main(void)
+{
+	struct tw_exit_set set;
+
+	libbpf_set_print(NULL);
+	empty = xdp_empty_bpf__open_and_load();
+	driver = xdp_bench_driver_bpf__open_and_load();
+	if (!empty || !driver || load_tor(0))
+		goto fail;
+	printf("bench_xdp: BPF_PROG_TEST_RUN; steady: median of %d runs of %d packets over %d sources;\n"
+	       "           cold: mean of %d packets, one syscall each\n",
+	       ROUNDS, STEADY_REPEAT, BENCH_ADDRS, SAMPLES);
+	if (load_real(&set))
+		goto fail;
+	header();
+	compare("real list, IPv4 miss", &set, AF_INET, 0, 30);
+	compare("real list, IPv6 miss", &set, AF_INET6, 0, 30);
+	compare("real list, IPv4 hit", &set, AF_INET, 1, 60);
+	compare("real list, IPv6 hit", &set, AF_INET6, 1, 60);
+	tw_exit_set_free(&set);
+
+	if (getenv("BENCH_QUICK"))
+		return 0;
+	/* Hash maps sized for 1M: their bucket arrays no longer fit in cache. */
+	tw_exit_maps_close(&maps);
+	xdp_tor_bpf__destroy(tor);
+	if (load_tor(SYNTHETIC + 4096) || load_synthetic(&set))
+		goto fail;
+	header();
+	compare("1M entries, IPv4 miss", &set, AF_INET, 0, 40);
+	compare("1M entries, IPv6 miss", &set, AF_INET6, 0, 40);
+	compare("1M entries, IPv4 hit", &set, AF_INET, 1, 60);
+	compare("1M entries, IPv6 hit", &set, AF_INET6, 1, 60);
+	tw_exit_set_free(&set);
+	xdp_tor_bpf__destroy(tor);
+	xdp_empty_bpf__destroy(empty);
+	xdp_bench_driver_bpf__destroy(driver);
+	return 0;
+fail:
+	fprintf(stderr, "bench_xdp: cannot load the programs (run as root)\n");
+	return 1;
+}
