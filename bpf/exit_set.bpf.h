@@ -13,14 +13,14 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TW_DEFAULT_EXIT_ENTRIES);
 	__type(key, __u32);
-	__type(value, struct tw_exit_val);
+	__type(value, struct tw_src_stats);
 } exit_v4 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TW_DEFAULT_EXIT_ENTRIES);
 	__type(key, struct tw_in6);
-	__type(value, struct tw_exit_val);
+	__type(value, struct tw_src_stats);
 } exit_v6 SEC(".maps");
 
 struct {
@@ -59,16 +59,15 @@ struct {
 /* False when the prefilter proves that no exact entry holds h. */
 static __always_inline bool filter_may_hold(__u64 h, const struct tw_config *cfg)
 {
-	__u64 bit;
-	__u32 word;
-	__u64 *w;
+	__u32 word, shift = cfg->filter_shift;
+	__u64 mask, *w;
 
-	if (!cfg->filter_shift)
+	if (shift < 12 || shift > 63)
 		return true;
-	bit = tw_filter_bit(h, cfg->filter_shift);
-	word = (__u32)(bit >> 6);
+	word = tw_filter_word(h, shift);
+	mask = tw_filter_mask(h, shift);
 	w = bpf_map_lookup_elem(&exit_filter, &word);
-	return !w || (*w & (1ULL << (bit & 63)));
+	return !w || (*w & mask) == mask;
 }
 
 static __always_inline bool addr_is_v4_mapped(const struct tw_in6 *a)
@@ -78,33 +77,40 @@ static __always_inline bool addr_is_v4_mapped(const struct tw_in6 *a)
 	return w[0] == 0 && w[1] == 0 && w[2] == bpf_htonl(0xffff);
 }
 
-/* Looks up addr (IPv4 as v4-mapped) in the exit set; NULL on a miss. */
-static __always_inline struct tw_exit_val *exit_set_lookup(const struct tw_in6 *addr, bool is_v4,
-							   const struct tw_config *cfg)
+/* Looks up addr (IPv4 as v4-mapped) in the exit set: an exact entry (with
+ * its counters) in *exact, else the longest prefix in *prefix. */
+static __always_inline bool exit_set_lookup(const struct tw_in6 *addr, bool is_v4,
+					    const struct tw_config *cfg,
+					    struct tw_src_stats **exact, struct tw_exit_val **prefix)
 {
-	struct tw_exit_val *val;
-
+	*prefix = NULL;
 	if (is_v4) {
 		__u32 a4 = ((const __u32 *)addr->addr)[3];
 
-		val = filter_may_hold(tw_filter_hash_v4(a4), cfg) ?
-			      bpf_map_lookup_elem(&exit_v4, &a4) : NULL;
-		if (val || !cfg->prefixes_v4)
-			return val;
+		*exact = filter_may_hold(tw_filter_hash_v4(a4), cfg) ?
+				 bpf_map_lookup_elem(&exit_v4, &a4) : NULL;
+		if (*exact)
+			return true;
+		if (!cfg->prefixes_v4)
+			return false;
 		struct tw_lpm_v4_key k4 = { .prefixlen = 32 };
 
 		__builtin_memcpy(k4.addr, &a4, 4);
-		return bpf_map_lookup_elem(&exit_prefix_v4, &k4);
+		*prefix = bpf_map_lookup_elem(&exit_prefix_v4, &k4);
+		return *prefix != NULL;
 	}
 
-	val = filter_may_hold(tw_filter_hash_v6((const __u64 *)addr->addr), cfg) ?
-		      bpf_map_lookup_elem(&exit_v6, addr) : NULL;
-	if (val || !cfg->prefixes_v6)
-		return val;
+	*exact = filter_may_hold(tw_filter_hash_v6((const __u64 *)addr->addr), cfg) ?
+			 bpf_map_lookup_elem(&exit_v6, addr) : NULL;
+	if (*exact)
+		return true;
+	if (!cfg->prefixes_v6)
+		return false;
 	struct tw_lpm_v6_key k6 = { .prefixlen = 128 };
 
 	__builtin_memcpy(k6.addr, addr->addr, 16);
-	return bpf_map_lookup_elem(&exit_prefix_v6, &k6);
+	*prefix = bpf_map_lookup_elem(&exit_prefix_v6, &k6);
+	return *prefix != NULL;
 }
 
 #endif

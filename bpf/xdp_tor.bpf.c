@@ -33,6 +33,14 @@ struct {
 	__type(value, struct tw_traffic);
 } port_stats SEC(".maps");
 
+/* The ports most Tor traffic goes to (22, 80, 443...): an array, no hashing. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2 * TW_LOW_PORTS);
+	__type(key, __u32);
+	__type(value, struct tw_traffic);
+} low_port_stats SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 256);
@@ -72,6 +80,12 @@ static __always_inline void count_traffic(void *map, void *key, __u64 bytes)
 
 static __always_inline void count_port(const struct packet_info *pi, __u64 bytes)
 {
+	if (pi->dport < TW_LOW_PORTS) {
+		__u32 idx = tw_low_port_index(pi->proto, pi->dport);
+
+		count_traffic(&low_port_stats, &idx, bytes);
+		return;
+	}
 	struct tw_port_key pk = { .port = pi->dport, .proto = pi->proto };
 	struct tw_traffic *t = bpf_map_lookup_elem(&port_stats, &pk);
 
@@ -112,38 +126,43 @@ static __always_inline void emit_event(const struct packet_info *pi, __u32 sourc
 	cnt->c[TW_CNT_EVENTS]++;
 }
 
-/* Per-source counters; returns true when this packet opens a new alert window. */
-static __always_inline bool account_source(const struct packet_info *pi, __u32 sources,
-					   __u64 bytes, __u64 now, __u64 window)
+/* Counts the packet for its source; true when it opens a new alert window. */
+static __always_inline bool account(struct tw_src_stats *st, const struct packet_info *pi,
+				    __u64 bytes, __u64 now, __u64 window)
 {
-	struct tw_src_stats *st = bpf_map_lookup_elem(&src_stats, &pi->saddr);
-
-	if (!st) {
-		struct tw_src_stats init = {
-			.packets = 1, .bytes = bytes, .first_seen_ns = now, .last_seen_ns = now,
-			.last_event_ns = now, .sources = sources, .last_dport = pi->dport,
-			.last_proto = pi->proto,
-		};
-
-		if (!bpf_map_update_elem(&src_stats, &pi->saddr, &init, BPF_NOEXIST))
-			return true;
-		st = bpf_map_lookup_elem(&src_stats, &pi->saddr);
-		if (!st)
-			return false;
-	}
 	__sync_fetch_and_add(&st->packets, 1);
 	__sync_fetch_and_add(&st->bytes, bytes);
+	if (!st->first_seen_ns)
+		st->first_seen_ns = now;
 	st->last_seen_ns = now;
-	st->sources = sources;
 	st->last_dport = pi->dport;
 	st->last_proto = pi->proto;
 
 	__u64 last = st->last_event_ns;
 
-	if (now - last < window)
+	if (last && now - last < window)
 		return false;
 	/* Exactly one CPU wins the new window. */
 	return __sync_val_compare_and_swap(&st->last_event_ns, last, now) == last;
+}
+
+/* Counters of a source that matched a prefix: an LRU entry of its own. */
+static __always_inline struct tw_src_stats *prefix_source(const struct packet_info *pi,
+							  __u32 sources)
+{
+	struct tw_src_stats *st = bpf_map_lookup_elem(&src_stats, &pi->saddr);
+
+	if (!st) {
+		struct tw_src_stats init = { .sources = sources };
+
+		/* Another CPU may insert first: then use its entry. */
+		bpf_map_update_elem(&src_stats, &pi->saddr, &init, BPF_NOEXIST);
+		st = bpf_map_lookup_elem(&src_stats, &pi->saddr);
+		if (!st)
+			return NULL;
+	}
+	st->sources = sources;
+	return st;
 }
 
 SEC("xdp")
@@ -154,7 +173,8 @@ int xdp_tor(struct xdp_md *ctx)
 	__u64 len = data_end - data;
 	struct packet_info pi = {};
 	struct tw_counters *cnt;
-	struct tw_exit_val *hit;
+	struct tw_src_stats *st;
+	struct tw_exit_val *prefix;
 	struct tw_config *cfg;
 	__u32 zero = 0;
 	int res;
@@ -177,13 +197,11 @@ int xdp_tor(struct xdp_md *ctx)
 		return XDP_PASS;
 	cnt->c[pi.family == 2 ? TW_CNT_IPV4 : TW_CNT_IPV6]++;
 
-	hit = exit_set_lookup(&pi.saddr, pi.family == 2, cfg);
-	if (!hit)
+	if (!exit_set_lookup(&pi.saddr, pi.family == 2, cfg, &st, &prefix))
 		return XDP_PASS;
 
 	/* A transport header that could not be read still counts for the source.
 	 * The coarse clock (tick resolution) is a few ns; the precise one ~50. */
-	__u32 sources = hit->sources;
 	__u64 now = bpf_ktime_get_coarse_ns();
 	__u32 proto = pi.proto;
 
@@ -192,7 +210,9 @@ int xdp_tor(struct xdp_md *ctx)
 	count_traffic(&proto_stats, &proto, len);
 	if (pi.has_ports)
 		count_port(&pi, len);
-	if (account_source(&pi, sources, len, now, cfg->alert_window_ns))
-		emit_event(&pi, sources, len, ctx->ingress_ifindex, now, cnt);
+	if (!st && prefix)
+		st = prefix_source(&pi, prefix->sources);
+	if (st && account(st, &pi, len, now, cfg->alert_window_ns))
+		emit_event(&pi, st->sources, len, ctx->ingress_ifindex, now, cnt);
 	return XDP_PASS;
 }

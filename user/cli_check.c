@@ -15,18 +15,23 @@ static const char check_usage[] =
 /* Exact entry first, then the longest prefix, as in XDP. */
 static int lookup(const struct tw_pinned *p, const struct tw_prefix *a, struct tw_exit_val *v)
 {
-	if (a->family == AF_INET) {
+	struct tw_src_stats st;
+	bool v4 = a->family == AF_INET;
+	int exact_fd = v4 ? p->exit_v4 : p->exit_v6;
+
+	if (!bpf_map_lookup_elem(exact_fd, a->addr, &st)) {
+		v->sources = st.sources;
+		v->prefixlen = v4 ? 32 : 128;
+		return 0;
+	}
+	if (v4) {
 		struct tw_lpm_v4_key k = { .prefixlen = 32 };
 
-		if (!bpf_map_lookup_elem(p->exit_v4, a->addr, v))
-			return 0;
 		memcpy(k.addr, a->addr, 4);
 		return bpf_map_lookup_elem(p->exit_prefix_v4, &k, v);
 	}
 	struct tw_lpm_v6_key k = { .prefixlen = 128 };
 
-	if (!bpf_map_lookup_elem(p->exit_v6, a->addr, v))
-		return 0;
 	memcpy(k.addr, a->addr, 16);
 	return bpf_map_lookup_elem(p->exit_prefix_v6, &k, v);
 }

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include "addr.h"
@@ -63,33 +64,71 @@ static int by_packets(const void *a, const void *b)
 	return x->packets < y->packets ? 1 : x->packets > y->packets ? -1 : 0;
 }
 
-static int read_sources(int fd, struct table *t)
+/* Sources with traffic in one map: key_len 4 (exit_v4), or 16 (exit_v6, src_stats). */
+static int read_source_map(int fd, size_t key_len, struct table *t)
 {
-	struct tw_in6 key, next, *prev = NULL;
+	__u8 key[16], next[16];
+	void *prev = NULL;
 	struct tw_src_stats st;
 
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &st))
-			continue; /* evicted meanwhile */
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, key_len);
+		prev = key;
+		if (bpf_map_lookup_elem(fd, key, &st) || !st.packets)
+			continue; /* removed or evicted meanwhile, or no traffic yet */
 		struct row *r = table_add(t);
 
 		if (!r)
 			return -ENOMEM;
 		r->packets = st.packets;
 		r->bytes = st.bytes;
-		r->src.addr = key;
+		if (key_len == 4) {
+			r->src.addr.addr[10] = r->src.addr.addr[11] = 0xff;
+			memcpy(r->src.addr.addr + 12, key, 4);
+		} else {
+			memcpy(r->src.addr.addr, key, 16);
+		}
 		r->src.first_ns = st.first_seen_ns;
 		r->src.last_ns = st.last_seen_ns;
 	}
 	return 0;
 }
 
-static int read_ports(int fd, struct table *t)
+/* Exact entries carry their own counters; prefix matches live in src_stats. */
+static int read_sources(const struct tw_pinned *p, struct table *t)
+{
+	int err = read_source_map(p->exit_v4, 4, t);
+
+	if (!err)
+		err = read_source_map(p->exit_v6, 16, t);
+	if (!err)
+		err = read_source_map(p->src_stats, 16, t);
+	return err;
+}
+
+static int read_ports(const struct tw_pinned *p, struct table *t)
 {
 	struct tw_port_key key, next, *prev = NULL;
 	struct tw_traffic tr;
+	int fd = p->port_stats;
+
+	for (__u32 port = 0; port < TW_LOW_PORTS; port++) {
+		static const __u8 protos[2] = { IPPROTO_TCP, IPPROTO_UDP };
+
+		for (int i = 0; i < 2; i++) {
+			__u32 idx = tw_low_port_index(protos[i], (__u16)port);
+
+			if (tw_percpu_sum(p->low_port_stats, &idx, &tr, sizeof(tr)) || !tr.packets)
+				continue;
+			struct row *r = table_add(t);
+
+			if (!r)
+				return -ENOMEM;
+			r->packets = tr.packets;
+			r->bytes = tr.bytes;
+			r->port = (struct tw_port_key){ .port = (__u16)port, .proto = protos[i] };
+		}
+	}
 
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
@@ -237,6 +276,23 @@ static int on_stats_opt(int opt, const char *arg, void *ctx)
 	return 0;
 }
 
+/* Exact entries stay; only their counters go back to zero. */
+static void zero_exact_counters(int fd, size_t key_len)
+{
+	__u8 key[16], next[16];
+	void *prev = NULL;
+	struct tw_src_stats st;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, key_len);
+		prev = key;
+		if (bpf_map_lookup_elem(fd, key, &st))
+			continue;
+		st = (struct tw_src_stats){ .sources = st.sources };
+		bpf_map_update_elem(fd, key, &st, BPF_EXIST);
+	}
+}
+
 static int stats_reset(int argc, char **argv)
 {
 	struct tw_cli cli = {};
@@ -259,12 +315,16 @@ static int stats_reset(int argc, char **argv)
 		bpf_map_update_elem(p.counters, &zero, zeros, BPF_ANY);
 	for (__u32 i = 0; zeros && i < 256; i++)
 		bpf_map_update_elem(p.proto_stats, &i, zeros, BPF_ANY);
+	for (__u32 i = 0; zeros && i < 2 * TW_LOW_PORTS; i++)
+		bpf_map_update_elem(p.low_port_stats, &i, zeros, BPF_ANY);
 	struct tw_in6 a;
 	struct tw_port_key pk;
 
 	while (!bpf_map_get_next_key(p.src_stats, NULL, &a))
 		if (bpf_map_delete_elem(p.src_stats, &a))
 			break;
+	zero_exact_counters(p.exit_v4, 4);
+	zero_exact_counters(p.exit_v6, 16);
 	while (!bpf_map_get_next_key(p.port_stats, NULL, &pk))
 		if (bpf_map_delete_elem(p.port_stats, &pk))
 			break;
@@ -303,9 +363,9 @@ int tw_cmd_stats(int argc, char **argv)
 		return ret;
 	tw_percpu_sum(p.counters, &zero, &cnt, sizeof(cnt));
 	if (!so.by || so.by == BY_SOURCE)
-		ret = read_sources(p.src_stats, &t[0]);
+		ret = read_sources(&p, &t[0]);
 	if (!ret && (!so.by || so.by == BY_PORT))
-		ret = read_ports(p.port_stats, &t[1]);
+		ret = read_ports(&p, &t[1]);
 	if (!ret && (!so.by || so.by == BY_PROTO))
 		ret = read_protos(p.proto_stats, &t[2]);
 	tw_pinned_close(&p);

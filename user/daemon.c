@@ -89,9 +89,10 @@ static int apply_sources(struct daemon *d)
 	d->meta.prefixes_v4 = set.prefixes_v4;
 	d->meta.prefixes_v6 = set.prefixes_v6;
 	err = write_meta(d);
-	tw_info("exit set: %u IPv4 + %u IPv6 addresses, %u + %u prefixes from %u source%s (%zu removed, %llu us)",
+	tw_info("exit set: %u IPv4 + %u IPv6 addresses, %u + %u prefixes from %u source%s (+%zu, ~%zu, -%zu in %llu us)",
 		set.exact_v4, set.exact_v6, set.prefixes_v4, set.prefixes_v6, d->sources.n,
-		d->sources.n == 1 ? "" : "s", st.removed, (unsigned long long)st.usec);
+		d->sources.n == 1 ? "" : "s", st.added, st.updated, st.removed,
+		(unsigned long long)st.usec);
 	if (has_user_feeds(d)) {
 		int cerr = tw_cache_write(d->cache_path, &set, newest);
 

@@ -19,9 +19,9 @@ uint32_t tw_exit_filter_words_for(uint32_t max_v4, uint32_t max_v6)
 
 unsigned tw_exit_filter_shift(size_t n_words)
 {
-	unsigned log2 = 6;
+	unsigned log2 = 0;
 
-	while (((size_t)1 << (log2 - 6)) < n_words)
+	while (((size_t)1 << log2) < n_words)
 		log2++;
 	return 64 - log2;
 }
@@ -46,16 +46,22 @@ void tw_exit_filter_unmap(struct tw_exit_filter *f)
 	f->words = NULL;
 }
 
-uint64_t tw_exit_filter_bit(const struct tw_prefix *p, unsigned shift)
+void tw_exit_filter_locate(const struct tw_prefix *p, unsigned shift, uint32_t *word,
+			   uint64_t *mask)
 {
+	__u64 h;
+
 	if (p->family == AF_INET) {
 		__u32 a;
 
 		memcpy(&a, p->addr, 4);
-		return tw_filter_bit(tw_filter_hash_v4(a), shift);
-	}
-	__u64 halves[2];
+		h = tw_filter_hash_v4(a);
+	} else {
+		__u64 halves[2];
 
-	memcpy(halves, p->addr, 16);
-	return tw_filter_bit(tw_filter_hash_v6(halves), shift);
+		memcpy(halves, p->addr, 16);
+		h = tw_filter_hash_v6(halves);
+	}
+	*word = tw_filter_word(h, shift);
+	*mask = tw_filter_mask(h, shift);
 }

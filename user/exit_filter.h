@@ -11,7 +11,7 @@
 struct tw_exit_filter {
 	uint64_t *words;	/* the mmapped map, NULL when there is none */
 	size_t n_words;		/* a power of two */
-	unsigned shift;		/* 64 - log2(bits) */
+	unsigned shift;		/* 64 - log2(n_words) */
 };
 
 /* Words for maps holding max_v4 + max_v6 exact entries (a power of two). */
@@ -19,7 +19,8 @@ uint32_t tw_exit_filter_words_for(uint32_t max_v4, uint32_t max_v6);
 unsigned tw_exit_filter_shift(size_t n_words);
 int tw_exit_filter_map(int map_fd, size_t n_words, struct tw_exit_filter *f);
 void tw_exit_filter_unmap(struct tw_exit_filter *f);
-/* Word and bit of an exact address, as the XDP program computes them. */
-uint64_t tw_exit_filter_bit(const struct tw_prefix *p, unsigned shift);
+/* The word and bits of an exact address, as the XDP program computes them. */
+void tw_exit_filter_locate(const struct tw_prefix *p, unsigned shift, uint32_t *word,
+			   uint64_t *mask);
 
 #endif

@@ -117,94 +117,175 @@ static void prefix_from_key(enum map_kind k, const void *key, struct tw_prefix *
 	}
 }
 
-/* Writes every entry of one kind: batched for hash maps, per element for
- * tries (and as the fallback where batching is refused). */
-static int write_kind(const struct tw_exit_set *set, enum map_kind k, int fd, int *batched)
+static const size_t val_size[MAP__N] = {
+	sizeof(struct tw_src_stats), sizeof(struct tw_src_stats), sizeof(struct tw_exit_val),
+	sizeof(struct tw_exit_val),
+};
+
+static bool is_exact(enum map_kind k)
 {
-	size_t n = 0, ks = key_size[k];
-	char *keys;
-	struct tw_exit_val *vals;
-	int err = 0;
+	return k == MAP_EXACT_V4 || k == MAP_EXACT_V6;
+}
 
-	for (size_t i = 0; i < set->n; i++)
-		n += kind_of(&set->e[i].p) == k;
-	if (!n)
-		return 0;
-	keys = calloc(n, ks);
-	vals = calloc(n, sizeof(*vals));
-	if (!keys || !vals) {
-		err = -ENOMEM;
-		goto out;
+static __u32 sources_of(enum map_kind k, const void *val)
+{
+	return is_exact(k) ? ((const struct tw_src_stats *)val)->sources :
+			     ((const struct tw_exit_val *)val)->sources;
+}
+
+/* A fresh value: exact entries start with zero traffic counters. */
+static void make_value(enum map_kind k, const struct tw_exit_entry *e, void *val)
+{
+	memset(val, 0, val_size[k]);
+	if (is_exact(k)) {
+		((struct tw_src_stats *)val)->sources = e->sources;
+	} else {
+		((struct tw_exit_val *)val)->sources = e->sources;
+		((struct tw_exit_val *)val)->prefixlen = e->p.prefixlen;
 	}
-	n = 0;
-	for (size_t i = 0; i < set->n; i++) {
-		if (kind_of(&set->e[i].p) != k)
+}
+
+/* Keys (and values) to write or delete for one map. */
+struct batch {
+	char *keys, *vals;
+	size_t n, cap, ks, vs;
+};
+
+static int batch_add(struct batch *b, const void *key, const void *val)
+{
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 256;
+		char *k = realloc(b->keys, cap * b->ks), *v = b->vs ? realloc(b->vals, cap * b->vs) : NULL;
+
+		if (k)
+			b->keys = k;
+		if (v)
+			b->vals = v;
+		if (!k || (b->vs && !v))
+			return -ENOMEM;
+		b->cap = cap;
+	}
+	memcpy(b->keys + b->n * b->ks, key, b->ks);
+	if (b->vs)
+		memcpy(b->vals + b->n * b->vs, val, b->vs);
+	b->n++;
+	return 0;
+}
+
+static void batch_free(struct batch *b)
+{
+	free(b->keys);
+	free(b->vals);
+	memset(b, 0, sizeof(*b));
+}
+
+/* What the map holds now, sorted like the set. */
+static int read_current(enum map_kind k, int fd, struct tw_exit_set *cur)
+{
+	char key[sizeof(struct tw_lpm_v6_key)], next[sizeof(struct tw_lpm_v6_key)];
+	char val[sizeof(struct tw_src_stats)];
+	void *prev = NULL;
+
+	memset(cur, 0, sizeof(*cur));
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		struct tw_exit_entry e;
+
+		memcpy(key, next, key_size[k]);
+		prev = key;
+		if (bpf_map_lookup_elem(fd, key, val))
 			continue;
-		make_key(&set->e[i].p, k, keys + n * ks);
-		vals[n].sources = set->e[i].sources;
-		vals[n].prefixlen = set->e[i].p.prefixlen;
-		n++;
-	}
-	if (k == MAP_EXACT_V4 || k == MAP_EXACT_V6) {
-		__u32 count = (__u32)n;
+		prefix_from_key(k, key, &e.p);
+		e.sources = sources_of(k, val);
+		if (cur->n == cur->cap) {
+			size_t cap = cur->cap ? cur->cap * 2 : 1024;
+			struct tw_exit_entry *n = realloc(cur->e, cap * sizeof(*n));
 
-		if (!bpf_map_update_batch(fd, keys, vals, &count, NULL)) {
-			*batched = 1;
-			goto out;
+			if (!n)
+				return -ENOMEM;
+			cur->e = n;
+			cur->cap = cap;
 		}
+		cur->e[cur->n++] = e;
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (bpf_map_update_elem(fd, keys + i * ks, &vals[i], BPF_ANY)) {
-			err = -errno;
-			break;
+	tw_exit_set_finalize(cur);
+	return 0;
+}
+
+/* Diffs the set's entries of kind k against the map: new keys, keys whose
+ * sources changed, and keys to delete. Unchanged keys are not touched, so
+ * their traffic counters go on. */
+static int plan_kind(const struct tw_exit_set *set, enum map_kind k, int fd, struct batch *ins,
+		     struct batch *upd, struct batch *del)
+{
+	char key[sizeof(struct tw_lpm_v6_key)], val[sizeof(struct tw_src_stats)];
+	struct tw_exit_set cur;
+	size_t i = 0, j = 0;
+	int err = read_current(k, fd, &cur);
+
+	while (!err && (i < set->n || j < cur.n)) {
+		if (i < set->n && kind_of(&set->e[i].p) != k) {
+			i++;
+			continue;
 		}
+		int c = i == set->n ? 1 : j == cur.n ? -1 : tw_prefix_cmp(&set->e[i].p, &cur.e[j].p);
+
+		if (c < 0 || (c == 0 && set->e[i].sources != cur.e[j].sources)) {
+			make_key(&set->e[i].p, k, key);
+			make_value(k, &set->e[i], val);
+			err = batch_add(c < 0 ? ins : upd, key, val);
+		} else if (c > 0) {
+			make_key(&cur.e[j].p, k, key);
+			err = batch_add(del, key, NULL);
+		}
+		i += c <= 0;
+		j += c >= 0;
 	}
-out:
-	free(keys);
-	free(vals);
+	tw_exit_set_free(&cur);
 	return err;
 }
 
-/* Deletes the keys of map k that set does not hold. */
-static int remove_stale(const struct tw_exit_set *set, enum map_kind k, int fd, size_t *removed)
+static int write_inserts(enum map_kind k, int fd, const struct batch *b, int *batched)
 {
-	char key[sizeof(struct tw_lpm_v6_key)], next[sizeof(struct tw_lpm_v6_key)];
-	size_t n = 0, cap = 0, ks = key_size[k];
-	char *stale = NULL;
-	void *prev = NULL;
-	int err = 0;
+	__u32 count = (__u32)b->n;
 
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		struct tw_prefix p;
-
-		memcpy(key, next, ks);
-		prev = key;
-		prefix_from_key(k, key, &p);
-		if (tw_exit_set_find(set, &p))
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 256;
-			char *s = realloc(stale, cap * ks);
-
-			if (!s) {
-				free(stale);
-				return -ENOMEM;
-			}
-			stale = s;
-		}
-		memcpy(stale + n * ks, key, ks);
-		n++;
+	if (!b->n)
+		return 0;
+	/* Hash maps take a batch; tries go per element (and are the fallback). */
+	if (is_exact(k) && !bpf_map_update_batch(fd, b->keys, b->vals, &count, NULL)) {
+		*batched = 1;
+		return 0;
 	}
-	/* Collected first: deleting while walking a hash map restarts the walk. */
-	for (size_t i = 0; i < n; i++) {
-		if (bpf_map_delete_elem(fd, stale + i * ks) && errno != ENOENT) {
-			err = -errno;
-			break;
+	for (size_t i = 0; i < b->n; i++)
+		if (bpf_map_update_elem(fd, b->keys + i * b->ks, b->vals + i * b->vs, BPF_ANY))
+			return -errno;
+	return 0;
+}
+
+/* A changed source mask: exact entries keep their counters (read, modify,
+ * write; packets counted in between these two calls are lost). */
+static int write_updates(enum map_kind k, int fd, const struct batch *b)
+{
+	char val[sizeof(struct tw_src_stats)];
+
+	for (size_t i = 0; i < b->n; i++) {
+		const void *key = b->keys + i * b->ks, *fresh = b->vals + i * b->vs;
+
+		if (is_exact(k) && !bpf_map_lookup_elem(fd, key, val)) {
+			((struct tw_src_stats *)val)->sources = sources_of(k, fresh);
+			fresh = val;
 		}
-		(*removed)++;
+		if (bpf_map_update_elem(fd, key, fresh, BPF_ANY))
+			return -errno;
 	}
-	free(stale);
-	return err;
+	return 0;
+}
+
+static int write_deletes(int fd, const struct batch *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (bpf_map_delete_elem(fd, b->keys + i * b->ks) && errno != ENOENT)
+			return -errno;
+	return 0;
 }
 
 /* The prefilter bits of set's exact entries, freshly computed. */
@@ -217,9 +298,11 @@ static uint64_t *build_filter(const struct tw_exit_set *set, const struct tw_exi
 	for (size_t i = 0; i < set->n; i++) {
 		if (!tw_prefix_is_exact(&set->e[i].p))
 			continue;
-		uint64_t bit = tw_exit_filter_bit(&set->e[i].p, f->shift);
+		uint32_t word;
+		uint64_t mask;
 
-		w[bit >> 6] |= 1ULL << (bit & 63);
+		tw_exit_filter_locate(&set->e[i].p, f->shift, &word, &mask);
+		w[word] |= mask;
 	}
 	return w;
 }
@@ -266,6 +349,7 @@ int tw_exit_set_apply(const struct tw_exit_set *set, const struct tw_exit_maps *
 {
 	const int fds[MAP__N] = { maps->exact_v4, maps->exact_v6, maps->prefix_v4, maps->prefix_v6 };
 	const struct tw_exit_filter *f = &maps->filter;
+	struct batch ins[MAP__N], upd[MAP__N], del[MAP__N];
 	uint64_t start = now_usec(), *bits = NULL;
 	int err;
 
@@ -279,11 +363,30 @@ int tw_exit_set_apply(const struct tw_exit_set *set, const struct tw_exit_maps *
 	/* While old and new prefixes coexist the tries must be consulted; after
 	 * a failure they stay consulted: slower, never wrong. */
 	err = set_config(maps, UINT32_MAX, UINT32_MAX);
+	for (int k = 0; k < MAP__N; k++) {
+		ins[k] = (struct batch){ .ks = key_size[k], .vs = val_size[k] };
+		upd[k] = ins[k];
+		del[k] = (struct batch){ .ks = key_size[k] };
+	}
 	for (int k = 0; !err && k < MAP__N; k++)
-		err = write_kind(set, (enum map_kind)k, fds[k], &stats->batched);
-	stats->added_or_updated = err ? 0 : set->n;
-	for (int k = 0; !err && k < MAP__N; k++)
-		err = remove_stale(set, (enum map_kind)k, fds[k], &stats->removed);
+		err = plan_kind(set, (enum map_kind)k, fds[k], &ins[k], &upd[k], &del[k]);
+	/* Every addition before any removal: no gap for what both sets hold. */
+	for (int k = 0; !err && k < MAP__N; k++) {
+		err = write_inserts((enum map_kind)k, fds[k], &ins[k], &stats->batched);
+		if (!err)
+			err = write_updates((enum map_kind)k, fds[k], &upd[k]);
+		stats->added += ins[k].n;
+		stats->updated += upd[k].n;
+	}
+	for (int k = 0; !err && k < MAP__N; k++) {
+		err = write_deletes(fds[k], &del[k]);
+		stats->removed += del[k].n;
+	}
+	for (int k = 0; k < MAP__N; k++) {
+		batch_free(&ins[k]);
+		batch_free(&upd[k]);
+		batch_free(&del[k]);
+	}
 	if (!err)
 		err = set_config(maps, set->prefixes_v4, set->prefixes_v6);
 	/* Stale bits go only once their entries are gone; on failure the union stays. */

@@ -26,7 +26,8 @@ struct tw_exit_maps {
 };
 
 struct tw_apply_stats {
-	size_t added_or_updated;
+	size_t added;
+	size_t updated;		/* same key, other sources */
 	size_t removed;
 	uint64_t usec;
 	int batched;		/* 1 when the hash maps took batch updates */

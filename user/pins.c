@@ -94,7 +94,8 @@ int tw_pinned_open(const char *root, struct tw_pinned *p, char *err, size_t errl
 		const char *name;
 	} maps[] = {
 		{ &p->counters, "counters" },	    { &p->src_stats, "src_stats" },
-		{ &p->port_stats, "port_stats" },   { &p->proto_stats, "proto_stats" },
+		{ &p->port_stats, "port_stats" },   { &p->low_port_stats, "low_port_stats" },
+		{ &p->proto_stats, "proto_stats" },
 		{ &p->exit_v4, "exit_v4" },	    { &p->exit_v6, "exit_v6" },
 		{ &p->exit_prefix_v4, "exit_prefix_v4" }, { &p->exit_prefix_v6, "exit_prefix_v6" },
 		{ &p->config, "config" },	    { &p->meta, "meta" },

@@ -13,7 +13,7 @@ struct bpf_object;
 
 /* Map fds of a running (or crashed) instance, opened from their pins. */
 struct tw_pinned {
-	int counters, src_stats, port_stats, proto_stats;
+	int counters, src_stats, port_stats, low_port_stats, proto_stats;
 	int exit_v4, exit_v6, exit_prefix_v4, exit_prefix_v6;
 	int config, meta, sources;
 };

@@ -122,13 +122,34 @@ static int run_frame(const void *data, size_t len, __u32 *retval)
 	return err;
 }
 
+/* Zero every per-source counter: exact entries keep their sources. */
 static void clear_src_stats(void)
 {
-	int fd = bpf_map__fd(skel->maps.src_stats);
-	struct tw_in6 k;
+	int fd = bpf_map__fd(skel->maps.src_stats), exact[2] = { maps.exact_v4, maps.exact_v6 };
+	size_t klen[2] = { 4, 16 };
+	struct tw_src_stats st;
+	__u8 k[16], next[16];
+	void *prev;
 
-	while (!bpf_map_get_next_key(fd, NULL, &k))
-		bpf_map_delete_elem(fd, &k);
+	while (!bpf_map_get_next_key(fd, NULL, k))
+		bpf_map_delete_elem(fd, k);
+	for (int m = 0; m < 2; m++)
+		for (prev = NULL; !bpf_map_get_next_key(exact[m], prev, next); prev = k) {
+			memcpy(k, next, klen[m]);
+			assert_int_equal(bpf_map_lookup_elem(exact[m], k, &st), 0);
+			st = (struct tw_src_stats){ .sources = st.sources };
+			assert_int_equal(bpf_map_update_elem(exact[m], k, &st, BPF_EXIST), 0);
+		}
+}
+
+static struct tw_src_stats exact_v4_stats(const char *addr)
+{
+	struct tw_src_stats st = {};
+	__u32 a;
+
+	inet_pton(AF_INET, addr, &a);
+	assert_int_equal(bpf_map_lookup_elem(maps.exact_v4, &a, &st), 0);
+	return st;
 }
 
 static struct tw_event last_event;
@@ -200,7 +221,12 @@ static void run_row(void **state)
 
 	for (int i = 0; i < TW_CNT__MAX; i++)
 		before[i] = counter(i);
-	port_before = percpu_traffic(bpf_map__fd(skel->maps.port_stats), &pk);
+	int port_fd = bpf_map__fd(pk.port < TW_LOW_PORTS ? skel->maps.low_port_stats :
+							     skel->maps.port_stats);
+	__u32 low_idx = tw_low_port_index(pk.proto, pk.port);
+	const void *port_key = pk.port < TW_LOW_PORTS ? (const void *)&low_idx : &pk;
+
+	port_before = percpu_traffic(port_fd, port_key);
 	proto_before = percpu_traffic(bpf_map__fd(skel->maps.proto_stats), &proto);
 
 	assert_int_equal(run_frame(p.data, len, &retval), 0);
@@ -208,7 +234,7 @@ static void run_row(void **state)
 
 	for (int i = 0; i < TW_CNT__MAX; i++)
 		after[i] = counter(i);
-	port_after = percpu_traffic(bpf_map__fd(skel->maps.port_stats), &pk);
+	port_after = percpu_traffic(port_fd, port_key);
 	proto_after = percpu_traffic(bpf_map__fd(skel->maps.proto_stats), &proto);
 	ring_buffer__consume(rb);
 	ring_buffer__free(rb);
@@ -358,17 +384,78 @@ static void test_one_event_per_window(void **state)
 	assert_int_equal(counter(TW_CNT_EVENTS) - ev0, 1);
 
 	/* Age the window by hand: the next packet opens a new one. */
-	struct tw_in6 key = { .addr = { [10] = 0xff, [11] = 0xff } };
-	struct tw_src_stats st;
-	int fd = bpf_map__fd(skel->maps.src_stats);
+	struct tw_src_stats st = exact_v4_stats(EXIT4);
+	__u32 a;
 
-	inet_pton(AF_INET, EXIT4, key.addr + 12);
-	assert_int_equal(bpf_map_lookup_elem(fd, &key, &st), 0);
 	assert_int_equal(st.packets, 100);
+	assert_int_equal(st.bytes, 100 * p.len);
+	assert_int_equal(st.last_dport, 22);
+	assert_true(st.first_seen_ns > 0 && st.first_seen_ns <= st.last_seen_ns);
 	st.last_event_ns -= TW_ALERT_WINDOW_NS + 1;
-	assert_int_equal(bpf_map_update_elem(fd, &key, &st, BPF_EXIST), 0);
+	inet_pton(AF_INET, EXIT4, &a);
+	assert_int_equal(bpf_map_update_elem(maps.exact_v4, &a, &st, BPF_EXIST), 0);
 	assert_int_equal(run_frame(p.data, p.len, &ret), 0);
 	assert_int_equal(counter(TW_CNT_EVENTS) - ev0, 2);
+}
+
+/* A source matched through a prefix gets counters of its own in src_stats. */
+static void test_prefix_source_counters(void **state)
+{
+	struct pkt_spec s = { V4(EXIT4_PFX, DST4, U, 53) };
+	struct tw_in6 key = { .addr = { [10] = 0xff, [11] = 0xff } };
+	struct tw_src_stats st;
+	struct pkt p;
+	__u32 ret;
+
+	clear_src_stats();
+	pkt_build(&p, &s);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(run_frame(p.data, p.len, &ret), 0);
+	inet_pton(AF_INET, EXIT4_PFX, key.addr + 12);
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.src_stats), &key, &st), 0);
+	assert_int_equal(st.packets, 3);
+	assert_int_equal(st.sources, 1);
+}
+
+/* A refresh keeps the counters of entries it keeps, also when their
+ * sources change; a removed and re-added entry starts from zero. */
+static void test_refresh_keeps_counters(void **state)
+{
+	struct pkt_spec s = { V4(EXIT4, DST4, T, 22) };
+	struct tw_exit_set set = {};
+	struct tw_apply_stats ast;
+	struct tw_feed feed;
+	struct pkt p;
+	__u32 ret;
+
+	clear_src_stats();
+	pkt_build(&p, &s);
+	for (int i = 0; i < 7; i++)
+		assert_int_equal(run_frame(p.data, p.len, &ret), 0);
+	assert_int_equal(apply_list(exit_list), 0);
+	assert_int_equal(exact_v4_stats(EXIT4).packets, 7);
+
+	/* The same list as source 0 and source 4: the mask changes. */
+	FILE *f = fmemopen((void *)exit_list, strlen(exit_list), "r");
+
+	assert_int_equal(tw_feed_parse(f, &feed), 0);
+	fclose(f);
+	assert_int_equal(tw_exit_set_add_feed(&set, &feed, 0), 0);
+	assert_int_equal(tw_exit_set_add_feed(&set, &feed, 4), 0);
+	tw_exit_set_finalize(&set);
+	assert_int_equal(tw_exit_set_apply(&set, &maps, &ast), 0);
+	assert_int_equal(ast.added, 0);
+	assert_int_equal(ast.updated, 5);
+	assert_int_equal(ast.removed, 0);
+	assert_int_equal(exact_v4_stats(EXIT4).packets, 7);
+	assert_int_equal(exact_v4_stats(EXIT4).sources, (1u << 0) | (1u << 4));
+	tw_exit_set_free(&set);
+	tw_feed_free(&feed);
+
+	assert_int_equal(apply_list("203.0.113.9\n"), 0);
+	assert_int_equal(apply_list(exit_list), 0);
+	assert_int_equal(exact_v4_stats(EXIT4).packets, 0);
+	assert_int_equal(exact_v4_stats(EXIT4).sources, 1);
 }
 
 struct hammer {
@@ -421,26 +508,34 @@ static void test_refresh_is_gap_free(void **state)
 static void test_apply_removes_stale(void **state)
 {
 	__u32 a;
-	struct tw_exit_val v;
+	struct tw_src_stats v;
 	struct tw_config cfg;
 	__u32 zero = 0;
 
 	assert_int_equal(apply_list("203.0.113.77\n"), 0);
 	inet_pton(AF_INET, "203.0.113.77", &a);
 	assert_int_equal(bpf_map_lookup_elem(maps.exact_v4, &a, &v), 0);
-	assert_int_equal(v.prefixlen, 32);
+	assert_int_equal(v.sources, 1);
 	inet_pton(AF_INET, EXIT4, &a);
 	assert_int_not_equal(bpf_map_lookup_elem(maps.exact_v4, &a, &v), 0);
 	assert_int_equal(bpf_map_lookup_elem(maps.config, &zero, &cfg), 0);
 	assert_int_equal(cfg.prefixes_v4, 0);
 	assert_int_equal(cfg.prefixes_v6, 0);
 	assert_int_equal(cfg.filter_shift, maps.filter.shift);
-	/* Only the remaining address's bit is left in the prefilter. */
+	/* Only the remaining address's two bits (or one, if they coincide) are left. */
 	size_t bits = 0;
 
 	for (size_t i = 0; i < maps.filter.n_words; i++)
 		bits += (size_t)__builtin_popcountll(maps.filter.words[i]);
-	assert_int_equal(bits, 1);
+	assert_true(bits == 1 || bits == 2);
+	uint32_t word;
+	uint64_t mask;
+	struct tw_prefix p77;
+	const char *why;
+
+	tw_prefix_parse("203.0.113.77", &p77, &why);
+	tw_exit_filter_locate(&p77, maps.filter.shift, &word, &mask);
+	assert_int_equal(maps.filter.words[word], mask);
 	assert_int_equal(apply_list(exit_list), 0);
 	assert_int_equal(bpf_map_lookup_elem(maps.config, &zero, &cfg), 0);
 	assert_int_equal(cfg.prefixes_v4, 1);
@@ -450,7 +545,7 @@ static void test_apply_removes_stale(void **state)
 int main(void)
 {
 	enum { N_ROWS = sizeof(rows) / sizeof(rows[0]) };
-	struct CMUnitTest tests[N_ROWS + 5];
+	struct CMUnitTest tests[N_ROWS + 7];
 	size_t n = 0;
 
 	for (size_t i = 0; i < N_ROWS; i++)
@@ -459,6 +554,8 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_malformed_ipv4);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_too_many_ipv6_ext_headers);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_one_event_per_window);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_prefix_source_counters);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_refresh_keeps_counters);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_apply_removes_stale);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_refresh_is_gap_free);
 	return _cmocka_run_group_tests("xdp", tests, n, group_setup, group_teardown);
