@@ -13,6 +13,8 @@
 
 /* Default map sizes; userspace may resize before load. */
 #define TW_DEFAULT_EXIT_ENTRIES 65536
+#define TW_MIN_EXIT_ENTRIES 1024
+#define TW_MAX_EXIT_ENTRIES (16 * 1024 * 1024)
 #define TW_DEFAULT_PREFIX_ENTRIES 16384
 #define TW_DEFAULT_SRC_STATS_ENTRIES 65536
 #define TW_PORT_STATS_ENTRIES 16384

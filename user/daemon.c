@@ -37,6 +37,8 @@ struct daemon {
 	struct ring_buffer *rb;
 	struct tw_exit_maps maps;
 	char cache_path[PATH_MAX];
+	bool fresh_pins;	/* nothing was pinned before this start */
+	bool attached;
 	const char *ifnames[TW_MAX_IFACES];
 	char default_iface[IF_NAMESIZE];
 	size_t n_ifaces;
@@ -61,6 +63,25 @@ static bool has_user_feeds(const struct daemon *d)
 	return d->sources.n && d->sources.s[0].kind == TW_SOURCE_FILE;
 }
 
+/* A set larger than the maps would fail half-way: say so before touching them. */
+static int check_room(const struct daemon *d, const struct tw_exit_set *set)
+{
+	__u32 exact = bpf_map__max_entries(d->skel->maps.exit_v4);
+	__u32 prefixes = bpf_map__max_entries(d->skel->maps.exit_prefix_v4);
+
+	if (set->exact_v4 > exact || set->exact_v6 > exact) {
+		tw_err("the exit set has %u IPv4 and %u IPv6 addresses, more than the %u per family the maps hold; restart with a larger --max-exits (after 'torwatch unload')",
+		       set->exact_v4, set->exact_v6, exact);
+		return -E2BIG;
+	}
+	if (set->prefixes_v4 > prefixes || set->prefixes_v6 > prefixes) {
+		tw_err("the exit set has %u IPv4 and %u IPv6 prefixes, more than the %u per family the tries hold",
+		       set->prefixes_v4, set->prefixes_v6, prefixes);
+		return -E2BIG;
+	}
+	return 0;
+}
+
 /* Merges the sources' last good data and applies it gap-free. */
 static int apply_sources(struct daemon *d)
 {
@@ -72,7 +93,9 @@ static int apply_sources(struct daemon *d)
 	err = tw_sources_build_set(&d->sources, &set);
 	if (err)
 		return err;
-	err = tw_exit_set_apply(&set, &d->maps, &st);
+	err = check_room(d, &set);
+	if (!err)
+		err = tw_exit_set_apply(&set, &d->maps, &st);
 	if (err) {
 		tw_err("cannot write the exit set to the kernel maps: %s", strerror(-err));
 		goto out;
@@ -180,6 +203,8 @@ static int open_and_load(struct daemon *d)
 	}
 	if (refuse_second_daemon(root))
 		return -EBUSY;
+	snprintf(err, sizeof(err), "%s/meta", root);
+	d->fresh_pins = access(err, F_OK) != 0;
 	d->skel = xdp_tor_bpf__open();
 	if (!d->skel) {
 		tw_err("cannot open the BPF object: %s", strerror(errno));
@@ -187,7 +212,7 @@ static int open_and_load(struct daemon *d)
 	}
 	ret = tw_pins_set_paths(d->skel->obj, root);
 	if (!ret)
-		ret = tw_exit_maps_size(d->skel, TW_DEFAULT_EXIT_ENTRIES);
+		ret = tw_exit_maps_size(d->skel, d->opts->max_exits);
 	if (!ret)
 		ret = xdp_tor_bpf__load(d->skel);
 	if (ret) {
@@ -354,6 +379,7 @@ int tw_daemon_run(const struct tw_run_opts *opts)
 	ret = apply_sources(&d);
 	if (!ret)
 		ret = attach_all(&d);
+	d.attached = !ret;
 	if (!ret)
 		ret = write_meta(&d);
 	if (ret)
@@ -369,11 +395,14 @@ int tw_daemon_run(const struct tw_run_opts *opts)
 	ret = event_loop(&d);
 	tw_info("stopped; XDP stays attached with the current exit set ('torwatch unload' removes it)");
 out:
-	/* The pinned state outlives us; say that no daemon tends it. */
+	/* The pinned state outlives us; say that no daemon tends it. A failed
+	 * first start leaves nothing behind. */
 	if (d.meta.daemon_pid) {
 		d.meta.daemon_pid = 0;
 		write_meta(&d);
 	}
+	if (ret && d.fresh_pins && !d.attached && d.skel)
+		tw_pins_remove(opts->pin_root);
 	ring_buffer__free(d.rb);
 	tw_exit_maps_close(&d.maps);
 	xdp_tor_bpf__destroy(d.skel);

@@ -3,6 +3,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "pins.h"
 
@@ -17,13 +18,14 @@ void tw_run_usage(FILE *f)
 		"  --alerts PATH          append alerts as JSON lines to PATH ('-' = stdout, default)\n"
 		"  --xdp-mode MODE        auto (native, else skb with a warning), native or skb\n"
 		"  --pin-root DIR         where maps and links are pinned (default %s)\n"
-		"  --state-dir DIR        where the last good exit set is cached (default %s)\n",
-		TW_DEFAULT_PIN_ROOT, TW_DEFAULT_STATE_DIR);
+		"  --state-dir DIR        where the last good exit set is cached (default %s)\n"
+		"  --max-exits N          room for N exact addresses per family (default %d)\n",
+		TW_DEFAULT_PIN_ROOT, TW_DEFAULT_STATE_DIR, TW_DEFAULT_EXIT_ENTRIES);
 }
 
 int tw_run_opts_parse(int argc, char **argv, struct tw_run_opts *o, char *err, size_t errlen)
 {
-	enum { OPT_FEED = 256, OPT_ALERTS, OPT_XDP_MODE, OPT_PIN_ROOT, OPT_STATE_DIR };
+	enum { OPT_FEED = 256, OPT_ALERTS, OPT_XDP_MODE, OPT_PIN_ROOT, OPT_STATE_DIR, OPT_MAX_EXITS };
 	static const struct option longopts[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "feed", required_argument, NULL, OPT_FEED },
@@ -31,6 +33,7 @@ int tw_run_opts_parse(int argc, char **argv, struct tw_run_opts *o, char *err, s
 		{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
 		{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },
 		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+		{ "max-exits", required_argument, NULL, OPT_MAX_EXITS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -41,6 +44,7 @@ int tw_run_opts_parse(int argc, char **argv, struct tw_run_opts *o, char *err, s
 	o->alerts = "-";
 	o->pin_root = TW_DEFAULT_PIN_ROOT;
 	o->state_dir = TW_DEFAULT_STATE_DIR;
+	o->max_exits = TW_DEFAULT_EXIT_ENTRIES;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:i:vh", longopts, NULL)) != -1) {
@@ -89,6 +93,18 @@ int tw_run_opts_parse(int argc, char **argv, struct tw_run_opts *o, char *err, s
 		case OPT_STATE_DIR:
 			o->state_dir = optarg;
 			break;
+		case OPT_MAX_EXITS: {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+
+			if (*end || optarg[0] == '-' || n < TW_MIN_EXIT_ENTRIES || n > TW_MAX_EXIT_ENTRIES) {
+				snprintf(err, errlen, "--max-exits must be a number from %d to %d, not '%.32s'",
+					 TW_MIN_EXIT_ENTRIES, TW_MAX_EXIT_ENTRIES, optarg);
+				return -1;
+			}
+			o->max_exits = (unsigned)n;
+			break;
+		}
 		case 'v':
 			o->verbose = true;
 			break;

@@ -25,6 +25,7 @@ struct tw_run_opts {
 	const char *pin_root;
 	const char *state_dir;
 	enum tw_xdp_request xdp_mode;
+	unsigned max_exits;	/* room per family for exact addresses */
 	bool verbose;
 };
 

@@ -41,7 +41,6 @@ struct json_object *tw_xdp_event_to_alert(const struct tw_event *ev,
 	tw_prefix_from_in6(ev->daddr.addr, &dst);
 	tw_alert_set_endpoint(a, "source", &src, ports, ev->sport);
 	tw_alert_set_endpoint(a, "destination", &dst, ports, ev->dport);
-	tw_json_set(a, "source.bytes", json_object_new_int64(ev->pkt_len));
 	tw_json_set(a, "network.transport",
 		    json_object_new_string(tw_proto_name(ev->proto, pbuf, sizeof(pbuf))));
 	tw_json_set(a, "network.iana_number", json_object_new_string(

@@ -52,6 +52,11 @@ printf '# nothing\nbogus\n' >"$T/empty.txt"
 out=$(in_ns "$H" "$TW" run -i vX --feed "$T/empty.txt" --pin-root "$PIN" --state-dir "$T/state" 2>&1); rc=$?
 check "feed with no valid entry is refused at start" test $rc -ne 0
 check "the refusal names the file" grep -q "empty.txt has no valid entry" <<<"$out"
+for i in $(seq 0 1099); do echo "10.77.$((i / 256)).$((i % 256))"; done >"$T/big.txt"
+out=$(in_ns "$H" "$TW" run -i vX --feed "$T/big.txt" --max-exits 1024 --pin-root "$PIN-big" --state-dir "$T/state" 2>&1); rc=$?
+check "a set larger than the maps is refused" test $rc -ne 0
+check "the refusal names --max-exits" grep -q "the exit set has 1100 IPv4 and 0 IPv6 addresses, more than the 1024 per family the maps hold; restart with a larger --max-exits" <<<"$out"
+check "a failed first start leaves nothing pinned" test ! -e "$PIN-big"
 out=$("$TW" status --pin-root "$PIN" 2>&1); rc=$?
 check_eq "status with nothing loaded exits 2" 2 $rc
 check "status with nothing loaded says so" grep -q "torwatch is not running: nothing is pinned under $PIN" <<<"$out"
@@ -154,6 +159,22 @@ check "a missing file is reported" wait_for 5 grep -q "cannot read $T/plain.txt"
 check "a missing file keeps the last good data" tw_in "$H" check $EXIT6
 check "the state dir caches the last good set" grep -qx "198.51.100.8" "$T/state/exit-set.cache"
 
+# --- gap-free: traffic through 20 reloads is counted for every packet ---
+before=$(tw_in "$H" stats --json --top 100 | jq --arg a $EXIT4 '.sources[] | select(.source==$a) | .packets')
+printf '%s\n%s\n198.51.100.20\n' $EXIT4 $EXIT6 >"$T/a.txt"
+printf '%s\n%s\n198.51.100.21\n2001:db8:9::/48\n' $EXIT4 $EXIT6 >"$T/b.txt"
+in_ns "$X" ping -q -c 400 -i 0.005 $HOST4X >/dev/null &
+pingpid=$!
+for i in $(seq 1 20); do
+	if [ $((i % 2)) = 0 ]; then cp "$T/a.txt" "$T/plain.txt"; else cp "$T/b.txt" "$T/plain.txt"; fi
+	kill -HUP "$DAEMON_PID"
+	sleep 0.08
+done
+wait $pingpid
+after=$(tw_in "$H" stats --json --top 100 | jq --arg a $EXIT4 '.sources[] | select(.source==$a) | .packets')
+check "20 reloads happened during the traffic" test "$(grep -c 'SIGHUP: reloading' "$T/daemon.log")" -ge 22
+check_eq "all 400 packets counted across the reloads" $((before + 400)) "$after"
+
 # --- SIGKILL: XDP and counters survive; a new daemon adopts them ---
 before=$(tw_in "$H" stats --json | jq .totals.exit_packets)
 stop_daemon -KILL
@@ -175,5 +196,23 @@ stop_daemon
 check "unload detaches" tw_in "$H" unload
 check "no XDP left on vX" sh -c "! ip -n $H link show vX | grep -q 'xdp'"
 check "pin root removed" test ! -e "$PIN"
+
+# --- no --feed: the cached last good set, else the embedded snapshot ---
+check "a daemon without --feed starts" start_daemon "$H" -i vX
+st=$(tw_in "$H" status --json)
+check_eq "it uses the state-dir cache" "cache $T/state/exit-set.cache" "$(jq -r '.exit_set.sources[0].name' <<<"$st")"
+check "the cache holds the last applied set" tw_in "$H" check 192.0.2.99
+check "and only that set" sh -c "! $TW check 198.51.100.8 --pin-root $PIN"
+stop_daemon
+echo "garbage only" >"$T/state/exit-set.cache"
+check "with an unusable cache it still starts" start_daemon "$H" -i vX
+check "the unusable cache is reported" grep -q "the cached exit set is unusable" "$T/daemon.log"
+st=$(tw_in "$H" status --json)
+check_eq "it falls back to the dated snapshot" "snapshot 2024-03-12 (embedded)" "$(jq -r '.exit_set.sources[0].name' <<<"$st")"
+check_eq "the snapshot's 1174 addresses" 1174 "$(jq .exit_set.exact_v4 <<<"$st")"
+check_eq "status shows the snapshot's date" 2024-03-12 "$(jq -r '.exit_set.newest_data[0:10]' <<<"$st")"
+check "a snapshot exit address is found" tw_in "$H" check 185.241.208.232
+stop_daemon
+check "unload" tw_in "$H" unload
 
 finish

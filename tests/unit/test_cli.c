@@ -25,6 +25,7 @@ static void test_run_defaults(void **state)
 	assert_string_equal(o.pin_root, "/sys/fs/bpf/torwatch");
 	assert_string_equal(o.state_dir, "/var/lib/torwatch");
 	assert_int_equal(o.xdp_mode, TW_XDP_REQ_AUTO);
+	assert_int_equal(o.max_exits, 65536);
 }
 
 static void test_run_all_options(void **state)
@@ -71,6 +72,12 @@ static void test_run_errors(void **state)
 			       "e", "-i", "f", "-i", "g", "-i", "h", "-i", "i"),
 			 -1);
 	assert_string_equal(err, "at most 8 interfaces");
+	assert_int_equal(PARSE(&o, err, "run", "--max-exits", "100"), -1);
+	assert_string_equal(err, "--max-exits must be a number from 1024 to 16777216, not '100'");
+	assert_int_equal(PARSE(&o, err, "run", "--max-exits", "1e6"), -1);
+	assert_int_equal(PARSE(&o, err, "run", "--max-exits", "-5"), -1);
+	assert_int_equal(PARSE(&o, err, "run", "--max-exits", "1000000"), 0);
+	assert_int_equal(o.max_exits, 1000000);
 	assert_int_equal(PARSE(&o, err, "run", "--help"), 1);
 }
 
