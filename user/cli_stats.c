@@ -57,6 +57,18 @@ static struct row *table_add(struct table *t)
 	return &t->rows[t->n++];
 }
 
+/* A new row counting packets and bytes; NULL when memory runs out. */
+static struct row *table_add_traffic(struct table *t, uint64_t packets, uint64_t bytes)
+{
+	struct row *r = table_add(t);
+
+	if (r) {
+		r->packets = packets;
+		r->bytes = bytes;
+	}
+	return r;
+}
+
 static int by_packets(const void *a, const void *b)
 {
 	const struct row *x = a, *y = b;
@@ -76,12 +88,10 @@ static int read_source_map(int fd, size_t key_len, struct table *t)
 		prev = key;
 		if (bpf_map_lookup_elem(fd, key, &st) || !st.packets)
 			continue; /* removed or evicted meanwhile, or no traffic yet */
-		struct row *r = table_add(t);
+		struct row *r = table_add_traffic(t, st.packets, st.bytes);
 
 		if (!r)
 			return -ENOMEM;
-		r->packets = st.packets;
-		r->bytes = st.bytes;
 		if (key_len == 4) {
 			r->src.addr.addr[10] = r->src.addr.addr[11] = 0xff;
 			memcpy(r->src.addr.addr + 12, key, 4);
@@ -120,12 +130,10 @@ static int read_ports(const struct tw_pinned *p, struct table *t)
 
 			if (tw_percpu_sum(p->low_port_stats, &idx, &tr, sizeof(tr)) || !tr.packets)
 				continue;
-			struct row *r = table_add(t);
+			struct row *r = table_add_traffic(t, tr.packets, tr.bytes);
 
 			if (!r)
 				return -ENOMEM;
-			r->packets = tr.packets;
-			r->bytes = tr.bytes;
 			r->port = (struct tw_port_key){ .port = (__u16)port, .proto = protos[i] };
 		}
 	}
@@ -135,12 +143,10 @@ static int read_ports(const struct tw_pinned *p, struct table *t)
 		prev = &key;
 		if (tw_percpu_sum(fd, &key, &tr, sizeof(tr)))
 			continue;
-		struct row *r = table_add(t);
+		struct row *r = table_add_traffic(t, tr.packets, tr.bytes);
 
 		if (!r)
 			return -ENOMEM;
-		r->packets = tr.packets;
-		r->bytes = tr.bytes;
 		r->port = key;
 	}
 	return 0;
@@ -153,12 +159,10 @@ static int read_protos(int fd, struct table *t)
 	for (uint32_t p = 0; p < 256; p++) {
 		if (tw_percpu_sum(fd, &p, &tr, sizeof(tr)) || !tr.packets)
 			continue;
-		struct row *r = table_add(t);
+		struct row *r = table_add_traffic(t, tr.packets, tr.bytes);
 
 		if (!r)
 			return -ENOMEM;
-		r->packets = tr.packets;
-		r->bytes = tr.bytes;
 		r->proto = p;
 	}
 	return 0;
