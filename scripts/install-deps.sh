@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(
 	make gcc clang pkg-config		# build (clang for the BPF target)
 	libbpf-dev bpftool libelf-dev zlib1g-dev	# libbpf, skeletons
-	libjson-c-dev libcmocka-dev		# JSON output, unit tests
+	libjson-c-dev libinih-dev libcmocka-dev	# JSON output, config file, unit tests
 	iproute2 iputils-ping netcat-openbsd jq util-linux	# integration tests
 )
 

@@ -5,13 +5,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "config.h"
 #include "pins.h"
 
 void tw_run_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: torwatch run [-i IFACE]... [--feed FILE]... [--alerts PATH|-]\n"
-		"                    [--xdp-mode auto|native|skb] [--pin-root DIR] [--state-dir DIR] [-v]\n"
+		"usage: torwatch run [-c FILE] [-i IFACE]... [--feed FILE]... [--alerts PATH|-]\n"
+		"                    [--xdp-mode auto|native|skb] [--pin-root DIR] [--state-dir DIR]\n"
+		"                    [--max-exits N] [-v]\n"
+		"  -c, --config FILE      read these settings from FILE ([run] section, same names);\n"
+		"                         the command line overrides it\n"
 		"  -i, --interface IFACE  attach XDP here (repeatable; default: the default route's)\n"
 		"  --feed FILE            exit list, exit-addresses or plain format (repeatable;\n"
 		"                         default: the cached last good set, else the shipped snapshot)\n"
@@ -23,110 +27,165 @@ void tw_run_usage(FILE *f)
 		TW_DEFAULT_PIN_ROOT, TW_DEFAULT_STATE_DIR, TW_DEFAULT_EXIT_ENTRIES);
 }
 
-int tw_run_opts_parse(int argc, char **argv, struct tw_run_opts *o, char *err, size_t errlen)
+void tw_run_opts_defaults(struct tw_run_opts *o)
 {
-	enum { OPT_FEED = 256, OPT_ALERTS, OPT_XDP_MODE, OPT_PIN_ROOT, OPT_STATE_DIR, OPT_MAX_EXITS };
-	static const struct option longopts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "feed", required_argument, NULL, OPT_FEED },
-		{ "alerts", required_argument, NULL, OPT_ALERTS },
-		{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
-		{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },
-		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
-		{ "max-exits", required_argument, NULL, OPT_MAX_EXITS },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	int c;
-
 	memset(o, 0, sizeof(*o));
 	o->alerts = "-";
 	o->pin_root = TW_DEFAULT_PIN_ROOT;
 	o->state_dir = TW_DEFAULT_STATE_DIR;
 	o->max_exits = TW_DEFAULT_EXIT_ENTRIES;
+}
+
+static int set_xdp_mode(struct tw_run_opts *o, const char *v, char *err, size_t errlen)
+{
+	static const char *const names[] = { "auto", "native", "skb" };
+
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(v, names[i])) {
+			o->xdp_mode = (enum tw_xdp_request)i;
+			return 0;
+		}
+	snprintf(err, errlen, "xdp-mode must be auto, native or skb, not '%.32s'", v);
+	return -1;
+}
+
+static int set_max_exits(struct tw_run_opts *o, const char *v, char *err, size_t errlen)
+{
+	char *end;
+	unsigned long n = strtoul(v, &end, 10);
+
+	if (*end || v[0] == '-' || !*v || n < TW_MIN_EXIT_ENTRIES || n > TW_MAX_EXIT_ENTRIES) {
+		snprintf(err, errlen, "max-exits must be a number from %d to %d, not '%.32s'",
+			 TW_MIN_EXIT_ENTRIES, TW_MAX_EXIT_ENTRIES, v);
+		return -1;
+	}
+	o->max_exits = (unsigned)n;
+	return 0;
+}
+
+int tw_run_opts_set(struct tw_run_opts *o, const char *name, const char *v, char *err,
+		    size_t errlen)
+{
+	if (!strcmp(name, "interface")) {
+		if (o->n_ifaces == TW_MAX_IFACES) {
+			snprintf(err, errlen, "at most %d interfaces", TW_MAX_IFACES);
+			return -1;
+		}
+		if (strlen(v) >= TW_IFNAME_LEN || !*v || strchr(v, '/') || strchr(v, ' ')) {
+			snprintf(err, errlen, "'%.64s' is not a valid interface name", v);
+			return -1;
+		}
+		for (size_t i = 0; i < o->n_ifaces; i++)
+			if (!strcmp(o->ifaces[i], v)) {
+				snprintf(err, errlen, "interface %s given twice", v);
+				return -1;
+			}
+		o->ifaces[o->n_ifaces++] = v;
+	} else if (!strcmp(name, "feed")) {
+		if (o->n_feeds == TW_MAX_SOURCES) {
+			snprintf(err, errlen, "at most %d feeds", TW_MAX_SOURCES);
+			return -1;
+		}
+		if (!*v) {
+			snprintf(err, errlen, "feed needs a file path");
+			return -1;
+		}
+		o->feeds[o->n_feeds++] = v;
+	} else if (!strcmp(name, "alerts")) {
+		o->alerts = v;
+	} else if (!strcmp(name, "xdp-mode")) {
+		return set_xdp_mode(o, v, err, errlen);
+	} else if (!strcmp(name, "pin-root")) {
+		o->pin_root = v;
+	} else if (!strcmp(name, "state-dir")) {
+		o->state_dir = v;
+	} else if (!strcmp(name, "max-exits")) {
+		return set_max_exits(o, v, err, errlen);
+	} else {
+		snprintf(err, errlen, "unknown setting '%.64s'", name);
+		return -1;
+	}
+	return 0;
+}
+
+static const struct option longopts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "interface", required_argument, NULL, 'i' },
+	{ "feed", required_argument, NULL, 0 },
+	{ "alerts", required_argument, NULL, 0 },
+	{ "xdp-mode", required_argument, NULL, 0 },
+	{ "pin-root", required_argument, NULL, 0 },
+	{ "state-dir", required_argument, NULL, 0 },
+	{ "max-exits", required_argument, NULL, 0 },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+/* Pass one: only -c, so that the file is read before the options that override it. */
+static int find_config(int argc, char **argv, const char **path)
+{
+	int c;
+
+	*path = NULL;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:i:vh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			if (o->n_ifaces == TW_MAX_IFACES) {
-				snprintf(err, errlen, "at most %d interfaces", TW_MAX_IFACES);
-				return -1;
-			}
-			if (strlen(optarg) >= TW_IFNAME_LEN || !*optarg) {
-				snprintf(err, errlen, "'%.64s' is not a valid interface name", optarg);
-				return -1;
-			}
-			o->ifaces[o->n_ifaces++] = optarg;
-			break;
-		case OPT_FEED:
-			if (o->n_feeds == TW_MAX_SOURCES) {
-				snprintf(err, errlen, "at most %d feeds", TW_MAX_SOURCES);
-				return -1;
-			}
-			if (!*optarg) {
-				snprintf(err, errlen, "--feed needs a file path");
-				return -1;
-			}
-			o->feeds[o->n_feeds++] = optarg;
-			break;
-		case OPT_ALERTS:
-			o->alerts = optarg;
-			break;
-		case OPT_XDP_MODE:
-			if (!strcmp(optarg, "auto"))
-				o->xdp_mode = TW_XDP_REQ_AUTO;
-			else if (!strcmp(optarg, "native"))
-				o->xdp_mode = TW_XDP_REQ_NATIVE;
-			else if (!strcmp(optarg, "skb"))
-				o->xdp_mode = TW_XDP_REQ_SKB;
-			else {
-				snprintf(err, errlen, "--xdp-mode must be auto, native or skb, not '%.32s'",
-					 optarg);
-				return -1;
-			}
-			break;
-		case OPT_PIN_ROOT:
-			o->pin_root = optarg;
-			break;
-		case OPT_STATE_DIR:
-			o->state_dir = optarg;
-			break;
-		case OPT_MAX_EXITS: {
-			char *end;
-			unsigned long n = strtoul(optarg, &end, 10);
-
-			if (*end || optarg[0] == '-' || n < TW_MIN_EXIT_ENTRIES || n > TW_MAX_EXIT_ENTRIES) {
-				snprintf(err, errlen, "--max-exits must be a number from %d to %d, not '%.32s'",
-					 TW_MIN_EXIT_ENTRIES, TW_MAX_EXIT_ENTRIES, optarg);
-				return -1;
-			}
-			o->max_exits = (unsigned)n;
-			break;
-		}
-		case 'v':
-			o->verbose = true;
-			break;
-		case 'h':
+	while ((c = getopt_long(argc, argv, "+:c:i:vh", longopts, NULL)) != -1) {
+		if (c == 'c')
+			*path = optarg;
+		else if (c == 'h')
 			return 1;
-		case ':':
+	}
+	return 0;
+}
+
+int tw_run_opts_parse(int argc, char **argv, struct tw_run_opts *o, char *err, size_t errlen)
+{
+	bool cli_ifaces = false, cli_feeds = false;
+	const char *config;
+	int c, idx, ret;
+
+	tw_run_opts_defaults(o);
+	ret = find_config(argc, argv, &config);
+	if (ret)
+		return ret;
+	if (config && tw_config_load(config, o, err, errlen))
+		return -1;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:c:i:vh", longopts, &idx)) != -1) {
+		const char *name = c == 'i' ? "interface" : c == 0 ? longopts[idx].name : NULL;
+
+		if (c == 'c')
+			continue;
+		if (c == 'v') {
+			o->verbose = true;
+			continue;
+		}
+		if (c == ':') {
 			snprintf(err, errlen, "option %s needs a value", argv[optind - 1]);
 			return -1;
-		default:
+		}
+		if (!name) {
 			snprintf(err, errlen, "unknown option '%s' for 'run'", argv[optind - 1]);
 			return -1;
 		}
+		/* Lists given on the command line replace those of the config file. */
+		if (!strcmp(name, "interface") && !cli_ifaces) {
+			o->n_ifaces = 0;
+			cli_ifaces = true;
+		}
+		if (!strcmp(name, "feed") && !cli_feeds) {
+			o->n_feeds = 0;
+			cli_feeds = true;
+		}
+		if (tw_run_opts_set(o, name, optarg, err, errlen))
+			return -1;
 	}
 	if (optind < argc) {
 		snprintf(err, errlen, "unexpected argument '%.64s' for 'run'", argv[optind]);
 		return -1;
 	}
-	for (size_t i = 0; i < o->n_ifaces; i++)
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(o->ifaces[i], o->ifaces[j])) {
-				snprintf(err, errlen, "interface %s given twice", o->ifaces[i]);
-				return -1;
-			}
 	return 0;
 }

@@ -29,7 +29,13 @@ struct tw_run_opts {
 	bool verbose;
 };
 
-/* Parses argv (argv[0] is "run"). Returns 0, or -1 with one sentence in err. */
+void tw_run_opts_defaults(struct tw_run_opts *o);
+/* Sets the setting of long-option name (as in the config file) to v, which
+ * must outlive o. Returns 0, or -1 with one sentence in err. */
+int tw_run_opts_set(struct tw_run_opts *o, const char *name, const char *v, char *err,
+		    size_t errlen);
+/* Parses argv (argv[0] is "run"): defaults, then the -c file, then the
+ * options. Returns 0, 1 for --help, or -1 with one sentence in err. */
 int tw_run_opts_parse(int argc, char **argv, struct tw_run_opts *o, char *err, size_t errlen);
 void tw_run_usage(FILE *f);
 

@@ -197,8 +197,16 @@ check "unload detaches" tw_in "$H" unload
 check "no XDP left on vX" sh -c "! ip -n $H link show vX | grep -q 'xdp'"
 check "pin root removed" test ! -e "$PIN"
 
+# --- config file ---
+printf '[run]\ninterface = vX\nxdp-mode = fast\n' >"$T/bad.conf"
+out=$(in_ns "$H" "$TW" run -c "$T/bad.conf" --pin-root "$PIN" 2>&1); rc=$?
+check_eq "a bad config line stops the start (usage error)" 2 $rc
+check "the error names file, line and reason" grep -q "$T/bad.conf:3: xdp-mode must be auto, native or skb, not 'fast'" <<<"$out"
+printf '[run]\ninterface = vX\nxdp-mode = native\n' >"$T/torwatch.conf"
+
 # --- no --feed: the cached last good set, else the embedded snapshot ---
-check "a daemon without --feed starts" start_daemon "$H" -i vX
+check "a daemon from a config file, without --feed, starts" start_daemon "$H" -c "$T/torwatch.conf"
+check_eq "the config's interface is watched" vX "$(tw_in "$H" status --json | jq -r '.interfaces[0].name')"
 st=$(tw_in "$H" status --json)
 check_eq "it uses the state-dir cache" "cache $T/state/exit-set.cache" "$(jq -r '.exit_set.sources[0].name' <<<"$st")"
 check "the cache holds the last applied set" tw_in "$H" check 192.0.2.99

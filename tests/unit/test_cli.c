@@ -5,7 +5,9 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "cli.h"
 #include "run_opts.h"
 
@@ -57,7 +59,7 @@ static void test_run_errors(void **state)
 	char err[256];
 
 	assert_int_equal(PARSE(&o, err, "run", "--xdp-mode", "fast"), -1);
-	assert_string_equal(err, "--xdp-mode must be auto, native or skb, not 'fast'");
+	assert_string_equal(err, "xdp-mode must be auto, native or skb, not 'fast'");
 	assert_int_equal(PARSE(&o, err, "run", "--frobnicate"), -1);
 	assert_string_equal(err, "unknown option '--frobnicate' for 'run'");
 	assert_int_equal(PARSE(&o, err, "run", "--feed"), -1);
@@ -73,12 +75,86 @@ static void test_run_errors(void **state)
 			 -1);
 	assert_string_equal(err, "at most 8 interfaces");
 	assert_int_equal(PARSE(&o, err, "run", "--max-exits", "100"), -1);
-	assert_string_equal(err, "--max-exits must be a number from 1024 to 16777216, not '100'");
+	assert_string_equal(err, "max-exits must be a number from 1024 to 16777216, not '100'");
 	assert_int_equal(PARSE(&o, err, "run", "--max-exits", "1e6"), -1);
 	assert_int_equal(PARSE(&o, err, "run", "--max-exits", "-5"), -1);
 	assert_int_equal(PARSE(&o, err, "run", "--max-exits", "1000000"), 0);
 	assert_int_equal(o.max_exits, 1000000);
 	assert_int_equal(PARSE(&o, err, "run", "--help"), 1);
+}
+
+static const char *write_config(const char *text)
+{
+	static char path[] = "/tmp/torwatch-test-config.XXXXXX";
+	int fd;
+
+	strcpy(path, "/tmp/torwatch-test-config.XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static void test_config_file(void **state)
+{
+	struct tw_run_opts o;
+	char err[256];
+	const char *path = write_config("; torwatch\n"
+					"[run]\n"
+					"interface = eth0\n"
+					"interface = eth1\n"
+					"feed = /etc/torwatch/a.txt   ; inline comment\n"
+					"alerts = /var/log/torwatch/alerts.json\n"
+					"xdp-mode = skb\n"
+					"max-exits = 200000\n");
+
+	assert_int_equal(PARSE(&o, err, "run", "-c", (char *)path), 0);
+	assert_int_equal(o.n_ifaces, 2);
+	assert_string_equal(o.ifaces[1], "eth1");
+	assert_int_equal(o.n_feeds, 1);
+	assert_string_equal(o.feeds[0], "/etc/torwatch/a.txt");
+	assert_string_equal(o.alerts, "/var/log/torwatch/alerts.json");
+	assert_int_equal(o.xdp_mode, TW_XDP_REQ_SKB);
+	assert_int_equal(o.max_exits, 200000);
+	/* The command line overrides the file; its lists replace the file's. */
+	assert_int_equal(PARSE(&o, err, "run", "-i", "veth9", "--config", (char *)path,
+			       "--xdp-mode", "native"),
+			 0);
+	assert_int_equal(o.n_ifaces, 1);
+	assert_string_equal(o.ifaces[0], "veth9");
+	assert_int_equal(o.n_feeds, 1);
+	assert_int_equal(o.xdp_mode, TW_XDP_REQ_NATIVE);
+	unlink(path);
+}
+
+/* Each bad line is named with its file, line number and reason. */
+static void test_config_errors(void **state)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{ "[run]\ninterface = eth0\nxdp-mode = turbo\n",
+		  ":3: xdp-mode must be auto, native or skb, not 'turbo'" },
+		{ "[run]\nfrobnicate = 1\n", ":2: unknown setting 'frobnicate'" },
+		{ "[block]\nports = 22\n", ":2: unknown section [block]" },
+		{ "[run]\nthis line has no equals sign\n", ":2: expected 'name = value' or '[run]'" },
+		{ "[run]\nmax-exits = lots\n", ":2: max-exits must be a number from 1024 to" },
+		{ "interface = eth0\ninterface = eth0\n", ":2: interface eth0 given twice" },
+	};
+	struct tw_run_opts o;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *path = write_config(cases[i].text);
+
+		assert_int_equal(PARSE(&o, err, "run", "-c", (char *)path), -1);
+		assert_non_null(strstr(err, path));
+		assert_non_null(strstr(err, cases[i].want));
+		unlink(path);
+	}
+	assert_int_equal(PARSE(&o, err, "run", "-c", "/nonexistent/torwatch.conf"), -1);
+	assert_string_equal(err, "cannot read config /nonexistent/torwatch.conf: No such file or directory");
 }
 
 static int dummy(int argc, char **argv)
@@ -112,6 +188,8 @@ int main(void)
 		cmocka_unit_test(test_run_all_options),
 		cmocka_unit_test(test_run_errors),
 		cmocka_unit_test(test_object_prefix_matching),
+		cmocka_unit_test(test_config_file),
+		cmocka_unit_test(test_config_errors),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
