@@ -15,13 +15,14 @@ LIBS := -lbpf -lelf -lz -ljson-c -linih
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall \
 	      -Iheaders -Ibpf $(if $(MULTIARCH),-I/usr/include/$(MULTIARCH))
 
-BPF_PROGS := xdp_tor
+BPF_PROGS := xdp_tor ssh_detect
 SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
 LIB_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
 LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS)) $(OUTPUT)/user/snapshot.o
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/%,$(wildcard tests/bpf/test_*.c))
 BENCHES := $(patsubst tests/bench/%.c,$(OUTPUT)/tests/%,$(wildcard tests/bench/bench_*.c))
+TOOLS := $(patsubst tests/tools/%.c,$(OUTPUT)/tools/%,$(wildcard tests/tools/*.c))
 
 ifeq ($(V),1)
 Q :=
@@ -36,7 +37,7 @@ endif
 
 all: torwatch
 
-$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/tools:
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/%.bpf.o: bpf/%.bpf.c | $(OUTPUT)
@@ -81,7 +82,12 @@ $(OUTPUT)/tests/%: tests/bench/%.c $(OUTPUT)/libtorwatch.a $(OUTPUT)/xdp_empty.s
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests $(filter %.c %.a,$^) $(LIBS) -o $@
 
-test: torwatch $(UNIT_TESTS) $(BPF_TESTS)
+# Small helpers the integration tests run (packet tricks, latency probes).
+$(OUTPUT)/tools/%: tests/tools/%.c | $(OUTPUT)/tools
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -ljson-c -o $@
+
+test: torwatch $(UNIT_TESTS) $(BPF_TESTS) $(TOOLS)
 	$(Q)tests/run_tests.sh
 
 test-unit: $(UNIT_TESTS)
@@ -90,7 +96,7 @@ test-unit: $(UNIT_TESTS)
 test-bpf: $(BPF_TESTS)
 	$(Q)tests/run_tests.sh bpf
 
-test-integration: torwatch
+test-integration: torwatch $(TOOLS)
 	$(Q)tests/run_tests.sh integration
 
 bench: torwatch $(BENCHES)

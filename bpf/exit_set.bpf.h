@@ -6,6 +6,7 @@
 #define EXIT_SET_BPF_H
 
 #include <linux/bpf.h>
+#include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include "torwatch.h"
 
@@ -45,6 +46,23 @@ struct {
 	__type(key, __u32);
 	__type(value, struct tw_config);
 } config SEC(".maps");
+
+/* The allowlist: addresses and prefixes never dropped and never alerted. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, TW_DEFAULT_PREFIX_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tw_lpm_v4_key);
+	__type(value, struct tw_allow_val);
+} allow_v4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, TW_DEFAULT_PREFIX_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tw_lpm_v6_key);
+	__type(value, struct tw_allow_val);
+} allow_v6 SEC(".maps");
 
 /* The miss-path prefilter (see torwatch.h); words of 64 bits, mmapable so
  * that userspace sets and clears bits with atomic stores. */
@@ -111,6 +129,25 @@ static __always_inline bool exit_set_lookup(const struct tw_in6 *addr, bool is_v
 	__builtin_memcpy(k6.addr, addr->addr, 16);
 	*prefix = bpf_map_lookup_elem(&exit_prefix_v6, &k6);
 	return *prefix != NULL;
+}
+
+/* Is addr allowlisted? Only asked for exit-set hits, and only when the
+ * allowlist has entries. */
+static __always_inline bool allowlisted(const struct tw_in6 *addr, bool is_v4,
+					const struct tw_config *cfg)
+{
+	if (!cfg->allow_entries)
+		return false;
+	if (is_v4) {
+		struct tw_lpm_v4_key k4 = { .prefixlen = 32 };
+
+		__builtin_memcpy(k4.addr, &addr->addr[12], 4);
+		return bpf_map_lookup_elem(&allow_v4, &k4) != NULL;
+	}
+	struct tw_lpm_v6_key k6 = { .prefixlen = 128 };
+
+	__builtin_memcpy(k6.addr, addr->addr, 16);
+	return bpf_map_lookup_elem(&allow_v6, &k6) != NULL;
 }
 
 #endif

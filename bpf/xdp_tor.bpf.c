@@ -1,24 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* XDP: count traffic from Tor exit nodes per source, port and protocol, and
- * emit at most one event per source per window. Never drops, never aborts. */
+/* XDP: count traffic from Tor exit nodes per source, port and protocol, emit
+ * at most one event per source per window, and in block mode drop what goes
+ * to the blocked ports. Never aborts: what cannot be parsed passes. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <stdbool.h>
 #include "torwatch.h"
 #include "parse_packet.bpf.h"
 #include "exit_set.bpf.h"
+#include "counters.bpf.h"
+#include "port_set.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* One per-CPU struct: a single lookup per packet for all global counters. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct tw_counters);
-} counters SEC(".maps");
-
-/* LRU so that a flood of distinct sources cannot exhaust memory. */
+/* Sources that matched a prefix. LRU so that a flood of distinct sources
+ * cannot exhaust memory (exact entries carry their own counters). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, TW_DEFAULT_SRC_STATS_ENTRIES);
@@ -53,6 +49,13 @@ struct {
 	__uint(max_entries, TW_XDP_RINGBUF_BYTES);
 } xdp_events SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tw_block_config);
+} block SEC(".maps");
+
 /* Written by the daemon only; here so that they are created and pinned with the rest. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -68,22 +71,23 @@ struct {
 	__type(value, struct tw_source_info);
 } sources SEC(".maps");
 
-static __always_inline void count_traffic(void *map, void *key, __u64 bytes)
+static __always_inline void count_traffic(void *map, void *key, __u64 bytes, __u64 dropped)
 {
 	struct tw_traffic *t = bpf_map_lookup_elem(map, key);
 
 	if (t) {
 		t->packets++;
 		t->bytes += bytes;
+		t->dropped += dropped;
 	}
 }
 
-static __always_inline void count_port(const struct packet_info *pi, __u64 bytes)
+static __always_inline void count_port(const struct packet_info *pi, __u64 bytes, __u64 dropped)
 {
 	if (pi->dport < TW_LOW_PORTS) {
 		__u32 idx = tw_low_port_index(pi->proto, pi->dport);
 
-		count_traffic(&low_port_stats, &idx, bytes);
+		count_traffic(&low_port_stats, &idx, bytes, dropped);
 		return;
 	}
 	struct tw_port_key pk = { .port = pi->dport, .proto = pi->proto };
@@ -92,17 +96,19 @@ static __always_inline void count_port(const struct packet_info *pi, __u64 bytes
 	if (t) {
 		t->packets++;
 		t->bytes += bytes;
+		t->dropped += dropped;
 		return;
 	}
-	struct tw_traffic init = { .packets = 1, .bytes = bytes };
+	struct tw_traffic init = { .packets = 1, .bytes = bytes, .dropped = dropped };
 
 	/* Another CPU may insert first: its per-CPU slot is separate, retry once. */
 	if (bpf_map_update_elem(&port_stats, &pk, &init, BPF_NOEXIST))
-		count_traffic(&port_stats, &pk, bytes);
+		count_traffic(&port_stats, &pk, bytes, dropped);
 }
 
-static __always_inline void emit_event(const struct packet_info *pi, __u32 sources, __u32 len,
-				       __u32 ifindex, __u64 now, struct tw_counters *cnt)
+static __always_inline void emit_event(__u32 kind, const struct packet_info *pi, __u32 sources,
+				       __u32 len, __u32 ifindex, __u64 now, bool dry_run,
+				       struct tw_counters *cnt)
 {
 	struct tw_event *ev = bpf_ringbuf_reserve(&xdp_events, sizeof(*ev), 0);
 
@@ -114,7 +120,7 @@ static __always_inline void emit_event(const struct packet_info *pi, __u32 sourc
 	ev->ts_ns = now;
 	ev->saddr = pi->saddr;
 	ev->daddr = pi->daddr;
-	ev->kind = TW_EV_TOR_TRAFFIC;
+	ev->kind = kind;
 	ev->ifindex = ifindex;
 	ev->sources = sources;
 	ev->pkt_len = len;
@@ -122,13 +128,24 @@ static __always_inline void emit_event(const struct packet_info *pi, __u32 sourc
 	ev->dport = pi->dport;
 	ev->family = pi->family;
 	ev->proto = pi->proto;
+	ev->dry_run = dry_run;
 	bpf_ringbuf_submit(ev, 0);
 	cnt->c[TW_CNT_EVENTS]++;
 }
 
-/* Counts the packet for its source; true when it opens a new alert window. */
-static __always_inline bool account(struct tw_src_stats *st, const struct packet_info *pi,
-				    __u64 bytes, __u64 now, __u64 window)
+/* True for exactly one caller (one CPU) when a new window starts at now. */
+static __always_inline bool window_opens(__u64 *last_ns, __u64 now, __u64 window)
+{
+	__u64 last = *last_ns;
+
+	if (last && now - last < window)
+		return false;
+	return __sync_val_compare_and_swap(last_ns, last, now) == last;
+}
+
+/* Counts the packet for its source. */
+static __always_inline void account(struct tw_src_stats *st, const struct packet_info *pi,
+				    __u64 bytes, __u64 now)
 {
 	__sync_fetch_and_add(&st->packets, 1);
 	__sync_fetch_and_add(&st->bytes, bytes);
@@ -137,13 +154,6 @@ static __always_inline bool account(struct tw_src_stats *st, const struct packet
 	st->last_seen_ns = now;
 	st->last_dport = pi->dport;
 	st->last_proto = pi->proto;
-
-	__u64 last = st->last_event_ns;
-
-	if (last && now - last < window)
-		return false;
-	/* Exactly one CPU wins the new window. */
-	return __sync_val_compare_and_swap(&st->last_event_ns, last, now) == last;
 }
 
 /* Counters of a source that matched a prefix: an LRU entry of its own. */
@@ -165,6 +175,16 @@ static __always_inline struct tw_src_stats *prefix_source(const struct packet_in
 	return st;
 }
 
+/* Block mode: does this packet go to what is blocked? Later fragments have
+ * no port: with per-port blocking their first fragment was already dropped. */
+static __always_inline bool blocked(const struct packet_info *pi, const struct tw_block_config *b)
+{
+	if (b->all)
+		return true;
+	return pi->has_ports && (pi->proto == IPPROTO_TCP || pi->proto == IPPROTO_UDP) &&
+	       port_in_set(&block_ports, pi->dport);
+}
+
 SEC("xdp")
 int xdp_tor(struct xdp_md *ctx)
 {
@@ -172,10 +192,12 @@ int xdp_tor(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	__u64 len = data_end - data;
 	struct packet_info pi = {};
+	struct tw_block_config *blk;
 	struct tw_counters *cnt;
 	struct tw_src_stats *st;
 	struct tw_exit_val *prefix;
 	struct tw_config *cfg;
+	bool drop = false, dry_run = false;
 	__u32 zero = 0;
 	int res;
 
@@ -199,20 +221,40 @@ int xdp_tor(struct xdp_md *ctx)
 
 	if (!exit_set_lookup(&pi.saddr, pi.family == 2, cfg, &st, &prefix))
 		return XDP_PASS;
+	if (allowlisted(&pi.saddr, pi.family == 2, cfg)) {
+		cnt->c[TW_CNT_ALLOWLISTED]++;
+		return XDP_PASS;
+	}
 
 	/* A transport header that could not be read still counts for the source.
 	 * The coarse clock (tick resolution) is a few ns; the precise one ~50. */
 	__u64 now = bpf_ktime_get_coarse_ns();
 	__u32 proto = pi.proto;
 
+	blk = bpf_map_lookup_elem(&block, &zero);
+	if (blk && blk->mode != TW_BLOCK_OFF && blocked(&pi, blk)) {
+		drop = true;
+		dry_run = blk->mode == TW_BLOCK_DRY_RUN;
+		cnt->c[dry_run ? TW_CNT_WOULD_DROP : TW_CNT_DROPPED]++;
+	}
 	cnt->c[TW_CNT_EXIT_PACKETS]++;
 	cnt->c[TW_CNT_EXIT_BYTES] += len;
-	count_traffic(&proto_stats, &proto, len);
+	count_traffic(&proto_stats, &proto, len, drop);
 	if (pi.has_ports)
-		count_port(&pi, len);
+		count_port(&pi, len, drop);
 	if (!st && prefix)
 		st = prefix_source(&pi, prefix->sources);
-	if (st && account(st, &pi, len, now, cfg->alert_window_ns))
-		emit_event(&pi, st->sources, len, ctx->ingress_ifindex, now, cnt);
-	return XDP_PASS;
+	if (st) {
+		account(st, &pi, len, now);
+		if (window_opens(&st->last_event_ns, now, cfg->alert_window_ns))
+			emit_event(TW_EV_TOR_TRAFFIC, &pi, st->sources, len, ctx->ingress_ifindex, now,
+				   false, cnt);
+		if (drop) {
+			__sync_fetch_and_add(&st->dropped, 1);
+			if (window_opens(&st->last_drop_event_ns, now, cfg->alert_window_ns))
+				emit_event(TW_EV_TOR_BLOCKED, &pi, st->sources, len,
+					   ctx->ingress_ifindex, now, dry_run, cnt);
+		}
+	}
+	return drop && !dry_run ? XDP_DROP : XDP_PASS;
 }

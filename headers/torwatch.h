@@ -69,6 +69,11 @@ enum tw_counter {
 	TW_CNT_EXIT_BYTES,
 	TW_CNT_EVENTS,		/* events written to the ring buffer */
 	TW_CNT_EVENTS_LOST,	/* events that could not be reserved */
+	TW_CNT_DROPPED,		/* block mode: exit-node packets dropped */
+	TW_CNT_WOULD_DROP,	/* block mode, dry run: would have been dropped */
+	TW_CNT_ALLOWLISTED,	/* exit-set packets from an allowlisted address */
+	TW_CNT_SSH_EVENTS,	/* SSH connections from exit nodes reported */
+	TW_CNT_SSH_EVENTS_LOST,	/* ... that could not be reserved */
 	TW_CNT__MAX,
 };
 
@@ -102,6 +107,8 @@ struct tw_src_stats {
 	__u64 first_seen_ns;	/* CLOCK_MONOTONIC (coarse) */
 	__u64 last_seen_ns;
 	__u64 last_event_ns;	/* start of the current alert window, 0 = none yet */
+	__u64 dropped;		/* block mode: dropped (or, dry run, would be) */
+	__u64 last_drop_event_ns; /* window of the tor_blocked alert */
 	__u32 sources;		/* bitmask of feed sources listing the entry */
 	__u16 last_dport;
 	__u8 last_proto;
@@ -126,24 +133,50 @@ struct tw_port_key {
 struct tw_traffic {
 	__u64 packets;
 	__u64 bytes;
+	__u64 dropped;		/* block mode: dropped (or, dry run, would be) */
 };
+
+/* A set of ports (SSH ports, blocked ports): a bitmap of 1024 words. */
+#define TW_PORT_SET_WORDS 1024
 
 struct tw_counters {
 	__u64 c[TW_CNT__MAX];
 };
 
 /* Run-time switches the daemon writes and the XDP program reads. */
+enum tw_block_mode {
+	TW_BLOCK_OFF = 0,
+	TW_BLOCK_ON,		/* drop */
+	TW_BLOCK_DRY_RUN,	/* count and alert, drop nothing */
+};
+
 struct tw_config {
 	__u64 alert_window_ns;
 	__u32 prefixes_v4;	/* entries in the LPM tries: skip the trie when 0 */
 	__u32 prefixes_v6;
 	__u32 filter_shift;	/* 64 - log2(filter words); 0 = no prefilter */
-	__u32 pad;
+	__u32 allow_entries;	/* entries in the allowlist tries: skip them when 0 */
+};
+
+/* Block mode, in a map of its own: the CLI writes it while the daemon
+ * rewrites tw_config, and neither may undo the other's change. */
+struct tw_block_config {
+	__u32 mode;		/* enum tw_block_mode */
+	__u32 all;		/* every packet from an exit node, not only block_ports */
+};
+
+/* Value of the allowlist tries (allow_v4, allow_v6; LPM keys as above). */
+struct tw_allow_val {
+	__u32 prefixlen;
 };
 
 enum tw_event_kind {
-	TW_EV_TOR_TRAFFIC = 1,
+	TW_EV_TOR_TRAFFIC = 1,	/* XDP: first packet of a source in a window */
+	TW_EV_TOR_BLOCKED,	/* XDP: first drop of a source in a window */
+	TW_EV_SSH_FROM_TOR,	/* tracepoint: SSH connection established */
 };
+
+#define TW_HIGH_RINGBUF_BYTES (64 * 1024)	/* SSH and other high-value events */
 
 struct tw_event {
 	__u64 ts_ns;		/* CLOCK_MONOTONIC (coarse) */
@@ -157,7 +190,8 @@ struct tw_event {
 	__u16 dport;
 	__u8 family;		/* AF_INET or AF_INET6 */
 	__u8 proto;
-	__u8 pad[2];
+	__u8 dry_run;		/* TW_EV_TOR_BLOCKED: counted, not dropped */
+	__u8 pad;
 };
 
 /* Metadata written by the daemon so that the CLI can work without it. */
@@ -202,9 +236,11 @@ struct tw_source_info {
 _Static_assert(sizeof(struct tw_exit_val) == 8, "tw_exit_val ABI");
 _Static_assert(sizeof(struct tw_lpm_v4_key) == 8, "tw_lpm_v4_key ABI");
 _Static_assert(sizeof(struct tw_lpm_v6_key) == 20, "tw_lpm_v6_key ABI");
-_Static_assert(sizeof(struct tw_src_stats) == 48, "tw_src_stats ABI");
+_Static_assert(sizeof(struct tw_src_stats) == 64, "tw_src_stats ABI");
 _Static_assert(sizeof(struct tw_port_key) == 4, "tw_port_key ABI");
 _Static_assert(sizeof(struct tw_config) == 24, "tw_config ABI");
+_Static_assert(sizeof(struct tw_block_config) == 8, "tw_block_config ABI");
+_Static_assert(sizeof(struct tw_traffic) == 24, "tw_traffic ABI");
 _Static_assert(sizeof(struct tw_event) == 64, "tw_event ABI");
 _Static_assert(sizeof(struct tw_iface) == 24, "tw_iface ABI");
 _Static_assert(sizeof(struct tw_meta) == 56 + 24 * TW_MAX_IFACES, "tw_meta ABI");

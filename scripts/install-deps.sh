@@ -9,6 +9,7 @@ PACKAGES=(
 	libbpf-dev bpftool libelf-dev zlib1g-dev	# libbpf, skeletons
 	libjson-c-dev libinih-dev libcmocka-dev	# JSON output, config file, unit tests
 	iproute2 iputils-ping netcat-openbsd jq util-linux	# integration tests
+	openssh-server openssh-client systemd	# a real sshd (systemd-socket-activate: dual-stack :22)
 )
 
 missing=()

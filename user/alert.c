@@ -13,6 +13,18 @@ const struct tw_rule tw_rule_tor_traffic = {
 	.severity = "low",
 };
 
+const struct tw_rule tw_rule_tor_blocked = {
+	.id = "tor_blocked",
+	.name = "Blocked Tor Exit Node Traffic",
+	.severity = "info",
+};
+
+const struct tw_rule tw_rule_ssh_from_tor = {
+	.id = "ssh_from_tor",
+	.name = "SSH Connection Established from TOR Exit Node",
+	.severity = "critical",
+};
+
 int tw_severity_score(const char *severity)
 {
 	static const struct {
@@ -66,6 +78,9 @@ struct json_object *tw_alert_new(const struct tw_rule *rule, const char *message
 	tw_json_set(a, "rule.id", json_object_new_string(rule->id));
 	tw_json_set(a, "rule.name", json_object_new_string(rule->name));
 	tw_json_set(a, "host.hostname", json_object_new_string(host));
+	/* When the agent wrote the alert, as against when the kernel saw it. */
+	tw_format_iso8601_ns(tw_now_unix_ns(), ts, sizeof(ts));
+	tw_json_set(a, "event.created", json_object_new_string(ts));
 	return a;
 }
 

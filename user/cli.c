@@ -19,6 +19,7 @@ static const struct tw_command commands[] = {
 	{ "status", tw_cmd_status, "interfaces, exit set, sources, event counters" },
 	{ "stats", tw_cmd_stats, "traffic from exit nodes by source, port, protocol" },
 	{ "check", tw_cmd_check, "is ADDR in the exit set, and from which source" },
+	{ "block", tw_cmd_block, "drop exit-node traffic to SSH (or other) ports: enable, disable, show" },
 	{ "unload", tw_cmd_unload, "detach XDP and remove everything pinned" },
 	{},
 };
@@ -158,6 +159,11 @@ int tw_cli_fail(const struct tw_cli *cli, const char *fmt, ...)
 		fprintf(stderr, "torwatch: %s\n", msg);
 	}
 	return 2;
+}
+
+const char *tw_block_mode_name(uint32_t mode)
+{
+	return mode == TW_BLOCK_ON ? "on" : mode == TW_BLOCK_DRY_RUN ? "dry-run" : "off";
 }
 
 bool tw_daemon_alive(const struct tw_pinned *p, uint32_t *pid)

@@ -43,6 +43,8 @@ int tw_cli_fail(const struct tw_cli *cli, const char *fmt, ...)
 int tw_cli_open(const struct tw_cli *cli, struct tw_pinned *p);
 /* Sums a per-CPU value of value_size (made of __u64 fields) over all CPUs. */
 int tw_percpu_sum(int fd, const void *key, void *out, size_t value_size);
+/* "off", "on", "dry-run" for enum tw_block_mode. */
+const char *tw_block_mode_name(uint32_t mode);
 /* Is the daemon that wrote meta alive? */
 bool tw_daemon_alive(const struct tw_pinned *p, uint32_t *pid);
 
@@ -51,5 +53,6 @@ int tw_cmd_status(int argc, char **argv);
 int tw_cmd_stats(int argc, char **argv);
 int tw_cmd_check(int argc, char **argv);
 int tw_cmd_unload(int argc, char **argv);
+int tw_cmd_block(int argc, char **argv);
 
 #endif

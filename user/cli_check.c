@@ -12,30 +12,6 @@ static const char check_usage[] =
 	"usage: torwatch check ADDR [--json] [--pin-root DIR]\n"
 	"  exit status: 0 in the exit set, 1 not in it, 2 error\n";
 
-/* Exact entry first, then the longest prefix, as in XDP. */
-static int lookup(const struct tw_pinned *p, const struct tw_prefix *a, struct tw_exit_val *v)
-{
-	struct tw_src_stats st;
-	bool v4 = a->family == AF_INET;
-	int exact_fd = v4 ? p->exit_v4 : p->exit_v6;
-
-	if (!bpf_map_lookup_elem(exact_fd, a->addr, &st)) {
-		v->sources = st.sources;
-		v->prefixlen = v4 ? 32 : 128;
-		return 0;
-	}
-	if (v4) {
-		struct tw_lpm_v4_key k = { .prefixlen = 32 };
-
-		memcpy(k.addr, a->addr, 4);
-		return bpf_map_lookup_elem(p->exit_prefix_v4, &k, v);
-	}
-	struct tw_lpm_v6_key k = { .prefixlen = 128 };
-
-	memcpy(k.addr, a->addr, 16);
-	return bpf_map_lookup_elem(p->exit_prefix_v6, &k, v);
-}
-
 int tw_cmd_check(int argc, char **argv)
 {
 	struct tw_cli cli = {};
@@ -46,7 +22,7 @@ int tw_cmd_check(int argc, char **argv)
 	struct json_object *names;
 	char text[TW_ADDR_STRLEN], mtext[TW_ADDR_STRLEN];
 	const char *why;
-	bool found;
+	bool found, allowed = false;
 	int ret = tw_cli_parse_common(argc, argv, &cli, check_usage, NULL, NULL, NULL);
 
 	if (ret)
@@ -62,7 +38,8 @@ int tw_cmd_check(int argc, char **argv)
 		return ret;
 
 	tw_prefix_format(&a, text, sizeof(text));
-	found = !lookup(&p, &a, &v);
+	found = !tw_pinned_exit_lookup(&p, &a, &v);
+	allowed = found && tw_pinned_allowlisted(&p, &a);
 	names = json_object_new_array();
 	if (found) {
 		/* The matched prefix is the address cut to the entry's length. */
@@ -88,6 +65,7 @@ int tw_cmd_check(int argc, char **argv)
 				tw_prefix_is_exact(&match) ? "exact" : "prefix"));
 			json_object_object_add(o, "entry", json_object_new_string(mtext));
 			json_object_object_add(o, "sources", json_object_get(names));
+			json_object_object_add(o, "allowlisted", json_object_new_boolean(allowed));
 		}
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 								 JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -98,7 +76,7 @@ int tw_cmd_check(int argc, char **argv)
 		for (size_t i = 0; i < json_object_array_length(names); i++)
 			printf("%s%s", i ? ", " : "",
 			       json_object_get_string(json_object_array_get_idx(names, i)));
-		printf("\n");
+		printf("%s\n", allowed ? " (allowlisted: never dropped or alerted)" : "");
 	} else {
 		printf("%s is not in the exit set\n", text);
 	}

@@ -26,7 +26,7 @@ struct stats_opts {
 };
 
 struct row {
-	uint64_t packets, bytes;
+	uint64_t packets, bytes, dropped;
 	union {
 		struct {
 			struct tw_in6 addr;
@@ -58,13 +58,15 @@ static struct row *table_add(struct table *t)
 }
 
 /* A new row counting packets and bytes; NULL when memory runs out. */
-static struct row *table_add_traffic(struct table *t, uint64_t packets, uint64_t bytes)
+static struct row *table_add_traffic(struct table *t, uint64_t packets, uint64_t bytes,
+				     uint64_t dropped)
 {
 	struct row *r = table_add(t);
 
 	if (r) {
 		r->packets = packets;
 		r->bytes = bytes;
+		r->dropped = dropped;
 	}
 	return r;
 }
@@ -88,7 +90,7 @@ static int read_source_map(int fd, size_t key_len, struct table *t)
 		prev = key;
 		if (bpf_map_lookup_elem(fd, key, &st) || !st.packets)
 			continue; /* removed or evicted meanwhile, or no traffic yet */
-		struct row *r = table_add_traffic(t, st.packets, st.bytes);
+		struct row *r = table_add_traffic(t, st.packets, st.bytes, st.dropped);
 
 		if (!r)
 			return -ENOMEM;
@@ -130,7 +132,7 @@ static int read_ports(const struct tw_pinned *p, struct table *t)
 
 			if (tw_percpu_sum(p->low_port_stats, &idx, &tr, sizeof(tr)) || !tr.packets)
 				continue;
-			struct row *r = table_add_traffic(t, tr.packets, tr.bytes);
+			struct row *r = table_add_traffic(t, tr.packets, tr.bytes, tr.dropped);
 
 			if (!r)
 				return -ENOMEM;
@@ -143,7 +145,7 @@ static int read_ports(const struct tw_pinned *p, struct table *t)
 		prev = &key;
 		if (tw_percpu_sum(fd, &key, &tr, sizeof(tr)))
 			continue;
-		struct row *r = table_add_traffic(t, tr.packets, tr.bytes);
+		struct row *r = table_add_traffic(t, tr.packets, tr.bytes, tr.dropped);
 
 		if (!r)
 			return -ENOMEM;
@@ -159,7 +161,7 @@ static int read_protos(int fd, struct table *t)
 	for (uint32_t p = 0; p < 256; p++) {
 		if (tw_percpu_sum(fd, &p, &tr, sizeof(tr)) || !tr.packets)
 			continue;
-		struct row *r = table_add_traffic(t, tr.packets, tr.bytes);
+		struct row *r = table_add_traffic(t, tr.packets, tr.bytes, tr.dropped);
 
 		if (!r)
 			return -ENOMEM;
@@ -168,13 +170,18 @@ static int read_protos(int fd, struct table *t)
 	return 0;
 }
 
-static const char *const counter_names[TW_CNT__MAX] = {
+static const char *const counter_names[] = {
 	[TW_CNT_PACKETS] = "packets",		[TW_CNT_BYTES] = "bytes",
 	[TW_CNT_NON_IP] = "non_ip",		[TW_CNT_PARSE_ERRORS] = "parse_errors",
 	[TW_CNT_IPV4] = "ipv4",			[TW_CNT_IPV6] = "ipv6",
 	[TW_CNT_EXIT_PACKETS] = "exit_packets", [TW_CNT_EXIT_BYTES] = "exit_bytes",
 	[TW_CNT_EVENTS] = "events",		[TW_CNT_EVENTS_LOST] = "events_lost",
+	[TW_CNT_DROPPED] = "dropped",		[TW_CNT_WOULD_DROP] = "would_drop",
+	[TW_CNT_ALLOWLISTED] = "allowlisted",	[TW_CNT_SSH_EVENTS] = "ssh_events",
+	[TW_CNT_SSH_EVENTS_LOST] = "ssh_events_lost",
 };
+_Static_assert(sizeof(counter_names) / sizeof(counter_names[0]) == TW_CNT__MAX,
+	       "a name for every counter");
 
 static void fmt_time(uint64_t mono_ns, char *buf, size_t len)
 {
@@ -225,6 +232,7 @@ static struct json_object *table_json(int kind, const struct table *t, long top)
 		}
 		json_object_object_add(o, "packets", json_object_new_int64((int64_t)r->packets));
 		json_object_object_add(o, "bytes", json_object_new_int64((int64_t)r->bytes));
+		json_object_object_add(o, "dropped", json_object_new_int64((int64_t)r->dropped));
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -237,14 +245,14 @@ static void table_text(int kind, const struct table *t, long top)
 	char label[TW_ADDR_STRLEN], t1[40], t2[40];
 
 	printf("\nby %s (top %ld of %zu):\n", titles[kind], top, t->n);
-	printf("  %-40s %12s %14s%s\n", titles[kind], "packets", "bytes",
+	printf("  %-40s %12s %14s %10s%s\n", titles[kind], "packets", "bytes", "dropped",
 	       kind == BY_SOURCE ? "  first seen               last seen" : "");
 	for (size_t i = 0; i < t->n && (long)i < top; i++) {
 		const struct row *r = &t->rows[i];
 
 		row_label(kind, r, label, sizeof(label));
-		printf("  %-40s %12llu %14llu", label, (unsigned long long)r->packets,
-		       (unsigned long long)r->bytes);
+		printf("  %-40s %12llu %14llu %10llu", label, (unsigned long long)r->packets,
+		       (unsigned long long)r->bytes, (unsigned long long)r->dropped);
 		if (kind == BY_SOURCE) {
 			fmt_time(r->src.first_ns, t1, sizeof(t1));
 			fmt_time(r->src.last_ns, t2, sizeof(t2));
@@ -383,7 +391,7 @@ int tw_cmd_stats(int argc, char **argv)
 		static const char *const keys[3] = { "sources", "ports", "protocols" };
 
 		for (int i = 0; i < TW_CNT__MAX; i++)
-			json_object_object_add(tot, counter_names[i],
+			json_object_object_add(tot, counter_names[i] ? counter_names[i] : "unnamed",
 						json_object_new_int64((int64_t)totals[i]));
 		json_object_object_add(o, "totals", tot);
 		for (int i = 0; i < 3; i++)
@@ -397,9 +405,12 @@ int tw_cmd_stats(int argc, char **argv)
 		       (unsigned long long)totals[TW_CNT_IPV4], (unsigned long long)totals[TW_CNT_IPV6],
 		       (unsigned long long)totals[TW_CNT_NON_IP],
 		       (unsigned long long)totals[TW_CNT_PARSE_ERRORS]);
-		printf("from exit nodes:  %llu packets, %llu bytes\n",
+		printf("from exit nodes:  %llu packets, %llu bytes; dropped %llu (dry run: %llu); allowlisted %llu\n",
 		       (unsigned long long)totals[TW_CNT_EXIT_PACKETS],
-		       (unsigned long long)totals[TW_CNT_EXIT_BYTES]);
+		       (unsigned long long)totals[TW_CNT_EXIT_BYTES],
+		       (unsigned long long)totals[TW_CNT_DROPPED],
+		       (unsigned long long)totals[TW_CNT_WOULD_DROP],
+		       (unsigned long long)totals[TW_CNT_ALLOWLISTED]);
 		for (int i = 0; i < 3; i++)
 			if (!so.by || so.by == kinds[i])
 				table_text(kinds[i], &t[i], so.top);

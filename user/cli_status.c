@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 #include <string.h>
 #include "cli.h"
+#include "port_list.h"
 #include "timeutil.h"
 #include "torwatch.h"
 #include "xdp_attach.h"
@@ -13,6 +14,9 @@ static const char status_usage[] = "usage: torwatch status [--json] [--pin-root 
 
 struct status {
 	struct tw_meta meta;
+	struct tw_block_config block;
+	char block_ports[256], ssh_ports[256];
+	__u64 ssh_events, ssh_lost;
 	struct tw_source_info src[TW_MAX_SOURCES];
 	__u64 events, lost;
 	uint32_t pid;
@@ -32,7 +36,16 @@ static int read_status(const struct tw_pinned *p, struct status *s)
 	if (!tw_percpu_sum(p->counters, &zero, &cnt, sizeof(cnt))) {
 		s->events = cnt.c[TW_CNT_EVENTS];
 		s->lost = cnt.c[TW_CNT_EVENTS_LOST];
+		s->ssh_events = cnt.c[TW_CNT_SSH_EVENTS];
+		s->ssh_lost = cnt.c[TW_CNT_SSH_EVENTS_LOST];
 	}
+	struct tw_port_set ports;
+
+	bpf_map_lookup_elem(p->block, &zero, &s->block);
+	if (!tw_port_set_load(p->block_ports, &ports))
+		tw_port_list_format(&ports, s->block_ports, sizeof(s->block_ports));
+	if (!tw_port_set_load(p->ssh_ports, &ports))
+		tw_port_list_format(&ports, s->ssh_ports, sizeof(s->ssh_ports));
 	s->alive = tw_daemon_alive(p, &s->pid);
 	return 0;
 }
@@ -105,7 +118,16 @@ static void print_json(const struct tw_cli *cli, const struct status *s)
 	json_object_object_add(o, "exit_set", set);
 	json_object_object_add(ev, "written", json_object_new_int64((int64_t)s->events));
 	json_object_object_add(ev, "lost", json_object_new_int64((int64_t)s->lost));
+	json_object_object_add(ev, "ssh_written", json_object_new_int64((int64_t)s->ssh_events));
+	json_object_object_add(ev, "ssh_lost", json_object_new_int64((int64_t)s->ssh_lost));
 	json_object_object_add(o, "events", ev);
+	struct json_object *blk = json_object_new_object();
+
+	json_object_object_add(blk, "mode", json_object_new_string(tw_block_mode_name(s->block.mode)));
+	json_object_object_add(blk, "ports", json_object_new_string(s->block.all ? "all" :
+								      s->block_ports));
+	json_object_object_add(o, "block", blk);
+	json_object_object_add(o, "ssh_ports", json_object_new_string(s->ssh_ports));
 	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 							 JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
@@ -149,8 +171,14 @@ static void print_text(const struct tw_cli *cli, const struct status *s)
 		       si->name, si->exact_v4, si->exact_v6, si->prefixes_v4 + si->prefixes_v6,
 		       si->bad_lines, t2);
 	}
-	printf("events:      %llu written, %llu lost\n", (unsigned long long)s->events,
-	       (unsigned long long)s->lost);
+	printf("events:      %llu written, %llu lost; SSH: %llu written, %llu lost\n",
+	       (unsigned long long)s->events, (unsigned long long)s->lost,
+	       (unsigned long long)s->ssh_events, (unsigned long long)s->ssh_lost);
+	printf("ssh ports:   %s\n", s->ssh_ports);
+	printf("block mode:  %s", tw_block_mode_name(s->block.mode));
+	if (s->block.mode)
+		printf(" (ports %s)", s->block.all ? "all" : s->block_ports);
+	printf("\n");
 }
 
 int tw_cmd_status(int argc, char **argv)

@@ -17,19 +17,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "alert.h"
+#include "allowlist.h"
 #include "exit_maps.h"
 #include "exit_set.h"
 #include "log.h"
 #include "pins.h"
+#include "port_list.h"
 #include "sources.h"
+#include "ssh_detect.h"
+#include "ssh_detect.skel.h"
 #include "timeutil.h"
 #include "xdp_attach.h"
-#include "xdp_events.h"
+#include "events.h"
 #include "xdp_tor.skel.h"
 
 struct daemon {
 	const struct tw_run_opts *opts;
 	struct xdp_tor_bpf *skel;
+	struct ssh_detect_bpf *ssh;
 	struct tw_sources sources;
 	struct tw_source_info info[TW_MAX_SOURCES];
 	struct tw_meta meta;
@@ -230,16 +235,45 @@ static int open_and_load(struct daemon *d)
 	return ret;
 }
 
+/* Settings from the options: alert window, allowlist, SSH ports, and block
+ * mode if --block (else the pinned block setting stays as it is). */
 static int init_config(struct daemon *d)
 {
+	const struct tw_run_opts *o = d->opts;
 	struct tw_config cfg = {};
 	__u32 zero = 0;
+	char ports[128];
+	int err;
 
+	err = tw_allowlist_apply(bpf_map__fd(d->skel->maps.allow_v4),
+				 bpf_map__fd(d->skel->maps.allow_v6), o->allow, o->n_allow);
+	if (!err)
+		err = tw_port_set_store(bpf_map__fd(d->skel->maps.ssh_ports), &o->ssh_ports);
+	if (err) {
+		tw_err("cannot write the allowlist and SSH ports: %s", strerror(-err));
+		return err;
+	}
 	/* A restarted daemon keeps the pinned prefix counts until its own apply. */
 	bpf_map__lookup_elem(d->skel->maps.config, &zero, sizeof(zero), &cfg, sizeof(cfg), 0);
 	cfg.alert_window_ns = TW_ALERT_WINDOW_NS;
-	return bpf_map__update_elem(d->skel->maps.config, &zero, sizeof(zero), &cfg, sizeof(cfg),
-				    BPF_ANY) ? -errno : 0;
+	cfg.allow_entries = (__u32)o->n_allow;
+	if (bpf_map__update_elem(d->skel->maps.config, &zero, sizeof(zero), &cfg, sizeof(cfg),
+				 BPF_ANY))
+		return -errno;
+	tw_port_list_format(&o->ssh_ports, ports, sizeof(ports));
+	if (o->block) {
+		struct tw_block_config b = { .mode = TW_BLOCK_ON };
+
+		/* Ports first: the mode never applies to a stale port set. */
+		if (tw_port_set_store(bpf_map__fd(d->skel->maps.block_ports), &o->ssh_ports) ||
+		    bpf_map__update_elem(d->skel->maps.block, &zero, sizeof(zero), &b, sizeof(b),
+					 BPF_ANY))
+			return -errno;
+		tw_info("block mode on: exit-node traffic to port %s is dropped", ports);
+	}
+	tw_info("SSH ports: %s; allowlist: %zu entr%s", ports, o->n_allow,
+		o->n_allow == 1 ? "y" : "ies");
+	return 0;
 }
 
 static int attach_all(struct daemon *d)
@@ -266,13 +300,26 @@ static int attach_all(struct daemon *d)
 	return 0;
 }
 
+static int start_ssh_detect(struct daemon *d)
+{
+	char err[512];
+
+	d->ssh = tw_ssh_detect_start(d->skel->obj, err, sizeof(err));
+	if (!d->ssh) {
+		tw_err("%s", err);
+		return -EINVAL;
+	}
+	tw_info("SSH detector: tracepoint sock:inet_sock_set_state");
+	return 0;
+}
+
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct daemon *d = ctx;
 
 	if (size < sizeof(struct tw_event))
 		return 0;
-	tw_xdp_event_alert(data, d->info, &d->sink);
+	tw_event_alert(data, d->info, &d->sink);
 	return 0;
 }
 
@@ -346,6 +393,8 @@ int tw_daemon_run(const struct tw_run_opts *opts)
 	char err[512];
 	int ret;
 
+	/* A closed alert pipe is reported by the write, not fatal. */
+	signal(SIGPIPE, SIG_IGN);
 	if (geteuid() != 0) {
 		tw_err("torwatch run needs root (CAP_BPF, CAP_NET_ADMIN): run it with sudo");
 		return 1;
@@ -378,13 +427,18 @@ int tw_daemon_run(const struct tw_run_opts *opts)
 	d.meta.daemon_pid = (__u32)getpid();
 	ret = apply_sources(&d);
 	if (!ret)
+		ret = start_ssh_detect(&d);
+	if (!ret)
 		ret = attach_all(&d);
 	d.attached = !ret;
 	if (!ret)
 		ret = write_meta(&d);
 	if (ret)
 		goto out;
-	d.rb = ring_buffer__new(bpf_map__fd(d.skel->maps.xdp_events), handle_event, &d, NULL);
+	/* The high-value ring first: it is consumed first. */
+	d.rb = ring_buffer__new(bpf_map__fd(d.ssh->maps.high_events), handle_event, &d, NULL);
+	if (d.rb && ring_buffer__add(d.rb, bpf_map__fd(d.skel->maps.xdp_events), handle_event, &d))
+		ring_buffer__free(d.rb), d.rb = NULL;
 	if (!d.rb) {
 		tw_err("cannot open the event ring buffer: %s", strerror(errno));
 		ret = -errno;
@@ -404,6 +458,7 @@ out:
 	if (ret && d.fresh_pins && !d.attached && d.skel)
 		tw_pins_remove(opts->pin_root);
 	ring_buffer__free(d.rb);
+	tw_ssh_detect_stop(d.ssh);
 	tw_exit_maps_close(&d.maps);
 	xdp_tor_bpf__destroy(d.skel);
 	tw_sources_free(&d.sources);

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "pins.h"
 
+#include "addr.h"
+#include "torwatch.h"
+
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <dirent.h>
@@ -99,7 +102,9 @@ int tw_pinned_open(const char *root, struct tw_pinned *p, char *err, size_t errl
 		{ &p->exit_v4, "exit_v4" },	    { &p->exit_v6, "exit_v6" },
 		{ &p->exit_prefix_v4, "exit_prefix_v4" }, { &p->exit_prefix_v6, "exit_prefix_v6" },
 		{ &p->config, "config" },	    { &p->meta, "meta" },
-		{ &p->sources, "sources" },
+		{ &p->sources, "sources" },	    { &p->block, "block" },
+		{ &p->block_ports, "block_ports" }, { &p->ssh_ports, "ssh_ports" },
+		{ &p->allow_v4, "allow_v4" },	    { &p->allow_v6, "allow_v6" },
 	};
 	size_t i;
 
@@ -137,6 +142,45 @@ void tw_pinned_close(struct tw_pinned *p)
 			close(fds[i]);
 		fds[i] = -1;
 	}
+}
+
+int tw_pinned_exit_lookup(const struct tw_pinned *p, const struct tw_prefix *a,
+			  struct tw_exit_val *v)
+{
+	struct tw_src_stats st;
+	bool v4 = a->family == AF_INET;
+
+	if (!bpf_map_lookup_elem(v4 ? p->exit_v4 : p->exit_v6, a->addr, &st)) {
+		v->sources = st.sources;
+		v->prefixlen = v4 ? 32 : 128;
+		return 0;
+	}
+	if (v4) {
+		struct tw_lpm_v4_key k = { .prefixlen = 32 };
+
+		memcpy(k.addr, a->addr, 4);
+		return bpf_map_lookup_elem(p->exit_prefix_v4, &k, v);
+	}
+	struct tw_lpm_v6_key k = { .prefixlen = 128 };
+
+	memcpy(k.addr, a->addr, 16);
+	return bpf_map_lookup_elem(p->exit_prefix_v6, &k, v);
+}
+
+bool tw_pinned_allowlisted(const struct tw_pinned *p, const struct tw_prefix *a)
+{
+	struct tw_allow_val v;
+
+	if (a->family == AF_INET) {
+		struct tw_lpm_v4_key k = { .prefixlen = 32 };
+
+		memcpy(k.addr, a->addr, 4);
+		return !bpf_map_lookup_elem(p->allow_v4, &k, &v);
+	}
+	struct tw_lpm_v6_key k = { .prefixlen = 128 };
+
+	memcpy(k.addr, a->addr, 16);
+	return !bpf_map_lookup_elem(p->allow_v6, &k, &v);
 }
 
 void tw_pin_link_path(const char *root, const char *ifname, char *buf, size_t len)

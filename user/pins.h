@@ -16,6 +16,7 @@ struct tw_pinned {
 	int counters, src_stats, port_stats, low_port_stats, proto_stats;
 	int exit_v4, exit_v6, exit_prefix_v4, exit_prefix_v6;
 	int config, meta, sources;
+	int block, block_ports, ssh_ports, allow_v4, allow_v6;
 };
 
 /* Makes sure root exists on a bpffs (mounting bpffs on /sys/fs/bpf if needed). */
@@ -25,6 +26,12 @@ int tw_pins_set_paths(struct bpf_object *obj, const char *root);
 /* Opens all pinned maps; one sentence in err when nothing is pinned. */
 int tw_pinned_open(const char *root, struct tw_pinned *p, char *err, size_t errlen);
 void tw_pinned_close(struct tw_pinned *p);
+struct tw_prefix;
+struct tw_exit_val;
+/* The lookup XDP does: exact entry, else longest prefix. 0 when found. */
+int tw_pinned_exit_lookup(const struct tw_pinned *p, const struct tw_prefix *a,
+			  struct tw_exit_val *v);
+bool tw_pinned_allowlisted(const struct tw_pinned *p, const struct tw_prefix *a);
 void tw_pin_link_path(const char *root, const char *ifname, char *buf, size_t len);
 /* Removes every pin under root (detaching pinned XDP links). */
 int tw_pins_remove(const char *root);

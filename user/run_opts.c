@@ -13,7 +13,8 @@ void tw_run_usage(FILE *f)
 	fprintf(f,
 		"usage: torwatch run [-c FILE] [-i IFACE]... [--feed FILE]... [--alerts PATH|-]\n"
 		"                    [--xdp-mode auto|native|skb] [--pin-root DIR] [--state-dir DIR]\n"
-		"                    [--max-exits N] [-v]\n"
+		"                    [--max-exits N] [--ssh-ports LIST] [--block] [--allow ADDR]...\n"
+		"                    [-v]\n"
 		"  -c, --config FILE      read these settings from FILE ([run] section, same names);\n"
 		"                         the command line overrides it\n"
 		"  -i, --interface IFACE  attach XDP here (repeatable; default: the default route's)\n"
@@ -23,7 +24,12 @@ void tw_run_usage(FILE *f)
 		"  --xdp-mode MODE        auto (native, else skb with a warning), native or skb\n"
 		"  --pin-root DIR         where maps and links are pinned (default %s)\n"
 		"  --state-dir DIR        where the last good exit set is cached (default %s)\n"
-		"  --max-exits N          room for N exact addresses per family (default %d)\n",
+		"  --max-exits N          room for N exact addresses per family (default %d)\n"
+		"  --ssh-ports LIST       ports whose connections from exit nodes raise ssh_from_tor\n"
+		"                         (default 22; e.g. 22,2222)\n"
+		"  --block                drop exit-node traffic to the SSH ports (stays on until\n"
+		"                         'torwatch block disable')\n"
+		"  --allow ADDR[/LEN]     never drop or alert on this address or prefix (repeatable)\n",
 		TW_DEFAULT_PIN_ROOT, TW_DEFAULT_STATE_DIR, TW_DEFAULT_EXIT_ENTRIES);
 }
 
@@ -34,6 +40,20 @@ void tw_run_opts_defaults(struct tw_run_opts *o)
 	o->pin_root = TW_DEFAULT_PIN_ROOT;
 	o->state_dir = TW_DEFAULT_STATE_DIR;
 	o->max_exits = TW_DEFAULT_EXIT_ENTRIES;
+	o->ssh_ports.w[22 >> 6] = 1ULL << (22 & 63);
+}
+
+static int set_bool(bool *b, const char *name, const char *v, char *err, size_t errlen)
+{
+	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "on"))
+		*b = true;
+	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0") || !strcmp(v, "off"))
+		*b = false;
+	else {
+		snprintf(err, errlen, "%s must be yes or no, not '%.32s'", name, v);
+		return -1;
+	}
+	return 0;
 }
 
 static int set_xdp_mode(struct tw_run_opts *o, const char *v, char *err, size_t errlen)
@@ -101,6 +121,27 @@ int tw_run_opts_set(struct tw_run_opts *o, const char *name, const char *v, char
 		o->state_dir = v;
 	} else if (!strcmp(name, "max-exits")) {
 		return set_max_exits(o, v, err, errlen);
+	} else if (!strcmp(name, "ssh-ports")) {
+		char why[160];
+
+		if (tw_port_list_parse(v, &o->ssh_ports, why, sizeof(why))) {
+			snprintf(err, errlen, "ssh-ports: %s", why);
+			return -1;
+		}
+	} else if (!strcmp(name, "block")) {
+		return set_bool(&o->block, name, v, err, errlen);
+	} else if (!strcmp(name, "allow")) {
+		const char *why;
+
+		if (o->n_allow == TW_MAX_ALLOW) {
+			snprintf(err, errlen, "at most %d allowlist entries", TW_MAX_ALLOW);
+			return -1;
+		}
+		if (tw_prefix_parse(v, &o->allow[o->n_allow], &why)) {
+			snprintf(err, errlen, "allow '%.64s': %s", v, why);
+			return -1;
+		}
+		o->n_allow++;
 	} else {
 		snprintf(err, errlen, "unknown setting '%.64s'", name);
 		return -1;
@@ -117,6 +158,9 @@ static const struct option longopts[] = {
 	{ "pin-root", required_argument, NULL, 0 },
 	{ "state-dir", required_argument, NULL, 0 },
 	{ "max-exits", required_argument, NULL, 0 },
+	{ "ssh-ports", required_argument, NULL, 0 },
+	{ "block", no_argument, NULL, 0 },
+	{ "allow", required_argument, NULL, 0 },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -141,7 +185,7 @@ static int find_config(int argc, char **argv, const char **path)
 
 int tw_run_opts_parse(int argc, char **argv, struct tw_run_opts *o, char *err, size_t errlen)
 {
-	bool cli_ifaces = false, cli_feeds = false;
+	bool cli_ifaces = false, cli_feeds = false, cli_allow = false;
 	const char *config;
 	int c, idx, ret;
 
@@ -180,7 +224,11 @@ int tw_run_opts_parse(int argc, char **argv, struct tw_run_opts *o, char *err, s
 			o->n_feeds = 0;
 			cli_feeds = true;
 		}
-		if (tw_run_opts_set(o, name, optarg, err, errlen))
+		if (!strcmp(name, "allow") && !cli_allow) {
+			o->n_allow = 0;
+			cli_allow = true;
+		}
+		if (tw_run_opts_set(o, name, optarg ? optarg : "yes", err, errlen))
 			return -1;
 	}
 	if (optind < argc) {

@@ -6,7 +6,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include "addr.h"
+#include "port_list.h"
 #include "torwatch.h"
+
+#define TW_MAX_ALLOW 256	/* allowlist entries from options and config */
 
 #define TW_DEFAULT_STATE_DIR "/var/lib/torwatch"
 
@@ -26,6 +30,10 @@ struct tw_run_opts {
 	const char *state_dir;
 	enum tw_xdp_request xdp_mode;
 	unsigned max_exits;	/* room per family for exact addresses */
+	struct tw_port_set ssh_ports;
+	bool block;		/* enable block mode for the SSH ports at start */
+	struct tw_prefix allow[TW_MAX_ALLOW];
+	size_t n_allow;
 	bool verbose;
 };
 

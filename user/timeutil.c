@@ -22,6 +22,11 @@ int64_t tw_now_unix(void)
 	return (int64_t)time(NULL);
 }
 
+int64_t tw_now_unix_ns(void)
+{
+	return clock_ns(CLOCK_REALTIME);
+}
+
 int64_t tw_mono_to_unix_ns(uint64_t mono_ns)
 {
 	return clock_ns(CLOCK_REALTIME) - (clock_ns(CLOCK_MONOTONIC) - (int64_t)mono_ns);

@@ -9,7 +9,7 @@
 #include <string.h>
 #include "alert.h"
 #include "timeutil.h"
-#include "xdp_events.h"
+#include "events.h"
 
 static const char *str_at(struct json_object *o, const char *path)
 {
@@ -40,7 +40,7 @@ static void test_tor_traffic_fields(void **state)
 	/* A hostile feed name: quotes, newline, control bytes. */
 	snprintf(src[2].name, sizeof(src[2].name), "evil\"\n\x01name");
 
-	a = tw_xdp_event_to_alert(&ev, src);
+	a = tw_event_to_alert(&ev, src);
 	line = json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN);
 	assert_null(strchr(line, '\n'));
 	back = json_tokener_parse(line);
@@ -70,18 +70,67 @@ static void test_tor_traffic_fields(void **state)
 static void test_ipv6_icmp_has_no_ports(void **state)
 {
 	struct tw_source_info src[TW_MAX_SOURCES] = {};
-	struct tw_event ev = { .ts_ns = tw_now_mono_ns(), .family = AF_INET6, .proto = 58 };
+	struct tw_event ev = { .ts_ns = tw_now_mono_ns(), .kind = TW_EV_TOR_TRAFFIC, .family = AF_INET6,
+				.proto = 58 };
 	struct json_object *a;
 
 	inet_pton(AF_INET6, "2001:db8::7", ev.saddr.addr);
 	inet_pton(AF_INET6, "2001:db8::10", ev.daddr.addr);
-	a = tw_xdp_event_to_alert(&ev, src);
+	a = tw_event_to_alert(&ev, src);
 	assert_string_equal(str_at(a, "source.ip"), "2001:db8::7");
 	assert_null(str_at(a, "source.port"));
 	assert_string_equal(str_at(a, "network.transport"), "ipv6-icmp");
 	assert_string_equal(str_at(a, "network.type"), "ipv6");
 	assert_string_equal(str_at(a, "threat.indicator.type"), "ipv6-addr");
 	json_object_put(a);
+}
+
+static void test_ssh_from_tor(void **state)
+{
+	struct tw_source_info src[TW_MAX_SOURCES] = { [0] = { .in_use = 1, .name = "tor-exits" } };
+	struct tw_event ev = { .ts_ns = tw_now_mono_ns(), .kind = TW_EV_SSH_FROM_TOR,
+			       .family = AF_INET, .proto = 6, .sport = 51000, .dport = 22,
+			       .sources = 1 };
+	struct json_object *a;
+
+	ev.saddr.addr[10] = ev.saddr.addr[11] = 0xff;
+	ev.daddr.addr[10] = ev.daddr.addr[11] = 0xff;
+	inet_pton(AF_INET, "203.0.113.66", ev.saddr.addr + 12);
+	inet_pton(AF_INET, "192.0.2.22", ev.daddr.addr + 12);
+	a = tw_event_to_alert(&ev, src);
+	assert_string_equal(str_at(a, "message"),
+			    "SSH Connection Established from TOR Exit Node (203.0.113.66)");
+	assert_string_equal(str_at(a, "rule.id"), "ssh_from_tor");
+	assert_string_equal(str_at(a, "event.severity"), "99");
+	assert_string_equal(str_at(a, "log.level"), "critical");
+	assert_string_equal(str_at(a, "source.port"), "51000");
+	assert_string_equal(str_at(a, "destination.ip"), "192.0.2.22");
+	assert_string_equal(str_at(a, "destination.port"), "22");
+	assert_string_equal(str_at(a, "threat.indicator.provider"), "tor-exits");
+	assert_non_null(str_at(a, "event.created"));
+	json_object_put(a);
+}
+
+static void test_tor_blocked(void **state)
+{
+	struct tw_source_info src[TW_MAX_SOURCES] = {};
+	struct tw_event ev = { .ts_ns = tw_now_mono_ns(), .kind = TW_EV_TOR_BLOCKED,
+			       .family = AF_INET, .proto = 6, .sport = 51000, .dport = 2222 };
+	struct json_object *a;
+
+	ev.saddr.addr[10] = ev.saddr.addr[11] = 0xff;
+	a = tw_event_to_alert(&ev, src);
+	assert_string_equal(str_at(a, "message"), "Blocked Tor Exit Node Traffic to port 2222");
+	assert_string_equal(str_at(a, "event.severity"), "0");
+	assert_string_equal(str_at(a, "log.level"), "info");
+	assert_string_equal(str_at(a, "torwatch.dry_run"), "false");
+	json_object_put(a);
+	ev.dry_run = 1;
+	a = tw_event_to_alert(&ev, src);
+	assert_string_equal(str_at(a, "torwatch.dry_run"), "true");
+	json_object_put(a);
+	ev.kind = 77;
+	assert_null(tw_event_to_alert(&ev, src));
 }
 
 static void test_severity_scores(void **state)
@@ -98,6 +147,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tor_traffic_fields),
 		cmocka_unit_test(test_ipv6_icmp_has_no_ports),
+		cmocka_unit_test(test_ssh_from_tor),
+		cmocka_unit_test(test_tor_blocked),
 		cmocka_unit_test(test_severity_scores),
 	};
 
