@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "allowlist.h"
 #include "exit_maps.h"
+#include "port_list.h"
 #include "exit_set.h"
 #include "feed_parse.h"
 #include "packet_builder.h"
@@ -150,6 +152,14 @@ static struct tw_src_stats exact_v4_stats(const char *addr)
 	inet_pton(AF_INET, addr, &a);
 	assert_int_equal(bpf_map_lookup_elem(maps.exact_v4, &a, &st), 0);
 	return st;
+}
+
+static int count_blocked(void *ctx, void *data, size_t size)
+{
+	const struct tw_event *ev = data;
+
+	*(int *)ctx += ev->kind == TW_EV_TOR_BLOCKED;
+	return 0;
 }
 
 static struct tw_event last_event;
@@ -504,6 +514,115 @@ static void test_refresh_is_gap_free(void **state)
 	assert_int_equal(apply_list(exit_list), 0);
 }
 
+static void set_block(__u32 mode, __u32 all, const char *ports)
+{
+	struct tw_block_config b = { .mode = mode, .all = all };
+	struct tw_port_set set;
+	char err[128];
+	__u32 zero = 0;
+
+	assert_int_equal(tw_port_list_parse(ports, &set, err, sizeof(err)), 0);
+	assert_int_equal(tw_port_set_store(bpf_map__fd(skel->maps.block_ports), &set), 0);
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(skel->maps.block), &zero, &b, BPF_ANY), 0);
+}
+
+static void set_allowlist(const char *entry)
+{
+	struct tw_prefix p;
+	struct tw_config cfg;
+	const char *why;
+	__u32 zero = 0;
+
+	assert_int_equal(tw_prefix_parse(entry, &p, &why), 0);
+	assert_int_equal(tw_allowlist_apply(bpf_map__fd(skel->maps.allow_v4),
+					    bpf_map__fd(skel->maps.allow_v6), &p, 1), 0);
+	assert_int_equal(bpf_map_lookup_elem(maps.config, &zero, &cfg), 0);
+	cfg.allow_entries = 1;
+	assert_int_equal(bpf_map_update_elem(maps.config, &zero, &cfg, BPF_ANY), 0);
+}
+
+/* Block mode: a table of packets, each with its verdict and counters. */
+static void test_block_mode(void **state)
+{
+	static const struct {
+		const char *name;
+		__u32 mode, all;
+		struct pkt_spec spec;
+		__u32 verdict;
+		int dropped, would_drop, allowlisted, exit;
+	} rows[] = {
+		{ "exit -> blocked tcp port", TW_BLOCK_ON, 0, { V4(EXIT4, DST4, T, 22) }, XDP_DROP, 1, 0, 0, 1 },
+		{ "exit -> blocked udp port", TW_BLOCK_ON, 0, { V4(EXIT4, DST4, U, 2222) }, XDP_DROP, 1, 0, 0, 1 },
+		{ "exit (v6 prefix) -> blocked port", TW_BLOCK_ON, 0, { V6(EXIT6_PFX, DST6, T, 22) }, XDP_DROP, 1, 0, 0, 1 },
+		{ "exit -> other port", TW_BLOCK_ON, 0, { V4(EXIT4, DST4, T, 443) }, XDP_PASS, 0, 0, 0, 1 },
+		{ "exit icmp, per-port mode", TW_BLOCK_ON, 0, { V4(EXIT4, DST4, IPPROTO_ICMP, 0) }, XDP_PASS, 0, 0, 0, 1 },
+		{ "exit later fragment, per-port mode", TW_BLOCK_ON, 0, { V4(EXIT4, DST4, T, 22), .ipv4_frag_off = 8 }, XDP_PASS, 0, 0, 0, 1 },
+		{ "clean -> blocked port", TW_BLOCK_ON, 0, { V4(CLEAN4, DST4, T, 22) }, XDP_PASS, 0, 0, 0, 0 },
+		{ "exit -> blocked port, dry run", TW_BLOCK_DRY_RUN, 0, { V4(EXIT4, DST4, T, 22) }, XDP_PASS, 0, 1, 0, 1 },
+		{ "exit icmp, --all", TW_BLOCK_ON, 1, { V4(EXIT4, DST4, IPPROTO_ICMP, 0) }, XDP_DROP, 1, 0, 0, 1 },
+		{ "exit v6 -> any port, --all", TW_BLOCK_ON, 1, { V6(EXIT6, DST6, U, 9999) }, XDP_DROP, 1, 0, 0, 1 },
+		{ "allowlisted exit -> blocked port", TW_BLOCK_ON, 1, { V4("203.0.113.9", DST4, T, 22) }, XDP_PASS, 0, 0, 1, 0 },
+		{ "block off", TW_BLOCK_OFF, 1, { V4(EXIT4, DST4, T, 22) }, XDP_PASS, 0, 0, 0, 1 },
+	};
+
+	set_allowlist("203.0.113.0/24");
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		__u64 d0 = counter(TW_CNT_DROPPED), w0 = counter(TW_CNT_WOULD_DROP),
+		      a0 = counter(TW_CNT_ALLOWLISTED), e0 = counter(TW_CNT_EXIT_PACKETS);
+		struct pkt p;
+		__u32 ret;
+
+		print_message("  %s\n", rows[i].name);
+		set_block(rows[i].mode, rows[i].all, "22,2222");
+		pkt_build(&p, &rows[i].spec);
+		assert_int_equal(run_frame(p.data, p.len, &ret), 0);
+		assert_int_equal(ret, rows[i].verdict);
+		assert_int_equal(counter(TW_CNT_DROPPED) - d0, rows[i].dropped);
+		assert_int_equal(counter(TW_CNT_WOULD_DROP) - w0, rows[i].would_drop);
+		assert_int_equal(counter(TW_CNT_ALLOWLISTED) - a0, rows[i].allowlisted);
+		/* Allowlisted traffic is not exit traffic; dropped traffic still is. */
+		assert_int_equal(counter(TW_CNT_EXIT_PACKETS) - e0, rows[i].exit);
+	}
+	set_block(TW_BLOCK_OFF, 0, "22");
+	assert_int_equal(tw_allowlist_apply(bpf_map__fd(skel->maps.allow_v4),
+					    bpf_map__fd(skel->maps.allow_v6), NULL, 0), 0);
+	__u32 zero = 0;
+	struct tw_config cfg;
+
+	assert_int_equal(bpf_map_lookup_elem(maps.config, &zero, &cfg), 0);
+	cfg.allow_entries = 0;
+	assert_int_equal(bpf_map_update_elem(maps.config, &zero, &cfg, BPF_ANY), 0);
+}
+
+/* The first drop of a source in a window raises tor_blocked, once. */
+static void test_one_block_event_per_window(void **state)
+{
+	struct pkt_spec s = { V4(EXIT4, DST4, T, 22) };
+	struct pkt p;
+	__u32 ret;
+	int drops = 0;
+
+	clear_src_stats();
+	set_block(TW_BLOCK_ON, 0, "22");
+	pkt_build(&p, &s);
+	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(skel->maps.xdp_events), count_blocked,
+						  &drops, NULL);
+
+	assert_non_null(rb);
+	ring_buffer__consume(rb);
+	drops = 0;
+	for (int i = 0; i < 20; i++) {
+		assert_int_equal(run_frame(p.data, p.len, &ret), 0);
+		assert_int_equal(ret, XDP_DROP);
+	}
+	ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+	assert_int_equal(drops, 1);
+	assert_int_equal(exact_v4_stats(EXIT4).dropped, 20);
+	assert_int_equal(exact_v4_stats(EXIT4).packets, 20);
+	set_block(TW_BLOCK_OFF, 0, "22");
+}
+
 /* Apply removes what the new set no longer holds. */
 static void test_apply_removes_stale(void **state)
 {
@@ -545,7 +664,7 @@ static void test_apply_removes_stale(void **state)
 int main(void)
 {
 	enum { N_ROWS = sizeof(rows) / sizeof(rows[0]) };
-	struct CMUnitTest tests[N_ROWS + 7];
+	struct CMUnitTest tests[N_ROWS + 9];
 	size_t n = 0;
 
 	for (size_t i = 0; i < N_ROWS; i++)
@@ -556,6 +675,8 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_one_event_per_window);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_prefix_source_counters);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_refresh_keeps_counters);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_block_mode);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_one_block_event_per_window);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_apply_removes_stale);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_refresh_is_gap_free);
 	return _cmocka_run_group_tests("xdp", tests, n, group_setup, group_teardown);

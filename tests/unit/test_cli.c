@@ -162,6 +162,43 @@ static int dummy(int argc, char **argv)
 	return 0;
 }
 
+static void test_ssh_block_allow(void **state)
+{
+	struct tw_run_opts o;
+	char err[256], ports[64];
+
+	assert_int_equal(PARSE(&o, err, "run"), 0);
+	tw_port_list_format(&o.ssh_ports, ports, sizeof(ports));
+	assert_string_equal(ports, "22");
+	assert_false(o.block);
+	assert_int_equal(PARSE(&o, err, "run", "--ssh-ports", "22,2222", "--block", "--allow",
+			       "198.51.100.9", "--allow", "2001:db8:1::/48"),
+			 0);
+	tw_port_list_format(&o.ssh_ports, ports, sizeof(ports));
+	assert_string_equal(ports, "22,2222");
+	assert_true(o.block);
+	assert_int_equal(o.n_allow, 2);
+	assert_int_equal(o.allow[1].prefixlen, 48);
+	assert_int_equal(PARSE(&o, err, "run", "--ssh-ports", "ssh"), -1);
+	assert_string_equal(err, "ssh-ports: 'ssh' in 'ssh' is not a port (1-65535) or a range A-B");
+	assert_int_equal(PARSE(&o, err, "run", "--allow", "198.51.100.0/33"), -1);
+	assert_string_equal(err, "allow '198.51.100.0/33': prefix length over 32");
+	assert_int_equal(PARSE(&o, err, "run", "--block=yes"), -1);
+	/* In the config file, block takes yes/no. */
+	const char *path = write_config("[run]\nblock = maybe\n");
+
+	assert_int_equal(PARSE(&o, err, "run", "-c", (char *)path), -1);
+	assert_non_null(strstr(err, ":2: block must be yes or no, not 'maybe'"));
+	unlink(path);
+	path = write_config("[run]\nblock = yes\nallow = 203.0.113.7\nssh-ports = 2222\n");
+	assert_int_equal(PARSE(&o, err, "run", "-c", (char *)path), 0);
+	assert_true(o.block);
+	assert_int_equal(o.n_allow, 1);
+	assert_true(tw_port_set_has(&o.ssh_ports, 2222));
+	assert_false(tw_port_set_has(&o.ssh_ports, 22));
+	unlink(path);
+}
+
 static void test_object_prefix_matching(void **state)
 {
 	static const struct tw_command cmds[] = {
@@ -190,6 +227,7 @@ int main(void)
 		cmocka_unit_test(test_object_prefix_matching),
 		cmocka_unit_test(test_config_file),
 		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_ssh_block_allow),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
