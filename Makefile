@@ -99,8 +99,9 @@ test-bpf: $(BPF_TESTS)
 test-integration: torwatch $(TOOLS)
 	$(Q)tests/run_tests.sh integration
 
-bench: torwatch $(BENCHES)
+bench: torwatch $(BENCHES) $(TOOLS)
 	$(Q)$(OUTPUT)/tests/bench_xdp
+	$(Q)tests/bench/bench_ssh_latency.sh
 
 install: torwatch
 	install -D -m 0755 torwatch $(DESTDIR)/usr/local/sbin/torwatch

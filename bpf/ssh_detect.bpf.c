@@ -99,7 +99,8 @@ int ssh_established(struct trace_event_raw_inet_sock_set_state *ctx)
 	ev->family = is_v4 ? 2 : 10;
 	ev->proto = IPPROTO_TCP;
 	ev->sources = st ? st->sources : prefix ? prefix->sources : 0;
-	bpf_ringbuf_submit(ev, 0);
+	/* Rare and urgent: wake the daemon now rather than adaptively. */
+	bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
 	cnt->c[TW_CNT_SSH_EVENTS]++;
 	return 0;
 }

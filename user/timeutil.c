@@ -40,7 +40,7 @@ void tw_format_iso8601_ns(int64_t unix_ns, char *buf, size_t len)
 
 	gmtime_r(&s, &tm);
 	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%03dZ", base, (int)((unix_ns / 1000000) % 1000));
+	snprintf(buf, len, "%s.%06dZ", base, (int)((unix_ns / 1000) % 1000000));
 }
 
 void tw_format_iso8601(int64_t unix_s, char *buf, size_t len)

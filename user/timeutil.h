@@ -11,7 +11,7 @@ int64_t tw_mono_to_unix_ns(uint64_t mono_ns);
 uint64_t tw_now_mono_ns(void);
 int64_t tw_now_unix(void);
 int64_t tw_now_unix_ns(void);
-/* "2024-03-12T14:24:53.123Z" (millis) from unix nanoseconds. */
+/* "2024-03-12T14:24:53.123456Z" (microseconds) from unix nanoseconds. */
 void tw_format_iso8601_ns(int64_t unix_ns, char *buf, size_t len);
 /* "2024-03-12T14:24:53Z" from unix seconds; "never" for 0. */
 void tw_format_iso8601(int64_t unix_s, char *buf, size_t len);

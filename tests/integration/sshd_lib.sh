@@ -26,10 +26,12 @@ UseDNS no
 LogLevel ERROR
 EOT
 	in_ns "$ns" sysctl -qw net.ipv6.bindv6only=0
-	in_ns "$ns" /usr/sbin/sshd -D -e -f "$T/ssh/sshd_config" 2>>"$T/ssh/sshd.log" &
+	# Not through in_ns: $! must be the server itself, so that it can be stopped.
+	nsenter --net="/run/netns/$ns" /usr/sbin/sshd -D -e -f "$T/ssh/sshd_config" \
+		</dev/null >/dev/null 2>>"$T/ssh/sshd.log" &
 	SSHD_PID=$!
-	in_ns "$ns" systemd-socket-activate -l 22 --inetd -a /usr/sbin/sshd -i -e \
-		-f "$T/ssh/sshd_config" 2>>"$T/ssh/sshd.log" &
+	nsenter --net="/run/netns/$ns" systemd-socket-activate -l 22 --inetd -a /usr/sbin/sshd -i -e \
+		-f "$T/ssh/sshd_config" </dev/null >/dev/null 2>>"$T/ssh/sshd.log" &
 	SSHD_SOCKET_PID=$!
 	wait_for 5 in_ns "$ns" bash -c "echo >/dev/tcp/127.0.0.1/2222" &&
 		wait_for 5 in_ns "$ns" sh -c "ss -Hltn 'sport = :22' | grep -q '\\*:22'"
