@@ -15,7 +15,7 @@ LIBS := -lbpf -lelf -lz -ljson-c -linih
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall \
 	      -Iheaders -Ibpf $(if $(MULTIARCH),-I/usr/include/$(MULTIARCH))
 
-BPF_PROGS := xdp_tor ssh_detect
+BPF_PROGS := xdp_tor ssh_detect listen_detect
 SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
 LIB_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
 LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS)) $(OUTPUT)/user/snapshot.o

@@ -74,6 +74,8 @@ enum tw_counter {
 	TW_CNT_ALLOWLISTED,	/* exit-set packets from an allowlisted address */
 	TW_CNT_SSH_EVENTS,	/* SSH connections from exit nodes reported */
 	TW_CNT_SSH_EVENTS_LOST,	/* ... that could not be reserved */
+	TW_CNT_LISTEN_EVENTS,	/* new listening ports reported */
+	TW_CNT_LISTEN_EVENTS_LOST,
 	TW_CNT__MAX,
 };
 
@@ -194,6 +196,36 @@ struct tw_event {
 	__u8 pad;
 };
 
+/* A port opened for listening: a TCP listen() or a UDP bind() to a port of
+ * the caller's choosing (ports the kernel picks for clients are left out). */
+enum tw_listen_hook {
+	TW_HOOK_NONE = 0,
+	TW_HOOK_KPROBE,		/* kprobe on inet_csk_listen_start */
+	TW_HOOK_FENTRY,		/* fentry on inet_csk_listen_start */
+	TW_HOOK_TRACEPOINT,	/* sock:inet_sock_set_state -> TCP_LISTEN */
+	TW_HOOK_POST_BIND,	/* cgroup/post_bind4/6 (UDP) */
+};
+
+#define TW_COMM_LEN 16
+#define TW_LISTEN_RINGBUF_BYTES (64 * 1024)
+
+struct tw_listen_event {
+	__u64 ts_ns;		/* CLOCK_MONOTONIC */
+	__u64 cgroup_id;
+	struct tw_in6 laddr;	/* IPv4 as ::ffff:a.b.c.d */
+	__u32 pid;		/* thread id */
+	__u32 tgid;		/* process id */
+	__u32 uid;
+	__u32 netns;		/* network namespace inode, 0 if unknown */
+	__u16 lport;		/* host byte order */
+	__u8 family;		/* AF_INET or AF_INET6 (of the socket) */
+	__u8 proto;		/* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 hook;		/* enum tw_listen_hook */
+	__u8 v6only;		/* AF_INET6 socket that does not take IPv4 */
+	__u8 pad[2];
+	char comm[TW_COMM_LEN];
+};
+
 /* Metadata written by the daemon so that the CLI can work without it. */
 enum tw_xdp_mode {
 	TW_XDP_NONE = 0,
@@ -218,6 +250,8 @@ struct tw_meta {
 	__u32 exact_v6;
 	__u32 prefixes_v4;
 	__u32 prefixes_v6;
+	__u32 listen_hook;	/* enum tw_listen_hook for TCP listeners */
+	__u32 udp_hook;		/* TW_HOOK_POST_BIND, or TW_HOOK_NONE */
 	struct tw_iface ifaces[TW_MAX_IFACES];
 };
 
@@ -243,7 +277,8 @@ _Static_assert(sizeof(struct tw_block_config) == 8, "tw_block_config ABI");
 _Static_assert(sizeof(struct tw_traffic) == 24, "tw_traffic ABI");
 _Static_assert(sizeof(struct tw_event) == 64, "tw_event ABI");
 _Static_assert(sizeof(struct tw_iface) == 24, "tw_iface ABI");
-_Static_assert(sizeof(struct tw_meta) == 56 + 24 * TW_MAX_IFACES, "tw_meta ABI");
+_Static_assert(sizeof(struct tw_meta) == 64 + 24 * TW_MAX_IFACES, "tw_meta ABI");
+_Static_assert(sizeof(struct tw_listen_event) == 72, "tw_listen_event ABI");
 _Static_assert(sizeof(struct tw_source_info) == 40 + TW_SOURCE_NAME_LEN, "tw_source_info ABI");
 
 #endif

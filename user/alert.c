@@ -19,6 +19,12 @@ const struct tw_rule tw_rule_tor_blocked = {
 	.severity = "info",
 };
 
+const struct tw_rule tw_rule_unexpected_listen_port = {
+	.id = "unexpected_listen_port",
+	.name = "Unexpected Port Opened",
+	.severity = "high",
+};
+
 const struct tw_rule tw_rule_ssh_from_tor = {
 	.id = "ssh_from_tor",
 	.name = "SSH Connection Established from TOR Exit Node",

@@ -178,7 +178,8 @@ static const char *const counter_names[] = {
 	[TW_CNT_EVENTS] = "events",		[TW_CNT_EVENTS_LOST] = "events_lost",
 	[TW_CNT_DROPPED] = "dropped",		[TW_CNT_WOULD_DROP] = "would_drop",
 	[TW_CNT_ALLOWLISTED] = "allowlisted",	[TW_CNT_SSH_EVENTS] = "ssh_events",
-	[TW_CNT_SSH_EVENTS_LOST] = "ssh_events_lost",
+	[TW_CNT_SSH_EVENTS_LOST] = "ssh_events_lost", [TW_CNT_LISTEN_EVENTS] = "listen_events",
+	[TW_CNT_LISTEN_EVENTS_LOST] = "listen_events_lost",
 };
 _Static_assert(sizeof(counter_names) / sizeof(counter_names[0]) == TW_CNT__MAX,
 	       "a name for every counter");

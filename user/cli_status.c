@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 #include <string.h>
 #include "cli.h"
+#include "listen_policy.h"
 #include "port_list.h"
 #include "timeutil.h"
 #include "torwatch.h"
@@ -128,6 +129,13 @@ static void print_json(const struct tw_cli *cli, const struct status *s)
 								      s->block_ports));
 	json_object_object_add(o, "block", blk);
 	json_object_object_add(o, "ssh_ports", json_object_new_string(s->ssh_ports));
+	struct json_object *hooks = json_object_new_object();
+
+	json_object_object_add(hooks, "tcp_listen",
+			       json_object_new_string(tw_listen_hook_name(s->meta.listen_hook)));
+	json_object_object_add(hooks, "udp_bind",
+			       json_object_new_string(tw_listen_hook_name(s->meta.udp_hook)));
+	json_object_object_add(o, "listen_hooks", hooks);
 	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 							 JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
@@ -175,6 +183,8 @@ static void print_text(const struct tw_cli *cli, const struct status *s)
 	       (unsigned long long)s->events, (unsigned long long)s->lost,
 	       (unsigned long long)s->ssh_events, (unsigned long long)s->ssh_lost);
 	printf("ssh ports:   %s\n", s->ssh_ports);
+	printf("listeners:   TCP via %s, UDP via %s\n", tw_listen_hook_name(s->meta.listen_hook),
+	       tw_listen_hook_name(s->meta.udp_hook));
 	printf("block mode:  %s", tw_block_mode_name(s->block.mode));
 	if (s->block.mode)
 		printf(" (ports %s)", s->block.all ? "all" : s->block_ports);

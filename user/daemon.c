@@ -20,6 +20,10 @@
 #include "allowlist.h"
 #include "exit_maps.h"
 #include "exit_set.h"
+#include "inventory.h"
+#include "listen_detect.h"
+#include "listen_detect.skel.h"
+#include "listen_policy.h"
 #include "log.h"
 #include "pins.h"
 #include "port_list.h"
@@ -35,6 +39,9 @@ struct daemon {
 	const struct tw_run_opts *opts;
 	struct xdp_tor_bpf *skel;
 	struct ssh_detect_bpf *ssh;
+	struct tw_listen_detect listen;
+	struct tw_listen_policy listen_policy;
+	struct tw_listen_dedup *listen_dedup;
 	struct tw_sources sources;
 	struct tw_source_info info[TW_MAX_SOURCES];
 	struct tw_meta meta;
@@ -313,6 +320,65 @@ static int start_ssh_detect(struct daemon *d)
 	return 0;
 }
 
+static int start_listen_detect(struct daemon *d)
+{
+	const struct tw_run_opts *o = d->opts;
+	char err[1024];
+	int ret;
+
+	d->listen_policy = (struct tw_listen_policy){
+		.tcp = o->allowed_tcp, .udp = o->allowed_udp, .ignore_loopback = o->ignore_loopback,
+		.window_ns = (uint64_t)o->dedup_window_s * 1000000000ULL,
+	};
+	d->listen_dedup = calloc(1, sizeof(*d->listen_dedup));
+	if (!d->listen_dedup)
+		return -ENOMEM;
+	ret = tw_listen_detect_start(&d->listen, d->skel->obj, err, sizeof(err));
+	if (ret < 0) {
+		tw_err("%s", err);
+		return ret;
+	}
+	if (ret > 0)
+		tw_warn("%s", err);
+	d->meta.listen_hook = d->listen.tcp_hook;
+	d->meta.udp_hook = d->listen.udp_hook;
+	if (d->listen.why[0])
+		tw_info("listen hook: %s (%s)", tw_listen_hook_name(d->listen.tcp_hook), d->listen.why);
+	else
+		tw_info("listen hook: %s", tw_listen_hook_name(d->listen.tcp_hook));
+	return 0;
+}
+
+static void write_alert(struct json_object *a, void *ctx)
+{
+	struct daemon *d = ctx;
+
+	if (tw_alert_write(&d->sink, a))
+		tw_warn("cannot write an alert: %m");
+	json_object_put(a);
+}
+
+static void on_listener(struct daemon *d, const struct tw_listen_event *ev, bool at_startup)
+{
+	struct json_object *a = tw_listen_handle(&d->listen_policy, d->listen_dedup, ev, at_startup,
+						 tw_now_mono_ns());
+
+	if (a)
+		write_alert(a, d);
+}
+
+static int handle_listen_event(void *ctx, void *data, size_t size)
+{
+	if (size >= sizeof(struct tw_listen_event))
+		on_listener(ctx, data, false);
+	return 0;
+}
+
+static void inventory_found(const struct tw_listen_event *ev, void *ctx)
+{
+	on_listener(ctx, ev, true);
+}
+
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct daemon *d = ctx;
@@ -345,12 +411,13 @@ static int event_loop(struct daemon *d)
 	epoll_ctl(efd, EPOLL_CTL_ADD, ev.data.fd, &ev);
 
 	while (running) {
-		int n = epoll_wait(efd, out, 4, 1000);
+		int n = epoll_wait(efd, out, 4, 250);
 
 		if (n < 0 && errno != EINTR) {
 			ret = -errno;
 			break;
 		}
+		tw_listen_flush(&d->listen_policy, d->listen_dedup, tw_now_mono_ns(), write_alert, d);
 		for (int i = 0; i < n; i++) {
 			struct signalfd_siginfo si;
 
@@ -429,6 +496,8 @@ int tw_daemon_run(const struct tw_run_opts *opts)
 	if (!ret)
 		ret = start_ssh_detect(&d);
 	if (!ret)
+		ret = start_listen_detect(&d);
+	if (!ret)
 		ret = attach_all(&d);
 	d.attached = !ret;
 	if (!ret)
@@ -437,13 +506,21 @@ int tw_daemon_run(const struct tw_run_opts *opts)
 		goto out;
 	/* The high-value ring first: it is consumed first. */
 	d.rb = ring_buffer__new(bpf_map__fd(d.ssh->maps.high_events), handle_event, &d, NULL);
-	if (d.rb && ring_buffer__add(d.rb, bpf_map__fd(d.skel->maps.xdp_events), handle_event, &d))
+	if (d.rb && (ring_buffer__add(d.rb, bpf_map__fd(d.listen.skel->maps.listen_events),
+				      handle_listen_event, &d) ||
+		     ring_buffer__add(d.rb, bpf_map__fd(d.skel->maps.xdp_events), handle_event, &d)))
 		ring_buffer__free(d.rb), d.rb = NULL;
 	if (!d.rb) {
 		tw_err("cannot open the event ring buffer: %s", strerror(errno));
 		ret = -errno;
 		goto out;
 	}
+	/* After the hooks: a listener opened meanwhile is seen twice and folded. */
+	ret = tw_inventory(inventory_found, &d);
+	if (ret < 0)
+		tw_warn("start-up inventory of listening sockets failed: %s", strerror(-ret));
+	else
+		tw_info("start-up inventory: %d listening socket%s", ret, ret == 1 ? "" : "s");
 	tw_info("running (pid %d, pin root %s); alerts to %s", getpid(), opts->pin_root,
 		strcmp(opts->alerts, "-") ? opts->alerts : "stdout");
 	ret = event_loop(&d);
@@ -459,6 +536,8 @@ out:
 		tw_pins_remove(opts->pin_root);
 	ring_buffer__free(d.rb);
 	tw_ssh_detect_stop(d.ssh);
+	tw_listen_detect_stop(&d.listen);
+	free(d.listen_dedup);
 	tw_exit_maps_close(&d.maps);
 	xdp_tor_bpf__destroy(d.skel);
 	tw_sources_free(&d.sources);

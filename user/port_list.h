@@ -14,6 +14,10 @@ struct tw_port_set {
 
 /* Parses text into set (cleared first). Returns 0, or -1 with a sentence in err. */
 int tw_port_list_parse(const char *text, struct tw_port_set *set, char *err, size_t errlen);
+/* The same with protocol suffixes: "22,53/udp,8000-8100/tcp"; an item with
+ * no suffix is in both sets. */
+int tw_port_list_parse_proto(const char *text, struct tw_port_set *tcp, struct tw_port_set *udp,
+			     char *err, size_t errlen);
 /* "22,80,8000-8100"; "none" for an empty set. */
 void tw_port_list_format(const struct tw_port_set *set, char *buf, size_t len);
 static inline int tw_port_set_has(const struct tw_port_set *set, uint16_t port)

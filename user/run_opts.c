@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "config.h"
+#include "listen_policy.h"
 #include "pins.h"
 
 void tw_run_usage(FILE *f)
@@ -14,7 +15,7 @@ void tw_run_usage(FILE *f)
 		"usage: torwatch run [-c FILE] [-i IFACE]... [--feed FILE]... [--alerts PATH|-]\n"
 		"                    [--xdp-mode auto|native|skb] [--pin-root DIR] [--state-dir DIR]\n"
 		"                    [--max-exits N] [--ssh-ports LIST] [--block] [--allow ADDR]...\n"
-		"                    [-v]\n"
+		"                    [--allowed-ports LIST] [--ignore-loopback] [--dedup-window S] [-v]\n"
 		"  -c, --config FILE      read these settings from FILE ([run] section, same names);\n"
 		"                         the command line overrides it\n"
 		"  -i, --interface IFACE  attach XDP here (repeatable; default: the default route's)\n"
@@ -29,8 +30,14 @@ void tw_run_usage(FILE *f)
 		"                         (default 22; e.g. 22,2222)\n"
 		"  --block                drop exit-node traffic to the SSH ports (stays on until\n"
 		"                         'torwatch block disable')\n"
-		"  --allow ADDR[/LEN]     never drop or alert on this address or prefix (repeatable)\n",
-		TW_DEFAULT_PIN_ROOT, TW_DEFAULT_STATE_DIR, TW_DEFAULT_EXIT_ENTRIES);
+		"  --allow ADDR[/LEN]     never drop or alert on this address or prefix (repeatable)\n"
+		"  --allowed-ports LIST   listening ports that raise no alert: ports, ranges, /tcp or\n"
+		"                         /udp (default %s)\n"
+		"  --ignore-loopback      no alert for listeners bound only to loopback\n"
+		"  --dedup-window SECONDS fold repeats of the same listener (port, protocol,\n"
+		"                         executable) into one alert with a count (default %d)\n",
+		TW_DEFAULT_PIN_ROOT, TW_DEFAULT_STATE_DIR, TW_DEFAULT_EXIT_ENTRIES,
+		TW_DEFAULT_ALLOWED_PORTS, TW_DEFAULT_DEDUP_WINDOW_S);
 }
 
 void tw_run_opts_defaults(struct tw_run_opts *o)
@@ -41,6 +48,8 @@ void tw_run_opts_defaults(struct tw_run_opts *o)
 	o->state_dir = TW_DEFAULT_STATE_DIR;
 	o->max_exits = TW_DEFAULT_EXIT_ENTRIES;
 	o->ssh_ports.w[22 >> 6] = 1ULL << (22 & 63);
+	o->dedup_window_s = TW_DEFAULT_DEDUP_WINDOW_S;
+	tw_port_list_parse_proto(TW_DEFAULT_ALLOWED_PORTS, &o->allowed_tcp, &o->allowed_udp, NULL, 0);
 }
 
 static int set_bool(bool *b, const char *name, const char *v, char *err, size_t errlen)
@@ -130,6 +139,24 @@ int tw_run_opts_set(struct tw_run_opts *o, const char *name, const char *v, char
 		}
 	} else if (!strcmp(name, "block")) {
 		return set_bool(&o->block, name, v, err, errlen);
+	} else if (!strcmp(name, "ignore-loopback")) {
+		return set_bool(&o->ignore_loopback, name, v, err, errlen);
+	} else if (!strcmp(name, "allowed-ports")) {
+		char why[160];
+
+		if (tw_port_list_parse_proto(v, &o->allowed_tcp, &o->allowed_udp, why, sizeof(why))) {
+			snprintf(err, errlen, "allowed-ports: %s", why);
+			return -1;
+		}
+	} else if (!strcmp(name, "dedup-window")) {
+		char *end;
+		unsigned long n = strtoul(v, &end, 10);
+
+		if (*end || !*v || v[0] == '-' || n > 86400) {
+			snprintf(err, errlen, "dedup-window must be seconds from 0 to 86400, not '%.32s'", v);
+			return -1;
+		}
+		o->dedup_window_s = (unsigned)n;
 	} else if (!strcmp(name, "allow")) {
 		const char *why;
 
@@ -161,6 +188,9 @@ static const struct option longopts[] = {
 	{ "ssh-ports", required_argument, NULL, 0 },
 	{ "block", no_argument, NULL, 0 },
 	{ "allow", required_argument, NULL, 0 },
+	{ "allowed-ports", required_argument, NULL, 0 },
+	{ "ignore-loopback", no_argument, NULL, 0 },
+	{ "dedup-window", required_argument, NULL, 0 },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},

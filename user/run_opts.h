@@ -34,6 +34,9 @@ struct tw_run_opts {
 	bool block;		/* enable block mode for the SSH ports at start */
 	struct tw_prefix allow[TW_MAX_ALLOW];
 	size_t n_allow;
+	struct tw_port_set allowed_tcp, allowed_udp;	/* listeners that are expected */
+	bool ignore_loopback;	/* listeners bound only to loopback are expected */
+	unsigned dedup_window_s;	/* fold repeats of a listener within this */
 	bool verbose;
 };
 

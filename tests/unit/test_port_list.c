@@ -51,11 +51,33 @@ static void test_errors(void **state)
 	}
 }
 
+static void test_protocol_suffixes(void **state)
+{
+	struct tw_port_set tcp, udp;
+	char err[160], out[128];
+
+	assert_int_equal(tw_port_list_parse_proto("22,80,443,53/udp,47760,8000-8100/tcp", &tcp, &udp,
+						  err, sizeof(err)),
+			 0);
+	tw_port_list_format(&tcp, out, sizeof(out));
+	assert_string_equal(out, "22,80,443,8000-8100,47760");
+	tw_port_list_format(&udp, out, sizeof(out));
+	assert_string_equal(out, "22,53,80,443,47760");
+	assert_int_equal(tw_port_list_parse_proto("53/sctp", &tcp, &udp, err, sizeof(err)), -1);
+	assert_string_equal(err, "'53/sctp' in '53/sctp': the protocol must be /tcp or /udp");
+	assert_int_equal(tw_port_list_parse_proto("x/udp", &tcp, &udp, err, sizeof(err)), -1);
+	assert_string_equal(err, "'x/udp' in 'x/udp' is not a port (1-65535) or a range A-B");
+	/* Without protocols, a suffix is not a port. */
+	assert_int_equal(tw_port_list_parse("53/udp", &tcp, err, sizeof(err)), -1);
+	assert_string_equal(err, "'53/udp' in '53/udp' is not a port (1-65535) or a range A-B");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_and_format),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_protocol_suffixes),
 	};
 
 	return cmocka_run_group_tests_name("port_list", tests, NULL, NULL);

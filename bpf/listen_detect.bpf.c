@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* New listening ports, as they open: TCP listeners through the best hook
+ * the host has (kprobe, else fentry, else the inet_sock_set_state
+ * tracepoint; userspace loads one and turns the others off), UDP binds
+ * through cgroup/post_bind4/6. Userspace decides what is unexpected. */
+#include <linux/bpf.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <asm/ptrace.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <stdbool.h>
+#include "torwatch.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Just the kernel fields we read; CO-RE finds them by name in the kernel's
+ * BTF, through its anonymous unions. */
+struct ns_common {
+	unsigned int inum;
+} __attribute__((preserve_access_index));
+
+struct net {
+	struct ns_common ns;
+} __attribute__((preserve_access_index));
+
+typedef struct {
+	struct net *net;
+} possible_net_t;
+
+struct nsproxy {
+	struct net *net_ns;
+} __attribute__((preserve_access_index));
+
+struct task_struct {
+	struct nsproxy *nsproxy;
+} __attribute__((preserve_access_index));
+
+struct sock_common {
+	__be32 skc_rcv_saddr;
+	__u16 skc_num;
+	unsigned short skc_family;
+	possible_net_t skc_net;
+	struct in6_addr skc_v6_rcv_saddr;
+	unsigned char skc_ipv6only : 1;
+} __attribute__((preserve_access_index));
+
+struct sock {
+	struct sock_common __sk_common;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_inet_sock_set_state {
+	const void *skaddr;
+	int oldstate;
+	int newstate;
+	__u16 sport;
+	__u16 family;
+	__u16 protocol;
+	__u8 saddr[4];
+	__u8 saddr_v6[16];
+} __attribute__((preserve_access_index));
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, TW_LISTEN_RINGBUF_BYTES);
+} listen_events SEC(".maps");
+
+/* Sockets whose bind() asked for port 0 (a port the kernel picks): by
+ * socket cookie, from cgroup/bind4/6 to cgroup/post_bind4/6. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u8);
+} ephemeral_binds SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tw_counters);
+} counters SEC(".maps");
+
+static __always_inline void emit(__u8 hook, __u8 proto, __u16 family, __u16 lport,
+				 const void *v4, const void *v6, __u32 netns, bool v6only)
+{
+	struct tw_listen_event *ev;
+	struct tw_counters *cnt;
+	__u32 zero = 0;
+	__u64 id;
+
+	ev = bpf_ringbuf_reserve(&listen_events, sizeof(*ev), 0);
+	cnt = bpf_map_lookup_elem(&counters, &zero);
+	if (!ev) {
+		if (cnt)
+			cnt->c[TW_CNT_LISTEN_EVENTS_LOST]++;
+		return;
+	}
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->ts_ns = bpf_ktime_get_ns();
+	ev->cgroup_id = bpf_get_current_cgroup_id();
+	id = bpf_get_current_pid_tgid();
+	ev->pid = (__u32)id;
+	ev->tgid = id >> 32;
+	ev->uid = (__u32)bpf_get_current_uid_gid();
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	if (!netns) {
+		/* cgroup hooks have no sock struct to read: the binding task's netns. */
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+		netns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
+	}
+	ev->netns = netns;
+	ev->lport = lport;
+	ev->family = (__u8)family;
+	ev->proto = proto;
+	ev->hook = hook;
+	ev->v6only = v6only;
+	if (family == 2) {
+		__u32 *w = (__u32 *)ev->laddr.addr;
+
+		w[2] = bpf_htonl(0xffff);
+		bpf_probe_read_kernel(&w[3], 4, v4);
+	} else {
+		bpf_probe_read_kernel(ev->laddr.addr, 16, v6);
+	}
+	bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
+	if (cnt)
+		cnt->c[TW_CNT_LISTEN_EVENTS]++;
+}
+
+static __always_inline void emit_from_sock(__u8 hook, struct sock *sk)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	__u32 netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	bool v6only = BPF_CORE_READ_BITFIELD_PROBED(&sk->__sk_common, skc_ipv6only);
+
+	if (family != 2 && family != 10)
+		return;
+	emit(hook, IPPROTO_TCP, family, port, &sk->__sk_common.skc_rcv_saddr,
+	     &sk->__sk_common.skc_v6_rcv_saddr, netns, v6only);
+}
+
+SEC("kprobe/inet_csk_listen_start")
+int BPF_KPROBE(listen_kprobe, struct sock *sk)
+{
+	emit_from_sock(TW_HOOK_KPROBE, sk);
+	return 0;
+}
+
+SEC("fentry/inet_csk_listen_start")
+int BPF_PROG(listen_fentry, struct sock *sk)
+{
+	emit_from_sock(TW_HOOK_FENTRY, sk);
+	return 0;
+}
+
+SEC("tracepoint/sock/inet_sock_set_state")
+int listen_tracepoint(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	struct sock *sk;
+
+	if (ctx->protocol != IPPROTO_TCP || ctx->newstate != BPF_TCP_LISTEN)
+		return 0;
+	sk = (struct sock *)ctx->skaddr;
+	emit_from_sock(TW_HOOK_TRACEPOINT, sk);
+	return 0;
+}
+
+/* Both bind hooks must return 1: they watch, they never refuse a bind. */
+SEC("cgroup/bind4")
+int bind4(struct bpf_sock_addr *ctx)
+{
+	__u64 cookie = bpf_get_socket_cookie(ctx);
+	__u8 yes = 1;
+
+	if (ctx->protocol == IPPROTO_UDP && ctx->user_port == 0)
+		bpf_map_update_elem(&ephemeral_binds, &cookie, &yes, BPF_ANY);
+	return 1;
+}
+
+SEC("cgroup/bind6")
+int bind6(struct bpf_sock_addr *ctx)
+{
+	__u64 cookie = bpf_get_socket_cookie(ctx);
+	__u8 yes = 1;
+
+	if (ctx->protocol == IPPROTO_UDP && ctx->user_port == 0)
+		bpf_map_update_elem(&ephemeral_binds, &cookie, &yes, BPF_ANY);
+	return 1;
+}
+
+/* True (and forgotten) when this socket's bind asked for port 0. */
+static __always_inline bool ephemeral(struct bpf_sock *ctx)
+{
+	__u64 cookie = bpf_get_socket_cookie(ctx);
+
+	if (!bpf_map_lookup_elem(&ephemeral_binds, &cookie))
+		return false;
+	bpf_map_delete_elem(&ephemeral_binds, &cookie);
+	return true;
+}
+
+/* post_bind4 may read only src_ip4, post_bind6 only src_ip6. */
+SEC("cgroup/post_bind4")
+int post_bind4(struct bpf_sock *ctx)
+{
+	__u32 v4;
+
+	if (ctx->protocol != IPPROTO_UDP || ephemeral(ctx))
+		return 1;
+	v4 = ctx->src_ip4;
+	emit(TW_HOOK_POST_BIND, IPPROTO_UDP, 2, (__u16)ctx->src_port, &v4, NULL, 0, false);
+	return 1;
+}
+
+SEC("cgroup/post_bind6")
+int post_bind6(struct bpf_sock *ctx)
+{
+	__u32 v6[4];
+
+	if (ctx->protocol != IPPROTO_UDP || ephemeral(ctx))
+		return 1;
+	v6[0] = ctx->src_ip6[0];
+	v6[1] = ctx->src_ip6[1];
+	v6[2] = ctx->src_ip6[2];
+	v6[3] = ctx->src_ip6[3];
+	emit(TW_HOOK_POST_BIND, IPPROTO_UDP, 10, (__u16)ctx->src_port, NULL, v6, 0, false);
+	return 1;
+}

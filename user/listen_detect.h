@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Loads the listen detector with the best TCP listen hook the host has,
+ * probed in order (kprobe, fentry, tracepoint), and the UDP bind hooks on
+ * the cgroup v2 root. */
+#ifndef TW_LISTEN_DETECT_H
+#define TW_LISTEN_DETECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct bpf_object;
+struct listen_detect_bpf;
+
+struct tw_listen_detect {
+	struct listen_detect_bpf *skel;
+	uint32_t tcp_hook;	/* enum tw_listen_hook */
+	uint32_t udp_hook;	/* TW_HOOK_POST_BIND, or TW_HOOK_NONE */
+	char why[512];		/* why the better hooks were not used */
+};
+
+/* Returns 0, or -errno with one sentence in err (no TCP hook at all). */
+int tw_listen_detect_start(struct tw_listen_detect *ld, struct bpf_object *shared_with,
+			   char *err, size_t errlen);
+void tw_listen_detect_stop(struct tw_listen_detect *ld);
+/* Where cgroup v2 is mounted ("/sys/fs/cgroup" or, on hybrid hosts,
+ * "/sys/fs/cgroup/unified"); -1 when it is not. */
+int tw_cgroup2_root(char *buf, size_t len);
+
+#endif

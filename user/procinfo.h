@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Best-effort facts about a process from /proc. The process may be gone by
+ * the time we look, and everything in it is attacker-controlled text. */
+#ifndef TW_PROCINFO_H
+#define TW_PROCINFO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct tw_procinfo {
+	char exe[512];		/* "" when unknown */
+	char cmdline[1024];	/* arguments joined by spaces, "" when unknown */
+	int ppid;		/* 0 when unknown */
+	char parent_name[64];
+	char container_id[65];	/* 64 hex digits, "" when not in a container */
+};
+
+/* Fills what can still be read; returns false when the process is gone. */
+bool tw_procinfo_read(int pid, struct tw_procinfo *pi);
+/* The container id in a /proc/PID/cgroup text (docker, containerd, CRI-O,
+ * podman path forms), "" when none. */
+void tw_container_id_from_cgroup(const char *text, char *out, size_t len);
+/* The process name of pid from /proc/PID/stat (or comm), "" if gone. */
+void tw_proc_name(int pid, char *out, size_t len);
+
+#endif
