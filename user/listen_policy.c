@@ -79,7 +79,8 @@ static struct json_object *build_alert(const struct tw_listen_event *ev,
 		tw_json_set(a, "torwatch.cgroup_id", json_object_new_int64((int64_t)ev->cgroup_id));
 	if (ev->netns)
 		tw_json_set(a, "torwatch.netns", json_object_new_int64(ev->netns));
-	if (ev->family == AF_INET6)
+	/* Read from the socket by the TCP hooks only. */
+	if (ev->family == AF_INET6 && ev->hook >= TW_HOOK_KPROBE && ev->hook <= TW_HOOK_TRACEPOINT)
 		tw_json_set(a, "torwatch.ipv6_only", json_object_new_boolean(ev->v6only));
 	tw_json_set(a, "torwatch.hook", json_object_new_string(tw_listen_hook_name(ev->hook)));
 	tw_json_set(a, "torwatch.found_at_startup", json_object_new_boolean(at_startup));

@@ -40,10 +40,15 @@ ssh_alerts() {	# ssh_alerts IP: the ssh_from_tor alerts for IP so far
 	jq -c --arg a "$1" 'select(.rule.id=="ssh_from_tor" and .source.ip==$a)' "$T/alerts.json"
 }
 n_ssh_alerts() { ssh_alerts "$1" | grep -c .; }
+# ssh_alerts_are IP N: re-counted on every call (for wait_for).
+ssh_alerts_are() { test "$(n_ssh_alerts "$1")" = "$2"; }
+ssh_alerts_on_port_are() {	# IP PORT N
+	test "$(ssh_alerts "$1" | jq -c --argjson p "$2" 'select(.destination.port==$p)' | grep -c .)" = "$3"
+}
 
 # --- detection ---
 check_eq "SSH from the exit node over IPv4 to dual-stack :22 logs in" logged-in "$(ssh_login "$X" $EXIT4 $SRV4X)"
-check "one ssh_from_tor alert within a second" wait_for 1 test "$(n_ssh_alerts $EXIT4)" = 1
+check "one ssh_from_tor alert within a second" wait_for 1 ssh_alerts_are $EXIT4 1
 a=$(ssh_alerts $EXIT4 | head -1)
 check_eq "message" "SSH Connection Established from TOR Exit Node ($EXIT4)" "$(jq -r .message <<<"$a")"
 check_eq "severity critical" "99 critical" "$(jq -r '"\(.event.severity) \(.log.level)"' <<<"$a")"
@@ -53,9 +58,9 @@ check "source port is the client's" jq -e '.source.port > 1024' <<<"$a"
 check_eq "the feed that listed it" "$T/exits.txt" "$(jq -r .threat.indicator.provider <<<"$a")"
 
 check_eq "SSH from the exit node to the IPv4-only :2222 logs in" logged-in "$(ssh_login "$X" $EXIT4 $SRV4X 2222)"
-check "a second alert, for port 2222" wait_for 1 test "$(ssh_alerts $EXIT4 | jq -c 'select(.destination.port==2222)' | grep -c .)" = 1
+check "a second alert, for port 2222" wait_for 1 ssh_alerts_on_port_are $EXIT4 2222 1
 check_eq "SSH from the exit node over IPv6 logs in" logged-in "$(ssh_login "$X" $EXIT6 $SRV6X)"
-check "one ssh_from_tor alert for the IPv6 exit" wait_for 1 test "$(n_ssh_alerts $EXIT6)" = 1
+check "one ssh_from_tor alert for the IPv6 exit" wait_for 1 ssh_alerts_are $EXIT6 1
 check_eq "IPv6 alert network.type" ipv6 "$(ssh_alerts $EXIT6 | jq -r .network.type)"
 
 check_eq "SSH from the clean client logs in" logged-in "$(ssh_login "$C" $CLEAN4 $SRV4C)"
