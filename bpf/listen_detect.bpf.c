@@ -13,6 +13,7 @@
 #include <bpf/bpf_tracing.h>
 #include <stdbool.h>
 #include "torwatch.h"
+#include "counters.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -75,13 +76,6 @@ struct {
 	__type(key, __u64);
 	__type(value, __u8);
 } ephemeral_binds SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct tw_counters);
-} counters SEC(".maps");
 
 static __always_inline void emit(__u8 hook, __u8 proto, __u16 family, __u16 lport,
 				 const void *v4, const void *v6, __u32 netns, bool v6only)
