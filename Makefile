@@ -23,6 +23,10 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/%,$(wildcard tests/bpf/test_*.c))
 BENCHES := $(patsubst tests/bench/%.c,$(OUTPUT)/tests/%,$(wildcard tests/bench/bench_*.c))
 TOOLS := $(patsubst tests/tools/%.c,$(OUTPUT)/tools/%,$(wildcard tests/tools/*.c))
+FUZZERS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	       -std=gnu11 -D_GNU_SOURCE -Iheaders -Iuser -I$(OUTPUT) -DTORWATCH_VERSION='"fuzz"' 
 
 ifeq ($(V),1)
 Q :=
@@ -33,11 +37,11 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all clean test test-unit test-bpf test-integration bench install
+.PHONY: all clean test test-unit test-bpf test-integration test-fuzz bench fuzz install
 
 all: torwatch
 
-$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/tools:
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/tools $(OUTPUT)/fuzz:
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/%.bpf.o: bpf/%.bpf.c | $(OUTPUT)
@@ -87,7 +91,18 @@ $(OUTPUT)/tools/%: tests/tools/%.c | $(OUTPUT)/tools
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Wno-unused-function $< -ljson-c -o $@
 
-test: torwatch $(UNIT_TESTS) $(BPF_TESTS) $(TOOLS)
+# libFuzzer targets: the parsers, built with clang, ASan and UBSan.
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) user/snapshot.S $(SKELS) | $(OUTPUT)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(LIB_SRCS) user/snapshot.S $(LIBS) -o $@
+
+fuzz: $(FUZZERS)
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run_tests.sh fuzz
+
+test-fuzz: $(FUZZERS)
+	$(Q)tests/run_tests.sh fuzz
+
+test: torwatch $(UNIT_TESTS) $(BPF_TESTS) $(TOOLS) $(FUZZERS)
 	$(Q)tests/run_tests.sh
 
 test-unit: $(UNIT_TESTS)

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 PACKAGES=(
-	make gcc clang pkg-config		# build (clang for the BPF target)
+	make gcc clang libclang-rt-14-dev pkg-config	# build (clang: BPF target, libFuzzer)
 	libbpf-dev bpftool libelf-dev zlib1g-dev	# libbpf, skeletons
 	libjson-c-dev libinih-dev libcmocka-dev	# JSON output, config file, unit tests
 	iproute2 iputils-ping netcat-openbsd jq util-linux	# integration tests

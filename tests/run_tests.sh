@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-# Runs the test tiers (unit, bpf, integration; all by default) and ends with
+# Runs the test tiers (unit, bpf, integration, fuzz; all by default) and ends with
 # one summary line: "summary: N passed, N failed, N skipped".
 # A test program that exits 77 is skipped and must say why. V=1 shows all output.
 set -u
 cd "$(dirname "$0")/.."
 OUT=.output/tests
-tiers=${*:-unit bpf integration}
+tiers=${*:-unit bpf integration fuzz}
+FUZZ_SECONDS=${FUZZ_SECONDS:-10}
 passed=0 failed=0 skipped=0
 failed_names=()
 
@@ -22,7 +23,7 @@ count_output() {	# cmocka "[  PASSED  ] N test(s)." and TAP "ok - "/"not ok - " 
 run_one() {
 	local tier=$1 prog=$2 log rc p f
 	log=$(mktemp)
-	"$prog" >"$log" 2>&1
+	$prog >"$log" 2>&1
 	rc=$?
 	read -r p f < <(count_output "$log")
 	if [ $rc = 77 ]; then
@@ -47,7 +48,8 @@ for tier in $tiers; do
 	case $tier in
 	unit | bpf) for src in tests/$tier/test_*.c; do run_one $tier "$OUT/$(basename "$src" .c)"; done ;;
 	integration) for t in tests/integration/test_*.sh; do run_one integration "$t"; done ;;
-	*) echo "unknown tier $tier (unit, bpf, integration)"; exit 2 ;;
+	fuzz) for src in tests/fuzz/fuzz_*.c; do run_one fuzz "tests/fuzz/run_fuzzer.sh $(basename "$src" .c) $FUZZ_SECONDS"; done ;;
+	*) echo "unknown tier $tier (unit, bpf, integration, fuzz)"; exit 2 ;;
 	esac
 done
 [ ${#failed_names[@]} = 0 ] || echo "failed: ${failed_names[*]}"

@@ -244,5 +244,7 @@ int tw_cmd_run(int argc, char **argv)
 		return 2;
 	}
 	tw_log_init(o.verbose);
-	return tw_daemon_run(&o);
+	ret = tw_daemon_run(&o);
+	tw_run_opts_free(&o);
+	return ret;
 }

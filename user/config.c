@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,18 @@ static char *read_line(char *buf, int size, void *stream)
 	return s;
 }
 
+/* The options will point into copy: o owns it from now on. */
+static bool keep(struct tw_run_opts *o, char *copy)
+{
+	char **owned = realloc(o->owned, (o->n_owned + 1) * sizeof(*owned));
+
+	if (!owned)
+		return false;
+	owned[o->n_owned++] = copy;
+	o->owned = owned;
+	return true;
+}
+
 static int on_setting(void *user, const char *section, const char *name, const char *value)
 {
 	struct reader *r = user;
@@ -36,13 +49,13 @@ static int on_setting(void *user, const char *section, const char *name, const c
 		return 1; /* the first error is the one reported */
 	if (*section && strcmp(section, "run")) {
 		snprintf(r->reason, sizeof(r->reason), "unknown section [%.64s]", section);
-	} else if (!(copy = strdup(value))) {
+	} else if (!(copy = strdup(value)) || !keep(r->o, copy)) {
+		free(copy);
 		snprintf(r->reason, sizeof(r->reason), "out of memory");
 	} else if (tw_run_opts_set(r->o, name, copy, why, sizeof(why))) {
 		snprintf(r->reason, sizeof(r->reason), "%s", why);
-		free(copy);
 	} else {
-		return 1; /* the options keep pointing into copy */
+		return 1; /* the options point into copy, which o owns */
 	}
 	r->err_line = r->line;
 	return 0;

@@ -44,7 +44,8 @@ void tw_exit_set_finalize(struct tw_exit_set *set)
 {
 	size_t out = 0;
 
-	qsort(set->e, set->n, sizeof(*set->e), entry_cmp);
+	if (set->n) /* qsort and bsearch want a non-null array, even for zero entries */
+		qsort(set->e, set->n, sizeof(*set->e), entry_cmp);
 	for (size_t i = 0; i < set->n; i++) {
 		if (out && !tw_prefix_cmp(&set->e[out - 1].p, &set->e[i].p))
 			set->e[out - 1].sources |= set->e[i].sources;
@@ -75,7 +76,7 @@ const struct tw_exit_entry *tw_exit_set_find(const struct tw_exit_set *set,
 {
 	struct tw_exit_entry key = { .p = *p };
 
-	return bsearch(&key, set->e, set->n, sizeof(*set->e), entry_cmp);
+	return set->n ? bsearch(&key, set->e, set->n, sizeof(*set->e), entry_cmp) : NULL;
 }
 
 /* The four kernel maps, one per (family, exact|prefix). */

@@ -52,6 +52,15 @@ void tw_run_opts_defaults(struct tw_run_opts *o)
 	tw_port_list_parse_proto(TW_DEFAULT_ALLOWED_PORTS, &o->allowed_tcp, &o->allowed_udp, NULL, 0);
 }
 
+void tw_run_opts_free(struct tw_run_opts *o)
+{
+	for (size_t i = 0; i < o->n_owned; i++)
+		free(o->owned[i]);
+	free(o->owned);
+	o->owned = NULL;
+	o->n_owned = 0;
+}
+
 static int set_bool(bool *b, const char *name, const char *v, char *err, size_t errlen)
 {
 	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "on"))

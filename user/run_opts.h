@@ -37,10 +37,14 @@ struct tw_run_opts {
 	struct tw_port_set allowed_tcp, allowed_udp;	/* listeners that are expected */
 	bool ignore_loopback;	/* listeners bound only to loopback are expected */
 	unsigned dedup_window_s;	/* fold repeats of a listener within this */
+	char **owned;		/* strings copied from the config file */
+	size_t n_owned;
 	bool verbose;
 };
 
 void tw_run_opts_defaults(struct tw_run_opts *o);
+/* Frees what the config file left in o. */
+void tw_run_opts_free(struct tw_run_opts *o);
 /* Sets the setting of long-option name (as in the config file) to v, which
  * must outlive o. Returns 0, or -1 with one sentence in err. */
 int tw_run_opts_set(struct tw_run_opts *o, const char *name, const char *v, char *err,
