@@ -244,7 +244,7 @@ int tw_cmd_run(int argc, char **argv)
 		return 2;
 	}
 	tw_log_init(o.verbose);
-	ret = tw_daemon_run(&o);
+	ret = tw_daemon_run(&o, argc, argv);
 	tw_run_opts_free(&o);
 	return ret;
 }

@@ -37,6 +37,9 @@
 
 struct daemon {
 	const struct tw_run_opts *opts;
+	struct tw_run_opts *reloaded;	/* settings from the last SIGHUP, owned */
+	int argc;			/* the command line, parsed again on SIGHUP */
+	char **argv;
 	struct xdp_tor_bpf *skel;
 	struct ssh_detect_bpf *ssh;
 	struct tw_listen_detect listen;
@@ -52,9 +55,11 @@ struct daemon {
 	bool fresh_pins;	/* nothing was pinned before this start */
 	bool attached;
 	const char *ifnames[TW_MAX_IFACES];
-	char default_iface[IF_NAMESIZE];
+	char ifname_buf[TW_MAX_IFACES][TW_IFNAME_LEN];
 	size_t n_ifaces;
 };
+
+static int apply_settings(struct daemon *d, const struct tw_run_opts *o);
 
 static int write_meta(struct daemon *d)
 {
@@ -156,11 +161,47 @@ static int load_sources(struct daemon *d)
 	return 0;
 }
 
-/* SIGHUP: re-read the files; a broken one keeps its last good data. */
+/* SIGHUP, part one: the command line and config file again. A config that
+ * does not parse changes nothing; settings that need a restart say so. */
+static void reload_settings(struct daemon *d)
+{
+	struct tw_run_opts *o = calloc(1, sizeof(*o));
+	const struct tw_run_opts *was = d->opts;
+	char err[512];
+
+	if (!o)
+		return;
+	if (tw_run_opts_parse(d->argc, d->argv, o, err, sizeof(err))) {
+		tw_err("SIGHUP: %s; the running settings stay", err);
+		tw_run_opts_free(o);
+		free(o);
+		return;
+	}
+	if (o->n_ifaces != was->n_ifaces || o->n_feeds != was->n_feeds ||
+	    strcmp(o->pin_root, was->pin_root) || strcmp(o->state_dir, was->state_dir) ||
+	    strcmp(o->alerts, was->alerts) || o->max_exits != was->max_exits ||
+	    o->xdp_mode != was->xdp_mode)
+		tw_warn("SIGHUP: interfaces, feeds, alerts, pin root, state dir, max-exits and xdp-mode change only with a restart");
+	if (apply_settings(d, o)) {
+		tw_run_opts_free(o);
+		free(o);
+		return;
+	}
+	d->opts = o;
+	if (d->reloaded) {
+		tw_run_opts_free(d->reloaded);
+		free(d->reloaded);
+	}
+	d->reloaded = o;
+}
+
+/* SIGHUP: re-read the settings and the files; a broken file keeps its last
+ * good data. */
 static void reload(struct daemon *d)
 {
 	char err[512];
 
+	reload_settings(d);
 	tw_info("SIGHUP: reloading %u source%s", d->sources.n, d->sources.n == 1 ? "" : "s");
 	for (unsigned i = 0; i < d->sources.n; i++) {
 		if (d->sources.s[i].kind == TW_SOURCE_SNAPSHOT)
@@ -242,11 +283,10 @@ static int open_and_load(struct daemon *d)
 	return ret;
 }
 
-/* Settings from the options: alert window, allowlist, SSH ports, and block
- * mode if --block (else the pinned block setting stays as it is). */
-static int init_config(struct daemon *d)
+/* The settings a SIGHUP can change: allowlist, SSH ports, and what makes a
+ * listener expected. */
+static int apply_settings(struct daemon *d, const struct tw_run_opts *o)
 {
-	const struct tw_run_opts *o = d->opts;
 	struct tw_config cfg = {};
 	__u32 zero = 0;
 	char ports[128];
@@ -267,6 +307,27 @@ static int init_config(struct daemon *d)
 	if (bpf_map__update_elem(d->skel->maps.config, &zero, sizeof(zero), &cfg, sizeof(cfg),
 				 BPF_ANY))
 		return -errno;
+	d->listen_policy = (struct tw_listen_policy){
+		.tcp = o->allowed_tcp, .udp = o->allowed_udp, .ignore_loopback = o->ignore_loopback,
+		.window_ns = (uint64_t)o->dedup_window_s * 1000000000ULL,
+	};
+	tw_port_list_format(&o->ssh_ports, ports, sizeof(ports));
+	tw_info("SSH ports: %s; allowlist: %zu entr%s", ports, o->n_allow,
+		o->n_allow == 1 ? "y" : "ies");
+	return 0;
+}
+
+/* At start: the settings, and block mode if --block (else the pinned block
+ * setting stays as it is). */
+static int init_config(struct daemon *d)
+{
+	const struct tw_run_opts *o = d->opts;
+	__u32 zero = 0;
+	char ports[128];
+	int err = apply_settings(d, o);
+
+	if (err)
+		return err;
 	tw_port_list_format(&o->ssh_ports, ports, sizeof(ports));
 	if (o->block) {
 		struct tw_block_config b = { .mode = TW_BLOCK_ON };
@@ -278,8 +339,6 @@ static int init_config(struct daemon *d)
 			return -errno;
 		tw_info("block mode on: exit-node traffic to port %s is dropped", ports);
 	}
-	tw_info("SSH ports: %s; allowlist: %zu entr%s", ports, o->n_allow,
-		o->n_allow == 1 ? "y" : "ies");
 	return 0;
 }
 
@@ -322,14 +381,9 @@ static int start_ssh_detect(struct daemon *d)
 
 static int start_listen_detect(struct daemon *d)
 {
-	const struct tw_run_opts *o = d->opts;
 	char err[1024];
 	int ret;
 
-	d->listen_policy = (struct tw_listen_policy){
-		.tcp = o->allowed_tcp, .udp = o->allowed_udp, .ignore_loopback = o->ignore_loopback,
-		.window_ns = (uint64_t)o->dedup_window_s * 1000000000ULL,
-	};
 	d->listen_dedup = calloc(1, sizeof(*d->listen_dedup));
 	if (!d->listen_dedup)
 		return -ENOMEM;
@@ -442,21 +496,24 @@ static int resolve_ifaces(struct daemon *d)
 {
 	const struct tw_run_opts *o = d->opts;
 
-	for (size_t i = 0; i < o->n_ifaces; i++)
-		d->ifnames[d->n_ifaces++] = o->ifaces[i];
+	/* Copies: the options may be replaced by a reload. */
+	for (size_t i = 0; i < o->n_ifaces; i++) {
+		snprintf(d->ifname_buf[i], TW_IFNAME_LEN, "%s", o->ifaces[i]);
+		d->ifnames[d->n_ifaces++] = d->ifname_buf[i];
+	}
 	if (d->n_ifaces)
 		return 0;
-	if (tw_default_route_iface(d->default_iface, sizeof(d->default_iface))) {
+	if (tw_default_route_iface(d->ifname_buf[0], TW_IFNAME_LEN)) {
 		tw_err("this host has no default route to pick an interface from; name one with -i IFACE");
 		return -ENODEV;
 	}
-	d->ifnames[d->n_ifaces++] = d->default_iface;
+	d->ifnames[d->n_ifaces++] = d->ifname_buf[0];
 	return 0;
 }
 
-int tw_daemon_run(const struct tw_run_opts *opts)
+int tw_daemon_run(const struct tw_run_opts *opts, int argc, char **argv)
 {
-	struct daemon d = { .opts = opts };
+	struct daemon d = { .opts = opts, .argc = argc, .argv = argv };
 	char err[512];
 	int ret;
 
@@ -538,6 +595,10 @@ out:
 	tw_ssh_detect_stop(d.ssh);
 	tw_listen_detect_stop(&d.listen);
 	free(d.listen_dedup);
+	if (d.reloaded) {
+		tw_run_opts_free(d.reloaded);
+		free(d.reloaded);
+	}
 	tw_exit_maps_close(&d.maps);
 	xdp_tor_bpf__destroy(d.skel);
 	tw_sources_free(&d.sources);

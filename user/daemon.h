@@ -4,7 +4,8 @@
 
 #include "run_opts.h"
 
-/* Runs until SIGINT/SIGTERM; returns the process exit code. */
-int tw_daemon_run(const struct tw_run_opts *opts);
+/* Runs until SIGINT/SIGTERM; returns the process exit code. argv ("run"
+ * and its options) is parsed again on SIGHUP to reload the settings. */
+int tw_daemon_run(const struct tw_run_opts *opts, int argc, char **argv);
 
 #endif

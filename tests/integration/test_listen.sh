@@ -102,6 +102,27 @@ check_eq "count of the window" 5 "$(alerts_for 9110 tcp | tail -1 | jq '.event.c
 check_eq "marked as repeated" true "$(alerts_for 9110 tcp | tail -1 | jq '.torwatch.repeated')"
 stop_daemon
 
+# --- SIGHUP re-reads the config file ---
+printf '[run]\ninterface = vL\nallowed-ports = 22,9130\n' >"$T/listen.conf"
+check "torwatch starts from a config file" start_daemon "$H" -c "$T/listen.conf"
+listen_in "$H" tcp4 0.0.0.0 9131 100
+check "9131 is unexpected" wait_for 1 alerts_are 9131 tcp 1
+printf '[run]\ninterface = vL\nallowed-ports = 22,9130-9131\n' >"$T/listen.conf"
+kill -HUP "$DAEMON_PID"
+check "the reload is logged" wait_for 2 grep -q "SIGHUP: reloading" "$T/daemon.log"
+listen_in "$H" tcp4 0.0.0.0 9131 100
+listen_in "$H" tcp4 0.0.0.0 9132 100
+check "9132 is still unexpected" wait_for 1 alerts_are 9132 tcp 1
+check_eq "after SIGHUP, 9131 is allowed" 1 "$(n_alerts 9131 tcp)"
+printf '[run]\ninterface = vL\nallowed-ports = 22,nine\n' >"$T/listen.conf"
+kill -HUP "$DAEMON_PID"
+check "a broken config on SIGHUP is refused with file and line" wait_for 2 grep -q "SIGHUP: $T/listen.conf:3: allowed-ports: 'nine'.*the running settings stay" "$T/daemon.log"
+listen_in "$H" tcp4 0.0.0.0 9131 100
+listen_in "$H" tcp4 0.0.0.0 9133 100
+check "and the last good settings stay" wait_for 1 alerts_are 9133 tcp 1
+check_eq "9131 still allowed" 1 "$(n_alerts 9131 tcp)"
+stop_daemon
+
 # --- --ignore-loopback ---
 check "torwatch starts with --ignore-loopback" start_daemon "$H" -i vL --allowed-ports "$ALLOWED" --ignore-loopback
 listen_in "$H" tcp4 127.0.0.1 9120 100
