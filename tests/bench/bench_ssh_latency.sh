@@ -9,10 +9,9 @@ trap 'stop_sshd; cleanup' EXIT
 N=${N:-200}
 S=tbs-$ID X=tbx-$ID
 add_netns "$S"; add_netns "$X"
-ip link add vX netns "$S" type veth peer name eX netns "$X"
-ip -n "$S" addr add 198.51.100.1/24 dev vX
-ip -n "$X" addr add 198.51.100.7/24 dev eX
-ip -n "$S" link set vX up; ip -n "$X" link set eX up
+link_ns "$S" vX "$X" eX
+add_addrs "$S" vX 198.51.100.1/24
+add_addrs "$X" eX 198.51.100.7/24
 echo 198.51.100.7 >"$T/exits.txt"
 mkdir -p "$T/state"
 start_sshd "$S" || { echo "bench_ssh_latency: sshd did not start"; exit 1; }

@@ -43,6 +43,29 @@ add_netns() {
 	ip -n "$1" link set lo up
 }
 
+# link_ns NS_A IF_A NS_B IF_B: a veth pair between two namespaces, both ends up.
+link_ns() {
+	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
+	ip -n "$1" link set "$2" up
+	ip -n "$3" link set "$4" up
+}
+
+# add_addrs NS IF ADDR/LEN...: IPv6 addresses without duplicate detection,
+# so that they are usable at once.
+add_addrs() {
+	local ns=$1 dev=$2
+	shift 2
+	for a in "$@"; do
+		case $a in
+		*:*) ip -n "$ns" addr add "$a" dev "$dev" nodad ;;
+		*) ip -n "$ns" addr add "$a" dev "$dev" ;;
+		esac
+	done
+}
+
+# mac_of NS IF
+mac_of() { ip -n "$1" -j link show "$2" | jq -r '.[0].address'; }
+
 # in_ns NS CMD...: only the network namespace changes, so bpffs stays shared.
 in_ns() {
 	local ns=$1

@@ -14,20 +14,16 @@ EXIT4=198.51.100.7 EXIT4B=198.51.100.8 ALLOWED4=198.51.100.9 EXIT6=2001:db8:7::7
 SRV4X=198.51.100.1 SRV6X=2001:db8:7::1 CLEAN4=203.0.113.50 SRV4C=203.0.113.1
 
 add_netns "$S"; add_netns "$X"; add_netns "$C"
-ip link add vX netns "$S" type veth peer name eX netns "$X"
-ip link add vC netns "$S" type veth peer name eC netns "$C"
-ip -n "$S" addr add $SRV4X/24 dev vX
-ip -n "$S" addr add $SRV6X/64 dev vX nodad
-ip -n "$S" addr add $SRV4C/24 dev vC
-ip -n "$X" addr add $EXIT4/24 dev eX
-ip -n "$X" addr add $ALLOWED4/24 dev eX
-ip -n "$X" addr add $EXIT6/64 dev eX nodad
-ip -n "$C" addr add $CLEAN4/24 dev eC
-for l in "$S vX" "$S vC" "$X eX" "$C eC"; do set -- $l; ip -n "$1" link set "$2" up; done
+link_ns "$S" vX "$X" eX
+link_ns "$S" vC "$C" eC
+add_addrs "$S" vX $SRV4X/24 $SRV6X/64
+add_addrs "$S" vC $SRV4C/24
+add_addrs "$X" eX $EXIT4/24 $ALLOWED4/24 $EXIT6/64
+add_addrs "$C" eC $CLEAN4/24
 # A bare SYN: the exit namespace sends from $EXIT4B, an address it does not
 # own (tests/tools/bare_syn), so the handshake never completes.
 BARE_SYN=$(dirname "$TW")/.output/tools/bare_syn
-ip -n "$S" neigh add $EXIT4B lladdr "$(ip -n "$X" -j link show eX | jq -r '.[0].address')" dev vX nud permanent
+ip -n "$S" neigh add $EXIT4B lladdr "$(mac_of "$X" eX)" dev vX nud permanent
 
 printf '%s\n%s\n%s\n%s\n' $EXIT4 $EXIT4B $ALLOWED4 $EXIT6 >"$T/exits.txt"
 mkdir -p "$T/state"

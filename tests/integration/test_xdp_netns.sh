@@ -11,20 +11,14 @@ EXIT4=198.51.100.7 EXIT6=2001:db8:7::7 HOST4X=198.51.100.1 HOST6X=2001:db8:7::1
 CLEAN4=203.0.113.50 HOST4C=203.0.113.1
 
 add_netns "$H"; add_netns "$X"; add_netns "$C"
-ip link add vX netns "$H" type veth peer name eX netns "$X"
-ip link add vC netns "$H" type veth peer name eC netns "$C"
-ip -n "$H" addr add $HOST4X/24 dev vX
-ip -n "$H" addr add $HOST6X/64 dev vX nodad
-ip -n "$H" addr add $HOST4C/24 dev vC
-ip -n "$X" addr add $EXIT4/24 dev eX
-ip -n "$X" addr add $EXIT6/64 dev eX nodad
-ip -n "$C" addr add $CLEAN4/24 dev eC
-for l in "$H vX" "$H vC" "$X eX" "$C eC"; do set -- $l; ip -n "$1" link set "$2" up; done
+link_ns "$H" vX "$X" eX
+link_ns "$H" vC "$C" eC
+add_addrs "$H" vX $HOST4X/24 $HOST6X/64
+add_addrs "$H" vC $HOST4C/24
+add_addrs "$X" eX $EXIT4/24 $EXIT6/64
+add_addrs "$C" eC $CLEAN4/24
 # Static neighbours: no ARP/NDP from the exit address, so counts are exact.
-macX=$(ip -n "$X" -j link show eX | jq -r '.[0].address')
-macvX=$(ip -n "$H" -j link show vX | jq -r '.[0].address')
-macC=$(ip -n "$C" -j link show eC | jq -r '.[0].address')
-macvC=$(ip -n "$H" -j link show vC | jq -r '.[0].address')
+macX=$(mac_of "$X" eX) macvX=$(mac_of "$H" vX) macC=$(mac_of "$C" eC) macvC=$(mac_of "$H" vC)
 ip -n "$H" neigh add $EXIT4 lladdr "$macX" dev vX nud permanent
 ip -n "$H" neigh add $EXIT6 lladdr "$macX" dev vX nud permanent
 ip -n "$X" neigh add $HOST4X lladdr "$macvX" dev eX nud permanent
