@@ -78,32 +78,55 @@ static int by_packets(const void *a, const void *b)
 	return x->packets < y->packets ? 1 : x->packets > y->packets ? -1 : 0;
 }
 
-/* Sources with traffic in one map: key_len 4 (exit_v4), or 16 (exit_v6, src_stats). */
-static int read_source_map(int fd, size_t key_len, struct table *t)
+/* Calls fn for each entry of a map of per-source counters: key_len 4
+ * (exit_v4) or 16 (exit_v6, src_stats); entries that vanish meanwhile are
+ * skipped. Stops at fn's first non-zero return. */
+static int for_each_source(int fd, size_t key_len,
+			   int (*fn)(int fd, const __u8 *key, size_t key_len, struct tw_src_stats *st,
+				     void *ctx),
+			   void *ctx)
 {
 	__u8 key[16], next[16];
 	void *prev = NULL;
 	struct tw_src_stats st;
+	int err;
 
 	while (!bpf_map_get_next_key(fd, prev, next)) {
 		memcpy(key, next, key_len);
 		prev = key;
-		if (bpf_map_lookup_elem(fd, key, &st) || !st.packets)
-			continue; /* removed or evicted meanwhile, or no traffic yet */
-		struct row *r = table_add_traffic(t, st.packets, st.bytes, st.dropped);
-
-		if (!r)
-			return -ENOMEM;
-		if (key_len == 4) {
-			r->src.addr.addr[10] = r->src.addr.addr[11] = 0xff;
-			memcpy(r->src.addr.addr + 12, key, 4);
-		} else {
-			memcpy(r->src.addr.addr, key, 16);
-		}
-		r->src.first_ns = st.first_seen_ns;
-		r->src.last_ns = st.last_seen_ns;
+		if (bpf_map_lookup_elem(fd, key, &st))
+			continue;
+		err = fn(fd, key, key_len, &st, ctx);
+		if (err)
+			return err;
 	}
 	return 0;
+}
+
+static int add_source_row(int fd, const __u8 *key, size_t key_len, struct tw_src_stats *st,
+			  void *ctx)
+{
+	struct row *r;
+
+	if (!st->packets)
+		return 0; /* listed, no traffic yet */
+	r = table_add_traffic(ctx, st->packets, st->bytes, st->dropped);
+	if (!r)
+		return -ENOMEM;
+	if (key_len == 4) {
+		r->src.addr.addr[10] = r->src.addr.addr[11] = 0xff;
+		memcpy(r->src.addr.addr + 12, key, 4);
+	} else {
+		memcpy(r->src.addr.addr, key, 16);
+	}
+	r->src.first_ns = st->first_seen_ns;
+	r->src.last_ns = st->last_seen_ns;
+	return 0;
+}
+
+static int read_source_map(int fd, size_t key_len, struct table *t)
+{
+	return for_each_source(fd, key_len, add_source_row, t);
 }
 
 /* Exact entries carry their own counters; prefix matches live in src_stats. */
@@ -290,20 +313,17 @@ static int on_stats_opt(int opt, const char *arg, void *ctx)
 }
 
 /* Exact entries stay; only their counters go back to zero. */
+static int zero_counters(int fd, const __u8 *key, size_t key_len, struct tw_src_stats *st,
+			 void *ctx)
+{
+	*st = (struct tw_src_stats){ .sources = st->sources };
+	bpf_map_update_elem(fd, key, st, BPF_EXIST);
+	return 0;
+}
+
 static void zero_exact_counters(int fd, size_t key_len)
 {
-	__u8 key[16], next[16];
-	void *prev = NULL;
-	struct tw_src_stats st;
-
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, key_len);
-		prev = key;
-		if (bpf_map_lookup_elem(fd, key, &st))
-			continue;
-		st = (struct tw_src_stats){ .sources = st.sources };
-		bpf_map_update_elem(fd, key, &st, BPF_EXIST);
-	}
+	for_each_source(fd, key_len, zero_counters, NULL);
 }
 
 static int stats_reset(int argc, char **argv)
