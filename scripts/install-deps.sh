@@ -8,7 +8,7 @@ PACKAGES=(
 	make gcc clang libclang-rt-14-dev pkg-config	# build (clang: BPF target, libFuzzer)
 	libbpf-dev bpftool libelf-dev zlib1g-dev	# libbpf, skeletons
 	libjson-c-dev libinih-dev libcmocka-dev	# JSON output, config file, unit tests
-	iproute2 iputils-ping netcat-openbsd jq util-linux	# integration tests
+	iproute2 iputils-ping netcat-openbsd jq util-linux procps	# integration tests
 	openssh-server openssh-client systemd	# a real sshd (systemd-socket-activate: dual-stack :22)
 )
 
