@@ -56,6 +56,18 @@ struct {
 	__type(value, struct tw_block_config);
 } block SEC(".maps");
 
+struct tw_clock {
+	struct bpf_timer timer;
+	__u64 now_ns;		/* CLOCK_MONOTONIC (coarse), at most a tick old */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tw_clock);
+} clock SEC(".maps");
+
 /* Written by the daemon only; here so that they are created and pinned with the rest. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -185,6 +197,38 @@ static __always_inline bool blocked(const struct packet_info *pi, const struct t
 	       port_in_set(&block_ports, pi->dport);
 }
 
+static int clock_tick(void *map, __u32 *key, struct tw_clock *c)
+{
+	c->now_ns = bpf_ktime_get_coarse_ns();
+	bpf_timer_start(&c->timer, TW_CLOCK_TICK_NS, 0);
+	return 0;
+}
+
+/* Run once by the daemon (BPF_PROG_TEST_RUN): starts the clock. The timer
+ * lives in the pinned map, so the clock runs on without the daemon. */
+SEC("xdp")
+int start_clock(struct xdp_md *ctx)
+{
+	__u32 zero = 0;
+	struct tw_clock *c = bpf_map_lookup_elem(&clock, &zero);
+
+	if (!c)
+		return XDP_ABORTED;
+	bpf_timer_init(&c->timer, &clock, 1 /* CLOCK_MONOTONIC */); /* -EBUSY when adopted */
+	bpf_timer_set_callback(&c->timer, clock_tick);
+	c->now_ns = bpf_ktime_get_coarse_ns();
+	bpf_timer_start(&c->timer, TW_CLOCK_TICK_NS, 0);
+	return XDP_PASS;
+}
+
+static __always_inline __u64 clock_now(void)
+{
+	__u32 zero = 0;
+	struct tw_clock *c = bpf_map_lookup_elem(&clock, &zero);
+
+	return c && c->now_ns ? c->now_ns : bpf_ktime_get_coarse_ns();
+}
+
 SEC("xdp")
 int xdp_tor(struct xdp_md *ctx)
 {
@@ -226,9 +270,8 @@ int xdp_tor(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 
-	/* A transport header that could not be read still counts for the source.
-	 * The coarse clock (tick resolution) is a few ns; the precise one ~50. */
-	__u64 now = bpf_ktime_get_coarse_ns();
+	/* A transport header that could not be read still counts for the source. */
+	__u64 now = clock_now();
 	__u32 proto = pi.proto;
 
 	blk = bpf_map_lookup_elem(&block, &zero);

@@ -32,6 +32,7 @@
 #include "ssh_detect.skel.h"
 #include "timeutil.h"
 #include "xdp_attach.h"
+#include "xdp_clock.h"
 #include "events.h"
 #include "xdp_tor.skel.h"
 
@@ -278,9 +279,14 @@ static int open_and_load(struct daemon *d)
 		return ret;
 	}
 	ret = tw_exit_maps_open(d->skel, &d->maps);
-	if (ret)
+	if (ret) {
 		tw_err("cannot map the exit-set prefilter: %s", strerror(-ret));
-	return ret;
+		return ret;
+	}
+	if (tw_xdp_clock_start(d->skel))
+		tw_warn("the XDP clock did not start (%s); XDP asks the kernel for the time instead",
+			strerror(errno));
+	return 0;
 }
 
 /* The settings a SIGHUP can change: allowlist, SSH ports, and what makes a

@@ -21,6 +21,7 @@
 #include "packet_builder.h"
 #include "torwatch.h"
 #include "xdp_bench_driver.skel.h"
+#include "xdp_clock.h"
 #include "xdp_empty.skel.h"
 #include "xdp_tor.skel.h"
 
@@ -131,7 +132,7 @@ static int load_tor(__u32 max_exact)
 		return -1;
 	if (max_exact && tw_exit_maps_size(tor, max_exact))
 		return -1;
-	if (xdp_tor_bpf__load(tor) || tw_exit_maps_open(tor, &maps))
+	if (xdp_tor_bpf__load(tor) || tw_exit_maps_open(tor, &maps) || tw_xdp_clock_start(tor))
 		return -1;
 	return bpf_map_update_elem(maps.config, &zero, &cfg, BPF_ANY);
 }

@@ -13,6 +13,8 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "allowlist.h"
 #include "exit_maps.h"
@@ -21,6 +23,7 @@
 #include "feed_parse.h"
 #include "packet_builder.h"
 #include "torwatch.h"
+#include "xdp_clock.h"
 #include "xdp_tor.skel.h"
 
 static struct xdp_tor_bpf *skel;
@@ -74,7 +77,7 @@ static int group_setup(void **state)
 		fprintf(stderr, "cannot load the XDP program: %s\n", strerror(errno));
 		return -1;
 	}
-	if (tw_exit_maps_open(skel, &maps))
+	if (tw_exit_maps_open(skel, &maps) || tw_xdp_clock_start(skel))
 		return -1;
 	bpf_map_update_elem(maps.config, &zero, &cfg, BPF_ANY);
 	return apply_list(exit_list);
@@ -623,6 +626,28 @@ static void test_one_block_event_per_window(void **state)
 	set_block(TW_BLOCK_OFF, 0, "22");
 }
 
+/* The clock XDP reads is running: it moves, and stays within a few ticks
+ * of the kernel's coarse clock. */
+static void test_clock_ticks(void **state)
+{
+	struct { struct bpf_timer t; __u64 now; } c1, c2;
+	__u32 zero = 0;
+	int fd = bpf_map__fd(skel->maps.clock);
+	struct timespec ts;
+
+	assert_int_equal(bpf_map_lookup_elem(fd, &zero, &c1), 0);
+	usleep(50 * 1000);
+	assert_int_equal(bpf_map_lookup_elem(fd, &zero, &c2), 0);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	assert_true(c1.now > 0);
+	assert_true(c2.now > c1.now);
+	__u64 kernel = (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+
+	assert_true(kernel >= c2.now && kernel - c2.now < 5 * TW_CLOCK_TICK_NS);
+	/* Starting it again (a restarted daemon) keeps it running. */
+	assert_int_equal(tw_xdp_clock_start(skel), 0);
+}
+
 /* Apply removes what the new set no longer holds. */
 static void test_apply_removes_stale(void **state)
 {
@@ -664,7 +689,7 @@ static void test_apply_removes_stale(void **state)
 int main(void)
 {
 	enum { N_ROWS = sizeof(rows) / sizeof(rows[0]) };
-	struct CMUnitTest tests[N_ROWS + 9];
+	struct CMUnitTest tests[N_ROWS + 10];
 	size_t n = 0;
 
 	for (size_t i = 0; i < N_ROWS; i++)
@@ -675,6 +700,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_one_event_per_window);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_prefix_source_counters);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_refresh_keeps_counters);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_clock_ticks);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_block_mode);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_one_block_event_per_window);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_apply_removes_stale);
