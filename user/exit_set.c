@@ -180,34 +180,87 @@ static void batch_free(struct batch *b)
 	memset(b, 0, sizeof(*b));
 }
 
+static int cur_add(struct tw_exit_set *cur, enum map_kind k, const void *key, const void *val)
+{
+	if (cur->n == cur->cap) {
+		size_t cap = cur->cap ? cur->cap * 2 : 1024;
+		struct tw_exit_entry *n = realloc(cur->e, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		cur->e = n;
+		cur->cap = cap;
+	}
+	prefix_from_key(k, key, &cur->e[cur->n].p);
+	cur->e[cur->n++].sources = sources_of(k, val);
+	return 0;
+}
+
+/* Hash maps: many entries a syscall. -EINVAL/-ENOTSUPP when the kernel
+ * cannot, and the caller walks key by key instead. */
+static int read_batched(enum map_kind k, int fd, struct tw_exit_set *cur)
+{
+	enum { CHUNK = 4096 };
+	size_t ks = key_size[k], vs = val_size[k];
+	char *keys = malloc(CHUNK * ks), *vals = malloc(CHUNK * vs);
+	__u64 in_batch = 0, out_batch = 0;
+	bool first = true;
+	int err = 0;
+
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		__u32 count = CHUNK;
+		int ret = bpf_map_lookup_batch(fd, first ? NULL : &in_batch, &out_batch, keys, vals,
+					       &count, NULL);
+		int e = ret ? errno : 0;
+
+		for (__u32 i = 0; i < count && !err; i++)
+			err = cur_add(cur, k, keys + i * ks, vals + i * vs);
+		if (err || e == ENOENT)
+			break; /* ENOENT: that was the last batch */
+		if (ret) {
+			err = -e;
+			break;
+		}
+		in_batch = out_batch;
+		first = false;
+	}
+out:
+	free(keys);
+	free(vals);
+	return err;
+}
+
 /* What the map holds now, sorted like the set. */
 static int read_current(enum map_kind k, int fd, struct tw_exit_set *cur)
 {
 	char key[sizeof(struct tw_lpm_v6_key)], next[sizeof(struct tw_lpm_v6_key)];
 	char val[sizeof(struct tw_src_stats)];
 	void *prev = NULL;
+	int err;
 
 	memset(cur, 0, sizeof(*cur));
+	if (is_exact(k)) {
+		err = read_batched(k, fd, cur);
+		if (!err)
+			goto done;
+		if (err != -EINVAL && err != -ENOTSUP && err != -EOPNOTSUPP)
+			return err;
+		cur->n = 0; /* start again, key by key */
+	}
 	while (!bpf_map_get_next_key(fd, prev, next)) {
-		struct tw_exit_entry e;
-
 		memcpy(key, next, key_size[k]);
 		prev = key;
 		if (bpf_map_lookup_elem(fd, key, val))
 			continue;
-		prefix_from_key(k, key, &e.p);
-		e.sources = sources_of(k, val);
-		if (cur->n == cur->cap) {
-			size_t cap = cur->cap ? cur->cap * 2 : 1024;
-			struct tw_exit_entry *n = realloc(cur->e, cap * sizeof(*n));
-
-			if (!n)
-				return -ENOMEM;
-			cur->e = n;
-			cur->cap = cap;
-		}
-		cur->e[cur->n++] = e;
+		err = cur_add(cur, k, key, val);
+		if (err)
+			return err;
 	}
+done:
 	tw_exit_set_finalize(cur);
 	return 0;
 }
