@@ -9,6 +9,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include "torwatch.h"
+#include "in6.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -86,13 +87,6 @@ static __always_inline bool filter_may_hold(__u64 h, const struct tw_config *cfg
 	mask = tw_filter_mask(h, shift);
 	w = bpf_map_lookup_elem(&exit_filter, &word);
 	return !w || (*w & mask) == mask;
-}
-
-static __always_inline bool addr_is_v4_mapped(const struct tw_in6 *a)
-{
-	const __u32 *w = (const __u32 *)a->addr;
-
-	return w[0] == 0 && w[1] == 0 && w[2] == bpf_htonl(0xffff);
 }
 
 /* Looks up addr (IPv4 as v4-mapped) in the exit set: an exact entry (with

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include "torwatch.h"
 #include "counters.bpf.h"
+#include "in6.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -113,10 +114,10 @@ static __always_inline void emit(__u8 hook, __u8 proto, __u16 family, __u16 lpor
 	ev->hook = hook;
 	ev->v6only = v6only;
 	if (family == 2) {
-		__u32 *w = (__u32 *)ev->laddr.addr;
+		__be32 a4 = 0;
 
-		w[2] = bpf_htonl(0xffff);
-		bpf_probe_read_kernel(&w[3], 4, v4);
+		bpf_probe_read_kernel(&a4, 4, v4);
+		set_v4_mapped(&ev->laddr, a4);
 	} else {
 		bpf_probe_read_kernel(ev->laddr.addr, 16, v6);
 	}

@@ -13,6 +13,7 @@
 #include <linux/udp.h>
 #include <bpf/bpf_endian.h>
 #include "torwatch.h"
+#include "in6.bpf.h"
 
 #define TW_MAX_VLAN_TAGS 2
 #define TW_MAX_IPV6_EXT_HDRS 6
@@ -58,16 +59,6 @@ struct ipv6_frag_hdr_tw {
 	__be16 frag_off;
 	__be32 identification;
 };
-
-static __always_inline void set_v4_mapped(struct tw_in6 *dst, __be32 addr)
-{
-	__u32 *w = (__u32 *)dst->addr;
-
-	w[0] = 0;
-	w[1] = 0;
-	w[2] = bpf_htonl(0xffff);
-	w[3] = addr;
-}
 
 static __always_inline int parse_ports(void *l4, void *data_end, struct packet_info *pi)
 {

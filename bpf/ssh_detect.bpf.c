@@ -41,13 +41,11 @@ struct {
 static __always_inline void to_in6(struct tw_in6 *dst, __u16 family, const __u8 *v4,
 				   const __u8 *v6)
 {
-	__u32 *w = (__u32 *)dst->addr;
-
 	if (family == 2) { /* AF_INET */
-		w[0] = 0;
-		w[1] = 0;
-		w[2] = bpf_htonl(0xffff);
-		bpf_core_read(&w[3], 4, v4);
+		__be32 a4 = 0;
+
+		bpf_core_read(&a4, 4, v4);
+		set_v4_mapped(dst, a4);
 	} else {
 		bpf_core_read(dst->addr, 16, v6);
 	}

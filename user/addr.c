@@ -143,11 +143,16 @@ void tw_prefix_from_in6(const uint8_t in6[16], struct tw_prefix *out)
 	}
 }
 
+void tw_in6_from_v4(uint8_t in6[16], const void *v4)
+{
+	memcpy(in6, v4_mapped_prefix, 12);
+	memcpy(in6 + 12, v4, 4);
+}
+
 void tw_prefix_to_in6(const struct tw_prefix *p, uint8_t in6[16])
 {
 	if (p->family == AF_INET) {
-		memcpy(in6, v4_mapped_prefix, 12);
-		memcpy(in6 + 12, p->addr, 4);
+		tw_in6_from_v4(in6, p->addr);
 	} else {
 		memcpy(in6, p->addr, 16);
 	}

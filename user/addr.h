@@ -29,5 +29,7 @@ bool tw_prefix_contains(const struct tw_prefix *p, const struct tw_prefix *a);
 /* Converts a 16-byte address as the kernel reports it (IPv4 as ::ffff:a.b.c.d). */
 void tw_prefix_from_in6(const uint8_t in6[16], struct tw_prefix *out);
 void tw_prefix_to_in6(const struct tw_prefix *p, uint8_t in6[16]);
+/* ::ffff:a.b.c.d from 4 bytes in network order. */
+void tw_in6_from_v4(uint8_t in6[16], const void *v4);
 
 #endif

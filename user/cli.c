@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,25 +167,7 @@ const char *tw_block_mode_name(uint32_t mode)
 
 bool tw_daemon_alive(const struct tw_pinned *p, uint32_t *pid)
 {
-	struct tw_meta m;
-	__u32 zero = 0;
-	char path[64], comm[32] = "";
-	FILE *f;
-
-	*pid = 0;
-	if (bpf_map_lookup_elem(p->meta, &zero, &m))
-		return false;
-	*pid = m.daemon_pid;
-	if (!m.daemon_pid || kill((pid_t)m.daemon_pid, 0))
-		return false;
-	snprintf(path, sizeof(path), "/proc/%u/comm", m.daemon_pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	if (!fgets(comm, sizeof(comm), f))
-		comm[0] = '\0';
-	fclose(f);
-	return !strncmp(comm, "torwatch", 8);
+	return tw_meta_daemon_alive(p->meta, pid);
 }
 
 int tw_cli_open(const struct tw_cli *cli, struct tw_pinned *p)

@@ -114,8 +114,7 @@ static int add_source_row(int fd, const __u8 *key, size_t key_len, struct tw_src
 	if (!r)
 		return -ENOMEM;
 	if (key_len == 4) {
-		r->src.addr.addr[10] = r->src.addr.addr[11] = 0xff;
-		memcpy(r->src.addr.addr + 12, key, 4);
+		tw_in6_from_v4(r->src.addr.addr, key);
 	} else {
 		memcpy(r->src.addr.addr, key, 16);
 	}

@@ -215,31 +215,20 @@ static void reload(struct daemon *d)
 
 static int refuse_second_daemon(const char *pin_root)
 {
-	char path[PATH_MAX], comm[64] = "", procpath[64];
-	struct tw_meta m;
-	__u32 zero = 0;
+	char path[PATH_MAX];
+	uint32_t pid;
+	bool alive;
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/meta", pin_root);
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return 0;
-	if (bpf_map_lookup_elem(fd, &zero, &m) || !m.daemon_pid || (pid_t)m.daemon_pid == getpid()) {
-		close(fd);
-		return 0;
-	}
+	alive = tw_meta_daemon_alive(fd, &pid);
 	close(fd);
-	snprintf(procpath, sizeof(procpath), "/proc/%u/comm", m.daemon_pid);
-	FILE *f = fopen(procpath, "re");
-
-	if (f) {
-		if (!fgets(comm, sizeof(comm), f))
-			comm[0] = '\0';
-		fclose(f);
-	}
-	if (!strncmp(comm, "torwatch", 8)) {
+	if (alive && (pid_t)pid != getpid()) {
 		tw_err("another torwatch daemon (pid %u) already uses pin root %s; stop it first or use --pin-root",
-		       m.daemon_pid, pin_root);
+		       pid, pin_root);
 		return -EBUSY;
 	}
 	return 0;

@@ -10,22 +10,30 @@
 #include <time.h>
 #include "torwatch.h"
 
+/* Room for more entries in set, doubling. */
+static int reserve(struct tw_exit_set *set, size_t more)
+{
+	size_t cap = set->cap ? set->cap : 1024;
+	struct tw_exit_entry *e;
+
+	if (set->n + more <= set->cap)
+		return 0;
+	while (cap < set->n + more)
+		cap *= 2;
+	e = realloc(set->e, cap * sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	set->e = e;
+	set->cap = cap;
+	return 0;
+}
+
 int tw_exit_set_add_feed(struct tw_exit_set *set, const struct tw_feed *feed, unsigned source)
 {
 	if (source >= TW_MAX_SOURCES)
 		return -E2BIG;
-	if (set->n + feed->n > set->cap) {
-		size_t cap = set->cap ? set->cap : 1024;
-
-		while (cap < set->n + feed->n)
-			cap *= 2;
-		struct tw_exit_entry *e = realloc(set->e, cap * sizeof(*e));
-
-		if (!e)
-			return -ENOMEM;
-		set->e = e;
-		set->cap = cap;
-	}
+	if (reserve(set, feed->n))
+		return -ENOMEM;
 	for (size_t i = 0; i < feed->n; i++) {
 		set->e[set->n].p = feed->entries[i];
 		set->e[set->n].sources = 1u << source;
@@ -182,15 +190,8 @@ static void batch_free(struct batch *b)
 
 static int cur_add(struct tw_exit_set *cur, enum map_kind k, const void *key, const void *val)
 {
-	if (cur->n == cur->cap) {
-		size_t cap = cur->cap ? cur->cap * 2 : 1024;
-		struct tw_exit_entry *n = realloc(cur->e, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		cur->e = n;
-		cur->cap = cap;
-	}
+	if (reserve(cur, 1))
+		return -ENOMEM;
 	prefix_from_key(k, key, &cur->e[cur->n].p);
 	cur->e[cur->n++].sources = sources_of(k, val);
 	return 0;

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "addr.h"
 #include "procinfo.h"
 #include "timeutil.h"
 
@@ -141,8 +142,7 @@ static int dump(int family, int proto, const struct owners *owners,
 			ev.uid = d->idiag_uid;
 			ev.netns = netns;
 			if (family == AF_INET) {
-				ev.laddr.addr[10] = ev.laddr.addr[11] = 0xff;
-				memcpy(ev.laddr.addr + 12, d->id.idiag_src, 4);
+				tw_in6_from_v4(ev.laddr.addr, d->id.idiag_src);
 			} else {
 				memcpy(ev.laddr.addr, d->id.idiag_src, 16);
 			}

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "listen_detect.skel.h"
-#include "ssh_detect.h"
+#include "pins.h"
 #include "torwatch.h"
 
 int tw_cgroup2_root(char *buf, size_t len)

@@ -2,6 +2,7 @@
 #include "pins.h"
 
 #include "addr.h"
+#include "procinfo.h"
 #include "torwatch.h"
 
 #include <bpf/bpf.h>
@@ -9,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -76,6 +78,24 @@ int tw_pins_set_paths(struct bpf_object *obj, const char *root)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", root, bpf_map__name(map));
 		err = bpf_map__set_pin_path(map, path);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int tw_reuse_maps(struct bpf_object *dst, const struct bpf_object *src)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, dst) {
+		const struct bpf_map *twin =
+			bpf_object__find_map_by_name(src, bpf_map__name(m));
+		int err;
+
+		if (!twin || strchr(bpf_map__name(m), '.'))
+			continue;
+		err = bpf_map__reuse_fd(m, bpf_map__fd(twin));
 		if (err)
 			return err;
 	}
@@ -181,6 +201,23 @@ bool tw_pinned_allowlisted(const struct tw_pinned *p, const struct tw_prefix *a)
 
 	memcpy(k.addr, a->addr, 16);
 	return !bpf_map_lookup_elem(p->allow_v6, &k, &v);
+}
+
+bool tw_meta_daemon_alive(int meta_fd, uint32_t *pid)
+{
+	struct tw_meta m;
+	char comm[32];
+	__u32 zero = 0;
+
+	*pid = 0;
+	if (bpf_map_lookup_elem(meta_fd, &zero, &m))
+		return false;
+	*pid = m.daemon_pid;
+	if (!m.daemon_pid || kill((pid_t)m.daemon_pid, 0))
+		return false;
+	/* A reused pid is alive too: it must also be a torwatch. */
+	tw_proc_name((int)m.daemon_pid, comm, sizeof(comm));
+	return !strncmp(comm, "torwatch", 8);
 }
 
 void tw_pin_link_path(const char *root, const char *ifname, char *buf, size_t len)

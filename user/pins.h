@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define TW_DEFAULT_PIN_ROOT "/sys/fs/bpf/torwatch"
 
@@ -23,6 +24,9 @@ struct tw_pinned {
 int tw_pins_prepare_root(const char *root, char *err, size_t errlen);
 /* Pins every map of obj under root by name; existing pins are reused at load. */
 int tw_pins_set_paths(struct bpf_object *obj, const char *root);
+/* Reuses, in dst, every map that src has under the same name: the tracing
+ * objects share the XDP object's maps (exit set, config, counters...). */
+int tw_reuse_maps(struct bpf_object *dst, const struct bpf_object *src);
 /* Opens all pinned maps; one sentence in err when nothing is pinned. */
 int tw_pinned_open(const char *root, struct tw_pinned *p, char *err, size_t errlen);
 void tw_pinned_close(struct tw_pinned *p);
@@ -32,6 +36,9 @@ struct tw_exit_val;
 int tw_pinned_exit_lookup(const struct tw_pinned *p, const struct tw_prefix *a,
 			  struct tw_exit_val *v);
 bool tw_pinned_allowlisted(const struct tw_pinned *p, const struct tw_prefix *a);
+/* Is the daemon recorded in the pinned meta map (fd) alive? *pid gets its
+ * pid, 0 if none was recorded. */
+bool tw_meta_daemon_alive(int meta_fd, uint32_t *pid);
 void tw_pin_link_path(const char *root, const char *ifname, char *buf, size_t len);
 /* Removes every pin under root (detaching pinned XDP links). */
 int tw_pins_remove(const char *root);

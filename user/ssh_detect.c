@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/vfs.h>
+#include "pins.h"
 #include "ssh_detect.skel.h"
 
 #ifndef TRACEFS_MAGIC
@@ -21,24 +22,6 @@ static void ensure_tracefs(void)
 	if (!statfs("/sys/kernel/tracing", &st) && st.f_type == TRACEFS_MAGIC)
 		return;
 	mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
-}
-
-int tw_reuse_maps(struct bpf_object *dst, const struct bpf_object *src)
-{
-	struct bpf_map *m;
-
-	bpf_object__for_each_map(m, dst) {
-		const struct bpf_map *twin =
-			bpf_object__find_map_by_name(src, bpf_map__name(m));
-		int err;
-
-		if (!twin || strchr(bpf_map__name(m), '.'))
-			continue;
-		err = bpf_map__reuse_fd(m, bpf_map__fd(twin));
-		if (err)
-			return err;
-	}
-	return 0;
 }
 
 struct ssh_detect_bpf *tw_ssh_detect_start(struct bpf_object *shared_with, char *err,

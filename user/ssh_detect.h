@@ -14,7 +14,5 @@ struct ssh_detect_bpf;
 struct ssh_detect_bpf *tw_ssh_detect_start(struct bpf_object *shared_with, char *err,
 					   size_t errlen);
 void tw_ssh_detect_stop(struct ssh_detect_bpf *s);
-/* Reuses, in dst, every map that src has under the same name. */
-int tw_reuse_maps(struct bpf_object *dst, const struct bpf_object *src);
 
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "../json_path.h"
 
 static double now_s(void)
 {
@@ -28,18 +29,6 @@ static double parse_iso(const char *s)
 	if (!frac)
 		return 0;
 	return (double)timegm(&tm) + (*frac == '.' ? atof(frac) : 0);
-}
-
-/* The string at a dotted path, or NULL. */
-static const char *json_path(struct json_object *o, const char *path)
-{
-	char buf[128], *tok, *save;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (tok = strtok_r(buf, ".", &save); tok; tok = strtok_r(NULL, ".", &save))
-		if (!json_object_object_get_ex(o, tok, &o))
-			return NULL;
-	return json_object_get_string(o);
 }
 
 /* Reads path as it grows until every one of n probes has its alert, or 3 s

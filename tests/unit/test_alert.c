@@ -10,17 +10,7 @@
 #include "alert.h"
 #include "timeutil.h"
 #include "events.h"
-
-static const char *str_at(struct json_object *o, const char *path)
-{
-	char buf[128], *tok, *save;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (tok = strtok_r(buf, ".", &save); tok; tok = strtok_r(NULL, ".", &save))
-		if (!json_object_object_get_ex(o, tok, &o))
-			return NULL;
-	return json_object_get_string(o);
-}
+#include "../json_path.h"
 
 static void test_tor_traffic_fields(void **state)
 {
@@ -45,24 +35,24 @@ static void test_tor_traffic_fields(void **state)
 	assert_null(strchr(line, '\n'));
 	back = json_tokener_parse(line);
 	assert_non_null(back);
-	assert_string_equal(str_at(back, "message"), "Known Tor Exit Node Traffic");
-	assert_string_equal(str_at(back, "event.kind"), "alert");
-	assert_string_equal(str_at(back, "event.action"), "tor_traffic");
-	assert_string_equal(str_at(back, "event.severity"), "21");
-	assert_string_equal(str_at(back, "log.level"), "low");
-	assert_string_equal(str_at(back, "rule.id"), "tor_traffic");
-	assert_string_equal(str_at(back, "rule.name"), "Known Tor Exit Node Traffic");
-	assert_string_equal(str_at(back, "source.ip"), "198.51.100.7");
-	assert_string_equal(str_at(back, "source.port"), "40000");
-	assert_string_equal(str_at(back, "destination.ip"), "192.0.2.10");
-	assert_string_equal(str_at(back, "destination.port"), "22");
-	assert_string_equal(str_at(back, "network.transport"), "tcp");
-	assert_string_equal(str_at(back, "network.type"), "ipv4");
-	assert_string_equal(str_at(back, "threat.indicator.ip"), "198.51.100.7");
-	assert_string_equal(str_at(back, "threat.indicator.type"), "ipv4-addr");
-	assert_string_equal(str_at(back, "threat.indicator.provider"), "evil\"\n\x01name");
-	assert_non_null(str_at(back, "host.hostname"));
-	assert_non_null(str_at(back, "@timestamp"));
+	assert_string_equal(json_path(back, "message"), "Known Tor Exit Node Traffic");
+	assert_string_equal(json_path(back, "event.kind"), "alert");
+	assert_string_equal(json_path(back, "event.action"), "tor_traffic");
+	assert_string_equal(json_path(back, "event.severity"), "21");
+	assert_string_equal(json_path(back, "log.level"), "low");
+	assert_string_equal(json_path(back, "rule.id"), "tor_traffic");
+	assert_string_equal(json_path(back, "rule.name"), "Known Tor Exit Node Traffic");
+	assert_string_equal(json_path(back, "source.ip"), "198.51.100.7");
+	assert_string_equal(json_path(back, "source.port"), "40000");
+	assert_string_equal(json_path(back, "destination.ip"), "192.0.2.10");
+	assert_string_equal(json_path(back, "destination.port"), "22");
+	assert_string_equal(json_path(back, "network.transport"), "tcp");
+	assert_string_equal(json_path(back, "network.type"), "ipv4");
+	assert_string_equal(json_path(back, "threat.indicator.ip"), "198.51.100.7");
+	assert_string_equal(json_path(back, "threat.indicator.type"), "ipv4-addr");
+	assert_string_equal(json_path(back, "threat.indicator.provider"), "evil\"\n\x01name");
+	assert_non_null(json_path(back, "host.hostname"));
+	assert_non_null(json_path(back, "@timestamp"));
 	json_object_put(back);
 	json_object_put(a);
 }
@@ -77,11 +67,11 @@ static void test_ipv6_icmp_has_no_ports(void **state)
 	inet_pton(AF_INET6, "2001:db8::7", ev.saddr.addr);
 	inet_pton(AF_INET6, "2001:db8::10", ev.daddr.addr);
 	a = tw_event_to_alert(&ev, src);
-	assert_string_equal(str_at(a, "source.ip"), "2001:db8::7");
-	assert_null(str_at(a, "source.port"));
-	assert_string_equal(str_at(a, "network.transport"), "ipv6-icmp");
-	assert_string_equal(str_at(a, "network.type"), "ipv6");
-	assert_string_equal(str_at(a, "threat.indicator.type"), "ipv6-addr");
+	assert_string_equal(json_path(a, "source.ip"), "2001:db8::7");
+	assert_null(json_path(a, "source.port"));
+	assert_string_equal(json_path(a, "network.transport"), "ipv6-icmp");
+	assert_string_equal(json_path(a, "network.type"), "ipv6");
+	assert_string_equal(json_path(a, "threat.indicator.type"), "ipv6-addr");
 	json_object_put(a);
 }
 
@@ -98,16 +88,16 @@ static void test_ssh_from_tor(void **state)
 	inet_pton(AF_INET, "203.0.113.66", ev.saddr.addr + 12);
 	inet_pton(AF_INET, "192.0.2.22", ev.daddr.addr + 12);
 	a = tw_event_to_alert(&ev, src);
-	assert_string_equal(str_at(a, "message"),
+	assert_string_equal(json_path(a, "message"),
 			    "SSH Connection Established from TOR Exit Node (203.0.113.66)");
-	assert_string_equal(str_at(a, "rule.id"), "ssh_from_tor");
-	assert_string_equal(str_at(a, "event.severity"), "99");
-	assert_string_equal(str_at(a, "log.level"), "critical");
-	assert_string_equal(str_at(a, "source.port"), "51000");
-	assert_string_equal(str_at(a, "destination.ip"), "192.0.2.22");
-	assert_string_equal(str_at(a, "destination.port"), "22");
-	assert_string_equal(str_at(a, "threat.indicator.provider"), "tor-exits");
-	assert_non_null(str_at(a, "event.created"));
+	assert_string_equal(json_path(a, "rule.id"), "ssh_from_tor");
+	assert_string_equal(json_path(a, "event.severity"), "99");
+	assert_string_equal(json_path(a, "log.level"), "critical");
+	assert_string_equal(json_path(a, "source.port"), "51000");
+	assert_string_equal(json_path(a, "destination.ip"), "192.0.2.22");
+	assert_string_equal(json_path(a, "destination.port"), "22");
+	assert_string_equal(json_path(a, "threat.indicator.provider"), "tor-exits");
+	assert_non_null(json_path(a, "event.created"));
 	json_object_put(a);
 }
 
@@ -120,14 +110,14 @@ static void test_tor_blocked(void **state)
 
 	ev.saddr.addr[10] = ev.saddr.addr[11] = 0xff;
 	a = tw_event_to_alert(&ev, src);
-	assert_string_equal(str_at(a, "message"), "Blocked Tor Exit Node Traffic to port 2222");
-	assert_string_equal(str_at(a, "event.severity"), "0");
-	assert_string_equal(str_at(a, "log.level"), "info");
-	assert_string_equal(str_at(a, "torwatch.dry_run"), "false");
+	assert_string_equal(json_path(a, "message"), "Blocked Tor Exit Node Traffic to port 2222");
+	assert_string_equal(json_path(a, "event.severity"), "0");
+	assert_string_equal(json_path(a, "log.level"), "info");
+	assert_string_equal(json_path(a, "torwatch.dry_run"), "false");
 	json_object_put(a);
 	ev.dry_run = 1;
 	a = tw_event_to_alert(&ev, src);
-	assert_string_equal(str_at(a, "torwatch.dry_run"), "true");
+	assert_string_equal(json_path(a, "torwatch.dry_run"), "true");
 	json_object_put(a);
 	ev.kind = 77;
 	assert_null(tw_event_to_alert(&ev, src));
