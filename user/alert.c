@@ -31,6 +31,18 @@ const struct tw_rule tw_rule_ssh_from_tor = {
 	.severity = "critical",
 };
 
+const struct tw_rule tw_rule_feed_rejected = {
+	.id = "feed_rejected",
+	.name = "Exit List Update Rejected",
+	.severity = "medium",
+};
+
+const struct tw_rule tw_rule_feed_stale = {
+	.id = "feed_stale",
+	.name = "Exit List Data Stale",
+	.severity = "medium",
+};
+
 int tw_severity_score(const char *severity)
 {
 	static const struct {

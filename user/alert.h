@@ -19,6 +19,8 @@ extern const struct tw_rule tw_rule_tor_traffic;
 extern const struct tw_rule tw_rule_tor_blocked;
 extern const struct tw_rule tw_rule_ssh_from_tor;
 extern const struct tw_rule tw_rule_unexpected_listen_port;
+extern const struct tw_rule tw_rule_feed_rejected;
+extern const struct tw_rule tw_rule_feed_stale;
 
 /* ECS event.severity as Elastic risk scores: low 21 ... critical 99, info 0. */
 int tw_severity_score(const char *severity);

@@ -19,6 +19,7 @@ static const struct tw_command commands[] = {
 	{ "stats", tw_cmd_stats, "traffic from exit nodes by source, port, protocol" },
 	{ "check", tw_cmd_check, "is ADDR in the exit set, and from which source" },
 	{ "block", tw_cmd_block, "drop exit-node traffic to SSH (or other) ports: enable, disable, show" },
+	{ "feed", tw_cmd_feed, "exit-list sources: update (fetch now), show" },
 	{ "unload", tw_cmd_unload, "detach XDP and remove everything pinned" },
 	{},
 };

@@ -54,5 +54,12 @@ int tw_cmd_stats(int argc, char **argv);
 int tw_cmd_check(int argc, char **argv);
 int tw_cmd_unload(int argc, char **argv);
 int tw_cmd_block(int argc, char **argv);
+int tw_cmd_feed(int argc, char **argv);
+
+struct json_object;
+struct tw_source_info;
+/* The pinned per-source state, for 'status' and 'feed show'. */
+struct json_object *tw_sources_json(const struct tw_source_info *src, int64_t now);
+void tw_sources_print_text(const struct tw_source_info *src, int64_t now);
 
 #endif

@@ -69,7 +69,7 @@ static struct json_object *time_json(uint64_t t)
 static void print_json(const struct tw_cli *cli, const struct status *s)
 {
 	struct json_object *o = json_object_new_object(), *ifs = json_object_new_array(),
-			   *srcs = json_object_new_array(), *set = json_object_new_object(),
+			   *set = json_object_new_object(),
 			   *d = json_object_new_object(), *ev = json_object_new_object();
 	int64_t now = tw_now_unix();
 
@@ -98,24 +98,8 @@ static void print_json(const struct tw_cli *cli, const struct status *s)
 			       s->meta.set_newest_data ?
 			       json_object_new_int64(now - (int64_t)s->meta.set_newest_data) : NULL);
 	json_object_object_add(set, "apply_usec", json_object_new_int64((int64_t)s->meta.apply_usec));
-	for (int i = 0; i < TW_MAX_SOURCES; i++) {
-		const struct tw_source_info *si = &s->src[i];
-		struct json_object *j;
-
-		if (!si->in_use)
-			continue;
-		j = json_object_new_object();
-		json_object_object_add(j, "name", json_object_new_string(si->name));
-		json_object_object_add(j, "exact_v4", json_object_new_int64(si->exact_v4));
-		json_object_object_add(j, "exact_v6", json_object_new_int64(si->exact_v6));
-		json_object_object_add(j, "prefixes_v4", json_object_new_int64(si->prefixes_v4));
-		json_object_object_add(j, "prefixes_v6", json_object_new_int64(si->prefixes_v6));
-		json_object_object_add(j, "bad_lines", json_object_new_int64(si->bad_lines));
-		json_object_object_add(j, "loaded_at", time_json(si->loaded_at));
-		json_object_object_add(j, "newest_data", time_json(si->newest_data));
-		json_object_array_add(srcs, j);
-	}
-	json_object_object_add(set, "sources", srcs);
+	json_object_object_add(set, "sources", tw_sources_json(s->src, now));
+	json_object_object_add(set, "stale", json_object_new_boolean(s->meta.feed_stale));
 	json_object_object_add(o, "exit_set", set);
 	json_object_object_add(ev, "written", json_object_new_int64((int64_t)s->events));
 	json_object_object_add(ev, "lost", json_object_new_int64((int64_t)s->lost));
@@ -168,17 +152,8 @@ static void print_text(const struct tw_cli *cli, const struct status *s)
 	printf("             loaded %s in %llu us; newest data %s%s%s%s\n", t1,
 	       (unsigned long long)s->meta.apply_usec, t2, s->meta.set_newest_data ? " (" : "",
 	       s->meta.set_newest_data ? age : "", s->meta.set_newest_data ? " old)" : "");
-	printf("sources:\n");
-	for (int i = 0; i < TW_MAX_SOURCES; i++) {
-		const struct tw_source_info *si = &s->src[i];
-
-		if (!si->in_use)
-			continue;
-		iso((int64_t)si->newest_data, t2, sizeof(t2));
-		printf("  %s: %u IPv4, %u IPv6, %u prefixes, %u bad lines, newest data %s\n",
-		       si->name, si->exact_v4, si->exact_v6, si->prefixes_v4 + si->prefixes_v6,
-		       si->bad_lines, t2);
-	}
+	printf("sources:%s\n", s->meta.feed_stale ? "     the newest good data is STALE" : "");
+	tw_sources_print_text(s->src, now);
 	printf("events:      %llu written, %llu lost; SSH: %llu written, %llu lost\n",
 	       (unsigned long long)s->events, (unsigned long long)s->lost,
 	       (unsigned long long)s->ssh_events, (unsigned long long)s->ssh_lost);

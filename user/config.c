@@ -47,12 +47,20 @@ static int on_setting(void *user, const char *section, const char *name, const c
 
 	if (r->err_line)
 		return 1; /* the first error is the one reported */
-	if (*section && strcmp(section, "run")) {
-		snprintf(r->reason, sizeof(r->reason), "unknown section [%.64s]", section);
+	bool source = !strncmp(section, "source ", 7);
+	char *name_copy = NULL;
+
+	if (*section && strcmp(section, "run") && !source) {
+		snprintf(r->reason, sizeof(r->reason), "unknown section [%.64s] ([run] or [source NAME])",
+			 section);
 	} else if (!(copy = strdup(value)) || !keep(r->o, copy)) {
 		free(copy);
 		snprintf(r->reason, sizeof(r->reason), "out of memory");
-	} else if (tw_run_opts_set(r->o, name, copy, why, sizeof(why))) {
+	} else if (source && (!(name_copy = strdup(section + 7)) || !keep(r->o, name_copy))) {
+		free(name_copy);
+		snprintf(r->reason, sizeof(r->reason), "out of memory");
+	} else if (source ? tw_run_opts_set_source(r->o, name_copy, name, copy, why, sizeof(why)) :
+			    tw_run_opts_set(r->o, name, copy, why, sizeof(why))) {
 		snprintf(r->reason, sizeof(r->reason), "%s", why);
 	} else {
 		return 1; /* the options point into copy, which o owns */

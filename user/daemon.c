@@ -27,7 +27,8 @@
 #include "log.h"
 #include "pins.h"
 #include "port_list.h"
-#include "sources.h"
+#include "feeds.h"
+#include "fetch.h"
 #include "ssh_detect.h"
 #include "ssh_detect.skel.h"
 #include "timeutil.h"
@@ -46,13 +47,13 @@ struct daemon {
 	struct tw_listen_detect listen;
 	struct tw_listen_policy listen_policy;
 	struct tw_listen_dedup *listen_dedup;
-	struct tw_sources sources;
+	struct tw_feeds feeds;
+	bool feeds_open;
 	struct tw_source_info info[TW_MAX_SOURCES];
 	struct tw_meta meta;
 	struct tw_alert_sink sink;
 	struct ring_buffer *rb;
 	struct tw_exit_maps maps;
-	char cache_path[PATH_MAX];
 	bool fresh_pins;	/* nothing was pinned before this start */
 	bool attached;
 	const char *ifnames[TW_MAX_IFACES];
@@ -76,11 +77,6 @@ static int write_meta(struct daemon *d)
 	return 0;
 }
 
-static bool has_user_feeds(const struct daemon *d)
-{
-	return d->sources.n && d->sources.s[0].kind == TW_SOURCE_FILE;
-}
-
 /* A set larger than the maps would fail half-way: say so before touching them. */
 static int check_room(const struct daemon *d, const struct tw_exit_set *set)
 {
@@ -100,15 +96,25 @@ static int check_room(const struct daemon *d, const struct tw_exit_set *set)
 	return 0;
 }
 
-/* Merges the sources' last good data and applies it gap-free. */
+/* The sources' state (not their entries) into the pinned metadata. */
+static void describe_sources(struct daemon *d)
+{
+	tw_sources_describe(&d->feeds.sources, NULL, d->info);
+	d->meta.set_newest_data = (__u64)tw_sources_newest(&d->feeds.sources);
+	d->meta.feed_stale = d->feeds.stale;
+	d->meta.feed_rounds = d->feeds.rounds_done;
+	if (d->skel && write_meta(d))
+		tw_warn("cannot update the pinned source state: %s", strerror(errno));
+}
+
+/* Merges the sources' entries and applies them gap-free. */
 static int apply_sources(struct daemon *d)
 {
 	struct tw_apply_stats st;
 	struct tw_exit_set set;
-	int64_t newest = 0;
 	int err;
 
-	err = tw_sources_build_set(&d->sources, &set);
+	err = tw_sources_build_set(&d->feeds.sources, &set);
 	if (err)
 		return err;
 	err = check_room(d, &set);
@@ -118,48 +124,45 @@ static int apply_sources(struct daemon *d)
 		tw_err("cannot write the exit set to the kernel maps: %s", strerror(-err));
 		goto out;
 	}
-	tw_sources_describe(&d->sources, &set, d->info);
-	for (unsigned i = 0; i < d->sources.n; i++)
-		if (d->sources.s[i].last_good.newest_data > newest)
-			newest = d->sources.s[i].last_good.newest_data;
+	tw_sources_describe(&d->feeds.sources, &set, d->info);
 	d->meta.set_loaded_at = (__u64)tw_now_unix();
-	d->meta.set_newest_data = (__u64)newest;
 	d->meta.apply_usec = st.usec;
 	d->meta.exact_v4 = set.exact_v4;
 	d->meta.exact_v6 = set.exact_v6;
 	d->meta.prefixes_v4 = set.prefixes_v4;
 	d->meta.prefixes_v6 = set.prefixes_v6;
-	err = write_meta(d);
-	tw_info("exit set: %u IPv4 + %u IPv6 addresses, %u + %u prefixes from %u source%s (+%zu, ~%zu, -%zu in %llu us)",
-		set.exact_v4, set.exact_v6, set.prefixes_v4, set.prefixes_v6, d->sources.n,
-		d->sources.n == 1 ? "" : "s", st.added, st.updated, st.removed,
-		(unsigned long long)st.usec);
-	if (has_user_feeds(d)) {
-		int cerr = tw_cache_write(d->cache_path, &set, newest);
-
-		if (cerr)
-			tw_warn("cannot cache the exit set in %s: %s", d->cache_path, strerror(-cerr));
-	}
+	describe_sources(d);
+	tw_info("exit set: %u IPv4 + %u IPv6 addresses, %u + %u prefixes (+%zu, ~%zu, -%zu in %llu us)",
+		set.exact_v4, set.exact_v6, set.prefixes_v4, set.prefixes_v6, st.added, st.updated,
+		st.removed, (unsigned long long)st.usec);
 out:
 	tw_exit_set_free(&set);
 	return err;
 }
 
+static void write_alert(struct json_object *a, void *ctx);
+
 static int load_sources(struct daemon *d)
 {
-	const struct tw_run_opts *o = d->opts;
 	char err[512];
 
-	if (!o->n_feeds)
-		return tw_sources_add_default(&d->sources, d->cache_path);
-	for (size_t i = 0; i < o->n_feeds; i++) {
-		tw_sources_add_file(&d->sources, o->feeds[i]);
-		if (tw_source_load(&d->sources.s[i], err, sizeof(err))) {
-			tw_err("%s", err);
-			return -EINVAL;
-		}
+	if (tw_feeds_open(&d->feeds, d->opts, write_alert, d, err, sizeof(err))) {
+		tw_err("%s", err);
+		return -EINVAL;
 	}
+	d->feeds_open = true;
 	return 0;
+}
+
+/* What a feed call changed: apply new entries, or publish new state. */
+static void feeds_changed(struct daemon *d, int changed)
+{
+	if (changed & TW_FEEDS_DATA) {
+		apply_settings(d, d->opts); /* allow files feed the allowlist */
+		apply_sources(d);
+	} else if (changed & TW_FEEDS_STATE) {
+		describe_sources(d);
+	}
 }
 
 /* SIGHUP, part one: the command line and config file again. A config that
@@ -196,21 +199,13 @@ static void reload_settings(struct daemon *d)
 	d->reloaded = o;
 }
 
-/* SIGHUP: re-read the settings and the files; a broken file keeps its last
- * good data. */
+/* SIGHUP: re-read the settings and the local files; a broken file keeps its
+ * last good data. */
 static void reload(struct daemon *d)
 {
-	char err[512];
-
+	tw_info("SIGHUP: reloading the settings and the local files");
 	reload_settings(d);
-	tw_info("SIGHUP: reloading %u source%s", d->sources.n, d->sources.n == 1 ? "" : "s");
-	for (unsigned i = 0; i < d->sources.n; i++) {
-		if (d->sources.s[i].kind == TW_SOURCE_SNAPSHOT)
-			continue;
-		if (tw_source_load(&d->sources.s[i], err, sizeof(err)))
-			tw_err("%s", err);
-	}
-	apply_sources(d);
+	feeds_changed(d, tw_feeds_reload_files(&d->feeds, false, tw_now_unix()) | TW_FEEDS_DATA);
 }
 
 static int refuse_second_daemon(const char *pin_root)
@@ -287,8 +282,17 @@ static int apply_settings(struct daemon *d, const struct tw_run_opts *o)
 	char ports[128];
 	int err;
 
+	size_t n_allow = o->n_allow + d->feeds.n_allow;
+	struct tw_prefix *allow = malloc((n_allow + 1) * sizeof(*allow));
+
+	if (!allow)
+		return -ENOMEM;
+	memcpy(allow, o->allow, o->n_allow * sizeof(*allow));
+	if (d->feeds.n_allow)
+		memcpy(allow + o->n_allow, d->feeds.allow, d->feeds.n_allow * sizeof(*allow));
 	err = tw_allowlist_apply(bpf_map__fd(d->skel->maps.allow_v4),
-				 bpf_map__fd(d->skel->maps.allow_v6), o->allow, o->n_allow);
+				 bpf_map__fd(d->skel->maps.allow_v6), allow, n_allow);
+	free(allow);
 	if (!err)
 		err = tw_port_set_store(bpf_map__fd(d->skel->maps.ssh_ports), &o->ssh_ports);
 	if (err) {
@@ -298,7 +302,7 @@ static int apply_settings(struct daemon *d, const struct tw_run_opts *o)
 	/* A restarted daemon keeps the pinned prefix counts until its own apply. */
 	bpf_map__lookup_elem(d->skel->maps.config, &zero, sizeof(zero), &cfg, sizeof(cfg), 0);
 	cfg.alert_window_ns = TW_ALERT_WINDOW_NS;
-	cfg.allow_entries = (__u32)o->n_allow;
+	cfg.allow_entries = (__u32)n_allow;
 	if (bpf_map__update_elem(d->skel->maps.config, &zero, sizeof(zero), &cfg, sizeof(cfg),
 				 BPF_ANY))
 		return -errno;
@@ -307,8 +311,7 @@ static int apply_settings(struct daemon *d, const struct tw_run_opts *o)
 		.window_ns = (uint64_t)o->dedup_window_s * 1000000000ULL,
 	};
 	tw_port_list_format(&o->ssh_ports, ports, sizeof(ports));
-	tw_info("SSH ports: %s; allowlist: %zu entr%s", ports, o->n_allow,
-		o->n_allow == 1 ? "y" : "ies");
+	tw_info("SSH ports: %s; allowlist: %zu entr%s", ports, n_allow, n_allow == 1 ? "y" : "ies");
 	return 0;
 }
 
@@ -438,29 +441,50 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static void on_signal(struct daemon *d, int signo, bool *running)
+{
+	if (signo == SIGHUP) {
+		reload(d);
+	} else if (signo == SIGUSR1 || signo == SIGUSR2) {
+		tw_info("feed update requested%s", signo == SIGUSR2 ? " (--force: no shrink guard)" : "");
+		feeds_changed(d, tw_feeds_request(&d->feeds, signo == SIGUSR2, tw_now_unix()));
+	} else {
+		*running = false;
+	}
+}
+
+static void epoll_add(int efd, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	if (fd >= 0)
+		epoll_ctl(efd, EPOLL_CTL_ADD, fd, &ev);
+}
+
 static int event_loop(struct daemon *d)
 {
-	struct epoll_event ev = { .events = EPOLLIN }, out[4];
+	struct epoll_event out[8];
+	int fetch_fd = tw_feeds_fetch_fd(&d->feeds), watch_fd = tw_feeds_watch_fd(&d->feeds);
+	const int signals[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
 	sigset_t mask;
 	int efd, sfd, ret = 0;
 	bool running = true;
 
 	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		sigaddset(&mask, signals[i]);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	efd = epoll_create1(EPOLL_CLOEXEC);
 	if (sfd < 0 || efd < 0)
 		return -errno;
-	ev.data.fd = sfd;
-	epoll_ctl(efd, EPOLL_CTL_ADD, sfd, &ev);
-	ev.data.fd = ring_buffer__epoll_fd(d->rb);
-	epoll_ctl(efd, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	epoll_add(efd, sfd);
+	epoll_add(efd, ring_buffer__epoll_fd(d->rb));
+	epoll_add(efd, fetch_fd);
+	epoll_add(efd, watch_fd);
 
 	while (running) {
-		int n = epoll_wait(efd, out, 4, 250);
+		int n = epoll_wait(efd, out, 8, 250);
 
 		if (n < 0 && errno != EINTR) {
 			ret = -errno;
@@ -469,18 +493,26 @@ static int event_loop(struct daemon *d)
 		tw_listen_flush(&d->listen_policy, d->listen_dedup, tw_now_mono_ns(), write_alert, d);
 		for (int i = 0; i < n; i++) {
 			struct signalfd_siginfo si;
+			int fd = out[i].data.fd;
 
-			if (out[i].data.fd != sfd) {
+			if (fd == fetch_fd) {
+				feeds_changed(d, tw_feeds_collect(&d->feeds, tw_now_unix()));
+			} else if (fd == watch_fd) {
+				if (tw_feeds_files_changed(&d->feeds)) {
+					tw_info("a local list file changed; reloading the files");
+					feeds_changed(d, tw_feeds_reload_files(&d->feeds, false,
+									       tw_now_unix()));
+				}
+			} else if (fd == sfd) {
+				if (read(sfd, &si, sizeof(si)) == sizeof(si))
+					on_signal(d, (int)si.ssi_signo, &running);
+			} else {
 				ring_buffer__consume(d->rb);
-				continue;
 			}
-			if (read(sfd, &si, sizeof(si)) != sizeof(si))
-				continue;
-			if (si.ssi_signo == SIGHUP)
-				reload(d);
-			else
-				running = false;
 		}
+		feeds_changed(d, tw_feeds_tick(&d->feeds, tw_now_unix()));
+		if (tw_feeds_round_finished(&d->feeds))
+			describe_sources(d);
 	}
 	close(efd);
 	close(sfd);
@@ -519,9 +551,12 @@ int tw_daemon_run(const struct tw_run_opts *opts, int argc, char **argv)
 		return 1;
 	}
 	if (mkdir(opts->state_dir, 0700) && errno != EEXIST)
-		tw_warn("cannot create state dir %s: %s; the exit set will not be cached",
+		tw_warn("cannot create state dir %s: %s; fetched lists will not be cached",
 			opts->state_dir, strerror(errno));
-	snprintf(d.cache_path, sizeof(d.cache_path), "%s/exit-set.cache", opts->state_dir);
+	if (tw_fetch_global_init()) {
+		tw_err("cannot initialise libcurl");
+		return 1;
+	}
 
 	ret = resolve_ifaces(&d);
 	for (size_t i = 0; !ret && i < d.n_ifaces; i++)
@@ -596,7 +631,8 @@ out:
 	}
 	tw_exit_maps_close(&d.maps);
 	xdp_tor_bpf__destroy(d.skel);
-	tw_sources_free(&d.sources);
+	if (d.feeds_open)
+		tw_feeds_close(&d.feeds);
 	tw_alert_sink_close(&d.sink);
 	return ret ? 1 : 0;
 }

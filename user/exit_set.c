@@ -10,8 +10,7 @@
 #include <time.h>
 #include "torwatch.h"
 
-/* Room for more entries in set, doubling. */
-static int reserve(struct tw_exit_set *set, size_t more)
+int tw_exit_set_reserve(struct tw_exit_set *set, size_t more)
 {
 	size_t cap = set->cap ? set->cap : 1024;
 	struct tw_exit_entry *e;
@@ -32,7 +31,7 @@ int tw_exit_set_add_feed(struct tw_exit_set *set, const struct tw_feed *feed, un
 {
 	if (source >= TW_MAX_SOURCES)
 		return -E2BIG;
-	if (reserve(set, feed->n))
+	if (tw_exit_set_reserve(set, feed->n))
 		return -ENOMEM;
 	for (size_t i = 0; i < feed->n; i++) {
 		set->e[set->n].p = feed->entries[i];
@@ -190,7 +189,7 @@ static void batch_free(struct batch *b)
 
 static int cur_add(struct tw_exit_set *cur, enum map_kind k, const void *key, const void *val)
 {
-	if (reserve(cur, 1))
+	if (tw_exit_set_reserve(cur, 1))
 		return -ENOMEM;
 	prefix_from_key(k, key, &cur->e[cur->n].p);
 	cur->e[cur->n++].sources = sources_of(k, val);

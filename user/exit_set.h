@@ -33,6 +33,8 @@ struct tw_apply_stats {
 	int batched;		/* 1 when the hash maps took batch updates */
 };
 
+/* Room for more entries, doubling. */
+int tw_exit_set_reserve(struct tw_exit_set *set, size_t more);
 int tw_exit_set_add_feed(struct tw_exit_set *set, const struct tw_feed *feed, unsigned source);
 /* Sorts and merges duplicates (OR-ing sources); fills the counts. */
 void tw_exit_set_finalize(struct tw_exit_set *set);

@@ -11,7 +11,7 @@
 #define DATA_TIME_TAG "data-time:"
 
 /* line holds at least min(len, sizeof(excerpt)) readable bytes. */
-static void record_error(struct tw_feed *feed, const char *line, size_t len, const char *reason)
+void tw_feed_bad_item(struct tw_feed *feed, const char *line, size_t len, const char *reason)
 {
 	struct tw_feed_error *e;
 	size_t o = 0, i;
@@ -34,7 +34,7 @@ static void record_error(struct tw_feed *feed, const char *line, size_t len, con
 		memcpy(e->excerpt + o, "...", 4);
 }
 
-static int add_entry(struct tw_feed *feed, const struct tw_prefix *p)
+int tw_feed_add(struct tw_feed *feed, const struct tw_prefix *p)
 {
 	if (feed->n == feed->cap) {
 		size_t cap = feed->cap ? feed->cap * 2 : 1024;
@@ -71,7 +71,7 @@ static char *trim(char *s)
 	return s;
 }
 
-static void note_data_time(struct tw_feed *feed, int64_t t)
+void tw_feed_note_data_time(struct tw_feed *feed, int64_t t)
 {
 	if (t > feed->newest_data)
 		feed->newest_data = t;
@@ -90,7 +90,7 @@ static void parse_plain_comment(struct tw_feed *feed, const char *comment)
 	int64_t t = tw_parse_utc(comment);
 
 	if (t > 0)
-		note_data_time(feed, t);
+		tw_feed_note_data_time(feed, t);
 }
 
 static int parse_plain_line(struct tw_feed *feed, char *line, const char *raw, size_t rawlen)
@@ -108,15 +108,15 @@ static int parse_plain_line(struct tw_feed *feed, char *line, const char *raw, s
 		*rest++ = '\0';
 		rest = trim(rest);
 		if (*rest && *rest != '#') {
-			record_error(feed, raw, rawlen, "text after the address");
+			tw_feed_bad_item(feed, raw, rawlen, "text after the address");
 			return 0;
 		}
 	}
 	if (tw_prefix_parse(line, &p, &why)) {
-		record_error(feed, raw, rawlen, why);
+		tw_feed_bad_item(feed, raw, rawlen, why);
 		return 0;
 	}
-	return add_entry(feed, &p);
+	return tw_feed_add(feed, &p);
 }
 
 static bool is_fingerprint(const char *s)
@@ -145,26 +145,26 @@ static int parse_exit_line(struct tw_feed *feed, char *line, const char *raw, si
 
 	if (!strcmp(line, "@type")) {
 		if (strncmp(arg, "tordnsel", 8))
-			record_error(feed, raw, rawlen, "unknown @type");
+			tw_feed_bad_item(feed, raw, rawlen, "unknown @type");
 		return 0;
 	}
 	if (!strcmp(line, "ExitNode")) {
 		*in_record = is_fingerprint(arg);
 		if (!*in_record)
-			record_error(feed, raw, rawlen, "ExitNode without a 40-hex fingerprint");
+			tw_feed_bad_item(feed, raw, rawlen, "ExitNode without a 40-hex fingerprint");
 		return 0;
 	}
 	if (!strcmp(line, "Published") || !strcmp(line, "LastStatus")) {
 		if (tw_parse_utc(arg) < 0)
-			record_error(feed, raw, rawlen, "malformed date");
+			tw_feed_bad_item(feed, raw, rawlen, "malformed date");
 		return 0;
 	}
 	if (strcmp(line, "ExitAddress")) {
-		record_error(feed, raw, rawlen, "unknown keyword");
+		tw_feed_bad_item(feed, raw, rawlen, "unknown keyword");
 		return 0;
 	}
 	if (!*in_record) {
-		record_error(feed, raw, rawlen, "ExitAddress outside a valid ExitNode record");
+		tw_feed_bad_item(feed, raw, rawlen, "ExitAddress outside a valid ExitNode record");
 		return 0;
 	}
 	char *date = arg + strcspn(arg, " \t");
@@ -173,21 +173,21 @@ static int parse_exit_line(struct tw_feed *feed, char *line, const char *raw, si
 		*date++ = '\0';
 	date = trim(date);
 	if (tw_prefix_parse(arg, &p, &why)) {
-		record_error(feed, raw, rawlen, why);
+		tw_feed_bad_item(feed, raw, rawlen, why);
 		return 0;
 	}
 	if (!tw_prefix_is_exact(&p)) {
-		record_error(feed, raw, rawlen, "ExitAddress must be a single address");
+		tw_feed_bad_item(feed, raw, rawlen, "ExitAddress must be a single address");
 		return 0;
 	}
 	int64_t t = tw_parse_utc(date);
 
 	if (t < 0) {
-		record_error(feed, raw, rawlen, "malformed date");
+		tw_feed_bad_item(feed, raw, rawlen, "malformed date");
 		return 0;
 	}
-	note_data_time(feed, t);
-	return add_entry(feed, &p);
+	tw_feed_note_data_time(feed, t);
+	return tw_feed_add(feed, &p);
 }
 
 static bool looks_like_exit_addresses(const char *line)
@@ -212,7 +212,7 @@ int tw_feed_parse(FILE *f, struct tw_feed *feed)
 
 		feed->lines++;
 		if (memchr(buf, '\0', (size_t)len)) {
-			record_error(feed, buf, (size_t)len, "contains a NUL byte");
+			tw_feed_bad_item(feed, buf, (size_t)len, "contains a NUL byte");
 			continue;
 		}
 		line = trim(buf);
@@ -270,5 +270,25 @@ void tw_feed_free(struct tw_feed *feed)
 
 const char *tw_feed_format_name(enum tw_feed_format f)
 {
-	return f == TW_FEED_EXIT_ADDRESSES ? "exit-addresses" : "plain";
+	static const char *const names[] = { "plain", "exit-addresses", "onionoo" };
+
+	return f < sizeof(names) / sizeof(names[0]) ? names[f] : "unknown";
+}
+
+int tw_feed_parse_buffer(const char *buf, size_t len, struct tw_feed *feed)
+{
+	FILE *f;
+	int ret;
+
+	memset(feed, 0, sizeof(*feed));
+	if (!len)
+		return 0;
+	f = fmemopen((void *)buf, len, "r");
+	if (!f)
+		return -errno;
+	ret = tw_feed_parse(f, feed);
+	fclose(f);
+	if (ret)
+		tw_feed_free(feed);
+	return ret;
 }

@@ -15,6 +15,7 @@
 enum tw_feed_format {
 	TW_FEED_PLAIN = 0,
 	TW_FEED_EXIT_ADDRESSES,
+	TW_FEED_ONIONOO,	/* Onionoo details JSON, parsed by feed_onionoo.c */
 };
 
 struct tw_feed_error {
@@ -38,7 +39,14 @@ struct tw_feed {
 int tw_feed_parse(FILE *f, struct tw_feed *feed);
 /* Opens and parses path; on failure writes one sentence into err. */
 int tw_feed_parse_file(const char *path, struct tw_feed *feed, char *err, size_t errlen);
+/* The same from memory (a downloaded body). */
+int tw_feed_parse_buffer(const char *buf, size_t len, struct tw_feed *feed);
 void tw_feed_free(struct tw_feed *feed);
+/* For the parsers: one more entry (-ENOMEM), one more bad item with its
+ * excerpt and reason, and the newest data time seen. */
+int tw_feed_add(struct tw_feed *feed, const struct tw_prefix *p);
+void tw_feed_bad_item(struct tw_feed *feed, const char *item, size_t len, const char *reason);
+void tw_feed_note_data_time(struct tw_feed *feed, int64_t t);
 const char *tw_feed_format_name(enum tw_feed_format f);
 /* Parses "YYYY-MM-DD HH:MM:SS" (UTC) into unix seconds; -1 if malformed. */
 int64_t tw_parse_utc(const char *text);

@@ -6,21 +6,40 @@
 #include <stdlib.h>
 #include <string.h>
 #include "config.h"
+#include "feed_builtin.h"
+#include "timeutil.h"
 #include "listen_policy.h"
 #include "pins.h"
 
 void tw_run_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: torwatch run [-c FILE] [-i IFACE]... [--feed FILE]... [--alerts PATH|-]\n"
+		"usage: torwatch run [-c FILE] [-i IFACE]... [--feed URL|FILE]... [--alerts PATH|-]\n"
 		"                    [--xdp-mode auto|native|skb] [--pin-root DIR] [--state-dir DIR]\n"
 		"                    [--max-exits N] [--ssh-ports LIST] [--block] [--allow ADDR]...\n"
-		"                    [--allowed-ports LIST] [--ignore-loopback] [--dedup-window S] [-v]\n"
+		"                    [--allowed-ports LIST] [--ignore-loopback] [--dedup-window S]\n"
+		"                    [--sources LIST|none] [--deny-file F]... [--allow-file F]...\n"
+		"                    [--feed-interval D] [--expire-after D] [--max-shrink PCT]\n"
+		"                    [--stale-after D] [--connect-timeout D] [--fetch-timeout D]\n"
+		"                    [--retry-min D] [--max-body SIZE] [--ca-file F] [-v]\n"
 		"  -c, --config FILE      read these settings from FILE ([run] section, same names);\n"
 		"                         the command line overrides it\n"
 		"  -i, --interface IFACE  attach XDP here (repeatable; default: the default route's)\n"
-		"  --feed FILE            exit list, exit-addresses or plain format (repeatable;\n"
-		"                         default: the cached last good set, else the shipped snapshot)\n"
+		"  --sources LIST         built-in exit lists to fetch: exit-addresses, bulk-exit-list,\n"
+		"                         onionoo, dan-me-uk, or none (default: the first three)\n"
+		"  --feed URL|FILE        one more exit list, plain or exit-addresses (repeatable);\n"
+		"                         with no data at all: the shipped %s snapshot\n"
+		"  --deny-file FILE       addresses/CIDRs treated as exit nodes (repeatable)\n"
+		"  --allow-file FILE      addresses/CIDRs never matched (repeatable); both files are\n"
+		"                         re-read when they change and on SIGHUP\n"
+		"  --feed-interval D      how often --feed URLs are fetched (default 30m)\n"
+		"  --expire-after D       fetched entries no longer listed leave after D (default 48h)\n"
+		"  --max-shrink PCT       refuse a list more than PCT%% smaller than the last (default 50)\n"
+		"  --stale-after D        feed_stale alert when the newest good data is older (default 6h)\n"
+		"  --connect-timeout D, --fetch-timeout D   per download (default 10s, 60s)\n"
+		"  --retry-min D          first retry after a failed fetch; doubles (default 60s)\n"
+		"  --max-body SIZE        largest list accepted, after gzip (default 32M)\n"
+		"  --ca-file FILE         trust these CAs for HTTPS feeds (default: the system's)\n"
 		"  --alerts PATH          append alerts as JSON lines to PATH ('-' = stdout, default)\n"
 		"  --xdp-mode MODE        auto (native, else skb with a warning), native or skb\n"
 		"  --pin-root DIR         where maps and links are pinned (default %s)\n"
@@ -36,7 +55,7 @@ void tw_run_usage(FILE *f)
 		"  --ignore-loopback      no alert for listeners bound only to loopback\n"
 		"  --dedup-window SECONDS fold repeats of the same listener (port, protocol,\n"
 		"                         executable) into one alert with a count (default %d)\n",
-		TW_DEFAULT_PIN_ROOT, TW_DEFAULT_STATE_DIR, TW_DEFAULT_EXIT_ENTRIES,
+		"2024-03-12", TW_DEFAULT_PIN_ROOT, TW_DEFAULT_STATE_DIR, TW_DEFAULT_EXIT_ENTRIES,
 		TW_DEFAULT_ALLOWED_PORTS, TW_DEFAULT_DEDUP_WINDOW_S);
 }
 
@@ -49,6 +68,17 @@ void tw_run_opts_defaults(struct tw_run_opts *o)
 	o->max_exits = TW_DEFAULT_EXIT_ENTRIES;
 	o->ssh_ports.w[22 >> 6] = 1ULL << (22 & 63);
 	o->dedup_window_s = TW_DEFAULT_DEDUP_WINDOW_S;
+	for (unsigned i = 0; i < tw_n_builtin_sources; i++)
+		if (tw_builtin_sources[i].on_by_default)
+			o->builtin_on |= 1u << i;
+	o->feed_interval_s = TW_DEFAULT_FEED_INTERVAL_S;
+	o->expire_s = TW_DEFAULT_EXPIRE_S;
+	o->max_shrink_pct = TW_DEFAULT_MAX_SHRINK_PCT;
+	o->stale_after_s = TW_DEFAULT_STALE_AFTER_S;
+	o->connect_timeout_s = TW_DEFAULT_CONNECT_TIMEOUT_S;
+	o->fetch_timeout_s = TW_DEFAULT_FETCH_TIMEOUT_S;
+	o->retry_min_s = TW_DEFAULT_RETRY_MIN_S;
+	o->max_body = TW_DEFAULT_MAX_BODY;
 	tw_port_list_parse_proto(TW_DEFAULT_ALLOWED_PORTS, &o->allowed_tcp, &o->allowed_udp, NULL, 0);
 }
 
@@ -101,6 +131,141 @@ static int set_max_exits(struct tw_run_opts *o, const char *v, char *err, size_t
 	return 0;
 }
 
+static int set_duration(unsigned *dst, const char *name, const char *v, unsigned min,
+			char *err, size_t errlen)
+{
+	unsigned s;
+
+	if (tw_parse_duration(v, &s) || s < min) {
+		snprintf(err, errlen, "%s must be a duration of at least %us (e.g. 90s, 40m, 48h, 2d), not '%.32s'",
+			 name, min, v);
+		return -1;
+	}
+	*dst = s;
+	return 0;
+}
+
+static int set_max_body(struct tw_run_opts *o, const char *v, char *err, size_t errlen)
+{
+	char *end;
+	unsigned long long n = strtoull(v, &end, 10);
+	unsigned shift = 0;
+
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	if (shift)
+		end++;
+	if (end == v || *end || v[0] == '-' || !n || n > (4ULL << 30) >> shift) {
+		snprintf(err, errlen, "max-body must be a size from 1 byte to 4G (e.g. 512K, 32M), not '%.32s'", v);
+		return -1;
+	}
+	o->max_body = (size_t)(n << shift);
+	return 0;
+}
+
+/* "none", or a comma list of built-in source names. */
+static int set_sources(struct tw_run_opts *o, const char *v, char *err, size_t errlen)
+{
+	char buf[512], *save, *tok;
+	unsigned on = 0;
+
+	if (!strcmp(v, "none")) {
+		o->builtin_on = 0;
+		return 0;
+	}
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int i = tw_builtin_find(tok);
+
+		if (i < 0) {
+			snprintf(err, errlen, "sources: unknown source '%.64s' (known: exit-addresses, bulk-exit-list, onionoo, dan-me-uk, or none)",
+				 tok);
+			return -1;
+		}
+		on |= 1u << i;
+	}
+	if (!on) {
+		snprintf(err, errlen, "sources: name at least one source, or none");
+		return -1;
+	}
+	o->builtin_on = on;
+	return 0;
+}
+
+static int add_list_file(const char **files, size_t *n, const char *name, const char *v,
+			 char *err, size_t errlen)
+{
+	if (!*v) {
+		snprintf(err, errlen, "%s needs a file path", name);
+		return -1;
+	}
+	if (*n == TW_MAX_LIST_FILES) {
+		snprintf(err, errlen, "at most %d %ss", TW_MAX_LIST_FILES, name);
+		return -1;
+	}
+	files[(*n)++] = v;
+	return 0;
+}
+
+static bool is_url(const char *v)
+{
+	return !strncmp(v, "http://", 7) || !strncmp(v, "https://", 8);
+}
+
+int tw_run_opts_set_source(struct tw_run_opts *o, const char *source, const char *key,
+			   const char *v, char *err, size_t errlen)
+{
+	struct tw_source_conf *c = NULL;
+
+	for (size_t i = 0; i < o->n_source_conf; i++)
+		if (!strcmp(o->source_conf[i].name, source))
+			c = &o->source_conf[i];
+	if (!c) {
+		if (o->n_source_conf == TW_MAX_SOURCES) {
+			snprintf(err, errlen, "at most %d [source] sections", TW_MAX_SOURCES);
+			return -1;
+		}
+		if (!*source || strlen(source) >= 64) {
+			snprintf(err, errlen, "a source needs a name of 1 to 63 characters");
+			return -1;
+		}
+		c = &o->source_conf[o->n_source_conf++];
+		*c = (struct tw_source_conf){ .name = source, .enabled = -1, .format = -1 };
+	}
+	if (!strcmp(key, "enabled")) {
+		bool b;
+
+		if (set_bool(&b, key, v, err, errlen))
+			return -1;
+		c->enabled = b;
+	} else if (!strcmp(key, "url")) {
+		if (!is_url(v)) {
+			snprintf(err, errlen, "url must start with http:// or https://, not '%.64s'", v);
+			return -1;
+		}
+		c->url = v;
+	} else if (!strcmp(key, "interval")) {
+		return set_duration(&c->interval_s, key, v, 1, err, errlen);
+	} else if (!strcmp(key, "format")) {
+		if (!strcmp(v, "text"))
+			c->format = TW_FEED_PLAIN;
+		else if (!strcmp(v, "onionoo"))
+			c->format = TW_FEED_ONIONOO;
+		else {
+			snprintf(err, errlen, "format must be text (plain or exit-addresses) or onionoo, not '%.32s'", v);
+			return -1;
+		}
+	} else {
+		snprintf(err, errlen, "unknown source setting '%.64s' (enabled, url, interval, format)", key);
+		return -1;
+	}
+	return 0;
+}
+
 int tw_run_opts_set(struct tw_run_opts *o, const char *name, const char *v, char *err,
 		    size_t errlen)
 {
@@ -125,10 +290,43 @@ int tw_run_opts_set(struct tw_run_opts *o, const char *name, const char *v, char
 			return -1;
 		}
 		if (!*v) {
-			snprintf(err, errlen, "feed needs a file path");
+			snprintf(err, errlen, "feed needs a URL or a file path");
 			return -1;
 		}
 		o->feeds[o->n_feeds++] = v;
+	} else if (!strcmp(name, "sources")) {
+		return set_sources(o, v, err, errlen);
+	} else if (!strcmp(name, "deny-file")) {
+		return add_list_file(o->deny_files, &o->n_deny_files, name, v, err, errlen);
+	} else if (!strcmp(name, "allow-file")) {
+		return add_list_file(o->allow_files, &o->n_allow_files, name, v, err, errlen);
+	} else if (!strcmp(name, "feed-interval")) {
+		return set_duration(&o->feed_interval_s, name, v, 1, err, errlen);
+	} else if (!strcmp(name, "expire-after")) {
+		return set_duration(&o->expire_s, name, v, 1, err, errlen);
+	} else if (!strcmp(name, "stale-after")) {
+		return set_duration(&o->stale_after_s, name, v, 1, err, errlen);
+	} else if (!strcmp(name, "connect-timeout")) {
+		return set_duration(&o->connect_timeout_s, name, v, 1, err, errlen);
+	} else if (!strcmp(name, "fetch-timeout")) {
+		return set_duration(&o->fetch_timeout_s, name, v, 1, err, errlen);
+	} else if (!strcmp(name, "retry-min")) {
+		return set_duration(&o->retry_min_s, name, v, 1, err, errlen);
+	} else if (!strcmp(name, "max-body")) {
+		return set_max_body(o, v, err, errlen);
+	} else if (!strcmp(name, "ca-file")) {
+		o->ca_file = v;
+	} else if (!strcmp(name, "max-shrink")) {
+		char *end;
+		unsigned long n = strtoul(v, &end, 10);
+
+		if (*end == '%')
+			end++;
+		if (*end || !*v || v[0] == '-' || n > 100) {
+			snprintf(err, errlen, "max-shrink must be a share from 0 to 100 (%%), not '%.32s'", v);
+			return -1;
+		}
+		o->max_shrink_pct = (unsigned)n;
 	} else if (!strcmp(name, "alerts")) {
 		o->alerts = v;
 	} else if (!strcmp(name, "xdp-mode")) {
@@ -200,6 +398,18 @@ static const struct option longopts[] = {
 	{ "allowed-ports", required_argument, NULL, 0 },
 	{ "ignore-loopback", no_argument, NULL, 0 },
 	{ "dedup-window", required_argument, NULL, 0 },
+	{ "sources", required_argument, NULL, 0 },
+	{ "deny-file", required_argument, NULL, 0 },
+	{ "allow-file", required_argument, NULL, 0 },
+	{ "feed-interval", required_argument, NULL, 0 },
+	{ "expire-after", required_argument, NULL, 0 },
+	{ "max-shrink", required_argument, NULL, 0 },
+	{ "stale-after", required_argument, NULL, 0 },
+	{ "connect-timeout", required_argument, NULL, 0 },
+	{ "fetch-timeout", required_argument, NULL, 0 },
+	{ "retry-min", required_argument, NULL, 0 },
+	{ "max-body", required_argument, NULL, 0 },
+	{ "ca-file", required_argument, NULL, 0 },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -224,7 +434,8 @@ static int find_config(int argc, char **argv, const char **path)
 
 int tw_run_opts_parse(int argc, char **argv, struct tw_run_opts *o, char *err, size_t errlen)
 {
-	bool cli_ifaces = false, cli_feeds = false, cli_allow = false;
+	bool cli_ifaces = false, cli_feeds = false, cli_allow = false, cli_deny_files = false,
+	     cli_allow_files = false;
 	const char *config;
 	int c, idx, ret;
 
@@ -266,6 +477,14 @@ int tw_run_opts_parse(int argc, char **argv, struct tw_run_opts *o, char *err, s
 		if (!strcmp(name, "allow") && !cli_allow) {
 			o->n_allow = 0;
 			cli_allow = true;
+		}
+		if (!strcmp(name, "deny-file") && !cli_deny_files) {
+			o->n_deny_files = 0;
+			cli_deny_files = true;
+		}
+		if (!strcmp(name, "allow-file") && !cli_allow_files) {
+			o->n_allow_files = 0;
+			cli_allow_files = true;
 		}
 		if (tw_run_opts_set(o, name, optarg ? optarg : "yes", err, errlen))
 			return -1;

@@ -2,74 +2,15 @@
 #include "sources.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
-#include "log.h"
-#include "timeutil.h"
 
 extern const char tw_snapshot_start[];
 extern const char tw_snapshot_end[];
 
-static void log_bad_lines(const struct tw_source *src, const struct tw_feed *feed)
-{
-	if (!feed->bad_lines)
-		return;
-	tw_warn("%s: %lu bad line%s of %lu skipped", src->name, feed->bad_lines,
-		feed->bad_lines == 1 ? "" : "s", feed->lines);
-	for (unsigned long i = 0; i < feed->bad_lines && i < TW_FEED_MAX_REPORTED; i++)
-		tw_warn("%s:%lu: %s: \"%s\"", src->name, feed->errors[i].line,
-			feed->errors[i].reason, feed->errors[i].excerpt);
-}
-
-static int parse_source(const struct tw_source *src, struct tw_feed *feed, char *err,
-			size_t errlen)
-{
-	if (src->kind != TW_SOURCE_SNAPSHOT)
-		return tw_feed_parse_file(src->path, feed, err, errlen);
-
-	FILE *f = fmemopen((void *)tw_snapshot_start,
-			   (size_t)(tw_snapshot_end - tw_snapshot_start), "r");
-	int ret;
-
-	if (!f) {
-		snprintf(err, errlen, "cannot open the embedded snapshot: %s", strerror(errno));
-		return -errno;
-	}
-	ret = tw_feed_parse(f, feed);
-	fclose(f);
-	if (ret)
-		snprintf(err, errlen, "cannot parse the embedded snapshot: %s", strerror(-ret));
-	return ret;
-}
-
-int tw_source_load(struct tw_source *src, char *err, size_t errlen)
-{
-	struct tw_feed feed;
-	int ret = parse_source(src, &feed, err, errlen);
-
-	if (ret)
-		return ret;
-	log_bad_lines(src, &feed);
-	if (!feed.n) {
-		snprintf(err, errlen, "%s has no valid entry (%lu lines, %lu bad)%s", src->name,
-			 feed.lines, feed.bad_lines,
-			 src->loaded ? "; keeping its last good data" : "");
-		tw_feed_free(&feed);
-		return -ENODATA;
-	}
-	tw_feed_free(&src->last_good);
-	src->last_good = feed;
-	src->loaded_at = tw_now_unix();
-	src->loaded = true;
-	return 0;
-}
-
-static struct tw_source *add(struct tw_sources *ss, enum tw_source_kind kind, const char *path)
+struct tw_source *tw_sources_add(struct tw_sources *ss, enum tw_source_kind kind,
+				 const char *name, const char *url)
 {
 	struct tw_source *s;
 
@@ -78,71 +19,271 @@ static struct tw_source *add(struct tw_sources *ss, enum tw_source_kind kind, co
 	s = &ss->s[ss->n++];
 	memset(s, 0, sizeof(*s));
 	s->kind = kind;
-	snprintf(s->path, sizeof(s->path), "%s", path);
-	snprintf(s->name, sizeof(s->name), "%s", path);
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	snprintf(s->url, sizeof(s->url), "%s", url);
 	return s;
 }
 
-int tw_sources_add_file(struct tw_sources *ss, const char *path)
+static int seen_cmp(const void *a, const void *b)
 {
-	return add(ss, TW_SOURCE_FILE, path) ? 0 : -E2BIG;
+	return tw_prefix_cmp(&((const struct tw_seen *)a)->p, &((const struct tw_seen *)b)->p);
 }
 
-int tw_sources_add_default(struct tw_sources *ss, const char *cache_path)
+int64_t tw_source_entry_seen(const struct tw_source *s, size_t i)
 {
-	struct tw_source *s = add(ss, TW_SOURCE_CACHE, cache_path);
-	char err[512];
+	return s->seen[i].last_seen == s->listed_at ? s->confirmed_at : s->seen[i].last_seen;
+}
 
-	if (!s)
-		return -E2BIG;
-	snprintf(s->name, sizeof(s->name), "cache %.100s", cache_path);
-	if (!access(cache_path, R_OK) && !tw_source_load(s, err, sizeof(err)))
-		return 0;
-	if (!access(cache_path, F_OK))
-		tw_warn("the cached exit set is unusable (%s); using the shipped snapshot", err);
-	memset(s, 0, sizeof(*s));
-	s->kind = TW_SOURCE_SNAPSHOT;
-	snprintf(s->name, sizeof(s->name), "snapshot %s (embedded)", TW_SNAPSHOT_DATE);
-	return tw_source_load(s, err, sizeof(err)) ? (tw_err("%s", err), -EINVAL) : 0;
+/* feed's entries, sorted and unique, all seen at now. */
+static struct tw_seen *unique_entries(const struct tw_feed *feed, int64_t now, size_t *n)
+{
+	struct tw_seen *e = malloc((feed->n ? feed->n : 1) * sizeof(*e));
+	size_t out = 0;
+
+	if (!e)
+		return NULL;
+	for (size_t i = 0; i < feed->n; i++)
+		e[i] = (struct tw_seen){ .p = feed->entries[i], .last_seen = now };
+	if (feed->n)
+		qsort(e, feed->n, sizeof(*e), seen_cmp);
+	for (size_t i = 0; i < feed->n; i++)
+		if (!out || tw_prefix_cmp(&e[out - 1].p, &e[i].p))
+			e[out++] = e[i];
+	*n = out;
+	return e;
+}
+
+/* fresh plus the old entries it no longer lists, which keep their time. */
+static struct tw_seen *keep_unlisted(const struct tw_source *s, struct tw_seen *fresh,
+				     size_t m, size_t *n)
+{
+	struct tw_seen *out = malloc((m + s->n_seen + 1) * sizeof(*out));
+	size_t i = 0, j = 0, k = 0;
+
+	if (!out)
+		return NULL;
+	while (i < m || j < s->n_seen) {
+		int c = i == m ? 1 : j == s->n_seen ? -1 : tw_prefix_cmp(&fresh[i].p, &s->seen[j].p);
+
+		if (c <= 0)
+			out[k++] = fresh[i];
+		else
+			out[k++] = (struct tw_seen){ .p = s->seen[j].p,
+						     .last_seen = tw_source_entry_seen(s, j) };
+		i += c <= 0;
+		j += c >= 0;
+	}
+	*n = k;
+	free(fresh);
+	return out;
+}
+
+int tw_source_accept(struct tw_source *s, const struct tw_feed *feed, int64_t now,
+		     const struct tw_feed_policy *pol, bool force, char *why, size_t whylen)
+{
+	size_t m, n;
+	struct tw_seen *fresh = unique_entries(feed, now, &m);
+
+	if (!fresh)
+		return -ENOMEM;
+	if (!m && s->kind != TW_SOURCE_DENY) {
+		snprintf(why, whylen, "no valid entry in %lu line%s (%lu bad)", feed->lines,
+			 feed->lines == 1 ? "" : "s", feed->bad_lines);
+		free(fresh);
+		return -EBADMSG;
+	}
+	if (!force && s->kind != TW_SOURCE_DENY && s->listed && pol->max_shrink_pct < 100 &&
+	    m * 100 < s->listed * (100 - pol->max_shrink_pct)) {
+		snprintf(why, whylen,
+			 "%zu entries would replace %zu (-%zu%%, more than the %u%% allowed); 'torwatch feed update --force' takes it",
+			 m, s->listed, 100 - m * 100 / s->listed, pol->max_shrink_pct);
+		free(fresh);
+		return -EBADMSG;
+	}
+	n = m;
+	if (s->kind == TW_SOURCE_URL && !(fresh = keep_unlisted(s, fresh, m, &n)))
+		return -ENOMEM;
+	free(s->seen);
+	s->seen = fresh;
+	s->n_seen = n;
+	s->listed = m;
+	s->listed_at = s->confirmed_at = now;
+	s->data_time = feed->newest_data;
+	s->bad_lines = feed->bad_lines;
+	return 0;
+}
+
+void tw_source_confirm(struct tw_source *s, int64_t now)
+{
+	s->confirmed_at = now;
+}
+
+size_t tw_source_expire(struct tw_source *s, int64_t now, unsigned expire_s)
+{
+	size_t out = 0, n = s->n_seen;
+
+	/* The last good list itself stays: an outage must not empty the set. */
+	for (size_t i = 0; i < n; i++)
+		if (s->seen[i].last_seen == s->listed_at ||
+		    now - s->seen[i].last_seen <= (int64_t)expire_s)
+			s->seen[out++] = s->seen[i];
+	s->n_seen = out;
+	return n - out;
+}
+
+int tw_source_read_file(struct tw_source *s, int64_t now, const struct tw_feed_policy *pol,
+			bool force, char *err, size_t errlen)
+{
+	struct tw_feed feed;
+	char why[TW_SOURCE_ERR_LEN];
+	int ret = tw_feed_parse_file(s->url, &feed, err, errlen);
+
+	if (ret)
+		return ret;
+	ret = tw_source_accept(s, &feed, now, pol, force, why, sizeof(why));
+	if (ret == -EBADMSG)
+		snprintf(err, errlen, "%s: %s%s", s->url, why,
+			 s->listed ? "; keeping its last good data" : "");
+	else if (ret)
+		snprintf(err, errlen, "%s: %s", s->url, strerror(-ret));
+	s->bad_lines = feed.bad_lines;
+	tw_feed_free(&feed);
+	return ret;
+}
+
+int tw_source_read_snapshot(struct tw_source *s, int64_t now)
+{
+	const struct tw_feed_policy pol = { .max_shrink_pct = 100 };
+	struct tw_feed feed;
+	char why[TW_SOURCE_ERR_LEN];
+	int ret = tw_feed_parse_buffer(tw_snapshot_start,
+				       (size_t)(tw_snapshot_end - tw_snapshot_start), &feed);
+
+	if (ret)
+		return ret;
+	ret = tw_source_accept(s, &feed, now, &pol, true, why, sizeof(why));
+	/* The snapshot is as old as its data, not as the moment it was read. */
+	s->listed_at = s->confirmed_at = feed.newest_data;
+	for (size_t i = 0; i < s->n_seen; i++)
+		s->seen[i].last_seen = feed.newest_data;
+	tw_feed_free(&feed);
+	return ret;
+}
+
+int64_t tw_source_next_attempt(const struct tw_source *s, int64_t now, bool success,
+			       const struct tw_feed_policy *pol, double rnd)
+{
+	double delay = s->interval_s;
+
+	if (success) {
+		delay *= 0.9 + 0.2 * rnd; /* a fleet does not fetch in lockstep */
+	} else {
+		double d = pol->retry_min_s;
+
+		for (unsigned i = 1; i < s->failures && d < s->interval_s; i++)
+			d *= 2;
+		delay = (d < s->interval_s ? d : s->interval_s) * (0.8 + 0.4 * rnd);
+	}
+	if (delay < s->min_interval_s)
+		delay = s->min_interval_s;
+	if (delay < 1)
+		delay = 1;
+	return now + (int64_t)delay;
+}
+
+static bool live_data(const struct tw_sources *ss)
+{
+	for (unsigned i = 0; i < ss->n; i++)
+		if ((ss->s[i].kind == TW_SOURCE_URL || ss->s[i].kind == TW_SOURCE_FILE) &&
+		    ss->s[i].n_seen)
+			return true;
+	return false;
+}
+
+static bool in_use(const struct tw_sources *ss, unsigned i, bool live)
+{
+	return ss->s[i].kind != TW_SOURCE_SNAPSHOT || !live;
 }
 
 int tw_sources_build_set(const struct tw_sources *ss, struct tw_exit_set *set)
 {
-	int err;
+	bool live = live_data(ss);
 
 	memset(set, 0, sizeof(*set));
 	for (unsigned i = 0; i < ss->n; i++) {
-		err = tw_exit_set_add_feed(set, &ss->s[i].last_good, i);
-		if (err) {
+		const struct tw_source *s = &ss->s[i];
+
+		if (!in_use(ss, i, live))
+			continue;
+		if (tw_exit_set_reserve(set, s->n_seen)) {
 			tw_exit_set_free(set);
-			return err;
+			return -ENOMEM;
 		}
+		for (size_t j = 0; j < s->n_seen; j++)
+			set->e[set->n++] = (struct tw_exit_entry){ .p = s->seen[j].p,
+								   .sources = 1u << i };
 	}
 	tw_exit_set_finalize(set);
 	return 0;
 }
 
-void tw_sources_free(struct tw_sources *ss)
+int64_t tw_sources_newest(const struct tw_sources *ss)
 {
-	for (unsigned i = 0; i < ss->n; i++)
-		tw_feed_free(&ss->s[i].last_good);
-	ss->n = 0;
+	bool live = live_data(ss);
+	int64_t newest = 0;
+
+	for (unsigned i = 0; i < ss->n; i++) {
+		const struct tw_source *s = &ss->s[i];
+
+		if (s->kind != TW_SOURCE_DENY && in_use(ss, i, live) && s->n_seen &&
+		    s->confirmed_at > newest)
+			newest = s->confirmed_at;
+	}
+	return newest;
 }
 
 void tw_sources_describe(const struct tw_sources *ss, const struct tw_exit_set *set,
 			 struct tw_source_info info[TW_MAX_SOURCES])
 {
-	memset(info, 0, sizeof(*info) * TW_MAX_SOURCES);
+	bool live = live_data(ss);
+
+	for (unsigned i = 0; i < TW_MAX_SOURCES; i++) {
+		struct tw_source_info *si = &info[i];
+
+		if (set || i >= ss->n) {
+			memset(si, 0, sizeof(*si));
+		} else { /* the counts stay as the last apply left them */
+			struct tw_source_info keep = *si;
+
+			memset(si, 0, sizeof(*si));
+			si->exact_v4 = keep.exact_v4;
+			si->exact_v6 = keep.exact_v6;
+			si->prefixes_v4 = keep.prefixes_v4;
+			si->prefixes_v6 = keep.prefixes_v6;
+		}
+	}
 	for (unsigned i = 0; i < ss->n; i++) {
 		const struct tw_source *s = &ss->s[i];
+		struct tw_source_info *si = &info[i];
 
-		info[i].in_use = 1;
-		info[i].loaded_at = (__u64)s->loaded_at;
-		info[i].newest_data = (__u64)s->last_good.newest_data;
-		info[i].bad_lines = (__u32)s->last_good.bad_lines;
-		snprintf(info[i].name, sizeof(info[i].name), "%s", s->name);
+		si->in_use = 1;
+		si->kind = s->kind;
+		si->state = in_use(ss, i, live) ? s->state : TW_SRC_STANDBY;
+		si->loaded_at = (__u64)s->listed_at;
+		si->newest_data = (__u64)(s->data_time ? s->data_time : s->confirmed_at);
+		si->last_attempt = (__u64)s->last_attempt;
+		si->last_success = (__u64)s->confirmed_at;
+		si->next_attempt = (__u64)(s->kind == TW_SOURCE_URL ? s->next_attempt : 0);
+		si->http_status = (__u32)s->http_status;
+		si->failures = s->failures;
+		si->listed = (__u32)s->listed;
+		si->bad_lines = (__u32)s->bad_lines;
+		si->fetch_ms = s->fetch_ms;
+		snprintf(si->name, sizeof(si->name), "%s", s->name);
+		snprintf(si->url, sizeof(si->url), "%s", s->url);
+		snprintf(si->error, sizeof(si->error), "%s", s->error);
 	}
-	for (size_t j = 0; j < set->n; j++) {
+	for (size_t j = 0; set && j < set->n; j++) {
 		const struct tw_exit_entry *e = &set->e[j];
 		bool exact = tw_prefix_is_exact(&e->p), v4 = e->p.family == AF_INET;
 
@@ -157,41 +298,24 @@ void tw_sources_describe(const struct tw_sources *ss, const struct tw_exit_set *
 	}
 }
 
-int tw_cache_write(const char *path, const struct tw_exit_set *set, int64_t newest_data)
+void tw_sources_free(struct tw_sources *ss)
 {
-	char tmp[4200], date[32], addr[TW_ADDR_STRLEN];
-	time_t t = (time_t)newest_data;
-	struct tm tm;
-	FILE *f;
-	int fd, err = 0;
+	for (unsigned i = 0; i < ss->n; i++)
+		free(ss->s[i].seen);
+	ss->n = 0;
+}
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = -errno;
-		close(fd);
-		unlink(tmp);
-		return err;
-	}
-	gmtime_r(&t, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
-	fprintf(f, "# torwatch: last good exit set (%zu entries)\n", set->n);
-	if (newest_data)
-		fprintf(f, "# data-time: %s\n", date);
-	for (size_t i = 0; i < set->n; i++) {
-		tw_prefix_format(&set->e[i].p, addr, sizeof(addr));
-		fprintf(f, "%s\n", addr);
-	}
-	if (fflush(f) || fsync(fd))
-		err = -errno;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
+const char *tw_source_state_name(enum tw_source_state st)
+{
+	static const char *const names[] = { "never tried", "ok", "not modified", "failed",
+					     "rejected", "cached", "standby" };
+
+	return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st] : "unknown";
+}
+
+const char *tw_source_kind_name(enum tw_source_kind k)
+{
+	static const char *const names[] = { "url", "file", "deny-file", "snapshot" };
+
+	return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "unknown";
 }

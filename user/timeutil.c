@@ -2,6 +2,7 @@
 #include "timeutil.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 static int64_t clock_ns(clockid_t id)
@@ -68,4 +69,30 @@ void tw_format_age(int64_t s, char *buf, size_t len)
 		snprintf(buf, len, "%lldm %llds", (long long)(s / 60), (long long)(s % 60));
 	else
 		snprintf(buf, len, "%llds", (long long)s);
+}
+
+int tw_parse_duration(const char *text, unsigned *seconds)
+{
+	char *end;
+	unsigned long long v;
+	unsigned mult = 1;
+
+	if (!*text || *text == '-' || *text == '+' || *text == ' ')
+		return -1;
+	v = strtoull(text, &end, 10);
+	if (end == text)
+		return -1;
+	switch (*end) {
+	case '\0': case 's': break;
+	case 'm': mult = 60; break;
+	case 'h': mult = 3600; break;
+	case 'd': mult = 86400; break;
+	default: return -1;
+	}
+	if (*end && end[1])
+		return -1;
+	if (v > 0xffffffffULL / mult)
+		return -1;
+	*seconds = (unsigned)(v * mult);
+	return 0;
 }

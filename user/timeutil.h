@@ -18,4 +18,7 @@ void tw_format_iso8601(int64_t unix_s, char *buf, size_t len);
 /* "3d 4h", "5m 2s": a short human age. */
 void tw_format_age(int64_t seconds, char *buf, size_t len);
 
+/* "90", "90s", "40m", "48h", "2d" into seconds; -1 if malformed. */
+int tw_parse_duration(const char *text, unsigned *seconds);
+
 #endif
