@@ -461,19 +461,25 @@ static void epoll_add(int efd, int fd)
 		epoll_ctl(efd, EPOLL_CTL_ADD, fd, &ev);
 }
 
+/* The signals the event loop reads from a signalfd. */
+static void daemon_signals(sigset_t *mask)
+{
+	const int signals[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
+
+	sigemptyset(mask);
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		sigaddset(mask, signals[i]);
+}
+
 static int event_loop(struct daemon *d)
 {
 	struct epoll_event out[8];
 	int fetch_fd = tw_feeds_fetch_fd(&d->feeds), watch_fd = tw_feeds_watch_fd(&d->feeds);
-	const int signals[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
 	sigset_t mask;
 	int efd, sfd, ret = 0;
 	bool running = true;
 
-	sigemptyset(&mask);
-	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
-		sigaddset(&mask, signals[i]);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
+	daemon_signals(&mask);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	efd = epoll_create1(EPOLL_CLOEXEC);
 	if (sfd < 0 || efd < 0)
@@ -544,8 +550,13 @@ int tw_daemon_run(const struct tw_run_opts *opts, int argc, char **argv)
 	char err[512];
 	int ret;
 
+	sigset_t mask;
+
 	/* A closed alert pipe is reported by the write, not fatal. */
 	signal(SIGPIPE, SIG_IGN);
+	/* Blocked before any thread starts, so that every thread inherits it. */
+	daemon_signals(&mask);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
 	if (geteuid() != 0) {
 		tw_err("torwatch run needs root (CAP_BPF, CAP_NET_ADMIN): run it with sudo");
 		return 1;
@@ -608,6 +619,8 @@ int tw_daemon_run(const struct tw_run_opts *opts, int argc, char **argv)
 		tw_warn("start-up inventory of listening sockets failed: %s", strerror(-ret));
 	else
 		tw_info("start-up inventory: %d listening socket%s", ret, ret == 1 ? "" : "s");
+	/* The first downloads start, and staleness is known, before we say we run. */
+	feeds_changed(&d, tw_feeds_tick(&d.feeds, tw_now_unix()));
 	tw_info("running (pid %d, pin root %s); alerts to %s", getpid(), opts->pin_root,
 		strcmp(opts->alerts, "-") ? opts->alerts : "stdout");
 	ret = event_loop(&d);

@@ -156,9 +156,12 @@ static int read_allow_files(struct tw_feeds *f, char *err, size_t errlen)
 
 static void log_bad_lines(const struct tw_source *s)
 {
-	if (s->bad_lines)
-		tw_warn("%s: %lu bad line%s skipped", s->name, s->bad_lines,
-			s->bad_lines == 1 ? "" : "s");
+	if (!s->bad_lines)
+		return;
+	tw_warn("%s: %lu bad line%s skipped", s->name, s->bad_lines, s->bad_lines == 1 ? "" : "s");
+	for (unsigned long i = 0; i < s->bad_lines && i < TW_FEED_MAX_REPORTED; i++)
+		tw_warn("%s:%lu: %s: \"%s\"", s->url, s->errors[i].line, s->errors[i].reason,
+			s->errors[i].excerpt);
 }
 
 int tw_feeds_open(struct tw_feeds *f, const struct tw_run_opts *o, tw_alert_fn alert,
@@ -433,7 +436,6 @@ static int take(struct tw_feeds *f, struct tw_source *s, const struct tw_fetch_r
 	}
 	if (!ret) {
 		ret = tw_source_accept(s, &feed, now, &f->pol, force, why, sizeof(why));
-		s->bad_lines = feed.bad_lines;
 		tw_feed_free(&feed);
 	}
 	if (ret) {
@@ -442,6 +444,7 @@ static int take(struct tw_feeds *f, struct tw_source *s, const struct tw_fetch_r
 	}
 	s->state = TW_SRC_OK;
 	succeeded(f, s, now, r);
+	log_bad_lines(s);
 	tw_info("%s: %zu entries (%lu bad line%s) in %.2f s", s->name, s->listed, s->bad_lines,
 		s->bad_lines == 1 ? "" : "s", r->seconds);
 	return TW_FEEDS_DATA | TW_FEEDS_STATE;

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,9 +272,18 @@ struct tw_fetcher *tw_fetcher_new(void)
 	if (!f)
 		return NULL;
 	pthread_mutex_init(&f->lock, NULL);
+	sigset_t all, was;
+	int ret = -1;
+
 	f->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	f->multi = curl_multi_init();
-	if (f->efd < 0 || !f->multi || pthread_create(&f->thread, NULL, worker, f)) {
+	/* The worker takes no signals: they belong to the daemon's signalfd. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &was);
+	if (f->efd >= 0 && f->multi)
+		ret = pthread_create(&f->thread, NULL, worker, f);
+	pthread_sigmask(SIG_SETMASK, &was, NULL);
+	if (ret) {
 		if (f->multi)
 			curl_multi_cleanup(f->multi);
 		if (f->efd >= 0)

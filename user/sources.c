@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 extern const char tw_snapshot_start[];
 extern const char tw_snapshot_end[];
@@ -110,6 +111,7 @@ int tw_source_accept(struct tw_source *s, const struct tw_feed *feed, int64_t no
 	s->listed_at = s->confirmed_at = now;
 	s->data_time = feed->newest_data;
 	s->bad_lines = feed->bad_lines;
+	memcpy(s->errors, feed->errors, sizeof(s->errors));
 	return 0;
 }
 
@@ -136,17 +138,20 @@ int tw_source_read_file(struct tw_source *s, int64_t now, const struct tw_feed_p
 {
 	struct tw_feed feed;
 	char why[TW_SOURCE_ERR_LEN];
+	struct stat st;
 	int ret = tw_feed_parse_file(s->url, &feed, err, errlen);
 
 	if (ret)
 		return ret;
 	ret = tw_source_accept(s, &feed, now, pol, force, why, sizeof(why));
+	/* A file is as fresh as its last write: a cron job that stopped shows. */
+	if (!ret && !stat(s->url, &st) && st.st_mtime < now)
+		s->confirmed_at = s->listed_at = st.st_mtime;
 	if (ret == -EBADMSG)
 		snprintf(err, errlen, "%s: %s%s", s->url, why,
 			 s->listed ? "; keeping its last good data" : "");
 	else if (ret)
 		snprintf(err, errlen, "%s: %s", s->url, strerror(-ret));
-	s->bad_lines = feed.bad_lines;
 	tw_feed_free(&feed);
 	return ret;
 }
@@ -235,9 +240,11 @@ int64_t tw_sources_newest(const struct tw_sources *ss)
 	for (unsigned i = 0; i < ss->n; i++) {
 		const struct tw_source *s = &ss->s[i];
 
-		if (s->kind != TW_SOURCE_DENY && in_use(ss, i, live) && s->n_seen &&
-		    s->confirmed_at > newest)
-			newest = s->confirmed_at;
+		int64_t t = s->data_time ? s->data_time : s->confirmed_at;
+
+		/* A dated list is as old as its data: a mirror serving an old copy shows. */
+		if (s->kind != TW_SOURCE_DENY && in_use(ss, i, live) && s->n_seen && t > newest)
+			newest = t;
 	}
 	return newest;
 }

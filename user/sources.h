@@ -43,6 +43,7 @@ struct tw_source {
 	int64_t confirmed_at;		/* the last 200 or 304 (or file read) */
 	int64_t data_time;		/* the data's own newest date, if it has one */
 	unsigned long bad_lines;
+	struct tw_feed_error errors[TW_FEED_MAX_REPORTED];	/* the first bad lines */
 	char etag[TW_FETCH_VALIDATOR_LEN];
 	char last_modified[TW_FETCH_VALIDATOR_LEN];
 
@@ -91,7 +92,8 @@ int64_t tw_source_next_attempt(const struct tw_source *s, int64_t now, bool succ
 /* The union of the sources' entries; the snapshot only if no other source
  * has any. */
 int tw_sources_build_set(const struct tw_sources *ss, struct tw_exit_set *set);
-/* The newest good data among the sources in use (0 if none is dated). */
+/* The newest good data among the sources in use: a list's own date if it
+ * has one, else when it was last confirmed (fetched, or the file written). */
 int64_t tw_sources_newest(const struct tw_sources *ss);
 /* Fills the pinned per-source state from the sources and the merged set
  * (set NULL: the entry counts stay as they are in info). */

@@ -83,7 +83,7 @@ start_daemon() {
 	local ns=$1
 	shift
 	# Not through in_ns: $! must be the daemon itself (nsenter execs it).
-	nsenter --net="/run/netns/$ns" "$TW" run --pin-root "$PIN" --state-dir "$T/state" --alerts "$T/alerts.json" "$@" \
+	nsenter --net="/run/netns/$ns" "$TW" run --pin-root "$PIN" --state-dir "$T/state" --alerts "$T/alerts.json" --sources none "$@" \
 		</dev/null >/dev/null 2>>"$T/daemon.log" &
 	DAEMON_PID=$!
 	wait_for 10 grep -q "running (pid $DAEMON_PID," "$T/daemon.log"

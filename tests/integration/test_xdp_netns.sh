@@ -45,7 +45,7 @@ check "missing interface names the fix" grep -q "interface nosuch0 does not exis
 printf '# nothing\nbogus\n' >"$T/empty.txt"
 out=$(in_ns "$H" "$TW" run -i vX --feed "$T/empty.txt" --pin-root "$PIN" --state-dir "$T/state" 2>&1); rc=$?
 check "feed with no valid entry is refused at start" test $rc -ne 0
-check "the refusal names the file" grep -q "empty.txt has no valid entry" <<<"$out"
+check "the refusal names the file" grep -q "empty.txt: no valid entry in 2 lines (1 bad)" <<<"$out"
 for i in $(seq 0 1099); do echo "10.77.$((i / 256)).$((i % 256))"; done >"$T/big.txt"
 out=$(in_ns "$H" "$TW" run -i vX --feed "$T/big.txt" --max-exits 1024 --pin-root "$PIN-big" --state-dir "$T/state" 2>&1); rc=$?
 check "a set larger than the maps is refused" test $rc -ne 0
@@ -67,9 +67,11 @@ check_eq "status: vC in native mode" native "$(jq -r '.interfaces[] | select(.na
 check_eq "status: IPv4 exact entries (merged)" 2 "$(jq .exit_set.exact_v4 <<<"$st")"
 check_eq "status: IPv6 exact entries" 1 "$(jq .exit_set.exact_v6 <<<"$st")"
 check_eq "status: IPv4 prefixes" 1 "$(jq .exit_set.prefixes_v4 <<<"$st")"
-check_eq "status: two sources" 2 "$(jq '.exit_set.sources | length' <<<"$st")"
+check_eq "status: two feed sources" 2 "$(jq '[.exit_set.sources[] | select(.kind=="file")] | length' <<<"$st")"
+check_eq "status: the snapshot stands by" standby "$(jq -r '.exit_set.sources[] | select(.kind=="snapshot") | .state' <<<"$st")"
 check_eq "status: bad lines of the plain feed" 1 "$(jq '.exit_set.sources[0].bad_lines' <<<"$st")"
-check_eq "status: newest data of the exit-addresses feed" 2024-03-12T09:00:00Z "$(jq -r .exit_set.newest_data <<<"$st")"
+check_eq "status: newest data of the exit-addresses feed" 2024-03-12T09:00:00Z "$(jq -r .exit_set.sources[1].newest_data <<<"$st")"
+check_eq "status: the set is as new as the plain file (written just now)" "$(date -u -r "$T/plain.txt" +%FT%TZ)" "$(jq -r .exit_set.newest_data <<<"$st")"
 check_eq "status: daemon running" true "$(jq .daemon.running <<<"$st")"
 check "ip link shows the XDP program on vX" sh -c "ip -n $H link show vX | grep -q 'xdp'"
 
@@ -145,13 +147,12 @@ check "reload adds 198.51.100.8" wait_for 5 tw_in "$H" check 198.51.100.8
 check "reload drops the /25 prefix" wait_for 5 sh -c "! $TW check 203.0.113.200 --pin-root $PIN"
 : >"$T/plain.txt"
 kill -HUP "$DAEMON_PID"
-check "an empty file is reported" wait_for 5 grep -q "plain.txt has no valid entry.*keeping its last good data" "$T/daemon.log"
+check "an empty file is reported" wait_for 5 grep -q "plain.txt: no valid entry.*keeping its last good data" "$T/daemon.log"
 check "an empty file keeps the last good data" tw_in "$H" check 198.51.100.8
 rm -f "$T/plain.txt"
 kill -HUP "$DAEMON_PID"
 check "a missing file is reported" wait_for 5 grep -q "cannot read $T/plain.txt" "$T/daemon.log"
 check "a missing file keeps the last good data" tw_in "$H" check $EXIT6
-check "the state dir caches the last good set" grep -qx "198.51.100.8" "$T/state/exit-set.cache"
 
 # --- gap-free: traffic through 20 reloads is counted for every packet ---
 before=$(tw_in "$H" stats --json --top 100 | jq --arg a $EXIT4 '.sources[] | select(.source==$a) | .packets')
@@ -207,21 +208,16 @@ check_eq "a bad config line stops the start (usage error)" 2 $rc
 check "the error names file, line and reason" grep -q "$T/bad.conf:3: xdp-mode must be auto, native or skb, not 'fast'" <<<"$out"
 printf '[run]\ninterface = vX\nxdp-mode = native\n' >"$T/torwatch.conf"
 
-# --- no --feed: the cached last good set, else the embedded snapshot ---
-check "a daemon from a config file, without --feed, starts" start_daemon "$H" -c "$T/torwatch.conf"
+# --- no source at all: the embedded snapshot ---
+check "a daemon from a config file, with no source, starts" start_daemon "$H" -c "$T/torwatch.conf"
 check_eq "the config's interface is watched" vX "$(tw_in "$H" status --json | jq -r '.interfaces[0].name')"
 st=$(tw_in "$H" status --json)
-check_eq "it uses the state-dir cache" "cache $T/state/exit-set.cache" "$(jq -r '.exit_set.sources[0].name' <<<"$st")"
-check "the cache holds the last applied set" tw_in "$H" check 192.0.2.99
-check "and only that set" sh -c "! $TW check 198.51.100.8 --pin-root $PIN"
-stop_daemon
-echo "garbage only" >"$T/state/exit-set.cache"
-check "with an unusable cache it still starts" start_daemon "$H" -i vX
-check "the unusable cache is reported" grep -q "the cached exit set is unusable" "$T/daemon.log"
-st=$(tw_in "$H" status --json)
 check_eq "it falls back to the dated snapshot" "snapshot 2024-03-12 (embedded)" "$(jq -r '.exit_set.sources[0].name' <<<"$st")"
+check_eq "the snapshot is in use" ok "$(jq -r '.exit_set.sources[0].state' <<<"$st")"
 check_eq "the snapshot's 1174 addresses" 1174 "$(jq .exit_set.exact_v4 <<<"$st")"
 check_eq "status shows the snapshot's date" 2024-03-12 "$(jq -r '.exit_set.newest_data[0:10]' <<<"$st")"
+check_eq "status says the data is stale" true "$(jq .exit_set.stale <<<"$st")"
+check "a feed_stale alert names the snapshot's age" wait_for 3 sh -c "jq -e 'select(.rule.id==\"feed_stale\") | select(.torwatch.feed.newest_data | startswith(\"2024-03-12\"))' $T/alerts.json"
 check "a snapshot exit address is found" tw_in "$H" check 185.241.208.232
 stop_daemon
 check "unload" tw_in "$H" unload
