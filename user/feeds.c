@@ -24,6 +24,12 @@ static double jitter(void)
 	return (double)random() / ((double)RAND_MAX + 1.0);
 }
 
+/* Retries are scheduled to the millisecond, so that jitter means something. */
+static int64_t now_ms(void)
+{
+	return tw_now_unix_ns() / 1000000;
+}
+
 static bool is_url(const char *v)
 {
 	return !strncmp(v, "http://", 7) || !strncmp(v, "https://", 8);
@@ -203,8 +209,8 @@ int tw_feeds_open(struct tw_feeds *f, const struct tw_run_opts *o, tw_alert_fn a
 			tw_warn("%s: the cache is unusable (%s); waiting for a fetch", s->name, why);
 		}
 		/* A publisher's limit holds across restarts too. */
-		s->next_attempt = s->confirmed_at + s->min_interval_s > now ?
-				  s->confirmed_at + s->min_interval_s : now;
+		s->next_attempt_ms = 1000 * (s->confirmed_at + s->min_interval_s > now ?
+					     s->confirmed_at + s->min_interval_s : now);
 	}
 	for (size_t i = 0; i < o->n_feeds + o->n_deny_files; i++) {
 		bool deny = i >= o->n_feeds;
@@ -285,7 +291,7 @@ static void submit(struct tw_feeds *f, struct tw_source *s, int64_t now)
 	}
 	s->in_flight = true;
 	s->last_attempt = now;
-	s->next_attempt = 0;
+	s->next_attempt_ms = 0;
 }
 
 static bool check_stale(struct tw_feeds *f, int64_t now)
@@ -293,6 +299,11 @@ static bool check_stale(struct tw_feeds *f, int64_t now)
 	int64_t newest = tw_sources_newest(&f->sources);
 	bool stale = now - newest > (int64_t)f->stale_after_s;
 
+	/* Until every source has answered once, old data may be seconds from
+	 * being replaced: no alarm for what the first fetches will settle. */
+	for (unsigned i = 0; stale && i < f->sources.n; i++)
+		if (f->sources.s[i].kind == TW_SOURCE_URL && !f->sources.s[i].answered)
+			return false;
 	if (stale == f->stale)
 		return false;
 	f->stale = stale;
@@ -310,8 +321,8 @@ int tw_feeds_tick(struct tw_feeds *f, int64_t now)
 	for (unsigned i = 0; i < f->sources.n; i++) {
 		struct tw_source *s = &f->sources.s[i];
 
-		if (s->kind == TW_SOURCE_URL && !s->in_flight && s->next_attempt &&
-		    s->next_attempt <= now) {
+		if (s->kind == TW_SOURCE_URL && !s->in_flight && s->next_attempt_ms &&
+		    s->next_attempt_ms <= now_ms()) {
 			submit(f, s, now);
 			changed |= TW_FEEDS_STATE;
 		}
@@ -344,8 +355,8 @@ static void failed(struct tw_feeds *f, struct tw_source *s, int64_t now, const c
 	s->failures++;
 	s->state = TW_SRC_FAILED;
 	snprintf(s->error, sizeof(s->error), "%.*s", (int)sizeof(s->error) - 1, why);
-	s->next_attempt = tw_source_next_attempt(s, now, false, &f->pol, jitter());
-	tw_format_age(s->next_attempt - now, in, sizeof(in));
+	s->next_attempt_ms = tw_source_next_attempt(s, now_ms(), false, &f->pol, jitter());
+	tw_format_age((s->next_attempt_ms + 999) / 1000 - now, in, sizeof(in));
 	tw_warn("%s: fetch failed: %s; keeping %zu entries, retry in %s", s->name, why, s->n_seen,
 		in);
 }
@@ -359,7 +370,7 @@ static void succeeded(struct tw_feeds *f, struct tw_source *s, int64_t now,
 	s->error[0] = '\0';
 	memcpy(s->etag, r->etag, sizeof(s->etag));
 	memcpy(s->last_modified, r->last_modified, sizeof(s->last_modified));
-	s->next_attempt = tw_source_next_attempt(s, now, true, &f->pol, jitter());
+	s->next_attempt_ms = tw_source_next_attempt(s, now_ms(), true, &f->pol, jitter());
 	err = tw_source_cache_write(s, f->cache_dir);
 	if (err)
 		tw_warn("%s: cannot cache the list in %s: %s", s->name, f->cache_dir, strerror(-err));
@@ -388,12 +399,16 @@ static bool rate_limited(const struct tw_fetch_result *r)
 
 static void refused(struct tw_feeds *f, struct tw_source *s, int64_t now, const char *why)
 {
+	/* The same refusal again (a retry) is logged, not alerted again. */
+	bool again = s->state == TW_SRC_REJECTED && !strncmp(s->error, why, sizeof(s->error) - 1);
+
 	s->failures++;
 	s->state = TW_SRC_REJECTED;
 	snprintf(s->error, sizeof(s->error), "%.*s", (int)sizeof(s->error) - 1, why);
-	s->next_attempt = tw_source_next_attempt(s, now, false, &f->pol, jitter());
+	s->next_attempt_ms = tw_source_next_attempt(s, now_ms(), false, &f->pol, jitter());
 	tw_warn("%s: list refused: %s", s->name, why);
-	emit(f, tw_feed_alert_rejected(s, why, now));
+	if (!again)
+		emit(f, tw_feed_alert_rejected(s, why, now));
 }
 
 /* One finished download: returns TW_FEEDS_* */
@@ -406,6 +421,7 @@ static int take(struct tw_feeds *f, struct tw_source *s, const struct tw_fetch_r
 	int ret;
 
 	s->in_flight = false;
+	s->answered = true;
 	s->force = false;
 	s->http_status = r->http_status;
 	s->fetch_ms = (uint32_t)(r->seconds * 1000);
@@ -469,11 +485,12 @@ int tw_feeds_request(struct tw_feeds *f, bool force, int64_t now)
 {
 	for (unsigned i = 0; i < f->sources.n; i++) {
 		struct tw_source *s = &f->sources.s[i];
-		int64_t allowed = s->confirmed_at + s->min_interval_s;
+		int64_t last = s->last_attempt > s->confirmed_at ? s->last_attempt : s->confirmed_at;
+		int64_t allowed = last + s->min_interval_s;
 
 		if (s->kind != TW_SOURCE_URL || s->in_flight)
 			continue;
-		if (s->min_interval_s && s->confirmed_at && allowed > now) {
+		if (s->min_interval_s && last && allowed > now) {
 			tw_info("%s: not fetched: the publisher allows one fetch per %u s (next in %lld s)",
 				s->name, s->min_interval_s, (long long)(allowed - now));
 			continue;
@@ -497,14 +514,12 @@ int tw_feeds_reload_files(struct tw_feeds *f, bool force, int64_t now)
 			continue;
 		s->last_attempt = now;
 		ret = tw_source_read_file(s, now, &f->pol, force, err, sizeof(err));
-		if (ret) {
-			bool guard = ret == -EBADMSG;
-
+		if (ret == -EBADMSG) {
+			refused(f, s, now, err);
+		} else if (ret) {
 			snprintf(s->error, sizeof(s->error), "%.*s", (int)sizeof(s->error) - 1, err);
-			s->state = guard ? TW_SRC_REJECTED : TW_SRC_FAILED;
+			s->state = TW_SRC_FAILED;
 			tw_err("%s", err);
-			if (guard)
-				emit(f, tw_feed_alert_rejected(s, err, now));
 		} else {
 			s->state = TW_SRC_OK;
 			s->error[0] = '\0';

@@ -175,7 +175,7 @@ int tw_source_read_snapshot(struct tw_source *s, int64_t now)
 	return ret;
 }
 
-int64_t tw_source_next_attempt(const struct tw_source *s, int64_t now, bool success,
+int64_t tw_source_next_attempt(const struct tw_source *s, int64_t now_ms, bool success,
 			       const struct tw_feed_policy *pol, double rnd)
 {
 	double delay = s->interval_s;
@@ -193,7 +193,7 @@ int64_t tw_source_next_attempt(const struct tw_source *s, int64_t now, bool succ
 		delay = s->min_interval_s;
 	if (delay < 1)
 		delay = 1;
-	return now + (int64_t)delay;
+	return now_ms + (int64_t)(delay * 1000);
 }
 
 static bool live_data(const struct tw_sources *ss)
@@ -280,7 +280,7 @@ void tw_sources_describe(const struct tw_sources *ss, const struct tw_exit_set *
 		si->newest_data = (__u64)(s->data_time ? s->data_time : s->confirmed_at);
 		si->last_attempt = (__u64)s->last_attempt;
 		si->last_success = (__u64)s->confirmed_at;
-		si->next_attempt = (__u64)(s->kind == TW_SOURCE_URL ? s->next_attempt : 0);
+		si->next_attempt = (__u64)(s->kind == TW_SOURCE_URL ? s->next_attempt_ms / 1000 : 0);
 		si->http_status = (__u32)s->http_status;
 		si->failures = s->failures;
 		si->listed = (__u32)s->listed;

@@ -48,13 +48,14 @@ struct tw_source {
 	char last_modified[TW_FETCH_VALIDATOR_LEN];
 
 	int64_t last_attempt;
-	int64_t next_attempt;
+	int64_t next_attempt_ms;	/* unix ms; 0 = not scheduled */
 	unsigned failures;
 	long http_status;
 	uint32_t fetch_ms;
 	enum tw_source_state state;
 	char error[TW_SOURCE_ERR_LEN];
 	bool in_flight;
+	bool answered;			/* a download finished since the start */
 	bool force;			/* the guard is off for the attempt in flight */
 };
 
@@ -83,10 +84,10 @@ int64_t tw_source_entry_seen(const struct tw_source *s, size_t i);
 int tw_source_read_file(struct tw_source *s, int64_t now, const struct tw_feed_policy *pol,
 			bool force, char *err, size_t errlen);
 int tw_source_read_snapshot(struct tw_source *s, int64_t now);
-/* The next attempt after a success, or after failure number s->failures:
- * retry_min doubling up to the interval, +-20% jitter (rnd in [0,1)), and
- * never sooner than min_interval. */
-int64_t tw_source_next_attempt(const struct tw_source *s, int64_t now, bool success,
+/* The next attempt (unix ms) after a success (the interval, +-10%), or after
+ * failure number s->failures: retry_min doubling up to the interval, +-20%
+ * jitter (rnd in [0,1)); never sooner than min_interval. */
+int64_t tw_source_next_attempt(const struct tw_source *s, int64_t now_ms, bool success,
 			       const struct tw_feed_policy *pol, double rnd);
 
 /* The union of the sources' entries; the snapshot only if no other source
