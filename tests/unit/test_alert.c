@@ -10,6 +10,7 @@
 #include "alert.h"
 #include "timeutil.h"
 #include "events.h"
+#include "feed_alert.h"
 #include "../json_path.h"
 
 static void test_tor_traffic_fields(void **state)
@@ -123,6 +124,55 @@ static void test_tor_blocked(void **state)
 	assert_null(tw_event_to_alert(&ev, src));
 }
 
+static void test_feed_rejected(void **state)
+{
+	struct tw_source s = { .kind = TW_SOURCE_URL, .http_status = 200, .n_seen = 1200 };
+	struct json_object *a;
+
+	snprintf(s.name, sizeof(s.name), "mirror \"eu\"\n");
+	snprintf(s.url, sizeof(s.url), "https://mirror.example/exits?a=1&b=\"2\"");
+	a = tw_feed_alert_rejected(&s, "120 entries would replace 1200 (-90%)", 1710252000);
+	assert_string_equal(json_path(a, "rule.id"), "feed_rejected");
+	assert_string_equal(json_path(a, "event.severity"), "47");
+	assert_string_equal(json_path(a, "event.reason"), "120 entries would replace 1200 (-90%)");
+	assert_string_equal(json_path(a, "torwatch.feed.name"), "mirror \"eu\"\n");
+	assert_string_equal(json_path(a, "torwatch.feed.url"), "https://mirror.example/exits?a=1&b=\"2\"");
+	assert_string_equal(json_path(a, "torwatch.feed.entries_kept"), "1200");
+	assert_string_equal(json_path(a, "http.response.status_code"), "200");
+	assert_string_equal(json_path(a, "@timestamp"), "2024-03-12T14:00:00.000000Z");
+	/* The hostile name is escaped in the line, which stays one line. */
+	assert_null(strchr(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN), '\n'));
+	json_object_put(a);
+}
+
+static void test_feed_stale(void **state)
+{
+	struct tw_sources ss = {};
+	struct tw_source *ok = tw_sources_add(&ss, TW_SOURCE_URL, "exit-addresses", "https://a");
+	struct tw_source *bad = tw_sources_add(&ss, TW_SOURCE_URL, "onionoo", "https://b");
+	struct json_object *a, *failing;
+
+	ok->state = TW_SRC_OK;
+	bad->state = TW_SRC_FAILED;
+	snprintf(bad->error, sizeof(bad->error), "HTTP status 503");
+	a = tw_feed_alert_stale(&ss, 1710252000, 6 * 3600, 1710252000 + 7 * 3600 + 60);
+	assert_string_equal(json_path(a, "rule.id"), "feed_stale");
+	assert_string_equal(json_path(a, "torwatch.feed.age_s"), "25260");
+	assert_string_equal(json_path(a, "torwatch.feed.stale_after_s"), "21600");
+	assert_string_equal(json_path(a, "torwatch.feed.newest_data"), "2024-03-12T14:00:00Z");
+	assert_non_null(strstr(json_path(a, "message"), "7h 1m old"));
+	assert_true(json_object_object_get_ex(json_object_object_get(a, "torwatch"), "feed", &failing));
+	failing = json_object_object_get(failing, "failing");
+	assert_int_equal(json_object_array_length(failing), 1);
+	assert_string_equal(json_path(json_object_array_get_idx(failing, 0), "name"), "onionoo");
+	assert_string_equal(json_path(json_object_array_get_idx(failing, 0), "error"), "HTTP status 503");
+	json_object_put(a);
+	a = tw_feed_alert_stale(&ss, 0, 60, 1710252000);
+	assert_string_equal(json_path(a, "message"), "The exit set has no good data from any source");
+	json_object_put(a);
+	tw_sources_free(&ss);
+}
+
 static void test_severity_scores(void **state)
 {
 	assert_int_equal(tw_severity_score("low"), 21);
@@ -140,6 +190,8 @@ int main(void)
 		cmocka_unit_test(test_ssh_from_tor),
 		cmocka_unit_test(test_tor_blocked),
 		cmocka_unit_test(test_severity_scores),
+		cmocka_unit_test(test_feed_rejected),
+		cmocka_unit_test(test_feed_stale),
 	};
 
 	return cmocka_run_group_tests_name("alert", tests, NULL, NULL);

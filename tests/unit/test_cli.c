@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "feed_parse.h"
 #include "run_opts.h"
 
 #define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
@@ -157,6 +158,83 @@ static void test_config_errors(void **state)
 	assert_string_equal(err, "cannot read config /nonexistent/torwatch.conf: No such file or directory");
 }
 
+static void test_feed_options(void **state)
+{
+	struct tw_run_opts o;
+	char err[256];
+	const char *path = write_config("[run]\nsources = onionoo,dan-me-uk\nexpire-after = 2d\n"
+					"[source onionoo]\nurl = https://mirror.example/onionoo\ninterval = 15m\n"
+					"[source mirror]\nurl = http://10.0.0.1/exits\nformat = text\n"
+					"[source exit-addresses]\nenabled = yes\n");
+
+	assert_int_equal(PARSE(&o, err, "run"), 0);
+	assert_int_equal(o.builtin_on, 0x7); /* exit-addresses, bulk-exit-list, onionoo */
+	assert_int_equal(o.expire_s, 48 * 3600);
+	assert_int_equal(o.max_shrink_pct, 50);
+	assert_int_equal(o.max_body, 32u << 20);
+	assert_int_equal(PARSE(&o, err, "run", "-c", (char *)path, "--max-shrink", "20%",
+			       "--feed", "https://a.example/list", "--feed", "/etc/exits.txt",
+			       "--stale-after", "90m", "--max-body", "512K", "--fetch-timeout", "30",
+			       "--deny-file", "/etc/deny", "--allow-file", "/etc/allow",
+			       "--ca-file", "/etc/ca.pem", "--retry-min", "5s"), 0);
+	assert_int_equal(o.builtin_on, 0xc); /* onionoo, dan-me-uk */
+	assert_int_equal(o.expire_s, 2 * 86400);
+	assert_int_equal(o.max_shrink_pct, 20);
+	assert_int_equal(o.stale_after_s, 5400);
+	assert_int_equal(o.max_body, 512 * 1024);
+	assert_int_equal(o.fetch_timeout_s, 30);
+	assert_int_equal(o.retry_min_s, 5);
+	assert_int_equal(o.n_feeds, 2);
+	assert_string_equal(o.deny_files[0], "/etc/deny");
+	assert_string_equal(o.allow_files[0], "/etc/allow");
+	assert_string_equal(o.ca_file, "/etc/ca.pem");
+	assert_int_equal(o.n_source_conf, 3);
+	assert_string_equal(o.source_conf[0].name, "onionoo");
+	assert_string_equal(o.source_conf[0].url, "https://mirror.example/onionoo");
+	assert_int_equal(o.source_conf[0].interval_s, 900);
+	assert_int_equal(o.source_conf[0].enabled, -1);
+	assert_string_equal(o.source_conf[1].name, "mirror");
+	assert_int_equal(o.source_conf[1].format, TW_FEED_PLAIN);
+	assert_int_equal(o.source_conf[2].enabled, 1);
+	tw_run_opts_free(&o);
+	assert_int_equal(PARSE(&o, err, "run", "--sources", "none"), 0);
+	assert_int_equal(o.builtin_on, 0);
+	unlink(path);
+}
+
+static void test_feed_option_errors(void **state)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{ "[run]\nsources = tor\n", ":2: sources: unknown source 'tor'" },
+		{ "[run]\nexpire-after = soon\n", ":2: expire-after must be a duration" },
+		{ "[run]\nexpire-after = 5x\n", ":2: expire-after must be a duration" },
+		{ "[run]\nmax-shrink = 150\n", ":2: max-shrink must be a share from 0 to 100" },
+		{ "[run]\nmax-body = 0\n", ":2: max-body must be a size" },
+		{ "[run]\nmax-body = 5T\n", ":2: max-body must be a size" },
+		{ "[source onionoo]\nurl = ftp://x/y\n", ":2: url must start with http:// or https://" },
+		{ "[source onionoo]\ncolour = red\n", ":2: unknown source setting 'colour'" },
+		{ "[source x]\nformat = xml\n", ":2: format must be text" },
+		{ "[source x]\nenabled = maybe\n", ":2: enabled must be yes or no" },
+		{ "[sauce x]\nurl = http://x\n", ":2: unknown section [sauce x]" },
+	};
+	struct tw_run_opts o;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *path = write_config(cases[i].text);
+
+		assert_int_equal(PARSE(&o, err, "run", "-c", (char *)path), -1);
+		if (!strstr(err, cases[i].want))
+			fail_msg("case %zu: got '%s'", i, err);
+		tw_run_opts_free(&o);
+		unlink(path);
+	}
+	assert_int_equal(PARSE(&o, err, "run", "--deny-file", ""), -1);
+	assert_string_equal(err, "deny-file needs a file path");
+}
+
 static int dummy(int argc, char **argv)
 {
 	return 0;
@@ -227,6 +305,8 @@ int main(void)
 		cmocka_unit_test(test_object_prefix_matching),
 		cmocka_unit_test(test_config_file),
 		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_feed_options),
+		cmocka_unit_test(test_feed_option_errors),
 		cmocka_unit_test(test_ssh_block_allow),
 	};
 

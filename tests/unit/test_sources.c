@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The per-source logic on a made-up clock: the guard, expiry of unlisted
+ * entries, 304s, the merge with the snapshot as fallback, backoff, and the
+ * cache file's round trip and refusals. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "source_cache.h"
+#include "sources.h"
+
+static const struct tw_feed_policy pol = { .expire_s = 100, .max_shrink_pct = 50,
+					   .retry_min_s = 10 };
+
+/* A feed of the addresses in text (one per line). */
+static struct tw_feed feed_of(const char *text)
+{
+	struct tw_feed f;
+
+	assert_int_equal(tw_feed_parse_buffer(text, strlen(text), &f), 0);
+	return f;
+}
+
+static int accept_text(struct tw_source *s, const char *text, int64_t now, bool force,
+		       char *why)
+{
+	struct tw_feed f = feed_of(text);
+	int ret = tw_source_accept(s, &f, now, &pol, force, why, 200);
+
+	tw_feed_free(&f);
+	return ret;
+}
+
+static bool has(const struct tw_source *s, const char *addr)
+{
+	struct tw_prefix p;
+	const char *why;
+
+	assert_int_equal(tw_prefix_parse(addr, &p, &why), 0);
+	for (size_t i = 0; i < s->n_seen; i++)
+		if (!tw_prefix_cmp(&s->seen[i].p, &p))
+			return true;
+	return false;
+}
+
+static void test_guard(void **state)
+{
+	struct tw_source s = { .kind = TW_SOURCE_URL };
+	char why[200] = "", list[1024] = "";
+
+	assert_int_equal(accept_text(&s, "", 1000, false, why), -EBADMSG);
+	assert_string_equal(why, "no valid entry in 0 lines (0 bad)");
+	assert_int_equal(accept_text(&s, "garbage\n", 1000, true, why), -EBADMSG);
+	assert_non_null(strstr(why, "no valid entry in 1 line (1 bad)"));
+	for (int i = 1; i <= 10; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "192.0.2.%d\n", i);
+	assert_int_equal(accept_text(&s, list, 1000, false, why), 0);
+	assert_int_equal(s.listed, 10);
+	/* Half is allowed (50%), less is not. */
+	assert_int_equal(accept_text(&s, "192.0.2.1\n192.0.2.2\n192.0.2.3\n192.0.2.4\n", 1010,
+				     false, why), -EBADMSG);
+	assert_non_null(strstr(why, "4 entries would replace 10 (-60%, more than the 50% allowed)"));
+	assert_int_equal(s.listed, 10);
+	assert_int_equal(s.listed_at, 1000);
+	assert_int_equal(accept_text(&s, "192.0.2.1\n192.0.2.2\n192.0.2.3\n192.0.2.4\n192.0.2.5\n",
+				     1020, false, why), 0);
+	assert_int_equal(s.listed, 5);
+	/* Duplicates count once. */
+	assert_int_equal(accept_text(&s, "192.0.2.1\n192.0.2.1\n192.0.2.2\n192.0.2.3\n", 1030,
+				     true, why), 0);
+	assert_int_equal(s.listed, 3);
+	free(s.seen);
+}
+
+static void test_expiry(void **state)
+{
+	struct tw_source s = { .kind = TW_SOURCE_URL };
+	char why[200];
+
+	assert_int_equal(accept_text(&s, "192.0.2.1\n192.0.2.2\n192.0.2.3\n", 1000, false, why), 0);
+	assert_int_equal(accept_text(&s, "192.0.2.1\n192.0.2.2\n198.51.100.1\n", 1050, false, why), 0);
+	/* 192.0.2.3 is no longer listed but stays until unseen for 100 s. */
+	assert_int_equal(s.n_seen, 4);
+	assert_int_equal(s.listed, 3);
+	assert_int_equal(tw_source_expire(&s, 1100, pol.expire_s), 0);
+	assert_true(has(&s, "192.0.2.3"));
+	assert_int_equal(tw_source_expire(&s, 1101, pol.expire_s), 1);
+	assert_false(has(&s, "192.0.2.3"));
+	/* The last good list itself never expires: an outage must not empty the set. */
+	assert_int_equal(tw_source_expire(&s, 999999, pol.expire_s), 0);
+	assert_int_equal(s.n_seen, 3);
+	/* A 304 confirms the listed entries; the unlisted keep their own time. */
+	assert_int_equal(accept_text(&s, "192.0.2.1\n192.0.2.2\n", 2000, false, why), 0);
+	tw_source_confirm(&s, 2500);
+	assert_int_equal(tw_source_expire(&s, 2101, pol.expire_s), 1); /* 198.51.100.1, seen at 2000 */
+	for (size_t i = 0; i < s.n_seen; i++)
+		assert_int_equal(tw_source_entry_seen(&s, i), 2500);
+	free(s.seen);
+}
+
+static void test_files_are_taken_whole(void **state)
+{
+	struct tw_source s = { .kind = TW_SOURCE_FILE }, d = { .kind = TW_SOURCE_DENY };
+	char why[200];
+
+	assert_int_equal(accept_text(&s, "192.0.2.1\n192.0.2.2\n", 1000, false, why), 0);
+	assert_int_equal(accept_text(&s, "192.0.2.1\n", 1001, false, why), 0);
+	assert_int_equal(s.n_seen, 1); /* no grace for lines removed from a file */
+	/* A deny file may be emptied, and has no shrink guard. */
+	assert_int_equal(accept_text(&d, "192.0.2.1\n192.0.2.2\n192.0.2.3\n", 1000, false, why), 0);
+	assert_int_equal(accept_text(&d, "# none\n", 1001, false, why), 0);
+	assert_int_equal(d.n_seen, 0);
+	free(s.seen);
+	free(d.seen);
+}
+
+static void test_merge_and_snapshot(void **state)
+{
+	struct tw_sources ss = {};
+	struct tw_source *a = tw_sources_add(&ss, TW_SOURCE_URL, "a", "http://a");
+	struct tw_source *deny = tw_sources_add(&ss, TW_SOURCE_DENY, "deny", "/d");
+	struct tw_source *snap = tw_sources_add(&ss, TW_SOURCE_SNAPSHOT, "snap", "");
+	struct tw_source_info info[TW_MAX_SOURCES];
+	struct tw_exit_set set;
+	char why[200];
+
+	assert_int_equal(tw_source_read_snapshot(snap, 5000), 0);
+	assert_int_equal(snap->n_seen, 1174); /* the snapshot's unique addresses */
+	assert_int_equal(accept_text(deny, "192.0.2.9\n", 5000, false, why), 0);
+	/* Only the deny file has data: the snapshot is used. */
+	assert_int_equal(tw_sources_build_set(&ss, &set), 0);
+	assert_int_equal(set.n, snap->n_seen + 1);
+	tw_sources_describe(&ss, &set, info);
+	assert_int_equal(info[2].state, TW_SRC_NEVER);
+	assert_int_equal(tw_sources_newest(&ss), 1710253718); /* the snapshot's newest record */
+	tw_exit_set_free(&set);
+	/* A live source has data: the snapshot stands by. */
+	assert_int_equal(accept_text(a, "192.0.2.1\n192.0.2.9\n", 6000, false, why), 0);
+	assert_int_equal(tw_sources_build_set(&ss, &set), 0);
+	assert_int_equal(set.n, 2);
+	assert_int_equal(set.e[1].sources, 0x3); /* 192.0.2.9: a and the deny file */
+	tw_sources_describe(&ss, &set, info);
+	assert_int_equal(info[2].state, TW_SRC_STANDBY);
+	assert_int_equal(info[0].exact_v4, 2);
+	assert_int_equal(info[2].exact_v4, 0);
+	assert_int_equal(tw_sources_newest(&ss), 6000);
+	tw_exit_set_free(&set);
+	tw_sources_free(&ss);
+}
+
+static void test_backoff(void **state)
+{
+	struct tw_source s = { .kind = TW_SOURCE_URL, .interval_s = 3600 };
+
+	/* rnd 0.5: no jitter. */
+	assert_int_equal(tw_source_next_attempt(&s, 0, true, &pol, 0.5), 3600000);
+	s.failures = 1;
+	assert_int_equal(tw_source_next_attempt(&s, 0, false, &pol, 0.5), 10000);
+	s.failures = 2;
+	assert_int_equal(tw_source_next_attempt(&s, 0, false, &pol, 0.5), 20000);
+	s.failures = 4;
+	assert_int_equal(tw_source_next_attempt(&s, 0, false, &pol, 0.5), 80000);
+	s.failures = 40; /* capped at the interval */
+	assert_int_equal(tw_source_next_attempt(&s, 0, false, &pol, 0.5), 3600000);
+	/* Jitter: +-20% on retries, +-10% on the interval. */
+	s.failures = 1;
+	assert_int_equal(tw_source_next_attempt(&s, 0, false, &pol, 0.0), 8000);
+	assert_int_equal(tw_source_next_attempt(&s, 0, false, &pol, 0.999999), 11999);
+	assert_int_equal(tw_source_next_attempt(&s, 0, true, &pol, 0.0), 3240000);
+	/* A publisher's limit holds for retries too. */
+	s.min_interval_s = 1800;
+	assert_int_equal(tw_source_next_attempt(&s, 0, false, &pol, 0.5), 1800000);
+}
+
+static void test_cache_round_trip(void **state)
+{
+	char dir[] = "/tmp/tw-cache-XXXXXX", path[256], why[200];
+	struct tw_source s = { .kind = TW_SOURCE_URL, .url = "http://x/list" }, r = s, other = s;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	tw_source_cache_name("onionoo", s.cache_name, sizeof(s.cache_name));
+	assert_string_equal(s.cache_name, "onionoo.cache");
+	tw_source_cache_name("http://x/../etc", r.cache_name, sizeof(r.cache_name));
+	assert_int_equal(strncmp(r.cache_name, "feed-", 5), 0);
+	assert_null(strchr(r.cache_name, '/'));
+	assert_int_equal(accept_text(&s, "192.0.2.1\n2001:db8::1\n192.0.2.0/24\n", 1000, false, why), 0);
+	assert_int_equal(accept_text(&s, "192.0.2.1\n2001:db8::1\n", 1100, false, why), 0);
+	tw_source_confirm(&s, 1200);
+	strcpy(s.etag, "\"abc\"");
+	strcpy(s.last_modified, "Tue, 12 Mar 2024 14:00:00 GMT");
+	assert_int_equal(tw_source_cache_write(&s, dir), 0);
+
+	memcpy(r.cache_name, s.cache_name, sizeof(r.cache_name));
+	assert_int_equal(tw_source_cache_read(&r, dir, why, sizeof(why)), 0);
+	assert_int_equal(r.n_seen, 3);
+	assert_int_equal(r.listed, 2);
+	assert_int_equal(r.listed_at, 1100);
+	assert_int_equal(r.confirmed_at, 1200);
+	assert_string_equal(r.etag, "\"abc\"");
+	assert_string_equal(r.last_modified, "Tue, 12 Mar 2024 14:00:00 GMT");
+	for (size_t i = 0; i < r.n_seen; i++) {
+		assert_int_equal(tw_prefix_cmp(&r.seen[i].p, &s.seen[i].p), 0);
+		assert_int_equal(tw_source_entry_seen(&r, i), tw_source_entry_seen(&s, i));
+	}
+	/* A cache of another URL is not this source's. */
+	strcpy(other.url, "http://y/list");
+	memcpy(other.cache_name, s.cache_name, sizeof(other.cache_name));
+	assert_int_equal(tw_source_cache_read(&other, dir, why, sizeof(why)), -ENOENT);
+	/* A damaged cache is refused with the line. */
+	snprintf(path, sizeof(path), "%s/%s", dir, s.cache_name);
+	f = fopen(path, "a");
+	fputs("192.0.2.0 12\n", f); /* out of order */
+	fclose(f);
+	strcpy(other.url, s.url);
+	assert_int_equal(tw_source_cache_read(&other, dir, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "line 12: entries out of order"));
+	f = fopen(path, "w");
+	fputs("hello\n", f);
+	fclose(f);
+	assert_int_equal(tw_source_cache_read(&other, dir, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "line 1: not a torwatch source cache"));
+	assert_int_equal(other.n_seen, 0);
+	unlink(path);
+	rmdir(dir);
+	free(s.seen);
+	free(r.seen);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_guard),
+		cmocka_unit_test(test_expiry),
+		cmocka_unit_test(test_files_are_taken_whole),
+		cmocka_unit_test(test_merge_and_snapshot),
+		cmocka_unit_test(test_backoff),
+		cmocka_unit_test(test_cache_round_trip),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
