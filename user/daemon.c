@@ -135,6 +135,8 @@ static int apply_sources(struct daemon *d)
 	tw_info("exit set: %u IPv4 + %u IPv6 addresses, %u + %u prefixes (+%zu, ~%zu, -%zu in %llu us)",
 		set.exact_v4, set.exact_v6, set.prefixes_v4, set.prefixes_v6, st.added, st.updated,
 		st.removed, (unsigned long long)st.usec);
+	if (st.no_room)
+		tw_warn("the maps could not hold the old and the new set at once, so leaving entries went first; give them room with a larger --max-exits");
 out:
 	tw_exit_set_free(&set);
 	return err;

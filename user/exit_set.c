@@ -398,6 +398,34 @@ static uint64_t now_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/* Inserts and updates of every map; what is already in stays (BPF_ANY). */
+static int write_all(const int *fds, struct batch *ins, struct batch *upd,
+		     struct tw_apply_stats *stats)
+{
+	int err = 0;
+
+	stats->added = stats->updated = 0;
+	for (int k = 0; !err && k < MAP__N; k++) {
+		err = write_inserts((enum map_kind)k, fds[k], &ins[k], &stats->batched);
+		if (!err)
+			err = write_updates((enum map_kind)k, fds[k], &upd[k]);
+		stats->added += ins[k].n;
+		stats->updated += upd[k].n;
+	}
+	return err;
+}
+
+static int delete_all(const int *fds, struct batch *del, struct tw_apply_stats *stats)
+{
+	int err = 0;
+
+	for (int k = 0; !err && k < MAP__N; k++) {
+		err = write_deletes(fds[k], &del[k]);
+		stats->removed += del[k].n;
+	}
+	return err;
+}
+
 int tw_exit_set_apply(const struct tw_exit_set *set, const struct tw_exit_maps *maps,
 		      struct tw_apply_stats *stats)
 {
@@ -425,16 +453,16 @@ int tw_exit_set_apply(const struct tw_exit_set *set, const struct tw_exit_maps *
 	for (int k = 0; !err && k < MAP__N; k++)
 		err = plan_kind(set, (enum map_kind)k, fds[k], &ins[k], &upd[k], &del[k]);
 	/* Every addition before any removal: no gap for what both sets hold. */
-	for (int k = 0; !err && k < MAP__N; k++) {
-		err = write_inserts((enum map_kind)k, fds[k], &ins[k], &stats->batched);
+	err = write_all(fds, ins, upd, stats);
+	if (err == -E2BIG || err == -ENOSPC) {
+		/* No room for old and new at once: removals first, then the rest.
+		 * Unchanged keys are still never touched. */
+		stats->no_room = 1;
+		err = delete_all(fds, del, stats);
 		if (!err)
-			err = write_updates((enum map_kind)k, fds[k], &upd[k]);
-		stats->added += ins[k].n;
-		stats->updated += upd[k].n;
-	}
-	for (int k = 0; !err && k < MAP__N; k++) {
-		err = write_deletes(fds[k], &del[k]);
-		stats->removed += del[k].n;
+			err = write_all(fds, ins, upd, stats);
+	} else if (!err) {
+		err = delete_all(fds, del, stats);
 	}
 	for (int k = 0; k < MAP__N; k++) {
 		batch_free(&ins[k]);

@@ -31,6 +31,7 @@ struct tw_apply_stats {
 	size_t removed;
 	uint64_t usec;
 	int batched;		/* 1 when the hash maps took batch updates */
+	int no_room;		/* 1 when old and new did not fit at once: removals went first */
 };
 
 /* Room for more entries, doubling. */
@@ -45,7 +46,10 @@ const struct tw_exit_entry *tw_exit_set_find(const struct tw_exit_set *set,
 
 /* Makes the kernel maps hold exactly set: every entry (and its prefilter bit)
  * is written before any stale one is removed, so an address in both the old
- * and new set is never missing. Returns 0 or -errno. */
+ * and new set is never missing. Keys in both are never touched. When the
+ * maps cannot hold old and new at once, stale entries go first (no_room):
+ * an address moving between an exact entry and a prefix may then miss for
+ * the moment between. Returns 0 or -errno. */
 int tw_exit_set_apply(const struct tw_exit_set *set, const struct tw_exit_maps *maps,
 		      struct tw_apply_stats *stats);
 

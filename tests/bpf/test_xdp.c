@@ -686,10 +686,68 @@ static void test_apply_removes_stale(void **state)
 	assert_int_equal(cfg.prefixes_v6, 1);
 }
 
+/* n IPv4 addresses 10.<base>.x.y, in one set. */
+static void numbered_set(struct tw_exit_set *set, unsigned base, unsigned n)
+{
+	memset(set, 0, sizeof(*set));
+	assert_int_equal(tw_exit_set_reserve(set, n), 0);
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t a = htonl((10u << 24) | ((base + i) & 0xffffff));
+
+		set->e[i] = (struct tw_exit_entry){ .p = { .family = AF_INET, .prefixlen = 32 },
+						    .sources = 1 };
+		memcpy(set->e[i].p.addr, &a, 4);
+	}
+	set->n = n;
+	tw_exit_set_finalize(set);
+}
+
+/* Maps too small for the old and the new set at once: stale entries go
+ * first, and the entries both sets hold are not touched (their counters stay). */
+static void test_apply_without_room(void **state)
+{
+	struct xdp_tor_bpf *small = xdp_tor_bpf__open();
+	struct tw_exit_maps m;
+	struct tw_exit_set old, new;
+	struct tw_apply_stats st;
+	struct tw_src_stats v;
+	__u32 a, count = 0, key, next, *prev = NULL;
+
+	assert_non_null(small);
+	assert_int_equal(tw_exit_maps_size(small, TW_MIN_EXIT_ENTRIES), 0);
+	assert_int_equal(xdp_tor_bpf__load(small), 0);
+	assert_int_equal(tw_exit_maps_open(small, &m), 0);
+	numbered_set(&old, 0, 1000);
+	numbered_set(&new, 500, 1000); /* 500 shared, 500 new: 1500 do not fit in 1024 */
+	assert_int_equal(tw_exit_set_apply(&old, &m, &st), 0);
+	assert_int_equal(st.no_room, 0);
+	a = htonl((10u << 24) | 700);
+	assert_int_equal(bpf_map_lookup_elem(m.exact_v4, &a, &v), 0);
+	v.packets = 42;
+	assert_int_equal(bpf_map_update_elem(m.exact_v4, &a, &v, BPF_EXIST), 0);
+	assert_int_equal(tw_exit_set_apply(&new, &m, &st), 0);
+	assert_int_equal(st.no_room, 1);
+	assert_int_equal(st.added, 500);
+	assert_int_equal(st.removed, 500);
+	while (!bpf_map_get_next_key(m.exact_v4, prev, &next)) {
+		key = next;
+		prev = &key;
+		count++;
+		assert_true((ntohl(key) & 0xffffff) >= 500 && (ntohl(key) & 0xffffff) < 1500);
+	}
+	assert_int_equal(count, 1000);
+	assert_int_equal(bpf_map_lookup_elem(m.exact_v4, &a, &v), 0);
+	assert_int_equal(v.packets, 42);
+	tw_exit_set_free(&old);
+	tw_exit_set_free(&new);
+	tw_exit_maps_close(&m);
+	xdp_tor_bpf__destroy(small);
+}
+
 int main(void)
 {
 	enum { N_ROWS = sizeof(rows) / sizeof(rows[0]) };
-	struct CMUnitTest tests[N_ROWS + 10];
+	struct CMUnitTest tests[N_ROWS + 16];	/* room for the named tests below */
 	size_t n = 0;
 
 	for (size_t i = 0; i < N_ROWS; i++)
@@ -704,6 +762,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_block_mode);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_one_block_event_per_window);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_apply_removes_stale);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_apply_without_room);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_refresh_is_gap_free);
 	return _cmocka_run_group_tests("xdp", tests, n, group_setup, group_teardown);
 }
