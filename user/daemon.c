@@ -183,16 +183,20 @@ static void reload_settings(struct daemon *d)
 		free(o);
 		return;
 	}
-	if (o->n_ifaces != was->n_ifaces || o->n_feeds != was->n_feeds ||
-	    strcmp(o->pin_root, was->pin_root) || strcmp(o->state_dir, was->state_dir) ||
-	    strcmp(o->alerts, was->alerts) || o->max_exits != was->max_exits ||
-	    o->xdp_mode != was->xdp_mode)
-		tw_warn("SIGHUP: interfaces, feeds, alerts, pin root, state dir, max-exits and xdp-mode change only with a restart");
+	if (o->n_ifaces != was->n_ifaces || strcmp(o->pin_root, was->pin_root) ||
+	    strcmp(o->state_dir, was->state_dir) || strcmp(o->alerts, was->alerts) ||
+	    o->max_exits != was->max_exits || o->xdp_mode != was->xdp_mode)
+		tw_warn("SIGHUP: interfaces, alerts, pin root, state dir, max-exits and xdp-mode change only with a restart");
+	if (o->n_feeds != was->n_feeds || o->builtin_on != was->builtin_on ||
+	    o->n_source_conf != was->n_source_conf || o->n_deny_files != was->n_deny_files ||
+	    o->n_allow_files != was->n_allow_files || o->feed_interval_s != was->feed_interval_s)
+		tw_warn("SIGHUP: the list of sources and files changes only with a restart; their contents are re-read");
 	if (apply_settings(d, o)) {
 		tw_run_opts_free(o);
 		free(o);
 		return;
 	}
+	tw_feeds_set_policy(&d->feeds, o);
 	d->opts = o;
 	if (d->reloaded) {
 		tw_run_opts_free(d->reloaded);

@@ -304,9 +304,11 @@ static int write_inserts(enum map_kind k, int fd, const struct batch *b, int *ba
 
 	if (!b->n)
 		return 0;
-	/* Hash maps take a batch; tries go per element (and are the fallback). */
-	if (is_exact(k) && !bpf_map_update_batch(fd, b->keys, b->vals, &count, NULL)) {
-		*batched = 1;
+	/* A batch where the kernel takes one; per element where it does not
+	 * (some kernels refuse LPM trie batches with ENOMEM) or a batch stopped
+	 * half-way (BPF_ANY makes writing the first part again harmless). */
+	if (!bpf_map_update_batch(fd, b->keys, b->vals, &count, NULL)) {
+		*batched |= is_exact(k) ? 1 : 2;
 		return 0;
 	}
 	for (size_t i = 0; i < b->n; i++)
@@ -336,6 +338,11 @@ static int write_updates(enum map_kind k, int fd, const struct batch *b)
 
 static int write_deletes(int fd, const struct batch *b)
 {
+	__u32 count = (__u32)b->n;
+
+	/* A batch stops at a key already gone (ENOENT): then key by key. */
+	if (!b->n || !bpf_map_delete_batch(fd, b->keys, &count, NULL))
+		return 0;
 	for (size_t i = 0; i < b->n; i++)
 		if (bpf_map_delete_elem(fd, b->keys + i * b->ks) && errno != ENOENT)
 			return -errno;

@@ -30,7 +30,7 @@ struct tw_apply_stats {
 	size_t updated;		/* same key, other sources */
 	size_t removed;
 	uint64_t usec;
-	int batched;		/* 1 when the hash maps took batch updates */
+	int batched;		/* bit 0: the hash maps took batch updates; bit 1: the tries */
 	int no_room;		/* 1 when old and new did not fit at once: removals went first */
 };
 

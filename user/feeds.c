@@ -170,6 +170,18 @@ static void log_bad_lines(const struct tw_source *s)
 			s->errors[i].excerpt);
 }
 
+void tw_feeds_set_policy(struct tw_feeds *f, const struct tw_run_opts *o)
+{
+	f->pol = (struct tw_feed_policy){ .expire_s = o->expire_s,
+					  .max_shrink_pct = o->max_shrink_pct,
+					  .retry_min_s = o->retry_min_s };
+	f->limits = (struct tw_fetch_limits){ .connect_timeout_s = o->connect_timeout_s,
+					      .timeout_s = o->fetch_timeout_s,
+					      .max_body = o->max_body };
+	snprintf(f->limits.ca_file, sizeof(f->limits.ca_file), "%s", o->ca_file ? o->ca_file : "");
+	f->stale_after_s = o->stale_after_s;
+}
+
 int tw_feeds_open(struct tw_feeds *f, const struct tw_run_opts *o, tw_alert_fn alert,
 		  void *ctx, char *err, size_t errlen)
 {
@@ -180,13 +192,7 @@ int tw_feeds_open(struct tw_feeds *f, const struct tw_run_opts *o, tw_alert_fn a
 	f->inotify_fd = -1;
 	f->alert = alert;
 	f->alert_ctx = ctx;
-	f->pol = (struct tw_feed_policy){ .expire_s = o->expire_s,
-					  .max_shrink_pct = o->max_shrink_pct,
-					  .retry_min_s = o->retry_min_s };
-	f->limits = (struct tw_fetch_limits){ .connect_timeout_s = o->connect_timeout_s,
-					      .timeout_s = o->fetch_timeout_s,
-					      .max_body = o->max_body, .ca_file = o->ca_file };
-	f->stale_after_s = o->stale_after_s;
+	tw_feeds_set_policy(f, o);
 	f->last_expiry = now;
 	srandom((unsigned)(now ^ getpid()));
 	snprintf(f->cache_dir, sizeof(f->cache_dir), "%s/feeds", o->state_dir);

@@ -50,6 +50,9 @@ struct tw_feeds {
 int tw_feeds_open(struct tw_feeds *f, const struct tw_run_opts *o, tw_alert_fn alert,
 		  void *ctx, char *err, size_t errlen);
 void tw_feeds_close(struct tw_feeds *f);
+/* The settings a SIGHUP can change: guard, expiry, staleness, retries and
+ * download limits (the list of sources needs a restart). */
+void tw_feeds_set_policy(struct tw_feeds *f, const struct tw_run_opts *o);
 int tw_feeds_fetch_fd(const struct tw_feeds *f);
 int tw_feeds_watch_fd(const struct tw_feeds *f);	/* -1 without local files */
 /* Starts the downloads that are due, expires entries, checks staleness. */

@@ -141,7 +141,7 @@ static int start_transfer(struct tw_fetcher *f, struct transfer *t)
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (l->ca_file && *l->ca_file)
+	if (l->ca_file[0])
 		curl_easy_setopt(e, CURLOPT_CAINFO, l->ca_file);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)l->connect_timeout_s);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)l->timeout_s);

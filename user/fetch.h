@@ -17,7 +17,7 @@ struct tw_fetch_limits {
 	unsigned connect_timeout_s;
 	unsigned timeout_s;	/* the whole transfer, a dripping server included */
 	size_t max_body;	/* bytes after decompression */
-	const char *ca_file;	/* NULL: the system's CA store */
+	char ca_file[4096];	/* "": the system's CA store */
 };
 
 struct tw_fetch_request {

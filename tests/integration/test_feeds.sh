@@ -218,6 +218,15 @@ check "entries it no longer lists stay until they expire" in_set 203.0.113.20
 check "and are gone after expire-after (5 s)" wait_for 70 not_in_set 203.0.113.20
 check "the listed ones stay" in_set 203.0.113.2
 check "the expiry is logged" grep -q "shrink: 18 entries unlisted for over 5 s expired" "$T/daemon.log"
+for i in $(seq 1 20); do echo "203.0.113.$i"; done >"$T/www/shrink"
+tw_in "$H" feed update >/dev/null
+printf '203.0.113.1\n203.0.113.2\n' >"$T/www/shrink"
+sed -i 's/^expire-after = 5s$/expire-after = 5s\nmax-shrink = 95/' "$T/feeds.conf"
+kill -HUP "$DAEMON_PID"
+tw_in "$H" feed update --json >"$T/show.json"
+check_eq "after SIGHUP with max-shrink = 95, the same 90% shrink is taken" "ok 2" "$(field shrink state) $(field shrink listed)"
+sed -i '/^max-shrink = 95$/d' "$T/feeds.conf"
+kill -HUP "$DAEMON_PID"
 
 # --- alerts keep flowing while a download hangs ---
 tw_in "$H" feed update >/dev/null &

@@ -200,6 +200,12 @@ static void test_feed_options(void **state)
 	assert_int_equal(PARSE(&o, err, "run", "--sources", "none"), 0);
 	assert_int_equal(o.builtin_on, 0);
 	unlink(path);
+	/* The shipped example parses as it is. */
+	if (PARSE(&o, err, "run", "-c", "scripts/torwatch.conf.example"))
+		fail_msg("%s", err);
+	assert_int_equal(o.builtin_on, 0x7);
+	assert_int_equal(o.max_body, 32u << 20);
+	tw_run_opts_free(&o);
 }
 
 static void test_feed_option_errors(void **state)
