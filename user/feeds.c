@@ -333,7 +333,9 @@ int tw_feeds_tick(struct tw_feeds *f, int64_t now)
 			changed |= TW_FEEDS_STATE;
 		}
 	}
-	if (now - f->last_expiry >= EXPIRY_PERIOD_S) {
+	/* Every minute, or sooner for a short expiry. */
+	if (now - f->last_expiry >= EXPIRY_PERIOD_S ||
+	    (f->pol.expire_s < 4 * EXPIRY_PERIOD_S && now - f->last_expiry >= f->pol.expire_s / 4)) {
 		f->last_expiry = now;
 		for (unsigned i = 0; i < f->sources.n; i++) {
 			struct tw_source *s = &f->sources.s[i];

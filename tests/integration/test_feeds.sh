@@ -83,7 +83,7 @@ fetch-timeout = 3s
 connect-timeout = 2s
 retry-min = 1h
 max-body = 64K
-expire-after = 5s
+expire-after = 15s
 stale-after = 1h
 [source exit-addresses]
 url = $P/f/exit-addresses
@@ -212,16 +212,20 @@ check_eq "a 90% shrink is refused" "rejected 20" "$(field shrink state) $(field 
 check "the refusal gives the numbers" grep -q '2 entries would replace 20 (-90%, more than the 50% allowed)' <<<"$(field shrink error)"
 check "a feed_rejected alert says so" sh -c "jq -e 'select(.rule.id==\"feed_rejected\" and .torwatch.feed.name==\"shrink\") | select(.event.reason | contains(\"-90%\"))' $T/alerts.json"
 check "the refused entries stay" in_set 203.0.113.20
+set_v4() { tw_in "$H" status --json | jq .exit_set.exact_v4; }
+check_eq "the set is as it was: 28 IPv4 addresses" 28 "$(set_v4)"
 tw_in "$H" feed update --force --json >"$T/show.json"
 check_eq "--force takes the short list" "ok 2" "$(field shrink state) $(field shrink listed)"
 check "entries it no longer lists stay until they expire" in_set 203.0.113.20
-check "and are gone after expire-after (5 s)" wait_for 70 not_in_set 203.0.113.20
+check_eq "so the set still has 28 IPv4 addresses" 28 "$(set_v4)"
+check "and are gone after expire-after (15 s)" wait_for 20 not_in_set 203.0.113.20
+check_eq "then it has 28 - 18 = 10" 10 "$(set_v4)"
 check "the listed ones stay" in_set 203.0.113.2
-check "the expiry is logged" grep -q "shrink: 18 entries unlisted for over 5 s expired" "$T/daemon.log"
+check "the expiry is logged" grep -q "shrink: 18 entries unlisted for over 15 s expired" "$T/daemon.log"
 for i in $(seq 1 20); do echo "203.0.113.$i"; done >"$T/www/shrink"
 tw_in "$H" feed update >/dev/null
 printf '203.0.113.1\n203.0.113.2\n' >"$T/www/shrink"
-sed -i 's/^expire-after = 5s$/expire-after = 5s\nmax-shrink = 95/' "$T/feeds.conf"
+sed -i "s/^expire-after = 15s$/expire-after = 15s\\nmax-shrink = 95/" "$T/feeds.conf"
 kill -HUP "$DAEMON_PID"
 tw_in "$H" feed update --json >"$T/show.json"
 check_eq "after SIGHUP with max-shrink = 95, the same 90% shrink is taken" "ok 2" "$(field shrink state) $(field shrink listed)"
