@@ -2,6 +2,7 @@
 #include "feeds.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +183,8 @@ void tw_feeds_set_policy(struct tw_feeds *f, const struct tw_run_opts *o)
 	f->stale_after_s = o->stale_after_s;
 }
 
+static int64_t last_attempt_on_disk(const struct tw_feeds *f, const struct tw_source *s);
+
 int tw_feeds_open(struct tw_feeds *f, const struct tw_run_opts *o, tw_alert_fn alert,
 		  void *ctx, char *err, size_t errlen)
 {
@@ -215,8 +218,10 @@ int tw_feeds_open(struct tw_feeds *f, const struct tw_run_opts *o, tw_alert_fn a
 			tw_warn("%s: the cache is unusable (%s); waiting for a fetch", s->name, why);
 		}
 		/* A publisher's limit holds across restarts too. */
-		s->next_attempt_ms = 1000 * (s->confirmed_at + s->min_interval_s > now ?
-					     s->confirmed_at + s->min_interval_s : now);
+		if (s->min_interval_s)
+			s->last_attempt = last_attempt_on_disk(f, s);
+		s->next_attempt_ms = 1000 * (s->last_attempt && s->last_attempt + s->min_interval_s > now ?
+					     s->last_attempt + s->min_interval_s : now);
 	}
 	for (size_t i = 0; i < o->n_feeds + o->n_deny_files; i++) {
 		bool deny = i >= o->n_feeds;
@@ -281,6 +286,37 @@ int tw_feeds_watch_fd(const struct tw_feeds *f)
 	return f->inotify_fd;
 }
 
+/* STATE_DIR/feeds/NAME.attempt: its mtime is the source's last attempt, so
+ * that a publisher's limit holds across restarts (failed fetches included). */
+static void attempt_path(const struct tw_feeds *f, const struct tw_source *s, char *buf,
+			 size_t len)
+{
+	snprintf(buf, len, "%s/%.*s.attempt", f->cache_dir,
+		 (int)(strlen(s->cache_name) - strlen(".cache")), s->cache_name);
+}
+
+static void note_attempt(const struct tw_feeds *f, const struct tw_source *s)
+{
+	char path[PATH_MAX + 100];
+	int fd;
+
+	attempt_path(f, s, path, sizeof(path));
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		futimens(fd, NULL);
+		close(fd);
+	}
+}
+
+static int64_t last_attempt_on_disk(const struct tw_feeds *f, const struct tw_source *s)
+{
+	char path[PATH_MAX + 100];
+	struct stat st;
+
+	attempt_path(f, s, path, sizeof(path));
+	return stat(path, &st) ? 0 : (int64_t)st.st_mtime;
+}
+
 static void submit(struct tw_feeds *f, struct tw_source *s, int64_t now)
 {
 	struct tw_fetch_request req = { .id = (int)(s - f->sources.s), .limits = f->limits };
@@ -298,6 +334,8 @@ static void submit(struct tw_feeds *f, struct tw_source *s, int64_t now)
 	s->in_flight = true;
 	s->last_attempt = now;
 	s->next_attempt_ms = 0;
+	if (s->min_interval_s)
+		note_attempt(f, s);
 }
 
 static bool check_stale(struct tw_feeds *f, int64_t now)

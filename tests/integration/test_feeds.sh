@@ -259,7 +259,9 @@ printf '198.51.100.30\n' >"$T/deny.txt"
 printf '# nothing yet\n' >"$T/allow.txt"
 stop_daemon
 check "the daemon restarts with deny and allow files" start_daemon "$H" -c "$T/feeds.conf" \
-	--sources exit-addresses --deny-file "$T/deny.txt" --allow-file "$T/allow.txt"
+	--sources exit-addresses,dan-me-uk --deny-file "$T/deny.txt" --allow-file "$T/allow.txt"
+tw_in "$H" feed update >/dev/null
+check_eq "after a restart, dan.me.uk is still not fetched within its 30 minutes" 1 "$(requests /ratelimit/403 | wc -l)"
 check "a deny-file address is in the set" in_set 198.51.100.30
 check "check names the deny file" sh -c "$TW check 198.51.100.30 --pin-root $PIN | grep -q 'deny:$T/deny.txt'"
 echo 198.51.100.31 >>"$T/deny.txt"
