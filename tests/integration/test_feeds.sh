@@ -301,6 +301,13 @@ sleep 1
 check_eq "only once while it stays stale" 1 "$(alerts feed_stale | wc -l)"
 check_eq "status says stale" true "$(tw_in "$H" status --json | jq .exit_set.stale)"
 stop_daemon
+out=$(tw_in "$H" feed update 2>&1); rc=$?
+check_eq "feed update without a daemon exits 2" 2 $rc
+check "and says what to do" grep -q "no torwatch daemon is running for $PIN; start it with 'torwatch run'" <<<"$out"
+out=$(tw_in "$H" feed show --force 2>&1); rc=$?
+check "--force belongs to update" grep -q "force belongs to 'feed update'" <<<"$out"
+out=$(tw_in "$H" feed frobnicate 2>&1)
+check "an unknown verb names the verbs" grep -q "unknown verb 'frobnicate' for 'feed' (update, show)" <<<"$out"
 
 # --- a proxy from the environment; backoff with jitter ---
 start_server plain
