@@ -159,8 +159,9 @@ static int load_sources(struct daemon *d)
 /* What a feed call changed: apply new entries, or publish new state. */
 static void feeds_changed(struct daemon *d, int changed)
 {
-	if (changed & TW_FEEDS_DATA) {
+	if (changed & TW_FEEDS_ALLOW)
 		apply_settings(d, d->opts); /* allow files feed the allowlist */
+	if (changed & TW_FEEDS_DATA) {
 		apply_sources(d);
 	} else if (changed & TW_FEEDS_STATE) {
 		describe_sources(d);

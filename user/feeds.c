@@ -578,7 +578,7 @@ int tw_feeds_reload_files(struct tw_feeds *f, bool force, int64_t now)
 		if (read_allow_files(f, err, sizeof(err)))
 			tw_err("%s; the allowlist stays as it was", err);
 		else
-			changed |= TW_FEEDS_DATA;
+			changed |= TW_FEEDS_ALLOW;
 	}
 	return changed;
 }

@@ -15,8 +15,9 @@
 
 typedef void (*tw_alert_fn)(struct json_object *alert, void *ctx);
 
-/* What a call changed: the entries (apply them), or only the sources' state. */
-enum { TW_FEEDS_STATE = 1, TW_FEEDS_DATA = 2 };
+/* What a call changed: the sources' state, their entries (apply them), the
+ * allow files' entries (write the allowlist). */
+enum { TW_FEEDS_STATE = 1, TW_FEEDS_DATA = 2, TW_FEEDS_ALLOW = 4 };
 
 struct tw_feeds {
 	struct tw_sources sources;

@@ -126,7 +126,8 @@ field() { src "$1" | jq -r ".$2"; }
 in_set() { tw_in "$H" check "$1" >/dev/null; }
 not_in_set() { ! in_set "$1"; }
 alerts() { jq -c --arg r "$1" 'select(.rule.id==$r)' "$T/alerts.json"; }
-requests() { cat "$T"/requests.*.json 2>/dev/null | jq -c --arg p "$1" 'select(.path==$p)'; }
+# (a line the server is writing may be cut: jq's complaint about it is dropped)
+requests() { cat "$T"/requests.*.json 2>/dev/null | jq -c --arg p "$1" 'select(.path==$p)' 2>/dev/null; }
 
 check "the daemon starts with 16 sources" start_daemon "$H" -c "$T/feeds.conf" \
 	--sources exit-addresses,bulk-exit-list,onionoo,dan-me-uk
@@ -319,7 +320,8 @@ export http_proxy=$P no_proxy=127.0.0.1
 check "a daemon with http_proxy set starts" start_daemon "$H" -c "$T/proxy.conf"
 unset http_proxy no_proxy
 check "the list comes through the proxy" wait_for 5 in_set 192.0.2.50
-check "the proxy saw the absolute URL" sh -c "jq -e 'select(.path==\"/f/via-proxy\" and .proxied)' $T/requests.plain.json"
+proxied() { jq -c 'select(.path=="/f/via-proxy" and .proxied)' "$T/requests.plain.json" 2>/dev/null | grep -q .; }
+check "the proxy saw the absolute URL" proxied
 sleep 9.5
 n=$(requests /status/503 | wc -l)
 check_eq "backoff: 4 attempts in 9.5 s (after 1, 2, 4 s), not 9" 4 "$n"

@@ -49,8 +49,13 @@ class Handler(BaseHTTPRequestHandler):
             "if_none_match": self.headers.get("If-None-Match", ""),
             "if_modified_since": self.headers.get("If-Modified-Since", ""),
         }
-        with self.server.log_lock, open(self.server.log, "a") as f:
-            f.write(json.dumps(entry) + "\n")
+        # One write() per line on an O_APPEND descriptor: readers see whole lines.
+        with self.server.log_lock:
+            fd = os.open(self.server.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, (json.dumps(entry) + "\n").encode())
+            finally:
+                os.close(fd)
 
     def send_body(self, code, body, extra=()):
         gz = "gzip" in self.headers.get("Accept-Encoding", "") and code == 200
