@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include "alert.h"
+#include "fetch.h"
 #include "timeutil.h"
 
 static void set_str(struct json_object *a, const char *path, const char *v)
@@ -13,7 +14,7 @@ static void set_str(struct json_object *a, const char *path, const char *v)
 struct json_object *tw_feed_alert_rejected(const struct tw_source *s, const char *why,
 					   int64_t now)
 {
-	char msg[512];
+	char msg[512], url[1024];
 	struct json_object *a;
 
 	snprintf(msg, sizeof(msg), "Exit list %s refused: %s; the last good data (%zu entries) stays",
@@ -22,7 +23,8 @@ struct json_object *tw_feed_alert_rejected(const struct tw_source *s, const char
 	set_str(a, "event.category", "configuration");
 	set_str(a, "event.reason", why);
 	set_str(a, "torwatch.feed.name", s->name);
-	set_str(a, "torwatch.feed.url", s->url);
+	tw_url_redact(s->url, url, sizeof(url));
+	set_str(a, "torwatch.feed.url", url);
 	if (s->http_status)
 		tw_json_set(a, "http.response.status_code", json_object_new_int((int)s->http_status));
 	tw_json_set(a, "torwatch.feed.entries_kept", json_object_new_int64((int64_t)s->n_seen));

@@ -100,11 +100,15 @@ static int add_url_sources(struct tw_feeds *f, const struct tw_run_opts *o, char
 			     0, err, errlen))
 			return -1;
 	}
-	for (size_t i = 0; i < o->n_feeds; i++)
-		if (is_url(o->feeds[i]) &&
-		    !add_url(f, o->feeds[i], o->feeds[i], TW_FEED_PLAIN, o->feed_interval_s, 0, err,
-			     errlen))
+	for (size_t i = 0; i < o->n_feeds; i++) {
+		char name[TW_SOURCE_NAME_LEN];
+
+		if (!is_url(o->feeds[i]))
+			continue;
+		tw_url_redact(o->feeds[i], name, sizeof(name));
+		if (!add_url(f, name, o->feeds[i], TW_FEED_PLAIN, o->feed_interval_s, 0, err, errlen))
 			return -1;
+	}
 	return 0;
 }
 

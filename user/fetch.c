@@ -48,6 +48,21 @@ const char *tw_fetch_user_agent(void)
 	return "torwatch/" TORWATCH_VERSION " (+https://github.com/torwatch/torwatch)";
 }
 
+void tw_url_redact(const char *url, char *out, size_t len)
+{
+	const char *scheme = strstr(url, "://");
+	const char *host = scheme ? scheme + 3 : url;
+	const char *end = host + strcspn(host, "/?#");
+	const char *at = memchr(host, '@', (size_t)(end - host));
+	const char *colon = at ? memchr(host, ':', (size_t)(at - host)) : NULL;
+
+	if (!colon) {
+		snprintf(out, len, "%s", url);
+		return;
+	}
+	snprintf(out, len, "%.*s:***%s", (int)(colon - url), url, at);
+}
+
 static size_t on_body(char *data, size_t size, size_t n, void *ctx)
 {
 	struct transfer *t = ctx;

@@ -53,6 +53,9 @@ struct tw_fetch_result *tw_fetcher_next(struct tw_fetcher *f);
 void tw_fetch_result_free(struct tw_fetch_result *r);
 /* Cancels what is in flight and joins the worker. */
 void tw_fetcher_free(struct tw_fetcher *f);
+/* url fit to show in status, logs and alerts: a password in it (https://
+ * user:secret@mirror/...) becomes "***". */
+void tw_url_redact(const char *url, char *out, size_t len);
 /* "torwatch/VERSION (+https://...)" */
 const char *tw_fetch_user_agent(void);
 

@@ -287,7 +287,7 @@ void tw_sources_describe(const struct tw_sources *ss, const struct tw_exit_set *
 		si->bad_lines = (__u32)s->bad_lines;
 		si->fetch_ms = s->fetch_ms;
 		snprintf(si->name, sizeof(si->name), "%s", s->name);
-		snprintf(si->url, sizeof(si->url), "%s", s->url);
+		tw_url_redact(s->url, si->url, sizeof(si->url));
 		snprintf(si->error, sizeof(si->error), "%s", s->error);
 	}
 	for (size_t j = 0; set && j < set->n; j++) {

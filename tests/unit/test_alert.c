@@ -145,6 +145,29 @@ static void test_feed_rejected(void **state)
 	json_object_put(a);
 }
 
+static void test_feed_url_redacted(void **state)
+{
+	static const struct {
+		const char *url, *shown;
+	} cases[] = {
+		{ "https://fleet:s3cret@mirror.example/exits", "https://fleet:***@mirror.example/exits" },
+		{ "https://mirror.example/exits", "https://mirror.example/exits" },
+		{ "https://token@mirror.example/x", "https://token@mirror.example/x" },
+		{ "https://mirror.example/a:b@c", "https://mirror.example/a:b@c" },
+		{ "http://u:p@[2001:db8::1]:8080/x", "http://u:***@[2001:db8::1]:8080/x" },
+	};
+	struct tw_source s = { .kind = TW_SOURCE_URL };
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct json_object *a;
+
+		snprintf(s.url, sizeof(s.url), "%s", cases[i].url);
+		a = tw_feed_alert_rejected(&s, "why", 0);
+		assert_string_equal(json_path(a, "torwatch.feed.url"), cases[i].shown);
+		json_object_put(a);
+	}
+}
+
 static void test_feed_stale(void **state)
 {
 	struct tw_sources ss = {};
@@ -192,6 +215,7 @@ int main(void)
 		cmocka_unit_test(test_severity_scores),
 		cmocka_unit_test(test_feed_rejected),
 		cmocka_unit_test(test_feed_stale),
+		cmocka_unit_test(test_feed_url_redacted),
 	};
 
 	return cmocka_run_group_tests_name("alert", tests, NULL, NULL);
