@@ -221,6 +221,51 @@ int start_clock(struct xdp_md *ctx)
 	return XDP_PASS;
 }
 
+/* Source masks to set in place (see struct tw_set_sources_ctx). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TW_SET_SOURCES_MAX);
+	__type(key, __u32);
+	__type(value, struct tw_set_sources_entry);
+} mask_updates SEC(".maps");
+
+struct mask_loop {
+	__u32 v6;
+	__u32 done;
+};
+
+static int set_one_mask(__u32 i, struct mask_loop *ctx)
+{
+	struct tw_set_sources_entry *e = bpf_map_lookup_elem(&mask_updates, &i);
+	struct tw_src_stats *st;
+
+	if (!e)
+		return 1;
+	st = ctx->v6 ? bpf_map_lookup_elem(&exit_v6, &e->key) :
+		       bpf_map_lookup_elem(&exit_v4, e->key.addr);
+	if (st) {
+		/* One aligned 32-bit store: XDP sees the old mask or the new one. */
+		*(volatile __u32 *)&st->sources = e->sources;
+		ctx->done++;
+	}
+	return 0;
+}
+
+/* Run by userspace (BPF_PROG_TEST_RUN) when sources start or stop listing an
+ * address: only the mask changes; the counters go on untouched. */
+SEC("syscall")
+int set_sources(struct tw_set_sources_ctx *ctx)
+{
+	struct mask_loop lc = { .v6 = ctx->v6 };
+	__u32 n = ctx->n;
+
+	if (n > TW_SET_SOURCES_MAX)
+		n = TW_SET_SOURCES_MAX;
+	bpf_loop(n, set_one_mask, &lc, 0);
+	ctx->done = lc.done;
+	return 0;
+}
+
 static __always_inline __u64 clock_now(void)
 {
 	__u32 zero = 0;

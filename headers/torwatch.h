@@ -243,6 +243,26 @@ struct tw_iface {
 	char name[TW_IFNAME_LEN];
 };
 
+/* New source masks for exact entries, set in place by the set_sources
+ * program (BPF_PROG_TEST_RUN) so that userspace never rewrites the counters
+ * beside them: a read-modify-write from userspace would lose the packets
+ * counted in between. Userspace fills the mask_updates array, then runs the
+ * program with struct tw_set_sources_ctx. */
+#define TW_SET_SOURCES_MAX 1024
+
+struct tw_set_sources_entry {
+	struct tw_in6 key;	/* IPv4 entries: the first 4 bytes (the exit_v4 key) */
+	__u32 sources;
+	__u32 pad;
+};
+
+struct tw_set_sources_ctx {
+	__u32 n;		/* entries of mask_updates to apply */
+	__u32 v6;		/* 1: exit_v6, 0: exit_v4 */
+	__u32 done;		/* out: entries found and set */
+	__u32 pad;
+};
+
 struct tw_meta {
 	__u64 set_loaded_at;	/* unix seconds of the last applied exit set */
 	__u64 set_newest_data;	/* unix seconds of the newest feed data */
@@ -305,6 +325,7 @@ struct tw_source_info {
 };
 
 _Static_assert(sizeof(struct tw_exit_val) == 8, "tw_exit_val ABI");
+_Static_assert(sizeof(struct tw_set_sources_entry) == 24, "tw_set_sources_entry ABI");
 _Static_assert(sizeof(struct tw_lpm_v4_key) == 8, "tw_lpm_v4_key ABI");
 _Static_assert(sizeof(struct tw_lpm_v6_key) == 20, "tw_lpm_v6_key ABI");
 _Static_assert(sizeof(struct tw_src_stats) == 64, "tw_src_stats ABI");

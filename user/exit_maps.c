@@ -28,6 +28,8 @@ int tw_exit_maps_open(struct xdp_tor_bpf *skel, struct tw_exit_maps *m)
 		.prefix_v4 = bpf_map__fd(skel->maps.exit_prefix_v4),
 		.prefix_v6 = bpf_map__fd(skel->maps.exit_prefix_v6),
 		.config = bpf_map__fd(skel->maps.config),
+		.set_sources_prog = bpf_program__fd(skel->progs.set_sources),
+		.mask_updates = bpf_map__fd(skel->maps.mask_updates),
 	};
 	err = tw_exit_filter_map(bpf_map__fd(skel->maps.exit_filter),
 				 bpf_map__max_entries(skel->maps.exit_filter), &m->filter);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <bpf/libbpf.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -317,16 +318,62 @@ static int write_inserts(enum map_kind k, int fd, const struct batch *b, int *ba
 	return 0;
 }
 
-/* A changed source mask: exact entries keep their counters (read, modify,
- * write; packets counted in between these two calls are lost). */
-static int write_updates(enum map_kind k, int fd, const struct batch *b)
+/* New masks for exact entries, set in place by the set_sources program in
+ * chunks; the counters beside them are never rewritten. Returns how many of
+ * b it set, or -errno. */
+static long set_masks_in_place(const struct tw_exit_maps *maps, enum map_kind k,
+			       const struct batch *b)
+{
+	/* Static: 24 KiB off the stack; applies run on one thread. */
+	static struct tw_set_sources_entry chunk[TW_SET_SOURCES_MAX];
+	static __u32 idx[TW_SET_SOURCES_MAX];
+	struct tw_set_sources_ctx ctx = { .v6 = k == MAP_EXACT_V6 };
+	/* The kernel writes ctx back into ctx_in (ctx_out is refused here). */
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
+	long set = 0;
+
+	for (size_t i = 0; i < TW_SET_SOURCES_MAX; i++)
+		idx[i] = (__u32)i;
+	for (size_t i = 0; i < b->n; i += TW_SET_SOURCES_MAX) {
+		__u32 n = (__u32)(b->n - i < TW_SET_SOURCES_MAX ? b->n - i : TW_SET_SOURCES_MAX);
+
+		memset(chunk, 0, n * sizeof(*chunk));
+		for (__u32 j = 0; j < n; j++) {
+			memcpy(&chunk[j].key, b->keys + (i + j) * b->ks, b->ks);
+			chunk[j].sources = sources_of(k, b->vals + (i + j) * b->vs);
+		}
+		__u32 count = n;
+
+		ctx.n = n;
+		if (bpf_map_update_batch(maps->mask_updates, idx, chunk, &count, NULL) ||
+		    bpf_prog_test_run_opts(maps->set_sources_prog, &opts))
+			return -errno;
+		set += ctx.done;
+	}
+	return set;
+}
+
+/* A changed source mask: exact entries keep their counters. In place when
+ * the kernel runs the set_sources program; else read, modify, write (the
+ * packets counted between the two calls are lost). An entry that is gone
+ * is written afresh. */
+static int write_updates(const struct tw_exit_maps *maps, enum map_kind k, int fd,
+			 const struct batch *b)
 {
 	char val[sizeof(struct tw_src_stats)];
 
+	if (!b->n)
+		return 0;
+	if (is_exact(k) && maps->set_sources_prog >= 0 &&
+	    set_masks_in_place(maps, k, b) == (long)b->n)
+		return 0;
 	for (size_t i = 0; i < b->n; i++) {
 		const void *key = b->keys + i * b->ks, *fresh = b->vals + i * b->vs;
 
 		if (is_exact(k) && !bpf_map_lookup_elem(fd, key, val)) {
+			if (maps->set_sources_prog >= 0 &&
+			    ((struct tw_src_stats *)val)->sources == sources_of(k, fresh))
+				continue; /* set in place above */
 			((struct tw_src_stats *)val)->sources = sources_of(k, fresh);
 			fresh = val;
 		}
@@ -406,8 +453,8 @@ static uint64_t now_usec(void)
 }
 
 /* Inserts and updates of every map; what is already in stays (BPF_ANY). */
-static int write_all(const int *fds, struct batch *ins, struct batch *upd,
-		     struct tw_apply_stats *stats)
+static int write_all(const struct tw_exit_maps *maps, const int *fds, struct batch *ins,
+		     struct batch *upd, struct tw_apply_stats *stats)
 {
 	int err = 0;
 
@@ -415,7 +462,7 @@ static int write_all(const int *fds, struct batch *ins, struct batch *upd,
 	for (int k = 0; !err && k < MAP__N; k++) {
 		err = write_inserts((enum map_kind)k, fds[k], &ins[k], &stats->batched);
 		if (!err)
-			err = write_updates((enum map_kind)k, fds[k], &upd[k]);
+			err = write_updates(maps, (enum map_kind)k, fds[k], &upd[k]);
 		stats->added += ins[k].n;
 		stats->updated += upd[k].n;
 	}
@@ -460,14 +507,14 @@ int tw_exit_set_apply(const struct tw_exit_set *set, const struct tw_exit_maps *
 	for (int k = 0; !err && k < MAP__N; k++)
 		err = plan_kind(set, (enum map_kind)k, fds[k], &ins[k], &upd[k], &del[k]);
 	/* Every addition before any removal: no gap for what both sets hold. */
-	err = write_all(fds, ins, upd, stats);
+	err = write_all(maps, fds, ins, upd, stats);
 	if (err == -E2BIG || err == -ENOSPC) {
 		/* No room for old and new at once: removals first, then the rest.
 		 * Unchanged keys are still never touched. */
 		stats->no_room = 1;
 		err = delete_all(fds, del, stats);
 		if (!err)
-			err = write_all(fds, ins, upd, stats);
+			err = write_all(maps, fds, ins, upd, stats);
 	} else if (!err) {
 		err = delete_all(fds, del, stats);
 	}

@@ -517,6 +517,46 @@ static void test_refresh_is_gap_free(void **state)
 	assert_int_equal(apply_list(exit_list), 0);
 }
 
+/* The same address listed by one source, then by two, again and again: its
+ * own counters (in the map value, beside the source mask) miss no packet. */
+static void test_source_mask_change_keeps_every_packet(void **state)
+{
+	struct pkt_spec spec = { V4(EXIT4, DST4, T, 22) };
+	struct tw_exit_set sets[2];
+	struct tw_apply_stats ast;
+	struct tw_feed feed;
+	struct hammer h = {};
+	pthread_t th;
+	FILE *f = fmemopen((void *)exit_list, strlen(exit_list), "r");
+
+	assert_int_equal(tw_feed_parse(f, &feed), 0);
+	fclose(f);
+	for (int i = 0; i < 2; i++) {
+		memset(&sets[i], 0, sizeof(sets[i]));
+		assert_int_equal(tw_exit_set_add_feed(&sets[i], &feed, 0), 0);
+		if (i)
+			assert_int_equal(tw_exit_set_add_feed(&sets[i], &feed, 4), 0);
+		tw_exit_set_finalize(&sets[i]);
+	}
+	assert_int_equal(tw_exit_set_apply(&sets[0], &maps, &ast), 0);
+	clear_src_stats();
+	pkt_build(&h.p, &spec);
+	assert_int_equal(pthread_create(&th, NULL, hammer_thread, &h), 0);
+	for (int i = 1; i <= 2000; i++) {
+		assert_int_equal(tw_exit_set_apply(&sets[i % 2], &maps, &ast), 0);
+		assert_int_equal(ast.updated, 5);
+	}
+	atomic_store(&h.stop, 1);
+	pthread_join(th, NULL);
+	print_message("  %ld packets during 2000 source-mask changes\n", h.runs);
+	assert_true(h.runs > 0);
+	assert_int_equal(exact_v4_stats(EXIT4).packets, h.runs);
+	assert_int_equal(exact_v4_stats(EXIT4).sources, 1);
+	for (int i = 0; i < 2; i++)
+		tw_exit_set_free(&sets[i]);
+	tw_feed_free(&feed);
+}
+
 static void set_block(__u32 mode, __u32 all, const char *ports)
 {
 	struct tw_block_config b = { .mode = mode, .all = all };
@@ -764,5 +804,6 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_apply_removes_stale);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_apply_without_room);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_refresh_is_gap_free);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_source_mask_change_keeps_every_packet);
 	return _cmocka_run_group_tests("xdp", tests, n, group_setup, group_teardown);
 }

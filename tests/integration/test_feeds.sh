@@ -248,12 +248,15 @@ in_ns "$X" ping -q -c 400 -i 0.01 $HOST4X >/dev/null &
 pingpid=$!
 for i in 1 2 3 4 5 6; do
 	if [ $((i % 2)) = 0 ]; then exit_addresses $EXIT4 192.0.2.10 192.0.2.11; else exit_addresses $EXIT4 192.0.2.12 192.0.2.13 192.0.2.14; fi >"$T/www/exit-addresses"
+	# Half-way, a second source lists it too: its source mask changes under traffic.
+	[ $i = 3 ] && printf '192.0.2.30\n192.0.2.31\n%s\n' $EXIT4 >"$T/www/bulk"
 	tw_in "$H" feed update >/dev/null
 done
 wait $pingpid
 after=$(tw_in "$H" stats --json --top 100 | jq --arg a $EXIT4 '[.sources[] | select(.source==$a) | .packets] | add // 0')
 check "the list changed during the traffic" test "$(grep -c 'exit-addresses: [34] entries' "$T/daemon.log")" -ge 6
 check_eq "all 400 packets counted across 6 refreshes" $((before + 400)) "$after"
+check "and now two sources list it" sh -c "$TW check $EXIT4 --pin-root $PIN | grep -q 'listed by exit-addresses, bulk-exit-list'"
 
 # --- deny and allow files, re-read when they change ---
 printf '198.51.100.30\n' >"$T/deny.txt"
