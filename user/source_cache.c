@@ -63,9 +63,17 @@ int tw_source_cache_write(const struct tw_source *s, const char *dir)
 		err = -errno;
 	if (!err && rename(tmp, path))
 		err = -errno;
-	if (err)
+	if (err) {
 		unlink(tmp);
-	return err;
+		return err;
+	}
+	/* The rename itself is durable once the directory is synced. */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	return 0;
 }
 
 static int fail(char *err, size_t errlen, unsigned long line, const char *why)
