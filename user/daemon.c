@@ -54,6 +54,7 @@ struct daemon {
 	struct tw_alert_sink sink;
 	struct ring_buffer *rb;
 	struct tw_exit_maps maps;
+	uint64_t applied_digest;	/* of the set last written to the maps; 0 = none */
 	bool fresh_pins;	/* nothing was pinned before this start */
 	bool attached;
 	const char *ifnames[TW_MAX_IFACES];
@@ -112,18 +113,29 @@ static int apply_sources(struct daemon *d)
 {
 	struct tw_apply_stats st;
 	struct tw_exit_set set;
+	uint64_t digest;
 	int err;
 
 	err = tw_sources_build_set(&d->feeds.sources, &set);
 	if (err)
 		return err;
+	digest = tw_exit_set_digest(&set);
+	if (digest == d->applied_digest) {
+		/* Same entries, same masks: nothing to read back or write. */
+		tw_info("exit set unchanged (%zu entries); nothing to write", set.n);
+		tw_sources_describe(&d->feeds.sources, &set, d->info);
+		describe_sources(d);
+		goto out;
+	}
 	err = check_room(d, &set);
 	if (!err)
 		err = tw_exit_set_apply(&set, &d->maps, &st);
 	if (err) {
+		d->applied_digest = 0; /* the maps may hold part of it: diff next time */
 		tw_err("cannot write the exit set to the kernel maps: %s", strerror(-err));
 		goto out;
 	}
+	d->applied_digest = digest;
 	tw_sources_describe(&d->feeds.sources, &set, d->info);
 	d->meta.set_loaded_at = (__u64)tw_now_unix();
 	d->meta.apply_usec = st.usec;

@@ -79,6 +79,24 @@ void tw_exit_set_free(struct tw_exit_set *set)
 	memset(set, 0, sizeof(*set));
 }
 
+uint64_t tw_exit_set_digest(const struct tw_exit_set *set)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a over entries and masks */
+
+	for (size_t i = 0; i < set->n; i++) {
+		const struct tw_exit_entry *e = &set->e[i];
+		uint8_t head[6] = { (uint8_t)e->p.family, e->p.prefixlen, (uint8_t)e->sources,
+				    (uint8_t)(e->sources >> 8), (uint8_t)(e->sources >> 16),
+				    (uint8_t)(e->sources >> 24) };
+
+		for (size_t j = 0; j < sizeof(head); j++)
+			h = (h ^ head[j]) * 1099511628211ULL;
+		for (size_t j = 0; j < sizeof(e->p.addr); j++)
+			h = (h ^ e->p.addr[j]) * 1099511628211ULL;
+	}
+	return h | 1; /* never 0: 0 means "nothing applied yet" */
+}
+
 const struct tw_exit_entry *tw_exit_set_find(const struct tw_exit_set *set,
 					     const struct tw_prefix *p)
 {

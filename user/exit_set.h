@@ -41,6 +41,9 @@ int tw_exit_set_add_feed(struct tw_exit_set *set, const struct tw_feed *feed, un
 /* Sorts and merges duplicates (OR-ing sources); fills the counts. */
 void tw_exit_set_finalize(struct tw_exit_set *set);
 void tw_exit_set_free(struct tw_exit_set *set);
+/* A digest of the entries and their source masks (after finalize), never 0:
+ * a refresh whose digest matches the last applied one has nothing to write. */
+uint64_t tw_exit_set_digest(const struct tw_exit_set *set);
 /* Binary search for an exact prefix (after finalize). */
 const struct tw_exit_entry *tw_exit_set_find(const struct tw_exit_set *set,
 					     const struct tw_prefix *p);

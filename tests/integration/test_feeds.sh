@@ -280,6 +280,10 @@ sleep 0.5
 check_eq "no alert for the allowlisted address" 0 "$(jq -c 'select(.source.ip=="198.51.100.30")' "$T/alerts.json" | wc -l)"
 : >"$T/deny.txt"
 check "an emptied deny file empties its entries" wait_for 2 not_in_set 198.51.100.31
+applies=$(grep -c '^torwatch: exit set: ' "$T/daemon.log")
+kill -HUP "$DAEMON_PID"
+check "a SIGHUP that changes nothing writes nothing" wait_for 3 grep -q "exit set unchanged" "$T/daemon.log"
+check_eq "no apply was logged for it" "$applies" "$(grep -c '^torwatch: exit set: ' "$T/daemon.log")"
 
 # --- the per-source cache: a start without network begins with the last good data ---
 stop_daemon

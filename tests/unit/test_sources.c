@@ -154,6 +154,36 @@ static void test_merge_and_snapshot(void **state)
 	tw_sources_free(&ss);
 }
 
+static void test_digest(void **state)
+{
+	struct tw_sources ss = {};
+	struct tw_source *a = tw_sources_add(&ss, TW_SOURCE_URL, "a", "http://a");
+	struct tw_source *b = tw_sources_add(&ss, TW_SOURCE_URL, "b", "http://b");
+	struct tw_exit_set s1, s2;
+	uint64_t d1, d2;
+	char why[200];
+
+	assert_int_equal(accept_text(a, "192.0.2.1\n2001:db8::1\n", 1000, false, why), 0);
+	assert_int_equal(tw_sources_build_set(&ss, &s1), 0);
+	d1 = tw_exit_set_digest(&s1);
+	assert_int_not_equal(d1, 0);
+	/* The same entries in another order: the same digest. */
+	assert_int_equal(accept_text(a, "2001:db8::1\n192.0.2.1\n", 2000, false, why), 0);
+	assert_int_equal(tw_sources_build_set(&ss, &s2), 0);
+	assert_true(tw_exit_set_digest(&s2) == d1);
+	tw_exit_set_free(&s2);
+	/* Another source lists one of them: the mask differs, so must the digest. */
+	assert_int_equal(accept_text(b, "192.0.2.1\n", 2000, false, why), 0);
+	assert_int_equal(tw_sources_build_set(&ss, &s2), 0);
+	d2 = tw_exit_set_digest(&s2);
+	assert_true(d2 != d1);
+	tw_exit_set_free(&s2);
+	s2 = (struct tw_exit_set){};
+	assert_int_not_equal(tw_exit_set_digest(&s2), 0);
+	tw_exit_set_free(&s1);
+	tw_sources_free(&ss);
+}
+
 static void test_backoff(void **state)
 {
 	struct tw_source s = { .kind = TW_SOURCE_URL, .interval_s = 3600 };
@@ -240,6 +270,7 @@ int main(void)
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_files_are_taken_whole),
 		cmocka_unit_test(test_merge_and_snapshot),
+		cmocka_unit_test(test_digest),
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_cache_round_trip),
 	};
