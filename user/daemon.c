@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "alert.h"
+#include "apply_worker.h"
 #include "allowlist.h"
 #include "exit_maps.h"
 #include "exit_set.h"
@@ -54,7 +55,8 @@ struct daemon {
 	struct tw_alert_sink sink;
 	struct ring_buffer *rb;
 	struct tw_exit_maps maps;
-	uint64_t applied_digest;	/* of the set last written to the maps; 0 = none */
+	struct tw_apply_worker *applier;	/* NULL until the first set is in */
+	uint64_t queued_digest;	/* of the newest set written or on its way; 0 = none */
 	bool fresh_pins;	/* nothing was pinned before this start */
 	bool attached;
 	const char *ifnames[TW_MAX_IFACES];
@@ -108,7 +110,34 @@ static void describe_sources(struct daemon *d)
 		tw_warn("cannot update the pinned source state: %s", strerror(errno));
 }
 
-/* Merges the sources' entries and applies them gap-free. */
+/* A set is in the maps (or failed to go in): publish it. */
+static int finish_apply(struct daemon *d, const struct tw_exit_set *set,
+			const struct tw_apply_stats *st, int err, uint64_t digest)
+{
+	if (err) {
+		if (d->queued_digest == digest)
+			d->queued_digest = 0; /* the maps may hold part of it: diff next time */
+		tw_err("cannot write the exit set to the kernel maps: %s", strerror(-err));
+		return err;
+	}
+	tw_sources_describe(&d->feeds.sources, set, d->info);
+	d->meta.set_loaded_at = (__u64)tw_now_unix();
+	d->meta.apply_usec = st->usec;
+	d->meta.exact_v4 = set->exact_v4;
+	d->meta.exact_v6 = set->exact_v6;
+	d->meta.prefixes_v4 = set->prefixes_v4;
+	d->meta.prefixes_v6 = set->prefixes_v6;
+	describe_sources(d);
+	tw_info("exit set: %u IPv4 + %u IPv6 addresses, %u + %u prefixes (+%zu, ~%zu, -%zu in %llu us)",
+		set->exact_v4, set->exact_v6, set->prefixes_v4, set->prefixes_v6, st->added,
+		st->updated, st->removed, (unsigned long long)st->usec);
+	if (st->no_room)
+		tw_warn("the maps could not hold the old and the new set at once, so leaving entries went first; give them room with a larger --max-exits");
+	return 0;
+}
+
+/* Merges the sources' entries and applies them gap-free: at start here and
+ * now, later on the apply thread, so that the event loop goes on meanwhile. */
 static int apply_sources(struct daemon *d)
 {
 	struct tw_apply_stats st;
@@ -120,38 +149,35 @@ static int apply_sources(struct daemon *d)
 	if (err)
 		return err;
 	digest = tw_exit_set_digest(&set);
-	if (digest == d->applied_digest) {
+	if (digest == d->queued_digest) {
 		/* Same entries, same masks: nothing to read back or write. */
 		tw_info("exit set unchanged (%zu entries); nothing to write", set.n);
-		tw_sources_describe(&d->feeds.sources, &set, d->info);
 		describe_sources(d);
 		goto out;
 	}
 	err = check_room(d, &set);
-	if (!err)
-		err = tw_exit_set_apply(&set, &d->maps, &st);
-	if (err) {
-		d->applied_digest = 0; /* the maps may hold part of it: diff next time */
-		tw_err("cannot write the exit set to the kernel maps: %s", strerror(-err));
+	if (err)
+		goto out;
+	d->queued_digest = digest;
+	if (d->applier) {
+		tw_info("applying the exit set (%zu entries) on the apply thread", set.n);
+		err = tw_apply_worker_submit(d->applier, &set, digest);
 		goto out;
 	}
-	d->applied_digest = digest;
-	tw_sources_describe(&d->feeds.sources, &set, d->info);
-	d->meta.set_loaded_at = (__u64)tw_now_unix();
-	d->meta.apply_usec = st.usec;
-	d->meta.exact_v4 = set.exact_v4;
-	d->meta.exact_v6 = set.exact_v6;
-	d->meta.prefixes_v4 = set.prefixes_v4;
-	d->meta.prefixes_v6 = set.prefixes_v6;
-	describe_sources(d);
-	tw_info("exit set: %u IPv4 + %u IPv6 addresses, %u + %u prefixes (+%zu, ~%zu, -%zu in %llu us)",
-		set.exact_v4, set.exact_v6, set.prefixes_v4, set.prefixes_v6, st.added, st.updated,
-		st.removed, (unsigned long long)st.usec);
-	if (st.no_room)
-		tw_warn("the maps could not hold the old and the new set at once, so leaving entries went first; give them room with a larger --max-exits");
+	err = tw_exit_set_apply(&set, &d->maps, &st);
+	err = finish_apply(d, &set, &st, err, digest);
 out:
 	tw_exit_set_free(&set);
 	return err;
+}
+
+static void take_applied(struct daemon *d)
+{
+	struct tw_apply_job *job = tw_apply_worker_done(d->applier);
+
+	if (job)
+		finish_apply(d, &job->set, &job->st, job->err, job->digest);
+	tw_apply_job_free(job);
 }
 
 static void write_alert(struct json_object *a, void *ctx);
@@ -319,12 +345,15 @@ static int apply_settings(struct daemon *d, const struct tw_run_opts *o)
 		return err;
 	}
 	/* A restarted daemon keeps the pinned prefix counts until its own apply. */
+	pthread_mutex_lock(&tw_config_lock);
 	bpf_map__lookup_elem(d->skel->maps.config, &zero, sizeof(zero), &cfg, sizeof(cfg), 0);
 	cfg.alert_window_ns = TW_ALERT_WINDOW_NS;
 	cfg.allow_entries = (__u32)n_allow;
-	if (bpf_map__update_elem(d->skel->maps.config, &zero, sizeof(zero), &cfg, sizeof(cfg),
-				 BPF_ANY))
-		return -errno;
+	err = bpf_map__update_elem(d->skel->maps.config, &zero, sizeof(zero), &cfg, sizeof(cfg),
+				   BPF_ANY) ? -errno : 0;
+	pthread_mutex_unlock(&tw_config_lock);
+	if (err)
+		return err;
 	d->listen_policy = (struct tw_listen_policy){
 		.tcp = o->allowed_tcp, .udp = o->allowed_udp, .ignore_loopback = o->ignore_loopback,
 		.window_ns = (uint64_t)o->dedup_window_s * 1000000000ULL,
@@ -494,6 +523,7 @@ static int event_loop(struct daemon *d)
 {
 	struct epoll_event out[8];
 	int fetch_fd = tw_feeds_fetch_fd(&d->feeds), watch_fd = tw_feeds_watch_fd(&d->feeds);
+	int applied_fd = tw_apply_worker_fd(d->applier);
 	sigset_t mask;
 	int efd, sfd, ret = 0;
 	bool running = true;
@@ -507,6 +537,7 @@ static int event_loop(struct daemon *d)
 	epoll_add(efd, ring_buffer__epoll_fd(d->rb));
 	epoll_add(efd, fetch_fd);
 	epoll_add(efd, watch_fd);
+	epoll_add(efd, applied_fd);
 
 	while (running) {
 		int n = epoll_wait(efd, out, 8, 250);
@@ -522,6 +553,8 @@ static int event_loop(struct daemon *d)
 
 			if (fd == fetch_fd) {
 				feeds_changed(d, tw_feeds_collect(&d->feeds, tw_now_unix()));
+			} else if (fd == applied_fd) {
+				take_applied(d);
 			} else if (fd == watch_fd) {
 				if (tw_feeds_files_changed(&d->feeds)) {
 					tw_info("a local list file changed; reloading the files");
@@ -536,7 +569,8 @@ static int event_loop(struct daemon *d)
 			}
 		}
 		feeds_changed(d, tw_feeds_tick(&d->feeds, tw_now_unix()));
-		if (tw_feeds_round_finished(&d->feeds))
+		/* 'feed update' is answered once its lists are in the maps too. */
+		if (tw_apply_worker_idle(d->applier) && tw_feeds_round_finished(&d->feeds))
 			describe_sources(d);
 	}
 	close(efd);
@@ -610,6 +644,10 @@ int tw_daemon_run(const struct tw_run_opts *opts, int argc, char **argv)
 	d.meta.started_at = (__u64)tw_now_unix();
 	d.meta.daemon_pid = (__u32)getpid();
 	ret = apply_sources(&d);
+	if (!ret && !(d.applier = tw_apply_worker_new(&d.maps))) {
+		tw_err("cannot start the apply thread: %s", strerror(errno));
+		ret = -ENOMEM;
+	}
 	if (!ret)
 		ret = start_ssh_detect(&d);
 	if (!ret)
@@ -661,6 +699,7 @@ out:
 		tw_run_opts_free(d.reloaded);
 		free(d.reloaded);
 	}
+	tw_apply_worker_free(d.applier); /* a running apply ends first */
 	tw_exit_maps_close(&d.maps);
 	xdp_tor_bpf__destroy(d.skel);
 	if (d.feeds_open)

@@ -3,6 +3,7 @@
 
 #include <bpf/bpf.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <bpf/libbpf.h>
@@ -449,17 +450,26 @@ static void filter_keep_only(const struct tw_exit_filter *f, const uint64_t *wan
 
 /* Prefix counts gate the tries; filter_shift switches the prefilter on
  * (only ever after its bits for the new set are in). */
+pthread_mutex_t tw_config_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static int set_config(const struct tw_exit_maps *maps, __u32 v4, __u32 v6)
 {
 	struct tw_config cfg;
 	__u32 zero = 0;
+	int err = 0;
 
-	if (bpf_map_lookup_elem(maps->config, &zero, &cfg))
-		return -errno;
-	cfg.prefixes_v4 = v4;
-	cfg.prefixes_v6 = v6;
-	cfg.filter_shift = maps->filter.words ? maps->filter.shift : 0;
-	return bpf_map_update_elem(maps->config, &zero, &cfg, BPF_ANY) ? -errno : 0;
+	pthread_mutex_lock(&tw_config_lock);
+	if (bpf_map_lookup_elem(maps->config, &zero, &cfg)) {
+		err = -errno;
+	} else {
+		cfg.prefixes_v4 = v4;
+		cfg.prefixes_v6 = v6;
+		cfg.filter_shift = maps->filter.words ? maps->filter.shift : 0;
+		if (bpf_map_update_elem(maps->config, &zero, &cfg, BPF_ANY))
+			err = -errno;
+	}
+	pthread_mutex_unlock(&tw_config_lock);
+	return err;
 }
 
 static uint64_t now_usec(void)

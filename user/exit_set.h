@@ -4,6 +4,7 @@
 #ifndef TW_EXIT_SET_H
 #define TW_EXIT_SET_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include "addr.h"
 #include "exit_filter.h"
@@ -47,6 +48,10 @@ uint64_t tw_exit_set_digest(const struct tw_exit_set *set);
 /* Binary search for an exact prefix (after finalize). */
 const struct tw_exit_entry *tw_exit_set_find(const struct tw_exit_set *set,
 					     const struct tw_prefix *p);
+
+/* Held around every read-modify-write of the config map: applies may run on
+ * another thread than the one writing the other settings. */
+extern pthread_mutex_t tw_config_lock;
 
 /* Makes the kernel maps hold exactly set: every entry (and its prefilter bit)
  * is written before any stale one is removed, so an address in both the old

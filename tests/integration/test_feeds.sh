@@ -317,6 +317,27 @@ check "--force belongs to update" grep -q "force belongs to 'feed update'" <<<"$
 out=$(tw_in "$H" feed frobnicate 2>&1)
 check "an unknown verb names the verbs" grep -q "unknown verb 'frobnicate' for 'feed' (update, show)" <<<"$out"
 
+# --- a large set is applied on its own thread: alerts do not wait for it ---
+echo 198.51.100.30 >"$T/big.txt"
+tw_in "$H" unload >/dev/null	# maps of another size need a fresh pin root
+check "a daemon with a feed file starts" start_daemon "$H" -i vX --feed "$T/big.txt" --max-exits 600000
+python3 -c "
+import sys
+out = sys.stdout
+for i in range(500000):
+    out.write('10.%d.%d.%d\\n' % (i >> 16, (i >> 8) & 255, i & 255))
+out.write('198.51.100.30\\n')" >"$T/big.new"
+mv "$T/big.new" "$T/big.txt"
+check "the 500,001-entry file goes to the apply thread" wait_for 10 grep -q "applying the exit set (500001 entries)" "$T/daemon.log"
+in_ns "$X" ping -q -c 1 -I 198.51.100.30 $HOST4X >/dev/null
+alerted() { jq -e 'select(.rule.id=="tor_traffic" and .source.ip=="198.51.100.30")' "$T/alerts.json" >/dev/null 2>&1; }
+check "a tor_traffic alert is written while it is applied" wait_for 1 alerted
+check "the apply was still running then" sh -c "! grep -q '^torwatch: exit set: 500001 IPv4' $T/daemon.log"
+check "and it finishes" wait_for 20 grep -q '^torwatch: exit set: 500001 IPv4' "$T/daemon.log"
+check "an address from it is in the set" in_set 10.7.161.31
+stop_daemon
+tw_in "$H" unload >/dev/null
+
 # --- a proxy from the environment; backoff with jitter ---
 start_server plain
 P=http://127.0.0.1:$PORT_plain
