@@ -3,10 +3,10 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
+#include "quiet_thread.h"
 
 struct tw_apply_worker {
 	struct tw_exit_maps maps;
@@ -61,7 +61,6 @@ static void *worker(void *arg)
 struct tw_apply_worker *tw_apply_worker_new(const struct tw_exit_maps *maps)
 {
 	struct tw_apply_worker *w = calloc(1, sizeof(*w));
-	sigset_t all, was;
 	int ret = -1;
 
 	if (!w)
@@ -70,12 +69,8 @@ struct tw_apply_worker *tw_apply_worker_new(const struct tw_exit_maps *maps)
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	/* Signals belong to the event loop's signalfd. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &was);
 	if (w->efd >= 0)
-		ret = pthread_create(&w->thread, NULL, worker, w);
-	pthread_sigmask(SIG_SETMASK, &was, NULL);
+		ret = tw_quiet_thread_start(&w->thread, worker, w);
 	if (ret) {
 		if (w->efd >= 0)
 			close(w->efd);

@@ -5,7 +5,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
+#include "quiet_thread.h"
 
 /* One download: the request, what has arrived so far, and its result. */
 struct transfer {
@@ -287,17 +287,12 @@ struct tw_fetcher *tw_fetcher_new(void)
 	if (!f)
 		return NULL;
 	pthread_mutex_init(&f->lock, NULL);
-	sigset_t all, was;
 	int ret = -1;
 
 	f->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	f->multi = curl_multi_init();
-	/* The worker takes no signals: they belong to the daemon's signalfd. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &was);
 	if (f->efd >= 0 && f->multi)
-		ret = pthread_create(&f->thread, NULL, worker, f);
-	pthread_sigmask(SIG_SETMASK, &was, NULL);
+		ret = tw_quiet_thread_start(&f->thread, worker, f);
 	if (ret) {
 		if (f->multi)
 			curl_multi_cleanup(f->multi);
