@@ -275,7 +275,8 @@ static void *worker(void *arg)
 			unlink_active(f, t);
 			hand_back(f, t);
 		}
-		curl_multi_poll(f->multi, NULL, 0, 1000, NULL);
+		/* Sleeps until curl's own next timeout, a socket, or a wakeup (submit, quit). */
+		curl_multi_poll(f->multi, NULL, 0, 60000, NULL);
 	}
 	return NULL;
 }
