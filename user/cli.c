@@ -11,6 +11,7 @@
 #include <string.h>
 #include "daemon.h"
 #include "log.h"
+#include "timeutil.h"
 #include "torwatch.h"
 
 static const struct tw_command commands[] = {
@@ -74,6 +75,16 @@ int tw_cli_main(int argc, char **argv)
 		return 2;
 	}
 	return cmd->fn(argc - 1, argv + 1);
+}
+
+struct json_object *tw_json_time(uint64_t unix_s)
+{
+	char buf[32];
+
+	if (!unix_s)
+		return NULL;
+	tw_format_iso8601((int64_t)unix_s, buf, sizeof(buf));
+	return json_object_new_string(buf);
 }
 
 int tw_cli_parse_common(int argc, char **argv, struct tw_cli *cli, const char *usage_text,

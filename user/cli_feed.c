@@ -40,16 +40,6 @@ static int on_feed_opt(int opt, const char *arg, void *ctx)
 	return 0;
 }
 
-static struct json_object *time_or_null(uint64_t t)
-{
-	char buf[32];
-
-	if (!t)
-		return NULL;
-	tw_format_iso8601((int64_t)t, buf, sizeof(buf));
-	return json_object_new_string(buf);
-}
-
 struct json_object *tw_sources_json(const struct tw_source_info *src, int64_t now)
 {
 	struct json_object *arr = json_object_new_array();
@@ -77,13 +67,13 @@ struct json_object *tw_sources_json(const struct tw_source_info *src, int64_t no
 		json_object_object_add(j, "failures", json_object_new_int64(si->failures));
 		json_object_object_add(j, "error", si->error[0] ? json_object_new_string(si->error) :
 								  NULL);
-		json_object_object_add(j, "loaded_at", time_or_null(si->loaded_at));
-		json_object_object_add(j, "newest_data", time_or_null(si->newest_data));
-		json_object_object_add(j, "last_attempt", time_or_null(si->last_attempt));
-		json_object_object_add(j, "last_success", time_or_null(si->last_success));
+		json_object_object_add(j, "loaded_at", tw_json_time(si->loaded_at));
+		json_object_object_add(j, "newest_data", tw_json_time(si->newest_data));
+		json_object_object_add(j, "last_attempt", tw_json_time(si->last_attempt));
+		json_object_object_add(j, "last_success", tw_json_time(si->last_success));
 		json_object_object_add(j, "age_s", si->last_success ?
 				       json_object_new_int64(now - (int64_t)si->last_success) : NULL);
-		json_object_object_add(j, "next_attempt", time_or_null(si->next_attempt));
+		json_object_object_add(j, "next_attempt", tw_json_time(si->next_attempt));
 		json_object_object_add(j, "fetch_ms", json_object_new_int64(si->fetch_ms));
 		json_object_array_add(arr, j);
 	}
@@ -157,7 +147,7 @@ static int show(const struct tw_cli *cli, const struct tw_pinned *p)
 		struct json_object *o = json_object_new_object();
 
 		json_object_object_add(o, "stale", json_object_new_boolean(meta.feed_stale));
-		json_object_object_add(o, "newest_data", time_or_null(meta.set_newest_data));
+		json_object_object_add(o, "newest_data", tw_json_time(meta.set_newest_data));
 		json_object_object_add(o, "sources", tw_sources_json(src, now));
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 								 JSON_C_TO_STRING_NOSLASHESCAPE));

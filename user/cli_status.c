@@ -56,16 +56,6 @@ static void iso(int64_t t, char *buf, size_t len)
 	tw_format_iso8601(t, buf, len);
 }
 
-static struct json_object *time_json(uint64_t t)
-{
-	char buf[32];
-
-	if (!t)
-		return NULL;
-	iso((int64_t)t, buf, sizeof(buf));
-	return json_object_new_string(buf);
-}
-
 static void print_json(const struct tw_cli *cli, const struct status *s)
 {
 	struct json_object *o = json_object_new_object(), *ifs = json_object_new_array(),
@@ -75,7 +65,7 @@ static void print_json(const struct tw_cli *cli, const struct status *s)
 
 	json_object_object_add(d, "running", json_object_new_boolean(s->alive));
 	json_object_object_add(d, "pid", json_object_new_int64(s->pid));
-	json_object_object_add(d, "started_at", time_json(s->meta.started_at));
+	json_object_object_add(d, "started_at", tw_json_time(s->meta.started_at));
 	json_object_object_add(o, "daemon", d);
 	json_object_object_add(o, "pin_root", json_object_new_string(cli->pin_root));
 	for (__u32 i = 0; i < s->meta.n_ifaces && i < TW_MAX_IFACES; i++) {
@@ -92,8 +82,8 @@ static void print_json(const struct tw_cli *cli, const struct status *s)
 	json_object_object_add(set, "exact_v6", json_object_new_int64(s->meta.exact_v6));
 	json_object_object_add(set, "prefixes_v4", json_object_new_int64(s->meta.prefixes_v4));
 	json_object_object_add(set, "prefixes_v6", json_object_new_int64(s->meta.prefixes_v6));
-	json_object_object_add(set, "loaded_at", time_json(s->meta.set_loaded_at));
-	json_object_object_add(set, "newest_data", time_json(s->meta.set_newest_data));
+	json_object_object_add(set, "loaded_at", tw_json_time(s->meta.set_loaded_at));
+	json_object_object_add(set, "newest_data", tw_json_time(s->meta.set_newest_data));
 	json_object_object_add(set, "newest_data_age_s",
 			       s->meta.set_newest_data ?
 			       json_object_new_int64(now - (int64_t)s->meta.set_newest_data) : NULL);

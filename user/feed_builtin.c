@@ -18,6 +18,11 @@ const struct tw_builtin_source tw_builtin_sources[] = {
 
 const unsigned tw_n_builtin_sources = sizeof(tw_builtin_sources) / sizeof(tw_builtin_sources[0]);
 
+bool tw_is_feed_url(const char *feed)
+{
+	return !strncmp(feed, "http://", 7) || !strncmp(feed, "https://", 8);
+}
+
 int tw_builtin_find(const char *name)
 {
 	for (unsigned i = 0; i < tw_n_builtin_sources; i++)

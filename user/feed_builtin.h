@@ -20,6 +20,8 @@ struct tw_builtin_source {
 extern const struct tw_builtin_source tw_builtin_sources[];
 extern const unsigned tw_n_builtin_sources;
 
+/* Is this feed an http(s) URL (else a file path)? */
+bool tw_is_feed_url(const char *feed);
 /* The index of the built-in source called name, or -1. */
 int tw_builtin_find(const char *name);
 

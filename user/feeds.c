@@ -31,11 +31,6 @@ static int64_t now_ms(void)
 	return tw_now_unix_ns() / 1000000;
 }
 
-static bool is_url(const char *v)
-{
-	return !strncmp(v, "http://", 7) || !strncmp(v, "https://", 8);
-}
-
 static void emit(struct tw_feeds *f, struct json_object *a)
 {
 	if (f->alert)
@@ -103,7 +98,7 @@ static int add_url_sources(struct tw_feeds *f, const struct tw_run_opts *o, char
 	for (size_t i = 0; i < o->n_feeds; i++) {
 		char name[TW_SOURCE_NAME_LEN];
 
-		if (!is_url(o->feeds[i]))
+		if (!tw_is_feed_url(o->feeds[i]))
 			continue;
 		tw_url_redact(o->feeds[i], name, sizeof(name));
 		if (!add_url(f, name, o->feeds[i], TW_FEED_PLAIN, o->feed_interval_s, 0, err, errlen))
@@ -232,7 +227,7 @@ int tw_feeds_open(struct tw_feeds *f, const struct tw_run_opts *o, tw_alert_fn a
 		const char *path = deny ? o->deny_files[i - o->n_feeds] : o->feeds[i];
 		char name[TW_SOURCE_NAME_LEN];
 
-		if (!deny && is_url(path))
+		if (!deny && tw_is_feed_url(path))
 			continue;
 		snprintf(name, sizeof(name), "%s%s", deny ? "deny:" : "", path);
 		s = tw_sources_add(&f->sources, deny ? TW_SOURCE_DENY : TW_SOURCE_FILE, name, path);

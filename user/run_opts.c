@@ -211,11 +211,6 @@ static int add_list_file(const char **files, size_t *n, const char *name, const 
 	return 0;
 }
 
-static bool is_url(const char *v)
-{
-	return !strncmp(v, "http://", 7) || !strncmp(v, "https://", 8);
-}
-
 int tw_run_opts_set_source(struct tw_run_opts *o, const char *source, const char *key,
 			   const char *v, char *err, size_t errlen)
 {
@@ -243,7 +238,7 @@ int tw_run_opts_set_source(struct tw_run_opts *o, const char *source, const char
 			return -1;
 		c->enabled = b;
 	} else if (!strcmp(key, "url")) {
-		if (!is_url(v)) {
+		if (!tw_is_feed_url(v)) {
 			snprintf(err, errlen, "url must start with http:// or https://, not '%.64s'", v);
 			return -1;
 		}
