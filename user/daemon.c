@@ -188,6 +188,7 @@ static int load_sources(struct daemon *d)
 
 	if (tw_feeds_open(&d->feeds, d->opts, write_alert, d, err, sizeof(err))) {
 		tw_err("%s", err);
+		tw_feeds_close(&d->feeds);
 		return -EINVAL;
 	}
 	d->feeds_open = true;

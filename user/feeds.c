@@ -184,31 +184,14 @@ void tw_feeds_set_policy(struct tw_feeds *f, const struct tw_run_opts *o)
 
 static int64_t last_attempt_on_disk(const struct tw_feeds *f, const struct tw_source *s);
 
-int tw_feeds_open(struct tw_feeds *f, const struct tw_run_opts *o, tw_alert_fn alert,
-		  void *ctx, char *err, size_t errlen)
+/* Each fetched source starts from its cache, if it has a usable one. */
+static void load_caches(struct tw_feeds *f, int64_t now)
 {
-	int64_t now = tw_now_unix();
-	struct tw_source *s;
-
-	memset(f, 0, sizeof(*f));
-	f->inotify_fd = -1;
-	f->alert = alert;
-	f->alert_ctx = ctx;
-	tw_feeds_set_policy(f, o);
-	f->last_expiry = now;
-	srandom((unsigned)(now ^ getpid()));
-	snprintf(f->cache_dir, sizeof(f->cache_dir), "%s/feeds", o->state_dir);
-	if (mkdir(f->cache_dir, 0700) && errno != EEXIST)
-		tw_warn("cannot create %s: %s; fetched lists will not be cached", f->cache_dir,
-			strerror(errno));
-	if (add_url_sources(f, o, err, errlen))
-		return -1;
 	for (unsigned i = 0; i < f->sources.n; i++) {
+		struct tw_source *s = &f->sources.s[i];
 		char why[512];
-		int ret;
+		int ret = tw_source_cache_read(s, f->cache_dir, why, sizeof(why));
 
-		s = &f->sources.s[i];
-		ret = tw_source_cache_read(s, f->cache_dir, why, sizeof(why));
 		if (!ret) {
 			s->state = TW_SRC_CACHED;
 			tw_info("%s: %zu entries from the cache (fetched %lld s ago)", s->name,
@@ -222,10 +205,18 @@ int tw_feeds_open(struct tw_feeds *f, const struct tw_run_opts *o, tw_alert_fn a
 		s->next_attempt_ms = 1000 * (s->last_attempt && s->last_attempt + s->min_interval_s > now ?
 					     s->last_attempt + s->min_interval_s : now);
 	}
+}
+
+/* --feed files and deny files: read now (a file that cannot be read stops
+ * the start), and watched. */
+static int add_file_sources(struct tw_feeds *f, const struct tw_run_opts *o, int64_t now,
+			    char *err, size_t errlen)
+{
 	for (size_t i = 0; i < o->n_feeds + o->n_deny_files; i++) {
 		bool deny = i >= o->n_feeds;
 		const char *path = deny ? o->deny_files[i - o->n_feeds] : o->feeds[i];
 		char name[TW_SOURCE_NAME_LEN];
+		struct tw_source *s;
 
 		if (!deny && tw_is_feed_url(path))
 			continue;
@@ -246,7 +237,30 @@ int tw_feeds_open(struct tw_feeds *f, const struct tw_run_opts *o, tw_alert_fn a
 		f->allow_files[f->n_allow_files++] = o->allow_files[i];
 		watch(f, o->allow_files[i]);
 	}
-	if (read_allow_files(f, err, errlen))
+	return read_allow_files(f, err, errlen);
+}
+
+int tw_feeds_open(struct tw_feeds *f, const struct tw_run_opts *o, tw_alert_fn alert,
+		  void *ctx, char *err, size_t errlen)
+{
+	int64_t now = tw_now_unix();
+	struct tw_source *s;
+
+	memset(f, 0, sizeof(*f));
+	f->inotify_fd = -1;
+	f->alert = alert;
+	f->alert_ctx = ctx;
+	tw_feeds_set_policy(f, o);
+	f->last_expiry = now;
+	srandom((unsigned)(now ^ getpid()));
+	snprintf(f->cache_dir, sizeof(f->cache_dir), "%s/feeds", o->state_dir);
+	if (mkdir(f->cache_dir, 0700) && errno != EEXIST)
+		tw_warn("cannot create %s: %s; fetched lists will not be cached", f->cache_dir,
+			strerror(errno));
+	if (add_url_sources(f, o, err, errlen))
+		return -1;
+	load_caches(f, now);
+	if (add_file_sources(f, o, now, err, errlen))
 		return -1;
 	s = tw_sources_add(&f->sources, TW_SOURCE_SNAPSHOT, "snapshot " TW_SNAPSHOT_DATE " (embedded)",
 			   "");

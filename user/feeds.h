@@ -47,7 +47,7 @@ struct tw_feeds {
 /* Sets up every source from the options: built-ins, [source] sections,
  * --feed URLs and files, deny files, the snapshot; reads the files and the
  * caches (fetches start on the first tick). Returns 0 or -1 with one
- * sentence in err. */
+ * sentence in err; tw_feeds_close then frees what was set up. */
 int tw_feeds_open(struct tw_feeds *f, const struct tw_run_opts *o, tw_alert_fn alert,
 		  void *ctx, char *err, size_t errlen);
 void tw_feeds_close(struct tw_feeds *f);
