@@ -9,19 +9,11 @@
 #include <errno.h>
 #include <string.h>
 #include "feed_onionoo.h"
+#include "../feed_assert.h"
 
 static int parse(const char *doc, struct tw_feed *f, char *err)
 {
 	return tw_feed_parse_onionoo(doc, strlen(doc), f, err, 200);
-}
-
-static void assert_entry(const struct tw_feed *f, size_t i, const char *want)
-{
-	char buf[TW_ADDR_STRLEN];
-
-	assert_true(i < f->n);
-	tw_prefix_format(&f->entries[i], buf, sizeof(buf));
-	assert_string_equal(buf, want);
 }
 
 static void test_relays(void **state)

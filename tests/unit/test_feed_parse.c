@@ -10,6 +10,7 @@
 #include <string.h>
 #include "exit_set.h"
 #include "feed_parse.h"
+#include "../feed_assert.h"
 
 #ifndef SNAPSHOT_PATH
 #define SNAPSHOT_PATH "data/exit-addresses.2024-03-12.txt"
@@ -27,15 +28,6 @@ static void parse_mem(const char *text, size_t len, struct tw_feed *feed)
 static void parse_str(const char *text, struct tw_feed *feed)
 {
 	parse_mem(text, strlen(text), feed);
-}
-
-static void assert_entry(const struct tw_feed *feed, size_t i, const char *want)
-{
-	char buf[TW_ADDR_STRLEN];
-
-	assert_true(i < feed->n);
-	tw_prefix_format(&feed->entries[i], buf, sizeof(buf));
-	assert_string_equal(buf, want);
 }
 
 static void assert_error(const struct tw_feed *feed, size_t i, unsigned long line,
