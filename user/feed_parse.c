@@ -268,13 +268,6 @@ void tw_feed_free(struct tw_feed *feed)
 	feed->n = feed->cap = 0;
 }
 
-const char *tw_feed_format_name(enum tw_feed_format f)
-{
-	static const char *const names[] = { "plain", "exit-addresses", "onionoo" };
-
-	return f < sizeof(names) / sizeof(names[0]) ? names[f] : "unknown";
-}
-
 int tw_feed_parse_buffer(const char *buf, size_t len, struct tw_feed *feed)
 {
 	FILE *f;

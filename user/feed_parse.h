@@ -47,7 +47,6 @@ void tw_feed_free(struct tw_feed *feed);
 int tw_feed_add(struct tw_feed *feed, const struct tw_prefix *p);
 void tw_feed_bad_item(struct tw_feed *feed, const char *item, size_t len, const char *reason);
 void tw_feed_note_data_time(struct tw_feed *feed, int64_t t);
-const char *tw_feed_format_name(enum tw_feed_format f);
 /* Parses "YYYY-MM-DD HH:MM:SS" (UTC) into unix seconds; -1 if malformed. */
 int64_t tw_parse_utc(const char *text);
 
