@@ -207,21 +207,22 @@ static void feeds_changed(struct daemon *d, int changed)
 	}
 }
 
-/* SIGHUP, part one: the command line and config file again. A config that
- * does not parse changes nothing; settings that need a restart say so. */
-static void reload_settings(struct daemon *d)
+/* SIGHUP: the command line and config file again. A config that
+ * does not parse changes nothing; settings that need a restart say so.
+ * Returns true when the new settings (the allowlist among them) are written. */
+static bool reload_settings(struct daemon *d)
 {
 	struct tw_run_opts *o = calloc(1, sizeof(*o));
 	const struct tw_run_opts *was = d->opts;
 	char err[512];
 
 	if (!o)
-		return;
+		return false;
 	if (tw_run_opts_parse(d->argc, d->argv, o, err, sizeof(err))) {
 		tw_err("SIGHUP: %s; the running settings stay", err);
 		tw_run_opts_free(o);
 		free(o);
-		return;
+		return false;
 	}
 	if (o->n_ifaces != was->n_ifaces || strcmp(o->pin_root, was->pin_root) ||
 	    strcmp(o->state_dir, was->state_dir) || strcmp(o->alerts, was->alerts) ||
@@ -234,7 +235,7 @@ static void reload_settings(struct daemon *d)
 	if (apply_settings(d, o)) {
 		tw_run_opts_free(o);
 		free(o);
-		return;
+		return false;
 	}
 	tw_feeds_set_policy(&d->feeds, o);
 	d->opts = o;
@@ -243,15 +244,22 @@ static void reload_settings(struct daemon *d)
 		free(d->reloaded);
 	}
 	d->reloaded = o;
+	return true;
 }
 
 /* SIGHUP: re-read the settings and the local files; a broken file keeps its
  * last good data. */
 static void reload(struct daemon *d)
 {
+	int changed;
+
 	tw_info("SIGHUP: reloading the settings and the local files");
-	reload_settings(d);
-	feeds_changed(d, tw_feeds_reload_files(&d->feeds, false, tw_now_unix()) | TW_FEEDS_DATA);
+	/* Files first: the settings then write the allowlist with the allow
+	 * files' new entries, once. */
+	changed = tw_feeds_reload_files(&d->feeds, false, tw_now_unix()) | TW_FEEDS_DATA;
+	if (reload_settings(d))
+		changed &= ~TW_FEEDS_ALLOW;
+	feeds_changed(d, changed);
 }
 
 static int refuse_second_daemon(const char *pin_root)
