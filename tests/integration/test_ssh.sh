@@ -65,7 +65,7 @@ check "a bare SYN from an exit node stays half-open" in_ns "$X" "$BARE_SYN" $EXI
 sleep 0.5
 check_eq "no alert for the clean client" 0 "$(n_ssh_alerts $CLEAN4)"
 check_eq "no alert for a bare SYN from an exit node" 0 "$(n_ssh_alerts $EXIT4B)"
-check "the bare SYN itself was seen by XDP" jq -e --arg a $EXIT4B 'select(.rule.id=="tor_traffic" and .source.ip==$a)' "$T/alerts.json"
+check "the bare SYN itself was seen by XDP" has_alert 'select(.rule.id=="tor_traffic" and .source.ip==$a)' --arg a $EXIT4B
 check_eq "an established TCP connection to :22 counts as SSH (3rd alert for $EXIT4)" 3 "$(n_ssh_alerts $EXIT4)"
 check_eq "the allowlisted exit logs in" logged-in "$(ssh_login "$X" $ALLOWED4 $SRV4X)"
 sleep 0.3
@@ -110,7 +110,7 @@ check "block enable --dry-run" tw_in "$S" block enable --dry-run
 check_eq "dry run lets the connection through" logged-in "$(ssh_login "$X" $EXIT4 $SRV4X 2222)"
 check "dry run counts what it would drop" test "$(tw_in "$S" block show --json | jq .would_drop)" -gt 0
 check_eq "dry run: IPv6 too" logged-in "$(ssh_login "$X" $EXIT6 $SRV6X)"
-check "dry run alerts with dry_run true" wait_for 1 jq -e --arg a $EXIT6 'select(.rule.id=="tor_blocked" and .source.ip==$a and .torwatch.dry_run==true)' "$T/alerts.json"
+check "dry run alerts with dry_run true" wait_for 1 has_alert 'select(.rule.id=="tor_blocked" and .source.ip==$a and .torwatch.dry_run==true)' --arg a $EXIT6
 check "block enable --all --ports is refused" sh -c "! $TW block enable --all --ports 22 --pin-root $PIN 2>/dev/null"
 out=$(tw_in "$S" block enable --ports 22,x 2>&1); rc=$?
 check_eq "a bad port list is refused" 2 $rc

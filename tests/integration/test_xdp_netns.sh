@@ -217,7 +217,7 @@ check_eq "the snapshot is in use" ok "$(jq -r '.exit_set.sources[0].state' <<<"$
 check_eq "the snapshot's 1174 addresses" 1174 "$(jq .exit_set.exact_v4 <<<"$st")"
 check_eq "status shows the snapshot's date" 2024-03-12 "$(jq -r '.exit_set.newest_data[0:10]' <<<"$st")"
 check_eq "status says the data is stale" true "$(jq .exit_set.stale <<<"$st")"
-check "a feed_stale alert names the snapshot's age" wait_for 3 sh -c "jq -e 'select(.rule.id==\"feed_stale\") | select(.torwatch.feed.newest_data | startswith(\"2024-03-12\"))' $T/alerts.json"
+check "a feed_stale alert names the snapshot's age" wait_for 3 has_alert 'select(.rule.id=="feed_stale") | select(.torwatch.feed.newest_data | startswith("2024-03-12"))'
 check "a snapshot exit address is found" tw_in "$H" check 185.241.208.232
 stop_daemon
 check "unload" tw_in "$H" unload
