@@ -8,17 +8,33 @@ ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
 
+# The dated exit list built into the binary: its file name is the one place
+# its date is written; the code gets both as macros.
+SNAPSHOT := $(lastword $(sort $(wildcard data/exit-addresses.*.txt)))
+SNAPSHOT_DATE := $(patsubst data/exit-addresses.%.txt,%,$(SNAPSHOT))
+
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE -MMD -MP \
-	  -Iheaders -Iuser -I$(OUTPUT) -DTORWATCH_VERSION='"$(VERSION)"'
+	  -Iheaders -Iuser -I$(OUTPUT) -DTORWATCH_VERSION='"$(VERSION)"' \
+	  -DTW_SNAPSHOT_FILE='"$(SNAPSHOT)"' -DTW_SNAPSHOT_DATE='"$(SNAPSHOT_DATE)"'
 LIBS := -lbpf -lelf -lz -ljson-c -linih -lcurl -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall \
-	      -Iheaders -Ibpf $(if $(MULTIARCH),-I/usr/include/$(MULTIARCH))
+	      -Iheaders -Ibpf/include $(if $(MULTIARCH),-I/usr/include/$(MULTIARCH))
 
-BPF_PROGS := xdp_tor ssh_detect listen_detect
+BPF_PROGS := $(patsubst %.bpf.c,%,$(notdir $(wildcard bpf/xdp/*.bpf.c bpf/trace/*.bpf.c)))
 SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
-LIB_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
-LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS)) $(OUTPUT)/user/snapshot.o
+
+# The userspace layers, lowest first: a layer may use the ones before it and
+# never one after it (scripts/check-layers.sh checks includes and symbols).
+# Each is an archive of its own; main.c sits on top and joins cli and daemon.
+LAYERS := common kernel alerts exitset config feeds detect cli daemon
+layer_objs = $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(wildcard user/$(1)/*.c)) \
+	     $(patsubst user/%.S,$(OUTPUT)/user/%.o,$(wildcard user/$(1)/*.S))
+LAYER_LIBS := $(patsubst %,$(OUTPUT)/lib/libtw_%.a,$(LAYERS))
+# The linker resolves left to right: highest layer first.
+LINK_LIBS := $(shell printf '%s\n' $(LAYER_LIBS) | tac)
+LIB_SRCS := $(wildcard $(patsubst %,user/%/*.c,$(LAYERS)))
+ASM_SRCS := $(wildcard $(patsubst %,user/%/*.S,$(LAYERS)))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/%,$(wildcard tests/bpf/test_*.c))
 BENCHES := $(patsubst tests/bench/%.c,$(OUTPUT)/tests/%,$(wildcard tests/bench/bench_*.c))
@@ -26,7 +42,8 @@ TOOLS := $(patsubst tests/tools/%.c,$(OUTPUT)/tools/%,$(wildcard tests/tools/*.c
 FUZZERS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	       -std=gnu11 -D_GNU_SOURCE -Iheaders -Iuser -I$(OUTPUT) -DTORWATCH_VERSION='"fuzz"' 
+	       -std=gnu11 -D_GNU_SOURCE -Iheaders -Iuser -I$(OUTPUT) -DTORWATCH_VERSION='"fuzz"' \
+	       -DTW_SNAPSHOT_FILE='"$(SNAPSHOT)"' -DTW_SNAPSHOT_DATE='"$(SNAPSHOT_DATE)"'
 
 ifeq ($(V),1)
 Q :=
@@ -37,14 +54,21 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
+# Nothing built is a throwaway intermediate: objects, skeletons and BPF
+# objects stay, so a second 'make' with nothing changed does nothing.
+.SECONDARY:
 .PHONY: all clean test test-unit test-bpf test-integration test-fuzz bench fuzz install
 
 all: torwatch
 
-$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/tools $(OUTPUT)/fuzz:
+$(OUTPUT) $(OUTPUT)/lib $(OUTPUT)/tests $(OUTPUT)/tools $(OUTPUT)/fuzz:
 	$(Q)mkdir -p $@
 
-$(OUTPUT)/%.bpf.o: bpf/%.bpf.c | $(OUTPUT)
+$(OUTPUT)/%.bpf.o: bpf/xdp/%.bpf.c | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUTPUT)/%.bpf.o: bpf/trace/%.bpf.c | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -56,32 +80,43 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(OUTPUT)/user/%.o: user/%.c $(SKELS) | $(OUTPUT)/user
+# Skeletons are order-only: the .d files say which object includes which.
+$(OUTPUT)/user/%.o: user/%.c | $(SKELS)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 # The dated exit-list snapshot is embedded so that one binary works offline.
-$(OUTPUT)/user/snapshot.o: user/snapshot.S data/exit-addresses.2024-03-12.txt | $(OUTPUT)/user
+$(OUTPUT)/user/%.o: user/%.S $(SNAPSHOT)
 	$(call msg,AS,$@)
-	$(Q)$(CC) -c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(OUTPUT)/libtorwatch.a: $(LIB_OBJS)
-	$(call msg,AR,$@)
-	$(Q)$(AR) rcs $@ $^
+define layer_rule
+$(OUTPUT)/lib/libtw_$(1).a: $(call layer_objs,$(1)) | $(OUTPUT)/lib
+	$$(call msg,AR,$$@)
+	$(Q)rm -f $$@ && $(AR) rcs $$@ $$^
+endef
+$(foreach l,$(LAYERS),$(eval $(call layer_rule,$(l))))
 
-torwatch: $(OUTPUT)/user/main.o $(OUTPUT)/libtorwatch.a
+# The layer rule, checked on every build that changes an archive.
+$(OUTPUT)/lib/layers.ok: scripts/check-layers.sh $(LAYER_LIBS) $(LIB_SRCS) $(wildcard user/*/*.h)
+	$(call msg,LAYERS,$(LAYERS))
+	$(Q)LAYERS="$(LAYERS)" scripts/check-layers.sh $(OUTPUT)/lib && touch $@
+
+torwatch: $(OUTPUT)/user/main.o $(LINK_LIBS) $(OUTPUT)/lib/layers.ok
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(OUTPUT)/user/main.o $(LINK_LIBS) $(LIBS) -o $@
 
-$(OUTPUT)/tests/%: tests/unit/%.c $(OUTPUT)/libtorwatch.a | $(OUTPUT)/tests
+$(OUTPUT)/tests/%: tests/unit/%.c $(LINK_LIBS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -lcmocka -o $@
 
-$(OUTPUT)/tests/%: tests/bpf/%.c $(OUTPUT)/libtorwatch.a | $(OUTPUT)/tests
+$(OUTPUT)/tests/%: tests/bpf/%.c $(LINK_LIBS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests $^ $(LIBS) -lcmocka -o $@
 
-$(OUTPUT)/tests/%: tests/bench/%.c $(OUTPUT)/libtorwatch.a $(OUTPUT)/xdp_empty.skel.h \
+$(OUTPUT)/tests/%: tests/bench/%.c $(LINK_LIBS) $(OUTPUT)/xdp_empty.skel.h \
 		      $(OUTPUT)/xdp_bench_driver.skel.h | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests $(filter %.c %.a,$^) $(LIBS) -o $@
@@ -92,9 +127,9 @@ $(OUTPUT)/tools/%: tests/tools/%.c | $(OUTPUT)/tools
 	$(Q)$(CC) $(CFLAGS) -Wno-unused-function $< -ljson-c -o $@
 
 # libFuzzer targets: the parsers, built with clang, ASan and UBSan.
-$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) user/snapshot.S $(SKELS) | $(OUTPUT)/fuzz
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(ASM_SRCS) $(SNAPSHOT) | $(SKELS) $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(LIB_SRCS) user/snapshot.S $(LIBS) -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -MMD -MP $< $(LIB_SRCS) $(ASM_SRCS) $(LIBS) -o $@
 
 fuzz: $(FUZZERS)
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run_tests.sh fuzz
@@ -126,4 +161,5 @@ clean:
 	$(call msg,CLEAN)
 	$(Q)rm -rf $(OUTPUT) torwatch
 
--include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/tools/*.d)
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/user/*/*.d $(OUTPUT)/tests/*.d \
+		     $(OUTPUT)/tools/*.d $(OUTPUT)/fuzz/*.d)

@@ -3,7 +3,7 @@
 #ifndef TW_TEST_FEED_ASSERT_H
 #define TW_TEST_FEED_ASSERT_H
 
-#include "feed_parse.h"
+#include "feeds/list_parse.h"
 
 /* Include after <cmocka.h>. */
 static inline void assert_entry(const struct tw_feed *feed, size_t i, const char *want)

@@ -19,13 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exit_maps.h"
-#include "exit_set.h"
-#include "feed_parse.h"
+#include "exitset/exit_maps.h"
+#include "exitset/exit_set.h"
+#include "feeds/list_parse.h"
 #include "packet_builder.h"
 #include "torwatch.h"
 #include "xdp_bench_driver.skel.h"
-#include "xdp_clock.h"
+#include "kernel/xdp_clock.h"
 #include "xdp_empty.skel.h"
 #include "xdp_tor.skel.h"
 
@@ -34,7 +34,7 @@
 #define STEADY_REPEAT (1 << 20)
 #define ROUNDS 5
 #define SYNTHETIC (1u << 20)
-#define SNAPSHOT "data/exit-addresses.2024-03-12.txt"
+#define SNAPSHOT TW_SNAPSHOT_FILE
 #define REAL_V6_EXITS 400	/* the snapshot has none: add a realistic count */
 
 static struct xdp_tor_bpf *tor;

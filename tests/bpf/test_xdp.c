@@ -16,14 +16,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "allowlist.h"
-#include "exit_maps.h"
-#include "port_list.h"
-#include "exit_set.h"
-#include "feed_parse.h"
+#include "exitset/allowlist.h"
+#include "exitset/exit_maps.h"
+#include "common/port_list.h"
+#include "exitset/exit_set.h"
+#include "feeds/list_parse.h"
 #include "packet_builder.h"
 #include "torwatch.h"
-#include "xdp_clock.h"
+#include "kernel/xdp_clock.h"
 #include "xdp_tor.skel.h"
 
 static struct xdp_tor_bpf *skel;

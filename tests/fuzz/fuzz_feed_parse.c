@@ -2,8 +2,8 @@
 /* libFuzzer: the exit-list parsers (both formats, detection) on any bytes. */
 #include <stdint.h>
 #include <stdio.h>
-#include "exit_set.h"
-#include "feed_parse.h"
+#include "exitset/exit_set.h"
+#include "feeds/list_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -3,7 +3,7 @@
  * addresses that print and parse back to themselves. */
 #include <stdint.h>
 #include <stdlib.h>
-#include "feed_onionoo.h"
+#include "feeds/onionoo.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

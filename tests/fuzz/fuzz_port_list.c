@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "port_list.h"
+#include "common/port_list.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

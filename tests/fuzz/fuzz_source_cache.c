@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "source_cache.h"
+#include "feeds/source_cache.h"
 
 static char dir[64];
 

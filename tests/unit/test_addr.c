@@ -5,7 +5,7 @@
 #include <cmocka.h>
 
 #include <string.h>
-#include "addr.h"
+#include "common/addr.h"
 
 static void roundtrip(const char *in, const char *want, int family, int plen)
 {

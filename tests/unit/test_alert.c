@@ -7,10 +7,10 @@
 
 #include <arpa/inet.h>
 #include <string.h>
-#include "alert.h"
-#include "timeutil.h"
-#include "events.h"
-#include "feed_alert.h"
+#include "alerts/alert.h"
+#include "common/timeutil.h"
+#include "detect/exit_events.h"
+#include "feeds/feed_alerts.h"
 #include "../json_path.h"
 
 static void test_tor_traffic_fields(void **state)

@@ -8,7 +8,7 @@
 
 #include <errno.h>
 #include <string.h>
-#include "feed_onionoo.h"
+#include "feeds/onionoo.h"
 #include "../feed_assert.h"
 
 static int parse(const char *doc, struct tw_feed *f, char *err)

@@ -8,12 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "exit_set.h"
-#include "feed_parse.h"
+#include "exitset/exit_set.h"
+#include "feeds/list_parse.h"
 #include "../feed_assert.h"
 
 #ifndef SNAPSHOT_PATH
-#define SNAPSHOT_PATH "data/exit-addresses.2024-03-12.txt"
+#define SNAPSHOT_PATH TW_SNAPSHOT_FILE
 #endif
 
 static void parse_mem(const char *text, size_t len, struct tw_feed *feed)

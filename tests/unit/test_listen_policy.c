@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "listen_policy.h"
-#include "procinfo.h"
+#include "detect/listen_policy.h"
+#include "common/procinfo.h"
 
 #define SEC_NS 1000000000ULL
 

@@ -5,7 +5,7 @@
 #include <cmocka.h>
 
 #include <string.h>
-#include "port_list.h"
+#include "common/port_list.h"
 
 static void test_parse_and_format(void **state)
 {

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "source_cache.h"
-#include "sources.h"
+#include "feeds/source_cache.h"
+#include "feeds/source_state.h"
 
 static const struct tw_feed_policy pol = { .expire_s = 100, .max_shrink_pct = 50,
 					   .retry_min_s = 10 };

@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* XDP: count traffic from Tor exit nodes per source, port and protocol, emit
+ * at most one event per source per window, and in block mode drop what goes
+ * to the blocked ports. Never aborts: what cannot be parsed passes. */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <stdbool.h>
+#include "torwatch.h"
+#include "parse_packet.bpf.h"
+#include "exit_lookup.bpf.h"
+#include "counters.bpf.h"
+#include "port_set.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Sources that matched a prefix. LRU so that a flood of distinct sources
+ * cannot exhaust memory (exact entries carry their own counters). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, TW_DEFAULT_SRC_STATS_ENTRIES);
+	__type(key, struct tw_in6);
+	__type(value, struct tw_src_stats);
+} src_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, TW_PORT_STATS_ENTRIES);
+	__type(key, struct tw_port_key);
+	__type(value, struct tw_traffic);
+} port_stats SEC(".maps");
+
+/* The ports most Tor traffic goes to (22, 80, 443...): an array, no hashing. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2 * TW_LOW_PORTS);
+	__type(key, __u32);
+	__type(value, struct tw_traffic);
+} low_port_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, struct tw_traffic);
+} proto_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, TW_XDP_RINGBUF_BYTES);
+} xdp_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tw_block_config);
+} block SEC(".maps");
+
+struct tw_clock {
+	struct bpf_timer timer;
+	__u64 now_ns;		/* CLOCK_MONOTONIC (coarse), at most a tick old */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tw_clock);
+} clock SEC(".maps");
+
+/* Written by the daemon only; here so that they are created and pinned with the rest. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tw_meta);
+} meta SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TW_MAX_SOURCES);
+	__type(key, __u32);
+	__type(value, struct tw_source_info);
+} sources SEC(".maps");
+
+static __always_inline void count_traffic(void *map, void *key, __u64 bytes, __u64 dropped)
+{
+	struct tw_traffic *t = bpf_map_lookup_elem(map, key);
+
+	if (t) {
+		t->packets++;
+		t->bytes += bytes;
+		t->dropped += dropped;
+	}
+}
+
+static __always_inline void count_port(const struct packet_info *pi, __u64 bytes, __u64 dropped)
+{
+	if (pi->dport < TW_LOW_PORTS) {
+		__u32 idx = tw_low_port_index(pi->proto, pi->dport);
+
+		count_traffic(&low_port_stats, &idx, bytes, dropped);
+		return;
+	}
+	struct tw_port_key pk = { .port = pi->dport, .proto = pi->proto };
+	struct tw_traffic *t = bpf_map_lookup_elem(&port_stats, &pk);
+
+	if (t) {
+		t->packets++;
+		t->bytes += bytes;
+		t->dropped += dropped;
+		return;
+	}
+	struct tw_traffic init = { .packets = 1, .bytes = bytes, .dropped = dropped };
+
+	/* Another CPU may insert first: its per-CPU slot is separate, retry once. */
+	if (bpf_map_update_elem(&port_stats, &pk, &init, BPF_NOEXIST))
+		count_traffic(&port_stats, &pk, bytes, dropped);
+}
+
+static __always_inline void emit_event(__u32 kind, const struct packet_info *pi, __u32 sources,
+				       __u32 len, __u32 ifindex, __u64 now, bool dry_run,
+				       struct tw_counters *cnt)
+{
+	struct tw_event *ev = bpf_ringbuf_reserve(&xdp_events, sizeof(*ev), 0);
+
+	if (!ev) {
+		cnt->c[TW_CNT_EVENTS_LOST]++;
+		return;
+	}
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->ts_ns = now;
+	ev->saddr = pi->saddr;
+	ev->daddr = pi->daddr;
+	ev->kind = kind;
+	ev->ifindex = ifindex;
+	ev->sources = sources;
+	ev->pkt_len = len;
+	ev->sport = pi->sport;
+	ev->dport = pi->dport;
+	ev->family = pi->family;
+	ev->proto = pi->proto;
+	ev->dry_run = dry_run;
+	bpf_ringbuf_submit(ev, 0);
+	cnt->c[TW_CNT_EVENTS]++;
+}
+
+/* True for exactly one caller (one CPU) when a new window starts at now. */
+static __always_inline bool window_opens(__u64 *last_ns, __u64 now, __u64 window)
+{
+	__u64 last = *last_ns;
+
+	if (last && now - last < window)
+		return false;
+	return __sync_val_compare_and_swap(last_ns, last, now) == last;
+}
+
+/* Counts the packet for its source. */
+static __always_inline void account(struct tw_src_stats *st, const struct packet_info *pi,
+				    __u64 bytes, __u64 now)
+{
+	__sync_fetch_and_add(&st->packets, 1);
+	__sync_fetch_and_add(&st->bytes, bytes);
+	if (!st->first_seen_ns)
+		st->first_seen_ns = now;
+	st->last_seen_ns = now;
+	st->last_dport = pi->dport;
+	st->last_proto = pi->proto;
+}
+
+/* Counters of a source that matched a prefix: an LRU entry of its own. */
+static __always_inline struct tw_src_stats *prefix_source(const struct packet_info *pi,
+							  __u32 sources)
+{
+	struct tw_src_stats *st = bpf_map_lookup_elem(&src_stats, &pi->saddr);
+
+	if (!st) {
+		struct tw_src_stats init = { .sources = sources };
+
+		/* Another CPU may insert first: then use its entry. */
+		bpf_map_update_elem(&src_stats, &pi->saddr, &init, BPF_NOEXIST);
+		st = bpf_map_lookup_elem(&src_stats, &pi->saddr);
+		if (!st)
+			return NULL;
+	}
+	st->sources = sources;
+	return st;
+}
+
+/* Block mode: does this packet go to what is blocked? Later fragments have
+ * no port: with per-port blocking their first fragment was already dropped. */
+static __always_inline bool blocked(const struct packet_info *pi, const struct tw_block_config *b)
+{
+	if (b->all)
+		return true;
+	return pi->has_ports && (pi->proto == IPPROTO_TCP || pi->proto == IPPROTO_UDP) &&
+	       port_in_set(&block_ports, pi->dport);
+}
+
+static int clock_tick(void *map, __u32 *key, struct tw_clock *c)
+{
+	c->now_ns = bpf_ktime_get_coarse_ns();
+	bpf_timer_start(&c->timer, TW_CLOCK_TICK_NS, 0);
+	return 0;
+}
+
+/* Run once by the daemon (BPF_PROG_TEST_RUN): starts the clock. The timer
+ * lives in the pinned map, so the clock runs on without the daemon. */
+SEC("xdp")
+int start_clock(struct xdp_md *ctx)
+{
+	__u32 zero = 0;
+	struct tw_clock *c = bpf_map_lookup_elem(&clock, &zero);
+
+	if (!c)
+		return XDP_ABORTED;
+	bpf_timer_init(&c->timer, &clock, 1 /* CLOCK_MONOTONIC */); /* -EBUSY when adopted */
+	bpf_timer_set_callback(&c->timer, clock_tick);
+	c->now_ns = bpf_ktime_get_coarse_ns();
+	bpf_timer_start(&c->timer, TW_CLOCK_TICK_NS, 0);
+	return XDP_PASS;
+}
+
+/* Source masks to set in place (see struct tw_set_sources_ctx). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TW_SET_SOURCES_MAX);
+	__type(key, __u32);
+	__type(value, struct tw_set_sources_entry);
+} mask_updates SEC(".maps");
+
+struct mask_loop {
+	__u32 v6;
+	__u32 done;
+};
+
+static int set_one_mask(__u32 i, struct mask_loop *ctx)
+{
+	struct tw_set_sources_entry *e = bpf_map_lookup_elem(&mask_updates, &i);
+	struct tw_src_stats *st;
+
+	if (!e)
+		return 1;
+	st = ctx->v6 ? bpf_map_lookup_elem(&exit_v6, &e->key) :
+		       bpf_map_lookup_elem(&exit_v4, e->key.addr);
+	if (st) {
+		/* One aligned 32-bit store: XDP sees the old mask or the new one. */
+		*(volatile __u32 *)&st->sources = e->sources;
+		ctx->done++;
+	}
+	return 0;
+}
+
+/* Run by userspace (BPF_PROG_TEST_RUN) when sources start or stop listing an
+ * address: only the mask changes; the counters go on untouched. */
+SEC("syscall")
+int set_sources(struct tw_set_sources_ctx *ctx)
+{
+	struct mask_loop lc = { .v6 = ctx->v6 };
+	__u32 n = ctx->n;
+
+	if (n > TW_SET_SOURCES_MAX)
+		n = TW_SET_SOURCES_MAX;
+	bpf_loop(n, set_one_mask, &lc, 0);
+	ctx->done = lc.done;
+	return 0;
+}
+
+static __always_inline __u64 clock_now(void)
+{
+	__u32 zero = 0;
+	struct tw_clock *c = bpf_map_lookup_elem(&clock, &zero);
+
+	return c && c->now_ns ? c->now_ns : bpf_ktime_get_coarse_ns();
+}
+
+SEC("xdp")
+int xdp_tor(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u64 len = data_end - data;
+	struct packet_info pi = {};
+	struct tw_block_config *blk;
+	struct tw_counters *cnt;
+	struct tw_src_stats *st;
+	struct tw_exit_val *prefix;
+	struct tw_config *cfg;
+	bool drop = false, dry_run = false;
+	__u32 zero = 0;
+	int res;
+
+	cnt = bpf_map_lookup_elem(&counters, &zero);
+	cfg = bpf_map_lookup_elem(&config, &zero);
+	if (!cnt || !cfg)
+		return XDP_PASS;
+	cnt->c[TW_CNT_PACKETS]++;
+	cnt->c[TW_CNT_BYTES] += len;
+
+	res = parse_packet(data, data_end, &pi);
+	if (res == PARSE_NOT_IP) {
+		cnt->c[TW_CNT_NON_IP]++;
+		return XDP_PASS;
+	}
+	if (res != PARSE_OK)
+		cnt->c[TW_CNT_PARSE_ERRORS]++;
+	if (!pi.family)
+		return XDP_PASS;
+	cnt->c[pi.family == 2 ? TW_CNT_IPV4 : TW_CNT_IPV6]++;
+
+	if (!exit_set_lookup(&pi.saddr, pi.family == 2, cfg, &st, &prefix))
+		return XDP_PASS;
+	if (allowlisted(&pi.saddr, pi.family == 2, cfg)) {
+		cnt->c[TW_CNT_ALLOWLISTED]++;
+		return XDP_PASS;
+	}
+
+	/* A transport header that could not be read still counts for the source. */
+	__u64 now = clock_now();
+	__u32 proto = pi.proto;
+
+	blk = bpf_map_lookup_elem(&block, &zero);
+	if (blk && blk->mode != TW_BLOCK_OFF && blocked(&pi, blk)) {
+		drop = true;
+		dry_run = blk->mode == TW_BLOCK_DRY_RUN;
+		cnt->c[dry_run ? TW_CNT_WOULD_DROP : TW_CNT_DROPPED]++;
+	}
+	cnt->c[TW_CNT_EXIT_PACKETS]++;
+	cnt->c[TW_CNT_EXIT_BYTES] += len;
+	count_traffic(&proto_stats, &proto, len, drop);
+	if (pi.has_ports)
+		count_port(&pi, len, drop);
+	if (!st && prefix)
+		st = prefix_source(&pi, prefix->sources);
+	if (st) {
+		account(st, &pi, len, now);
+		if (window_opens(&st->last_event_ns, now, cfg->alert_window_ns))
+			emit_event(TW_EV_TOR_TRAFFIC, &pi, st->sources, len, ctx->ingress_ifindex, now,
+				   false, cnt);
+		if (drop) {
+			__sync_fetch_and_add(&st->dropped, 1);
+			if (window_opens(&st->last_drop_event_ns, now, cfg->alert_window_ns))
+				emit_event(TW_EV_TOR_BLOCKED, &pi, st->sources, len,
+					   ctx->ingress_ifindex, now, dry_run, cnt);
+		}
+	}
+	return drop && !dry_run ? XDP_DROP : XDP_PASS;
+}

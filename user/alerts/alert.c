@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "alerts/alert.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <unistd.h>
+#include "common/timeutil.h"
+
+const struct tw_rule tw_rule_tor_traffic = {
+	.id = "tor_traffic",
+	.name = "Known Tor Exit Node Traffic",
+	.severity = "low",
+};
+
+const struct tw_rule tw_rule_tor_blocked = {
+	.id = "tor_blocked",
+	.name = "Blocked Tor Exit Node Traffic",
+	.severity = "info",
+};
+
+const struct tw_rule tw_rule_unexpected_listen_port = {
+	.id = "unexpected_listen_port",
+	.name = "Unexpected Port Opened",
+	.severity = "high",
+};
+
+const struct tw_rule tw_rule_ssh_from_tor = {
+	.id = "ssh_from_tor",
+	.name = "SSH Connection Established from TOR Exit Node",
+	.severity = "critical",
+};
+
+const struct tw_rule tw_rule_feed_rejected = {
+	.id = "feed_rejected",
+	.name = "Exit List Update Rejected",
+	.severity = "medium",
+};
+
+const struct tw_rule tw_rule_feed_stale = {
+	.id = "feed_stale",
+	.name = "Exit List Data Stale",
+	.severity = "medium",
+};
+
+int tw_severity_score(const char *severity)
+{
+	static const struct {
+		const char *word;
+		int score;
+	} scores[] = { { "low", 21 }, { "medium", 47 }, { "high", 73 }, { "critical", 99 } };
+
+	for (size_t i = 0; i < sizeof(scores) / sizeof(scores[0]); i++)
+		if (!strcmp(severity, scores[i].word))
+			return scores[i].score;
+	return 0;
+}
+
+void tw_json_set(struct json_object *obj, const char *path, struct json_object *val)
+{
+	char key[64];
+	const char *dot;
+
+	while ((dot = strchr(path, '.'))) {
+		struct json_object *child;
+		size_t n = (size_t)(dot - path);
+
+		if (n >= sizeof(key))
+			n = sizeof(key) - 1;
+		memcpy(key, path, n);
+		key[n] = '\0';
+		if (!json_object_object_get_ex(obj, key, &child)) {
+			child = json_object_new_object();
+			json_object_object_add(obj, key, child);
+		}
+		obj = child;
+		path = dot + 1;
+	}
+	json_object_object_add(obj, path, val);
+}
+
+struct json_object *tw_alert_new(const struct tw_rule *rule, const char *message, int64_t unix_ns)
+{
+	struct json_object *a = json_object_new_object();
+	char ts[40], host[256] = "";
+
+	tw_format_iso8601_ns(unix_ns, ts, sizeof(ts));
+	gethostname(host, sizeof(host) - 1);
+	json_object_object_add(a, "@timestamp", json_object_new_string(ts));
+	json_object_object_add(a, "message", json_object_new_string(message));
+	tw_json_set(a, "event.kind", json_object_new_string("alert"));
+	tw_json_set(a, "event.action", json_object_new_string(rule->id));
+	tw_json_set(a, "event.severity", json_object_new_int(tw_severity_score(rule->severity)));
+	tw_json_set(a, "event.module", json_object_new_string("torwatch"));
+	tw_json_set(a, "log.level", json_object_new_string(rule->severity));
+	tw_json_set(a, "rule.id", json_object_new_string(rule->id));
+	tw_json_set(a, "rule.name", json_object_new_string(rule->name));
+	tw_json_set(a, "host.hostname", json_object_new_string(host));
+	/* When the agent wrote the alert, as against when the kernel saw it. */
+	tw_format_iso8601_ns(tw_now_unix_ns(), ts, sizeof(ts));
+	tw_json_set(a, "event.created", json_object_new_string(ts));
+	return a;
+}
+
+void tw_alert_set_endpoint(struct json_object *alert, const char *side, const struct tw_prefix *a,
+			   int has_port, uint16_t port)
+{
+	char ip[TW_ADDR_STRLEN], path[32];
+
+	tw_prefix_format(a, ip, sizeof(ip));
+	snprintf(path, sizeof(path), "%s.ip", side);
+	tw_json_set(alert, path, json_object_new_string(ip));
+	if (has_port) {
+		snprintf(path, sizeof(path), "%s.port", side);
+		tw_json_set(alert, path, json_object_new_int(port));
+	}
+}
+
+const char *tw_proto_name(uint8_t proto, char *buf, size_t len)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_ICMP:
+		return "icmp";
+	case IPPROTO_ICMPV6:
+		return "ipv6-icmp";
+	case IPPROTO_SCTP:
+		return "sctp";
+	case IPPROTO_GRE:
+		return "gre";
+	case IPPROTO_ESP:
+		return "esp";
+	default:
+		snprintf(buf, len, "%u", proto);
+		return buf;
+	}
+}
+
+int tw_alert_sink_open(struct tw_alert_sink *s, const char *path, char *err, size_t errlen)
+{
+	memset(s, 0, sizeof(*s));
+	if (!strcmp(path, "-")) {
+		s->f = stdout;
+		return 0;
+	}
+	s->f = fopen(path, "ae");
+	if (!s->f) {
+		snprintf(err, errlen, "cannot open alert file %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	s->owned = 1;
+	return 0;
+}
+
+int tw_alert_write(struct tw_alert_sink *s, struct json_object *alert)
+{
+	const char *line = json_object_to_json_string_ext(alert, JSON_C_TO_STRING_PLAIN |
+								 JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	if (fprintf(s->f, "%s\n", line) < 0 || fflush(s->f))
+		return -errno;
+	return 0;
+}
+
+void tw_alert_sink_close(struct tw_alert_sink *s)
+{
+	if (s->owned && s->f)
+		fclose(s->f);
+	s->f = NULL;
+}

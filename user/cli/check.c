@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* torwatch check ADDR: the same lookup the XDP program does, with the why. */
+#include <bpf/bpf.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <string.h>
+#include "common/addr.h"
+#include "cli/cli.h"
+#include "torwatch.h"
+
+static const char check_usage[] =
+	"usage: torwatch check ADDR [--json] [--pin-root DIR]\n"
+	"  exit status: 0 in the exit set, 1 not in it, 2 error\n";
+
+int tw_cmd_check(int argc, char **argv)
+{
+	struct tw_cli cli = {};
+	struct tw_source_info si;
+	struct tw_exit_val v;
+	struct tw_prefix a, match;
+	struct tw_pinned p;
+	struct json_object *names;
+	char text[TW_ADDR_STRLEN], mtext[TW_ADDR_STRLEN];
+	const char *why;
+	bool found, allowed = false;
+	int ret = tw_cli_parse_common(argc, argv, &cli, check_usage, NULL, NULL, NULL);
+
+	if (ret)
+		return ret > 0 ? 0 : 2;
+	if (tw_cli_expect_args(&cli, argc, argv, 1, check_usage))
+		return 2;
+	if (tw_prefix_parse(argv[optind], &a, &why))
+		return tw_cli_fail(&cli, "'%.64s' is not an address: %s", argv[optind], why);
+	if (!tw_prefix_is_exact(&a))
+		return tw_cli_fail(&cli, "check takes one address, not the prefix %.64s", argv[optind]);
+	ret = tw_cli_open(&cli, &p);
+	if (ret)
+		return ret;
+
+	tw_prefix_format(&a, text, sizeof(text));
+	found = !tw_pinned_exit_lookup(&p, &a, &v);
+	allowed = found && tw_pinned_allowlisted(&p, &a);
+	names = json_object_new_array();
+	if (found) {
+		/* The matched prefix is the address cut to the entry's length. */
+		match = a;
+		match.prefixlen = (uint8_t)v.prefixlen;
+		for (int bit = match.prefixlen; bit < 128; bit++)
+			match.addr[bit / 8] &= (uint8_t)~(0x80 >> (bit % 8));
+		tw_prefix_format(&match, mtext, sizeof(mtext));
+		for (__u32 i = 0; i < TW_MAX_SOURCES; i++)
+			if ((v.sources & (1u << i)) && !bpf_map_lookup_elem(p.sources, &i, &si) &&
+			    si.in_use)
+				json_object_array_add(names, json_object_new_string(si.name));
+	}
+	tw_pinned_close(&p);
+
+	if (cli.json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "address", json_object_new_string(text));
+		json_object_object_add(o, "in_exit_set", json_object_new_boolean(found));
+		if (found) {
+			json_object_object_add(o, "match", json_object_new_string(
+				tw_prefix_is_exact(&match) ? "exact" : "prefix"));
+			json_object_object_add(o, "entry", json_object_new_string(mtext));
+			json_object_object_add(o, "sources", json_object_get(names));
+			json_object_object_add(o, "allowlisted", json_object_new_boolean(allowed));
+		}
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								 JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	} else if (found) {
+		printf("%s is in the exit set: %s %s, listed by ", text,
+		       tw_prefix_is_exact(&match) ? "exact entry" : "prefix", mtext);
+		for (size_t i = 0; i < json_object_array_length(names); i++)
+			printf("%s%s", i ? ", " : "",
+			       json_object_get_string(json_object_array_get_idx(names, i)));
+		printf("%s\n", allowed ? " (allowlisted: never dropped or alerted)" : "");
+	} else {
+		printf("%s is not in the exit set\n", text);
+	}
+	json_object_put(names);
+	return found ? 0 : 1;
+}

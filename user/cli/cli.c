@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "cli/cli.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "common/log.h"
+#include "common/timeutil.h"
+#include "torwatch.h"
+
+
+static void usage(FILE *f, const struct tw_command *commands)
+{
+	fprintf(f, "usage: torwatch OBJECT [VERB] [--pin-root DIR] [--json] [-v]\n\nobjects:\n");
+	for (const struct tw_command *c = commands; c->name; c++)
+		fprintf(f, "  %-8s %s\n", c->name, c->summary);
+	fprintf(f, "\n'torwatch OBJECT --help' describes one. Version %s.\n", TORWATCH_VERSION);
+}
+
+const struct tw_command *tw_cli_find(const struct tw_command *cmds, const char *name,
+				     bool *ambiguous)
+{
+	const struct tw_command *found = NULL;
+	size_t len = strlen(name);
+
+	*ambiguous = false;
+	if (!len)
+		return NULL;
+	for (const struct tw_command *c = cmds; c->name; c++) {
+		if (!strcmp(c->name, name))
+			return c;
+		if (!strncmp(c->name, name, len)) {
+			if (found)
+				*ambiguous = true;
+			found = c;
+		}
+	}
+	return *ambiguous ? NULL : found;
+}
+
+int tw_cli_main(int argc, char **argv, const struct tw_command *commands)
+{
+	const struct tw_command *cmd;
+	bool ambiguous;
+
+	if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "-h")) {
+		usage(argc < 2 ? stderr : stdout, commands);
+		return argc < 2 ? 2 : 0;
+	}
+	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+		printf("torwatch %s\n", TORWATCH_VERSION);
+		return 0;
+	}
+	cmd = tw_cli_find(commands, argv[1], &ambiguous);
+	if (!cmd) {
+		fprintf(stderr, "torwatch: %s object '%s'; see 'torwatch help'\n",
+			ambiguous ? "ambiguous" : "unknown", argv[1]);
+		return 2;
+	}
+	return cmd->fn(argc - 1, argv + 1);
+}
+
+struct json_object *tw_json_time(uint64_t unix_s)
+{
+	char buf[32];
+
+	if (!unix_s)
+		return NULL;
+	tw_format_iso8601((int64_t)unix_s, buf, sizeof(buf));
+	return json_object_new_string(buf);
+}
+
+int tw_cli_parse_common(int argc, char **argv, struct tw_cli *cli, const char *usage_text,
+			const void *extra, int (*on_extra)(int opt, const char *arg, void *ctx),
+			void *ctx)
+{
+	enum { OPT_PIN_ROOT = 1000, OPT_JSON };
+	struct option opts[16] = {
+		{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+	};
+	size_t n = 4;
+	int c;
+
+	for (const struct option *e = extra; e && e->name && n < 15; e++)
+		opts[n++] = *e;
+	memset(&opts[n], 0, sizeof(opts[n]));
+	cli->pin_root = TW_DEFAULT_PIN_ROOT;
+	cli->json = false;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_PIN_ROOT:
+			cli->pin_root = optarg;
+			break;
+		case OPT_JSON:
+			cli->json = true;
+			break;
+		case 'v':
+			cli->verbose = true;
+			break;
+		case 'h':
+			printf("%s", usage_text);
+			return 1;
+		case ':':
+			fprintf(stderr, "torwatch: option %s needs a value\n", argv[optind - 1]);
+			return -1;
+		case '?':
+			fprintf(stderr, "torwatch: unknown option '%s' for '%s'\n%s",
+				argv[optind - 1], argv[0], usage_text);
+			return -1;
+		default:
+			if (!on_extra || on_extra(c, optarg, ctx))
+				return -1;
+		}
+	}
+	tw_log_init(cli->verbose);
+	return 0;
+}
+
+int tw_cli_expect_args(const struct tw_cli *cli, int argc, char **argv, int n,
+		       const char *usage_text)
+{
+	if (argc - optind == n)
+		return 0;
+	if (argc - optind > n)
+		tw_cli_fail(cli, "unexpected argument '%.64s' for '%s'", argv[optind + n], argv[0]);
+	else
+		tw_cli_fail(cli, "'%s' needs %d argument%s", argv[0], n, n == 1 ? "" : "s");
+	if (!cli->json)
+		fprintf(stderr, "%s", usage_text);
+	return -1;
+}
+
+int tw_cli_fail(const struct tw_cli *cli, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (cli->json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "error", json_object_new_string(msg));
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+	} else {
+		fprintf(stderr, "torwatch: %s\n", msg);
+	}
+	return 2;
+}
+
+const char *tw_block_mode_name(uint32_t mode)
+{
+	return mode == TW_BLOCK_ON ? "on" : mode == TW_BLOCK_DRY_RUN ? "dry-run" : "off";
+}
+
+bool tw_daemon_alive(const struct tw_pinned *p, uint32_t *pid)
+{
+	return tw_meta_daemon_alive(p->meta, pid);
+}
+
+int tw_cli_open(const struct tw_cli *cli, struct tw_pinned *p)
+{
+	char err[512];
+	uint32_t pid;
+
+	if (tw_pinned_open(cli->pin_root, p, err, sizeof(err)))
+		return tw_cli_fail(cli, "%s", err);
+	if (!tw_daemon_alive(p, &pid))
+		fprintf(stderr,
+			"torwatch: the daemon is not running; showing the state pinned under %s (XDP stays attached)\n",
+			cli->pin_root);
+	return 0;
+}
+
+int tw_percpu_sum(int fd, const void *key, void *out, size_t value_size)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	size_t words = value_size / sizeof(__u64);
+	__u64 *vals, *sum = out;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	vals = calloc((size_t)ncpu, value_size);
+	if (!vals)
+		return -ENOMEM;
+	memset(out, 0, value_size);
+	if (bpf_map_lookup_elem(fd, key, vals)) {
+		int e = -errno;
+
+		free(vals);
+		return e;
+	}
+	for (int c = 0; c < ncpu; c++)
+		for (size_t w = 0; w < words; w++)
+			sum[w] += vals[(size_t)c * words + w];
+	free(vals);
+	return 0;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The CLI: 'torwatch OBJECT [VERB] [options]', bpftool style, with prefix
+ * matching of object names. Read commands work from the pinned maps. */
+#ifndef TW_CLI_H
+#define TW_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "kernel/pins.h"
+
+struct tw_cli {
+	const char *pin_root;
+	bool json;
+	bool verbose;
+};
+
+struct tw_command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+/* Finds the command that name (or an unambiguous prefix of it) names;
+ * NULL when none does, with *ambiguous set when several do. */
+const struct tw_command *tw_cli_find(const struct tw_command *cmds, const char *name,
+				     bool *ambiguous);
+/* Runs the command argv[1] names among commands (ends with an empty entry). */
+int tw_cli_main(int argc, char **argv, const struct tw_command *commands);
+
+/* Shared options of read commands: --pin-root DIR, --json, -v. Extra long
+ * options of a command go in extra (NULL-terminated); their values are
+ * handed to on_extra. Returns 0, 1 for --help, or -1 (message printed). */
+int tw_cli_parse_common(int argc, char **argv, struct tw_cli *cli, const char *usage,
+			const void *extra, int (*on_extra)(int opt, const char *arg, void *ctx),
+			void *ctx);
+/* After tw_cli_parse_common: exactly n positional arguments remain at
+ * argv[optind]; otherwise prints usage and returns -1. */
+int tw_cli_expect_args(const struct tw_cli *cli, int argc, char **argv, int n, const char *usage);
+/* Prints msg as one sentence, or {"error": msg} under --json; returns 2. */
+int tw_cli_fail(const struct tw_cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Opens the pinned maps; notes on stderr when the daemon is not running. */
+int tw_cli_open(const struct tw_cli *cli, struct tw_pinned *p);
+/* Sums a per-CPU value of value_size (made of __u64 fields) over all CPUs. */
+int tw_percpu_sum(int fd, const void *key, void *out, size_t value_size);
+/* "off", "on", "dry-run" for enum tw_block_mode. */
+const char *tw_block_mode_name(uint32_t mode);
+/* Is the daemon that wrote meta alive? */
+bool tw_daemon_alive(const struct tw_pinned *p, uint32_t *pid);
+
+int tw_cmd_status(int argc, char **argv);
+int tw_cmd_stats(int argc, char **argv);
+int tw_cmd_check(int argc, char **argv);
+int tw_cmd_unload(int argc, char **argv);
+int tw_cmd_block(int argc, char **argv);
+int tw_cmd_feed(int argc, char **argv);
+
+struct json_object;
+struct tw_source_info;
+/* "2024-03-12T14:00:00Z" as a JSON string, or NULL (JSON null) for 0. */
+struct json_object *tw_json_time(uint64_t unix_s);
+/* The pinned per-source state, for 'status' and 'feed show'. */
+struct json_object *tw_sources_json(const struct tw_source_info *src, int64_t now);
+void tw_sources_print_text(const struct tw_source_info *src, int64_t now);
+
+#endif

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* torwatch feed update|show: the sources' state, read from the pinned maps,
+ * and a refresh of the running daemon (SIGUSR1, or SIGUSR2 for --force). */
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "cli/cli.h"
+#include "feeds/source_state.h"
+#include "common/timeutil.h"
+#include "torwatch.h"
+
+static const char feed_usage[] =
+	"usage: torwatch feed update [--force] [--timeout SECONDS] [--json] [--pin-root DIR]\n"
+	"       torwatch feed show [--json] [--pin-root DIR]\n"
+	"  update makes the running daemon fetch every source now and re-read its files,\n"
+	"  waits for the answers and shows them; --force takes a list the shrink guard\n"
+	"  would refuse. Exit status 1 when a source failed or was refused.\n";
+
+struct feed_opts {
+	bool force;
+	unsigned timeout_s;
+	bool bad_timeout;
+};
+
+static int on_feed_opt(int opt, const char *arg, void *ctx)
+{
+	struct feed_opts *f = ctx;
+
+	if (opt == 'f') {
+		f->force = true;
+	} else if (opt == 't') {
+		if (tw_parse_duration(arg, &f->timeout_s) || !f->timeout_s)
+			f->bad_timeout = true;
+	}
+	return 0;
+}
+
+struct json_object *tw_sources_json(const struct tw_source_info *src, int64_t now)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (int i = 0; i < TW_MAX_SOURCES; i++) {
+		const struct tw_source_info *si = &src[i];
+		struct json_object *j;
+
+		if (!si->in_use)
+			continue;
+		j = json_object_new_object();
+		json_object_object_add(j, "name", json_object_new_string(si->name));
+		json_object_object_add(j, "kind", json_object_new_string(tw_source_kind_name(si->kind)));
+		json_object_object_add(j, "url", json_object_new_string(si->url));
+		json_object_object_add(j, "state",
+				       json_object_new_string(tw_source_state_name(si->state)));
+		json_object_object_add(j, "exact_v4", json_object_new_int64(si->exact_v4));
+		json_object_object_add(j, "exact_v6", json_object_new_int64(si->exact_v6));
+		json_object_object_add(j, "prefixes_v4", json_object_new_int64(si->prefixes_v4));
+		json_object_object_add(j, "prefixes_v6", json_object_new_int64(si->prefixes_v6));
+		json_object_object_add(j, "listed", json_object_new_int64(si->listed));
+		json_object_object_add(j, "bad_lines", json_object_new_int64(si->bad_lines));
+		json_object_object_add(j, "http_status",
+				       si->http_status ? json_object_new_int(si->http_status) : NULL);
+		json_object_object_add(j, "failures", json_object_new_int64(si->failures));
+		json_object_object_add(j, "error", si->error[0] ? json_object_new_string(si->error) :
+								  NULL);
+		json_object_object_add(j, "loaded_at", tw_json_time(si->loaded_at));
+		json_object_object_add(j, "newest_data", tw_json_time(si->newest_data));
+		json_object_object_add(j, "last_attempt", tw_json_time(si->last_attempt));
+		json_object_object_add(j, "last_success", tw_json_time(si->last_success));
+		json_object_object_add(j, "age_s", si->last_success ?
+				       json_object_new_int64(now - (int64_t)si->last_success) : NULL);
+		json_object_object_add(j, "next_attempt", tw_json_time(si->next_attempt));
+		json_object_object_add(j, "fetch_ms", json_object_new_int64(si->fetch_ms));
+		json_object_array_add(arr, j);
+	}
+	return arr;
+}
+
+void tw_sources_print_text(const struct tw_source_info *src, int64_t now)
+{
+	for (int i = 0; i < TW_MAX_SOURCES; i++) {
+		const struct tw_source_info *si = &src[i];
+		char age[32], next[32];
+
+		if (!si->in_use)
+			continue;
+		printf("  %s (%s): %s", si->name, tw_source_kind_name(si->kind),
+		       tw_source_state_name(si->state));
+		if (si->http_status)
+			printf(", HTTP %u", si->http_status);
+		if (si->failures)
+			printf(", %u failure%s in a row", si->failures, si->failures == 1 ? "" : "s");
+		printf("\n    %u IPv4 + %u IPv6 addresses, %u prefixes in the set; %u in the last good list, %u bad lines\n",
+		       si->exact_v4, si->exact_v6, si->prefixes_v4 + si->prefixes_v6, si->listed,
+		       si->bad_lines);
+		if (si->last_success) {
+			tw_format_age(now - (int64_t)si->last_success, age, sizeof(age));
+			printf("    last good data %s ago", age);
+		} else {
+			printf("    no good data yet");
+		}
+		if (si->next_attempt) {
+			int64_t in = (int64_t)si->next_attempt - now;
+
+			tw_format_age(in > 0 ? in : 0, next, sizeof(next));
+			printf("; next fetch in %s", next);
+		}
+		printf("\n");
+		if (si->error[0])
+			printf("    last error: %s\n", si->error);
+	}
+}
+
+static int read_sources(const struct tw_pinned *p, struct tw_meta *meta,
+			struct tw_source_info src[TW_MAX_SOURCES])
+{
+	__u32 zero = 0;
+
+	memset(src, 0, sizeof(*src) * TW_MAX_SOURCES);
+	if (bpf_map_lookup_elem(p->meta, &zero, meta))
+		return -errno;
+	for (__u32 i = 0; i < TW_MAX_SOURCES; i++)
+		if (bpf_map_lookup_elem(p->sources, &i, &src[i]))
+			return -errno;
+	return 0;
+}
+
+/* 1 when a fetched source ended failed or refused. */
+static int show(const struct tw_cli *cli, const struct tw_pinned *p)
+{
+	struct tw_source_info src[TW_MAX_SOURCES];
+	struct tw_meta meta;
+	int64_t now = tw_now_unix();
+	int bad = 0;
+
+	if (read_sources(p, &meta, src))
+		return tw_cli_fail(cli, "cannot read the pinned source state under %s", cli->pin_root);
+	for (int i = 0; i < TW_MAX_SOURCES; i++)
+		if (src[i].in_use && src[i].kind != TW_SOURCE_SNAPSHOT &&
+		    (src[i].state == TW_SRC_FAILED || src[i].state == TW_SRC_REJECTED))
+			bad = 1;
+	if (cli->json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "stale", json_object_new_boolean(meta.feed_stale));
+		json_object_object_add(o, "newest_data", tw_json_time(meta.set_newest_data));
+		json_object_object_add(o, "sources", tw_sources_json(src, now));
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+								 JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	} else {
+		printf("exit set data: %s\nsources:\n", meta.feed_stale ? "STALE" : "fresh");
+		tw_sources_print_text(src, now);
+	}
+	return bad;
+}
+
+static int update(const struct tw_cli *cli, const struct tw_pinned *p, const struct feed_opts *fo)
+{
+	struct tw_meta meta;
+	struct tw_source_info src[TW_MAX_SOURCES];
+	struct timespec pause = { 0, 100 * 1000 * 1000 };
+	uint32_t pid, before;
+
+	if (!tw_daemon_alive(p, &pid))
+		return tw_cli_fail(cli, "no torwatch daemon is running for %s; start it with 'torwatch run'",
+				   cli->pin_root);
+	if (read_sources(p, &meta, src))
+		return tw_cli_fail(cli, "cannot read the pinned source state under %s", cli->pin_root);
+	before = meta.feed_rounds;
+	if (kill((pid_t)pid, fo->force ? SIGUSR2 : SIGUSR1))
+		return tw_cli_fail(cli, "cannot signal the daemon (pid %u): %s", pid, strerror(errno));
+	for (unsigned waited = 0; waited < fo->timeout_s * 10; waited++) {
+		nanosleep(&pause, NULL);
+		if (read_sources(p, &meta, src))
+			break;
+		if (meta.feed_rounds != before)
+			return show(cli, p);
+	}
+	return tw_cli_fail(cli, "the daemon did not finish the update within %u s; 'torwatch feed show' tells what it has",
+			   fo->timeout_s);
+}
+
+int tw_cmd_feed(int argc, char **argv)
+{
+	static const struct option extra[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "timeout", required_argument, NULL, 't' },
+		{},
+	};
+	static const char *const verbs[] = { "update", "show" };
+	struct feed_opts fo = { .timeout_s = 120 };
+	struct tw_cli cli = {};
+	struct tw_pinned p;
+	const char *verb = NULL;
+	int ret = tw_cli_parse_common(argc, argv, &cli, feed_usage, extra, on_feed_opt, &fo);
+
+	if (ret)
+		return ret > 0 ? 0 : 2;
+	if (fo.bad_timeout)
+		return tw_cli_fail(&cli, "--timeout needs a duration such as 30 or 2m");
+	if (tw_cli_expect_args(&cli, argc, argv, 1, feed_usage))
+		return 2;
+	for (size_t i = 0; i < 2; i++)
+		if (argv[optind][0] && !strncmp(verbs[i], argv[optind], strlen(argv[optind])))
+			verb = verbs[i];
+	if (!verb)
+		return tw_cli_fail(&cli, "unknown verb '%.32s' for 'feed' (update, show)", argv[optind]);
+	if (fo.force && strcmp(verb, "update"))
+		return tw_cli_fail(&cli, "--force belongs to 'feed update'");
+	ret = tw_cli_open(&cli, &p);
+	if (ret)
+		return ret;
+	ret = !strcmp(verb, "update") ? update(&cli, &p, &fo) : show(&cli, &p);
+	tw_pinned_close(&p);
+	return ret;
+}

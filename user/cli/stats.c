@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* torwatch stats: traffic from exit nodes, read from the pinned counters. */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include "common/addr.h"
+#include "alerts/alert.h"
+#include "cli/cli.h"
+#include "common/timeutil.h"
+#include "torwatch.h"
+
+static const char stats_usage[] =
+	"usage: torwatch stats [--by source|port|proto] [--top N] [--json] [--pin-root DIR]\n"
+	"       torwatch stats reset [--pin-root DIR]\n";
+
+enum by { BY_ALL = 0, BY_SOURCE = 1, BY_PORT = 2, BY_PROTO = 4 };
+
+struct stats_opts {
+	int by;
+	long top;
+};
+
+struct row {
+	uint64_t packets, bytes, dropped;
+	union {
+		struct {
+			struct tw_in6 addr;
+			uint64_t first_ns, last_ns;
+		} src;
+		struct tw_port_key port;
+		uint32_t proto;
+	};
+};
+
+struct table {
+	struct row *rows;
+	size_t n, cap;
+};
+
+static struct row *table_add(struct table *t)
+{
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		struct row *r = realloc(t->rows, cap * sizeof(*r));
+
+		if (!r)
+			return NULL;
+		t->rows = r;
+		t->cap = cap;
+	}
+	memset(&t->rows[t->n], 0, sizeof(t->rows[0]));
+	return &t->rows[t->n++];
+}
+
+/* A new row counting packets and bytes; NULL when memory runs out. */
+static struct row *table_add_traffic(struct table *t, uint64_t packets, uint64_t bytes,
+				     uint64_t dropped)
+{
+	struct row *r = table_add(t);
+
+	if (r) {
+		r->packets = packets;
+		r->bytes = bytes;
+		r->dropped = dropped;
+	}
+	return r;
+}
+
+static int by_packets(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+
+	return x->packets < y->packets ? 1 : x->packets > y->packets ? -1 : 0;
+}
+
+/* Calls fn for each entry of a map of per-source counters: key_len 4
+ * (exit_v4) or 16 (exit_v6, src_stats); entries that vanish meanwhile are
+ * skipped. Stops at fn's first non-zero return. */
+static int for_each_source(int fd, size_t key_len,
+			   int (*fn)(int fd, const __u8 *key, size_t key_len, struct tw_src_stats *st,
+				     void *ctx),
+			   void *ctx)
+{
+	__u8 key[16], next[16];
+	void *prev = NULL;
+	struct tw_src_stats st;
+	int err;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, key_len);
+		prev = key;
+		if (bpf_map_lookup_elem(fd, key, &st))
+			continue;
+		err = fn(fd, key, key_len, &st, ctx);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int add_source_row(int fd, const __u8 *key, size_t key_len, struct tw_src_stats *st,
+			  void *ctx)
+{
+	struct row *r;
+
+	if (!st->packets)
+		return 0; /* listed, no traffic yet */
+	r = table_add_traffic(ctx, st->packets, st->bytes, st->dropped);
+	if (!r)
+		return -ENOMEM;
+	if (key_len == 4) {
+		tw_in6_from_v4(r->src.addr.addr, key);
+	} else {
+		memcpy(r->src.addr.addr, key, 16);
+	}
+	r->src.first_ns = st->first_seen_ns;
+	r->src.last_ns = st->last_seen_ns;
+	return 0;
+}
+
+static int read_source_map(int fd, size_t key_len, struct table *t)
+{
+	return for_each_source(fd, key_len, add_source_row, t);
+}
+
+/* Exact entries carry their own counters; prefix matches live in src_stats. */
+static int read_sources(const struct tw_pinned *p, struct table *t)
+{
+	int err = read_source_map(p->exit_v4, 4, t);
+
+	if (!err)
+		err = read_source_map(p->exit_v6, 16, t);
+	if (!err)
+		err = read_source_map(p->src_stats, 16, t);
+	return err;
+}
+
+static int read_ports(const struct tw_pinned *p, struct table *t)
+{
+	struct tw_port_key key, next, *prev = NULL;
+	struct tw_traffic tr;
+	int fd = p->port_stats;
+
+	for (__u32 port = 0; port < TW_LOW_PORTS; port++) {
+		static const __u8 protos[2] = { IPPROTO_TCP, IPPROTO_UDP };
+
+		for (int i = 0; i < 2; i++) {
+			__u32 idx = tw_low_port_index(protos[i], (__u16)port);
+
+			if (tw_percpu_sum(p->low_port_stats, &idx, &tr, sizeof(tr)) || !tr.packets)
+				continue;
+			struct row *r = table_add_traffic(t, tr.packets, tr.bytes, tr.dropped);
+
+			if (!r)
+				return -ENOMEM;
+			r->port = (struct tw_port_key){ .port = (__u16)port, .proto = protos[i] };
+		}
+	}
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (tw_percpu_sum(fd, &key, &tr, sizeof(tr)))
+			continue;
+		struct row *r = table_add_traffic(t, tr.packets, tr.bytes, tr.dropped);
+
+		if (!r)
+			return -ENOMEM;
+		r->port = key;
+	}
+	return 0;
+}
+
+static int read_protos(int fd, struct table *t)
+{
+	struct tw_traffic tr;
+
+	for (uint32_t p = 0; p < 256; p++) {
+		if (tw_percpu_sum(fd, &p, &tr, sizeof(tr)) || !tr.packets)
+			continue;
+		struct row *r = table_add_traffic(t, tr.packets, tr.bytes, tr.dropped);
+
+		if (!r)
+			return -ENOMEM;
+		r->proto = p;
+	}
+	return 0;
+}
+
+static const char *const counter_names[] = {
+	[TW_CNT_PACKETS] = "packets",		[TW_CNT_BYTES] = "bytes",
+	[TW_CNT_NON_IP] = "non_ip",		[TW_CNT_PARSE_ERRORS] = "parse_errors",
+	[TW_CNT_IPV4] = "ipv4",			[TW_CNT_IPV6] = "ipv6",
+	[TW_CNT_EXIT_PACKETS] = "exit_packets", [TW_CNT_EXIT_BYTES] = "exit_bytes",
+	[TW_CNT_EVENTS] = "events",		[TW_CNT_EVENTS_LOST] = "events_lost",
+	[TW_CNT_DROPPED] = "dropped",		[TW_CNT_WOULD_DROP] = "would_drop",
+	[TW_CNT_ALLOWLISTED] = "allowlisted",	[TW_CNT_SSH_EVENTS] = "ssh_events",
+	[TW_CNT_SSH_EVENTS_LOST] = "ssh_events_lost", [TW_CNT_LISTEN_EVENTS] = "listen_events",
+	[TW_CNT_LISTEN_EVENTS_LOST] = "listen_events_lost",
+};
+_Static_assert(sizeof(counter_names) / sizeof(counter_names[0]) == TW_CNT__MAX,
+	       "a name for every counter");
+
+static void fmt_time(uint64_t mono_ns, char *buf, size_t len)
+{
+	tw_format_iso8601_ns(tw_mono_to_unix_ns(mono_ns), buf, len);
+}
+
+static void row_label(int kind, const struct row *r, char *buf, size_t len)
+{
+	char pb[8];
+
+	if (kind == BY_SOURCE) {
+		struct tw_prefix a;
+
+		tw_prefix_from_in6(r->src.addr.addr, &a);
+		tw_prefix_format(&a, buf, len);
+	} else if (kind == BY_PORT) {
+		snprintf(buf, len, "%u/%s", r->port.port, tw_proto_name(r->port.proto, pb, sizeof(pb)));
+	} else {
+		snprintf(buf, len, "%s", tw_proto_name((uint8_t)r->proto, pb, sizeof(pb)));
+	}
+}
+
+static struct json_object *table_json(int kind, const struct table *t, long top)
+{
+	struct json_object *arr = json_object_new_array();
+	char label[TW_ADDR_STRLEN], t1[40];
+
+	for (size_t i = 0; i < t->n && (long)i < top; i++) {
+		const struct row *r = &t->rows[i];
+		struct json_object *o = json_object_new_object();
+
+		row_label(kind, r, label, sizeof(label));
+		if (kind == BY_SOURCE) {
+			json_object_object_add(o, "source", json_object_new_string(label));
+			fmt_time(r->src.first_ns, t1, sizeof(t1));
+			json_object_object_add(o, "first_seen", json_object_new_string(t1));
+			fmt_time(r->src.last_ns, t1, sizeof(t1));
+			json_object_object_add(o, "last_seen", json_object_new_string(t1));
+		} else if (kind == BY_PORT) {
+			char pb[8];
+
+			json_object_object_add(o, "port", json_object_new_int(r->port.port));
+			json_object_object_add(o, "transport", json_object_new_string(
+				tw_proto_name(r->port.proto, pb, sizeof(pb))));
+		} else {
+			json_object_object_add(o, "transport", json_object_new_string(label));
+			json_object_object_add(o, "iana_number", json_object_new_int((int)r->proto));
+		}
+		json_object_object_add(o, "packets", json_object_new_int64((int64_t)r->packets));
+		json_object_object_add(o, "bytes", json_object_new_int64((int64_t)r->bytes));
+		json_object_object_add(o, "dropped", json_object_new_int64((int64_t)r->dropped));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+static void table_text(int kind, const struct table *t, long top)
+{
+	static const char *const titles[] = { [BY_SOURCE] = "source", [BY_PORT] = "port",
+					      [BY_PROTO] = "protocol" };
+	char label[TW_ADDR_STRLEN], t1[40], t2[40];
+
+	printf("\nby %s (top %ld of %zu):\n", titles[kind], top, t->n);
+	printf("  %-40s %12s %14s %10s%s\n", titles[kind], "packets", "bytes", "dropped",
+	       kind == BY_SOURCE ? "  first seen               last seen" : "");
+	for (size_t i = 0; i < t->n && (long)i < top; i++) {
+		const struct row *r = &t->rows[i];
+
+		row_label(kind, r, label, sizeof(label));
+		printf("  %-40s %12llu %14llu %10llu", label, (unsigned long long)r->packets,
+		       (unsigned long long)r->bytes, (unsigned long long)r->dropped);
+		if (kind == BY_SOURCE) {
+			fmt_time(r->src.first_ns, t1, sizeof(t1));
+			fmt_time(r->src.last_ns, t2, sizeof(t2));
+			printf("  %s %s", t1, t2);
+		}
+		printf("\n");
+	}
+}
+
+static int on_stats_opt(int opt, const char *arg, void *ctx)
+{
+	struct stats_opts *so = ctx;
+	char *end;
+
+	if (opt == 'b') {
+		if (!strcmp(arg, "source"))
+			so->by = BY_SOURCE;
+		else if (!strcmp(arg, "port"))
+			so->by = BY_PORT;
+		else if (!strcmp(arg, "proto") || !strcmp(arg, "protocol"))
+			so->by = BY_PROTO;
+		else {
+			fprintf(stderr, "torwatch: --by must be source, port or proto, not '%.32s'\n", arg);
+			return -1;
+		}
+		return 0;
+	}
+	so->top = strtol(arg, &end, 10);
+	if (*end || so->top <= 0) {
+		fprintf(stderr, "torwatch: --top needs a positive number, not '%.32s'\n", arg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Exact entries stay; only their counters go back to zero. */
+static int zero_counters(int fd, const __u8 *key, size_t key_len, struct tw_src_stats *st,
+			 void *ctx)
+{
+	*st = (struct tw_src_stats){ .sources = st->sources };
+	bpf_map_update_elem(fd, key, st, BPF_EXIST);
+	return 0;
+}
+
+static void zero_exact_counters(int fd, size_t key_len)
+{
+	for_each_source(fd, key_len, zero_counters, NULL);
+}
+
+static int stats_reset(int argc, char **argv)
+{
+	struct tw_cli cli = {};
+	struct tw_pinned p;
+	int ret = tw_cli_parse_common(argc, argv, &cli, stats_usage, NULL, NULL, NULL);
+	int ncpu = libbpf_num_possible_cpus();
+
+	if (ret)
+		return ret > 0 ? 0 : 2;
+	if (tw_cli_expect_args(&cli, argc, argv, 0, stats_usage))
+		return 2;
+	ret = tw_cli_open(&cli, &p);
+	if (ret)
+		return ret;
+	/* Per-CPU values: one zeroed slot per possible CPU. */
+	void *zeros = calloc((size_t)ncpu, sizeof(struct tw_counters));
+	__u32 zero = 0;
+
+	if (zeros)
+		bpf_map_update_elem(p.counters, &zero, zeros, BPF_ANY);
+	for (__u32 i = 0; zeros && i < 256; i++)
+		bpf_map_update_elem(p.proto_stats, &i, zeros, BPF_ANY);
+	for (__u32 i = 0; zeros && i < 2 * TW_LOW_PORTS; i++)
+		bpf_map_update_elem(p.low_port_stats, &i, zeros, BPF_ANY);
+	struct tw_in6 a;
+	struct tw_port_key pk;
+
+	while (!bpf_map_get_next_key(p.src_stats, NULL, &a))
+		if (bpf_map_delete_elem(p.src_stats, &a))
+			break;
+	zero_exact_counters(p.exit_v4, 4);
+	zero_exact_counters(p.exit_v6, 16);
+	while (!bpf_map_get_next_key(p.port_stats, NULL, &pk))
+		if (bpf_map_delete_elem(p.port_stats, &pk))
+			break;
+	free(zeros);
+	tw_pinned_close(&p);
+	printf("counters reset\n");
+	return 0;
+}
+
+int tw_cmd_stats(int argc, char **argv)
+{
+	static const struct option extra[] = {
+		{ "by", required_argument, NULL, 'b' },
+		{ "top", required_argument, NULL, 't' },
+		{},
+	};
+	struct stats_opts so = { .by = BY_ALL, .top = 10 };
+	struct tw_cli cli = {};
+	struct table t[3] = {};
+	static const int kinds[3] = { BY_SOURCE, BY_PORT, BY_PROTO };
+	struct tw_counters cnt = {};
+	__u64 *totals = cnt.c;
+	__u32 zero = 0;
+	struct tw_pinned p;
+	int ret;
+
+	if (argc > 1 && !strcmp(argv[1], "reset"))
+		return stats_reset(argc - 1, argv + 1);
+	ret = tw_cli_parse_common(argc, argv, &cli, stats_usage, extra, on_stats_opt, &so);
+	if (ret)
+		return ret > 0 ? 0 : 2;
+	if (tw_cli_expect_args(&cli, argc, argv, 0, stats_usage))
+		return 2;
+	ret = tw_cli_open(&cli, &p);
+	if (ret)
+		return ret;
+	tw_percpu_sum(p.counters, &zero, &cnt, sizeof(cnt));
+	if (!so.by || so.by == BY_SOURCE)
+		ret = read_sources(&p, &t[0]);
+	if (!ret && (!so.by || so.by == BY_PORT))
+		ret = read_ports(&p, &t[1]);
+	if (!ret && (!so.by || so.by == BY_PROTO))
+		ret = read_protos(p.proto_stats, &t[2]);
+	tw_pinned_close(&p);
+	if (ret)
+		return tw_cli_fail(&cli, "cannot read the counters: %s", strerror(-ret));
+	for (int i = 0; i < 3; i++)
+		qsort(t[i].rows, t[i].n, sizeof(struct row), by_packets);
+
+	if (cli.json) {
+		struct json_object *o = json_object_new_object(), *tot = json_object_new_object();
+		static const char *const keys[3] = { "sources", "ports", "protocols" };
+
+		for (int i = 0; i < TW_CNT__MAX; i++)
+			json_object_object_add(tot, counter_names[i] ? counter_names[i] : "unnamed",
+						json_object_new_int64((int64_t)totals[i]));
+		json_object_object_add(o, "totals", tot);
+		for (int i = 0; i < 3; i++)
+			if (!so.by || so.by == kinds[i])
+				json_object_object_add(o, keys[i], table_json(kinds[i], &t[i], so.top));
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+		json_object_put(o);
+	} else {
+		printf("all packets seen: %llu (%llu bytes); IPv4 %llu, IPv6 %llu, non-IP %llu, unreadable %llu\n",
+		       (unsigned long long)totals[TW_CNT_PACKETS], (unsigned long long)totals[TW_CNT_BYTES],
+		       (unsigned long long)totals[TW_CNT_IPV4], (unsigned long long)totals[TW_CNT_IPV6],
+		       (unsigned long long)totals[TW_CNT_NON_IP],
+		       (unsigned long long)totals[TW_CNT_PARSE_ERRORS]);
+		printf("from exit nodes:  %llu packets, %llu bytes; dropped %llu (dry run: %llu); allowlisted %llu\n",
+		       (unsigned long long)totals[TW_CNT_EXIT_PACKETS],
+		       (unsigned long long)totals[TW_CNT_EXIT_BYTES],
+		       (unsigned long long)totals[TW_CNT_DROPPED],
+		       (unsigned long long)totals[TW_CNT_WOULD_DROP],
+		       (unsigned long long)totals[TW_CNT_ALLOWLISTED]);
+		for (int i = 0; i < 3; i++)
+			if (!so.by || so.by == kinds[i])
+				table_text(kinds[i], &t[i], so.top);
+	}
+	for (int i = 0; i < 3; i++)
+		free(t[i].rows);
+	return 0;
+}

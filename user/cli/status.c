@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* torwatch status: what is attached where, what the exit set holds. */
+#include <bpf/bpf.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <string.h>
+#include "cli/cli.h"
+#include "detect/listen_policy.h"
+#include "common/port_list.h"
+#include "common/timeutil.h"
+#include "torwatch.h"
+#include "kernel/xdp_attach.h"
+
+static const char status_usage[] = "usage: torwatch status [--json] [--pin-root DIR]\n";
+
+struct status {
+	struct tw_meta meta;
+	struct tw_block_config block;
+	char block_ports[256], ssh_ports[256];
+	__u64 ssh_events, ssh_lost;
+	struct tw_source_info src[TW_MAX_SOURCES];
+	__u64 events, lost;
+	uint32_t pid;
+	bool alive;
+};
+
+static int read_status(const struct tw_pinned *p, struct status *s)
+{
+	struct tw_counters cnt;
+	__u32 zero = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (bpf_map_lookup_elem(p->meta, &zero, &s->meta))
+		return -1;
+	for (__u32 i = 0; i < TW_MAX_SOURCES; i++)
+		bpf_map_lookup_elem(p->sources, &i, &s->src[i]);
+	if (!tw_percpu_sum(p->counters, &zero, &cnt, sizeof(cnt))) {
+		s->events = cnt.c[TW_CNT_EVENTS];
+		s->lost = cnt.c[TW_CNT_EVENTS_LOST];
+		s->ssh_events = cnt.c[TW_CNT_SSH_EVENTS];
+		s->ssh_lost = cnt.c[TW_CNT_SSH_EVENTS_LOST];
+	}
+	struct tw_port_set ports;
+
+	bpf_map_lookup_elem(p->block, &zero, &s->block);
+	if (!tw_port_set_load(p->block_ports, &ports))
+		tw_port_list_format(&ports, s->block_ports, sizeof(s->block_ports));
+	if (!tw_port_set_load(p->ssh_ports, &ports))
+		tw_port_list_format(&ports, s->ssh_ports, sizeof(s->ssh_ports));
+	s->alive = tw_daemon_alive(p, &s->pid);
+	return 0;
+}
+
+static void iso(int64_t t, char *buf, size_t len)
+{
+	tw_format_iso8601(t, buf, len);
+}
+
+static void print_json(const struct tw_cli *cli, const struct status *s)
+{
+	struct json_object *o = json_object_new_object(), *ifs = json_object_new_array(),
+			   *set = json_object_new_object(),
+			   *d = json_object_new_object(), *ev = json_object_new_object();
+	int64_t now = tw_now_unix();
+
+	json_object_object_add(d, "running", json_object_new_boolean(s->alive));
+	json_object_object_add(d, "pid", json_object_new_int64(s->pid));
+	json_object_object_add(d, "started_at", tw_json_time(s->meta.started_at));
+	json_object_object_add(o, "daemon", d);
+	json_object_object_add(o, "pin_root", json_object_new_string(cli->pin_root));
+	for (__u32 i = 0; i < s->meta.n_ifaces && i < TW_MAX_IFACES; i++) {
+		struct json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "name", json_object_new_string(s->meta.ifaces[i].name));
+		json_object_object_add(j, "ifindex", json_object_new_int64(s->meta.ifaces[i].ifindex));
+		json_object_object_add(j, "xdp_mode", json_object_new_string(tw_xdp_mode_name(
+			tw_xdp_query_mode((int)s->meta.ifaces[i].ifindex))));
+		json_object_array_add(ifs, j);
+	}
+	json_object_object_add(o, "interfaces", ifs);
+	json_object_object_add(set, "exact_v4", json_object_new_int64(s->meta.exact_v4));
+	json_object_object_add(set, "exact_v6", json_object_new_int64(s->meta.exact_v6));
+	json_object_object_add(set, "prefixes_v4", json_object_new_int64(s->meta.prefixes_v4));
+	json_object_object_add(set, "prefixes_v6", json_object_new_int64(s->meta.prefixes_v6));
+	json_object_object_add(set, "loaded_at", tw_json_time(s->meta.set_loaded_at));
+	json_object_object_add(set, "newest_data", tw_json_time(s->meta.set_newest_data));
+	json_object_object_add(set, "newest_data_age_s",
+			       s->meta.set_newest_data ?
+			       json_object_new_int64(now - (int64_t)s->meta.set_newest_data) : NULL);
+	json_object_object_add(set, "apply_usec", json_object_new_int64((int64_t)s->meta.apply_usec));
+	json_object_object_add(set, "sources", tw_sources_json(s->src, now));
+	json_object_object_add(set, "stale", json_object_new_boolean(s->meta.feed_stale));
+	json_object_object_add(o, "exit_set", set);
+	json_object_object_add(ev, "written", json_object_new_int64((int64_t)s->events));
+	json_object_object_add(ev, "lost", json_object_new_int64((int64_t)s->lost));
+	json_object_object_add(ev, "ssh_written", json_object_new_int64((int64_t)s->ssh_events));
+	json_object_object_add(ev, "ssh_lost", json_object_new_int64((int64_t)s->ssh_lost));
+	json_object_object_add(o, "events", ev);
+	struct json_object *blk = json_object_new_object();
+
+	json_object_object_add(blk, "mode", json_object_new_string(tw_block_mode_name(s->block.mode)));
+	json_object_object_add(blk, "ports", json_object_new_string(s->block.all ? "all" :
+								      s->block_ports));
+	json_object_object_add(o, "block", blk);
+	json_object_object_add(o, "ssh_ports", json_object_new_string(s->ssh_ports));
+	struct json_object *hooks = json_object_new_object();
+
+	json_object_object_add(hooks, "tcp_listen",
+			       json_object_new_string(tw_listen_hook_name(s->meta.listen_hook)));
+	json_object_object_add(hooks, "udp_bind",
+			       json_object_new_string(tw_listen_hook_name(s->meta.udp_hook)));
+	json_object_object_add(o, "listen_hooks", hooks);
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							 JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+static void print_text(const struct tw_cli *cli, const struct status *s)
+{
+	int64_t now = tw_now_unix();
+	char t1[32], t2[32], age[32];
+
+	if (s->alive) {
+		tw_format_age(now - (int64_t)s->meta.started_at, age, sizeof(age));
+		printf("daemon:      running (pid %u, up %s)\n", s->pid, age);
+	} else {
+		printf("daemon:      not running (XDP and the exit set stay as pinned)\n");
+	}
+	printf("pin root:    %s\n", cli->pin_root);
+	printf("interfaces: ");
+	for (__u32 i = 0; i < s->meta.n_ifaces && i < TW_MAX_IFACES; i++) {
+		enum tw_xdp_mode m = tw_xdp_query_mode((int)s->meta.ifaces[i].ifindex);
+
+		printf("%s %s (XDP %s)", i ? "," : "", s->meta.ifaces[i].name,
+		       m == TW_XDP_NONE ? "not attached" : tw_xdp_mode_name(m));
+	}
+	printf("\nexit set:    %u IPv4 + %u IPv6 addresses, %u IPv4 + %u IPv6 prefixes\n",
+	       s->meta.exact_v4, s->meta.exact_v6, s->meta.prefixes_v4, s->meta.prefixes_v6);
+	iso((int64_t)s->meta.set_loaded_at, t1, sizeof(t1));
+	iso((int64_t)s->meta.set_newest_data, t2, sizeof(t2));
+	tw_format_age(now - (int64_t)s->meta.set_newest_data, age, sizeof(age));
+	printf("             loaded %s in %llu us; newest data %s%s%s%s\n", t1,
+	       (unsigned long long)s->meta.apply_usec, t2, s->meta.set_newest_data ? " (" : "",
+	       s->meta.set_newest_data ? age : "", s->meta.set_newest_data ? " old)" : "");
+	printf("sources:%s\n", s->meta.feed_stale ? "     the newest good data is STALE" : "");
+	tw_sources_print_text(s->src, now);
+	printf("events:      %llu written, %llu lost; SSH: %llu written, %llu lost\n",
+	       (unsigned long long)s->events, (unsigned long long)s->lost,
+	       (unsigned long long)s->ssh_events, (unsigned long long)s->ssh_lost);
+	printf("ssh ports:   %s\n", s->ssh_ports);
+	printf("listeners:   TCP via %s, UDP via %s\n", tw_listen_hook_name(s->meta.listen_hook),
+	       tw_listen_hook_name(s->meta.udp_hook));
+	printf("block mode:  %s", tw_block_mode_name(s->block.mode));
+	if (s->block.mode)
+		printf(" (ports %s)", s->block.all ? "all" : s->block_ports);
+	printf("\n");
+}
+
+int tw_cmd_status(int argc, char **argv)
+{
+	struct tw_cli cli = {};
+	struct tw_pinned p;
+	struct status s;
+	int ret = tw_cli_parse_common(argc, argv, &cli, status_usage, NULL, NULL, NULL);
+
+	if (ret)
+		return ret > 0 ? 0 : 2;
+	if (tw_cli_expect_args(&cli, argc, argv, 0, status_usage))
+		return 2;
+	ret = tw_cli_open(&cli, &p);
+	if (ret)
+		return ret;
+	if (read_status(&p, &s)) {
+		tw_pinned_close(&p);
+		return tw_cli_fail(&cli, "cannot read the pinned metadata under %s", cli.pin_root);
+	}
+	if (cli.json)
+		print_json(&cli, &s);
+	else
+		print_text(&cli, &s);
+	tw_pinned_close(&p);
+	return 0;
+}

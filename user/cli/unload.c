@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* torwatch unload: detach XDP and remove the pinned state. */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "cli/cli.h"
+
+static const char unload_usage[] = "usage: torwatch unload [--pin-root DIR]\n"
+				   "  detaches XDP from every interface and removes the pinned maps;\n"
+				   "  stop the daemon first\n";
+
+int tw_cmd_unload(int argc, char **argv)
+{
+	struct tw_cli cli = {};
+	struct tw_pinned p;
+	struct stat st;
+	uint32_t pid;
+	char err[512];
+	int ret = tw_cli_parse_common(argc, argv, &cli, unload_usage, NULL, NULL, NULL);
+
+	if (ret)
+		return ret > 0 ? 0 : 2;
+	if (tw_cli_expect_args(&cli, argc, argv, 0, unload_usage))
+		return 2;
+	if (stat(cli.pin_root, &st))
+		return tw_cli_fail(&cli, "nothing to unload: %s does not exist", cli.pin_root);
+	if (!tw_pinned_open(cli.pin_root, &p, err, sizeof(err))) {
+		bool alive = tw_daemon_alive(&p, &pid);
+
+		tw_pinned_close(&p);
+		if (alive)
+			return tw_cli_fail(&cli, "the daemon (pid %u) is running; stop it before unloading",
+					   pid);
+	}
+	/* Removing the last reference to a pinned XDP link detaches it. */
+	ret = tw_pins_remove(cli.pin_root);
+	if (ret)
+		return tw_cli_fail(&cli, "cannot remove everything under %s: %s", cli.pin_root,
+				   strerror(-ret));
+	printf("unloaded: XDP detached and %s removed\n", cli.pin_root);
+	return 0;
+}

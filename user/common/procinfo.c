@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "common/procinfo.h"
+
+#include <ctype.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static ssize_t read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
+void tw_proc_name(int pid, char *out, size_t len)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	n = read_file(path, out, len);
+	if (n <= 0) {
+		out[0] = '\0';
+		return;
+	}
+	out[strcspn(out, "\n")] = '\0';
+}
+
+/* ppid is the 4th field of /proc/PID/stat, after "(comm)", which may itself
+ * hold spaces and parentheses: parse from the last ')'. */
+static int read_ppid(int pid)
+{
+	char path[64], buf[1024], *close_paren;
+	int ppid = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	close_paren = strrchr(buf, ')');
+	if (!close_paren || sscanf(close_paren + 1, " %*c %d", &ppid) != 1)
+		return 0;
+	return ppid;
+}
+
+static bool is_hex64(const char *s)
+{
+	for (int i = 0; i < 64; i++)
+		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+void tw_container_id_from_cgroup(const char *text, char *out, size_t len)
+{
+	size_t n = strlen(text);
+
+	out[0] = '\0';
+	/* The last 64-hex run bounded by '/', '-' or '.' on the left: the forms
+	 * .../docker/<id>, docker-<id>.scope, cri-containerd-<id>.scope,
+	 * crio-<id>.scope, libpod-<id>.scope. */
+	for (size_t i = 0; i + 64 <= n; i++) {
+		if (i && text[i - 1] != '/' && text[i - 1] != '-' && text[i - 1] != ':')
+			continue;
+		if (!is_hex64(text + i))
+			continue;
+		if (i + 64 < n && text[i + 64] != '.' && text[i + 64] != '/' && text[i + 64] != '\n')
+			continue;
+		snprintf(out, len, "%.64s", text + i);
+	}
+}
+
+bool tw_procinfo_read(int pid, struct tw_procinfo *pi)
+{
+	char path[64], buf[8192];
+	ssize_t n;
+
+	memset(pi, 0, sizeof(*pi));
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	n = readlink(path, pi->exe, sizeof(pi->exe) - 1);
+	pi->exe[n > 0 ? n : 0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	n = read_file(path, buf, sizeof(buf));
+	if (n > 0) {
+		for (ssize_t i = 0; i < n; i++)
+			if (buf[i] == '\0')
+				buf[i] = ' ';
+		while (n > 0 && buf[n - 1] == ' ')
+			buf[--n] = '\0';
+		snprintf(pi->cmdline, sizeof(pi->cmdline), "%.1023s", buf); /* cut, on purpose */
+	}
+	pi->ppid = read_ppid(pid);
+	if (pi->ppid)
+		tw_proc_name(pi->ppid, pi->parent_name, sizeof(pi->parent_name));
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	if (read_file(path, buf, sizeof(buf)) > 0)
+		tw_container_id_from_cgroup(buf, pi->container_id, sizeof(pi->container_id));
+	return pi->exe[0] || pi->cmdline[0] || pi->ppid;
+}

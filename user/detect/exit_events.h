@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Kernel events (struct tw_event) turned into alerts: tor_traffic and
+ * tor_blocked from XDP, ssh_from_tor from the tracepoint. */
+#ifndef TW_EVENTS_H
+#define TW_EVENTS_H
+
+#include <json-c/json.h>
+#include "alerts/alert.h"
+#include "torwatch.h"
+
+/* Builds the alert for ev (NULL for an unknown kind); sources names the
+ * feeds by bit. */
+struct json_object *tw_event_to_alert(const struct tw_event *ev,
+				      const struct tw_source_info sources[TW_MAX_SOURCES]);
+void tw_event_alert(const struct tw_event *ev, const struct tw_source_info sources[TW_MAX_SOURCES],
+		    struct tw_alert_sink *sink);
+
+#endif

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "detect/listen_policy.h"
+
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include "common/addr.h"
+#include "alerts/alert.h"
+#include "common/timeutil.h"
+
+const char *tw_listen_hook_name(uint32_t hook)
+{
+	static const char *const names[] = {
+		[TW_HOOK_NONE] = "none",	   [TW_HOOK_KPROBE] = "kprobe",
+		[TW_HOOK_FENTRY] = "fentry",	   [TW_HOOK_TRACEPOINT] = "tracepoint",
+		[TW_HOOK_POST_BIND] = "cgroup/post_bind",
+	};
+
+	return hook < sizeof(names) / sizeof(names[0]) ? names[hook] : "unknown";
+}
+
+static bool is_loopback(const struct tw_listen_event *ev)
+{
+	static const uint8_t v6_loopback[16] = { [15] = 1 };
+	struct tw_prefix a;
+
+	tw_prefix_from_in6(ev->laddr.addr, &a);
+	if (a.family == AF_INET)
+		return a.addr[0] == 127;
+	return !memcmp(a.addr, v6_loopback, 16);
+}
+
+bool tw_listen_expected(const struct tw_listen_policy *p, const struct tw_listen_event *ev)
+{
+	const struct tw_port_set *allowed = ev->proto == IPPROTO_UDP ? &p->udp : &p->tcp;
+
+	if (tw_port_set_has(allowed, ev->lport))
+		return true;
+	return p->ignore_loopback && is_loopback(ev);
+}
+
+static struct json_object *build_alert(const struct tw_listen_event *ev,
+				       const struct tw_procinfo *proc, bool at_startup,
+				       uint32_t count)
+{
+	char msg[64], pbuf[8], comm[TW_COMM_LEN + 1];
+	struct tw_prefix local;
+	struct json_object *a;
+
+	snprintf(msg, sizeof(msg), "Unexpected Port Opened: %u", ev->lport);
+	a = tw_alert_new(&tw_rule_unexpected_listen_port, msg, tw_mono_to_unix_ns(ev->ts_ns));
+	tw_prefix_from_in6(ev->laddr.addr, &local);
+	/* An unspecified address on an IPv6 socket is [::] (dual-stack unless v6only). */
+	tw_alert_set_endpoint(a, "destination", &local, 1, ev->lport);
+	tw_json_set(a, "network.transport",
+		    json_object_new_string(tw_proto_name(ev->proto, pbuf, sizeof(pbuf))));
+	tw_json_set(a, "network.type",
+		    json_object_new_string(ev->family == AF_INET ? "ipv4" : "ipv6"));
+	if (ev->tgid) {
+		memcpy(comm, ev->comm, TW_COMM_LEN);
+		comm[TW_COMM_LEN] = '\0';
+		tw_json_set(a, "process.pid", json_object_new_int64(ev->tgid));
+		tw_json_set(a, "process.thread.id", json_object_new_int64(ev->pid));
+		tw_json_set(a, "process.name", json_object_new_string(comm));
+		tw_json_set(a, "user.id", json_object_new_string((snprintf(pbuf, sizeof(pbuf), "%u",
+									   ev->uid), pbuf)));
+	}
+	if (proc->exe[0])
+		tw_json_set(a, "process.executable", json_object_new_string(proc->exe));
+	if (proc->cmdline[0])
+		tw_json_set(a, "process.command_line", json_object_new_string(proc->cmdline));
+	if (proc->ppid) {
+		tw_json_set(a, "process.parent.pid", json_object_new_int64(proc->ppid));
+		tw_json_set(a, "process.parent.name", json_object_new_string(proc->parent_name));
+	}
+	if (proc->container_id[0])
+		tw_json_set(a, "container.id", json_object_new_string(proc->container_id));
+	if (ev->cgroup_id)
+		tw_json_set(a, "torwatch.cgroup_id", json_object_new_int64((int64_t)ev->cgroup_id));
+	if (ev->netns)
+		tw_json_set(a, "torwatch.netns", json_object_new_int64(ev->netns));
+	/* Read from the socket by the TCP hooks only. */
+	if (ev->family == AF_INET6 && ev->hook >= TW_HOOK_KPROBE && ev->hook <= TW_HOOK_TRACEPOINT)
+		tw_json_set(a, "torwatch.ipv6_only", json_object_new_boolean(ev->v6only));
+	tw_json_set(a, "torwatch.hook", json_object_new_string(tw_listen_hook_name(ev->hook)));
+	tw_json_set(a, "torwatch.found_at_startup", json_object_new_boolean(at_startup));
+	tw_json_set(a, "event.count", json_object_new_int64(count));
+	return a;
+}
+
+static struct tw_listen_seen *find_slot(struct tw_listen_dedup *d, uint16_t port, uint8_t proto,
+					const char *exe)
+{
+	struct tw_listen_seen *free_slot = NULL, *oldest = &d->slot[0];
+
+	for (int i = 0; i < TW_LISTEN_DEDUP_SLOTS; i++) {
+		struct tw_listen_seen *s = &d->slot[i];
+
+		if (!s->used) {
+			if (!free_slot)
+				free_slot = s;
+			continue;
+		}
+		if (s->port == port && s->proto == proto && !strcmp(s->exe, exe))
+			return s;
+		if (s->first_ns < oldest->first_ns)
+			oldest = s;
+	}
+	/* Full: reuse the oldest window (its repeats go unreported). */
+	return free_slot ? free_slot : oldest;
+}
+
+struct json_object *tw_listen_handle(const struct tw_listen_policy *p, struct tw_listen_dedup *d,
+				     const struct tw_listen_event *ev, bool at_startup,
+				     uint64_t now_ns)
+{
+	struct tw_procinfo proc;
+	struct tw_listen_seen *s;
+
+	if (tw_listen_expected(p, ev))
+		return NULL;
+	if (ev->tgid)
+		tw_procinfo_read((int)ev->tgid, &proc);
+	else
+		memset(&proc, 0, sizeof(proc));
+	s = find_slot(d, ev->lport, ev->proto, proc.exe);
+	if (s->used && s->port == ev->lport && s->proto == ev->proto && !strcmp(s->exe, proc.exe) &&
+	    now_ns - s->first_ns < p->window_ns) {
+		s->repeats++;
+		s->last = *ev;
+		s->proc = proc;
+		return NULL;
+	}
+	*s = (struct tw_listen_seen){ .first_ns = now_ns, .port = ev->lport, .proto = ev->proto,
+				      .used = true, .last = *ev, .proc = proc };
+	snprintf(s->exe, sizeof(s->exe), "%s", proc.exe);
+	return build_alert(ev, &proc, at_startup, 1);
+}
+
+void tw_listen_flush(const struct tw_listen_policy *p, struct tw_listen_dedup *d, uint64_t now_ns,
+		     void (*emit)(struct json_object *alert, void *ctx), void *ctx)
+{
+	for (int i = 0; i < TW_LISTEN_DEDUP_SLOTS; i++) {
+		struct tw_listen_seen *s = &d->slot[i];
+
+		if (!s->used || now_ns - s->first_ns < p->window_ns)
+			continue;
+		if (s->repeats) {
+			/* The window's total: the first alert and the repeats folded since. */
+			struct json_object *a = build_alert(&s->last, &s->proc, false, 1 + s->repeats);
+
+			tw_json_set(a, "torwatch.repeated", json_object_new_boolean(true));
+			emit(a, ctx);
+		}
+		s->used = false;
+	}
+}

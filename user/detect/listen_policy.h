@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* unexpected_listen_port: which new listeners are unexpected (the allowed
+ * ports, loopback), folding of repeats (same port, protocol, executable in
+ * a window: one alert now, one with the count when the window closes), and
+ * the alert itself with the process that opened the port. */
+#ifndef TW_LISTEN_POLICY_H
+#define TW_LISTEN_POLICY_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "common/port_list.h"
+#include "common/procinfo.h"
+#include "torwatch.h"
+
+#define TW_LISTEN_DEDUP_SLOTS 1024
+
+struct tw_listen_policy {
+	struct tw_port_set tcp, udp;	/* allowed */
+	bool ignore_loopback;
+	uint64_t window_ns;
+};
+
+struct tw_listen_seen {
+	uint64_t first_ns;	/* CLOCK_MONOTONIC of the alert that opened the window */
+	uint32_t repeats;	/* folded since */
+	uint16_t port;
+	uint8_t proto;
+	bool used;
+	char exe[512];
+	struct tw_listen_event last;	/* for the summary alert */
+	struct tw_procinfo proc;
+};
+
+struct tw_listen_dedup {
+	struct tw_listen_seen slot[TW_LISTEN_DEDUP_SLOTS];
+};
+
+/* Is this listener expected (an allowed port, or loopback-only when ignored)? */
+bool tw_listen_expected(const struct tw_listen_policy *p, const struct tw_listen_event *ev);
+/* Decides what ev gives: an alert to write now (returned, the caller
+ * writes and frees it), or NULL when it is expected or folded into an open
+ * window. at_startup marks what the start-up inventory found. */
+struct json_object *tw_listen_handle(const struct tw_listen_policy *p, struct tw_listen_dedup *d,
+				     const struct tw_listen_event *ev, bool at_startup,
+				     uint64_t now_ns);
+/* Closes windows older than the policy's: for each with repeats, an alert
+ * carrying the count goes to emit(). */
+void tw_listen_flush(const struct tw_listen_policy *p, struct tw_listen_dedup *d, uint64_t now_ns,
+		     void (*emit)(struct json_object *alert, void *ctx), void *ctx);
+const char *tw_listen_hook_name(uint32_t hook);
+
+#endif

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "exitset/apply_worker.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+#include "common/quiet_thread.h"
+
+struct tw_apply_worker {
+	struct tw_exit_maps maps;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	int efd;
+	bool quit;
+	bool running;
+	struct tw_apply_job *waiting;	/* submitted, not started */
+	struct tw_apply_job *done;	/* finished, not taken (one at most: the newest) */
+};
+
+void tw_apply_job_free(struct tw_apply_job *job)
+{
+	if (!job)
+		return;
+	tw_exit_set_free(&job->set);
+	free(job);
+}
+
+static void *worker(void *arg)
+{
+	struct tw_apply_worker *w = arg;
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		struct tw_apply_job *job;
+
+		while (!w->quit && !w->waiting)
+			pthread_cond_wait(&w->wake, &w->lock);
+		if (w->quit)
+			break;
+		job = w->waiting;
+		w->waiting = NULL;
+		w->running = true;
+		pthread_mutex_unlock(&w->lock);
+		job->err = tw_exit_set_apply(&job->set, &w->maps, &job->st);
+		pthread_mutex_lock(&w->lock);
+		w->running = false;
+		/* An older result nobody took yet says less than this one. */
+		tw_apply_job_free(w->done);
+		w->done = job;
+		if (write(w->efd, &one, sizeof(one)) < 0)
+			continue; /* the counter is already set */
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+struct tw_apply_worker *tw_apply_worker_new(const struct tw_exit_maps *maps)
+{
+	struct tw_apply_worker *w = calloc(1, sizeof(*w));
+	int ret = -1;
+
+	if (!w)
+		return NULL;
+	w->maps = *maps;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->wake, NULL);
+	w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w->efd >= 0)
+		ret = tw_quiet_thread_start(&w->thread, worker, w);
+	if (ret) {
+		if (w->efd >= 0)
+			close(w->efd);
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+int tw_apply_worker_fd(const struct tw_apply_worker *w)
+{
+	return w->efd;
+}
+
+int tw_apply_worker_submit(struct tw_apply_worker *w, struct tw_exit_set *set, uint64_t digest)
+{
+	struct tw_apply_job *job = calloc(1, sizeof(*job));
+
+	if (!job)
+		return -ENOMEM;
+	job->set = *set;
+	job->digest = digest;
+	*set = (struct tw_exit_set){};
+	pthread_mutex_lock(&w->lock);
+	tw_apply_job_free(w->waiting);
+	w->waiting = job;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+	return 0;
+}
+
+struct tw_apply_job *tw_apply_worker_done(struct tw_apply_worker *w)
+{
+	struct tw_apply_job *job;
+	uint64_t n;
+
+	pthread_mutex_lock(&w->lock);
+	job = w->done;
+	w->done = NULL;
+	if (read(w->efd, &n, sizeof(n)) < 0)
+		n = 0; /* nothing was signalled */
+	pthread_mutex_unlock(&w->lock);
+	return job;
+}
+
+bool tw_apply_worker_idle(struct tw_apply_worker *w)
+{
+	bool idle;
+
+	pthread_mutex_lock(&w->lock);
+	idle = !w->running && !w->waiting && !w->done;
+	pthread_mutex_unlock(&w->lock);
+	return idle;
+}
+
+void tw_apply_worker_free(struct tw_apply_worker *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->quit = true;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	tw_apply_job_free(w->waiting);
+	tw_apply_job_free(w->done);
+	close(w->efd);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->wake);
+	free(w);
+}

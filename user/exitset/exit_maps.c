@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "exitset/exit_maps.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include "xdp_tor.skel.h"
+
+int tw_exit_maps_size(struct xdp_tor_bpf *skel, uint32_t max_exact)
+{
+	int err = bpf_map__set_max_entries(skel->maps.exit_v4, max_exact);
+
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.exit_v6, max_exact);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.exit_filter,
+					       tw_exit_filter_words_for(max_exact, max_exact));
+	return err;
+}
+
+int tw_exit_maps_open(struct xdp_tor_bpf *skel, struct tw_exit_maps *m)
+{
+	int err;
+
+	*m = (struct tw_exit_maps){
+		.exact_v4 = bpf_map__fd(skel->maps.exit_v4),
+		.exact_v6 = bpf_map__fd(skel->maps.exit_v6),
+		.prefix_v4 = bpf_map__fd(skel->maps.exit_prefix_v4),
+		.prefix_v6 = bpf_map__fd(skel->maps.exit_prefix_v6),
+		.config = bpf_map__fd(skel->maps.config),
+		.set_sources_prog = bpf_program__fd(skel->progs.set_sources),
+		.mask_updates = bpf_map__fd(skel->maps.mask_updates),
+	};
+	err = tw_exit_filter_map(bpf_map__fd(skel->maps.exit_filter),
+				 bpf_map__max_entries(skel->maps.exit_filter), &m->filter);
+	/* config.filter_shift is switched on by tw_exit_set_apply, once the bits are in. */
+	return err;
+}
+
+void tw_exit_maps_close(struct tw_exit_maps *m)
+{
+	tw_exit_filter_unmap(&m->filter);
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The merged exit set (union of sources, each entry with a bitmask of the
+ * sources listing it) and its gap-free application to the kernel maps. */
+#ifndef TW_EXIT_SET_H
+#define TW_EXIT_SET_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include "common/addr.h"
+#include "exitset/prefilter.h"
+
+struct tw_exit_entry {
+	struct tw_prefix p;
+	uint32_t sources;
+};
+
+struct tw_exit_set {
+	struct tw_exit_entry *e;
+	size_t n, cap;
+	uint32_t exact_v4, exact_v6, prefixes_v4, prefixes_v6;
+};
+
+struct tw_exit_maps {
+	int exact_v4, exact_v6, prefix_v4, prefix_v6, config;
+	int set_sources_prog, mask_updates;	/* -1: masks by read-modify-write */
+	struct tw_exit_filter filter;	/* words NULL: no prefilter to keep */
+};
+
+struct tw_apply_stats {
+	size_t added;
+	size_t updated;		/* same key, other sources */
+	size_t removed;
+	uint64_t usec;
+	int batched;		/* bit 0: the hash maps took batch updates; bit 1: the tries */
+	int no_room;		/* 1 when old and new did not fit at once: removals went first */
+};
+
+/* Room for more entries, doubling. */
+int tw_exit_set_reserve(struct tw_exit_set *set, size_t more);
+/* Sorts and merges duplicates (OR-ing sources); fills the counts. */
+void tw_exit_set_finalize(struct tw_exit_set *set);
+void tw_exit_set_free(struct tw_exit_set *set);
+/* A digest of the entries and their source masks (after finalize), never 0:
+ * a refresh whose digest matches the last applied one has nothing to write. */
+uint64_t tw_exit_set_digest(const struct tw_exit_set *set);
+/* Binary search for an exact prefix (after finalize). */
+const struct tw_exit_entry *tw_exit_set_find(const struct tw_exit_set *set,
+					     const struct tw_prefix *p);
+
+/* Held around every read-modify-write of the config map: applies may run on
+ * another thread than the one writing the other settings. */
+extern pthread_mutex_t tw_config_lock;
+
+/* Makes the kernel maps hold exactly set: every entry (and its prefilter bit)
+ * is written before any stale one is removed, so an address in both the old
+ * and new set is never missing. Keys in both are never touched. When the
+ * maps cannot hold old and new at once, stale entries go first (no_room):
+ * an address moving between an exact entry and a prefix may then miss for
+ * the moment between. Returns 0 or -errno. */
+int tw_exit_set_apply(const struct tw_exit_set *set, const struct tw_exit_maps *maps,
+		      struct tw_apply_stats *stats);
+
+#endif

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "exitset/prefilter.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include "torwatch.h"
+
+uint32_t tw_exit_filter_words_for(uint32_t max_v4, uint32_t max_v6)
+{
+	uint64_t want = ((uint64_t)max_v4 + max_v6) * TW_FILTER_BITS_PER_ENTRY / 64;
+	uint32_t words = 64;
+
+	while (words < want && words < (1u << 26))
+		words <<= 1;
+	return words;
+}
+
+unsigned tw_exit_filter_shift(size_t n_words)
+{
+	unsigned log2 = 0;
+
+	while (((size_t)1 << log2) < n_words)
+		log2++;
+	return 64 - log2;
+}
+
+int tw_exit_filter_map(int map_fd, size_t n_words, struct tw_exit_filter *f)
+{
+	void *m = mmap(NULL, n_words * sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED,
+		       map_fd, 0);
+
+	if (m == MAP_FAILED)
+		return -errno;
+	f->words = m;
+	f->n_words = n_words;
+	f->shift = tw_exit_filter_shift(n_words);
+	return 0;
+}
+
+void tw_exit_filter_unmap(struct tw_exit_filter *f)
+{
+	if (f->words)
+		munmap(f->words, f->n_words * sizeof(uint64_t));
+	f->words = NULL;
+}
+
+void tw_exit_filter_locate(const struct tw_prefix *p, unsigned shift, uint32_t *word,
+			   uint64_t *mask)
+{
+	__u64 h;
+
+	if (p->family == AF_INET) {
+		__u32 a;
+
+		memcpy(&a, p->addr, 4);
+		h = tw_filter_hash_v4(a);
+	} else {
+		__u64 halves[2];
+
+		memcpy(halves, p->addr, 16);
+		h = tw_filter_hash_v6(halves);
+	}
+	*word = tw_filter_word(h, shift);
+	*mask = tw_filter_mask(h, shift);
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The exit-list sources and what each last brought: every entry remembers
+ * when its source last listed it, so that an outage of one source does not
+ * empty the set and stale addresses leave after a while. The guard refuses
+ * lists that are empty or shrank too much; a refused list changes nothing. */
+#ifndef TW_SOURCES_H
+#define TW_SOURCES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "exitset/exit_set.h"
+#include "feeds/list_parse.h"
+#include "feeds/fetch.h"
+#include "torwatch.h"
+
+/* The dated snapshot linked into the binary (feeds/snapshot.S); the Makefile
+ * takes TW_SNAPSHOT_DATE from its file name. */
+#ifndef TW_SNAPSHOT_DATE
+#error "TW_SNAPSHOT_DATE comes from the Makefile"
+#endif
+
+struct tw_seen {
+	struct tw_prefix p;
+	int64_t last_seen;	/* unix seconds; == listed_at: in the last good list */
+};
+
+struct tw_feed_policy {
+	unsigned expire_s;		/* fetched entries unseen this long leave the set */
+	unsigned max_shrink_pct;	/* refuse a list this much smaller than the last */
+	unsigned retry_min_s;		/* first retry after a failure; doubles each time */
+};
+
+struct tw_source {
+	enum tw_source_kind kind;
+	enum tw_feed_format format;	/* URL sources: PLAIN (any text format) or ONIONOO */
+	char name[TW_SOURCE_NAME_LEN];
+	char url[1024];			/* URL, or the path of a file */
+	char cache_name[80];		/* file in the state dir's feeds/; "" = not cached */
+	unsigned interval_s;		/* between successful fetches */
+	unsigned min_interval_s;	/* never sooner, retries included (dan.me.uk: 30 min) */
+
+	struct tw_seen *seen;		/* sorted by prefix, unique */
+	size_t n_seen;
+	size_t listed;			/* entries in the last good list: the guard's baseline */
+	int64_t listed_at;		/* when that list was accepted */
+	int64_t confirmed_at;		/* the last 200 or 304 (or file read) */
+	int64_t data_time;		/* the data's own newest date, if it has one */
+	unsigned long bad_lines;
+	struct tw_feed_error errors[TW_FEED_MAX_REPORTED];	/* the first bad lines */
+	char etag[TW_FETCH_VALIDATOR_LEN];
+	char last_modified[TW_FETCH_VALIDATOR_LEN];
+
+	int64_t last_attempt;
+	int64_t next_attempt_ms;	/* unix ms; 0 = not scheduled */
+	unsigned failures;
+	long http_status;
+	uint32_t fetch_ms;
+	enum tw_source_state state;
+	char error[TW_SOURCE_ERR_LEN];
+	bool in_flight;
+	bool answered;			/* a download finished since the start */
+	bool force;			/* the guard is off for the attempt in flight */
+};
+
+struct tw_sources {
+	struct tw_source s[TW_MAX_SOURCES];
+	unsigned n;
+};
+
+/* A new source, or NULL when TW_MAX_SOURCES are in use. */
+struct tw_source *tw_sources_add(struct tw_sources *ss, enum tw_source_kind kind,
+				 const char *name, const char *url);
+/* Takes a parsed list: 0 when accepted, -EBADMSG when the guard refused it
+ * (why says so, and the source keeps its last good list), -ENOMEM. URL
+ * sources keep entries missing from the new list until they expire; files
+ * are taken as they are. force skips the shrink check (never the empty one,
+ * except for deny files, which may be empty). */
+int tw_source_accept(struct tw_source *s, const struct tw_feed *feed, int64_t now,
+		     const struct tw_feed_policy *pol, bool force, char *why, size_t whylen);
+/* A 304: the last good list is still current. */
+void tw_source_confirm(struct tw_source *s, int64_t now);
+/* Drops fetched entries unseen for longer than expire_s; returns how many. */
+size_t tw_source_expire(struct tw_source *s, int64_t now, unsigned expire_s);
+/* When the last seen time of entry i counts from (a 304 refreshes the list). */
+int64_t tw_source_entry_seen(const struct tw_source *s, size_t i);
+/* Reads and accepts a file source (feed or deny file); err says why not. */
+int tw_source_read_file(struct tw_source *s, int64_t now, const struct tw_feed_policy *pol,
+			bool force, char *err, size_t errlen);
+int tw_source_read_snapshot(struct tw_source *s, int64_t now);
+/* The next attempt (unix ms) after a success (the interval, +-10%), or after
+ * failure number s->failures: retry_min doubling up to the interval, +-20%
+ * jitter (rnd in [0,1)); never sooner than min_interval. */
+int64_t tw_source_next_attempt(const struct tw_source *s, int64_t now_ms, bool success,
+			       const struct tw_feed_policy *pol, double rnd);
+
+/* The union of the sources' entries; the snapshot only if no other source
+ * has any. */
+int tw_sources_build_set(const struct tw_sources *ss, struct tw_exit_set *set);
+/* The newest good data among the sources in use: a list's own date if it
+ * has one, else when it was last confirmed (fetched, or the file written). */
+int64_t tw_sources_newest(const struct tw_sources *ss);
+/* Fills the pinned per-source state from the sources and the merged set
+ * (set NULL: the entry counts stay as they are in info). */
+void tw_sources_describe(const struct tw_sources *ss, const struct tw_exit_set *set,
+			 struct tw_source_info info[TW_MAX_SOURCES]);
+void tw_sources_free(struct tw_sources *ss);
+const char *tw_source_state_name(enum tw_source_state st);
+const char *tw_source_kind_name(enum tw_source_kind k);
+
+#endif

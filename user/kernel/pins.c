@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "kernel/pins.h"
+
+#include "common/addr.h"
+#include "common/procinfo.h"
+#include "torwatch.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#ifndef BPF_FS_MAGIC
+#define BPF_FS_MAGIC 0xcafe4a11
+#endif
+
+static bool is_bpffs(const char *path)
+{
+	struct statfs st;
+
+	return !statfs(path, &st) && st.f_type == BPF_FS_MAGIC;
+}
+
+static int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int tw_pins_prepare_root(const char *root, char *err, size_t errlen)
+{
+	if (!strncmp(root, "/sys/fs/bpf", 11) && !is_bpffs("/sys/fs/bpf") &&
+	    mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
+		snprintf(err, errlen, "cannot mount bpffs on /sys/fs/bpf: %s (run as root)",
+			 strerror(errno));
+		return -1;
+	}
+	if (mkdir_p(root)) {
+		snprintf(err, errlen, "cannot create pin root %s: %s", root, strerror(errno));
+		return -1;
+	}
+	if (!is_bpffs(root)) {
+		snprintf(err, errlen, "pin root %s is not on a bpf filesystem; use a directory under /sys/fs/bpf", root);
+		return -1;
+	}
+	return 0;
+}
+
+int tw_pins_set_paths(struct bpf_object *obj, const char *root)
+{
+	struct bpf_map *map;
+	char path[PATH_MAX];
+	int err;
+
+	bpf_object__for_each_map(map, obj) {
+		/* .rodata/.bss are per-load internals, not shared state. */
+		if (strchr(bpf_map__name(map), '.'))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", root, bpf_map__name(map));
+		err = bpf_map__set_pin_path(map, path);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int tw_reuse_maps(struct bpf_object *dst, const struct bpf_object *src)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, dst) {
+		const struct bpf_map *twin =
+			bpf_object__find_map_by_name(src, bpf_map__name(m));
+		int err;
+
+		if (!twin || strchr(bpf_map__name(m), '.'))
+			continue;
+		err = bpf_map__reuse_fd(m, bpf_map__fd(twin));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int open_pin(const char *root, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	return bpf_obj_get(path);
+}
+
+int tw_pinned_open(const char *root, struct tw_pinned *p, char *err, size_t errlen)
+{
+	struct {
+		int *fd;
+		const char *name;
+	} maps[] = {
+		{ &p->counters, "counters" },	    { &p->src_stats, "src_stats" },
+		{ &p->port_stats, "port_stats" },   { &p->low_port_stats, "low_port_stats" },
+		{ &p->proto_stats, "proto_stats" },
+		{ &p->exit_v4, "exit_v4" },	    { &p->exit_v6, "exit_v6" },
+		{ &p->exit_prefix_v4, "exit_prefix_v4" }, { &p->exit_prefix_v6, "exit_prefix_v6" },
+		{ &p->config, "config" },	    { &p->meta, "meta" },
+		{ &p->sources, "sources" },	    { &p->block, "block" },
+		{ &p->block_ports, "block_ports" }, { &p->ssh_ports, "ssh_ports" },
+		{ &p->allow_v4, "allow_v4" },	    { &p->allow_v6, "allow_v6" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+		*maps[i].fd = -1;
+	if (geteuid() != 0) {
+		snprintf(err, errlen, "reading the pinned state needs root: run it with sudo");
+		return -EPERM;
+	}
+	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		*maps[i].fd = open_pin(root, maps[i].name);
+		if (*maps[i].fd < 0) {
+			int e = errno;
+
+			if (e == ENOENT)
+				snprintf(err, errlen,
+					 "torwatch is not running: nothing is pinned under %s; start it with 'torwatch run'",
+					 root);
+			else
+				snprintf(err, errlen, "cannot open %s/%s: %s", root, maps[i].name,
+					 strerror(e));
+			tw_pinned_close(p);
+			return -e;
+		}
+	}
+	return 0;
+}
+
+void tw_pinned_close(struct tw_pinned *p)
+{
+	int *fds = (int *)p;
+
+	for (size_t i = 0; i < sizeof(*p) / sizeof(int); i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+}
+
+int tw_pinned_exit_lookup(const struct tw_pinned *p, const struct tw_prefix *a,
+			  struct tw_exit_val *v)
+{
+	struct tw_src_stats st;
+	bool v4 = a->family == AF_INET;
+
+	if (!bpf_map_lookup_elem(v4 ? p->exit_v4 : p->exit_v6, a->addr, &st)) {
+		v->sources = st.sources;
+		v->prefixlen = v4 ? 32 : 128;
+		return 0;
+	}
+	if (v4) {
+		struct tw_lpm_v4_key k = { .prefixlen = 32 };
+
+		memcpy(k.addr, a->addr, 4);
+		return bpf_map_lookup_elem(p->exit_prefix_v4, &k, v);
+	}
+	struct tw_lpm_v6_key k = { .prefixlen = 128 };
+
+	memcpy(k.addr, a->addr, 16);
+	return bpf_map_lookup_elem(p->exit_prefix_v6, &k, v);
+}
+
+bool tw_pinned_allowlisted(const struct tw_pinned *p, const struct tw_prefix *a)
+{
+	struct tw_allow_val v;
+
+	if (a->family == AF_INET) {
+		struct tw_lpm_v4_key k = { .prefixlen = 32 };
+
+		memcpy(k.addr, a->addr, 4);
+		return !bpf_map_lookup_elem(p->allow_v4, &k, &v);
+	}
+	struct tw_lpm_v6_key k = { .prefixlen = 128 };
+
+	memcpy(k.addr, a->addr, 16);
+	return !bpf_map_lookup_elem(p->allow_v6, &k, &v);
+}
+
+bool tw_meta_daemon_alive(int meta_fd, uint32_t *pid)
+{
+	struct tw_meta m;
+	char comm[32];
+	__u32 zero = 0;
+
+	*pid = 0;
+	if (bpf_map_lookup_elem(meta_fd, &zero, &m))
+		return false;
+	*pid = m.daemon_pid;
+	if (!m.daemon_pid || kill((pid_t)m.daemon_pid, 0))
+		return false;
+	/* A reused pid is alive too: it must also be a torwatch. */
+	tw_proc_name((int)m.daemon_pid, comm, sizeof(comm));
+	return !strncmp(comm, "torwatch", 8);
+}
+
+void tw_pin_link_path(const char *root, const char *ifname, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/link_xdp_%s", root, ifname);
+}
+
+int tw_pins_remove(const char *root)
+{
+	DIR *d = opendir(root);
+	struct dirent *de;
+	char path[PATH_MAX];
+	int ret = 0;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", root, de->d_name);
+		if (unlink(path))
+			ret = -errno;
+	}
+	closedir(d);
+	if (rmdir(root))
+		ret = -errno;
+	return ret;
+}

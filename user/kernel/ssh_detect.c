@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "kernel/ssh_detect.h"
+
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/vfs.h>
+#include "kernel/pins.h"
+#include "ssh_detect.skel.h"
+
+#ifndef TRACEFS_MAGIC
+#define TRACEFS_MAGIC 0x74726163
+#endif
+
+/* Tracepoint ids are read from tracefs; some hosts do not mount it. */
+static void ensure_tracefs(void)
+{
+	struct statfs st;
+
+	if (!statfs("/sys/kernel/tracing", &st) && st.f_type == TRACEFS_MAGIC)
+		return;
+	mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
+}
+
+struct ssh_detect_bpf *tw_ssh_detect_start(struct bpf_object *shared_with, char *err,
+					   size_t errlen)
+{
+	struct ssh_detect_bpf *s = ssh_detect_bpf__open();
+	char why[128];
+	int ret;
+
+	if (!s) {
+		snprintf(err, errlen, "cannot open the SSH detector: %s", strerror(errno));
+		return NULL;
+	}
+	ensure_tracefs();
+	ret = tw_reuse_maps(s->obj, shared_with);
+	if (!ret)
+		ret = ssh_detect_bpf__load(s);
+	if (!ret)
+		ret = ssh_detect_bpf__attach(s);
+	if (ret) {
+		libbpf_strerror(ret, why, sizeof(why));
+		snprintf(err, errlen,
+			 "cannot attach the SSH detector to tracepoint sock:inet_sock_set_state: %s", why);
+		ssh_detect_bpf__destroy(s);
+		return NULL;
+	}
+	return s;
+}
+
+void tw_ssh_detect_stop(struct ssh_detect_bpf *s)
+{
+	ssh_detect_bpf__destroy(s);
+}
