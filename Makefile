@@ -110,11 +110,11 @@ torwatch: $(OUTPUT)/user/main.o $(LINK_LIBS) $(OUTPUT)/lib/layers.ok
 
 $(OUTPUT)/tests/%: tests/unit/%.c $(LINK_LIBS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -lcmocka -o $@
+	$(Q)$(CC) $(CFLAGS) $(filter %.c %.a,$^) $(LIBS) -lcmocka -o $@
 
 $(OUTPUT)/tests/%: tests/bpf/%.c $(LINK_LIBS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests $^ $(LIBS) -lcmocka -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests $(filter %.c %.a,$^) $(LIBS) -lcmocka -o $@
 
 $(OUTPUT)/tests/%: tests/bench/%.c $(LINK_LIBS) $(OUTPUT)/xdp_empty.skel.h \
 		      $(OUTPUT)/xdp_bench_driver.skel.h | $(OUTPUT)/tests

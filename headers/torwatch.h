@@ -7,9 +7,6 @@
 #include <linux/types.h>
 
 #define TW_MAX_SOURCES 32	/* exit entries carry a __u32 bitmask of sources */
-#define TW_MAX_IFACES 8
-#define TW_SOURCE_NAME_LEN 128
-#define TW_IFNAME_LEN 16
 
 /* Default map sizes; userspace may resize before load. */
 #define TW_DEFAULT_EXIT_ENTRIES 65536
@@ -57,25 +54,31 @@ static inline __u64 tw_filter_mask(__u64 h, __u32 shift)
 	return (1ULL << ((h >> (shift - 6)) & 63)) | (1ULL << ((h >> (shift - 12)) & 63));
 }
 
-/* Indices of the per-CPU global counters. */
+/* The per-CPU global counters, declared once: the enum index, the name
+ * that 'stats --json' (and later metrics) show, and what is counted. */
+#define TW_COUNTERS(X) \
+	X(PACKETS, "packets", "every frame the XDP program saw") \
+	X(BYTES, "bytes", "bytes of every frame") \
+	X(NON_IP, "non_ip", "ARP, LLDP...: not IPv4/IPv6") \
+	X(PARSE_ERRORS, "parse_errors", "headers that could not be read; passed") \
+	X(IPV4, "ipv4", "IPv4 frames") \
+	X(IPV6, "ipv6", "IPv6 frames") \
+	X(EXIT_PACKETS, "exit_packets", "frames whose source is in the exit set") \
+	X(EXIT_BYTES, "exit_bytes", "bytes of those") \
+	X(EVENTS, "events", "events written to the ring buffer") \
+	X(EVENTS_LOST, "events_lost", "events that could not be reserved") \
+	X(DROPPED, "dropped", "block mode: exit-node packets dropped") \
+	X(WOULD_DROP, "would_drop", "block mode, dry run: would have been dropped") \
+	X(ALLOWLISTED, "allowlisted", "exit-set packets from an allowlisted address") \
+	X(SSH_EVENTS, "ssh_events", "SSH connections from exit nodes reported") \
+	X(SSH_EVENTS_LOST, "ssh_events_lost", "SSH events the ring buffer had no room for") \
+	X(LISTEN_EVENTS, "listen_events", "new listening ports reported") \
+	X(LISTEN_EVENTS_LOST, "listen_events_lost", "listen events the ring buffer had no room for")
+
 enum tw_counter {
-	TW_CNT_PACKETS = 0,	/* every frame the XDP program saw */
-	TW_CNT_BYTES,
-	TW_CNT_NON_IP,		/* ARP, LLDP...: not IPv4/IPv6 */
-	TW_CNT_PARSE_ERRORS,	/* headers that could not be read; passed */
-	TW_CNT_IPV4,
-	TW_CNT_IPV6,
-	TW_CNT_EXIT_PACKETS,	/* source in the exit set */
-	TW_CNT_EXIT_BYTES,
-	TW_CNT_EVENTS,		/* events written to the ring buffer */
-	TW_CNT_EVENTS_LOST,	/* events that could not be reserved */
-	TW_CNT_DROPPED,		/* block mode: exit-node packets dropped */
-	TW_CNT_WOULD_DROP,	/* block mode, dry run: would have been dropped */
-	TW_CNT_ALLOWLISTED,	/* exit-set packets from an allowlisted address */
-	TW_CNT_SSH_EVENTS,	/* SSH connections from exit nodes reported */
-	TW_CNT_SSH_EVENTS_LOST,	/* ... that could not be reserved */
-	TW_CNT_LISTEN_EVENTS,	/* new listening ports reported */
-	TW_CNT_LISTEN_EVENTS_LOST,
+#define TW_COUNTER_INDEX(id, name, about) TW_CNT_##id,
+	TW_COUNTERS(TW_COUNTER_INDEX)
+#undef TW_COUNTER_INDEX
 	TW_CNT__MAX,
 };
 
@@ -176,10 +179,18 @@ struct tw_allow_val {
 	__u32 prefixlen;
 };
 
+/* Kinds of struct tw_event, a range of 256 per producer, so that a new
+ * producer takes the next range and no kind is ever renumbered (a pinned
+ * XDP program outlives the daemon that loaded it). */
+#define TW_EV_RANGE_XDP 0x000		/* the XDP program */
+#define TW_EV_RANGE_CONN 0x100		/* connection tracepoints */
+#define TW_EV_RANGE_SESSION 0x200	/* reserved: sshd sessions */
+#define TW_EV_RANGE_PROCESS 0x300	/* reserved: processes of a session */
+
 enum tw_event_kind {
-	TW_EV_TOR_TRAFFIC = 1,	/* XDP: first packet of a source in a window */
-	TW_EV_TOR_BLOCKED,	/* XDP: first drop of a source in a window */
-	TW_EV_SSH_FROM_TOR,	/* tracepoint: SSH connection established */
+	TW_EV_TOR_TRAFFIC = TW_EV_RANGE_XDP + 1,	/* first packet of a source in a window */
+	TW_EV_TOR_BLOCKED = TW_EV_RANGE_XDP + 2,	/* first drop of a source in a window */
+	TW_EV_SSH_FROM_TOR = TW_EV_RANGE_CONN + 1,	/* SSH connection established */
 };
 
 #define TW_HIGH_RINGBUF_BYTES (64 * 1024)	/* SSH and other high-value events */
@@ -230,19 +241,6 @@ struct tw_listen_event {
 	char comm[TW_COMM_LEN];
 };
 
-/* Metadata written by the daemon so that the CLI can work without it. */
-enum tw_xdp_mode {
-	TW_XDP_NONE = 0,
-	TW_XDP_NATIVE,
-	TW_XDP_SKB,
-};
-
-struct tw_iface {
-	__u32 ifindex;
-	__u32 xdp_mode;		/* enum tw_xdp_mode requested at attach */
-	char name[TW_IFNAME_LEN];
-};
-
 /* New source masks for exact entries, set in place by the set_sources
  * program (BPF_PROG_TEST_RUN) so that userspace never rewrites the counters
  * beside them: a read-modify-write from userspace would lose the packets
@@ -263,67 +261,6 @@ struct tw_set_sources_ctx {
 	__u32 pad;
 };
 
-struct tw_meta {
-	__u64 set_loaded_at;	/* unix seconds of the last applied exit set */
-	__u64 set_newest_data;	/* unix seconds of the newest feed data */
-	__u64 started_at;	/* unix seconds the daemon started */
-	__u64 apply_usec;	/* duration of the last apply */
-	__u32 daemon_pid;
-	__u32 n_ifaces;
-	__u32 exact_v4;
-	__u32 exact_v6;
-	__u32 prefixes_v4;
-	__u32 prefixes_v6;
-	__u32 listen_hook;	/* enum tw_listen_hook for TCP listeners */
-	__u32 udp_hook;		/* TW_HOOK_POST_BIND, or TW_HOOK_NONE */
-	__u32 feed_rounds;	/* refreshes asked for by 'feed update' and finished */
-	__u32 feed_stale;	/* 1 while the newest good data is older than stale-after */
-	struct tw_iface ifaces[TW_MAX_IFACES];
-};
-
-enum tw_source_kind {
-	TW_SOURCE_URL = 0,	/* fetched over HTTP(S) */
-	TW_SOURCE_FILE,		/* a feed file (--feed PATH) */
-	TW_SOURCE_DENY,		/* a local deny file: extra entries, no guard */
-	TW_SOURCE_SNAPSHOT,	/* the embedded list, used only when no other source has data */
-};
-
-enum tw_source_state {
-	TW_SRC_NEVER = 0,	/* not tried yet */
-	TW_SRC_OK,		/* the last attempt brought a list that was applied */
-	TW_SRC_NOT_MODIFIED,	/* 304: the last good list is current */
-	TW_SRC_FAILED,		/* no usable answer: the last good list stays */
-	TW_SRC_REJECTED,	/* an answer the guard refused: the last good list stays */
-	TW_SRC_CACHED,		/* running on the state-dir cache until a fetch succeeds */
-	TW_SRC_STANDBY,		/* the snapshot while other sources have data */
-};
-
-#define TW_SOURCE_URL_LEN 256
-#define TW_SOURCE_ERR_LEN 160
-
-struct tw_source_info {
-	__u64 loaded_at;	/* unix seconds the last good list was accepted */
-	__u64 newest_data;	/* unix seconds: the data's own date, else when it was confirmed */
-	__u64 last_attempt;	/* unix seconds */
-	__u64 last_success;	/* unix seconds of the last 200 or 304 (or file read) */
-	__u64 next_attempt;	/* unix seconds, 0 when not scheduled */
-	__u32 in_use;
-	__u32 kind;		/* enum tw_source_kind */
-	__u32 state;		/* enum tw_source_state */
-	__u32 http_status;
-	__u32 failures;		/* attempts failed in a row */
-	__u32 listed;		/* entries in the last good list */
-	__u32 exact_v4;		/* in the exit set now (unexpired entries) */
-	__u32 exact_v6;
-	__u32 prefixes_v4;
-	__u32 prefixes_v6;
-	__u32 bad_lines;
-	__u32 fetch_ms;		/* duration of the last download */
-	char name[TW_SOURCE_NAME_LEN];
-	char url[TW_SOURCE_URL_LEN];	/* URL or path; cut to fit */
-	char error[TW_SOURCE_ERR_LEN];	/* why the last attempt failed or was refused */
-};
-
 _Static_assert(sizeof(struct tw_exit_val) == 8, "tw_exit_val ABI");
 _Static_assert(sizeof(struct tw_set_sources_entry) == 24, "tw_set_sources_entry ABI");
 _Static_assert(sizeof(struct tw_lpm_v4_key) == 8, "tw_lpm_v4_key ABI");
@@ -334,10 +271,6 @@ _Static_assert(sizeof(struct tw_config) == 24, "tw_config ABI");
 _Static_assert(sizeof(struct tw_block_config) == 8, "tw_block_config ABI");
 _Static_assert(sizeof(struct tw_traffic) == 24, "tw_traffic ABI");
 _Static_assert(sizeof(struct tw_event) == 64, "tw_event ABI");
-_Static_assert(sizeof(struct tw_iface) == 24, "tw_iface ABI");
-_Static_assert(sizeof(struct tw_meta) == 72 + 24 * TW_MAX_IFACES, "tw_meta ABI");
 _Static_assert(sizeof(struct tw_listen_event) == 72, "tw_listen_event ABI");
-_Static_assert(sizeof(struct tw_source_info) ==
-	       88 + TW_SOURCE_NAME_LEN + TW_SOURCE_URL_LEN + TW_SOURCE_ERR_LEN, "tw_source_info ABI");
 
 #endif

@@ -15,6 +15,7 @@
 #include "torwatch.h"
 #include "counters.bpf.h"
 #include "in6.bpf.h"
+#include "sock_state_tp.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -51,17 +52,6 @@ struct sock_common {
 
 struct sock {
 	struct sock_common __sk_common;
-} __attribute__((preserve_access_index));
-
-struct trace_event_raw_inet_sock_set_state {
-	const void *skaddr;
-	int oldstate;
-	int newstate;
-	__u16 sport;
-	__u16 family;
-	__u16 protocol;
-	__u8 saddr[4];
-	__u8 saddr_v6[16];
 } __attribute__((preserve_access_index));
 
 struct {

@@ -11,23 +11,9 @@
 #include "exit_lookup.bpf.h"
 #include "counters.bpf.h"
 #include "port_set.bpf.h"
+#include "sock_state_tp.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-/* The tracepoint's record as the kernel's BTF describes it; CO-RE
- * relocates the offsets, so no vmlinux.h is needed for these fields. */
-struct trace_event_raw_inet_sock_set_state {
-	int oldstate;
-	int newstate;
-	__u16 sport;		/* local port, host byte order */
-	__u16 dport;		/* remote port */
-	__u16 family;
-	__u16 protocol;
-	__u8 saddr[4];
-	__u8 daddr[4];
-	__u8 saddr_v6[16];
-	__u8 daddr_v6[16];
-} __attribute__((preserve_access_index));
 
 /* High-value events get a ring of their own: a flood of low-value events
  * cannot take their room. */

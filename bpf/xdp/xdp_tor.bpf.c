@@ -6,6 +6,7 @@
 #include <bpf/bpf_helpers.h>
 #include <stdbool.h>
 #include "torwatch.h"
+#include "tw_status.h"
 #include "parse_packet.bpf.h"
 #include "exit_lookup.bpf.h"
 #include "counters.bpf.h"

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "config/config_file.h"
+#include "config/run_opts.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -7,7 +7,7 @@
 
 #include <arpa/inet.h>
 #include <string.h>
-#include "alerts/alert.h"
+#include "alerts/ecs.h"
 #include "common/timeutil.h"
 #include "detect/exit_events.h"
 #include "feeds/feed_alerts.h"

@@ -7,6 +7,7 @@
 #include "common/addr.h"
 #include "cli/cli.h"
 #include "torwatch.h"
+#include "tw_status.h"
 
 static const char check_usage[] =
 	"usage: torwatch check ADDR [--json] [--pin-root DIR]\n"

@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "torwatch.h"
+#include "tw_status.h"
 
 
 static void usage(FILE *f, const struct tw_command *commands)
@@ -185,27 +186,3 @@ int tw_cli_open(const struct tw_cli *cli, struct tw_pinned *p)
 	return 0;
 }
 
-int tw_percpu_sum(int fd, const void *key, void *out, size_t value_size)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	size_t words = value_size / sizeof(__u64);
-	__u64 *vals, *sum = out;
-
-	if (ncpu <= 0)
-		return -EINVAL;
-	vals = calloc((size_t)ncpu, value_size);
-	if (!vals)
-		return -ENOMEM;
-	memset(out, 0, value_size);
-	if (bpf_map_lookup_elem(fd, key, vals)) {
-		int e = -errno;
-
-		free(vals);
-		return e;
-	}
-	for (int c = 0; c < ncpu; c++)
-		for (size_t w = 0; w < words; w++)
-			sum[w] += vals[(size_t)c * words + w];
-	free(vals);
-	return 0;
-}

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "kernel/counters.h"
 #include "kernel/pins.h"
 
 struct tw_cli {
@@ -42,8 +43,6 @@ int tw_cli_fail(const struct tw_cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Opens the pinned maps; notes on stderr when the daemon is not running. */
 int tw_cli_open(const struct tw_cli *cli, struct tw_pinned *p);
-/* Sums a per-CPU value of value_size (made of __u64 fields) over all CPUs. */
-int tw_percpu_sum(int fd, const void *key, void *out, size_t value_size);
 /* "off", "on", "dry-run" for enum tw_block_mode. */
 const char *tw_block_mode_name(uint32_t mode);
 /* Is the daemon that wrote meta alive? */

@@ -13,6 +13,7 @@
 #include "feeds/source_state.h"
 #include "common/timeutil.h"
 #include "torwatch.h"
+#include "tw_status.h"
 
 static const char feed_usage[] =
 	"usage: torwatch feed update [--force] [--timeout SECONDS] [--json] [--pin-root DIR]\n"

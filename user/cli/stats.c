@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common/addr.h"
-#include "alerts/alert.h"
+#include "alerts/ecs.h"
 #include "cli/cli.h"
 #include "common/timeutil.h"
 #include "torwatch.h"
@@ -191,20 +191,6 @@ static int read_protos(int fd, struct table *t)
 	}
 	return 0;
 }
-
-static const char *const counter_names[] = {
-	[TW_CNT_PACKETS] = "packets",		[TW_CNT_BYTES] = "bytes",
-	[TW_CNT_NON_IP] = "non_ip",		[TW_CNT_PARSE_ERRORS] = "parse_errors",
-	[TW_CNT_IPV4] = "ipv4",			[TW_CNT_IPV6] = "ipv6",
-	[TW_CNT_EXIT_PACKETS] = "exit_packets", [TW_CNT_EXIT_BYTES] = "exit_bytes",
-	[TW_CNT_EVENTS] = "events",		[TW_CNT_EVENTS_LOST] = "events_lost",
-	[TW_CNT_DROPPED] = "dropped",		[TW_CNT_WOULD_DROP] = "would_drop",
-	[TW_CNT_ALLOWLISTED] = "allowlisted",	[TW_CNT_SSH_EVENTS] = "ssh_events",
-	[TW_CNT_SSH_EVENTS_LOST] = "ssh_events_lost", [TW_CNT_LISTEN_EVENTS] = "listen_events",
-	[TW_CNT_LISTEN_EVENTS_LOST] = "listen_events_lost",
-};
-_Static_assert(sizeof(counter_names) / sizeof(counter_names[0]) == TW_CNT__MAX,
-	       "a name for every counter");
 
 static void fmt_time(uint64_t mono_ns, char *buf, size_t len)
 {
@@ -411,7 +397,7 @@ int tw_cmd_stats(int argc, char **argv)
 		static const char *const keys[3] = { "sources", "ports", "protocols" };
 
 		for (int i = 0; i < TW_CNT__MAX; i++)
-			json_object_object_add(tot, counter_names[i] ? counter_names[i] : "unnamed",
+			json_object_object_add(tot, tw_counter_name(i),
 						json_object_new_int64((int64_t)totals[i]));
 		json_object_object_add(o, "totals", tot);
 		for (int i = 0; i < 3; i++)

@@ -9,6 +9,7 @@
 #include "common/port_list.h"
 #include "common/timeutil.h"
 #include "torwatch.h"
+#include "tw_status.h"
 #include "kernel/xdp_attach.h"
 
 static const char status_usage[] = "usage: torwatch status [--json] [--pin-root DIR]\n";

@@ -2,17 +2,16 @@
 #include "config/config_file.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <ini.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 struct reader {
 	FILE *f;
 	int line;		/* the line inih is handling */
-	struct tw_run_opts *o;
-	int err_line;		/* first line our handler refused, 0 = none */
+	tw_config_setting_fn fn;
+	void *ctx;
+	int err_line;		/* first line the handler refused, 0 = none */
 	char reason[256];
 };
 
@@ -27,51 +26,21 @@ static char *read_line(char *buf, int size, void *stream)
 	return s;
 }
 
-/* The options will point into copy: o owns it from now on. */
-static bool keep(struct tw_run_opts *o, char *copy)
-{
-	char **owned = realloc(o->owned, (o->n_owned + 1) * sizeof(*owned));
-
-	if (!owned)
-		return false;
-	owned[o->n_owned++] = copy;
-	o->owned = owned;
-	return true;
-}
-
 static int on_setting(void *user, const char *section, const char *name, const char *value)
 {
 	struct reader *r = user;
-	char why[200];
-	char *copy;
 
 	if (r->err_line)
 		return 1; /* the first error is the one reported */
-	bool source = !strncmp(section, "source ", 7);
-	char *name_copy = NULL;
-
-	if (*section && strcmp(section, "run") && !source) {
-		snprintf(r->reason, sizeof(r->reason), "unknown section [%.64s] ([run] or [source NAME])",
-			 section);
-	} else if (!(copy = strdup(value)) || !keep(r->o, copy)) {
-		free(copy);
-		snprintf(r->reason, sizeof(r->reason), "out of memory");
-	} else if (source && (!(name_copy = strdup(section + 7)) || !keep(r->o, name_copy))) {
-		free(name_copy);
-		snprintf(r->reason, sizeof(r->reason), "out of memory");
-	} else if (source ? tw_run_opts_set_source(r->o, name_copy, name, copy, why, sizeof(why)) :
-			    tw_run_opts_set(r->o, name, copy, why, sizeof(why))) {
-		snprintf(r->reason, sizeof(r->reason), "%s", why);
-	} else {
-		return 1; /* the options point into copy, which o owns */
-	}
+	if (!r->fn(r->ctx, section, name, value, r->reason, sizeof(r->reason)))
+		return 1;
 	r->err_line = r->line;
 	return 0;
 }
 
-int tw_config_load(const char *path, struct tw_run_opts *o, char *err, size_t errlen)
+int tw_config_read(const char *path, tw_config_setting_fn fn, void *ctx, char *err, size_t errlen)
 {
-	struct reader r = { .o = o };
+	struct reader r = { .fn = fn, .ctx = ctx };
 	int line;
 
 	r.f = fopen(path, "re");

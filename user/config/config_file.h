@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* The config file (INI, read with inih): settings of 'torwatch run' under
- * [run], named as the long options. */
-#ifndef TW_CONFIG_H
-#define TW_CONFIG_H
+/* INI files, read with inih, with the line of every setting: a refused
+ * setting is reported as FILE:LINE: reason. Knows no setting itself. */
+#ifndef TW_CONFIG_FILE_H
+#define TW_CONFIG_FILE_H
 
 #include <stddef.h>
-#include "config/run_opts.h"
 
-/* Reads path into o. On error, err names the file, the line and the reason,
- * and o must not be used: a half-read config never runs. */
-int tw_config_load(const char *path, struct tw_run_opts *o, char *err, size_t errlen);
+/* Takes one "name = value" of section ("" before the first section header).
+ * value lives only for the call. 0, or -1 with the reason in why. */
+typedef int (*tw_config_setting_fn)(void *ctx, const char *section, const char *name,
+				    const char *value, char *why, size_t whylen);
+
+/* Reads path; stops at the first refused or malformed line. 0, or -1 with
+ * "path:line: reason" (or why the file cannot be read) in err. */
+int tw_config_read(const char *path, tw_config_setting_fn fn, void *ctx, char *err,
+		   size_t errlen);
 
 #endif

@@ -5,29 +5,17 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include "common/addr.h"
 #include "common/port_list.h"
 #include "kernel/xdp_attach.h"
 #include "torwatch.h"
-
-#define TW_DEFAULT_ALLOWED_PORTS "22,80,443,53"
-#define TW_DEFAULT_DEDUP_WINDOW_S 60
+#include "tw_status.h"
 
 #define TW_MAX_ALLOW 256	/* allowlist entries from options and config */
-
-#define TW_DEFAULT_STATE_DIR "/var/lib/torwatch"
 #define TW_MAX_LIST_FILES 8	/* deny files, and allow files */
-
-/* Feed defaults: entries unseen 48 h leave (as on check.torproject.org). */
-#define TW_DEFAULT_FEED_INTERVAL_S (30 * 60)
-#define TW_DEFAULT_EXPIRE_S (48 * 3600)
-#define TW_DEFAULT_MAX_SHRINK_PCT 50
-#define TW_DEFAULT_STALE_AFTER_S (6 * 3600)
-#define TW_DEFAULT_CONNECT_TIMEOUT_S 10
-#define TW_DEFAULT_FETCH_TIMEOUT_S 60
-#define TW_DEFAULT_RETRY_MIN_S 60
-#define TW_DEFAULT_MAX_BODY (32u << 20)
+#define TW_MAX_RUN_OPTIONS 48	/* room in tw_run_opts for the table's entries */
 
 /* A [source NAME] section: a built-in source changed, or a new one. */
 struct tw_source_conf {
@@ -74,7 +62,39 @@ struct tw_run_opts {
 	char **owned;		/* strings copied from the config file */
 	size_t n_owned;
 	bool verbose;
+	/* What was given for each option (by its index in tw_run_options) and
+	 * for the [source] sections, as a digest: SIGHUP compares them to find
+	 * changed settings that only a restart takes. 0 = not given. */
+	uint64_t given[TW_MAX_RUN_OPTIONS];
+	uint64_t given_sources;
 };
+
+/* One option of 'torwatch run', declared once: its --help line, its getopt
+ * entry, its config-file key, its default and whether SIGHUP takes it all
+ * come from here (run_opts.c). */
+struct tw_option {
+	const char *name;	/* the long option and the config-file key */
+	char letter;		/* the short option, 0 for none */
+	const char *arg;	/* the value's name in --help; NULL: a switch */
+	const char *def;	/* the default, set before anything else; NULL: none */
+	unsigned flags;		/* TW_OPT_* */
+	int (*set)(struct tw_run_opts *o, const struct tw_option *opt, const char *v, char *err,
+		   size_t errlen);
+	size_t field;		/* offsetof the setting, for the shared setters */
+	size_t count;		/* lists: offsetof their size_t count */
+	const char *help;	/* lines for --help, '\n' between them */
+	/* The default as --help shows it, when def does not say it. */
+	void (*show_default)(char *buf, size_t len);
+};
+
+enum {
+	TW_OPT_LIST = 1,	/* repeatable; on the command line it replaces the file's list */
+	TW_OPT_RELOAD = 2,	/* SIGHUP takes a new value; otherwise a restart does */
+	TW_OPT_CLI_ONLY = 4,	/* not a config-file key */
+};
+
+extern const struct tw_option tw_run_options[];
+extern const size_t tw_n_run_options;
 
 void tw_run_opts_defaults(struct tw_run_opts *o);
 /* Frees what the config file left in o. */
@@ -90,5 +110,13 @@ int tw_run_opts_set_source(struct tw_run_opts *o, const char *source, const char
  * options. Returns 0, 1 for --help, or -1 with one sentence in err. */
 int tw_run_opts_parse(int argc, char **argv, struct tw_run_opts *o, char *err, size_t errlen);
 void tw_run_usage(FILE *f);
+/* Reads the config file at path into o (after tw_run_opts_defaults). On
+ * error, err names the file, the line and the reason, and o must not be
+ * used: a half-read config never runs. */
+int tw_config_load(const char *path, struct tw_run_opts *o, char *err, size_t errlen);
+/* The settings that differ between was and now but change only with a
+ * restart, as "a, b and c" in names; false when there are none. */
+bool tw_run_opts_restart_only_changes(const struct tw_run_opts *was, const struct tw_run_opts *now,
+				      char *names, size_t len);
 
 #endif

@@ -85,7 +85,7 @@ struct json_object *tw_event_to_alert(const struct tw_event *ev,
 }
 
 void tw_event_alert(const struct tw_event *ev, const struct tw_source_info sources[TW_MAX_SOURCES],
-		    struct tw_alert_sink *sink)
+		    struct tw_emitter *out)
 {
 	struct json_object *a = tw_event_to_alert(ev, sources);
 
@@ -93,7 +93,5 @@ void tw_event_alert(const struct tw_event *ev, const struct tw_source_info sourc
 		tw_warn("ignoring a kernel event of unknown kind %u", ev->kind);
 		return;
 	}
-	if (tw_alert_write(sink, a))
-		tw_warn("cannot write an alert: %m");
-	json_object_put(a);
+	tw_emit(out, a);
 }

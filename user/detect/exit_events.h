@@ -5,14 +5,17 @@
 #define TW_EVENTS_H
 
 #include <json-c/json.h>
-#include "alerts/alert.h"
+#include "alerts/ecs.h"
+#include "alerts/emit.h"
 #include "torwatch.h"
+#include "tw_status.h"
 
 /* Builds the alert for ev (NULL for an unknown kind); sources names the
  * feeds by bit. */
 struct json_object *tw_event_to_alert(const struct tw_event *ev,
 				      const struct tw_source_info sources[TW_MAX_SOURCES]);
+/* Builds the alert for ev and hands it to out (an unknown kind is logged). */
 void tw_event_alert(const struct tw_event *ev, const struct tw_source_info sources[TW_MAX_SOURCES],
-		    struct tw_alert_sink *sink);
+		    struct tw_emitter *out);
 
 #endif

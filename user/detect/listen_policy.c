@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "common/addr.h"
-#include "alerts/alert.h"
+#include "alerts/ecs.h"
 #include "common/timeutil.h"
 
 const char *tw_listen_hook_name(uint32_t hook)
@@ -137,21 +137,23 @@ struct json_object *tw_listen_handle(const struct tw_listen_policy *p, struct tw
 	return build_alert(ev, &proc, at_startup, 1);
 }
 
-void tw_listen_flush(const struct tw_listen_policy *p, struct tw_listen_dedup *d, uint64_t now_ns,
-		     void (*emit)(struct json_object *alert, void *ctx), void *ctx)
+struct json_object *tw_listen_flush_next(const struct tw_listen_policy *p,
+					 struct tw_listen_dedup *d, uint64_t now_ns)
 {
 	for (int i = 0; i < TW_LISTEN_DEDUP_SLOTS; i++) {
 		struct tw_listen_seen *s = &d->slot[i];
+		struct json_object *a = NULL;
 
 		if (!s->used || now_ns - s->first_ns < p->window_ns)
 			continue;
 		if (s->repeats) {
 			/* The window's total: the first alert and the repeats folded since. */
-			struct json_object *a = build_alert(&s->last, &s->proc, false, 1 + s->repeats);
-
+			a = build_alert(&s->last, &s->proc, false, 1 + s->repeats);
 			tw_json_set(a, "torwatch.repeated", json_object_new_boolean(true));
-			emit(a, ctx);
 		}
 		s->used = false;
+		if (a)
+			return a;
 	}
+	return NULL;
 }

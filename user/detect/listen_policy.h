@@ -44,10 +44,11 @@ bool tw_listen_expected(const struct tw_listen_policy *p, const struct tw_listen
 struct json_object *tw_listen_handle(const struct tw_listen_policy *p, struct tw_listen_dedup *d,
 				     const struct tw_listen_event *ev, bool at_startup,
 				     uint64_t now_ns);
-/* Closes windows older than the policy's: for each with repeats, an alert
- * carrying the count goes to emit(). */
-void tw_listen_flush(const struct tw_listen_policy *p, struct tw_listen_dedup *d, uint64_t now_ns,
-		     void (*emit)(struct json_object *alert, void *ctx), void *ctx);
+/* Closes windows older than the policy's; returns the next alert carrying
+ * the count of a closed window that had repeats, NULL when none is left.
+ * Call until NULL. */
+struct json_object *tw_listen_flush_next(const struct tw_listen_policy *p,
+					 struct tw_listen_dedup *d, uint64_t now_ns);
 const char *tw_listen_hook_name(uint32_t hook);
 
 #endif

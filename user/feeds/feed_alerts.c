@@ -2,7 +2,7 @@
 #include "feeds/feed_alerts.h"
 
 #include <stdio.h>
-#include "alerts/alert.h"
+#include "alerts/ecs.h"
 #include "common/timeutil.h"
 #include "common/url.h"
 #include "feeds/fetch.h"

@@ -32,14 +32,6 @@ static int64_t now_ms(void)
 	return tw_now_unix_ns() / 1000000;
 }
 
-static void emit(struct tw_feeds *f, struct json_object *a)
-{
-	if (f->alert)
-		f->alert(a, f->alert_ctx);
-	else
-		json_object_put(a);
-}
-
 static struct tw_source *add_url(struct tw_feeds *f, const char *name, const char *url,
 				 enum tw_feed_format fmt, unsigned interval, unsigned min_interval,
 				 char *err, size_t errlen)
@@ -241,16 +233,15 @@ static int add_file_sources(struct tw_feeds *f, const struct tw_run_opts *o, int
 	return read_allow_files(f, err, errlen);
 }
 
-int tw_feeds_open(struct tw_feeds *f, const struct tw_run_opts *o, tw_alert_fn alert,
-		  void *ctx, char *err, size_t errlen)
+int tw_feeds_open(struct tw_feeds *f, const struct tw_run_opts *o, struct tw_emitter *out,
+		  char *err, size_t errlen)
 {
 	int64_t now = tw_now_unix();
 	struct tw_source *s;
 
 	memset(f, 0, sizeof(*f));
 	f->inotify_fd = -1;
-	f->alert = alert;
-	f->alert_ctx = ctx;
+	f->out = out;
 	tw_feeds_set_policy(f, o);
 	f->last_expiry = now;
 	srandom((unsigned)(now ^ getpid()));
@@ -366,7 +357,7 @@ static bool check_stale(struct tw_feeds *f, int64_t now)
 		return false;
 	f->stale = stale;
 	if (stale)
-		emit(f, tw_feed_alert_stale(&f->sources, newest, f->stale_after_s, now));
+		tw_emit(f->out, tw_feed_alert_stale(&f->sources, newest, f->stale_after_s, now));
 	else
 		tw_info("the exit set's data is fresh again");
 	return true;
@@ -468,7 +459,7 @@ static void refused(struct tw_feeds *f, struct tw_source *s, int64_t now, const 
 	s->next_attempt_ms = tw_source_next_attempt(s, now_ms(), false, &f->pol, jitter());
 	tw_warn("%s: list refused: %s", s->name, why);
 	if (!again)
-		emit(f, tw_feed_alert_rejected(s, why, now));
+		tw_emit(f->out, tw_feed_alert_rejected(s, why, now));
 }
 
 /* One finished download: returns TW_FEEDS_* */

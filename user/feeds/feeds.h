@@ -9,11 +9,11 @@
 
 #include <json-c/json.h>
 #include <limits.h>
+#include "alerts/emit.h"
 #include "feeds/fetch.h"
 #include "config/run_opts.h"
 #include "feeds/source_state.h"
 
-typedef void (*tw_alert_fn)(struct json_object *alert, void *ctx);
 
 /* What a call changed: the sources' state, their entries (apply them), the
  * allow files' entries (write the allowlist). */
@@ -40,16 +40,15 @@ struct tw_feeds {
 	bool round_active;	/* 'feed update' waits for the fetches in flight */
 	uint32_t rounds_done;
 	int64_t last_expiry;
-	tw_alert_fn alert;
-	void *alert_ctx;
+	struct tw_emitter *out;	/* feed_rejected, feed_stale */
 };
 
 /* Sets up every source from the options: built-ins, [source] sections,
  * --feed URLs and files, deny files, the snapshot; reads the files and the
  * caches (fetches start on the first tick). Returns 0 or -1 with one
  * sentence in err; tw_feeds_close then frees what was set up. */
-int tw_feeds_open(struct tw_feeds *f, const struct tw_run_opts *o, tw_alert_fn alert,
-		  void *ctx, char *err, size_t errlen);
+int tw_feeds_open(struct tw_feeds *f, const struct tw_run_opts *o, struct tw_emitter *out,
+		  char *err, size_t errlen);
 void tw_feeds_close(struct tw_feeds *f);
 /* The settings a SIGHUP can change: guard, expiry, staleness, retries and
  * download limits (the list of sources needs a restart). */

@@ -12,6 +12,7 @@
 #include "feeds/list_parse.h"
 #include "feeds/fetch.h"
 #include "torwatch.h"
+#include "tw_status.h"
 
 /* The dated snapshot linked into the binary (feeds/snapshot.S); the Makefile
  * takes TW_SNAPSHOT_DATE from its file name. */

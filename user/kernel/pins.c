@@ -4,6 +4,7 @@
 #include "common/addr.h"
 #include "common/procinfo.h"
 #include "torwatch.h"
+#include "tw_status.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -116,15 +117,9 @@ int tw_pinned_open(const char *root, struct tw_pinned *p, char *err, size_t errl
 		int *fd;
 		const char *name;
 	} maps[] = {
-		{ &p->counters, "counters" },	    { &p->src_stats, "src_stats" },
-		{ &p->port_stats, "port_stats" },   { &p->low_port_stats, "low_port_stats" },
-		{ &p->proto_stats, "proto_stats" },
-		{ &p->exit_v4, "exit_v4" },	    { &p->exit_v6, "exit_v6" },
-		{ &p->exit_prefix_v4, "exit_prefix_v4" }, { &p->exit_prefix_v6, "exit_prefix_v6" },
-		{ &p->config, "config" },	    { &p->meta, "meta" },
-		{ &p->sources, "sources" },	    { &p->block, "block" },
-		{ &p->block_ports, "block_ports" }, { &p->ssh_ports, "ssh_ports" },
-		{ &p->allow_v4, "allow_v4" },	    { &p->allow_v6, "allow_v6" },
+#define TW_PINNED_ENTRY(map) { &p->map, TW_PIN_NAME(map) },
+		TW_PINNED_MAPS(TW_PINNED_ENTRY)
+#undef TW_PINNED_ENTRY
 	};
 	size_t i;
 
@@ -222,7 +217,7 @@ bool tw_meta_daemon_alive(int meta_fd, uint32_t *pid)
 
 void tw_pin_link_path(const char *root, const char *ifname, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/link_xdp_%s", root, ifname);
+	snprintf(buf, len, "%s/" TW_PIN_LINK_XDP "%s", root, ifname);
 }
 
 int tw_pins_remove(const char *root)

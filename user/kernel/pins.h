@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "tw_pins.h"
 
 #define TW_DEFAULT_PIN_ROOT "/sys/fs/bpf/torwatch"
 
@@ -14,10 +15,9 @@ struct bpf_object;
 
 /* Map fds of a running (or crashed) instance, opened from their pins. */
 struct tw_pinned {
-	int counters, src_stats, port_stats, low_port_stats, proto_stats;
-	int exit_v4, exit_v6, exit_prefix_v4, exit_prefix_v6;
-	int config, meta, sources;
-	int block, block_ports, ssh_ports, allow_v4, allow_v6;
+#define TW_PINNED_FD(map) int map;
+	TW_PINNED_MAPS(TW_PINNED_FD)
+#undef TW_PINNED_FD
 };
 
 /* Makes sure root exists on a bpffs (mounting bpffs on /sys/fs/bpf if needed). */

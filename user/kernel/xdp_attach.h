@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include "torwatch.h"
+#include "tw_status.h"
 
 /* The XDP mode asked for (--xdp-mode). */
 enum tw_xdp_request {

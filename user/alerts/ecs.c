@@ -1,60 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-#include "alerts/alert.h"
+#include "alerts/ecs.h"
 
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <unistd.h>
 #include "common/timeutil.h"
-
-const struct tw_rule tw_rule_tor_traffic = {
-	.id = "tor_traffic",
-	.name = "Known Tor Exit Node Traffic",
-	.severity = "low",
-};
-
-const struct tw_rule tw_rule_tor_blocked = {
-	.id = "tor_blocked",
-	.name = "Blocked Tor Exit Node Traffic",
-	.severity = "info",
-};
-
-const struct tw_rule tw_rule_unexpected_listen_port = {
-	.id = "unexpected_listen_port",
-	.name = "Unexpected Port Opened",
-	.severity = "high",
-};
-
-const struct tw_rule tw_rule_ssh_from_tor = {
-	.id = "ssh_from_tor",
-	.name = "SSH Connection Established from TOR Exit Node",
-	.severity = "critical",
-};
-
-const struct tw_rule tw_rule_feed_rejected = {
-	.id = "feed_rejected",
-	.name = "Exit List Update Rejected",
-	.severity = "medium",
-};
-
-const struct tw_rule tw_rule_feed_stale = {
-	.id = "feed_stale",
-	.name = "Exit List Data Stale",
-	.severity = "medium",
-};
-
-int tw_severity_score(const char *severity)
-{
-	static const struct {
-		const char *word;
-		int score;
-	} scores[] = { { "low", 21 }, { "medium", 47 }, { "high", 73 }, { "critical", 99 } };
-
-	for (size_t i = 0; i < sizeof(scores) / sizeof(scores[0]); i++)
-		if (!strcmp(severity, scores[i].word))
-			return scores[i].score;
-	return 0;
-}
 
 void tw_json_set(struct json_object *obj, const char *path, struct json_object *val)
 {
@@ -137,37 +88,4 @@ const char *tw_proto_name(uint8_t proto, char *buf, size_t len)
 		snprintf(buf, len, "%u", proto);
 		return buf;
 	}
-}
-
-int tw_alert_sink_open(struct tw_alert_sink *s, const char *path, char *err, size_t errlen)
-{
-	memset(s, 0, sizeof(*s));
-	if (!strcmp(path, "-")) {
-		s->f = stdout;
-		return 0;
-	}
-	s->f = fopen(path, "ae");
-	if (!s->f) {
-		snprintf(err, errlen, "cannot open alert file %s: %s", path, strerror(errno));
-		return -errno;
-	}
-	s->owned = 1;
-	return 0;
-}
-
-int tw_alert_write(struct tw_alert_sink *s, struct json_object *alert)
-{
-	const char *line = json_object_to_json_string_ext(alert, JSON_C_TO_STRING_PLAIN |
-								 JSON_C_TO_STRING_NOSLASHESCAPE);
-
-	if (fprintf(s->f, "%s\n", line) < 0 || fflush(s->f))
-		return -errno;
-	return 0;
-}
-
-void tw_alert_sink_close(struct tw_alert_sink *s)
-{
-	if (s->owned && s->f)
-		fclose(s->f);
-	s->f = NULL;
 }

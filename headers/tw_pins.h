@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Names under the pin root, shared by the daemon that pins and the CLI that
+ * opens. Every map is pinned by its name in the BPF object (the variable
+ * that declares it), so this list must name variables of bpf/xdp/xdp_tor.bpf.c
+ * and bpf/include/: tests/unit/test_pins.c checks it against the object. */
+#ifndef TW_PINS_NAMES_H
+#define TW_PINS_NAMES_H
+
+/* The maps the CLI opens (struct tw_pinned has one fd each). */
+#define TW_PINNED_MAPS(X) \
+	X(counters) X(src_stats) X(port_stats) X(low_port_stats) X(proto_stats) \
+	X(exit_v4) X(exit_v6) X(exit_prefix_v4) X(exit_prefix_v6) \
+	X(config) X(meta) X(sources) X(block) X(block_ports) X(ssh_ports) \
+	X(allow_v4) X(allow_v6)
+
+/* The pin of one map, relative to the pin root. */
+#define TW_PIN_NAME(map) #map
+
+/* The XDP link of an interface: TW_PIN_LINK_XDP followed by its name. */
+#define TW_PIN_LINK_XDP "link_xdp_"
+
+#endif

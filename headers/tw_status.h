@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* What the daemon publishes for the CLI in pinned maps (meta, sources), so
+ * that 'status', 'feed show' and 'check' work with or without it. Not read
+ * on the packet path. */
+#ifndef TW_STATUS_H
+#define TW_STATUS_H
+
+#include <linux/types.h>
+#include "torwatch.h"
+
+#define TW_MAX_IFACES 8
+#define TW_SOURCE_NAME_LEN 128
+#define TW_IFNAME_LEN 16
+
+/* The XDP mode the kernel gave an interface. */
+enum tw_xdp_mode {
+	TW_XDP_NONE = 0,
+	TW_XDP_NATIVE,
+	TW_XDP_SKB,
+};
+
+struct tw_iface {
+	__u32 ifindex;
+	__u32 xdp_mode;		/* enum tw_xdp_mode requested at attach */
+	char name[TW_IFNAME_LEN];
+};
+
+struct tw_meta {
+	__u64 set_loaded_at;	/* unix seconds of the last applied exit set */
+	__u64 set_newest_data;	/* unix seconds of the newest feed data */
+	__u64 started_at;	/* unix seconds the daemon started */
+	__u64 apply_usec;	/* duration of the last apply */
+	__u32 daemon_pid;
+	__u32 n_ifaces;
+	__u32 exact_v4;
+	__u32 exact_v6;
+	__u32 prefixes_v4;
+	__u32 prefixes_v6;
+	__u32 listen_hook;	/* enum tw_listen_hook for TCP listeners */
+	__u32 udp_hook;		/* TW_HOOK_POST_BIND, or TW_HOOK_NONE */
+	__u32 feed_rounds;	/* refreshes asked for by 'feed update' and finished */
+	__u32 feed_stale;	/* 1 while the newest good data is older than stale-after */
+	struct tw_iface ifaces[TW_MAX_IFACES];
+};
+
+enum tw_source_kind {
+	TW_SOURCE_URL = 0,	/* fetched over HTTP(S) */
+	TW_SOURCE_FILE,		/* a feed file (--feed PATH) */
+	TW_SOURCE_DENY,		/* a local deny file: extra entries, no guard */
+	TW_SOURCE_SNAPSHOT,	/* the embedded list, used only when no other source has data */
+};
+
+enum tw_source_state {
+	TW_SRC_NEVER = 0,	/* not tried yet */
+	TW_SRC_OK,		/* the last attempt brought a list that was applied */
+	TW_SRC_NOT_MODIFIED,	/* 304: the last good list is current */
+	TW_SRC_FAILED,		/* no usable answer: the last good list stays */
+	TW_SRC_REJECTED,	/* an answer the guard refused: the last good list stays */
+	TW_SRC_CACHED,		/* running on the state-dir cache until a fetch succeeds */
+	TW_SRC_STANDBY,		/* the snapshot while other sources have data */
+};
+
+#define TW_SOURCE_URL_LEN 256
+#define TW_SOURCE_ERR_LEN 160
+
+struct tw_source_info {
+	__u64 loaded_at;	/* unix seconds the last good list was accepted */
+	__u64 newest_data;	/* unix seconds: the data's own date, else when it was confirmed */
+	__u64 last_attempt;	/* unix seconds */
+	__u64 last_success;	/* unix seconds of the last 200 or 304 (or file read) */
+	__u64 next_attempt;	/* unix seconds, 0 when not scheduled */
+	__u32 in_use;
+	__u32 kind;		/* enum tw_source_kind */
+	__u32 state;		/* enum tw_source_state */
+	__u32 http_status;
+	__u32 failures;		/* attempts failed in a row */
+	__u32 listed;		/* entries in the last good list */
+	__u32 exact_v4;		/* in the exit set now (unexpired entries) */
+	__u32 exact_v6;
+	__u32 prefixes_v4;
+	__u32 prefixes_v6;
+	__u32 bad_lines;
+	__u32 fetch_ms;		/* duration of the last download */
+	char name[TW_SOURCE_NAME_LEN];
+	char url[TW_SOURCE_URL_LEN];	/* URL or path; cut to fit */
+	char error[TW_SOURCE_ERR_LEN];	/* why the last attempt failed or was refused */
+};
+
+_Static_assert(sizeof(struct tw_iface) == 24, "tw_iface ABI");
+_Static_assert(sizeof(struct tw_meta) == 72 + 24 * TW_MAX_IFACES, "tw_meta ABI");
+_Static_assert(sizeof(struct tw_source_info) ==
+	       88 + TW_SOURCE_NAME_LEN + TW_SOURCE_URL_LEN + TW_SOURCE_ERR_LEN, "tw_source_info ABI");
+
+#endif

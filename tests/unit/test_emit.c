@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The one alert exit: tw_emit writes every alert to every sink as one JSON
+ * line, counts what a sink could not take, and reopens files (logrotate).
+ * And the rule catalogue names files that exist. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "alerts/ecs.h"
+#include "alerts/emit.h"
+
+static int count_lines(const char *path, const char *must_contain)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096];
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		struct json_object *o = json_tokener_parse(line);
+
+		assert_non_null(o); /* every line is a whole JSON object */
+		assert_non_null(strstr(line, must_contain));
+		json_object_put(o);
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static struct json_object *alert(const char *msg)
+{
+	return tw_alert_new(&tw_rule_ssh_from_tor, msg, 1710252000LL * 1000000000LL);
+}
+
+static void test_every_sink_gets_every_alert(void **state)
+{
+	char dir[] = "/tmp/torwatch-emit.XXXXXX", a[96], b[96], err[256];
+	struct tw_emitter e = {};
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(a, sizeof(a), "%s/a.json", dir);
+	snprintf(b, sizeof(b), "%s/b.json", dir);
+	assert_int_equal(tw_emitter_add(&e, a, err, sizeof(err)), 0);
+	assert_int_equal(tw_emitter_add(&e, b, err, sizeof(err)), 0);
+	for (int i = 0; i < 3; i++)
+		tw_emit(&e, alert("SSH Connection Established from TOR Exit Node (192.0.2.7)"));
+	tw_emit(&e, NULL); /* a builder that had nothing to say */
+	assert_int_equal(e.emitted, 3);
+	assert_int_equal(e.sinks[0].written, 3);
+	assert_int_equal(e.sinks[1].written, 3);
+	assert_int_equal(count_lines(a, "\"rule\":{\"id\":\"ssh_from_tor\""), 3);
+	assert_int_equal(count_lines(b, "192.0.2.7"), 3);
+
+	/* logrotate: the file is moved away; after reopen, new alerts go to a
+	 * new file at the old path, none to the moved one. */
+	char moved[128];
+
+	snprintf(moved, sizeof(moved), "%s/a.json.1", dir);
+	assert_int_equal(rename(a, moved), 0);
+	tw_emitter_reopen(&e);
+	tw_emit(&e, alert("after rotation"));
+	assert_int_equal(count_lines(moved, "ssh_from_tor"), 3);
+	assert_int_equal(count_lines(a, "after rotation"), 1);
+	tw_emitter_close(&e);
+	unlink(a), unlink(b), unlink(moved), rmdir(dir);
+}
+
+static void test_open_errors_say_why(void **state)
+{
+	struct tw_emitter e = {};
+	char err[256];
+
+	assert_int_equal(tw_emitter_add(&e, "/nonexistent-dir/alerts.json", err, sizeof(err)),
+			 -ENOENT);
+	assert_string_equal(err, "cannot open alert file /nonexistent-dir/alerts.json: No such file or directory");
+	assert_int_equal(e.n_sinks, 0);
+	assert_int_equal(tw_emitter_add(&e, "", err, sizeof(err)), -EINVAL);
+}
+
+/* A sink that fails (a full disk) is counted; the others still get it. */
+static void test_failing_sink_is_counted(void **state)
+{
+	struct tw_emitter e = {};
+	char err[256], path[] = "/tmp/torwatch-emit-ok.XXXXXX";
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	if (access("/dev/full", W_OK)) {
+		printf("SKIP: /dev/full is not writable here, the failing sink cannot be made\n");
+		unlink(path);
+		return;
+	}
+	assert_int_equal(tw_emitter_add(&e, "/dev/full", err, sizeof(err)), 0);
+	assert_int_equal(tw_emitter_add(&e, path, err, sizeof(err)), 0);
+	tw_emit(&e, alert("one"));
+	tw_emit(&e, alert("two"));
+	assert_int_equal(e.sinks[0].failed, 2);
+	assert_int_equal(e.sinks[0].written, 0);
+	assert_int_equal(e.sinks[1].written, 2);
+	assert_int_equal(count_lines(path, "ssh_from_tor"), 2);
+	tw_emitter_close(&e);
+	unlink(path);
+}
+
+/* Where each rule comes from: the files the catalogue names exist. */
+static void test_rule_catalogue_names_real_files(void **state)
+{
+	char path[256];
+	struct stat st;
+
+	for (size_t i = 0; tw_rules[i]; i++) {
+		const struct tw_rule *r = tw_rules[i];
+
+		assert_ptr_equal(tw_rule_find(r->id), r);
+		assert_true(tw_severity_score(r->severity) > 0 || !strcmp(r->severity, "info"));
+		if (stat(r->builder, &st))
+			fail_msg("rule %s: builder %s does not exist", r->id, r->builder);
+		if (r->hook && stat(r->hook, &st))
+			fail_msg("rule %s: hook %s does not exist", r->id, r->hook);
+		if (r->abi) {
+			snprintf(path, sizeof(path), "%.*s", (int)strcspn(r->abi, ":"), r->abi);
+			if (stat(path, &st))
+				fail_msg("rule %s: ABI header %s does not exist", r->id, path);
+		}
+	}
+	assert_null(tw_rule_find("no_such_rule"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_sink_gets_every_alert),
+		cmocka_unit_test(test_open_errors_say_why),
+		cmocka_unit_test(test_failing_sink_is_counted),
+		cmocka_unit_test(test_rule_catalogue_names_real_files),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

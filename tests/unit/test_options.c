@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The option table of 'torwatch run': every entry is in --help and in the
+ * example config, its default parses, and SIGHUP tells restart-only
+ * changes from the others. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "config/run_opts.h"
+
+#define EXAMPLE_CONFIG "scripts/torwatch.conf.example"
+
+static char *usage_text(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	tw_run_usage(f);
+	fclose(f);
+	return buf;
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)n + 1);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return buf;
+}
+
+static void test_every_option_is_in_help(void **state)
+{
+	char *help = usage_text(), want[80];
+
+	for (size_t i = 0; i < tw_n_run_options; i++) {
+		const struct tw_option *opt = &tw_run_options[i];
+
+		snprintf(want, sizeof(want), "--%s%s", opt->name, opt->arg ? " " : "");
+		if (!strstr(help, want))
+			fail_msg("'torwatch run --help' does not describe --%s", opt->name);
+		if (opt->def && !(opt->flags & TW_OPT_CLI_ONLY)) {
+			snprintf(want, sizeof(want), "(default %s)", opt->def);
+			if (!strstr(help, want))
+				fail_msg("--help does not give the default of --%s (%s)", opt->name,
+					 opt->def);
+		}
+	}
+	free(help);
+}
+
+/* Each config key appears as "name =" (commented out or not). */
+static void test_every_key_is_in_the_example_config(void **state)
+{
+	char *text = read_file(EXAMPLE_CONFIG), want[80];
+
+	for (size_t i = 0; i < tw_n_run_options; i++) {
+		const struct tw_option *opt = &tw_run_options[i];
+
+		if (opt->flags & TW_OPT_CLI_ONLY)
+			continue;
+		snprintf(want, sizeof(want), "\n%s = ", opt->name);
+		if (strstr(text, want))
+			continue;
+		snprintf(want, sizeof(want), "\n; %s = ", opt->name);
+		if (!strstr(text, want))
+			fail_msg("%s has no '%s =' line", EXAMPLE_CONFIG, opt->name);
+	}
+	free(text);
+}
+
+/* The example itself is a valid config. */
+static void test_example_config_parses(void **state)
+{
+	struct tw_run_opts o;
+	char err[512];
+
+	tw_run_opts_defaults(&o);
+	if (tw_config_load(EXAMPLE_CONFIG, &o, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_string_equal(o.alerts, "/var/log/torwatch/alerts.json");
+	tw_run_opts_free(&o);
+}
+
+static void test_defaults_parse(void **state)
+{
+	struct tw_run_opts o;
+	char err[256];
+
+	memset(&o, 0, sizeof(o));
+	for (size_t i = 0; i < tw_n_run_options; i++) {
+		const struct tw_option *opt = &tw_run_options[i];
+
+		if (opt->def && opt->set && opt->set(&o, opt, opt->def, err, sizeof(err)))
+			fail_msg("the default of --%s, '%s', is refused: %s", opt->name, opt->def, err);
+	}
+	tw_run_opts_defaults(&o);
+	assert_int_equal(o.expire_s, 48 * 3600);
+	assert_int_equal(o.max_body, 32u << 20);
+	assert_int_equal(o.dedup_window_s, 60);
+	assert_true(tw_port_set_has(&o.ssh_ports, 22));
+	assert_false(tw_port_set_has(&o.ssh_ports, 2222));
+}
+
+#define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
+#define ARGC(...) ((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
+#define PARSE(o, ...) \
+	assert_int_equal(tw_run_opts_parse(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), o, err, sizeof(err)), 0)
+
+static void test_restart_only_changes(void **state)
+{
+	struct tw_run_opts a, b;
+	char err[256], names[256];
+
+	PARSE(&a, "run", "-i", "eth0", "--ssh-ports", "22");
+	PARSE(&b, "run", "-i", "eth0", "--ssh-ports", "2222", "--max-shrink", "90");
+	assert_false(tw_run_opts_restart_only_changes(&a, &b, names, sizeof(names)));
+	PARSE(&b, "run", "-i", "eth1", "--ssh-ports", "22", "--max-exits", "2048");
+	assert_true(tw_run_opts_restart_only_changes(&a, &b, names, sizeof(names)));
+	assert_string_equal(names, "interface and max-exits");
+	PARSE(&b, "run", "-i", "eth0", "-i", "eth1", "--alerts", "/tmp/x", "--sources", "none");
+	assert_true(tw_run_opts_restart_only_changes(&a, &b, names, sizeof(names)));
+	assert_string_equal(names, "interface, sources and alerts");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_option_is_in_help),
+		cmocka_unit_test(test_every_key_is_in_the_example_config),
+		cmocka_unit_test(test_example_config_parses),
+		cmocka_unit_test(test_defaults_parse),
+		cmocka_unit_test(test_restart_only_changes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Alerts as ECS JSON objects, built with json-c so that hostile strings are
+ * escaped correctly. Detectors build them here and hand them to tw_emit(). */
+#ifndef TW_ALERT_H
+#define TW_ALERT_H
+
+#include <json-c/json.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "common/addr.h"
+#include "alerts/rules.h"
+
+/* A new alert with @timestamp, message, event.*, log.level, rule.*, host.hostname. */
+struct json_object *tw_alert_new(const struct tw_rule *rule, const char *message, int64_t unix_ns);
+/* Sets obj.path (dotted, e.g. "source.ip") creating the nested objects on the way. */
+void tw_json_set(struct json_object *obj, const char *path, struct json_object *val);
+/* Sets "<side>.ip" and "<side>.port" (port omitted when has_port is 0). */
+void tw_alert_set_endpoint(struct json_object *alert, const char *side, const struct tw_prefix *a,
+			   int has_port, uint16_t port);
+/* "tcp", "udp", "icmp", "ipv6-icmp", or the protocol number as text. */
+const char *tw_proto_name(uint8_t proto, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The one way out for alerts: every rule builds its alert (ecs.h) and hands
+ * it to tw_emit(), which renders it once and writes it to every sink. */
+#ifndef TW_EMIT_H
+#define TW_EMIT_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "alerts/sink.h"
+
+#define TW_MAX_SINKS 16
+
+struct tw_emitter {
+	struct tw_sink sinks[TW_MAX_SINKS];
+	size_t n_sinks;
+	uint64_t emitted;	/* alerts handed to tw_emit */
+};
+
+/* Adds the sink that target names ("-", a path). 0 or -errno with one
+ * sentence in err. */
+int tw_emitter_add(struct tw_emitter *e, const char *target, char *err, size_t errlen);
+/* Writes alert to every sink and drops the caller's reference; a sink that
+ * fails is logged and counted, the others still get it. NULL is ignored. */
+void tw_emit(struct tw_emitter *e, struct json_object *alert);
+/* Every sink opens what it writes to again (SIGHUP, after logrotate). */
+void tw_emitter_reopen(struct tw_emitter *e);
+void tw_emitter_close(struct tw_emitter *e);
+
+#endif

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "alerts/rules.h"
+
+#include <string.h>
+
+const struct tw_rule tw_rule_tor_traffic = {
+	.id = "tor_traffic",
+	.name = "Known Tor Exit Node Traffic",
+	.severity = "low",
+	.hook = "bpf/xdp/xdp_tor.bpf.c",
+	.abi = "headers/torwatch.h: struct tw_event, TW_EV_TOR_TRAFFIC",
+	.builder = "user/detect/exit_events.c",
+};
+
+const struct tw_rule tw_rule_tor_blocked = {
+	.id = "tor_blocked",
+	.name = "Blocked Tor Exit Node Traffic",
+	.severity = "info",
+	.hook = "bpf/xdp/xdp_tor.bpf.c",
+	.abi = "headers/torwatch.h: struct tw_event, TW_EV_TOR_BLOCKED",
+	.builder = "user/detect/exit_events.c",
+};
+
+const struct tw_rule tw_rule_ssh_from_tor = {
+	.id = "ssh_from_tor",
+	.name = "SSH Connection Established from TOR Exit Node",
+	.severity = "critical",
+	.hook = "bpf/trace/ssh_detect.bpf.c",
+	.abi = "headers/torwatch.h: struct tw_event, TW_EV_SSH_FROM_TOR",
+	.builder = "user/detect/exit_events.c",
+};
+
+const struct tw_rule tw_rule_unexpected_listen_port = {
+	.id = "unexpected_listen_port",
+	.name = "Unexpected Port Opened",
+	.severity = "high",
+	.hook = "bpf/trace/listen_detect.bpf.c",
+	.abi = "headers/torwatch.h: struct tw_listen_event",
+	.builder = "user/detect/listen_policy.c",
+};
+
+const struct tw_rule tw_rule_feed_rejected = {
+	.id = "feed_rejected",
+	.name = "Exit List Update Rejected",
+	.severity = "medium",
+	.builder = "user/feeds/feed_alerts.c",
+};
+
+const struct tw_rule tw_rule_feed_stale = {
+	.id = "feed_stale",
+	.name = "Exit List Data Stale",
+	.severity = "medium",
+	.builder = "user/feeds/feed_alerts.c",
+};
+
+const struct tw_rule *const tw_rules[] = {
+	&tw_rule_ssh_from_tor,	&tw_rule_unexpected_listen_port, &tw_rule_tor_traffic,
+	&tw_rule_tor_blocked,	&tw_rule_feed_rejected,		 &tw_rule_feed_stale,
+	NULL,
+};
+
+const struct tw_rule *tw_rule_find(const char *id)
+{
+	for (size_t i = 0; tw_rules[i]; i++)
+		if (!strcmp(tw_rules[i]->id, id))
+			return tw_rules[i];
+	return NULL;
+}
+
+int tw_severity_score(const char *severity)
+{
+	static const struct {
+		const char *word;
+		int score;
+	} scores[] = { { "low", 21 }, { "medium", 47 }, { "high", 73 }, { "critical", 99 } };
+
+	for (size_t i = 0; i < sizeof(scores) / sizeof(scores[0]); i++)
+		if (!strcmp(severity, scores[i].word))
+			return scores[i].score;
+	return 0;
+}
+

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* A place alerts go. Every kind of sink (today the JSON-lines file or
+ * stdout; later syslog, webhooks, ...) implements these operations and
+ * lists itself in sink.c; the emitter (emit.h) drives them. */
+#ifndef TW_SINK_H
+#define TW_SINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct tw_sink;
+
+struct tw_sink_ops {
+	const char *kind;	/* "file", ... as logs and status name it */
+	/* Is target (the --alerts value) one of ours? */
+	bool (*takes)(const char *target);
+	/* 0, or -errno with one sentence in err. */
+	int (*open)(struct tw_sink *s, const char *target, char *err, size_t errlen);
+	/* One alert, rendered once by the emitter as a JSON object without a
+	 * newline; written whole or not at all. 0 or -errno. */
+	int (*write)(struct tw_sink *s, const char *json, size_t len);
+	/* Opens what it writes to again (a rotated log file); 0 or -errno. */
+	int (*reopen)(struct tw_sink *s, char *err, size_t errlen);
+	void (*close)(struct tw_sink *s);
+};
+
+struct tw_sink {
+	const struct tw_sink_ops *ops;
+	void *priv;		/* the kind's own state */
+	char target[256];	/* as given, for logs */
+	uint64_t written;	/* alerts written */
+	uint64_t failed;	/* alerts this sink could not write */
+};
+
+/* Opens s as the first kind that takes target. 0 or -errno with one
+ * sentence in err. */
+int tw_sink_open(struct tw_sink *s, const char *target, char *err, size_t errlen);
+
+extern const struct tw_sink_ops tw_sink_file;
+
+#endif

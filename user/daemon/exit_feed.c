@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* From the feeds to the kernel: the sources' entries are merged into one
+ * exit set and applied gap-free, first here at start, then on the apply
+ * thread so that the event loop goes on meanwhile. */
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "common/log.h"
+#include "common/timeutil.h"
+#include "daemon/state.h"
+#include "exitset/apply_worker.h"
+#include "exitset/exit_set.h"
+#include "xdp_tor.skel.h"
+
+int daemon_feeds_open(struct tw_daemon *d)
+{
+	char err[512];
+
+	if (tw_feeds_open(&d->x.feeds, d->opts, &d->alerts, err, sizeof(err))) {
+		tw_err("%s", err);
+		tw_feeds_close(&d->x.feeds);
+		return -EINVAL;
+	}
+	d->x.feeds_open = true;
+	return 0;
+}
+
+/* A set larger than the maps would fail half-way: say so before touching them. */
+static int check_room(const struct tw_daemon *d, const struct tw_exit_set *set)
+{
+	__u32 exact = bpf_map__max_entries(d->k.skel->maps.exit_v4);
+	__u32 prefixes = bpf_map__max_entries(d->k.skel->maps.exit_prefix_v4);
+
+	if (set->exact_v4 > exact || set->exact_v6 > exact) {
+		tw_err("the exit set has %u IPv4 and %u IPv6 addresses, more than the %u per family the maps hold; restart with a larger --max-exits (after 'torwatch unload')",
+		       set->exact_v4, set->exact_v6, exact);
+		return -E2BIG;
+	}
+	if (set->prefixes_v4 > prefixes || set->prefixes_v6 > prefixes) {
+		tw_err("the exit set has %u IPv4 and %u IPv6 prefixes, more than the %u per family the tries hold",
+		       set->prefixes_v4, set->prefixes_v6, prefixes);
+		return -E2BIG;
+	}
+	return 0;
+}
+
+/* A set is in the maps (or failed to go in): publish it. */
+static int finish_apply(struct tw_daemon *d, const struct tw_exit_set *set,
+			const struct tw_apply_stats *st, int err, uint64_t digest)
+{
+	struct tw_meta *m = &d->st.meta;
+
+	if (err) {
+		if (d->x.queued_digest == digest)
+			d->x.queued_digest = 0; /* the maps may hold part of it: diff next time */
+		tw_err("cannot write the exit set to the kernel maps: %s", strerror(-err));
+		return err;
+	}
+	tw_sources_describe(&d->x.feeds.sources, set, d->st.info);
+	m->set_loaded_at = (__u64)tw_now_unix();
+	m->apply_usec = st->usec;
+	m->exact_v4 = set->exact_v4;
+	m->exact_v6 = set->exact_v6;
+	m->prefixes_v4 = set->prefixes_v4;
+	m->prefixes_v6 = set->prefixes_v6;
+	daemon_status_sources(d);
+	tw_info("exit set: %u IPv4 + %u IPv6 addresses, %u + %u prefixes (+%zu, ~%zu, -%zu in %llu us)",
+		set->exact_v4, set->exact_v6, set->prefixes_v4, set->prefixes_v6, st->added,
+		st->updated, st->removed, (unsigned long long)st->usec);
+	if (st->no_room)
+		tw_warn("the maps could not hold the old and the new set at once, so leaving entries went first; give them room with a larger --max-exits");
+	return 0;
+}
+
+/* Merges the sources' entries and applies them: here and now before the
+ * apply thread runs, on it afterwards. */
+static int apply_sources(struct tw_daemon *d)
+{
+	struct tw_apply_stats st;
+	struct tw_exit_set set;
+	uint64_t digest;
+	int err;
+
+	err = tw_sources_build_set(&d->x.feeds.sources, &set);
+	if (err)
+		return err;
+	digest = tw_exit_set_digest(&set);
+	if (digest == d->x.queued_digest) {
+		/* Same entries, same masks: nothing to read back or write. */
+		tw_info("exit set unchanged (%zu entries); nothing to write", set.n);
+		daemon_status_sources(d);
+		goto out;
+	}
+	err = check_room(d, &set);
+	if (err)
+		goto out;
+	d->x.queued_digest = digest;
+	if (d->x.applier) {
+		tw_info("applying the exit set (%zu entries) on the apply thread", set.n);
+		err = tw_apply_worker_submit(d->x.applier, &set, digest);
+		goto out;
+	}
+	err = tw_exit_set_apply(&set, &d->x.maps, &st);
+	err = finish_apply(d, &set, &st, err, digest);
+out:
+	tw_exit_set_free(&set);
+	return err;
+}
+
+void daemon_feeds_changed(struct tw_daemon *d, int changed)
+{
+	if (changed & TW_FEEDS_ALLOW)
+		daemon_apply_settings(d, d->opts); /* allow files feed the allowlist */
+	if (changed & TW_FEEDS_DATA)
+		apply_sources(d);
+	else if (changed & TW_FEEDS_STATE)
+		daemon_status_sources(d);
+}
+
+void daemon_feed_update(struct tw_daemon *d, bool force)
+{
+	tw_info("feed update requested%s", force ? " (--force: no shrink guard)" : "");
+	daemon_feeds_changed(d, tw_feeds_request(&d->x.feeds, force, tw_now_unix()));
+}
+
+static void on_applied(void *ctx)
+{
+	struct tw_daemon *d = ctx;
+	struct tw_apply_job *job = tw_apply_worker_done(d->x.applier);
+
+	if (job)
+		finish_apply(d, &job->set, &job->st, job->err, job->digest);
+	tw_apply_job_free(job);
+}
+
+static void on_fetched(void *ctx)
+{
+	struct tw_daemon *d = ctx;
+
+	daemon_feeds_changed(d, tw_feeds_collect(&d->x.feeds, tw_now_unix()));
+}
+
+static void on_file_event(void *ctx)
+{
+	struct tw_daemon *d = ctx;
+
+	if (tw_feeds_files_changed(&d->x.feeds)) {
+		tw_info("a local list file changed; reloading the files");
+		daemon_feeds_changed(d, tw_feeds_reload_files(&d->x.feeds, false, tw_now_unix()));
+	}
+}
+
+/* Downloads that are due, expiry, staleness; and the answer to 'feed
+ * update', once its lists are in the maps too. */
+static void on_tick(void *ctx)
+{
+	struct tw_daemon *d = ctx;
+
+	daemon_feeds_changed(d, tw_feeds_tick(&d->x.feeds, tw_now_unix()));
+	if (tw_apply_worker_idle(d->x.applier) && tw_feeds_round_finished(&d->x.feeds))
+		daemon_status_sources(d);
+}
+
+int daemon_exits_start(struct tw_daemon *d)
+{
+	struct tw_event_loop *l = &d->loop;
+	int ret = apply_sources(d);
+
+	if (ret)
+		return ret;
+	d->x.applier = tw_apply_worker_new(&d->x.maps);
+	if (!d->x.applier) {
+		tw_err("cannot start the apply thread: %s", strerror(errno));
+		return -ENOMEM;
+	}
+	ret = tw_loop_add_fd(l, "feed downloads", tw_feeds_fetch_fd(&d->x.feeds), on_fetched, d);
+	if (!ret)
+		ret = tw_loop_add_fd(l, "feed files", tw_feeds_watch_fd(&d->x.feeds), on_file_event, d);
+	if (!ret)
+		ret = tw_loop_add_fd(l, "exit set applied", tw_apply_worker_fd(d->x.applier),
+				     on_applied, d);
+	if (!ret)
+		ret = tw_loop_add_tick(l, "feed schedule", TW_LOOP_AFTER_INPUT, on_tick, d);
+	if (ret)
+		tw_err("cannot watch the feeds: %s", strerror(-ret));
+	return ret;
+}
+
+void daemon_exits_close(struct tw_daemon *d)
+{
+	tw_apply_worker_free(d->x.applier); /* a running apply ends first */
+	d->x.applier = NULL;
+	tw_exit_maps_close(&d->x.maps);
+	if (d->x.feeds_open)
+		tw_feeds_close(&d->x.feeds);
+	d->x.feeds_open = false;
+}

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The daemon's kernel side: the pin root, the XDP object (loaded over the
+ * pinned maps of an earlier run, if any), the detectors that share its
+ * maps, and the XDP links. */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "common/log.h"
+#include "daemon/state.h"
+#include "kernel/pins.h"
+#include "kernel/ssh_detect.h"
+#include "kernel/xdp_attach.h"
+#include "kernel/xdp_clock.h"
+#include "xdp_tor.skel.h"
+
+int daemon_resolve_ifaces(struct tw_daemon *d)
+{
+	const struct tw_run_opts *o = d->opts;
+
+	/* Copies: the options may be replaced by a reload. */
+	for (size_t i = 0; i < o->n_ifaces; i++) {
+		snprintf(d->k.ifname_buf[i], TW_IFNAME_LEN, "%s", o->ifaces[i]);
+		d->k.ifnames[d->k.n_ifaces++] = d->k.ifname_buf[i];
+	}
+	if (!d->k.n_ifaces) {
+		if (tw_default_route_iface(d->k.ifname_buf[0], TW_IFNAME_LEN)) {
+			tw_err("this host has no default route to pick an interface from; name one with -i IFACE");
+			return -ENODEV;
+		}
+		d->k.ifnames[d->k.n_ifaces++] = d->k.ifname_buf[0];
+	}
+	for (size_t i = 0; i < d->k.n_ifaces; i++)
+		if (!if_nametoindex(d->k.ifnames[i])) {
+			tw_err("interface %s does not exist; list interfaces with 'ip link'",
+			       d->k.ifnames[i]);
+			return -ENODEV;
+		}
+	return 0;
+}
+
+static int refuse_second_daemon(const char *pin_root)
+{
+	char path[PATH_MAX];
+	uint32_t pid;
+	bool alive;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/" TW_PIN_NAME(meta), pin_root);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	alive = tw_meta_daemon_alive(fd, &pid);
+	close(fd);
+	if (alive && (pid_t)pid != getpid()) {
+		tw_err("another torwatch daemon (pid %u) already uses pin root %s; stop it first or use --pin-root",
+		       pid, pin_root);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+int daemon_load_kernel(struct tw_daemon *d)
+{
+	const char *root = d->opts->pin_root;
+	char err[512];
+	int ret;
+
+	if (tw_pins_prepare_root(root, err, sizeof(err))) {
+		tw_err("%s", err);
+		return -EINVAL;
+	}
+	if (refuse_second_daemon(root))
+		return -EBUSY;
+	snprintf(err, sizeof(err), "%s/" TW_PIN_NAME(meta), root);
+	d->k.fresh_pins = access(err, F_OK) != 0;
+	d->k.skel = xdp_tor_bpf__open();
+	if (!d->k.skel) {
+		tw_err("cannot open the BPF object: %s", strerror(errno));
+		return -errno;
+	}
+	ret = tw_pins_set_paths(d->k.skel->obj, root);
+	if (!ret)
+		ret = tw_exit_maps_size(d->k.skel, d->opts->max_exits);
+	if (!ret)
+		ret = xdp_tor_bpf__load(d->k.skel);
+	if (ret) {
+		libbpf_strerror(ret, err, sizeof(err));
+		if (ret == -EINVAL)
+			tw_err("cannot load the XDP program: the maps pinned under %s do not match this torwatch; remove them with 'torwatch unload --pin-root %s' (%s)",
+			       root, root, err);
+		else
+			tw_err("cannot load the XDP program: %s (run with -v for the verifier log)", err);
+		return ret;
+	}
+	ret = tw_exit_maps_open(d->k.skel, &d->x.maps);
+	if (ret) {
+		tw_err("cannot map the exit-set prefilter: %s", strerror(-ret));
+		return ret;
+	}
+	if (tw_xdp_clock_start(d->k.skel))
+		tw_warn("the XDP clock did not start (%s); XDP asks the kernel for the time instead",
+			strerror(errno));
+	return 0;
+}
+
+static int start_ssh_detect(struct tw_daemon *d)
+{
+	char err[512];
+
+	d->k.ssh = tw_ssh_detect_start(d->k.skel->obj, err, sizeof(err));
+	if (!d->k.ssh) {
+		tw_err("%s", err);
+		return -EINVAL;
+	}
+	tw_info("SSH detector: tracepoint sock:inet_sock_set_state");
+	return 0;
+}
+
+static int start_listen_detect(struct tw_daemon *d)
+{
+	struct tw_listen_detect *ld = &d->k.listen;
+	char err[1024];
+	int ret;
+
+	ret = tw_listen_detect_start(ld, d->k.skel->obj, err, sizeof(err));
+	if (ret < 0) {
+		tw_err("%s", err);
+		return ret;
+	}
+	if (ret > 0)
+		tw_warn("%s", err);
+	d->st.meta.listen_hook = ld->tcp_hook;
+	d->st.meta.udp_hook = ld->udp_hook;
+	if (ld->why[0])
+		tw_info("listen hook: %s (%s)", tw_listen_hook_name(ld->tcp_hook), ld->why);
+	else
+		tw_info("listen hook: %s", tw_listen_hook_name(ld->tcp_hook));
+	return 0;
+}
+
+int daemon_start_detectors(struct tw_daemon *d)
+{
+	int ret = start_ssh_detect(d);
+
+	return ret ? ret : start_listen_detect(d);
+}
+
+int daemon_attach(struct tw_daemon *d)
+{
+	int prog_fd = bpf_program__fd(d->k.skel->progs.xdp_tor);
+	char err[512];
+
+	d->st.meta.n_ifaces = (__u32)d->k.n_ifaces;
+	for (size_t i = 0; i < d->k.n_ifaces; i++) {
+		enum tw_xdp_mode mode;
+		struct tw_iface *ifc = &d->st.meta.ifaces[i];
+		int ret = tw_xdp_attach(d->opts->pin_root, d->k.ifnames[i], prog_fd,
+					d->opts->xdp_mode, &mode, err, sizeof(err));
+
+		if (ret) {
+			tw_err("%s", err);
+			return ret;
+		}
+		ifc->ifindex = if_nametoindex(d->k.ifnames[i]);
+		ifc->xdp_mode = mode;
+		snprintf(ifc->name, sizeof(ifc->name), "%s", d->k.ifnames[i]);
+		tw_info("watching %s (XDP %s mode)", d->k.ifnames[i], tw_xdp_mode_name(mode));
+	}
+	d->k.attached = true;
+	return 0;
+}
+
+void daemon_kernel_close(struct tw_daemon *d, bool failed)
+{
+	if (failed && d->k.fresh_pins && !d->k.attached && d->k.skel)
+		tw_pins_remove(d->opts->pin_root);
+	tw_ssh_detect_stop(d->k.ssh);
+	tw_listen_detect_stop(&d->k.listen);
+	xdp_tor_bpf__destroy(d->k.skel);
+	d->k.ssh = NULL;
+	d->k.skel = NULL;
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The running daemon, shared by the files of daemon/ and by nothing else.
+ * Each part belongs to one file: kernel.c loads and attaches, exit_feed.c
+ * keeps the exit set current, kernel_events.c turns kernel records into
+ * alerts, settings.c writes what SIGHUP may change, status.c publishes. */
+#ifndef TW_DAEMON_STATE_H
+#define TW_DAEMON_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "alerts/emit.h"
+#include "common/event_loop.h"
+#include "config/run_opts.h"
+#include "detect/listen_policy.h"
+#include "exitset/exit_maps.h"
+#include "feeds/feeds.h"
+#include "kernel/listen_detect.h"
+#include "tw_status.h"
+
+struct tw_daemon {
+	const struct tw_run_opts *opts;	/* in force: the start's, or the last SIGHUP's */
+	struct tw_run_opts *reloaded;	/* owned when a SIGHUP replaced opts */
+	int argc;			/* the command line, parsed again on SIGHUP */
+	char **argv;
+	struct tw_event_loop loop;
+	struct tw_emitter alerts;
+
+	struct {			/* kernel.c */
+		struct xdp_tor_bpf *skel;
+		struct ssh_detect_bpf *ssh;
+		struct tw_listen_detect listen;
+		bool fresh_pins;	/* nothing was pinned before this start */
+		bool attached;
+		const char *ifnames[TW_MAX_IFACES];
+		char ifname_buf[TW_MAX_IFACES][TW_IFNAME_LEN];
+		size_t n_ifaces;
+	} k;
+
+	struct {			/* exit_feed.c */
+		struct tw_feeds feeds;
+		bool feeds_open;
+		struct tw_exit_maps maps;
+		struct tw_apply_worker *applier;	/* NULL until the first set is in */
+		uint64_t queued_digest;	/* of the newest set written or on its way; 0 = none */
+	} x;
+
+	struct {			/* kernel_events.c */
+		struct ring_buffer *rb;
+		struct tw_listen_policy listen_policy;	/* written by settings.c */
+		struct tw_listen_dedup *listen_dedup;
+	} ev;
+
+	struct {			/* status.c: what the CLI reads from the pins */
+		struct tw_meta meta;
+		struct tw_source_info info[TW_MAX_SOURCES];
+	} st;
+};
+
+/* kernel.c */
+int daemon_resolve_ifaces(struct tw_daemon *d);
+int daemon_load_kernel(struct tw_daemon *d);
+int daemon_start_detectors(struct tw_daemon *d);
+int daemon_attach(struct tw_daemon *d);
+/* failed: a first start that failed leaves nothing pinned behind. */
+void daemon_kernel_close(struct tw_daemon *d, bool failed);
+
+/* exit_feed.c */
+int daemon_feeds_open(struct tw_daemon *d);
+/* The first set, applied here and now; then the apply thread and the
+ * feed inputs join the loop. */
+int daemon_exits_start(struct tw_daemon *d);
+/* What a feeds call returned (TW_FEEDS_*): apply, or publish. */
+void daemon_feeds_changed(struct tw_daemon *d, int changed);
+/* 'feed update' (SIGUSR1; SIGUSR2 with force). */
+void daemon_feed_update(struct tw_daemon *d, bool force);
+void daemon_exits_close(struct tw_daemon *d);
+
+/* kernel_events.c */
+int daemon_events_start(struct tw_daemon *d);
+void daemon_events_close(struct tw_daemon *d);
+
+/* settings.c */
+int daemon_apply_settings(struct tw_daemon *d, const struct tw_run_opts *o);
+/* At start: the settings, and block mode with --block. */
+int daemon_init_config(struct tw_daemon *d);
+/* SIGHUP: the local files, the settings, the alert sinks. */
+void daemon_reload(struct tw_daemon *d);
+void daemon_settings_close(struct tw_daemon *d);
+
+/* status.c */
+int daemon_status_write(struct tw_daemon *d);
+/* The sources' state (not their entries) into the pinned metadata. */
+void daemon_status_sources(struct tw_daemon *d);
+
+#endif

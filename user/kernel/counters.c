@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "kernel/counters.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TW_COUNTER_NAME(id, name, about) [TW_CNT_##id] = name,
+#define TW_COUNTER_ABOUT(id, name, about) [TW_CNT_##id] = about,
+static const char *const names[TW_CNT__MAX] = { TW_COUNTERS(TW_COUNTER_NAME) };
+static const char *const abouts[TW_CNT__MAX] = { TW_COUNTERS(TW_COUNTER_ABOUT) };
+
+const char *tw_counter_name(int i)
+{
+	return i >= 0 && i < TW_CNT__MAX ? names[i] : "unnamed";
+}
+
+const char *tw_counter_about(int i)
+{
+	return i >= 0 && i < TW_CNT__MAX ? abouts[i] : "";
+}
+
+int tw_percpu_sum(int fd, const void *key, void *out, size_t value_size)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	size_t words = value_size / sizeof(__u64);
+	__u64 *vals, *sum = out;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	vals = calloc((size_t)ncpu, value_size);
+	if (!vals)
+		return -ENOMEM;
+	memset(out, 0, value_size);
+	if (bpf_map_lookup_elem(fd, key, vals)) {
+		int e = -errno;
+
+		free(vals);
+		return e;
+	}
+	for (int c = 0; c < ncpu; c++)
+		for (size_t w = 0; w < words; w++)
+			sum[w] += vals[(size_t)c * words + w];
+	free(vals);
+	return 0;
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Reading the kernel's per-CPU counters: 'stats', 'status', 'block show',
+ * and later metrics and a live view, share these. */
+#ifndef TW_COUNTERS_H
+#define TW_COUNTERS_H
+
+#include <stddef.h>
+#include "torwatch.h"
+
+/* The name of counter i (enum tw_counter), as TW_COUNTERS declares it. */
+const char *tw_counter_name(int i);
+/* What counter i counts, one line. */
+const char *tw_counter_about(int i);
+/* Sums a per-CPU value of value_size (made of __u64 fields) over all CPUs. */
+int tw_percpu_sum(int fd, const void *key, void *out, size_t value_size);
+
+#endif
