@@ -254,6 +254,19 @@ struct tw_set_sources_entry {
 	__u32 pad;
 };
 
+/* 'torwatch check ADDR': the check_exit program runs the lookup of the XDP
+ * program (exit_lookup.bpf.h) on one address (BPF_PROG_TEST_RUN with this
+ * as the frame, answered in place), so that check and XDP never disagree. */
+struct tw_check_ctx {
+	struct tw_in6 addr;	/* in; IPv4 as ::ffff:a.b.c.d */
+	__u32 is_v4;		/* in */
+	__u32 found;		/* out: 1 when the exit set holds addr */
+	__u32 sources;		/* out: bitmask of the sources listing the entry */
+	__u32 prefixlen;	/* out: the entry's length (32 or 128: an exact entry) */
+	__u32 allowlisted;	/* out: 1 when found and allowlisted (never dropped or alerted) */
+	__u32 pad;
+};
+
 struct tw_set_sources_ctx {
 	__u32 n;		/* entries of mask_updates to apply */
 	__u32 v6;		/* 1: exit_v6, 0: exit_v4 */
@@ -263,6 +276,7 @@ struct tw_set_sources_ctx {
 
 _Static_assert(sizeof(struct tw_exit_val) == 8, "tw_exit_val ABI");
 _Static_assert(sizeof(struct tw_set_sources_entry) == 24, "tw_set_sources_entry ABI");
+_Static_assert(sizeof(struct tw_check_ctx) == 40, "tw_check_ctx ABI");
 _Static_assert(sizeof(struct tw_lpm_v4_key) == 8, "tw_lpm_v4_key ABI");
 _Static_assert(sizeof(struct tw_lpm_v6_key) == 20, "tw_lpm_v6_key ABI");
 _Static_assert(sizeof(struct tw_src_stats) == 64, "tw_src_stats ABI");

@@ -16,6 +16,9 @@
 /* The pin of one map, relative to the pin root. */
 #define TW_PIN_NAME(map) #map
 
+/* The check_exit program (struct tw_check_ctx), for 'torwatch check'. */
+#define TW_PIN_PROG_CHECK_EXIT "prog_check_exit"
+
 /* The XDP link of an interface: TW_PIN_LINK_XDP followed by its name. */
 #define TW_PIN_LINK_XDP "link_xdp_"
 

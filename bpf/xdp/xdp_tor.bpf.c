@@ -267,6 +267,40 @@ int set_sources(struct tw_set_sources_ctx *ctx)
 	return 0;
 }
 
+/* Run only through BPF_PROG_TEST_RUN, never attached: the "frame" is a
+ * struct tw_check_ctx, answered in place. An XDP program and not a syscall
+ * one because those sleep, and sleepable programs cannot read LPM tries. */
+SEC("xdp")
+int check_exit(struct xdp_md *ctx)
+{
+	struct tw_check_ctx *c = (void *)(long)ctx->data;
+	struct tw_src_stats *exact;
+	struct tw_exit_val *prefix;
+	struct tw_config *cfg;
+	struct tw_in6 addr;
+	__u32 zero = 0;
+	bool is_v4;
+
+	if ((void *)(c + 1) > (void *)(long)ctx->data_end)
+		return XDP_ABORTED;
+	__builtin_memcpy(&addr, &c->addr, sizeof(addr)); /* map keys come from the stack */
+	is_v4 = c->is_v4;
+	c->found = c->sources = c->prefixlen = c->allowlisted = 0;
+	cfg = bpf_map_lookup_elem(&config, &zero);
+	if (!cfg || !exit_set_lookup(&addr, is_v4, cfg, &exact, &prefix))
+		return XDP_PASS;
+	c->found = 1;
+	if (exact) {
+		c->sources = exact->sources;
+		c->prefixlen = is_v4 ? 32 : 128;
+	} else if (prefix) {
+		c->sources = prefix->sources;
+		c->prefixlen = prefix->prefixlen;
+	}
+	c->allowlisted = allowlisted(&addr, is_v4, cfg);
+	return XDP_PASS;
+}
+
 static __always_inline __u64 clock_now(void)
 {
 	__u32 zero = 0;

@@ -13,11 +13,13 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "exitset/allowlist.h"
 #include "exitset/exit_maps.h"
+#include "kernel/pins.h"
 #include "common/port_list.h"
 #include "exitset/exit_set.h"
 #include "feeds/list_parse.h"
@@ -430,6 +432,65 @@ static void test_prefix_source_counters(void **state)
 	assert_int_equal(st.sources, 1);
 }
 
+/* 'torwatch check' runs the XDP program's own lookup (check_exit, from its
+ * pin): for every address it must say what the XDP program does with a
+ * packet from it (counted as exit traffic, allowlisted, or passed). */
+static void test_check_agrees_with_xdp(void **state)
+{
+	static const struct {
+		const char *addr;
+		int found, prefixlen, allowed;
+	} cases[] = {
+		{ EXIT4, 1, 32, 0 },	{ EXIT4_PFX, 1, 25, 0 }, { CLEAN4, 0, 0, 0 },
+		{ EXIT6, 1, 128, 0 },	{ EXIT6_PFX, 1, 48, 0 }, { CLEAN6, 0, 0, 0 },
+		{ "203.0.113.9", 1, 32, 1 },	/* in the list and allowlisted */
+	};
+	struct tw_config cfg;
+	struct tw_prefix allow;
+	char root[64];
+	const char *why;
+	__u32 zero = 0;
+
+	snprintf(root, sizeof(root), "/sys/fs/bpf/torwatch-test-check-%d", getpid());
+	assert_int_equal(mkdir(root, 0700), 0);
+	assert_int_equal(tw_pin_check_exit(root, skel->progs.check_exit), 0);
+	assert_int_equal(tw_prefix_parse("203.0.113.9", &allow, &why), 0);
+	assert_int_equal(tw_allowlist_apply(bpf_map__fd(skel->maps.allow_v4),
+					    bpf_map__fd(skel->maps.allow_v6), &allow, 1), 0);
+	assert_int_equal(bpf_map_lookup_elem(maps.config, &zero, &cfg), 0);
+	cfg.allow_entries = 1;
+	assert_int_equal(bpf_map_update_elem(maps.config, &zero, &cfg, BPF_ANY), 0);
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bool v4 = !strchr(cases[i].addr, ':');
+		struct pkt_spec spec = { .family = v4 ? AF_INET : AF_INET6, .src = cases[i].addr,
+					 .dst = v4 ? DST4 : DST6, .proto = U, .sport = 40000,
+					 .dport = 53 };
+		__u64 exits = counter(TW_CNT_EXIT_PACKETS), allowed = counter(TW_CNT_ALLOWLISTED);
+		struct tw_check_ctx c;
+		struct tw_prefix a;
+		struct pkt p;
+		__u32 ret;
+
+		assert_int_equal(tw_prefix_parse(cases[i].addr, &a, &why), 0);
+		assert_int_equal(tw_exit_check(root, &a, &c), 0);
+		assert_int_equal(c.found, cases[i].found);
+		assert_int_equal(c.prefixlen, cases[i].prefixlen);
+		assert_int_equal(c.allowlisted, cases[i].allowed);
+		if (c.found)
+			assert_int_equal(c.sources, 1);
+		pkt_build(&p, &spec);
+		assert_int_equal(run_frame(p.data, p.len, &ret), 0);
+		assert_int_equal(counter(TW_CNT_EXIT_PACKETS) - exits, c.found && !c.allowlisted);
+		assert_int_equal(counter(TW_CNT_ALLOWLISTED) - allowed, c.allowlisted);
+	}
+
+	cfg.allow_entries = 0;
+	bpf_map_update_elem(maps.config, &zero, &cfg, BPF_ANY);
+	tw_allowlist_apply(bpf_map__fd(skel->maps.allow_v4), bpf_map__fd(skel->maps.allow_v6), NULL, 0);
+	assert_int_equal(tw_pins_remove(root), 0);
+}
+
 /* A refresh keeps the counters of entries it keeps, also when their
  * sources change; a removed and re-added entry starts from zero. */
 static void test_refresh_keeps_counters(void **state)
@@ -797,6 +858,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_too_many_ipv6_ext_headers);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_one_event_per_window);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_prefix_source_counters);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_check_agrees_with_xdp);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_refresh_keeps_counters);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_clock_ticks);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_block_mode);

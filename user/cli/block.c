@@ -2,6 +2,7 @@
 /* torwatch block enable|disable|show: block mode lives in pinned maps, so it
  * holds with or without the daemon and survives its restart. */
 #include <bpf/bpf.h>
+#include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -39,17 +40,24 @@ static int on_block_opt(int opt, const char *arg, void *ctx)
 }
 
 /* Would this block cut off the SSH session that runs us? */
-static int refuse_own_session(const struct tw_cli *cli, const struct tw_pinned *p)
+static int refuse_own_session(const struct tw_cli *cli)
 {
 	const char *conn = getenv("SSH_CONNECTION");
 	char client[TW_ADDR_STRLEN] = "";
-	struct tw_exit_val v;
+	struct tw_check_ctx v;
 	struct tw_prefix a;
 	const char *why;
+	int ret;
 
 	if (!conn || sscanf(conn, "%63s", client) != 1 || tw_prefix_parse(client, &a, &why))
 		return 0;
-	if (tw_pinned_exit_lookup(p, &a, &v) || tw_pinned_allowlisted(p, &a))
+	ret = tw_exit_check(cli->pin_root, &a, &v);
+	if (ret) {
+		tw_cli_fail(cli, "refusing: cannot tell whether this SSH session's client %s is in the exit set (%s); use --force",
+			    client, strerror(-ret));
+		return -1;
+	}
+	if (!v.found || v.allowlisted)
 		return 0;
 	tw_cli_fail(cli,
 		    "refusing: this SSH session comes from %s, which is in the exit set, and blocking would cut it off; allowlist it (run --allow %s) or use --force",
@@ -72,7 +80,7 @@ static int block_enable(const struct tw_cli *cli, const struct tw_pinned *p,
 		return tw_cli_fail(cli, "--ports: %s", err);
 	if (!b->ports && tw_port_set_load(p->ssh_ports, &ports))
 		return tw_cli_fail(cli, "cannot read the SSH ports under %s", cli->pin_root);
-	if (!b->force && !b->dry_run && refuse_own_session(cli, p))
+	if (!b->force && !b->dry_run && refuse_own_session(cli))
 		return 2;
 	/* Ports first: the mode never applies to a stale port set. */
 	if ((!b->all && tw_port_set_store(p->block_ports, &ports)) ||

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* torwatch check ADDR: the same lookup the XDP program does, with the why. */
+/* torwatch check ADDR: the XDP program's own lookup (run in the kernel by
+ * the pinned check_exit program), with the why. */
 #include <bpf/bpf.h>
+#include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <string.h>
@@ -17,7 +19,7 @@ int tw_cmd_check(int argc, char **argv)
 {
 	struct tw_cli cli = {};
 	struct tw_source_info si;
-	struct tw_exit_val v;
+	struct tw_check_ctx v;
 	struct tw_prefix a, match;
 	struct tw_pinned p;
 	struct json_object *names;
@@ -39,8 +41,16 @@ int tw_cmd_check(int argc, char **argv)
 		return ret;
 
 	tw_prefix_format(&a, text, sizeof(text));
-	found = !tw_pinned_exit_lookup(&p, &a, &v);
-	allowed = found && tw_pinned_allowlisted(&p, &a);
+	ret = tw_exit_check(cli.pin_root, &a, &v);
+	if (ret) {
+		tw_pinned_close(&p);
+		if (ret == -ENOENT)
+			return tw_cli_fail(&cli, "the pin root %s has no check program: it was made by an older torwatch; restart the daemon",
+					   cli.pin_root);
+		return tw_cli_fail(&cli, "cannot run the exit-set lookup: %s", strerror(-ret));
+	}
+	found = v.found;
+	allowed = v.allowlisted;
 	names = json_object_new_array();
 	if (found) {
 		/* The matched prefix is the address cut to the entry's length. */

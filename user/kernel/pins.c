@@ -159,43 +159,36 @@ void tw_pinned_close(struct tw_pinned *p)
 	}
 }
 
-int tw_pinned_exit_lookup(const struct tw_pinned *p, const struct tw_prefix *a,
-			  struct tw_exit_val *v)
+int tw_exit_check(const char *root, const struct tw_prefix *a, struct tw_check_ctx *out)
 {
-	struct tw_src_stats st;
-	bool v4 = a->family == AF_INET;
+	char path[PATH_MAX];
+	int fd, ret = 0;
 
-	if (!bpf_map_lookup_elem(v4 ? p->exit_v4 : p->exit_v6, a->addr, &st)) {
-		v->sources = st.sources;
-		v->prefixlen = v4 ? 32 : 128;
-		return 0;
-	}
-	if (v4) {
-		struct tw_lpm_v4_key k = { .prefixlen = 32 };
-
-		memcpy(k.addr, a->addr, 4);
-		return bpf_map_lookup_elem(p->exit_prefix_v4, &k, v);
-	}
-	struct tw_lpm_v6_key k = { .prefixlen = 128 };
-
-	memcpy(k.addr, a->addr, 16);
-	return bpf_map_lookup_elem(p->exit_prefix_v6, &k, v);
+	memset(out, 0, sizeof(*out));
+	out->is_v4 = a->family == AF_INET;
+	if (out->is_v4)
+		tw_in6_from_v4(out->addr.addr, a->addr);
+	else
+		memcpy(out->addr.addr, a->addr, 16);
+	snprintf(path, sizeof(path), "%s/" TW_PIN_PROG_CHECK_EXIT, root);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = out, .data_size_in = sizeof(*out),
+		    .data_out = out, .data_size_out = sizeof(*out));
+	if (bpf_prog_test_run_opts(fd, &opts))
+		ret = -errno;
+	close(fd);
+	return ret;
 }
 
-bool tw_pinned_allowlisted(const struct tw_pinned *p, const struct tw_prefix *a)
+int tw_pin_check_exit(const char *root, struct bpf_program *prog)
 {
-	struct tw_allow_val v;
+	char path[PATH_MAX];
 
-	if (a->family == AF_INET) {
-		struct tw_lpm_v4_key k = { .prefixlen = 32 };
-
-		memcpy(k.addr, a->addr, 4);
-		return !bpf_map_lookup_elem(p->allow_v4, &k, &v);
-	}
-	struct tw_lpm_v6_key k = { .prefixlen = 128 };
-
-	memcpy(k.addr, a->addr, 16);
-	return !bpf_map_lookup_elem(p->allow_v6, &k, &v);
+	snprintf(path, sizeof(path), "%s/" TW_PIN_PROG_CHECK_EXIT, root);
+	unlink(path); /* an earlier run's: ours replaces it */
+	return bpf_program__pin(prog, path);
 }
 
 bool tw_meta_daemon_alive(int meta_fd, uint32_t *pid)

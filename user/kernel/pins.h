@@ -31,11 +31,14 @@ int tw_reuse_maps(struct bpf_object *dst, const struct bpf_object *src);
 int tw_pinned_open(const char *root, struct tw_pinned *p, char *err, size_t errlen);
 void tw_pinned_close(struct tw_pinned *p);
 struct tw_prefix;
-struct tw_exit_val;
-/* The lookup XDP does: exact entry, else longest prefix. 0 when found. */
-int tw_pinned_exit_lookup(const struct tw_pinned *p, const struct tw_prefix *a,
-			  struct tw_exit_val *v);
-bool tw_pinned_allowlisted(const struct tw_pinned *p, const struct tw_prefix *a);
+struct tw_check_ctx;
+struct bpf_program;
+/* Runs the XDP program's own exit-set lookup on a (the pinned check_exit
+ * program): found, sources, entry length, allowlisted. 0, or -errno
+ * (-ENOENT: nothing pinned under root, or pinned by an older torwatch). */
+int tw_exit_check(const char *root, const struct tw_prefix *a, struct tw_check_ctx *out);
+/* Pins prog (check_exit, after load) under root for tw_exit_check. */
+int tw_pin_check_exit(const char *root, struct bpf_program *prog);
 /* Is the daemon recorded in the pinned meta map (fd) alive? *pid gets its
  * pid, 0 if none was recorded. */
 bool tw_meta_daemon_alive(int meta_fd, uint32_t *pid);
