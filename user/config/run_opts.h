@@ -71,7 +71,7 @@ struct tw_run_opts {
 
 /* One option of 'torwatch run', declared once: its --help line, its getopt
  * entry, its config-file key, its default and whether SIGHUP takes it all
- * come from here (run_opts.c). */
+ * come from here (the table: run_options.c; what is made of it: run_opts.c). */
 struct tw_option {
 	const char *name;	/* the long option and the config-file key */
 	char letter;		/* the short option, 0 for none */

@@ -2,7 +2,7 @@
 /* The settings a running daemon writes to the kernel (allowlist, SSH ports,
  * block mode) or keeps (what makes a listener expected), and SIGHUP, which
  * reads them again. Which settings a SIGHUP may change is in the option
- * table (config/run_opts.c); the others wait for a restart. */
+ * table (config/run_options.c); the others wait for a restart. */
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <pthread.h>
