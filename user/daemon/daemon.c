@@ -28,6 +28,22 @@ static void daemon_signals(sigset_t *mask)
 		sigaddset(mask, signals[i]);
 }
 
+/* SIGHUP: the alert files reopened, the local files and the settings read
+ * again; a broken file keeps its last good data. */
+static void reload(struct tw_daemon *d)
+{
+	int changed;
+
+	tw_info("SIGHUP: reloading the settings and the local files");
+	tw_emitter_reopen(&d->alerts);
+	/* Files first: the settings then write the allowlist with the allow
+	 * files' new entries, once. */
+	changed = tw_feeds_reload_files(&d->x.feeds, false, tw_now_unix()) | TW_FEEDS_DATA;
+	if (daemon_reload_settings(d))
+		changed &= ~TW_FEEDS_ALLOW;
+	daemon_feeds_changed(d, changed);
+}
+
 struct signals {
 	struct tw_daemon *d;
 	int fd;
@@ -41,7 +57,7 @@ static void on_signal(void *ctx)
 	if (read(s->fd, &si, sizeof(si)) != sizeof(si))
 		return;
 	if (si.ssi_signo == SIGHUP)
-		daemon_reload(s->d);
+		reload(s->d);
 	else if (si.ssi_signo == SIGUSR1 || si.ssi_signo == SIGUSR2)
 		daemon_feed_update(s->d, si.ssi_signo == SIGUSR2);
 	else

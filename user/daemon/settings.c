@@ -11,7 +11,6 @@
 #include <string.h>
 #include "common/log.h"
 #include "common/port_list.h"
-#include "common/timeutil.h"
 #include "daemon/state.h"
 #include "exitset/allowlist.h"
 #include "exitset/exit_set.h"
@@ -94,10 +93,7 @@ static void free_opts(struct tw_run_opts *o)
 	}
 }
 
-/* The command line and config file again. A config that does not parse
- * changes nothing; settings that need a restart say so. Returns true when
- * the new settings (the allowlist among them) are written. */
-static bool reload_settings(struct tw_daemon *d)
+bool daemon_reload_settings(struct tw_daemon *d)
 {
 	struct tw_run_opts *o = calloc(1, sizeof(*o));
 	char err[512], names[512];
@@ -121,20 +117,6 @@ static bool reload_settings(struct tw_daemon *d)
 	free_opts(d->reloaded);
 	d->reloaded = o;
 	return true;
-}
-
-void daemon_reload(struct tw_daemon *d)
-{
-	int changed;
-
-	tw_info("SIGHUP: reloading the settings and the local files");
-	tw_emitter_reopen(&d->alerts);
-	/* Files first: the settings then write the allowlist with the allow
-	 * files' new entries, once. */
-	changed = tw_feeds_reload_files(&d->x.feeds, false, tw_now_unix()) | TW_FEEDS_DATA;
-	if (reload_settings(d))
-		changed &= ~TW_FEEDS_ALLOW;
-	daemon_feeds_changed(d, changed);
 }
 
 void daemon_settings_close(struct tw_daemon *d)

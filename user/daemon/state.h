@@ -83,8 +83,10 @@ void daemon_events_close(struct tw_daemon *d);
 int daemon_apply_settings(struct tw_daemon *d, const struct tw_run_opts *o);
 /* At start: the settings, and block mode with --block. */
 int daemon_init_config(struct tw_daemon *d);
-/* SIGHUP: the local files, the settings, the alert sinks. */
-void daemon_reload(struct tw_daemon *d);
+/* SIGHUP: the command line and config file again. A config that does not
+ * parse changes nothing; settings that need a restart say so. True when the
+ * new settings (the allowlist among them) are written. */
+bool daemon_reload_settings(struct tw_daemon *d);
 void daemon_settings_close(struct tw_daemon *d);
 
 /* status.c */

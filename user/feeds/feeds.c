@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Keeps the exit-list sources current: the schedule of downloads, their
+ * answers turned into accepted or refused lists, files watched, expiry and
+ * staleness. See feeds.h and docs/data-paths.md. */
 #include "feeds/feeds.h"
 
 #include <errno.h>
