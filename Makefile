@@ -54,15 +54,23 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-# Nothing built is a throwaway intermediate: objects, skeletons and BPF
-# objects stay, so a second 'make' with nothing changed does nothing.
-.SECONDARY:
+# BPF objects and skeletons are made by chained pattern rules, so make would
+# delete them as intermediates and rebuild everything on the next run: they
+# stay, and a second 'make' with nothing changed does nothing.
+BENCH_SKELS := $(OUTPUT)/xdp_empty.skel.h $(OUTPUT)/xdp_bench_driver.skel.h
+.SECONDARY: $(SKELS) $(BENCH_SKELS) $(patsubst %.skel.h,%.bpf.o,$(SKELS) $(BENCH_SKELS))
 .PHONY: all clean test test-unit test-bpf test-integration test-fuzz bench fuzz install
 
 all: torwatch
 
 $(OUTPUT) $(OUTPUT)/lib $(OUTPUT)/tests $(OUTPUT)/tools $(OUTPUT)/fuzz:
 	$(Q)mkdir -p $@
+
+# A source that moved leaves its old path in the .d files of a build tree
+# made before the move: such a path counts as gone, and what named it is
+# rebuilt from the new one (without this, make stops: "No rule to make target").
+bpf/%.bpf.c:
+	@:
 
 $(OUTPUT)/%.bpf.o: bpf/xdp/%.bpf.c | $(OUTPUT)
 	$(call msg,BPF,$@)
@@ -116,8 +124,7 @@ $(OUTPUT)/tests/%: tests/bpf/%.c $(LINK_LIBS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests $(filter %.c %.a,$^) $(LIBS) -lcmocka -o $@
 
-$(OUTPUT)/tests/%: tests/bench/%.c $(LINK_LIBS) $(OUTPUT)/xdp_empty.skel.h \
-		      $(OUTPUT)/xdp_bench_driver.skel.h | $(OUTPUT)/tests
+$(OUTPUT)/tests/%: tests/bench/%.c $(LINK_LIBS) $(BENCH_SKELS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests $(filter %.c %.a,$^) $(LIBS) -o $@
 
