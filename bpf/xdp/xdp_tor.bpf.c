@@ -151,7 +151,8 @@ static __always_inline bool window_opens(__u64 *last_ns, __u64 now, __u64 window
 {
 	__u64 last = *last_ns;
 
-	if (last && now - last < window)
+	/* now < last: another CPU's clock ran ahead and opened this window. */
+	if (last && now < last + window)
 		return false;
 	return __sync_val_compare_and_swap(last_ns, last, now) == last;
 }

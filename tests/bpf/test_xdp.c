@@ -491,6 +491,31 @@ static void test_check_agrees_with_xdp(void **state)
 	assert_int_equal(tw_pins_remove(root), 0);
 }
 
+/* Another CPU may store a window start newer than this CPU's clock: the
+ * window is then still open, and the start must not move back. */
+static void test_window_with_clocks_out_of_order(void **state)
+{
+	struct pkt_spec s = { V4(EXIT4, DST4, T, 22) };
+	struct tw_src_stats st;
+	__u64 ev0, ahead;
+	struct pkt p;
+	__u32 ret, a;
+
+	clear_src_stats();
+	pkt_build(&p, &s);
+	assert_int_equal(run_frame(p.data, p.len, &ret), 0);
+	st = exact_v4_stats(EXIT4);
+	ahead = st.last_event_ns + 1000000000ULL; /* a CPU one second ahead */
+	st.last_event_ns = ahead;
+	inet_pton(AF_INET, EXIT4, &a);
+	assert_int_equal(bpf_map_update_elem(maps.exact_v4, &a, &st, BPF_EXIST), 0);
+	ev0 = counter(TW_CNT_EVENTS);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(run_frame(p.data, p.len, &ret), 0);
+	assert_int_equal(counter(TW_CNT_EVENTS) - ev0, 0);
+	assert_int_equal(exact_v4_stats(EXIT4).last_event_ns, ahead);
+}
+
 /* A refresh keeps the counters of entries it keeps, also when their
  * sources change; a removed and re-added entry starts from zero. */
 static void test_refresh_keeps_counters(void **state)
@@ -857,6 +882,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_malformed_ipv4);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_too_many_ipv6_ext_headers);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_one_event_per_window);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_window_with_clocks_out_of_order);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_prefix_source_counters);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_check_agrees_with_xdp);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_refresh_keeps_counters);
