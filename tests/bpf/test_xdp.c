@@ -516,6 +516,37 @@ static void test_window_with_clocks_out_of_order(void **state)
 	assert_int_equal(exact_v4_stats(EXIT4).last_event_ns, ahead);
 }
 
+/* When planning fails (here: one map cannot be read), the apply fails and
+ * writes nothing: no partial diff reported as done, no prefix counts for a
+ * set that is not in the maps. */
+static void test_failed_plan_is_a_failed_apply(void **state)
+{
+	struct tw_exit_maps broken = maps;
+	struct tw_exit_set set = {};
+	struct tw_apply_stats st;
+	struct tw_feed feed;
+	struct tw_config cfg;
+	__u32 zero = 0, a;
+	FILE *f;
+
+	f = fmemopen((void *)"198.51.100.77\n2001:db8:200::/48\n", 32, "r");
+	assert_int_equal(tw_feed_parse(f, &feed), 0);
+	fclose(f);
+	assert_int_equal(tw_exit_set_add_feed(&set, &feed, 0), 0);
+	tw_exit_set_finalize(&set);
+	broken.prefix_v6 = -1;
+	assert_int_not_equal(tw_exit_set_apply(&set, &broken, &st), 0);
+	assert_int_equal(st.added, 0);
+	inet_pton(AF_INET, "198.51.100.77", &a);
+	assert_int_not_equal(bpf_map_lookup_elem(maps.exact_v4, &a, &(struct tw_src_stats){}), 0);
+	/* The tries stay consulted: slower, never wrong. */
+	assert_int_equal(bpf_map_lookup_elem(maps.config, &zero, &cfg), 0);
+	assert_int_equal(cfg.prefixes_v4, UINT32_MAX);
+	tw_exit_set_free(&set);
+	tw_feed_free(&feed);
+	assert_int_equal(apply_list(exit_list), 0); /* the suite's set again */
+}
+
 /* A refresh keeps the counters of entries it keeps, also when their
  * sources change; a removed and re-added entry starts from zero. */
 static void test_refresh_keeps_counters(void **state)
@@ -891,6 +922,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_one_block_event_per_window);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_apply_removes_stale);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_apply_without_room);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_failed_plan_is_a_failed_apply);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_refresh_is_gap_free);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_source_mask_change_keeps_every_packet);
 	return _cmocka_run_group_tests("xdp", tests, n, group_setup, group_teardown);

@@ -266,6 +266,10 @@ static int read_current(enum map_kind k, int fd, struct tw_exit_set *cur)
 		if (err)
 			return err;
 	}
+	/* ENOENT ends the walk; any other error is a map we could not read,
+	 * which must not pass for an empty one. */
+	if (errno != ENOENT)
+		return -errno;
 done:
 	tw_exit_set_finalize(cur);
 	return 0;
@@ -520,8 +524,10 @@ int tw_exit_set_apply(const struct tw_exit_set *set, const struct tw_exit_maps *
 	}
 	for (int k = 0; !err && k < MAP__N; k++)
 		err = plan_kind(set, (enum map_kind)k, fds[k], &ins[k], &upd[k], &del[k]);
-	/* Every addition before any removal: no gap for what both sets hold. */
-	err = write_all(maps, fds, ins, upd, stats);
+	/* Every addition before any removal: no gap for what both sets hold.
+	 * A plan that failed writes nothing: half a diff is not the set. */
+	if (!err)
+		err = write_all(maps, fds, ins, upd, stats);
 	if (err == -E2BIG || err == -ENOSPC) {
 		/* No room for old and new at once: removals first, then the rest.
 		 * Unchanged keys are still never touched. */
