@@ -120,6 +120,44 @@ static void test_files_are_taken_whole(void **state)
 	free(d.seen);
 }
 
+/* The daemon's merge (tw_sources_build_set) is the tested one
+ * (tw_exit_set_add_feed + finalize): the same lists give the same set,
+ * masks and digest. */
+static void test_daemon_merge_is_the_tested_merge(void **state)
+{
+	static const char *const lists[] = { "192.0.2.1\n198.51.100.0/24\n2001:db8::1\n",
+					     "192.0.2.1\n203.0.113.5\n",
+					     "2001:db8::1\n198.51.100.0/24\n10.0.0.1\n" };
+	struct tw_sources ss = {};
+	struct tw_exit_set daemon, tested = {};
+	char why[200], name[8];
+
+	for (unsigned i = 0; i < 3; i++) {
+		struct tw_feed f = feed_of(lists[i]);
+
+		snprintf(name, sizeof(name), "s%u", i);
+		assert_int_equal(accept_text(tw_sources_add(&ss, TW_SOURCE_URL, name, "http://x"),
+					     lists[i], 1000, false, why), 0);
+		assert_int_equal(tw_exit_set_add_feed(&tested, &f, i), 0);
+		tw_feed_free(&f);
+	}
+	tw_exit_set_finalize(&tested);
+	assert_int_equal(tw_sources_build_set(&ss, &daemon), 0);
+	assert_int_equal(daemon.n, tested.n);
+	assert_int_equal(daemon.n, 5);
+	for (size_t i = 0; i < daemon.n; i++) {
+		assert_int_equal(tw_prefix_cmp(&daemon.e[i].p, &tested.e[i].p), 0);
+		assert_int_equal(daemon.e[i].sources, tested.e[i].sources);
+	}
+	assert_true(tw_exit_set_digest(&daemon) == tw_exit_set_digest(&tested));
+	/* One merge, one bound: a source past the mask is refused, not shifted out. */
+	assert_int_equal(tw_exit_set_add_listed(&tested, &daemon.e[0].p, 1, sizeof(daemon.e[0]),
+						TW_MAX_SOURCES), -E2BIG);
+	tw_exit_set_free(&daemon);
+	tw_exit_set_free(&tested);
+	tw_sources_free(&ss);
+}
+
 static void test_merge_and_snapshot(void **state)
 {
 	struct tw_sources ss = {};
@@ -269,6 +307,7 @@ int main(void)
 		cmocka_unit_test(test_guard),
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_files_are_taken_whole),
+		cmocka_unit_test(test_daemon_merge_is_the_tested_merge),
 		cmocka_unit_test(test_merge_and_snapshot),
 		cmocka_unit_test(test_digest),
 		cmocka_unit_test(test_backoff),

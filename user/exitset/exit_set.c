@@ -29,6 +29,21 @@ int tw_exit_set_reserve(struct tw_exit_set *set, size_t more)
 	return 0;
 }
 
+int tw_exit_set_add_listed(struct tw_exit_set *set, const struct tw_prefix *first, size_t n,
+			   size_t stride, unsigned source)
+{
+	const char *p = (const char *)first;
+
+	if (source >= TW_MAX_SOURCES)
+		return -E2BIG;
+	if (tw_exit_set_reserve(set, n))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++, p += stride)
+		set->e[set->n++] = (struct tw_exit_entry){ .p = *(const struct tw_prefix *)p,
+							   .sources = 1u << source };
+	return 0;
+}
+
 static int entry_cmp(const void *a, const void *b)
 {
 	return tw_prefix_cmp(&((const struct tw_exit_entry *)a)->p,

@@ -37,6 +37,12 @@ struct tw_apply_stats {
 
 /* Room for more entries, doubling. */
 int tw_exit_set_reserve(struct tw_exit_set *set, size_t more);
+/* Adds n prefixes listed by source (bit number): the first at first, the
+ * others stride bytes apart (a field of a larger record). Every merge of
+ * sources goes through here; finalize then ORs the masks of duplicates.
+ * 0, -E2BIG for a source past TW_MAX_SOURCES, or -ENOMEM. */
+int tw_exit_set_add_listed(struct tw_exit_set *set, const struct tw_prefix *first, size_t n,
+			   size_t stride, unsigned source);
 /* Sorts and merges duplicates (OR-ing sources); fills the counts. */
 void tw_exit_set_finalize(struct tw_exit_set *set);
 void tw_exit_set_free(struct tw_exit_set *set);

@@ -288,14 +288,5 @@ int tw_feed_parse_buffer(const char *buf, size_t len, struct tw_feed *feed)
 
 int tw_exit_set_add_feed(struct tw_exit_set *set, const struct tw_feed *feed, unsigned source)
 {
-	if (source >= TW_MAX_SOURCES)
-		return -E2BIG;
-	if (tw_exit_set_reserve(set, feed->n))
-		return -ENOMEM;
-	for (size_t i = 0; i < feed->n; i++) {
-		set->e[set->n].p = feed->entries[i];
-		set->e[set->n].sources = 1u << source;
-		set->n++;
-	}
-	return 0;
+	return tw_exit_set_add_listed(set, feed->entries, feed->n, sizeof(*feed->entries), source);
 }

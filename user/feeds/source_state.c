@@ -219,15 +219,15 @@ int tw_sources_build_set(const struct tw_sources *ss, struct tw_exit_set *set)
 	for (unsigned i = 0; i < ss->n; i++) {
 		const struct tw_source *s = &ss->s[i];
 
-		if (!in_use(ss, i, live))
+		int err;
+
+		if (!in_use(ss, i, live) || !s->n_seen)
 			continue;
-		if (tw_exit_set_reserve(set, s->n_seen)) {
+		err = tw_exit_set_add_listed(set, &s->seen[0].p, s->n_seen, sizeof(s->seen[0]), i);
+		if (err) {
 			tw_exit_set_free(set);
-			return -ENOMEM;
+			return err;
 		}
-		for (size_t j = 0; j < s->n_seen; j++)
-			set->e[set->n++] = (struct tw_exit_entry){ .p = s->seen[j].p,
-								   .sources = 1u << i };
 	}
 	tw_exit_set_finalize(set);
 	return 0;
