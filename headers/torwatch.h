@@ -267,6 +267,14 @@ struct tw_check_ctx {
 	__u32 pad;
 };
 
+/* 'torwatch stats reset': reset_counters zeroes the traffic counters of every
+ * source in place, in the kernel, so that neither a source mask the daemon
+ * sets meanwhile nor an alert window is undone. */
+struct tw_reset_ctx {
+	__u64 zeroed;		/* out: sources whose counters went to zero */
+	__u64 pad;		/* a test-run frame needs 14 bytes at least */
+};
+
 struct tw_set_sources_ctx {
 	__u32 n;		/* entries of mask_updates to apply */
 	__u32 v6;		/* 1: exit_v6, 0: exit_v4 */
@@ -277,6 +285,7 @@ struct tw_set_sources_ctx {
 _Static_assert(sizeof(struct tw_exit_val) == 8, "tw_exit_val ABI");
 _Static_assert(sizeof(struct tw_set_sources_entry) == 24, "tw_set_sources_entry ABI");
 _Static_assert(sizeof(struct tw_check_ctx) == 40, "tw_check_ctx ABI");
+_Static_assert(sizeof(struct tw_reset_ctx) == 16, "tw_reset_ctx ABI");
 _Static_assert(sizeof(struct tw_lpm_v4_key) == 8, "tw_lpm_v4_key ABI");
 _Static_assert(sizeof(struct tw_lpm_v6_key) == 20, "tw_lpm_v6_key ABI");
 _Static_assert(sizeof(struct tw_src_stats) == 64, "tw_src_stats ABI");

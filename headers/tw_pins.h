@@ -16,8 +16,12 @@
 /* The pin of one map, relative to the pin root. */
 #define TW_PIN_NAME(map) #map
 
-/* The check_exit program (struct tw_check_ctx), for 'torwatch check'. */
-#define TW_PIN_PROG_CHECK_EXIT "prog_check_exit"
+/* Programs of xdp_tor that the CLI runs with BPF_PROG_TEST_RUN (never
+ * attached), pinned as "prog_" and their name: check_exit answers 'torwatch
+ * check' (struct tw_check_ctx), reset_counters 'torwatch stats reset'
+ * (struct tw_reset_ctx). */
+#define TW_PINNED_PROGS(X) X(check_exit) X(reset_counters)
+#define TW_PIN_PROG(prog) "prog_" #prog
 
 /* The XDP link of an interface: TW_PIN_LINK_XDP followed by its name. */
 #define TW_PIN_LINK_XDP "link_xdp_"

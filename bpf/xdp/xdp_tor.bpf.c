@@ -302,6 +302,37 @@ int check_exit(struct xdp_md *ctx)
 	return XDP_PASS;
 }
 
+/* Traffic counters only: the source mask and the alert windows stay. */
+static long zero_source(void *map, const void *key, struct tw_src_stats *st,
+			__u64 *zeroed)
+{
+	st->packets = 0;
+	st->bytes = 0;
+	st->dropped = 0;
+	st->first_seen_ns = 0;
+	st->last_seen_ns = 0;
+	st->last_dport = 0;
+	st->last_proto = 0;
+	(*zeroed)++;
+	return 0;
+}
+
+/* Run only through BPF_PROG_TEST_RUN on a struct tw_reset_ctx frame. */
+SEC("xdp")
+int reset_counters(struct xdp_md *ctx)
+{
+	struct tw_reset_ctx *r = (void *)(long)ctx->data;
+	__u64 zeroed = 0;
+
+	if ((void *)(r + 1) > (void *)(long)ctx->data_end)
+		return XDP_ABORTED;
+	bpf_for_each_map_elem(&exit_v4, zero_source, &zeroed, 0);
+	bpf_for_each_map_elem(&exit_v6, zero_source, &zeroed, 0);
+	bpf_for_each_map_elem(&src_stats, zero_source, &zeroed, 0);
+	r->zeroed = zeroed;
+	return XDP_PASS;
+}
+
 static __always_inline __u64 clock_now(void)
 {
 	__u32 zero = 0;

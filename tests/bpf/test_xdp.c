@@ -453,7 +453,7 @@ static void test_check_agrees_with_xdp(void **state)
 
 	snprintf(root, sizeof(root), "/sys/fs/bpf/torwatch-test-check-%d", getpid());
 	assert_int_equal(mkdir(root, 0700), 0);
-	assert_int_equal(tw_pin_check_exit(root, skel->progs.check_exit), 0);
+	assert_int_equal(tw_pin_programs(root, skel->obj), 0);
 	assert_int_equal(tw_prefix_parse("203.0.113.9", &allow, &why), 0);
 	assert_int_equal(tw_allowlist_apply(bpf_map__fd(skel->maps.allow_v4),
 					    bpf_map__fd(skel->maps.allow_v6), &allow, 1), 0);
@@ -545,6 +545,52 @@ static void test_failed_plan_is_a_failed_apply(void **state)
 	tw_exit_set_free(&set);
 	tw_feed_free(&feed);
 	assert_int_equal(apply_list(exit_list), 0); /* the suite's set again */
+}
+
+/* 'stats reset' zeroes the sources' traffic counters in the kernel; their
+ * masks and alert windows stay, so the next packet raises no new alert. */
+static void test_reset_counters_keeps_masks_and_windows(void **state)
+{
+	struct pkt_spec exact = { V4(EXIT4, DST4, T, 22) }, pfx = { V4(EXIT4_PFX, DST4, U, 53) };
+	struct tw_in6 pkey = { .addr = { [10] = 0xff, [11] = 0xff } };
+	struct tw_src_stats before, after, pst;
+	struct tw_reset_ctx r = {};
+	struct pkt p, q;
+	char root[64];
+	__u64 ev0;
+	__u32 ret;
+
+	clear_src_stats();
+	pkt_build(&p, &exact);
+	pkt_build(&q, &pfx);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(run_frame(p.data, p.len, &ret), 0);
+		assert_int_equal(run_frame(q.data, q.len, &ret), 0);
+	}
+	before = exact_v4_stats(EXIT4);
+	assert_int_equal(before.packets, 3);
+	snprintf(root, sizeof(root), "/sys/fs/bpf/torwatch-test-reset-%d", getpid());
+	assert_int_equal(mkdir(root, 0700), 0);
+	assert_int_equal(tw_pin_programs(root, skel->obj), 0);
+	assert_int_equal(tw_run_pinned(root, TW_PIN_PROG(reset_counters), &r, sizeof(r)), 0);
+	assert_true(r.zeroed >= 3); /* at least EXIT4, the other exact entries, EXIT4_PFX */
+
+	after = exact_v4_stats(EXIT4);
+	assert_int_equal(after.packets, 0);
+	assert_int_equal(after.bytes, 0);
+	assert_int_equal(after.sources, before.sources);
+	assert_int_equal(after.last_event_ns, before.last_event_ns);
+	inet_pton(AF_INET, EXIT4_PFX, pkey.addr + 12);
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.src_stats), &pkey, &pst), 0);
+	assert_int_equal(pst.packets, 0);
+	assert_int_not_equal(pst.last_event_ns, 0);
+
+	ev0 = counter(TW_CNT_EVENTS);
+	assert_int_equal(run_frame(p.data, p.len, &ret), 0);
+	assert_int_equal(run_frame(q.data, q.len, &ret), 0);
+	assert_int_equal(counter(TW_CNT_EVENTS) - ev0, 0);
+	assert_int_equal(exact_v4_stats(EXIT4).packets, 1);
+	assert_int_equal(tw_pins_remove(root), 0);
 }
 
 /* A refresh keeps the counters of entries it keeps, also when their
@@ -916,6 +962,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_window_with_clocks_out_of_order);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_prefix_source_counters);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_check_agrees_with_xdp);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_reset_counters_keeps_masks_and_windows);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_refresh_keeps_counters);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_clock_ticks);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_block_mode);

@@ -186,7 +186,11 @@ check "the new set dropped $EXIT6" sh -c "! $TW check $EXIT6 --pin-root $PIN"
 out=$(in_ns "$H" "$TW" run -i vX --pin-root "$PIN" --state-dir "$T/state" 2>&1)
 check "a second daemon on the same pin root is refused" grep -q "another torwatch daemon (pid $DAEMON_PID) already uses pin root" <<<"$out"
 
-# --- stats reset: counters to zero, the exit set stays ---
+# --- stats reset: counters to zero, the exit set and the alert windows stay ---
+traffic_alerts() { jq -c --arg a $EXIT4 'select(.rule.id=="tor_traffic" and .source.ip==$a)' "$T/alerts.json" | wc -l; }
+in_ns "$X" ping -q -c 1 $HOST4X >/dev/null	# a window for $EXIT4 opened at most now
+sleep 0.5
+n_before=$(traffic_alerts)
 check "stats reset" tw_in "$H" stats reset
 s=$(tw_in "$H" stats --json)
 check_eq "exit packets back to zero" 0 "$(jq .totals.exit_packets <<<"$s")"
@@ -194,6 +198,8 @@ check_eq "no source left with traffic" 0 "$(jq '.sources | length' <<<"$s")"
 check "the exit set is untouched" tw_in "$H" check $EXIT4
 in_ns "$X" ping -q -c 2 -i 0.05 $HOST4X >/dev/null
 check_eq "counting starts again from zero" 2 "$(tw_in "$H" stats --json | jq --arg a $EXIT4 '.sources[] | select(.source==$a) | .packets')"
+sleep 0.5
+check_eq "the reset kept the alert window: no new tor_traffic for $EXIT4" "$n_before" "$(traffic_alerts)"
 
 # --- unload ---
 stop_daemon

@@ -30,6 +30,15 @@ static void test_pinned_maps_exist_in_the_object(void **state)
 	}
 	assert_int_equal(sizeof(struct tw_pinned) / sizeof(int),
 			 sizeof(names) / sizeof(names[0]));
+	static const char *const progs[] = {
+#define TW_NAME(prog) #prog,
+		TW_PINNED_PROGS(TW_NAME)
+#undef TW_NAME
+	};
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		if (!bpf_object__find_program_by_name(skel->obj, progs[i]))
+			fail_msg("TW_PINNED_PROGS names '%s', which xdp_tor.bpf.o does not have",
+				 progs[i]);
 	xdp_tor_bpf__destroy(skel);
 }
 

@@ -297,26 +297,19 @@ static int on_stats_opt(int opt, const char *arg, void *ctx)
 	return 0;
 }
 
-/* Exact entries stay; only their counters go back to zero. */
-static int zero_counters(int fd, const __u8 *key, size_t key_len, struct tw_src_stats *st,
-			 void *ctx)
-{
-	*st = (struct tw_src_stats){ .sources = st->sources };
-	bpf_map_update_elem(fd, key, st, BPF_EXIST);
-	return 0;
-}
-
-static void zero_exact_counters(int fd, size_t key_len)
-{
-	for_each_source(fd, key_len, zero_counters, NULL);
-}
-
+/* Per-CPU maps without windows or masks are zeroed from here; the sources'
+ * counters in the kernel (reset_counters), so that a source mask the daemon
+ * sets meanwhile and the alert windows stay as they are. */
 static int stats_reset(int argc, char **argv)
 {
 	struct tw_cli cli = {};
+	struct tw_reset_ctx r = {};
+	struct tw_port_key pk;
 	struct tw_pinned p;
-	int ret = tw_cli_parse_common(argc, argv, &cli, stats_usage, NULL, NULL, NULL);
 	int ncpu = libbpf_num_possible_cpus();
+	int ret = tw_cli_parse_common(argc, argv, &cli, stats_usage, NULL, NULL, NULL);
+	void *zeros;
+	__u32 zero = 0;
 
 	if (ret)
 		return ret > 0 ? 0 : 2;
@@ -326,29 +319,34 @@ static int stats_reset(int argc, char **argv)
 	if (ret)
 		return ret;
 	/* Per-CPU values: one zeroed slot per possible CPU. */
-	void *zeros = calloc((size_t)ncpu, sizeof(struct tw_counters));
-	__u32 zero = 0;
-
-	if (zeros)
-		bpf_map_update_elem(p.counters, &zero, zeros, BPF_ANY);
-	for (__u32 i = 0; zeros && i < 256; i++)
-		bpf_map_update_elem(p.proto_stats, &i, zeros, BPF_ANY);
-	for (__u32 i = 0; zeros && i < 2 * TW_LOW_PORTS; i++)
-		bpf_map_update_elem(p.low_port_stats, &i, zeros, BPF_ANY);
-	struct tw_in6 a;
-	struct tw_port_key pk;
-
-	while (!bpf_map_get_next_key(p.src_stats, NULL, &a))
-		if (bpf_map_delete_elem(p.src_stats, &a))
-			break;
-	zero_exact_counters(p.exit_v4, 4);
-	zero_exact_counters(p.exit_v6, 16);
-	while (!bpf_map_get_next_key(p.port_stats, NULL, &pk))
-		if (bpf_map_delete_elem(p.port_stats, &pk))
-			break;
+	zeros = ncpu > 0 ? calloc((size_t)ncpu, sizeof(struct tw_counters)) : NULL;
+	ret = zeros ? 0 : -ENOMEM;
+	if (!ret && bpf_map_update_elem(p.counters, &zero, zeros, BPF_ANY))
+		ret = -errno;
+	for (__u32 i = 0; !ret && i < 256; i++)
+		if (bpf_map_update_elem(p.proto_stats, &i, zeros, BPF_ANY))
+			ret = -errno;
+	for (__u32 i = 0; !ret && i < 2 * TW_LOW_PORTS; i++)
+		if (bpf_map_update_elem(p.low_port_stats, &i, zeros, BPF_ANY))
+			ret = -errno;
+	while (!ret && !bpf_map_get_next_key(p.port_stats, NULL, &pk))
+		if (bpf_map_delete_elem(p.port_stats, &pk) && errno != ENOENT)
+			ret = -errno;
 	free(zeros);
 	tw_pinned_close(&p);
-	printf("counters reset\n");
+	if (ret)
+		return tw_cli_fail(&cli, "cannot reset the counters: %s", strerror(-ret));
+	ret = tw_run_pinned(cli.pin_root, TW_PIN_PROG(reset_counters), &r, sizeof(r));
+	if (ret == -ENOENT)
+		return tw_cli_fail(&cli, "the pin root %s has no reset program: it was made by an older torwatch; restart the daemon",
+				   cli.pin_root);
+	if (ret)
+		return tw_cli_fail(&cli, "cannot reset the sources' counters: %s", strerror(-ret));
+	if (cli.json)
+		printf("{\"reset\":true,\"sources\":%llu}\n", (unsigned long long)r.zeroed);
+	else
+		printf("counters reset (%llu source%s)\n", (unsigned long long)r.zeroed,
+		       r.zeroed == 1 ? "" : "s");
 	return 0;
 }
 

@@ -102,9 +102,10 @@ int daemon_load_kernel(struct tw_daemon *d)
 		tw_err("cannot map the exit-set prefilter: %s", strerror(-ret));
 		return ret;
 	}
-	if (tw_pin_check_exit(root, d->k.skel->progs.check_exit))
-		tw_warn("cannot pin the check program: %s; 'torwatch check' will not work",
-			strerror(errno));
+	ret = tw_pin_programs(root, d->k.skel->obj);
+	if (ret)
+		tw_warn("cannot pin the programs 'check' and 'stats reset' run: %s; they will not work",
+			strerror(-ret));
 	if (tw_xdp_clock_start(d->k.skel))
 		tw_warn("the XDP clock did not start (%s); XDP asks the kernel for the time instead",
 			strerror(errno));

@@ -7,6 +7,7 @@
 #include "tw_status.h"
 
 #include <bpf/bpf.h>
+#include <linux/bpf.h>
 #include <bpf/libbpf.h>
 #include <dirent.h>
 #include <errno.h>
@@ -159,36 +160,56 @@ void tw_pinned_close(struct tw_pinned *p)
 	}
 }
 
-int tw_exit_check(const char *root, const struct tw_prefix *a, struct tw_check_ctx *out)
+int tw_run_pinned(const char *root, const char *pin, void *frame, size_t len)
 {
 	char path[PATH_MAX];
 	int fd, ret = 0;
 
+	snprintf(path, sizeof(path), "%s/%s", root, pin);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = (__u32)len,
+		    .data_out = frame, .data_size_out = (__u32)len);
+	if (bpf_prog_test_run_opts(fd, &opts))
+		ret = -errno;
+	else if (opts.retval != XDP_PASS)
+		ret = -EINVAL;
+	close(fd);
+	return ret;
+}
+
+int tw_exit_check(const char *root, const struct tw_prefix *a, struct tw_check_ctx *out)
+{
 	memset(out, 0, sizeof(*out));
 	out->is_v4 = a->family == AF_INET;
 	if (out->is_v4)
 		tw_in6_from_v4(out->addr.addr, a->addr);
 	else
 		memcpy(out->addr.addr, a->addr, 16);
-	snprintf(path, sizeof(path), "%s/" TW_PIN_PROG_CHECK_EXIT, root);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return -errno;
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = out, .data_size_in = sizeof(*out),
-		    .data_out = out, .data_size_out = sizeof(*out));
-	if (bpf_prog_test_run_opts(fd, &opts))
-		ret = -errno;
-	close(fd);
-	return ret;
+	return tw_run_pinned(root, TW_PIN_PROG(check_exit), out, sizeof(*out));
 }
 
-int tw_pin_check_exit(const char *root, struct bpf_program *prog)
+int tw_pin_programs(const char *root, struct bpf_object *obj)
 {
+	static const char *const progs[] = {
+#define TW_PROG_NAME(prog) #prog,
+		TW_PINNED_PROGS(TW_PROG_NAME)
+#undef TW_PROG_NAME
+	};
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/" TW_PIN_PROG_CHECK_EXIT, root);
-	unlink(path); /* an earlier run's: ours replaces it */
-	return bpf_program__pin(prog, path);
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct bpf_program *p = bpf_object__find_program_by_name(obj, progs[i]);
+
+		if (!p)
+			return -ENOENT;
+		snprintf(path, sizeof(path), "%s/prog_%s", root, progs[i]);
+		unlink(path); /* an earlier run's: ours replaces it */
+		if (bpf_program__pin(p, path))
+			return -errno;
+	}
+	return 0;
 }
 
 bool tw_meta_daemon_alive(int meta_fd, uint32_t *pid)

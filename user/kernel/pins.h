@@ -32,13 +32,16 @@ int tw_pinned_open(const char *root, struct tw_pinned *p, char *err, size_t errl
 void tw_pinned_close(struct tw_pinned *p);
 struct tw_prefix;
 struct tw_check_ctx;
-struct bpf_program;
-/* Runs the XDP program's own exit-set lookup on a (the pinned check_exit
- * program): found, sources, entry length, allowlisted. 0, or -errno
- * (-ENOENT: nothing pinned under root, or pinned by an older torwatch). */
+struct bpf_object;
+/* Runs the pinned program pin (TW_PIN_PROG) on frame, answered in place.
+ * 0, or -errno (-ENOENT: nothing pinned under root, or pinned by an older
+ * torwatch). */
+int tw_run_pinned(const char *root, const char *pin, void *frame, size_t len);
+/* Runs the XDP program's own exit-set lookup on a (check_exit): found,
+ * sources, entry length, allowlisted. 0 or -errno as tw_run_pinned. */
 int tw_exit_check(const char *root, const struct tw_prefix *a, struct tw_check_ctx *out);
-/* Pins prog (check_exit, after load) under root for tw_exit_check. */
-int tw_pin_check_exit(const char *root, struct bpf_program *prog);
+/* Pins the TW_PINNED_PROGS of obj (after load) under root. 0 or -errno. */
+int tw_pin_programs(const char *root, struct bpf_object *obj);
 /* Is the daemon recorded in the pinned meta map (fd) alive? *pid gets its
  * pid, 0 if none was recorded. */
 bool tw_meta_daemon_alive(int meta_fd, uint32_t *pid);
