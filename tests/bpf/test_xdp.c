@@ -953,6 +953,10 @@ int main(void)
 	struct CMUnitTest tests[N_ROWS + 16];	/* room for the named tests below */
 	size_t n = 0;
 
+	if (geteuid() != 0) {
+		printf("SKIP: loading the XDP program and BPF_PROG_TEST_RUN need root\n");
+		return 77;
+	}
 	for (size_t i = 0; i < N_ROWS; i++)
 		tests[n++] = (struct CMUnitTest){ .name = rows[i].name, .test_func = run_row,
 						  .initial_state = (void *)&rows[i] };

@@ -27,14 +27,15 @@ check_eq() {
 	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1 (want '$2', got '$3')"; fi
 }
 
-# jq_any FILE FILTER [JQ_ARGS...]: some JSON line of FILE passes FILTER. Not
-# 'jq -e': over a stream of lines, jq 1.6 judges only the last line's result,
-# so a match followed by any other line would fail. A line still being
-# written is ignored.
+# jq_any FILE FILTER [JQ_ARGS...]: FILTER gives a value other than false or
+# null for some JSON line of FILE (a select() that keeps a line, or a test
+# that is true). Not 'jq -e': over a stream of lines, jq 1.6 judges only the
+# last line's result, so a match followed by any other line would fail. A
+# line still being written is ignored.
 jq_any() {
 	local file=$1 filter=$2
 	shift 2
-	jq -c "$@" "$filter" "$file" 2>/dev/null | grep -q .
+	jq -c "$@" "($filter) | select(. != false and . != null)" "$file" 2>/dev/null | grep -q .
 }
 
 # has_alert FILTER [JQ_ARGS...]: some alert matches.

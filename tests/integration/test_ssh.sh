@@ -115,9 +115,14 @@ check "block enable --all --ports is refused" sh -c "! $TW block enable --all --
 out=$(tw_in "$S" block enable --ports 22,x 2>&1); rc=$?
 check_eq "a bad port list is refused" 2 $rc
 check "and named" grep -q "'x' in '22,x' is not a port" <<<"$out"
+# A positive control first: the same ping gets through before --all.
+check "ping from the exit node gets through before --all" in_ns "$X" ping -c 1 -W 2 $SRV4X
+dropped=$(tw_in "$S" block show --json | jq .dropped)
 check "block enable --all --force" tw_in "$S" block enable --all --force
 out=$(in_ns "$X" ping -c 2 -W 1 -i 0.2 $SRV4X 2>&1); rc=$?
-check "--all drops ICMP too" test $rc -ne 0
+check "--all drops ICMP too: no reply" grep -q ' 0 received' <<<"$out"
+check "--all drops ICMP too: the drops are counted" \
+	test "$(tw_in "$S" block show --json | jq .dropped)" -ge $((dropped + 2))
 check "block disable" tw_in "$S" block disable
 stop_daemon
 

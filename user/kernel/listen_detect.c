@@ -77,11 +77,34 @@ static struct listen_detect_bpf *try_hook(uint32_t hook, struct bpf_object *shar
 	return s;
 }
 
+int tw_attach_cgroup_all(struct bpf_program *const *progs, size_t n, int cgroup_fd,
+			 struct bpf_link **links)
+{
+	for (size_t i = 0; i < n; i++) {
+		links[i] = bpf_program__attach_cgroup(progs[i], cgroup_fd);
+		if (!links[i]) {
+			int e = -errno;
+
+			while (i--) {
+				bpf_link__destroy(links[i]);
+				links[i] = NULL;
+			}
+			return e ? e : -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int attach_cgroup(struct tw_listen_detect *ld, char *why, size_t whylen)
 {
 	struct listen_detect_bpf *s = ld->skel;
+	/* The port-0 hooks first: without them, the kernel's client ports
+	 * would raise alerts. All four or none. */
+	struct bpf_program *progs[4] = { s->progs.bind4, s->progs.bind6, s->progs.post_bind4,
+					 s->progs.post_bind6 };
+	struct bpf_link *links[4] = {};
 	char root[512];
-	int fd;
+	int fd, ret;
 
 	if (tw_cgroup2_root(root, sizeof(root))) {
 		snprintf(why, whylen, "no cgroup v2 hierarchy is mounted");
@@ -92,15 +115,18 @@ static int attach_cgroup(struct tw_listen_detect *ld, char *why, size_t whylen)
 		snprintf(why, whylen, "cannot open %s: %s", root, strerror(errno));
 		return -errno;
 	}
-	s->links.bind4 = bpf_program__attach_cgroup(s->progs.bind4, fd);
-	s->links.bind6 = bpf_program__attach_cgroup(s->progs.bind6, fd);
-	s->links.post_bind4 = bpf_program__attach_cgroup(s->progs.post_bind4, fd);
-	s->links.post_bind6 = bpf_program__attach_cgroup(s->progs.post_bind6, fd);
+	ret = tw_attach_cgroup_all(progs, 4, fd, links);
 	close(fd);
-	if (!s->links.bind4 || !s->links.bind6 || !s->links.post_bind4 || !s->links.post_bind6) {
-		snprintf(why, whylen, "cannot attach to cgroup %s", root);
-		return -EINVAL;
+	if (ret) {
+		snprintf(why, whylen, "cannot attach to cgroup %s (%s); none of the bind hooks stays",
+			 root, strerror(-ret));
+		return ret;
 	}
+	/* The skeleton destroys links it holds. */
+	s->links.bind4 = links[0];
+	s->links.bind6 = links[1];
+	s->links.post_bind4 = links[2];
+	s->links.post_bind6 = links[3];
 	return 0;
 }
 
