@@ -43,6 +43,15 @@ struct tw_meta {
 	struct tw_iface ifaces[TW_MAX_IFACES];
 };
 
+/* The alerts the daemon wrote (every rule, kernel and userspace), in a map
+ * of its own so that a pin root from before it still loads. */
+struct tw_alert_stats {
+	__u64 emitted;		/* alerts raised */
+	__u64 written;		/* lines written, summed over the sinks */
+	__u64 failed;		/* lines a sink could not write */
+	__u64 pad;
+};
+
 enum tw_source_kind {
 	TW_SOURCE_URL = 0,	/* fetched over HTTP(S) */
 	TW_SOURCE_FILE,		/* a feed file (--feed PATH) */
@@ -87,6 +96,7 @@ struct tw_source_info {
 };
 
 _Static_assert(sizeof(struct tw_iface) == 24, "tw_iface ABI");
+_Static_assert(sizeof(struct tw_alert_stats) == 32, "tw_alert_stats ABI");
 _Static_assert(sizeof(struct tw_meta) == 72 + 24 * TW_MAX_IFACES, "tw_meta ABI");
 _Static_assert(sizeof(struct tw_source_info) ==
 	       88 + TW_SOURCE_NAME_LEN + TW_SOURCE_URL_LEN + TW_SOURCE_ERR_LEN, "tw_source_info ABI");

@@ -79,6 +79,13 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tw_alert_stats);
+} alert_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, TW_MAX_SOURCES);
 	__type(key, __u32);
 	__type(value, struct tw_source_info);

@@ -54,8 +54,16 @@ check "a failed first start leaves nothing pinned" test ! -e "$PIN-big"
 out=$("$TW" status --pin-root "$PIN" 2>&1); rc=$?
 check_eq "status with nothing loaded exits 2" 2 $rc
 check "status with nothing loaded says so" grep -q "torwatch is not running: nothing is pinned under $PIN" <<<"$out"
-out=$(runuser -u nobody -- "$TW" status --pin-root "$PIN" 2>&1)
+# nobody may not be able to reach the checkout (under /root, mode 0700): a copy.
+bin=$(mktemp -d /tmp/torwatch-bin.XXXXXX)
+install -m 0755 "$TW" "$bin/torwatch" && chmod 0755 "$bin"
+out=$(runuser -u nobody -- "$bin/torwatch" status --pin-root "$PIN" 2>&1)
 check "status without root says to use sudo" grep -q "needs root" <<<"$out"
+rm -rf "$bin"
+out=$("$TW" run --bogus 2>&1); rc=$?
+check_eq "run with an unknown option is a usage error" 2 $rc
+check_eq "... said in one line, not the whole help" 1 "$(grep -c . <<<"$out")"
+check "... naming the option and where the list is" grep -q "unknown option '--bogus' for 'run'; 'torwatch run --help' lists the options" <<<"$out"
 
 # --- run ---
 check "daemon starts on two veths in native mode" start_daemon "$H" -i vX -i vC \
@@ -215,17 +223,38 @@ check "the error names file, line and reason" grep -q "$T/bad.conf:3: xdp-mode m
 printf '[run]\ninterface = vX\nxdp-mode = native\n' >"$T/torwatch.conf"
 
 # --- no source at all: the embedded snapshot ---
-check "a daemon from a config file, with no source, starts" start_daemon "$H" -c "$T/torwatch.conf"
+n_alerts0=$(grep -c . "$T/alerts.json")
+# One URL source that cannot answer (nothing listens on port 9): it has no data.
+check "a daemon from a config file, with no source, starts" start_daemon "$H" -c "$T/torwatch.conf" \
+	--feed http://127.0.0.1:9/exits.txt
 check_eq "the config's interface is watched" vX "$(tw_in "$H" status --json | jq -r '.interfaces[0].name')"
 st=$(tw_in "$H" status --json)
-check_eq "it falls back to the dated snapshot" "snapshot 2024-03-12 (embedded)" "$(jq -r '.exit_set.sources[0].name' <<<"$st")"
-check_eq "the snapshot is in use" ok "$(jq -r '.exit_set.sources[0].state' <<<"$st")"
+snap='.exit_set.sources[] | select(.kind=="snapshot")'
+check_eq "it falls back to the dated snapshot" "snapshot 2024-03-12 (embedded)" "$(jq -r "$snap | .name" <<<"$st")"
+check_eq "the snapshot is in use" ok "$(jq -r "$snap | .state" <<<"$st")"
 check_eq "the snapshot's 1174 addresses" 1174 "$(jq .exit_set.exact_v4 <<<"$st")"
 check_eq "status shows the snapshot's date" 2024-03-12 "$(jq -r '.exit_set.newest_data[0:10]' <<<"$st")"
 check_eq "status says the data is stale" true "$(jq .exit_set.stale <<<"$st")"
 check "a feed_stale alert names the snapshot's age" wait_for 3 has_alert 'select(.rule.id=="feed_stale") | select(.torwatch.feed.newest_data | startswith("2024-03-12"))'
 check "a snapshot exit address is found" tw_in "$H" check 185.241.208.232
+check "the log says detection runs on the snapshot, and how old it is" \
+	grep -q "the exit set is made of: the embedded snapshot of 2024-03-12 (1174 entries, [0-9]*d [0-9]*h old; no fetched list or feed file has data yet)" "$T/daemon.log"
+check "a failed fetch of a source without data says so, not 'keeping 0 entries'" \
+	wait_for 3 grep -q "fetch failed: .*; it has no data yet, retry in" "$T/daemon.log"
+out=$(tw_in "$H" status)
+check "status names the snapshot once: 'snapshot 2024-03-12 (embedded): ok'" \
+	grep -q "^  snapshot 2024-03-12 (embedded): ok" <<<"$out"
+alerts_counted() { [ "$(tw_in "$H" status --json | jq .alerts.written)" = $(($(grep -c . "$T/alerts.json") - n_alerts0)) ]; }
+check "status counts the alerts this daemon wrote (feed_stale among them)" wait_for 2 alerts_counted
+check "... and says so in its text" grep -q "^alerts: .* [1-9][0-9]* lines written" <<<"$(tw_in "$H" status)"
 stop_daemon
+out=$(tw_in "$H" status 2>/dev/null)
+check "with the daemon stopped, status promises no next fetch" \
+	sh -c "! grep -q 'next fetch in' <<'EOT'
+$out
+EOT"
+check "... it says why" grep -q "no fetch while the daemon is not running" <<<"$out"
+check_eq "... (json)" 0 "$(tw_in "$H" status --json | jq '[.exit_set.sources[] | select(.next_attempt != null)] | length')"
 check "unload" tw_in "$H" unload
 
 finish

@@ -131,7 +131,8 @@ static void test_feed_rejected(void **state)
 
 	snprintf(s.name, sizeof(s.name), "mirror \"eu\"\n");
 	snprintf(s.url, sizeof(s.url), "https://mirror.example/exits?a=1&b=\"2\"");
-	a = tw_feed_alert_rejected(&s, "120 entries would replace 1200 (-90%)", 1710252000);
+	a = tw_feed_alert_rejected(&s, "120 entries would replace 1200 (-90%)",
+				   1710252000LL * 1000000000LL);
 	assert_string_equal(json_path(a, "rule.id"), "feed_rejected");
 	assert_string_equal(json_path(a, "event.severity"), "47");
 	assert_string_equal(json_path(a, "event.reason"), "120 entries would replace 1200 (-90%)");
@@ -178,7 +179,8 @@ static void test_feed_stale(void **state)
 	ok->state = TW_SRC_OK;
 	bad->state = TW_SRC_FAILED;
 	snprintf(bad->error, sizeof(bad->error), "HTTP status 503");
-	a = tw_feed_alert_stale(&ss, 1710252000, 6 * 3600, 1710252000 + 7 * 3600 + 60);
+	a = tw_feed_alert_stale(&ss, 1710252000, 6 * 3600,
+				(1710252000LL + 7 * 3600 + 60) * 1000000000LL);
 	assert_string_equal(json_path(a, "rule.id"), "feed_stale");
 	assert_string_equal(json_path(a, "torwatch.feed.age_s"), "25260");
 	assert_string_equal(json_path(a, "torwatch.feed.stale_after_s"), "21600");
@@ -190,9 +192,30 @@ static void test_feed_stale(void **state)
 	assert_string_equal(json_path(json_object_array_get_idx(failing, 0), "name"), "onionoo");
 	assert_string_equal(json_path(json_object_array_get_idx(failing, 0), "error"), "HTTP status 503");
 	json_object_put(a);
-	a = tw_feed_alert_stale(&ss, 0, 60, 1710252000);
+	a = tw_feed_alert_stale(&ss, 0, 60, 1710252000LL * 1000000000LL);
 	assert_string_equal(json_path(a, "message"), "The exit set has no good data from any source");
 	json_object_put(a);
+	tw_sources_free(&ss);
+}
+
+/* A feed alert written after another alert sorts after it: its @timestamp is
+ * the moment it was raised, to the microsecond, not the second it fell in. */
+static void test_feed_alert_time_sorts_in_order(void **state)
+{
+	struct tw_sources ss = {};
+	struct tw_source *s = tw_sources_add(&ss, TW_SOURCE_URL, "exit-addresses", "https://a");
+	struct json_object *before, *stale, *rejected;
+	const char *t0;
+
+	before = tw_alert_new(&tw_rule_tor_traffic, "x", tw_now_unix_ns());
+	stale = tw_feed_alert_stale(&ss, 1710252000, 60, tw_now_unix_ns());
+	rejected = tw_feed_alert_rejected(s, "why", tw_now_unix_ns());
+	t0 = json_path(before, "@timestamp");
+	assert_true(strcmp(json_path(stale, "@timestamp"), t0) >= 0);
+	assert_true(strcmp(json_path(rejected, "@timestamp"), json_path(stale, "@timestamp")) >= 0);
+	json_object_put(before);
+	json_object_put(stale);
+	json_object_put(rejected);
 	tw_sources_free(&ss);
 }
 
@@ -215,6 +238,7 @@ int main(void)
 		cmocka_unit_test(test_severity_scores),
 		cmocka_unit_test(test_feed_rejected),
 		cmocka_unit_test(test_feed_stale),
+		cmocka_unit_test(test_feed_alert_time_sorts_in_order),
 		cmocka_unit_test(test_feed_url_redacted),
 	};
 

@@ -60,7 +60,9 @@ struct tw_source_info;
 /* "2024-03-12T14:00:00Z" as a JSON string, or NULL (JSON null) for 0. */
 struct json_object *tw_json_time(uint64_t unix_s);
 /* The pinned per-source state, for 'status' and 'feed show'. */
-struct json_object *tw_sources_json(const struct tw_source_info *src, int64_t now);
-void tw_sources_print_text(const struct tw_source_info *src, int64_t now);
+/* daemon_alive false: no next fetch is shown (none will happen). */
+struct json_object *tw_sources_json(const struct tw_source_info *src, int64_t now,
+				    bool daemon_alive);
+void tw_sources_print_text(const struct tw_source_info *src, int64_t now, bool daemon_alive);
 
 #endif

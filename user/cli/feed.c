@@ -20,7 +20,9 @@ static const char feed_usage[] =
 	"       torwatch feed show [--json] [--pin-root DIR]\n"
 	"  update makes the running daemon fetch every source now and re-read its files,\n"
 	"  waits for the answers and shows them; --force takes a list the shrink guard\n"
-	"  would refuse. Exit status 1 when a source failed or was refused.\n";
+	"  would refuse. show lists the sources as the daemon last published them.\n"
+	"  Both exit 1 when a fetched source failed or was refused (a check for\n"
+	"  monitoring), 0 when all are well, 2 on errors.\n";
 
 struct feed_opts {
 	bool force;
@@ -41,7 +43,8 @@ static int on_feed_opt(int opt, const char *arg, void *ctx)
 	return 0;
 }
 
-struct json_object *tw_sources_json(const struct tw_source_info *src, int64_t now)
+struct json_object *tw_sources_json(const struct tw_source_info *src, int64_t now,
+				    bool daemon_alive)
 {
 	struct json_object *arr = json_object_new_array();
 
@@ -74,14 +77,15 @@ struct json_object *tw_sources_json(const struct tw_source_info *src, int64_t no
 		json_object_object_add(j, "last_success", tw_json_time(si->last_success));
 		json_object_object_add(j, "age_s", si->last_success ?
 				       json_object_new_int64(now - (int64_t)si->last_success) : NULL);
-		json_object_object_add(j, "next_attempt", tw_json_time(si->next_attempt));
+		json_object_object_add(j, "next_attempt",
+				       daemon_alive ? tw_json_time(si->next_attempt) : NULL);
 		json_object_object_add(j, "fetch_ms", json_object_new_int64(si->fetch_ms));
 		json_object_array_add(arr, j);
 	}
 	return arr;
 }
 
-void tw_sources_print_text(const struct tw_source_info *src, int64_t now)
+void tw_sources_print_text(const struct tw_source_info *src, int64_t now, bool daemon_alive)
 {
 	for (int i = 0; i < TW_MAX_SOURCES; i++) {
 		const struct tw_source_info *si = &src[i];
@@ -89,8 +93,13 @@ void tw_sources_print_text(const struct tw_source_info *src, int64_t now)
 
 		if (!si->in_use)
 			continue;
-		printf("  %s (%s): %s", si->name, tw_source_kind_name(si->kind),
-		       tw_source_state_name(si->state));
+		const char *kind = tw_source_kind_name(si->kind);
+
+		/* "snapshot 2024-03-12 (embedded)" says its kind already. */
+		if (strncmp(si->name, kind, strlen(kind)))
+			printf("  %s (%s): %s", si->name, kind, tw_source_state_name(si->state));
+		else
+			printf("  %s: %s", si->name, tw_source_state_name(si->state));
 		if (si->http_status)
 			printf(", HTTP %u", si->http_status);
 		if (si->failures)
@@ -104,7 +113,9 @@ void tw_sources_print_text(const struct tw_source_info *src, int64_t now)
 		} else {
 			printf("    no good data yet");
 		}
-		if (si->next_attempt) {
+		if (si->next_attempt && !daemon_alive) {
+			printf("; no fetch while the daemon is not running");
+		} else if (si->next_attempt) {
 			int64_t in = (int64_t)si->next_attempt - now;
 
 			tw_format_age(in > 0 ? in : 0, next, sizeof(next));
@@ -136,6 +147,8 @@ static int show(const struct tw_cli *cli, const struct tw_pinned *p)
 	struct tw_source_info src[TW_MAX_SOURCES];
 	struct tw_meta meta;
 	int64_t now = tw_now_unix();
+	uint32_t pid;
+	bool alive = tw_daemon_alive(p, &pid);
 	int bad = 0;
 
 	if (read_sources(p, &meta, src))
@@ -149,13 +162,13 @@ static int show(const struct tw_cli *cli, const struct tw_pinned *p)
 
 		json_object_object_add(o, "stale", json_object_new_boolean(meta.feed_stale));
 		json_object_object_add(o, "newest_data", tw_json_time(meta.set_newest_data));
-		json_object_object_add(o, "sources", tw_sources_json(src, now));
+		json_object_object_add(o, "sources", tw_sources_json(src, now, alive));
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 								 JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	} else {
 		printf("exit set data: %s\nsources:\n", meta.feed_stale ? "STALE" : "fresh");
-		tw_sources_print_text(src, now);
+		tw_sources_print_text(src, now, alive);
 	}
 	return bad;
 }

@@ -3,7 +3,10 @@
 #include <bpf/bpf.h>
 #include <getopt.h>
 #include <json-c/json.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "cli/cli.h"
 #include "detect/listen_policy.h"
 #include "common/port_list.h"
@@ -21,11 +24,29 @@ struct status {
 	__u64 ssh_events, ssh_lost;
 	struct tw_source_info src[TW_MAX_SOURCES];
 	__u64 events, lost;
+	struct tw_alert_stats alerts;
+	bool has_alerts;	/* false: a pin root from before alert counts */
 	uint32_t pid;
 	bool alive;
 };
 
-static int read_status(const struct tw_pinned *p, struct status *s)
+static bool read_alert_stats(const char *root, struct tw_alert_stats *a)
+{
+	char path[PATH_MAX];
+	__u32 zero = 0;
+	int fd;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/" TW_PIN_NAME(alert_stats), root);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return false;
+	ok = !bpf_map_lookup_elem(fd, &zero, a);
+	close(fd);
+	return ok;
+}
+
+static int read_status(const char *root, const struct tw_pinned *p, struct status *s)
 {
 	struct tw_counters cnt;
 	__u32 zero = 0;
@@ -49,6 +70,7 @@ static int read_status(const struct tw_pinned *p, struct status *s)
 	if (!tw_port_set_load(p->ssh_ports, &ports))
 		tw_port_list_format(&ports, s->ssh_ports, sizeof(s->ssh_ports));
 	s->alive = tw_daemon_alive(p, &s->pid);
+	s->has_alerts = read_alert_stats(root, &s->alerts);
 	return 0;
 }
 
@@ -89,7 +111,7 @@ static void print_json(const struct tw_cli *cli, const struct status *s)
 			       s->meta.set_newest_data ?
 			       json_object_new_int64(now - (int64_t)s->meta.set_newest_data) : NULL);
 	json_object_object_add(set, "apply_usec", json_object_new_int64((int64_t)s->meta.apply_usec));
-	json_object_object_add(set, "sources", tw_sources_json(s->src, now));
+	json_object_object_add(set, "sources", tw_sources_json(s->src, now, s->alive));
 	json_object_object_add(set, "stale", json_object_new_boolean(s->meta.feed_stale));
 	json_object_object_add(o, "exit_set", set);
 	json_object_object_add(ev, "written", json_object_new_int64((int64_t)s->events));
@@ -97,6 +119,16 @@ static void print_json(const struct tw_cli *cli, const struct status *s)
 	json_object_object_add(ev, "ssh_written", json_object_new_int64((int64_t)s->ssh_events));
 	json_object_object_add(ev, "ssh_lost", json_object_new_int64((int64_t)s->ssh_lost));
 	json_object_object_add(o, "events", ev);
+	if (s->has_alerts) {
+		struct json_object *al = json_object_new_object();
+
+		json_object_object_add(al, "raised", json_object_new_int64((int64_t)s->alerts.emitted));
+		json_object_object_add(al, "written", json_object_new_int64((int64_t)s->alerts.written));
+		json_object_object_add(al, "failed", json_object_new_int64((int64_t)s->alerts.failed));
+		json_object_object_add(o, "alerts", al);
+	} else {
+		json_object_object_add(o, "alerts", NULL);
+	}
 	struct json_object *blk = json_object_new_object();
 
 	json_object_object_add(blk, "mode", json_object_new_string(tw_block_mode_name(s->block.mode)));
@@ -144,8 +176,12 @@ static void print_text(const struct tw_cli *cli, const struct status *s)
 	       (unsigned long long)s->meta.apply_usec, t2, s->meta.set_newest_data ? " (" : "",
 	       s->meta.set_newest_data ? age : "", s->meta.set_newest_data ? " old)" : "");
 	printf("sources:%s\n", s->meta.feed_stale ? "     the newest good data is STALE" : "");
-	tw_sources_print_text(s->src, now);
-	printf("events:      %llu written, %llu lost; SSH: %llu written, %llu lost\n",
+	tw_sources_print_text(s->src, now, s->alive);
+	if (s->has_alerts)
+		printf("alerts:      %llu raised, %llu lines written, %llu could not be written\n",
+		       (unsigned long long)s->alerts.emitted, (unsigned long long)s->alerts.written,
+		       (unsigned long long)s->alerts.failed);
+	printf("kernel:      traffic events %llu sent, %llu lost; SSH events %llu sent, %llu lost\n",
 	       (unsigned long long)s->events, (unsigned long long)s->lost,
 	       (unsigned long long)s->ssh_events, (unsigned long long)s->ssh_lost);
 	printf("ssh ports:   %s\n", s->ssh_ports);
@@ -171,7 +207,7 @@ int tw_cmd_status(int argc, char **argv)
 	ret = tw_cli_open(&cli, &p);
 	if (ret)
 		return ret;
-	if (read_status(&p, &s)) {
+	if (read_status(cli.pin_root, &p, &s)) {
 		tw_pinned_close(&p);
 		return tw_cli_fail(&cli, "cannot read the pinned metadata under %s", cli.pin_root);
 	}

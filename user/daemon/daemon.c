@@ -107,6 +107,8 @@ static int start(struct tw_daemon *d)
 	if (!ret)
 		ret = daemon_status_write(d);
 	if (!ret)
+		ret = daemon_status_start(d);
+	if (!ret)
 		ret = daemon_events_start(d);
 	return ret;
 }
@@ -174,8 +176,7 @@ int tw_cmd_run(int argc, char **argv)
 		return 0;
 	}
 	if (ret) {
-		fprintf(stderr, "torwatch: %s\n", err);
-		tw_run_usage(stderr);
+		fprintf(stderr, "torwatch: %s; 'torwatch run --help' lists the options\n", err);
 		return 2;
 	}
 	tw_log_init(o.verbose);

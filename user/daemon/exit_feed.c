@@ -45,6 +45,17 @@ static int check_room(const struct tw_daemon *d, const struct tw_exit_set *set)
 	return 0;
 }
 
+/* Says what detection runs on, when that changes (not on every refresh). */
+static void log_in_use(struct tw_daemon *d)
+{
+	char what[512];
+	uint32_t mask = tw_sources_in_use(&d->x.feeds.sources, tw_now_unix(), what, sizeof(what));
+
+	if (mask != d->x.in_use || !mask)
+		tw_info("the exit set is made of: %s", what);
+	d->x.in_use = mask;
+}
+
 /* A set is in the maps (or failed to go in): publish it. */
 static int finish_apply(struct tw_daemon *d, const struct tw_exit_set *set,
 			const struct tw_apply_stats *st, int err, uint64_t digest)
@@ -70,6 +81,7 @@ static int finish_apply(struct tw_daemon *d, const struct tw_exit_set *set,
 		st->updated, st->removed, (unsigned long long)st->usec);
 	if (st->no_room)
 		tw_warn("the maps could not hold the old and the new set at once, so leaving entries went first; give them room with a larger --max-exits");
+	log_in_use(d);
 	return 0;
 }
 

@@ -42,6 +42,7 @@ struct tw_daemon {
 		struct tw_exit_maps maps;
 		struct tw_apply_worker *applier;	/* NULL until the first set is in */
 		uint64_t queued_digest;	/* of the newest set written or on its way; 0 = none */
+		uint32_t in_use;	/* the sources the set was made of at the last log line */
 	} x;
 
 	struct {			/* kernel_events.c */
@@ -53,6 +54,7 @@ struct tw_daemon {
 	struct {			/* status.c: what the CLI reads from the pins */
 		struct tw_meta meta;
 		struct tw_source_info info[TW_MAX_SOURCES];
+		struct tw_alert_stats alerts;	/* as last published */
 	} st;
 };
 
@@ -91,6 +93,8 @@ void daemon_settings_close(struct tw_daemon *d);
 
 /* status.c */
 int daemon_status_write(struct tw_daemon *d);
+/* Publishes the alert counts after every round of the loop. */
+int daemon_status_start(struct tw_daemon *d);
 /* The sources' state (not their entries) into the pinned metadata. */
 void daemon_status_sources(struct tw_daemon *d);
 

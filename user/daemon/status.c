@@ -23,6 +23,32 @@ int daemon_status_write(struct tw_daemon *d)
 	return 0;
 }
 
+/* After each round: the alert counts, when they changed. */
+static void publish_alerts(void *ctx)
+{
+	struct tw_daemon *d = ctx;
+	struct tw_alert_stats a = { .emitted = d->alerts.emitted };
+	__u32 zero = 0;
+
+	for (size_t i = 0; i < d->alerts.n_sinks; i++) {
+		a.written += d->alerts.sinks[i].written;
+		a.failed += d->alerts.sinks[i].failed;
+	}
+	if (!memcmp(&a, &d->st.alerts, sizeof(a)))
+		return;
+	if (!bpf_map__update_elem(d->k.skel->maps.alert_stats, &zero, sizeof(zero), &a, sizeof(a),
+				  BPF_ANY))
+		d->st.alerts = a;
+}
+
+int daemon_status_start(struct tw_daemon *d)
+{
+	/* Published at once, so that a restart's status starts from zero. */
+	memset(&d->st.alerts, 0xff, sizeof(d->st.alerts));
+	publish_alerts(d);
+	return tw_loop_add_tick(&d->loop, "alert counts", TW_LOOP_AFTER_INPUT, publish_alerts, d);
+}
+
 void daemon_status_sources(struct tw_daemon *d)
 {
 	struct tw_feeds *f = &d->x.feeds;

@@ -13,14 +13,14 @@ static void set_str(struct json_object *a, const char *path, const char *v)
 }
 
 struct json_object *tw_feed_alert_rejected(const struct tw_source *s, const char *why,
-					   int64_t now)
+					   int64_t now_ns)
 {
 	char msg[512], url[1024];
 	struct json_object *a;
 
 	snprintf(msg, sizeof(msg), "Exit list %s refused: %s; the last good data (%zu entries) stays",
 		 s->name, why, s->n_seen);
-	a = tw_alert_new(&tw_rule_feed_rejected, msg, now * 1000000000LL);
+	a = tw_alert_new(&tw_rule_feed_rejected, msg, now_ns);
 	set_str(a, "event.category", "configuration");
 	set_str(a, "event.reason", why);
 	set_str(a, "torwatch.feed.name", s->name);
@@ -33,8 +33,9 @@ struct json_object *tw_feed_alert_rejected(const struct tw_source *s, const char
 }
 
 struct json_object *tw_feed_alert_stale(const struct tw_sources *ss, int64_t newest,
-					unsigned stale_after_s, int64_t now)
+					unsigned stale_after_s, int64_t now_ns)
 {
+	int64_t now = now_ns / 1000000000LL;
 	struct json_object *a, *failing = json_object_new_array();
 	char msg[512], age[32], limit[32], when[32];
 
@@ -46,7 +47,7 @@ struct json_object *tw_feed_alert_stale(const struct tw_sources *ss, int64_t new
 			 age, when, limit);
 	else
 		snprintf(msg, sizeof(msg), "The exit set has no good data from any source");
-	a = tw_alert_new(&tw_rule_feed_stale, msg, now * 1000000000LL);
+	a = tw_alert_new(&tw_rule_feed_stale, msg, now_ns);
 	set_str(a, "event.category", "configuration");
 	if (newest) {
 		set_str(a, "torwatch.feed.newest_data", when);

@@ -7,11 +7,13 @@
 #include <json-c/json.h>
 #include "feeds/source_state.h"
 
-/* s refused a list for why; s still holds its last good data. */
+/* s refused a list for why; s still holds its last good data. now_ns: unix
+ * nanoseconds, the alert's @timestamp (to the microsecond, so that it sorts
+ * after the alerts written before it). */
 struct json_object *tw_feed_alert_rejected(const struct tw_source *s, const char *why,
-					   int64_t now);
+					   int64_t now_ns);
 /* The newest good data (unix s, 0 = none) is older than stale_after_s. */
 struct json_object *tw_feed_alert_stale(const struct tw_sources *ss, int64_t newest,
-					unsigned stale_after_s, int64_t now);
+					unsigned stale_after_s, int64_t now_ns);
 
 #endif

@@ -360,7 +360,8 @@ static bool check_stale(struct tw_feeds *f, int64_t now)
 		return false;
 	f->stale = stale;
 	if (stale)
-		tw_emit(f->out, tw_feed_alert_stale(&f->sources, newest, f->stale_after_s, now));
+		tw_emit(f->out, tw_feed_alert_stale(&f->sources, newest, f->stale_after_s,
+						    tw_now_unix_ns()));
 	else
 		tw_info("the exit set's data is fresh again");
 	return true;
@@ -411,8 +412,11 @@ static void failed(struct tw_feeds *f, struct tw_source *s, int64_t now, const c
 	snprintf(s->error, sizeof(s->error), "%.*s", (int)sizeof(s->error) - 1, why);
 	s->next_attempt_ms = tw_source_next_attempt(s, now_ms(), false, &f->pol, jitter());
 	tw_format_age((s->next_attempt_ms + 999) / 1000 - now, in, sizeof(in));
-	tw_warn("%s: fetch failed: %s; keeping %zu entries, retry in %s", s->name, why, s->n_seen,
-		in);
+	if (s->n_seen)
+		tw_warn("%s: fetch failed: %s; keeping its %zu entries, retry in %s", s->name, why,
+			s->n_seen, in);
+	else
+		tw_warn("%s: fetch failed: %s; it has no data yet, retry in %s", s->name, why, in);
 }
 
 static void succeeded(struct tw_feeds *f, struct tw_source *s, int64_t now,
@@ -462,7 +466,7 @@ static void refused(struct tw_feeds *f, struct tw_source *s, int64_t now, const 
 	s->next_attempt_ms = tw_source_next_attempt(s, now_ms(), false, &f->pol, jitter());
 	tw_warn("%s: list refused: %s", s->name, why);
 	if (!again)
-		tw_emit(f->out, tw_feed_alert_rejected(s, why, now));
+		tw_emit(f->out, tw_feed_alert_rejected(s, why, tw_now_unix_ns()));
 }
 
 /* One finished download: returns TW_FEEDS_* */

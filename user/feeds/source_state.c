@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "common/timeutil.h"
 #include "common/url.h"
 
 extern const char tw_snapshot_start[];
@@ -231,6 +232,36 @@ int tw_sources_build_set(const struct tw_sources *ss, struct tw_exit_set *set)
 	}
 	tw_exit_set_finalize(set);
 	return 0;
+}
+
+uint32_t tw_sources_in_use(const struct tw_sources *ss, int64_t now, char *buf, size_t len)
+{
+	bool live = live_data(ss);
+	uint32_t mask = 0;
+	size_t used = 0;
+	char age[32];
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < ss->n && used < len; i++) {
+		const struct tw_source *s = &ss->s[i];
+
+		if (!in_use(ss, i, live) || !s->n_seen)
+			continue;
+		mask |= 1u << i;
+		if (s->kind == TW_SOURCE_SNAPSHOT) {
+			tw_format_age(now - s->data_time, age, sizeof(age));
+			used += (size_t)snprintf(buf + used, len - used,
+						 "%sthe embedded snapshot of " TW_SNAPSHOT_DATE
+						 " (%zu entries, %s old; no fetched list or feed file has data yet)",
+						 used ? ", " : "", s->n_seen, age);
+		} else {
+			used += (size_t)snprintf(buf + used, len - used, "%s%s (%zu)",
+						 used ? ", " : "", s->name, s->n_seen);
+		}
+	}
+	if (!used)
+		snprintf(buf, len, "nothing (no source has data)");
+	return mask;
 }
 
 int64_t tw_sources_newest(const struct tw_sources *ss)

@@ -100,6 +100,10 @@ int tw_sources_build_set(const struct tw_sources *ss, struct tw_exit_set *set);
 /* The newest good data among the sources in use: a list's own date if it
  * has one, else when it was last confirmed (fetched, or the file written). */
 int64_t tw_sources_newest(const struct tw_sources *ss);
+/* What the exit set is made of now, for the log: "exit-addresses (1200),
+ * deny (3)", or the embedded snapshot with its age when nothing else has
+ * data. Returns the sources in it as a bitmask. */
+uint32_t tw_sources_in_use(const struct tw_sources *ss, int64_t now, char *buf, size_t len);
 /* Fills the pinned per-source state from the sources and the merged set
  * (set NULL: the entry counts stay as they are in info). */
 void tw_sources_describe(const struct tw_sources *ss, const struct tw_exit_set *set,
