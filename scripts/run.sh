@@ -5,6 +5,7 @@
 # Extra arguments go to 'torwatch run' (e.g. -i eth1, --feed FILE).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
-make -s
+# stdout is the alert stream (scripts/run.sh | jq): what building says goes to stderr.
+scripts/install-deps.sh >&2
+make -s >&2
 exec ./torwatch run "$@"

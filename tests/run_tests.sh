@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-# Runs the test tiers (unit, bpf, integration, fuzz; all by default) and ends with
+# Runs the test tiers (unit, bpf, integration, fuzz; all by default; or the
+# paths of single test programs) and ends with
 # one summary line: "summary: N passed, N failed, N skipped".
 # A test program that exits 77 is skipped and must say why. V=1 shows all output.
+# Every program has a time limit (TEST_TIMEOUT seconds, 600 by default): one
+# that passes it is killed, with its children, and counts as a failure.
 set -u
 cd "$(dirname "$0")/.."
 OUT=.output/tests
 tiers=${*:-unit bpf integration fuzz}
 FUZZ_SECONDS=${FUZZ_SECONDS:-10}
+TEST_TIMEOUT=${TEST_TIMEOUT:-600}
 passed=0 failed=0 skipped=0
 failed_names=()
 
@@ -23,9 +27,14 @@ count_output() {	# cmocka "[  PASSED  ] N test(s)." and TAP "ok - "/"not ok - " 
 run_one() {
 	local tier=$1 prog=$2 log rc p f
 	log=$(mktemp)
-	$prog >"$log" 2>&1
+	# timeout signals its whole process group: the test and what it started.
+	timeout --kill-after=10 "$TEST_TIMEOUT" $prog >"$log" 2>&1 </dev/null
 	rc=$?
 	read -r p f < <(count_output "$log")
+	if [ $rc = 124 ] || [ $rc = 137 ]; then
+		echo "not ok - $prog did not finish within ${TEST_TIMEOUT}s" >>"$log"
+		f=$((f + 1))
+	fi
 	if [ $rc = 77 ]; then
 		skipped=$((skipped + 1))
 		echo "SKIP  [$tier] $prog: $(grep -m1 SKIP "$log")"
@@ -49,7 +58,9 @@ for tier in $tiers; do
 	unit | bpf) for src in tests/$tier/test_*.c; do run_one $tier "$OUT/$(basename "$src" .c)"; done ;;
 	integration) for t in tests/integration/test_*.sh; do run_one integration "$t"; done ;;
 	fuzz) for src in tests/fuzz/fuzz_*.c; do run_one fuzz "tests/fuzz/run_fuzzer.sh $(basename "$src" .c) $FUZZ_SECONDS"; done ;;
-	*) echo "unknown tier $tier (unit, bpf, integration, fuzz)"; exit 2 ;;
+	*/*) [ -x "$tier" ] || { echo "$tier: not an executable test"; exit 2; }
+	     run_one one "$tier" ;;	# one test program, by its path
+	*) echo "unknown tier $tier (unit, bpf, integration, fuzz, or the path of one test)"; exit 2 ;;
 	esac
 done
 [ ${#failed_names[@]} = 0 ] || echo "failed: ${failed_names[*]}"

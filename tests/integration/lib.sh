@@ -122,6 +122,8 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
+# Killed by the runner's time limit: exit, so that cleanup runs.
+trap 'exit 143' TERM INT
 
 require_root() {
 	if [ "$(id -u)" != 0 ]; then

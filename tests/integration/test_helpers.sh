@@ -23,4 +23,19 @@ check "check_eq counts a difference as a failure" \
 	bash -c ". '$(dirname "$0")/lib.sh' >/dev/null; check_eq d 1 2 >/dev/null; [ \$N_FAIL = 1 ]"
 check "wait_for gives up when the condition never holds" fails wait_for 1 false
 check "wait_for returns as soon as the condition holds" wait_for 1 true
+# The runner's time limit: a test that hangs fails, its children go, the run goes on.
+cat >"$T/test_hang.sh" <<'EOT'
+#!/usr/bin/env bash
+sleep 300 &
+echo $! >"${0%/*}/sleeper.pid"
+sleep 300
+EOT
+chmod +x "$T/test_hang.sh"
+start=$SECONDS
+out=$(TEST_TIMEOUT=2 "$(dirname "$0")/../run_tests.sh" "$T/test_hang.sh" 2>&1); rc=$?
+check "a test that hangs fails" test $rc -ne 0
+check "... within its limit" test $((SECONDS - start)) -lt 20
+check "... and the summary says it did not finish" grep -q "did not finish within 2s" <<<"$out"
+running() { local s; s=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$s" ] && [ "${s:0:1}" != Z ]; }
+check "... its children are gone too" fails running "$(cat "$T/sleeper.pid")"
 finish
