@@ -215,10 +215,11 @@ struct tw_event {
  * the caller's choosing (ports the kernel picks for clients are left out). */
 enum tw_listen_hook {
 	TW_HOOK_NONE = 0,
-	TW_HOOK_KPROBE,		/* kprobe on inet_csk_listen_start */
-	TW_HOOK_FENTRY,		/* fentry on inet_csk_listen_start */
-	TW_HOOK_TRACEPOINT,	/* sock:inet_sock_set_state -> TCP_LISTEN */
+	TW_HOOK_KPROBE,		/* kprobe + kretprobe on inet_csk_listen_start, on success */
+	TW_HOOK_FENTRY,		/* fexit on inet_csk_listen_start, on success */
+	TW_HOOK_TRACEPOINT,	/* sock:inet_sock_set_state -> TCP_LISTEN (before the port check) */
 	TW_HOOK_POST_BIND,	/* cgroup/post_bind4/6 (UDP) */
+	TW_HOOK_SYSCALL,	/* syscalls:sys_enter/sys_exit_listen */
 };
 
 #define TW_COMM_LEN 16

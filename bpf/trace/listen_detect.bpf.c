@@ -37,8 +37,30 @@ struct nsproxy {
 	struct net *net_ns;
 } __attribute__((preserve_access_index));
 
+struct sock;
+
+struct file {
+	void *private_data;		/* a socket's struct socket */
+} __attribute__((preserve_access_index));
+
+struct fdtable {
+	unsigned int max_fds;
+	struct file **fd;
+} __attribute__((preserve_access_index));
+
+struct files_struct {
+	struct fdtable *fdt;
+} __attribute__((preserve_access_index));
+
+struct socket {
+	short type;
+	struct file *file;
+	struct sock *sk;
+} __attribute__((preserve_access_index));
+
 struct task_struct {
 	struct nsproxy *nsproxy;
+	struct files_struct *files;
 } __attribute__((preserve_access_index));
 
 struct sock_common {
@@ -58,6 +80,15 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, TW_LISTEN_RINGBUF_BYTES);
 } listen_events SEC(".maps");
+
+/* listen() in flight, by thread: the fd (syscall tracepoints) or the sock
+ * (kprobe), kept from entry to return, when the port is taken or refused. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u64);
+} listen_in_flight SEC(".maps");
 
 /* Sockets whose bind() asked for port 0 (a port the kernel picks): by
  * socket cookie, from cgroup/bind4/6 to cgroup/post_bind4/6. */
@@ -129,20 +160,108 @@ static __always_inline void emit_from_sock(__u8 hook, struct sock *sk)
 	     &sk->__sk_common.skc_v6_rcv_saddr, netns, v6only);
 }
 
+/* Every TCP hook reports a listen() only once it succeeded: the port is then
+ * open (not refused with EADDRINUSE) and known (the kernel picks one when
+ * nothing was bound). */
+
+SEC("fexit/inet_csk_listen_start")
+int listen_fexit(unsigned long long *ctx)
+{
+	struct sock *sk = (struct sock *)ctx[0];
+	__u64 ret = 1;
+
+	/* The return value wherever it sits (the function lost its backlog
+	 * argument in 5.19). */
+	bpf_get_func_ret(ctx, &ret);
+	if (!(int)ret)
+		emit_from_sock(TW_HOOK_FENTRY, sk);
+	return 0;
+}
+
 SEC("kprobe/inet_csk_listen_start")
 int BPF_KPROBE(listen_kprobe, struct sock *sk)
 {
-	emit_from_sock(TW_HOOK_KPROBE, sk);
+	__u64 id = bpf_get_current_pid_tgid(), v = (__u64)sk;
+
+	bpf_map_update_elem(&listen_in_flight, &id, &v, BPF_ANY);
 	return 0;
 }
 
-SEC("fentry/inet_csk_listen_start")
-int BPF_PROG(listen_fentry, struct sock *sk)
+SEC("kretprobe/inet_csk_listen_start")
+int BPF_KRETPROBE(listen_kretprobe, int ret)
 {
-	emit_from_sock(TW_HOOK_FENTRY, sk);
+	__u64 id = bpf_get_current_pid_tgid(), *v = bpf_map_lookup_elem(&listen_in_flight, &id);
+
+	if (!v)
+		return 0;
+	if (!ret)
+		emit_from_sock(TW_HOOK_KPROBE, (struct sock *)*v);
+	bpf_map_delete_elem(&listen_in_flight, &id);
 	return 0;
 }
 
+/* syscalls:sys_enter_listen and sys_exit_listen, as their format files
+ * lay them out (every argument in 8 bytes). */
+struct sys_enter_listen_args {
+	__u64 common;
+	int nr;
+	__u64 fd;
+	__u64 backlog;
+};
+
+struct sys_exit_args {
+	__u64 common;
+	int nr;
+	long ret;
+};
+
+SEC("tracepoint/syscalls/sys_enter_listen")
+int listen_enter(struct sys_enter_listen_args *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid(), fd = ctx->fd;
+
+	bpf_map_update_elem(&listen_in_flight, &id, &fd, BPF_ANY);
+	return 0;
+}
+
+/* The sock behind fd of the current task, or NULL. */
+static __always_inline struct sock *sock_of_fd(__u64 fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds, *f = NULL;
+	struct socket *sock;
+
+	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	if (!f)
+		return NULL;
+	sock = BPF_CORE_READ(f, private_data);
+	/* Only a socket's file points back from its struct socket. */
+	if (!sock || BPF_CORE_READ(sock, file) != f || BPF_CORE_READ(sock, type) != 1)
+		return NULL; /* not a socket, or not SOCK_STREAM */
+	return BPF_CORE_READ(sock, sk);
+}
+
+SEC("tracepoint/syscalls/sys_exit_listen")
+int listen_exit(struct sys_exit_args *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid(), *fd = bpf_map_lookup_elem(&listen_in_flight, &id);
+	struct sock *sk;
+
+	if (!fd)
+		return 0;
+	sk = ctx->ret == 0 ? sock_of_fd(*fd) : NULL;
+	bpf_map_delete_elem(&listen_in_flight, &id);
+	if (sk)
+		emit_from_sock(TW_HOOK_SYSCALL, sk);
+	return 0;
+}
+
+/* The last resort: the socket enters TCP_LISTEN before its port is checked,
+ * so a listen() refused with EADDRINUSE is seen too. */
 SEC("tracepoint/sock/inet_sock_set_state")
 int listen_tracepoint(struct trace_event_raw_inet_sock_set_state *ctx)
 {
@@ -189,6 +308,15 @@ static __always_inline bool ephemeral(struct bpf_sock *ctx)
 	return true;
 }
 
+/* The socket's own network namespace (a task may bind a socket it made in
+ * another one): the context is the kernel's struct sock behind bpf_sock. */
+static __always_inline __u32 sock_netns(struct bpf_sock *ctx)
+{
+	struct sock *sk = (struct sock *)ctx;
+
+	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+}
+
 /* post_bind4 may read only src_ip4, post_bind6 only src_ip6. */
 SEC("cgroup/post_bind4")
 int post_bind4(struct bpf_sock *ctx)
@@ -198,7 +326,8 @@ int post_bind4(struct bpf_sock *ctx)
 	if (ctx->protocol != IPPROTO_UDP || ephemeral(ctx))
 		return 1;
 	v4 = ctx->src_ip4;
-	emit(TW_HOOK_POST_BIND, IPPROTO_UDP, 2, (__u16)ctx->src_port, &v4, NULL, 0, false);
+	emit(TW_HOOK_POST_BIND, IPPROTO_UDP, 2, (__u16)ctx->src_port, &v4, NULL, sock_netns(ctx),
+	     false);
 	return 1;
 }
 
@@ -213,6 +342,7 @@ int post_bind6(struct bpf_sock *ctx)
 	v6[1] = ctx->src_ip6[1];
 	v6[2] = ctx->src_ip6[2];
 	v6[3] = ctx->src_ip6[3];
-	emit(TW_HOOK_POST_BIND, IPPROTO_UDP, 10, (__u16)ctx->src_port, NULL, v6, 0, false);
+	emit(TW_HOOK_POST_BIND, IPPROTO_UDP, 10, (__u16)ctx->src_port, NULL, v6, sock_netns(ctx),
+	     false);
 	return 1;
 }

@@ -4,8 +4,17 @@
  * closes it, TIMES times (default 1). MODE:
  *   tcp4, tcp6 (IPV6_V6ONLY), tcp46 (dual-stack), udp4, udp6: bind (+listen);
  *   udp0: bind a UDP socket to port 0 (the kernel picks one);
- *   udpclient: connect a UDP socket without bind (a client). */
+ *   udpclient: connect a UDP socket without bind (a client);
+ *   tcp4nobind: listen() with no bind(): the kernel picks the port, printed
+ *     as "port N";
+ *   tcp4twice: two sockets bound to ADDR:PORT (SO_REUSEADDR), both listen():
+ *     the second listen() fails with EADDRINUSE ("second listen: ...");
+ *   udp4setns:NETNS_PATH: make a UDP socket here, then move to the network
+ *     namespace NETNS_PATH and bind it there (the socket stays in ours). */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +56,36 @@ static int open_one(const char *mode, const char *addr, int port)
 	}
 	if (!strcmp(mode, "udpclient"))
 		return connect(fd, (struct sockaddr *)&ss, len) ? -1 : fd;
+	if (!strcmp(mode, "tcp4nobind")) {
+		struct sockaddr_in got;
+		socklen_t glen = sizeof(got);
+
+		if (listen(fd, 16) || getsockname(fd, (struct sockaddr *)&got, &glen))
+			return -1;
+		printf("port %u\n", ntohs(got.sin_port));
+		return fd;
+	}
+	if (!strncmp(mode, "udp4setns:", 10)) {
+		int ns = open(mode + 10, O_RDONLY | O_CLOEXEC);
+
+		if (ns < 0 || setns(ns, CLONE_NEWNET))
+			return -1;
+		close(ns);
+	}
+	if (!strcmp(mode, "tcp4twice")) {
+		int fd2 = socket(AF_INET, SOCK_STREAM, 0);
+
+		setsockopt(fd2, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, (struct sockaddr *)&ss, len) || bind(fd2, (struct sockaddr *)&ss, len) ||
+		    listen(fd, 16))
+			return -1;
+		if (listen(fd2, 16))
+			printf("second listen: %s\n", strerror(errno));
+		else
+			printf("second listen: succeeded\n");
+		close(fd2);
+		return fd;
+	}
 	if (!strcmp(mode, "udp0"))
 		((struct sockaddr_in *)&ss)->sin_port = 0; /* same offset in sockaddr_in6 */
 	if (bind(fd, (struct sockaddr *)&ss, len))

@@ -6,18 +6,8 @@
 #include <string.h>
 #include "common/addr.h"
 #include "alerts/ecs.h"
+#include "kernel/listen_detect.h"
 #include "common/timeutil.h"
-
-const char *tw_listen_hook_name(uint32_t hook)
-{
-	static const char *const names[] = {
-		[TW_HOOK_NONE] = "none",	   [TW_HOOK_KPROBE] = "kprobe",
-		[TW_HOOK_FENTRY] = "fentry",	   [TW_HOOK_TRACEPOINT] = "tracepoint",
-		[TW_HOOK_POST_BIND] = "cgroup/post_bind",
-	};
-
-	return hook < sizeof(names) / sizeof(names[0]) ? names[hook] : "unknown";
-}
 
 static bool is_loopback(const struct tw_listen_event *ev)
 {
@@ -80,7 +70,7 @@ static struct json_object *build_alert(const struct tw_listen_event *ev,
 	if (ev->netns)
 		tw_json_set(a, "torwatch.netns", json_object_new_int64(ev->netns));
 	/* Read from the socket by the TCP hooks only. */
-	if (ev->family == AF_INET6 && ev->hook >= TW_HOOK_KPROBE && ev->hook <= TW_HOOK_TRACEPOINT)
+	if (ev->family == AF_INET6 && ev->proto == IPPROTO_TCP)
 		tw_json_set(a, "torwatch.ipv6_only", json_object_new_boolean(ev->v6only));
 	tw_json_set(a, "torwatch.hook", json_object_new_string(tw_listen_hook_name(ev->hook)));
 	tw_json_set(a, "torwatch.found_at_startup", json_object_new_boolean(at_startup));

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include "common/port_list.h"
 #include "common/procinfo.h"
+#include "kernel/listen_detect.h"
 #include "torwatch.h"
 
 #define TW_LISTEN_DEDUP_SLOTS 1024
@@ -49,6 +50,5 @@ struct json_object *tw_listen_handle(const struct tw_listen_policy *p, struct tw
  * Call until NULL. */
 struct json_object *tw_listen_flush_next(const struct tw_listen_policy *p,
 					 struct tw_listen_dedup *d, uint64_t now_ns);
-const char *tw_listen_hook_name(uint32_t hook);
 
 #endif

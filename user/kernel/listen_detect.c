@@ -11,6 +11,20 @@
 #include "kernel/pins.h"
 #include "torwatch.h"
 
+const char *tw_listen_hook_name(uint32_t hook)
+{
+	static const char *const names[] = {
+		[TW_HOOK_NONE] = "none",
+		[TW_HOOK_KPROBE] = "kretprobe",
+		[TW_HOOK_FENTRY] = "fexit",
+		[TW_HOOK_TRACEPOINT] = "tracepoint",
+		[TW_HOOK_POST_BIND] = "cgroup/post_bind",
+		[TW_HOOK_SYSCALL] = "syscall",
+	};
+
+	return hook < sizeof(names) / sizeof(names[0]) ? names[hook] : "unknown";
+}
+
 int tw_cgroup2_root(char *buf, size_t len)
 {
 	char line[1024], mnt[512], fstype[64];
@@ -33,10 +47,32 @@ int tw_cgroup2_root(char *buf, size_t len)
 	return -1;
 }
 
-static struct bpf_program *tcp_prog(struct listen_detect_bpf *s, uint32_t hook)
+/* The TCP listen hooks in the order they are tried: each reports a listen()
+ * once it succeeded, except the last resort. */
+static const uint32_t tcp_hooks[] = { TW_HOOK_FENTRY, TW_HOOK_KPROBE, TW_HOOK_SYSCALL,
+				      TW_HOOK_TRACEPOINT };
+#define N_TCP_HOOKS (sizeof(tcp_hooks) / sizeof(tcp_hooks[0]))
+
+/* The programs of a hook (one or two: entry and return); their links. */
+static size_t tcp_progs(struct listen_detect_bpf *s, uint32_t hook, struct bpf_program **p,
+			struct bpf_link ***l)
 {
-	return hook == TW_HOOK_KPROBE ? s->progs.listen_kprobe :
-	       hook == TW_HOOK_FENTRY ? s->progs.listen_fentry : s->progs.listen_tracepoint;
+	switch (hook) {
+	case TW_HOOK_FENTRY:
+		p[0] = s->progs.listen_fexit, l[0] = &s->links.listen_fexit;
+		return 1;
+	case TW_HOOK_KPROBE:
+		p[0] = s->progs.listen_kprobe, l[0] = &s->links.listen_kprobe;
+		p[1] = s->progs.listen_kretprobe, l[1] = &s->links.listen_kretprobe;
+		return 2;
+	case TW_HOOK_SYSCALL:
+		p[0] = s->progs.listen_enter, l[0] = &s->links.listen_enter;
+		p[1] = s->progs.listen_exit, l[1] = &s->links.listen_exit;
+		return 2;
+	default:
+		p[0] = s->progs.listen_tracepoint, l[0] = &s->links.listen_tracepoint;
+		return 1;
+	}
 }
 
 /* One attempt: the object with only this TCP hook (and the UDP hooks). */
@@ -44,15 +80,20 @@ static struct listen_detect_bpf *try_hook(uint32_t hook, struct bpf_object *shar
 					  char *why, size_t whylen)
 {
 	struct listen_detect_bpf *s = listen_detect_bpf__open();
-	struct bpf_link *link;
+	struct bpf_program *p[2];
+	struct bpf_link **l[2];
+	size_t n;
 	int err;
 
 	if (!s) {
 		snprintf(why, whylen, "cannot open: %s", strerror(errno));
 		return NULL;
 	}
-	for (uint32_t h = TW_HOOK_KPROBE; h <= TW_HOOK_TRACEPOINT; h++)
-		bpf_program__set_autoload(tcp_prog(s, h), h == hook);
+	for (size_t h = 0; h < N_TCP_HOOKS; h++) {
+		n = tcp_progs(s, tcp_hooks[h], p, l);
+		for (size_t i = 0; i < n; i++)
+			bpf_program__set_autoload(p[i], tcp_hooks[h] == hook);
+	}
 	err = tw_reuse_maps(s->obj, shared_with);
 	if (!err)
 		err = listen_detect_bpf__load(s);
@@ -61,19 +102,16 @@ static struct listen_detect_bpf *try_hook(uint32_t hook, struct bpf_object *shar
 		listen_detect_bpf__destroy(s);
 		return NULL;
 	}
-	link = bpf_program__attach(tcp_prog(s, hook));
-	if (!link) {
-		snprintf(why, whylen, "does not attach (%s)", strerror(errno));
-		listen_detect_bpf__destroy(s);
-		return NULL;
+	n = tcp_progs(s, hook, p, l);
+	for (size_t i = 0; i < n; i++) {
+		/* The skeleton destroys the links it holds. */
+		*l[i] = bpf_program__attach(p[i]);
+		if (!*l[i]) {
+			snprintf(why, whylen, "does not attach (%s)", strerror(errno));
+			listen_detect_bpf__destroy(s);
+			return NULL;
+		}
 	}
-	/* The skeleton destroys links it holds. */
-	if (hook == TW_HOOK_KPROBE)
-		s->links.listen_kprobe = link;
-	else if (hook == TW_HOOK_FENTRY)
-		s->links.listen_fentry = link;
-	else
-		s->links.listen_tracepoint = link;
 	return s;
 }
 
@@ -133,18 +171,17 @@ static int attach_cgroup(struct tw_listen_detect *ld, char *why, size_t whylen)
 int tw_listen_detect_start(struct tw_listen_detect *ld, struct bpf_object *shared_with,
 			   char *err, size_t errlen)
 {
-	static const char *const names[] = { "", "kprobe", "fentry", "tracepoint" };
 	char why[640];
 	size_t o = 0;
 
 	memset(ld, 0, sizeof(*ld));
-	for (uint32_t hook = TW_HOOK_KPROBE; hook <= TW_HOOK_TRACEPOINT && !ld->skel; hook++) {
-		ld->skel = try_hook(hook, shared_with, why, sizeof(why));
+	for (size_t h = 0; h < N_TCP_HOOKS && !ld->skel; h++) {
+		ld->skel = try_hook(tcp_hooks[h], shared_with, why, sizeof(why));
 		if (ld->skel)
-			ld->tcp_hook = hook;
+			ld->tcp_hook = tcp_hooks[h];
 		else if (o < sizeof(ld->why))
 			o += (size_t)snprintf(ld->why + o, sizeof(ld->why) - o, "%s%s %s",
-					      o ? "; " : "", names[hook], why);
+					      o ? "; " : "", tw_listen_hook_name(tcp_hooks[h]), why);
 	}
 	if (!ld->skel) {
 		snprintf(err, errlen, "no hook on the TCP listen path works here: %s", ld->why);

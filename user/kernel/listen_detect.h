@@ -28,6 +28,9 @@ struct bpf_link;
  * fails, the ones before are detached again: all or none. 0 or -errno. */
 int tw_attach_cgroup_all(struct bpf_program *const *progs, size_t n, int cgroup_fd,
 			 struct bpf_link **links);
+/* "fexit", "kretprobe", "syscall", "tracepoint", "cgroup/post_bind", "none"
+ * for enum tw_listen_hook. */
+const char *tw_listen_hook_name(uint32_t hook);
 /* Where cgroup v2 is mounted ("/sys/fs/cgroup" or, on hybrid hosts,
  * "/sys/fs/cgroup/unified"); -1 when it is not. */
 int tw_cgroup2_root(char *buf, size_t len);
