@@ -225,6 +225,14 @@ enum tw_listen_hook {
 #define TW_COMM_LEN 16
 #define TW_LISTEN_RINGBUF_BYTES (64 * 1024)
 
+/* One record of the sock_owners iterator: a socket and the process that
+ * holds it (a socket held by several processes gives several records). */
+struct tw_sock_owner {
+	__u64 inode;		/* the socket's inode, as sock_diag reports it */
+	__u32 tgid;
+	__u32 pad;
+};
+
 struct tw_listen_event {
 	__u64 ts_ns;		/* CLOCK_MONOTONIC */
 	__u64 cgroup_id;
@@ -296,5 +304,6 @@ _Static_assert(sizeof(struct tw_block_config) == 8, "tw_block_config ABI");
 _Static_assert(sizeof(struct tw_traffic) == 24, "tw_traffic ABI");
 _Static_assert(sizeof(struct tw_event) == 64, "tw_event ABI");
 _Static_assert(sizeof(struct tw_listen_event) == 72, "tw_listen_event ABI");
+_Static_assert(sizeof(struct tw_sock_owner) == 16, "tw_sock_owner ABI");
 
 #endif

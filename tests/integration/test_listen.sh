@@ -35,6 +35,10 @@ in_ns "$H" "$LP" tcp4 0.0.0.0 9090 30000 >"$T/early.out" &
 EARLY=$!
 wait_for 3 grep -q ready "$T/early.out"
 EARLY_PID=$(awk '/^ready/ {print $2}' "$T/early.out")
+# ... and one in another namespace, which the daemon's own sock_diag cannot see.
+in_ns "$N2" "$LP" tcp4 0.0.0.0 9091 30000 >"$T/early2.out" &
+EARLY2=$!
+wait_for 3 grep -q ready "$T/early2.out"
 
 out=$(in_ns "$H" "$TW" run -i vL --allowed-ports 22,http --pin-root "$PIN" --state-dir "$T/state" 2>&1); rc=$?
 check_eq "a bad --allowed-ports value stops the start" 2 $rc
@@ -51,7 +55,12 @@ a=$(alerts_for 9090 tcp)
 check_eq "inventory: found at start-up" true "$(jq .torwatch.found_at_startup <<<"$a")"
 check_eq "inventory: the owning process" "$EARLY_PID" "$(jq .process.pid <<<"$a")"
 check_eq "inventory: its executable" "$LP" "$(jq -r .process.executable <<<"$a")"
-kill $EARLY 2>/dev/null; wait $EARLY 2>/dev/null
+check "inventory: the listener in the other namespace too" wait_for 1 alerts_are 9091 tcp 1
+a=$(alerts_for 9091 tcp)
+check_eq "... found at start-up" true "$(jq .torwatch.found_at_startup <<<"$a")"
+check_eq "... naming its namespace" "$(stat -L -c %i /run/netns/$N2)" "$(jq .torwatch.netns <<<"$a")"
+check_eq "... and the daemon's for the first" "$(stat -L -c %i /run/netns/$H)" "$(alerts_for 9090 tcp | jq .torwatch.netns)"
+kill $EARLY $EARLY2 2>/dev/null; wait $EARLY $EARLY2 2>/dev/null
 
 # --- live listeners: one alert each, within a second ---
 for spec in "tcp4 0.0.0.0 9101 tcp ipv4" "tcp6 :: 9102 tcp ipv6" "tcp46 :: 9103 tcp ipv6" \

@@ -89,6 +89,34 @@ static void flush(const struct tw_listen_policy *p, struct tw_listen_dedup *d, u
 		on_emit(a, NULL);
 }
 
+/* A listener nobody can name the owner of (found at start-up, owner
+ * unreadable) says so in the alert; one with an owner does not. */
+static void test_unknown_owner_is_said(void **state)
+{
+	struct tw_listen_dedup *d = calloc(1, sizeof(*d));
+	struct tw_listen_event ev = listener("0.0.0.0", 2024, IPPROTO_TCP), named;
+	struct tw_listen_policy p;
+	struct json_object *a, *tw, *note;
+
+	policy(&p, "22", false);
+	named = listener("0.0.0.0", 2025, IPPROTO_TCP);
+	ev.tgid = ev.pid = 0;
+	memset(ev.comm, 0, sizeof(ev.comm));
+	a = tw_listen_handle(&p, d, &ev, true, 100 * SEC_NS);
+	assert_non_null(a);
+	assert_true(json_object_object_get_ex(a, "torwatch", &tw));
+	assert_true(json_object_object_get_ex(tw, "process_unknown", &note));
+	assert_non_null(strstr(json_object_get_string(note), "no process torwatch can see holds this socket"));
+	assert_false(json_object_object_get_ex(a, "process", NULL) &&
+		     json_object_object_get_ex(json_object_object_get(a, "process"), "pid", NULL));
+	json_object_put(a);
+	a = tw_listen_handle(&p, d, &named, true, 100 * SEC_NS);
+	assert_true(json_object_object_get_ex(a, "torwatch", &tw));
+	assert_false(json_object_object_get_ex(tw, "process_unknown", NULL));
+	json_object_put(a);
+	free(d);
+}
+
 static void test_dedup_window(void **state)
 {
 	struct tw_listen_dedup *d = calloc(1, sizeof(*d));
@@ -195,6 +223,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_expected),
+		cmocka_unit_test(test_unknown_owner_is_said),
 		cmocka_unit_test(test_dedup_window),
 		cmocka_unit_test(test_alert_fields),
 		cmocka_unit_test(test_procinfo_self),

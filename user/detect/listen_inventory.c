@@ -2,6 +2,10 @@
 #include "detect/listen_inventory.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
@@ -15,6 +19,8 @@
 #include <unistd.h>
 #include "common/addr.h"
 #include "common/procinfo.h"
+#include "common/quiet_thread.h"
+#include "kernel/sock_owners.h"
 #include "common/timeutil.h"
 
 #define TCP_LISTEN_STATE 10
@@ -29,8 +35,31 @@ struct owners {
 	size_t n, cap;
 };
 
-/* Which process holds which socket inode: one pass over /proc/PID/fd. */
+static void scan_proc_owners(struct owners *o);
+
+/* Which process holds which socket inode: from the kernel's task list
+ * (sock_owners iterator), which also sees the processes whose /proc/PID/fd
+ * cannot be read; where the iterator does not run, one pass over /proc. */
 static void scan_owners(struct owners *o)
+{
+	struct tw_sock_owner *recs;
+	size_t n;
+
+	if (!tw_sock_owners(&recs, &n)) {
+		o->v = malloc((n + 1) * sizeof(*o->v));
+		for (size_t i = 0; o->v && i < n; i++)
+			o->v[o->n++] = (struct sock_owner){ (unsigned long)recs[i].inode,
+							    (int)recs[i].tgid };
+		o->cap = o->n;
+		free(recs);
+		if (o->v)
+			return;
+	}
+	scan_proc_owners(o);
+}
+
+/* The same from /proc/PID/fd: what a process hides there is not found. */
+static void scan_proc_owners(struct owners *o)
 {
 	DIR *proc = opendir("/proc");
 	struct dirent *p;
@@ -77,24 +106,144 @@ static void scan_owners(struct owners *o)
 	closedir(proc);
 }
 
-static int owner_of(const struct owners *o, unsigned long inode)
+/* By inode, then pid: the lowest pid first among the processes sharing one. */
+static int by_inode(const void *a, const void *b)
 {
-	for (size_t i = 0; i < o->n; i++)
-		if (o->v[i].inode == inode)
-			return o->v[i].pid;
-	return 0;
+	const struct sock_owner *x = a, *y = b;
+
+	if (x->inode != y->inode)
+		return x->inode < y->inode ? -1 : 1;
+	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
-static unsigned own_netns(void)
+static int inode_only(const void *key, const void *elem)
+{
+	unsigned long x = ((const struct sock_owner *)key)->inode;
+	unsigned long y = ((const struct sock_owner *)elem)->inode;
+
+	return x < y ? -1 : x > y;
+}
+
+/* After the owners are sorted: the lowest pid that holds inode, or 0. */
+static int owner_of(const struct owners *o, unsigned long inode)
+{
+	struct sock_owner key = { .inode = inode };
+	const struct sock_owner *hit;
+
+	if (!o->n)
+		return 0;
+	hit = bsearch(&key, o->v, o->n, sizeof(*o->v), inode_only);
+	if (!hit)
+		return 0;
+	while (hit > o->v && hit[-1].inode == inode)
+		hit--;
+	return hit->pid;
+}
+
+/* A network namespace: its inode (as the alerts name it) and a path to it. */
+struct netns {
+	unsigned long ino;
+	char path[64];
+};
+
+struct netns_list {
+	struct netns *v;
+	size_t n, cap;
+};
+
+static void add_netns(struct netns_list *l, const char *path)
 {
 	struct stat st;
 
-	return stat("/proc/self/ns/net", &st) ? 0 : (unsigned)st.st_ino;
+	if (stat(path, &st))
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].ino == (unsigned long)st.st_ino)
+			return;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct netns *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n].ino = (unsigned long)st.st_ino;
+	snprintf(l->v[l->n].path, sizeof(l->v[l->n].path), "%s", path);
+	l->n++;
+}
+
+/* Every network namespace on the host: ours first, then those of every
+ * process, then the named ones (ip netns) that may have no process. */
+static void list_netns(struct netns_list *l)
+{
+	char path[300];
+	struct dirent *e;
+	DIR *d;
+
+	add_netns(l, "/proc/self/ns/net");
+	if ((d = opendir("/proc"))) {
+		while ((e = readdir(d)))
+			if (atoi(e->d_name) > 0) {
+				snprintf(path, sizeof(path), "/proc/%s/ns/net", e->d_name);
+				add_netns(l, path);
+			}
+		closedir(d);
+	}
+	if ((d = opendir("/run/netns"))) {
+		while ((e = readdir(d)))
+			if (e->d_name[0] != '.') {
+				snprintf(path, sizeof(path), "/run/netns/%s", e->d_name);
+				add_netns(l, path);
+			}
+		closedir(d);
+	}
+}
+
+struct in_netns {
+	const char *path;
+	int fd;		/* out: the sock_diag socket, or -errno */
+};
+
+/* A socket lives in the namespace of the thread that makes it: a thread of
+ * its own enters the namespace, makes it, and ends; the daemon never moves. */
+static void *make_diag_socket(void *arg)
+{
+	struct in_netns *in = arg;
+	int ns = open(in->path, O_RDONLY | O_CLOEXEC);
+
+	if (ns < 0 || setns(ns, CLONE_NEWNET)) {
+		in->fd = -errno;
+	} else {
+		in->fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+		if (in->fd < 0)
+			in->fd = -errno;
+	}
+	if (ns >= 0)
+		close(ns);
+	return NULL;
+}
+
+static int diag_socket_in(const struct netns *ns, bool own)
+{
+	struct in_netns in = { .path = ns->path, .fd = -EINVAL };
+	pthread_t t;
+	int fd;
+
+	if (own) {
+		fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+		return fd < 0 ? -errno : fd;
+	}
+	if (tw_quiet_thread_start(&t, make_diag_socket, &in))
+		return -EAGAIN;
+	pthread_join(t, NULL);
+	return in.fd;
 }
 
 /* One sock_diag dump: family x protocol, the states that matter. */
-static int dump(int family, int proto, const struct owners *owners,
-		void (*found)(const struct tw_listen_event *ev, void *ctx), void *ctx)
+static int dump(int family, int proto, const struct owners *owners, const struct netns *ns,
+		bool own, void (*found)(const struct tw_listen_event *ev, void *ctx), void *ctx)
 {
 	struct {
 		struct nlmsghdr nlh;
@@ -108,11 +257,11 @@ static int dump(int family, int proto, const struct owners *owners,
 	struct sockaddr_nl nl = { .nl_family = AF_NETLINK };
 	static char buf[32768];
 	int fd, count = 0;
-	unsigned netns = own_netns();
+	unsigned netns = (unsigned)ns->ino;
 
-	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	fd = diag_socket_in(ns, own);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (sendto(fd, &msg, sizeof(msg), 0, (struct sockaddr *)&nl, sizeof(nl)) < 0) {
 		close(fd);
 		return -errno;
@@ -165,20 +314,27 @@ static int dump(int family, int proto, const struct owners *owners,
 int tw_inventory(void (*found)(const struct tw_listen_event *ev, void *ctx), void *ctx)
 {
 	static const int families[] = { AF_INET, AF_INET6 }, protos[] = { IPPROTO_TCP, IPPROTO_UDP };
+	struct netns_list nets = {};
 	struct owners owners = {};
-	int total = 0;
+	int total = 0, err = 0;
 
 	scan_owners(&owners);
-	for (int f = 0; f < 2; f++)
-		for (int p = 0; p < 2; p++) {
-			int n = dump(families[f], protos[p], &owners, found, ctx);
+	if (owners.n)
+		qsort(owners.v, owners.n, sizeof(*owners.v), by_inode);
+	list_netns(&nets);
+	for (size_t i = 0; i < nets.n; i++)
+		for (int f = 0; f < 2; f++)
+			for (int p = 0; p < 2; p++) {
+				int n = dump(families[f], protos[p], &owners, &nets.v[i], i == 0,
+					     found, ctx);
 
-			if (n < 0) {
-				free(owners.v);
-				return n;
+				if (n >= 0)
+					total += n;
+				else if (i == 0)
+					err = n; /* our own namespace must work */
+				/* another namespace may be gone meanwhile: skip it */
 			}
-			total += n;
-		}
 	free(owners.v);
-	return total;
+	free(nets.v);
+	return err ? err : total;
 }

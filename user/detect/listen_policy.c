@@ -54,6 +54,10 @@ static struct json_object *build_alert(const struct tw_listen_event *ev,
 		tw_json_set(a, "process.name", json_object_new_string(comm));
 		tw_json_set(a, "user.id", json_object_new_string((snprintf(pbuf, sizeof(pbuf), "%u",
 									   ev->uid), pbuf)));
+	} else {
+		/* Said, not left out: a reader must not take silence for "none". */
+		tw_json_set(a, "torwatch.process_unknown",
+			    json_object_new_string("no process torwatch can see holds this socket: neither the kernel's task list nor /proc names one (a socket of the kernel, an owner hidden from torwatch, or one that is gone)"));
 	}
 	if (proc->exe[0])
 		tw_json_set(a, "process.executable", json_object_new_string(proc->exe));
