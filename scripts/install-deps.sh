@@ -11,6 +11,7 @@ PACKAGES=(
 	ca-certificates python3 openssl	# TLS roots; the feed tests: a real HTTP(S) server with a throwaway CA
 	iproute2 iputils-ping netcat-openbsd jq util-linux procps	# integration tests
 	openssh-server openssh-client systemd	# a real sshd (systemd-socket-activate: dual-stack :22)
+	sudo	# block enable through sudo from an SSH session
 )
 
 missing=()

@@ -44,6 +44,16 @@ stop_sshd() {
 	SSHD_PID= SSHD_SOCKET_PID=
 }
 
+# ssh_run NS SRC DST PORT CMD...: runs CMD over a real SSH session; its
+# output and exit status are the command's.
+ssh_run() {
+	local ns=$1 src=$2 dst=$3 port=$4
+	shift 4
+	in_ns "$ns" ssh -q -i "$T/ssh/id" -b "$src" -p "$port" -o BatchMode=yes \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=2 \
+		root@"$dst" "$@"
+}
+
 # ssh_login NS SRC DST [PORT]: a real login that runs a command; prints its output.
 ssh_login() {
 	local ns=$1 src=$2 dst=$3 port=${4:-22}

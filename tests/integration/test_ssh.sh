@@ -73,6 +73,14 @@ check_eq "no alert for the allowlisted exit" 0 "$(n_ssh_alerts $ALLOWED4)"
 check_eq "status counts the SSH events" 4 "$(tw_in "$S" status --json | jq .events.ssh_written)"
 
 # --- block mode ---
+# The way people run it: sudo (whose env_reset drops SSH_CONNECTION), in a
+# real SSH session that comes out of an exit node.
+check "sudo drops SSH_CONNECTION here (the case being tested)" \
+	test -z "$(ssh_run "$X" $EXIT4 $SRV4X 22 sudo printenv SSH_CONNECTION)"
+out=$(ssh_run "$X" $EXIT4 $SRV4X 22 sudo "$TW" block enable --pin-root "$PIN" 2>&1); rc=$?
+check_eq "sudo block enable over SSH from an exit node is refused" 2 $rc
+check "... naming the session's client" grep -q "this SSH session comes from $EXIT4, which is in the exit set" <<<"$out"
+check_eq "... and nothing was blocked" off "$(tw_in "$S" block show --json | jq -r .mode)"
 out=$(SSH_CONNECTION="$EXIT4 50000 $SRV4X 22" tw_in "$S" block enable 2>&1); rc=$?
 check_eq "block enable from an SSH session out of an exit node is refused" 2 $rc
 check "the refusal says why" grep -q "this SSH session comes from $EXIT4, which is in the exit set" <<<"$out"

@@ -10,6 +10,7 @@
 #include "common/addr.h"
 #include "cli/cli.h"
 #include "common/port_list.h"
+#include "common/procinfo.h"
 #include "torwatch.h"
 
 static const char block_usage[] =
@@ -42,14 +43,16 @@ static int on_block_opt(int opt, const char *arg, void *ctx)
 /* Would this block cut off the SSH session that runs us? */
 static int refuse_own_session(const struct tw_cli *cli)
 {
-	const char *conn = getenv("SSH_CONNECTION");
-	char client[TW_ADDR_STRLEN] = "";
+	char conn[256], client[TW_ADDR_STRLEN] = "";
 	struct tw_check_ctx v;
 	struct tw_prefix a;
 	const char *why;
 	int ret;
 
-	if (!conn || sscanf(conn, "%63s", client) != 1 || tw_prefix_parse(client, &a, &why))
+	/* Under sudo, SSH_CONNECTION is gone from our environment but not from
+	 * the login shell's, an ancestor of ours. */
+	if (!tw_ancestor_env("SSH_CONNECTION", conn, sizeof(conn)) ||
+	    sscanf(conn, "%63s", client) != 1 || tw_prefix_parse(client, &a, &why))
 		return 0;
 	ret = tw_exit_check(cli->pin_root, &a, &v);
 	if (ret) {

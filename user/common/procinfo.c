@@ -107,3 +107,43 @@ bool tw_procinfo_read(int pid, struct tw_procinfo *pi)
 		tw_container_id_from_cgroup(buf, pi->container_id, sizeof(pi->container_id));
 	return pi->exe[0] || pi->cmdline[0] || pi->ppid;
 }
+
+/* name=value in the NUL-separated environ of pid, into out. */
+static bool environ_value(int pid, const char *name, char *out, size_t len)
+{
+	char path[64], buf[65536];
+	size_t nlen = strlen(name), n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/environ", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	for (size_t i = 0; i < n; i += strlen(buf + i) + 1)
+		if (!strncmp(buf + i, name, nlen) && buf[i + nlen] == '=') {
+			snprintf(out, len, "%s", buf + i + nlen + 1);
+			return true;
+		}
+	return false;
+}
+
+int tw_ancestor_env(const char *name, char *out, size_t len)
+{
+	int pid = getppid();
+
+	/* Our own first, then each ancestor's environment as it was given at
+	 * its exec: sudo and 'env -u' only change what their children get. */
+	if (getenv(name)) {
+		snprintf(out, len, "%s", getenv(name));
+		return getpid();
+	}
+	for (int depth = 0; pid > 1 && depth < 64; depth++) {
+		if (environ_value(pid, name, out, len))
+			return pid;
+		pid = read_ppid(pid);
+	}
+	return 0;
+}

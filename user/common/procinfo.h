@@ -22,5 +22,9 @@ bool tw_procinfo_read(int pid, struct tw_procinfo *pi);
 void tw_container_id_from_cgroup(const char *text, char *out, size_t len);
 /* The process name of pid from /proc/PID/stat (or comm), "" if gone. */
 void tw_proc_name(int pid, char *out, size_t len);
+/* The variable name from our environment, else from the nearest ancestor
+ * whose environment has it (read from /proc, so root sees through sudo's
+ * env_reset). Returns the pid it came from, 0 when none has it. */
+int tw_ancestor_env(const char *name, char *out, size_t len);
 
 #endif
