@@ -38,9 +38,10 @@ static int setup(void **state)
 	skel = listen_detect_bpf__open();
 	if (!skel)
 		return -1;
-	/* Only the tracepoint TCP hook: kprobe and fentry do not load everywhere. */
+	/* Only the tracepoint TCP hooks: kprobes and fexit do not load everywhere. */
 	bpf_program__set_autoload(skel->progs.listen_kprobe, false);
-	bpf_program__set_autoload(skel->progs.listen_fentry, false);
+	bpf_program__set_autoload(skel->progs.listen_kretprobe, false);
+	bpf_program__set_autoload(skel->progs.listen_fexit, false);
 	if (listen_detect_bpf__load(skel))
 		return -1;
 	if (tw_cgroup2_root(root, sizeof(root)))
