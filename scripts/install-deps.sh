@@ -12,6 +12,7 @@ PACKAGES=(
 	iproute2 iputils-ping netcat-openbsd jq util-linux procps	# integration tests
 	openssh-server openssh-client systemd	# a real sshd (systemd-socket-activate: dual-stack :22)
 	sudo	# block enable through sudo from an SSH session
+	rsyslog	# a real syslog collector for the syslog sink tests
 )
 
 missing=()

@@ -24,7 +24,8 @@ static void test_run_defaults(void **state)
 	assert_int_equal(PARSE(&o, err, "run"), 0);
 	assert_int_equal(o.n_ifaces, 0);
 	assert_int_equal(o.n_feeds, 0);
-	assert_string_equal(o.alerts, "-");
+	assert_int_equal(o.n_alerts, 1);
+	assert_string_equal(o.alerts[0], "-");
 	assert_string_equal(o.pin_root, "/sys/fs/bpf/torwatch");
 	assert_string_equal(o.state_dir, "/var/lib/torwatch");
 	assert_int_equal(o.xdp_mode, TW_XDP_REQ_AUTO);
@@ -45,7 +46,7 @@ static void test_run_all_options(void **state)
 	assert_string_equal(o.ifaces[1], "eth1");
 	assert_int_equal(o.n_feeds, 2);
 	assert_string_equal(o.feeds[1], "/b.txt");
-	assert_string_equal(o.alerts, "/var/log/tw.json");
+	assert_string_equal(o.alerts[0], "/var/log/tw.json");
 	assert_int_equal(o.xdp_mode, TW_XDP_REQ_SKB);
 	assert_string_equal(o.pin_root, "/sys/fs/bpf/x");
 	assert_string_equal(o.state_dir, "/tmp/s");
@@ -115,7 +116,7 @@ static void test_config_file(void **state)
 	assert_string_equal(o.ifaces[1], "eth1");
 	assert_int_equal(o.n_feeds, 1);
 	assert_string_equal(o.feeds[0], "/etc/torwatch/a.txt");
-	assert_string_equal(o.alerts, "/var/log/torwatch/alerts.json");
+	assert_string_equal(o.alerts[0], "/var/log/torwatch/alerts.json");
 	assert_int_equal(o.xdp_mode, TW_XDP_REQ_SKB);
 	assert_int_equal(o.max_exits, 200000);
 	/* The command line overrides the file; its lists replace the file's. */

@@ -113,6 +113,39 @@ static void test_failing_sink_is_counted(void **state)
 	unlink(path);
 }
 
+/* A new alert file is 0640 whatever the umask: alerts name processes and
+ * addresses. Every alert has its own event.id. */
+static void test_file_mode_and_event_ids(void **state)
+{
+	char dir[] = "/tmp/torwatch-emit-mode.XXXXXX", path[96], err[256];
+	struct tw_emitter e = {};
+	struct stat st;
+	mode_t old = umask(0);
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/alerts.json", dir);
+	assert_int_equal(tw_emitter_add(&e, path, err, sizeof(err)), 0);
+	umask(old);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	tw_emitter_close(&e);
+
+	static char ids[1000][33];
+	for (int i = 0; i < 1000; i++) {
+		struct json_object *a = alert("x"), *ev, *id;
+
+		assert_true(json_object_object_get_ex(a, "event", &ev));
+		assert_true(json_object_object_get_ex(ev, "id", &id));
+		assert_int_equal(strlen(json_object_get_string(id)), 32);
+		snprintf(ids[i], sizeof(ids[i]), "%s", json_object_get_string(id));
+		for (int j = 0; j < i; j++)
+			assert_string_not_equal(ids[i], ids[j]);
+		json_object_put(a);
+	}
+	unlink(path);
+	rmdir(dir);
+}
+
 /* Where each rule comes from: the files the catalogue names exist. */
 static void test_rule_catalogue_names_real_files(void **state)
 {
@@ -143,6 +176,7 @@ int main(void)
 		cmocka_unit_test(test_every_sink_gets_every_alert),
 		cmocka_unit_test(test_open_errors_say_why),
 		cmocka_unit_test(test_failing_sink_is_counted),
+		cmocka_unit_test(test_file_mode_and_event_ids),
 		cmocka_unit_test(test_rule_catalogue_names_real_files),
 	};
 

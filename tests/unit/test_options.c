@@ -91,7 +91,8 @@ static void test_example_config_parses(void **state)
 	tw_run_opts_defaults(&o);
 	if (tw_config_load(EXAMPLE_CONFIG, &o, err, sizeof(err)))
 		fail_msg("%s", err);
-	assert_string_equal(o.alerts, "/var/log/torwatch/alerts.json");
+	assert_int_equal(o.n_alerts, 1);
+	assert_string_equal(o.alerts[0], "/var/log/torwatch/alerts.json");
 	tw_run_opts_free(&o);
 }
 

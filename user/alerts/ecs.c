@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 #include "common/timeutil.h"
 
@@ -30,8 +31,31 @@ void tw_json_set(struct json_object *obj, const char *path, struct json_object *
 	json_object_object_add(obj, path, val);
 }
 
+/* 128 random bits as hex: a receiver drops the duplicates that delivery
+ * with retries may cause. */
+static void new_event_id(char out[33])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char r[16];
+
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+		/* No entropy yet (early boot): time and a counter are unique here. */
+		static uint64_t n;
+		uint64_t t = (uint64_t)tw_now_unix_ns(), c = ++n;
+
+		memcpy(r, &t, 8);
+		memcpy(r + 8, &c, 8);
+	}
+	for (int i = 0; i < 16; i++) {
+		out[2 * i] = hex[r[i] >> 4];
+		out[2 * i + 1] = hex[r[i] & 15];
+	}
+	out[32] = '\0';
+}
+
 struct json_object *tw_alert_new(const struct tw_rule *rule, const char *message, int64_t unix_ns)
 {
+	char id[33];
 	struct json_object *a = json_object_new_object();
 	char ts[40], host[256] = "";
 
@@ -39,6 +63,8 @@ struct json_object *tw_alert_new(const struct tw_rule *rule, const char *message
 	gethostname(host, sizeof(host) - 1);
 	json_object_object_add(a, "@timestamp", json_object_new_string(ts));
 	json_object_object_add(a, "message", json_object_new_string(message));
+	new_event_id(id);
+	tw_json_set(a, "event.id", json_object_new_string(id));
 	tw_json_set(a, "event.kind", json_object_new_string("alert"));
 	tw_json_set(a, "event.action", json_object_new_string(rule->id));
 	tw_json_set(a, "event.severity", json_object_new_int(tw_severity_score(rule->severity)));

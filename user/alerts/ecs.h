@@ -10,7 +10,8 @@
 #include "common/addr.h"
 #include "alerts/rules.h"
 
-/* A new alert with @timestamp, message, event.*, log.level, rule.*, host.hostname. */
+/* A new alert with @timestamp, message, event.* (event.id: 32 random hex
+ * digits, unique per alert), log.level, rule.*, host.hostname. */
 struct json_object *tw_alert_new(const struct tw_rule *rule, const char *message, int64_t unix_ns);
 /* Sets obj.path (dotted, e.g. "source.ip") creating the nested objects on the way. */
 void tw_json_set(struct json_object *obj, const char *path, struct json_object *val);

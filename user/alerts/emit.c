@@ -39,11 +39,11 @@ void tw_emit(struct tw_emitter *e, struct json_object *alert)
 	e->emitted++;
 	for (size_t i = 0; i < e->n_sinks; i++) {
 		struct tw_sink *s = &e->sinks[i];
-		int ret = s->ops->write(s, line, len);
+		int ret = s->ops->write(s, line, len, alert);
 
 		if (ret) {
 			s->failed++;
-			tw_warn("cannot write an alert to %s: %s", s->target, strerror(-ret));
+			tw_warn("cannot write an alert to %s: %s", s->shown, strerror(-ret));
 		} else {
 			s->written++;
 		}

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct json_object;
+
 struct tw_sink;
 
 struct tw_sink_ops {
@@ -18,8 +20,10 @@ struct tw_sink_ops {
 	/* 0, or -errno with one sentence in err. */
 	int (*open)(struct tw_sink *s, const char *target, char *err, size_t errlen);
 	/* One alert, rendered once by the emitter as a JSON object without a
-	 * newline; written whole or not at all. 0 or -errno. */
-	int (*write)(struct tw_sink *s, const char *json, size_t len);
+	 * newline (json), and as the object (alert) for kinds that need its
+	 * fields; written whole or not at all. 0 or -errno. */
+	int (*write)(struct tw_sink *s, const char *json, size_t len,
+		     struct json_object *alert);
 	/* Opens what it writes to again (a rotated log file); 0 or -errno. */
 	int (*reopen)(struct tw_sink *s, char *err, size_t errlen);
 	void (*close)(struct tw_sink *s);
@@ -28,7 +32,7 @@ struct tw_sink_ops {
 struct tw_sink {
 	const struct tw_sink_ops *ops;
 	void *priv;		/* the kind's own state */
-	char target[256];	/* as given, for logs */
+	char shown[256];	/* for logs: "stdout", a path, a URL without its password */
 	uint64_t written;	/* alerts written */
 	uint64_t failed;	/* alerts this sink could not write */
 };
@@ -38,5 +42,6 @@ struct tw_sink {
 int tw_sink_open(struct tw_sink *s, const char *target, char *err, size_t errlen);
 
 extern const struct tw_sink_ops tw_sink_file;
+extern const struct tw_sink_ops tw_sink_syslog;
 
 #endif

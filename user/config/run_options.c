@@ -290,6 +290,21 @@ static int set_allow(struct tw_run_opts *o, const struct tw_option *opt, const c
 	return 0;
 }
 
+static int add_alert_sink(struct tw_run_opts *o, const struct tw_option *opt, const char *v,
+			  char *err, size_t errlen)
+{
+	if (!*v) {
+		snprintf(err, errlen, "alerts needs '-', a file path or a sink URL");
+		return -1;
+	}
+	if (o->n_alerts == TW_MAX_ALERT_SINKS) {
+		snprintf(err, errlen, "at most %d alert sinks", TW_MAX_ALERT_SINKS);
+		return -1;
+	}
+	o->alerts[o->n_alerts++] = v;
+	return 0;
+}
+
 /* -c, -v and --help are read by the parser itself. */
 static int set_verbose(struct tw_run_opts *o, const struct tw_option *opt, const char *v,
 		       char *err, size_t errlen)
@@ -353,9 +368,11 @@ const struct tw_option tw_run_options[] = {
 	{ .name = "ca-file", .arg = "FILE", .flags = RELOAD,
 	  .set = set_string, .field = FIELD(ca_file),
 	  .help = "trust these CAs for HTTPS feeds (default: the system's)" },
-	{ .name = "alerts", .arg = "PATH", .def = "-",
-	  .set = set_string, .field = FIELD(alerts),
-	  .help = "append alerts as JSON lines to PATH ('-' = stdout)" },
+	{ .name = "alerts", .arg = "SINK", .def = "-", .flags = LIST,
+	  .set = add_alert_sink, .count = FIELD(n_alerts),
+	  .help = "where alerts go (repeatable): '-' (stdout) or a file, as JSON lines;\n"
+		  "syslog: (the local socket, or syslog:PATH), syslog+udp://HOST:PORT,\n"
+		  "syslog+tcp://HOST:PORT (RFC 5424)" },
 	{ .name = "xdp-mode", .arg = "MODE", .def = "auto",
 	  .set = set_xdp_mode,
 	  .help = "auto (native, else skb with a warning), native or skb" },

@@ -152,6 +152,9 @@ int tw_run_opts_set(struct tw_run_opts *o, const char *name, const char *v, char
 		snprintf(err, errlen, "unknown setting '%.64s'", name);
 		return -1;
 	}
+	/* A list's default goes at its first value (alerts = FILE replaces '-'). */
+	if ((opt->flags & TW_OPT_LIST) && opt->def && !o->given[opt - tw_run_options])
+		*(size_t *)((char *)o + opt->count) = 0;
 	if (opt->set(o, opt, v, err, errlen))
 		return -1;
 	o->given[opt - tw_run_options] = digest_add(o->given[opt - tw_run_options], v);

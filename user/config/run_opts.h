@@ -15,6 +15,7 @@
 
 #define TW_MAX_ALLOW 256	/* allowlist entries from options and config */
 #define TW_MAX_LIST_FILES 8	/* deny files, and allow files */
+#define TW_MAX_ALERT_SINKS 16	/* --alerts given this many times at most */
 #define TW_MAX_RUN_OPTIONS 48	/* room in tw_run_opts for the table's entries */
 
 /* A [source NAME] section: a built-in source changed, or a new one. */
@@ -47,7 +48,8 @@ struct tw_run_opts {
 	unsigned retry_min_s;
 	size_t max_body;
 	const char *ca_file;
-	const char *alerts;	/* "-" for stdout */
+	const char *alerts[TW_MAX_ALERT_SINKS];	/* where alerts go: "-", a path, a URL */
+	size_t n_alerts;
 	const char *pin_root;
 	const char *state_dir;
 	enum tw_xdp_request xdp_mode;

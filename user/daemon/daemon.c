@@ -87,8 +87,9 @@ static int start(struct tw_daemon *d)
 	int ret;
 
 	ret = daemon_resolve_ifaces(d);
-	if (!ret && (ret = tw_emitter_add(&d->alerts, d->opts->alerts, err, sizeof(err))))
-		tw_err("%s", err);
+	for (size_t i = 0; !ret && i < d->opts->n_alerts; i++)
+		if ((ret = tw_emitter_add(&d->alerts, d->opts->alerts[i], err, sizeof(err))))
+			tw_err("%s", err);
 	if (!ret)
 		ret = daemon_feeds_open(d);
 	if (!ret)
@@ -154,8 +155,12 @@ int tw_daemon_run(const struct tw_run_opts *opts, int argc, char **argv)
 	if (!ret) {
 		/* The first downloads start, and staleness is known, before we say we run. */
 		daemon_feeds_changed(&d, tw_feeds_tick(&d.x.feeds, tw_now_unix()));
-		tw_info("running (pid %d, pin root %s); alerts to %s", getpid(), opts->pin_root,
-			strcmp(opts->alerts, "-") ? opts->alerts : "stdout");
+		char sinks[512] = "";
+
+		for (size_t i = 0, used = 0; i < d.alerts.n_sinks && used < sizeof(sinks); i++)
+			used += (size_t)snprintf(sinks + used, sizeof(sinks) - used, "%s%s",
+						 i ? ", " : "", d.alerts.sinks[i].shown);
+		tw_info("running (pid %d, pin root %s); alerts to %s", getpid(), opts->pin_root, sinks);
 		ret = tw_loop_run(&d.loop);
 		tw_info("stopped; XDP stays attached with the current exit set ('torwatch unload' removes it)");
 	}

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# The syslog sink against a real rsyslog (Debian's), listening on UDP and
+# TCP in the daemon's namespace: every alert arrives once per transport with
+# the fields rsyslog parsed from the RFC 5424 message (APP-NAME, MSGID,
+# severity, facility, structured data, the JSON as MSG), hostile process
+# names included. --alerts is given three times: file, UDP and TCP.
+. "$(dirname "$0")/lib.sh"
+require_root
+command -v rsyslogd >/dev/null || { echo "SKIP: rsyslogd is not installed (scripts/install-deps.sh installs it)"; exit 77; }
+H=tws-$ID
+LP=$(dirname "$TW")/.output/tools/listen_port
+add_netns "$H"
+ip -n "$H" link set lo up
+ip -n "$H" link add vS type veth peer name vT
+ip -n "$H" link set vS up; ip -n "$H" link set vT up
+mkdir -p "$T/state" "$T/rsyslog"
+
+cat >"$T/rsyslog.conf" <<EOT
+global(workDirectory="$T/rsyslog" maxMessageSize="64k")
+module(load="imudp")
+module(load="imtcp")
+input(type="imudp" address="127.0.0.1" port="5514")
+input(type="imtcp" address="127.0.0.1" port="5515")
+template(name="fields" type="string"
+	 string="%inputname%\t%app-name%\t%msgid%\t%syslogseverity%\t%syslogfacility%\t%procid%\t%structured-data%\t%msg%\n")
+*.* action(type="omfile" file="$T/received.tsv" template="fields")
+EOT
+nsenter --net="/run/netns/$H" /usr/sbin/rsyslogd -n -f "$T/rsyslog.conf" -i "$T/rsyslog.pid" \
+	</dev/null >"$T/rsyslog.log" 2>&1 &
+RSYSLOG=$!
+check "rsyslog listens on UDP and TCP" wait_for 5 in_ns "$H" sh -c "ss -Hlun | grep -q 5514 && ss -Hltn | grep -q 5515"
+
+# A listener whose executable name is hostile: quote, backslash, bracket.
+WEIRD="$T/q\"b\\s]x"
+cp "$LP" "$WEIRD"
+check "torwatch starts with a file, a UDP and a TCP syslog sink" start_daemon "$H" -i vS \
+	--alerts syslog+udp://127.0.0.1:5514 --alerts syslog+tcp://127.0.0.1:5515 --allowed-ports 22
+check "the log names the three sinks" \
+	grep -q "alerts to $T/alerts.json, syslog+udp://127.0.0.1:5514, syslog+tcp://127.0.0.1:5515" "$T/daemon.log"
+in_ns "$H" "$LP" tcp4 0.0.0.0 9201 100 >/dev/null
+in_ns "$H" "$WEIRD" udp4 0.0.0.0 9202 100 >/dev/null
+in_ns "$H" "$LP" tcp6 :: 9203 100 >/dev/null
+lines() { grep -c . "$T/alerts.json" 2>/dev/null; }
+check "the alerts are in the file (3 listeners and feed_stale)" wait_for 3 sh -c "[ \$(grep -c . $T/alerts.json) -ge 4 ]"
+sleep 1
+n=$(lines)
+received() { awk -F'\t' -v i="$1" '$1 == i' "$T/received.tsv"; }
+check_eq "every alert arrived once over UDP" "$n" "$(received imudp | grep -c .)"
+check_eq "every alert arrived once over TCP" "$n" "$(received imtcp | grep -c .)"
+
+# Field by field, for every alert and both transports.
+ok_fields=0
+while IFS= read -r a; do
+	id=$(jq -r .event.id <<<"$a") rule=$(jq -r .rule.id <<<"$a") level=$(jq -r .log.level <<<"$a")
+	case $level in critical) sev=2 ;; high) sev=3 ;; medium) sev=4 ;; low) sev=5 ;; *) sev=6 ;; esac
+	for input in imudp imtcp; do
+		r=$(received $input | grep -F "id=\"$id\"")
+		IFS=$'\t' read -r _ app msgid rsev fac procid sd msg <<<"$r"
+		[ "$app" = torwatch ] && [ "$msgid" = "$rule" ] && [ "$rsev" = "$sev" ] && [ "$fac" = 4 ] &&
+			[ "$procid" = "$DAEMON_PID" ] &&
+			[[ "$sd" == "[torwatch@32473 rule=\"$rule\" severity=\"$sev\" id=\"$id\""* ]] &&
+			[ "$(jq -c . <<<"$msg")" = "$(jq -c . <<<"$a")" ] && ok_fields=$((ok_fields + 1))
+	done
+done <"$T/alerts.json"
+check_eq "APP-NAME, MSGID, severity, facility, PROCID, structured data and the JSON as MSG" \
+	$((2 * n)) $ok_fields
+weird=$(received imtcp | awk -F'\t' '$3 == "unexpected_listen_port"' | grep -F '9202' | cut -f8)
+check_eq "a hostile process name survives syslog and a JSON parser" 'q"b\s]x' "$(jq -r .process.name <<<"$weird")"
+check_eq "... and is the executable's" "$WEIRD" "$(jq -r .process.executable <<<"$weird")"
+sd=$(received imtcp | awk -F'\t' '$3 == "unexpected_listen_port"' | grep -F '9202' | cut -f7)
+check "in the structured data it is escaped as RFC 5424 says (\\\" \\\\ \\])" \
+	grep -qF 'process="q\"b\\s\]x"]' <<<"$sd"
+
+# The collector goes away and comes back: TCP reconnects, nothing is lost after.
+kill "$RSYSLOG"; wait "$RSYSLOG" 2>/dev/null
+nsenter --net="/run/netns/$H" /usr/sbin/rsyslogd -n -f "$T/rsyslog.conf" -i "$T/rsyslog.pid" \
+	</dev/null >>"$T/rsyslog.log" 2>&1 &
+RSYSLOG=$!
+wait_for 5 in_ns "$H" sh -c "ss -Hltn | grep -q 5515"
+in_ns "$H" "$LP" tcp4 0.0.0.0 9204 100 >/dev/null
+check "after the collector restarted, TCP delivers again" \
+	wait_for 3 sh -c "awk -F'\t' '\$1 == \"imtcp\"' $T/received.tsv | grep -q 'Unexpected Port Opened: 9204'"
+stop_daemon
+kill "$RSYSLOG"; wait "$RSYSLOG" 2>/dev/null
+
+out=$(in_ns "$H" "$TW" run -i vS --alerts syslog+udp://nowhere --pin-root "$PIN" 2>&1); rc=$?
+check_eq "a syslog URL without a port is a start error" 1 $rc
+check "... that says what to write" grep -q "name HOST:PORT (e.g. syslog+udp://10.0.0.5:514)" <<<"$out"
+out=$(in_ns "$H" "$TW" run -i vS --alerts webhook+https://x.example/ --pin-root "$PIN" 2>&1)
+check "an unknown kind of sink is named with the known ones" grep -q "no alert sink takes 'webhook+https://x.example/' (known:" <<<"$out"
+check "unload" tw_in "$H" unload
+finish

@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The syslog sink: RFC 5424 messages to the local socket (syslog: or
+ * syslog:PATH), or to a collector over UDP (one message per datagram) or
+ * TCP (octet-counted framing, RFC 6587). APP-NAME torwatch, MSGID the rule
+ * id, severity from the alert's, structured data with the rule and the
+ * event id, the alert's JSON as MSG. */
+#include "alerts/sink.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define TW_SYSLOG_FACILITY 4	/* security/authorization messages */
+#define TW_SYSLOG_PEN "32473"	/* the example enterprise number of RFC 5612 */
+
+enum transport { LOCAL, UDP, TCP };
+
+struct syslog_sink {
+	enum transport how;
+	int fd;			/* -1 until connected */
+	char host[256], port[16];
+	char path[108];		/* LOCAL */
+	char hostname[256];
+};
+
+static bool syslog_takes(const char *target)
+{
+	return !strncmp(target, "syslog:", 7) || !strncmp(target, "syslog+udp://", 13) ||
+	       !strncmp(target, "syslog+tcp://", 13);
+}
+
+/* HOST:PORT or [V6]:PORT. */
+static int split_host_port(const char *hp, char *host, size_t hlen, char *port, size_t plen)
+{
+	const char *colon;
+
+	if (*hp == '[') {
+		const char *end = strchr(hp, ']');
+
+		if (!end || end[1] != ':')
+			return -1;
+		snprintf(host, hlen, "%.*s", (int)(end - hp - 1), hp + 1);
+		colon = end + 1;
+	} else {
+		colon = strrchr(hp, ':');
+		if (!colon)
+			return -1;
+		snprintf(host, hlen, "%.*s", (int)(colon - hp), hp);
+	}
+	snprintf(port, plen, "%s", colon + 1);
+	return *host && atoi(port) > 0 && atoi(port) < 65536 ? 0 : -1;
+}
+
+static int connect_sink(struct syslog_sink *ss)
+{
+	struct addrinfo hints = { .ai_socktype = ss->how == TCP ? SOCK_STREAM : SOCK_DGRAM }, *ai, *a;
+	int fd = -1, ret;
+
+	if (ss->how == LOCAL) {
+		struct sockaddr_un un = { .sun_family = AF_UNIX };
+
+		snprintf(un.sun_path, sizeof(un.sun_path), "%s", ss->path);
+		fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&un, sizeof(un))) {
+			ret = -errno;
+			if (fd >= 0)
+				close(fd);
+			return ret;
+		}
+		ss->fd = fd;
+		return 0;
+	}
+	ret = getaddrinfo(ss->host, ss->port, &hints, &ai);
+	if (ret)
+		return ret == EAI_SYSTEM ? -errno : -EHOSTUNREACH;
+	ret = -ECONNREFUSED;
+	for (a = ai; a; a = a->ai_next) {
+		fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+		if (fd < 0)
+			continue;
+		if (!connect(fd, a->ai_addr, a->ai_addrlen))
+			break;
+		ret = -errno;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	if (fd < 0)
+		return ret;
+	ss->fd = fd;
+	return 0;
+}
+
+static int syslog_open(struct tw_sink *s, const char *target, char *err, size_t errlen)
+{
+	struct syslog_sink *ss = calloc(1, sizeof(*ss));
+
+	if (!ss)
+		return -ENOMEM;
+	s->priv = ss;
+	ss->fd = -1;
+	gethostname(ss->hostname, sizeof(ss->hostname) - 1);
+	if (!ss->hostname[0])
+		snprintf(ss->hostname, sizeof(ss->hostname), "-");
+	if (!strncmp(target, "syslog:", 7) && strncmp(target, "syslog:/", 8) &&
+	    target[7] != '\0') {
+		snprintf(err, errlen, "syslog sink '%.64s': use syslog: (the local socket), syslog:/PATH, syslog+udp://HOST:PORT or syslog+tcp://HOST:PORT",
+			 s->shown);
+		return -EINVAL;
+	}
+	if (!strncmp(target, "syslog:", 7) && strncmp(target, "syslog+", 7)) {
+		ss->how = LOCAL;
+		snprintf(ss->path, sizeof(ss->path), "%s", target[7] ? target + 7 : "/dev/log");
+	} else {
+		ss->how = !strncmp(target, "syslog+tcp://", 13) ? TCP : UDP;
+		if (split_host_port(target + 13, ss->host, sizeof(ss->host), ss->port,
+				    sizeof(ss->port))) {
+			snprintf(err, errlen, "syslog sink '%.64s': name HOST:PORT (e.g. syslog+udp://10.0.0.5:514)",
+				 s->shown);
+			return -EINVAL;
+		}
+	}
+	/* A collector that is down now may be up later: connect on first use. */
+	connect_sink(ss);
+	return 0;
+}
+
+/* RFC 5424 severities from the alert's words. */
+static int severity_of(const char *level)
+{
+	static const struct {
+		const char *word;
+		int sev;
+	} map[] = { { "critical", 2 }, { "high", 3 }, { "medium", 4 }, { "low", 5 }, { "info", 6 } };
+
+	for (size_t i = 0; level && i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(level, map[i].word))
+			return map[i].sev;
+	return 5;
+}
+
+static const char *field(struct json_object *alert, const char *a, const char *b)
+{
+	struct json_object *o, *v;
+
+	if (!json_object_object_get_ex(alert, a, &o) || !json_object_object_get_ex(o, b, &v))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* An SD-PARAM value: '"', '\' and ']' escaped with a backslash (RFC 5424 6.3.3). */
+static size_t sd_value(char *out, size_t len, const char *v)
+{
+	size_t o = 0;
+
+	for (; v && *v && o + 3 < len; v++) {
+		if (*v == '"' || *v == '\\' || *v == ']')
+			out[o++] = '\\';
+		out[o++] = *v;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* PRINTUSASCII without space, as HOSTNAME, APP-NAME and MSGID must be. */
+static void header_token(char *out, size_t len, const char *v, size_t max)
+{
+	size_t o = 0;
+
+	for (; v && *v && o + 1 < len && o < max; v++)
+		out[o++] = *v > 32 && *v < 127 ? *v : '_';
+	if (!o)
+		out[o++] = '-';
+	out[o] = '\0';
+}
+
+/* A collector never writes to us: a readable socket is one it closed. A
+ * write into it would still succeed, and the line would be lost. */
+static bool peer_gone(int fd)
+{
+	char c;
+	ssize_t n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+static int syslog_write(struct tw_sink *s, const char *json, size_t len, struct json_object *alert)
+{
+	struct syslog_sink *ss = s->priv;
+	char head[1024], host[256], msgid[33], rule[256], id[128], ts[64], proc[100] = "";
+	char procval[80];
+	const char *level = field(alert, "log", "level"), *t;
+	struct json_object *v;
+	int hlen, ret;
+
+	t = json_object_object_get_ex(alert, "@timestamp", &v) ? json_object_get_string(v) : NULL;
+	header_token(ts, sizeof(ts), t, 40);
+	header_token(host, sizeof(host), ss->hostname, 255);
+	header_token(msgid, sizeof(msgid), field(alert, "rule", "id"), 32);
+	sd_value(rule, sizeof(rule), field(alert, "rule", "id"));
+	sd_value(id, sizeof(id), field(alert, "event", "id"));
+	/* The process name is the attacker's text: escaped as an SD-PARAM. */
+	if (field(alert, "process", "name")) {
+		sd_value(procval, sizeof(procval), field(alert, "process", "name"));
+		snprintf(proc, sizeof(proc), " process=\"%s\"", procval);
+	}
+	hlen = snprintf(head, sizeof(head), "<%d>1 %s %s torwatch %d %s [torwatch@" TW_SYSLOG_PEN
+			" rule=\"%s\" severity=\"%d\" id=\"%s\"%s] ",
+			TW_SYSLOG_FACILITY * 8 + severity_of(level), ts, host, (int)getpid(), msgid,
+			rule, severity_of(level), id, proc);
+	if (hlen < 0 || (size_t)hlen >= sizeof(head))
+		return -EOVERFLOW;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		char frame[16];
+		struct iovec iov[3];
+		struct msghdr mh = { .msg_iov = iov };
+		int n = 0;
+
+		if (ss->how == TCP && ss->fd >= 0 && peer_gone(ss->fd)) {
+			close(ss->fd);
+			ss->fd = -1;
+		}
+		if (ss->fd < 0 && (ret = connect_sink(ss)))
+			return ret;
+		if (ss->how == TCP) { /* octet counting: "LEN " then the message */
+			int flen = snprintf(frame, sizeof(frame), "%zu ", (size_t)hlen + len);
+
+			iov[n++] = (struct iovec){ frame, (size_t)flen };
+		}
+		iov[n++] = (struct iovec){ head, (size_t)hlen };
+		iov[n++] = (struct iovec){ (void *)json, len };
+		mh.msg_iovlen = (size_t)n;
+		if (sendmsg(ss->fd, &mh, MSG_NOSIGNAL) >= 0)
+			return 0;
+		ret = -errno;
+		/* A collector that restarted: one new connection, then give up. */
+		close(ss->fd);
+		ss->fd = -1;
+		if (ss->how == UDP && ret != -ECONNREFUSED)
+			break;
+	}
+	return ret;
+}
+
+static int syslog_reopen(struct tw_sink *s, char *err, size_t errlen)
+{
+	struct syslog_sink *ss = s->priv;
+
+	if (ss->fd >= 0)
+		close(ss->fd);
+	ss->fd = -1;
+	connect_sink(ss);
+	return 0;
+}
+
+static void syslog_close(struct tw_sink *s)
+{
+	struct syslog_sink *ss = s->priv;
+
+	if (!ss)
+		return;
+	if (ss->fd >= 0)
+		close(ss->fd);
+	free(ss);
+	s->priv = NULL;
+}
+
+const struct tw_sink_ops tw_sink_syslog = {
+	.kind = "syslog",
+	.takes = syslog_takes,
+	.open = syslog_open,
+	.write = syslog_write,
+	.reopen = syslog_reopen,
+	.close = syslog_close,
+};
