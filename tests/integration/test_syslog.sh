@@ -84,6 +84,19 @@ check "after the collector restarted, TCP delivers again" \
 stop_daemon
 kill "$RSYSLOG"; wait "$RSYSLOG" 2>/dev/null
 
+# A [sink NAME] section with a filter: only high and critical alerts.
+printf '[run]\ninterface = vS\nallowed-ports = 22\n[sink urgent]\nurl = %s\nmin-severity = high\n' \
+	"$T/high.json" >"$T/sinks.conf"
+check "torwatch starts with a [sink] section" start_daemon "$H" -c "$T/sinks.conf"
+in_ns "$H" "$LP" tcp4 0.0.0.0 9205 100 >/dev/null
+check "the filtered sink gets the high alert" wait_for 3 grep -q "Unexpected Port Opened: 9205" "$T/high.json"
+check "the unfiltered one gets feed_stale (medium)" wait_for 3 has_alert 'select(.rule.id=="feed_stale")'
+check_eq "the filtered one does not" 0 "$(grep -c feed_stale "$T/high.json")"
+stop_daemon
+printf '[run]\ninterface = vS\n[sink bad]\nurl = -\nrules = ssh_from_tor,nope\n' >"$T/bad-sink.conf"
+out=$(in_ns "$H" "$TW" run -c "$T/bad-sink.conf" --pin-root "$PIN" --state-dir "$T/state" 2>&1)
+check "a sink filter naming an unknown rule stops the start, named" grep -q "\[sink bad\]: sink stdout: no rule is called 'nope'" <<<"$out"
+
 out=$(in_ns "$H" "$TW" run -i vS --alerts syslog+udp://nowhere --pin-root "$PIN" 2>&1); rc=$?
 check_eq "a syslog URL without a port is a start error" 1 $rc
 check "... that says what to write" grep -q "name HOST:PORT (e.g. syslog+udp://10.0.0.5:514)" <<<"$out"

@@ -146,6 +146,39 @@ static void test_file_mode_and_event_ids(void **state)
 	rmdir(dir);
 }
 
+/* A sink's filter: a minimum severity, a list of rules; what it keeps out
+ * is counted, the other sinks still get it. */
+static void test_sink_filters(void **state)
+{
+	char dir[] = "/tmp/torwatch-emit-filter.XXXXXX", all[96], high[96], ssh[96], err[256];
+	struct tw_emitter e = {};
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(all, sizeof(all), "%s/all.json", dir);
+	snprintf(high, sizeof(high), "%s/high.json", dir);
+	snprintf(ssh, sizeof(ssh), "%s/ssh.json", dir);
+	assert_int_equal(tw_emitter_add(&e, all, err, sizeof(err)), 0);
+	assert_int_equal(tw_emitter_add(&e, high, err, sizeof(err)), 0);
+	assert_int_equal(tw_emitter_filter_last(&e, "high", NULL, err, sizeof(err)), 0);
+	assert_int_equal(tw_emitter_add(&e, ssh, err, sizeof(err)), 0);
+	assert_int_equal(tw_emitter_filter_last(&e, NULL, "ssh_from_tor,feed_stale", err,
+						sizeof(err)), 0);
+	tw_emit(&e, tw_alert_new(&tw_rule_ssh_from_tor, "critical", 0));
+	tw_emit(&e, tw_alert_new(&tw_rule_unexpected_listen_port, "high", 0));
+	tw_emit(&e, tw_alert_new(&tw_rule_feed_stale, "medium", 0));
+	tw_emit(&e, tw_alert_new(&tw_rule_tor_traffic, "low", 0));
+	assert_int_equal(count_lines(all, "rule"), 4);
+	assert_int_equal(count_lines(high, "rule"), 2);
+	assert_int_equal(e.sinks[1].filtered, 2);
+	assert_int_equal(count_lines(ssh, "rule"), 2);
+	assert_int_equal(e.sinks[2].filtered, 2);
+	assert_int_equal(tw_emitter_filter_last(&e, NULL, "ssh_from_tor,no_such_rule", err,
+						sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "no rule is called 'no_such_rule'"));
+	tw_emitter_close(&e);
+	unlink(all), unlink(high), unlink(ssh), rmdir(dir);
+}
+
 /* Where each rule comes from: the files the catalogue names exist. */
 static void test_rule_catalogue_names_real_files(void **state)
 {
@@ -177,6 +210,7 @@ int main(void)
 		cmocka_unit_test(test_open_errors_say_why),
 		cmocka_unit_test(test_failing_sink_is_counted),
 		cmocka_unit_test(test_file_mode_and_event_ids),
+		cmocka_unit_test(test_sink_filters),
 		cmocka_unit_test(test_rule_catalogue_names_real_files),
 	};
 

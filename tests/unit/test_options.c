@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "config/run_opts.h"
 
 #define EXAMPLE_CONFIG "scripts/torwatch.conf.example"
@@ -116,6 +117,49 @@ static void test_defaults_parse(void **state)
 	assert_false(tw_port_set_has(&o.ssh_ports, 2222));
 }
 
+static const char *write_conf(const char *text)
+{
+	static char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/tmp/torwatch-options-%d.conf", getpid());
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+/* [sink NAME] sections: url, min-severity, rules; bad lines named. */
+static void test_sink_sections(void **state)
+{
+	struct tw_run_opts o;
+	char err[512];
+
+	tw_run_opts_defaults(&o);
+	assert_int_equal(tw_config_load(write_conf("[sink siem]\nurl = syslog+tcp://10.0.0.5:6514\n"
+						   "min-severity = high\n"
+						   "rules = ssh_from_tor,unexpected_listen_port\n"),
+					&o, err, sizeof(err)), 0);
+	assert_int_equal(o.n_sink_conf, 1);
+	assert_string_equal(o.sink_conf[0].name, "siem");
+	assert_string_equal(o.sink_conf[0].url, "syslog+tcp://10.0.0.5:6514");
+	assert_string_equal(o.sink_conf[0].min_severity, "high");
+	assert_string_equal(o.sink_conf[0].rules, "ssh_from_tor,unexpected_listen_port");
+	tw_run_opts_free(&o);
+	tw_run_opts_defaults(&o);
+	assert_int_equal(tw_config_load(write_conf("[sink x]\nmin-severity = urgent\n"), &o, err,
+					sizeof(err)), -1);
+	assert_non_null(strstr(err, ":2: min-severity must be low, medium, high or critical, not 'urgent'"));
+	tw_run_opts_free(&o);
+	tw_run_opts_defaults(&o);
+	assert_int_equal(tw_config_load(write_conf("[sink x]\nheaders = a\n"), &o, err, sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, ":2: unknown sink setting 'headers'"));
+	tw_run_opts_free(&o);
+	unlink(write_conf(""));
+}
+
 #define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
 #define ARGC(...) ((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
 #define PARSE(o, ...) \
@@ -145,6 +189,7 @@ int main(void)
 		cmocka_unit_test(test_example_config_parses),
 		cmocka_unit_test(test_defaults_parse),
 		cmocka_unit_test(test_restart_only_changes),
+		cmocka_unit_test(test_sink_sections),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

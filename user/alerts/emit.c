@@ -2,8 +2,10 @@
 #include "alerts/emit.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include "alerts/rules.h"
 #include "common/log.h"
 
 int tw_emitter_add(struct tw_emitter *e, const char *target, char *err, size_t errlen)
@@ -26,6 +28,49 @@ int tw_emitter_add(struct tw_emitter *e, const char *target, char *err, size_t e
 	return 0;
 }
 
+int tw_emitter_filter_last(struct tw_emitter *e, const char *min_severity, const char *rules,
+			   char *err, size_t errlen)
+{
+	struct tw_sink *s;
+	char copy[512], *save, *tok;
+	size_t used = 1;
+
+	if (!e->n_sinks)
+		return -EINVAL;
+	s = &e->sinks[e->n_sinks - 1];
+	s->min_score = min_severity ? tw_severity_score(min_severity) : 0;
+	s->rules[0] = '\0';
+	if (!rules)
+		return 0;
+	snprintf(copy, sizeof(copy), "%s", rules);
+	snprintf(s->rules, sizeof(s->rules), ",");
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!tw_rule_find(tok)) {
+			snprintf(err, errlen, "sink %s: no rule is called '%.64s'", s->shown, tok);
+			return -EINVAL;
+		}
+		used += (size_t)snprintf(s->rules + used, sizeof(s->rules) - used, "%s,", tok);
+	}
+	return 0;
+}
+
+/* Does s's filter let alert through? */
+static bool takes(const struct tw_sink *s, struct json_object *alert)
+{
+	struct json_object *o, *v;
+	char key[80];
+
+	if (s->min_score && json_object_object_get_ex(alert, "event", &o) &&
+	    json_object_object_get_ex(o, "severity", &v) && json_object_get_int(v) < s->min_score)
+		return false;
+	if (!s->rules[0])
+		return true;
+	if (!json_object_object_get_ex(alert, "rule", &o) || !json_object_object_get_ex(o, "id", &v))
+		return false;
+	snprintf(key, sizeof(key), ",%s,", json_object_get_string(v));
+	return strstr(s->rules, key) != NULL;
+}
+
 void tw_emit(struct tw_emitter *e, struct json_object *alert)
 {
 	const char *line;
@@ -39,7 +84,13 @@ void tw_emit(struct tw_emitter *e, struct json_object *alert)
 	e->emitted++;
 	for (size_t i = 0; i < e->n_sinks; i++) {
 		struct tw_sink *s = &e->sinks[i];
-		int ret = s->ops->write(s, line, len, alert);
+		int ret;
+
+		if (!takes(s, alert)) {
+			s->filtered++;
+			continue;
+		}
+		ret = s->ops->write(s, line, len, alert);
 
 		if (ret) {
 			s->failed++;

@@ -17,9 +17,14 @@ struct tw_emitter {
 	uint64_t emitted;	/* alerts handed to tw_emit */
 };
 
-/* Adds the sink that target names ("-", a path). 0 or -errno with one
+/* Adds the sink that target names ("-", a path, a URL). 0 or -errno with one
  * sentence in err. */
 int tw_emitter_add(struct tw_emitter *e, const char *target, char *err, size_t errlen);
+/* The last sink added takes only alerts of min_severity ("high": high and
+ * critical; NULL: all) and of the rules in the comma list rules (NULL: all).
+ * 0, or -EINVAL with one sentence in err (an unknown rule or severity). */
+int tw_emitter_filter_last(struct tw_emitter *e, const char *min_severity, const char *rules,
+			   char *err, size_t errlen);
 /* Writes alert to every sink and drops the caller's reference; a sink that
  * fails is logged and counted, the others still get it. NULL is ignored. */
 void tw_emit(struct tw_emitter *e, struct json_object *alert);

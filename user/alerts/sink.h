@@ -35,6 +35,9 @@ struct tw_sink {
 	char shown[256];	/* for logs: "stdout", a path, a URL without its password */
 	uint64_t written;	/* alerts written */
 	uint64_t failed;	/* alerts this sink could not write */
+	uint64_t filtered;	/* alerts its filter kept from it */
+	int min_score;		/* filter: the lowest ECS severity it takes (0: all) */
+	char rules[512];	/* filter: ",rule,rule," it takes ("": all) */
 };
 
 /* Opens s as the first kind that takes target. 0 or -errno with one

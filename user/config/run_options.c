@@ -468,3 +468,51 @@ int tw_run_opts_set_source(struct tw_run_opts *o, const char *source, const char
 	}
 	return 0;
 }
+
+int tw_run_opts_set_sink(struct tw_run_opts *o, const char *sink, const char *key, const char *v,
+			 char *err, size_t errlen)
+{
+	static const char *const levels[] = { "low", "medium", "high", "critical" };
+	struct tw_sink_conf *c = NULL;
+
+	for (size_t i = 0; i < o->n_sink_conf; i++)
+		if (!strcmp(o->sink_conf[i].name, sink))
+			c = &o->sink_conf[i];
+	if (!c) {
+		if (o->n_sink_conf == TW_MAX_ALERT_SINKS) {
+			snprintf(err, errlen, "at most %d [sink] sections", TW_MAX_ALERT_SINKS);
+			return -1;
+		}
+		if (!*sink || strlen(sink) >= 64) {
+			snprintf(err, errlen, "a sink needs a name of 1 to 63 characters");
+			return -1;
+		}
+		c = &o->sink_conf[o->n_sink_conf++];
+		*c = (struct tw_sink_conf){ .name = sink };
+	}
+	if (!strcmp(key, "url")) {
+		if (!*v) {
+			snprintf(err, errlen, "url needs '-', a file path or a sink URL");
+			return -1;
+		}
+		c->url = v;
+	} else if (!strcmp(key, "min-severity")) {
+		for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+			if (!strcmp(v, levels[i])) {
+				c->min_severity = v;
+				return 0;
+			}
+		snprintf(err, errlen, "min-severity must be low, medium, high or critical, not '%.32s'", v);
+		return -1;
+	} else if (!strcmp(key, "rules")) {
+		if (!*v || strspn(v, "abcdefghijklmnopqrstuvwxyz_,") != strlen(v)) {
+			snprintf(err, errlen, "rules must be rule ids separated by commas (e.g. ssh_from_tor,unexpected_listen_port), not '%.64s'", v);
+			return -1;
+		}
+		c->rules = v;
+	} else {
+		snprintf(err, errlen, "unknown sink setting '%.64s' (url, min-severity, rules)", key);
+		return -1;
+	}
+	return 0;
+}

@@ -180,20 +180,23 @@ static int on_config_setting(void *ctx, const char *section, const char *name, c
 			     char *why, size_t whylen)
 {
 	struct tw_run_opts *o = ctx;
-	bool source = !strncmp(section, "source ", 7);
+	bool source = !strncmp(section, "source ", 7), sink = !strncmp(section, "sink ", 5);
 	const char *copy, *source_name = NULL;
 
-	if (*section && strcmp(section, "run") && !source) {
-		snprintf(why, whylen, "unknown section [%.64s] ([run] or [source NAME])", section);
+	if (*section && strcmp(section, "run") && !source && !sink) {
+		snprintf(why, whylen, "unknown section [%.64s] ([run], [source NAME] or [sink NAME])",
+			 section);
 		return -1;
 	}
-	if (!(copy = keep(o, value)) || (source && !(source_name = keep(o, section + 7)))) {
+	if (!(copy = keep(o, value)) ||
+	    ((source || sink) && !(source_name = keep(o, section + (source ? 7 : 5))))) {
 		snprintf(why, whylen, "out of memory");
 		return -1;
 	}
-	if (!source)
+	if (!source && !sink)
 		return tw_run_opts_set(o, name, copy, why, whylen);
-	if (tw_run_opts_set_source(o, source_name, name, copy, why, whylen))
+	if (sink ? tw_run_opts_set_sink(o, source_name, name, copy, why, whylen) :
+		   tw_run_opts_set_source(o, source_name, name, copy, why, whylen))
 		return -1;
 	o->given_sources = digest_add(digest_add(digest_add(o->given_sources, source_name), name),
 				      copy);

@@ -27,6 +27,14 @@ struct tw_source_conf {
 	int format;		/* -1: the built-in's, else enum tw_feed_format */
 };
 
+/* A [sink NAME] section: an alert sink with its filter. */
+struct tw_sink_conf {
+	const char *name;
+	const char *url;		/* as --alerts takes it */
+	const char *min_severity;	/* NULL: every alert; else low, medium, high, critical */
+	const char *rules;		/* NULL: every rule; else a comma list of rule ids */
+};
+
 struct tw_run_opts {
 	const char *ifaces[TW_MAX_IFACES];
 	size_t n_ifaces;
@@ -50,6 +58,8 @@ struct tw_run_opts {
 	const char *ca_file;
 	const char *alerts[TW_MAX_ALERT_SINKS];	/* where alerts go: "-", a path, a URL */
 	size_t n_alerts;
+	struct tw_sink_conf sink_conf[TW_MAX_ALERT_SINKS];	/* [sink NAME] sections */
+	size_t n_sink_conf;
 	const char *pin_root;
 	const char *state_dir;
 	enum tw_xdp_request xdp_mode;
@@ -105,6 +115,9 @@ void tw_run_opts_free(struct tw_run_opts *o);
  * must outlive o. Returns 0, or -1 with one sentence in err. */
 int tw_run_opts_set(struct tw_run_opts *o, const char *name, const char *v, char *err,
 		    size_t errlen);
+/* The same for key in a [sink NAME] section (url, min-severity, rules). */
+int tw_run_opts_set_sink(struct tw_run_opts *o, const char *sink, const char *key, const char *v,
+			 char *err, size_t errlen);
 /* The same for key in a [source NAME] section. */
 int tw_run_opts_set_source(struct tw_run_opts *o, const char *source, const char *key,
 			   const char *v, char *err, size_t errlen);

@@ -90,6 +90,18 @@ static int start(struct tw_daemon *d)
 	for (size_t i = 0; !ret && i < d->opts->n_alerts; i++)
 		if ((ret = tw_emitter_add(&d->alerts, d->opts->alerts[i], err, sizeof(err))))
 			tw_err("%s", err);
+	for (size_t i = 0; !ret && i < d->opts->n_sink_conf; i++) {
+		const struct tw_sink_conf *c = &d->opts->sink_conf[i];
+
+		if (!c->url) {
+			tw_err("[sink %s] needs a url (as --alerts takes it)", c->name);
+			ret = -EINVAL;
+		} else if ((ret = tw_emitter_add(&d->alerts, c->url, err, sizeof(err))) ||
+			   (ret = tw_emitter_filter_last(&d->alerts, c->min_severity, c->rules, err,
+							 sizeof(err)))) {
+			tw_err("[sink %s]: %s", c->name, err);
+		}
+	}
 	if (!ret)
 		ret = daemon_feeds_open(d);
 	if (!ret)
