@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <curl/curl.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,6 +180,33 @@ static void test_sink_filters(void **state)
 	unlink(all), unlink(high), unlink(ssh), rmdir(dir);
 }
 
+/* An HTTP sink whose receiver is down keeps what it can: when its queue
+ * (10,000) is full, the oldest alert below high makes room; when all are
+ * high or critical, the newest does not fit, and each drop is counted. */
+static void test_http_queue_drops_low_first(void **state)
+{
+	struct tw_emitter e = {};
+	char err[256];
+
+	/* Port 9 refuses: the worker retries with backoff and takes nothing. */
+	assert_int_equal(tw_emitter_add(&e, "webhook+http://127.0.0.1:9/hook", err, sizeof(err)), 0);
+	for (int i = 0; i < 10000; i++)
+		tw_emit(&e, tw_alert_new(&tw_rule_tor_traffic, "low", 0));
+	assert_int_equal(e.sinks[0].dropped, 0);
+	tw_emit(&e, tw_alert_new(&tw_rule_ssh_from_tor, "critical", 0));
+	assert_int_equal(e.sinks[0].dropped, 1);	/* a low one made room */
+	assert_int_equal(e.sinks[0].failed, 0);
+	for (int i = 0; i < 9999; i++)
+		tw_emit(&e, tw_alert_new(&tw_rule_ssh_from_tor, "critical", 0));
+	assert_int_equal(e.sinks[0].dropped, 10000);	/* every low one is gone */
+	assert_int_equal(e.sinks[0].failed, 0);
+	tw_emit(&e, tw_alert_new(&tw_rule_ssh_from_tor, "critical", 0));
+	assert_int_equal(e.sinks[0].dropped, 10001);	/* no room left: the newest */
+	assert_int_equal(e.sinks[0].failed, 1);
+	assert_int_equal(e.sinks[0].delivered, 0);
+	tw_emitter_close(&e);				/* the worker stops */
+}
+
 /* Where each rule comes from: the files the catalogue names exist. */
 static void test_rule_catalogue_names_real_files(void **state)
 {
@@ -205,12 +233,14 @@ static void test_rule_catalogue_names_real_files(void **state)
 
 int main(void)
 {
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_sink_gets_every_alert),
 		cmocka_unit_test(test_open_errors_say_why),
 		cmocka_unit_test(test_failing_sink_is_counted),
 		cmocka_unit_test(test_file_mode_and_event_ids),
 		cmocka_unit_test(test_sink_filters),
+		cmocka_unit_test(test_http_queue_drops_low_first),
 		cmocka_unit_test(test_rule_catalogue_names_real_files),
 	};
 

@@ -10,13 +10,19 @@
 
 int tw_emitter_add(struct tw_emitter *e, const char *target, char *err, size_t errlen)
 {
+	return tw_emitter_add_with(e, target, NULL, err, errlen);
+}
+
+int tw_emitter_add_with(struct tw_emitter *e, const char *target,
+			const struct tw_sink_settings *set, char *err, size_t errlen)
+{
 	int ret;
 
 	if (e->n_sinks == TW_MAX_SINKS) {
 		snprintf(err, errlen, "at most %d alert sinks", TW_MAX_SINKS);
 		return -E2BIG;
 	}
-	ret = tw_sink_open(&e->sinks[e->n_sinks], target, err, errlen);
+	ret = tw_sink_open(&e->sinks[e->n_sinks], target, set, err, errlen);
 	if (ret) {
 		struct tw_sink *s = &e->sinks[e->n_sinks];
 

@@ -20,6 +20,9 @@ struct tw_emitter {
 /* Adds the sink that target names ("-", a path, a URL). 0 or -errno with one
  * sentence in err. */
 int tw_emitter_add(struct tw_emitter *e, const char *target, char *err, size_t errlen);
+/* The same with a [sink NAME] section's settings (set may be NULL). */
+int tw_emitter_add_with(struct tw_emitter *e, const char *target,
+			const struct tw_sink_settings *set, char *err, size_t errlen);
 /* The last sink added takes only alerts of min_severity ("high": high and
  * critical; NULL: all) and of the rules in the comma list rules (NULL: all).
  * 0, or -EINVAL with one sentence in err (an unknown rule or severity). */

@@ -9,12 +9,16 @@
 /* The kinds, most specific first: the file sink takes whatever is left. */
 static const struct tw_sink_ops *const kinds[] = {
 	&tw_sink_syslog,
+	&tw_sink_webhook,
 	&tw_sink_file,
 };
 
-int tw_sink_open(struct tw_sink *s, const char *target, char *err, size_t errlen)
+int tw_sink_open(struct tw_sink *s, const char *target, const struct tw_sink_settings *set,
+		 char *err, size_t errlen)
 {
 	memset(s, 0, sizeof(*s));
+	if (set)
+		s->settings = *set;
 	if (!strcmp(target, "-"))
 		snprintf(s->shown, sizeof(s->shown), "stdout");
 	else
@@ -25,7 +29,7 @@ int tw_sink_open(struct tw_sink *s, const char *target, char *err, size_t errlen
 		s->ops = kinds[i];
 		return s->ops->open(s, target, err, errlen);
 	}
-	snprintf(err, errlen, "no alert sink takes '%.64s' (known: '-', a file path, syslog:, syslog:PATH, syslog+udp://HOST:PORT, syslog+tcp://HOST:PORT)",
+	snprintf(err, errlen, "no alert sink takes '%.64s' (known: '-', a file path, syslog:, syslog:PATH, syslog+udp://HOST:PORT, syslog+tcp://HOST:PORT, webhook+http(s)://..., slack+https://..., hec+http(s)://HOST:PORT, es+http(s)://HOST:PORT/INDEX)",
 		 s->shown);
 	return -EINVAL;
 }

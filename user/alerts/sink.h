@@ -29,22 +29,33 @@ struct tw_sink_ops {
 	void (*close)(struct tw_sink *s);
 };
 
+/* What a sink takes besides its URL, from its [sink NAME] section. */
+struct tw_sink_settings {
+	char token[256];	/* HEC token, or a bearer token; never logged */
+};
+
 struct tw_sink {
 	const struct tw_sink_ops *ops;
+	struct tw_sink_settings settings;
 	void *priv;		/* the kind's own state */
 	char shown[256];	/* for logs: "stdout", a path, a URL without its password */
 	uint64_t written;	/* alerts written */
 	uint64_t failed;	/* alerts this sink could not write */
 	uint64_t filtered;	/* alerts its filter kept from it */
+	/* Sinks that deliver later (HTTP): counted by their worker. */
+	uint64_t delivered, retried, rejected, dropped;
+	char last_error[160];
 	int min_score;		/* filter: the lowest ECS severity it takes (0: all) */
 	char rules[512];	/* filter: ",rule,rule," it takes ("": all) */
 };
 
 /* Opens s as the first kind that takes target. 0 or -errno with one
  * sentence in err. */
-int tw_sink_open(struct tw_sink *s, const char *target, char *err, size_t errlen);
+int tw_sink_open(struct tw_sink *s, const char *target, const struct tw_sink_settings *set,
+		 char *err, size_t errlen);
 
 extern const struct tw_sink_ops tw_sink_file;
 extern const struct tw_sink_ops tw_sink_syslog;
+extern const struct tw_sink_ops tw_sink_webhook;
 
 #endif

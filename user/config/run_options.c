@@ -372,7 +372,8 @@ const struct tw_option tw_run_options[] = {
 	  .set = add_alert_sink, .count = FIELD(n_alerts),
 	  .help = "where alerts go (repeatable): '-' (stdout) or a file, as JSON lines;\n"
 		  "syslog: (the local socket, or syslog:PATH), syslog+udp://HOST:PORT,\n"
-		  "syslog+tcp://HOST:PORT (RFC 5424)" },
+		  "syslog+tcp://HOST:PORT (RFC 5424), webhook+http(s)://URL,\n"
+		  "slack+https://URL, hec+http(s)://HOST:PORT, es+http(s)://HOST:PORT/INDEX" },
 	{ .name = "xdp-mode", .arg = "MODE", .def = "auto",
 	  .set = set_xdp_mode,
 	  .help = "auto (native, else skb with a warning), native or skb" },
@@ -510,8 +511,13 @@ int tw_run_opts_set_sink(struct tw_run_opts *o, const char *sink, const char *ke
 			return -1;
 		}
 		c->rules = v;
+	} else if (!strcmp(key, "token")) {
+		c->token = v;
+	} else if (!strcmp(key, "token-file")) {
+		c->token_file = v;
 	} else {
-		snprintf(err, errlen, "unknown sink setting '%.64s' (url, min-severity, rules)", key);
+		snprintf(err, errlen, "unknown sink setting '%.64s' (url, min-severity, rules, token, token-file)",
+			 key);
 		return -1;
 	}
 	return 0;

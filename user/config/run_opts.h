@@ -33,6 +33,8 @@ struct tw_sink_conf {
 	const char *url;		/* as --alerts takes it */
 	const char *min_severity;	/* NULL: every alert; else low, medium, high, critical */
 	const char *rules;		/* NULL: every rule; else a comma list of rule ids */
+	const char *token;		/* HEC or bearer token (secret: config only) */
+	const char *token_file;		/* ... or the file that holds it */
 };
 
 struct tw_run_opts {

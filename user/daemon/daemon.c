@@ -81,6 +81,25 @@ static int preflight(const struct tw_run_opts *opts)
 	return 0;
 }
 
+/* A sink's token from the config or its file (first line, no newline). */
+static int read_token(const struct tw_sink_conf *c, struct tw_sink_settings *set)
+{
+	FILE *f;
+
+	if (c->token)
+		snprintf(set->token, sizeof(set->token), "%s", c->token);
+	if (!c->token_file)
+		return 0;
+	f = fopen(c->token_file, "re");
+	if (!f)
+		return -errno;
+	if (!fgets(set->token, sizeof(set->token), f))
+		set->token[0] = '\0';
+	fclose(f);
+	set->token[strcspn(set->token, "\r\n")] = '\0';
+	return set->token[0] ? 0 : -ENODATA;
+}
+
 static int start(struct tw_daemon *d)
 {
 	char err[512];
@@ -93,10 +112,15 @@ static int start(struct tw_daemon *d)
 	for (size_t i = 0; !ret && i < d->opts->n_sink_conf; i++) {
 		const struct tw_sink_conf *c = &d->opts->sink_conf[i];
 
+		struct tw_sink_settings set = {};
+
 		if (!c->url) {
 			tw_err("[sink %s] needs a url (as --alerts takes it)", c->name);
 			ret = -EINVAL;
-		} else if ((ret = tw_emitter_add(&d->alerts, c->url, err, sizeof(err))) ||
+		} else if ((ret = read_token(c, &set))) {
+			tw_err("[sink %s]: cannot read token-file %s: %s", c->name, c->token_file,
+			       strerror(-ret));
+		} else if ((ret = tw_emitter_add_with(&d->alerts, c->url, &set, err, sizeof(err))) ||
 			   (ret = tw_emitter_filter_last(&d->alerts, c->min_severity, c->rules, err,
 							 sizeof(err)))) {
 			tw_err("[sink %s]: %s", c->name, err);

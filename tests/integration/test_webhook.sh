@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# The HTTP sinks against a real HTTP receiver (tests/tools/alert_receiver.py)
+# in the daemon's namespace: a generic webhook, Slack, Splunk HEC and
+# Elasticsearch _bulk get every alert in their own form; while the receiver
+# answers 500 nothing is lost, and after it recovers everything arrives once.
+. "$(dirname "$0")/lib.sh"
+require_root
+H=twh-$ID
+LP=$(dirname "$TW")/.output/tools/listen_port
+RECV=$(dirname "$0")/../tools/alert_receiver.py
+add_netns "$H"
+ip -n "$H" link set lo up
+ip -n "$H" link add vW type veth peer name vV
+ip -n "$H" link set vW up; ip -n "$H" link set vV up
+mkdir -p "$T/state" "$T/recv"
+echo ok >"$T/recv/mode"
+# Not through in_ns: $! must be the receiver itself (nsenter execs it).
+nsenter --net="/run/netns/$H" python3 "$RECV" "$T/recv" </dev/null >/dev/null 2>&1 &
+RPID=$!
+trap 'kill $RPID 2>/dev/null; cleanup' EXIT
+check "the receiver listens" wait_for 5 test -s "$T/recv/port"
+P=$(cat "$T/recv/port")
+echo "s3cr3t-hec-token" >"$T/hec.token"
+cat >"$T/hooks.conf" <<EOT
+[run]
+interface = vW
+allowed-ports = 22
+[sink hook]
+url = webhook+http://127.0.0.1:$P/hook
+[sink slack]
+url = slack+http://127.0.0.1:$P/slack
+min-severity = high
+[sink hec]
+url = hec+http://127.0.0.1:$P
+token-file = $T/hec.token
+[sink es]
+url = es+http://127.0.0.1:$P/torwatch-alerts
+EOT
+check "torwatch starts with four HTTP sinks" start_daemon "$H" -c "$T/hooks.conf"
+check "the token is not in the log" sh -c "! grep -q s3cr3t '$T/daemon.log'"
+for port in 9301 9302 9303; do in_ns "$H" "$LP" tcp4 0.0.0.0 $port 50 >/dev/null; done
+check "four alerts in the file (feed_stale and three listeners)" \
+	wait_for 3 sh -c "[ \$(grep -c . '$T/alerts.json') -ge 4 ]"
+reqs() { jq -c --arg p "$1" 'select(.path == $p and .status == 200)' "$T/recv/requests.jsonl" 2>/dev/null; }
+ids() { jq -r .event.id "$T/alerts.json"; }
+delivered_all() {
+	local id
+	for id in $(ids); do
+		[ "$(reqs /hook | jq -r '.body | fromjson | .event.id' | grep -c "$id")" = 1 ] || return 1
+	done
+}
+check "the webhook got every alert once, as its JSON" wait_for 5 delivered_all
+hec_ok() { [ "$(reqs /services/collector/event | jq -r '.body' | jq -r .event.event.id | sort -u | grep -c .)" = "$(ids | grep -c .)" ]; }
+check "HEC got every alert" wait_for 5 hec_ok
+h=$(reqs /services/collector/event | head -1)
+check_eq "HEC: Authorization: Splunk TOKEN" "Splunk s3cr3t-hec-token" "$(jq -r .authorization <<<"$h")"
+e=$(jq -r .body <<<"$h" | head -1)
+check_eq "HEC: the envelope (sourcetype, source, host, time)" "_json torwatch $(hostname) true" \
+	"$(jq -r '"\(.sourcetype) \(.source) \(.host) \(.time > 1e9)"' <<<"$e")"
+check_eq "HEC: the ECS document as the event" unexpected_listen_port,feed_stale \
+	"$(reqs /services/collector/event | jq -r .body | jq -r .event.rule.id | sort -u | sort -r | paste -sd,)"
+es_ok() { [ "$(reqs /torwatch-alerts/_bulk | jq -r .body | grep -c '^{"create":{}}$')" = "$(ids | grep -c .)" ]; }
+check "Elasticsearch _bulk: a create action per alert" wait_for 5 es_ok
+b=$(reqs /torwatch-alerts/_bulk | jq -r .body)
+check_eq "... each followed by its ECS document" "$(ids | sort)" \
+	"$(grep -v '^{"create":{}}$' <<<"$b" | jq -r '.event.id' | sort)"
+check_eq "... sent as NDJSON" application/x-ndjson "$(reqs /torwatch-alerts/_bulk | head -1 | jq -r .content_type)"
+check "Slack got the high alerts as text, not the medium one" \
+	wait_for 3 sh -c "[ \$(jq -r 'select(.path == \"/slack\") | .body | fromjson | .text' '$T/recv/requests.jsonl' | grep -c '^\[high\] Unexpected Port Opened: 930[123] (unexpected_listen_port)$') = 3 ]"
+check_eq "... and no feed_stale" 0 "$(jq -r 'select(.path == "/slack") | .body' "$T/recv/requests.jsonl" | grep -c feed_stale)"
+
+# --- the receiver fails: nothing is lost, all arrives once when it is back ---
+echo 500 >"$T/recv/mode"
+for port in 9304 9305 9306; do in_ns "$H" "$LP" tcp4 0.0.0.0 $port 50 >/dev/null; done
+sleep 2
+got() { reqs /hook | jq -r '.body | fromjson | .message' | grep -c "Unexpected Port Opened: 930[456]"; }
+check_eq "while the receiver answers 500, nothing is taken" 0 "$(got)"
+check "... but the sink tried" sh -c "jq -r 'select(.status == 500) | .path' '$T/recv/requests.jsonl' | grep -q /hook"
+echo ok >"$T/recv/mode"
+recovered() { [ "$(got)" = 3 ]; }
+check "after it recovers, the three alerts arrive" wait_for 12 recovered
+check_eq "each exactly once, in order" "9304 9305 9306" \
+	"$(reqs /hook | jq -r '.body | fromjson | .destination.port' | grep -E '^930[456]$' | paste -sd' ')"
+stop_daemon
+kill $RPID 2>/dev/null; wait $RPID 2>/dev/null
+
+printf '[run]\ninterface = vW\n[sink s]\nurl = hec+http://127.0.0.1:1\n' >"$T/nohec.conf"
+out=$(in_ns "$H" "$TW" run -c "$T/nohec.conf" --pin-root "$PIN" --state-dir "$T/state" 2>&1)
+check "HEC without a token is refused at start" grep -q "Splunk HEC needs a token" <<<"$out"
+check "unload" tw_in "$H" unload
+finish
