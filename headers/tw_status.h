@@ -52,6 +52,26 @@ struct tw_alert_stats {
 	__u64 pad;
 };
 
+/* One alert sink as status shows it (the sink_stats map, one entry per
+ * sink, in_use 0 past the last). Counters since the daemon started. */
+#define TW_MAX_SINK_STATS 16
+#define TW_SINK_NAME_LEN 96
+
+struct tw_sink_stat {
+	__u64 written;		/* accepted: written, or queued for an HTTP sink */
+	__u64 failed;		/* could not be written or queued */
+	__u64 filtered;		/* kept out by its filter */
+	__u64 delivered;	/* HTTP: taken by the receiver */
+	__u64 retried;		/* HTTP: attempts that failed and were retried */
+	__u64 rejected;		/* HTTP: refused for good (4xx) */
+	__u64 dropped;		/* HTTP: dropped from a full queue */
+	__u32 in_use;
+	__u32 pad;
+	char kind[16];
+	char name[TW_SINK_NAME_LEN];	/* "stdout", a path, a URL without password */
+	char last_error[TW_SINK_NAME_LEN];
+};
+
 enum tw_source_kind {
 	TW_SOURCE_URL = 0,	/* fetched over HTTP(S) */
 	TW_SOURCE_FILE,		/* a feed file (--feed PATH) */
@@ -97,6 +117,7 @@ struct tw_source_info {
 
 _Static_assert(sizeof(struct tw_iface) == 24, "tw_iface ABI");
 _Static_assert(sizeof(struct tw_alert_stats) == 32, "tw_alert_stats ABI");
+_Static_assert(sizeof(struct tw_sink_stat) == 64 + 16 + 2 * TW_SINK_NAME_LEN, "tw_sink_stat ABI");
 _Static_assert(sizeof(struct tw_meta) == 72 + 24 * TW_MAX_IFACES, "tw_meta ABI");
 _Static_assert(sizeof(struct tw_source_info) ==
 	       88 + TW_SOURCE_NAME_LEN + TW_SOURCE_URL_LEN + TW_SOURCE_ERR_LEN, "tw_source_info ABI");

@@ -82,6 +82,17 @@ recovered() { [ "$(got)" = 3 ]; }
 check "after it recovers, the three alerts arrive" wait_for 12 recovered
 check_eq "each exactly once, in order" "9304 9305 9306" \
 	"$(reqs /hook | jq -r '.body | fromjson | .destination.port' | grep -E '^930[456]$' | paste -sd' ')"
+# --- status, per sink ---
+hook='.alerts.sinks[] | select(.name | endswith("/hook"))'
+settled() { st=$(tw_in "$H" status --json); [ "$(jq "$hook | .written" <<<"$st")" = "$(jq "$hook | .delivered" <<<"$st")" ]; }
+check "status: everything the webhook sink took was delivered" wait_for 3 settled
+check_eq "status: its kind" webhook "$(jq -r "$hook | .kind" <<<"$st")"
+check "status: it retried during the outage" test "$(jq "$hook | .retried" <<<"$st")" -gt 0
+check_eq "status: ... and says why" "HTTP status 500" "$(jq -r "$hook | .last_error" <<<"$st")"
+check_eq "status: the Slack sink's filter kept feed_stale out" 1 \
+	"$(jq '.alerts.sinks[] | select(.name | endswith("/slack")) | .filtered' <<<"$st")"
+check_eq "status: five sinks (the file and the four sections)" 5 "$(jq '.alerts.sinks | length' <<<"$st")"
+check "status text: one line per sink" grep -q "^  webhook webhook+http://127.0.0.1:$P/hook: .* delivered, [1-9][0-9]* retried" <<<"$(tw_in "$H" status)"
 stop_daemon
 kill $RPID 2>/dev/null; wait $RPID 2>/dev/null
 

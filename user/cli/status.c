@@ -26,9 +26,28 @@ struct status {
 	__u64 events, lost;
 	struct tw_alert_stats alerts;
 	bool has_alerts;	/* false: a pin root from before alert counts */
+	struct tw_sink_stat sinks[TW_MAX_SINK_STATS];
+	bool has_sinks;
 	uint32_t pid;
 	bool alive;
 };
+
+/* The per-sink counters (none on a pin root from before them). */
+static bool read_sink_stats(const char *root, struct tw_sink_stat *s)
+{
+	char path[PATH_MAX];
+	bool ok = true;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/" TW_PIN_NAME(sink_stats), root);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return false;
+	for (__u32 i = 0; i < TW_MAX_SINK_STATS; i++)
+		ok = ok && !bpf_map_lookup_elem(fd, &i, &s[i]);
+	close(fd);
+	return ok;
+}
 
 static bool read_alert_stats(const char *root, struct tw_alert_stats *a)
 {
@@ -71,6 +90,7 @@ static int read_status(const char *root, const struct tw_pinned *p, struct statu
 		tw_port_list_format(&ports, s->ssh_ports, sizeof(s->ssh_ports));
 	s->alive = tw_daemon_alive(p, &s->pid);
 	s->has_alerts = read_alert_stats(root, &s->alerts);
+	s->has_sinks = read_sink_stats(root, s->sinks);
 	return 0;
 }
 
@@ -125,6 +145,30 @@ static void print_json(const struct tw_cli *cli, const struct status *s)
 		json_object_object_add(al, "raised", json_object_new_int64((int64_t)s->alerts.emitted));
 		json_object_object_add(al, "written", json_object_new_int64((int64_t)s->alerts.written));
 		json_object_object_add(al, "failed", json_object_new_int64((int64_t)s->alerts.failed));
+		if (s->has_sinks) {
+			struct json_object *arr = json_object_new_array();
+
+			for (int i = 0; i < TW_MAX_SINK_STATS && s->sinks[i].in_use; i++) {
+				const struct tw_sink_stat *k = &s->sinks[i];
+				struct json_object *j = json_object_new_object();
+
+				json_object_object_add(j, "kind", json_object_new_string(k->kind));
+				json_object_object_add(j, "name", json_object_new_string(k->name));
+#define TW_SINK_FIELD(f) json_object_object_add(j, #f, json_object_new_int64((int64_t)k->f));
+				TW_SINK_FIELD(written)
+				TW_SINK_FIELD(failed)
+				TW_SINK_FIELD(filtered)
+				TW_SINK_FIELD(delivered)
+				TW_SINK_FIELD(retried)
+				TW_SINK_FIELD(rejected)
+				TW_SINK_FIELD(dropped)
+#undef TW_SINK_FIELD
+				json_object_object_add(j, "last_error", k->last_error[0] ?
+						       json_object_new_string(k->last_error) : NULL);
+				json_object_array_add(arr, j);
+			}
+			json_object_object_add(al, "sinks", arr);
+		}
 		json_object_object_add(o, "alerts", al);
 	} else {
 		json_object_object_add(o, "alerts", NULL);
@@ -181,6 +225,20 @@ static void print_text(const struct tw_cli *cli, const struct status *s)
 		printf("alerts:      %llu raised, %llu lines written, %llu could not be written\n",
 		       (unsigned long long)s->alerts.emitted, (unsigned long long)s->alerts.written,
 		       (unsigned long long)s->alerts.failed);
+	for (int i = 0; s->has_sinks && i < TW_MAX_SINK_STATS && s->sinks[i].in_use; i++) {
+		const struct tw_sink_stat *k = &s->sinks[i];
+
+		printf("  %s %s: %llu written, %llu failed, %llu filtered", k->kind, k->name,
+		       (unsigned long long)k->written, (unsigned long long)k->failed,
+		       (unsigned long long)k->filtered);
+		if (!strcmp(k->kind, "webhook"))
+			printf("; %llu delivered, %llu retried, %llu rejected, %llu dropped",
+			       (unsigned long long)k->delivered, (unsigned long long)k->retried,
+			       (unsigned long long)k->rejected, (unsigned long long)k->dropped);
+		if (k->last_error[0])
+			printf("; last error: %s", k->last_error);
+		printf("\n");
+	}
 	printf("kernel:      traffic events %llu sent, %llu lost; SSH events %llu sent, %llu lost\n",
 	       (unsigned long long)s->events, (unsigned long long)s->lost,
 	       (unsigned long long)s->ssh_events, (unsigned long long)s->ssh_lost);

@@ -55,6 +55,7 @@ struct tw_daemon {
 		struct tw_meta meta;
 		struct tw_source_info info[TW_MAX_SOURCES];
 		struct tw_alert_stats alerts;	/* as last published */
+		uint64_t sinks_mark;		/* the sinks' counters at the last publish */
 	} st;
 };
 

@@ -23,22 +23,52 @@ int daemon_status_write(struct tw_daemon *d)
 	return 0;
 }
 
+/* Each sink's counters (the HTTP workers move theirs at any time: a
+ * snapshot, read without their lock, good enough for status). */
+static void publish_sinks(struct tw_daemon *d)
+{
+	for (__u32 i = 0; i < TW_MAX_SINK_STATS; i++) {
+		struct tw_sink_stat st = {};
+
+		if (i < d->alerts.n_sinks) {
+			const struct tw_sink *s = &d->alerts.sinks[i];
+
+			st = (struct tw_sink_stat){ .written = s->written, .failed = s->failed,
+						    .filtered = s->filtered, .delivered = s->delivered,
+						    .retried = s->retried, .rejected = s->rejected,
+						    .dropped = s->dropped, .in_use = 1 };
+			snprintf(st.kind, sizeof(st.kind), "%s", s->ops->kind);
+			snprintf(st.name, sizeof(st.name), "%s", s->shown);
+			snprintf(st.last_error, sizeof(st.last_error), "%s", s->last_error);
+		}
+		bpf_map__update_elem(d->k.skel->maps.sink_stats, &i, sizeof(i), &st, sizeof(st),
+				     BPF_ANY);
+	}
+}
+
 /* After each round: the alert counts, when they changed. */
 static void publish_alerts(void *ctx)
 {
 	struct tw_daemon *d = ctx;
 	struct tw_alert_stats a = { .emitted = d->alerts.emitted };
+	uint64_t mark = 0;
 	__u32 zero = 0;
 
 	for (size_t i = 0; i < d->alerts.n_sinks; i++) {
-		a.written += d->alerts.sinks[i].written;
-		a.failed += d->alerts.sinks[i].failed;
+		const struct tw_sink *s = &d->alerts.sinks[i];
+
+		a.written += s->written;
+		a.failed += s->failed;
+		/* The HTTP workers' counters move on their own: a change mark. */
+		mark += s->delivered + s->retried + s->rejected + s->dropped + s->filtered;
 	}
-	if (!memcmp(&a, &d->st.alerts, sizeof(a)))
+	if (!memcmp(&a, &d->st.alerts, sizeof(a)) && mark == d->st.sinks_mark)
 		return;
 	if (!bpf_map__update_elem(d->k.skel->maps.alert_stats, &zero, sizeof(zero), &a, sizeof(a),
 				  BPF_ANY))
 		d->st.alerts = a;
+	d->st.sinks_mark = mark;
+	publish_sinks(d);
 }
 
 int daemon_status_start(struct tw_daemon *d)
