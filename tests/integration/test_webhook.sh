@@ -55,7 +55,7 @@ hec_ok() { [ "$(reqs /services/collector/event | jq -r '.body' | jq -r .event.ev
 check "HEC got every alert" wait_for 5 hec_ok
 h=$(reqs /services/collector/event | head -1)
 check_eq "HEC: Authorization: Splunk TOKEN" "Splunk s3cr3t-hec-token" "$(jq -r .authorization <<<"$h")"
-e=$(jq -r .body <<<"$h" | head -1)
+e=$(jq -r .body <<<"$h" | jq -c . | head -1)	# a batch is events one after another
 check_eq "HEC: the envelope (sourcetype, source, host, time)" "_json torwatch $(hostname) true" \
 	"$(jq -r '"\(.sourcetype) \(.source) \(.host) \(.time > 1e9)"' <<<"$e")"
 check_eq "HEC: the ECS document as the event" unexpected_listen_port,feed_stale \
