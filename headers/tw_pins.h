@@ -21,7 +21,8 @@
  * check' (struct tw_check_ctx), reset_counters 'torwatch stats reset'
  * (struct tw_reset_ctx). */
 #define TW_PINNED_PROGS(X) X(check_exit) X(reset_counters)
-#define TW_PIN_PROG(prog) "prog_" #prog
+#define TW_PIN_PROG_PREFIX "prog_"
+#define TW_PIN_PROG(prog) TW_PIN_PROG_PREFIX #prog
 
 /* The XDP link of an interface: TW_PIN_LINK_XDP followed by its name. */
 #define TW_PIN_LINK_XDP "link_xdp_"

@@ -54,7 +54,7 @@ struct tw_alert_stats {
 
 /* One alert sink as status shows it (the sink_stats map, one entry per
  * sink, in_use 0 past the last). Counters since the daemon started. */
-#define TW_MAX_SINK_STATS 16
+#define TW_MAX_SINKS 16		/* alert sinks a daemon runs at most */
 #define TW_SINK_NAME_LEN 96
 
 struct tw_sink_stat {

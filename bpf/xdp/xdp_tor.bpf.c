@@ -86,7 +86,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, TW_MAX_SINK_STATS);
+	__uint(max_entries, TW_MAX_SINKS);
 	__type(key, __u32);
 	__type(value, struct tw_sink_stat);
 } sink_stats SEC(".maps");

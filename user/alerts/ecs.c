@@ -53,6 +53,32 @@ static void new_event_id(char out[33])
 	out[32] = '\0';
 }
 
+struct json_object *tw_json_get(struct json_object *obj, const char *path)
+{
+	char key[64];
+	const char *dot;
+
+	while (obj && (dot = strchr(path, '.'))) {
+		size_t n = (size_t)(dot - path);
+
+		if (n >= sizeof(key))
+			return NULL;
+		memcpy(key, path, n);
+		key[n] = '\0';
+		if (!json_object_object_get_ex(obj, key, &obj))
+			return NULL;
+		path = dot + 1;
+	}
+	return obj && json_object_object_get_ex(obj, path, &obj) ? obj : NULL;
+}
+
+const char *tw_json_get_string(struct json_object *obj, const char *path)
+{
+	struct json_object *v = tw_json_get(obj, path);
+
+	return v ? json_object_get_string(v) : NULL;
+}
+
 struct json_object *tw_alert_new(const struct tw_rule *rule, const char *message, int64_t unix_ns)
 {
 	char id[33];

@@ -13,6 +13,10 @@
 /* A new alert with @timestamp, message, event.* (event.id: 32 random hex
  * digits, unique per alert), log.level, rule.*, host.hostname. */
 struct json_object *tw_alert_new(const struct tw_rule *rule, const char *message, int64_t unix_ns);
+/* obj.path (dotted, e.g. "rule.id"), or NULL when a part is missing. */
+struct json_object *tw_json_get(struct json_object *obj, const char *path);
+/* The same as a string, or NULL. */
+const char *tw_json_get_string(struct json_object *obj, const char *path);
 /* Sets obj.path (dotted, e.g. "source.ip") creating the nested objects on the way. */
 void tw_json_set(struct json_object *obj, const char *path, struct json_object *val);
 /* Sets "<side>.ip" and "<side>.port" (port omitted when has_port is 0). */

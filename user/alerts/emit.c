@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include "alerts/ecs.h"
 #include "alerts/rules.h"
 #include "common/log.h"
 
@@ -63,17 +64,17 @@ int tw_emitter_filter_last(struct tw_emitter *e, const char *min_severity, const
 /* Does s's filter let alert through? */
 static bool takes(const struct tw_sink *s, struct json_object *alert)
 {
-	struct json_object *o, *v;
+	struct json_object *sev = tw_json_get(alert, "event.severity");
+	const char *rule = tw_json_get_string(alert, "rule.id");
 	char key[80];
 
-	if (s->min_score && json_object_object_get_ex(alert, "event", &o) &&
-	    json_object_object_get_ex(o, "severity", &v) && json_object_get_int(v) < s->min_score)
+	if (s->min_score && sev && json_object_get_int(sev) < s->min_score)
 		return false;
 	if (!s->rules[0])
 		return true;
-	if (!json_object_object_get_ex(alert, "rule", &o) || !json_object_object_get_ex(o, "id", &v))
+	if (!rule)
 		return false;
-	snprintf(key, sizeof(key), ",%s,", json_object_get_string(v));
+	snprintf(key, sizeof(key), ",%s,", rule);
 	return strstr(s->rules, key) != NULL;
 }
 

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "alerts/sink.h"
+#include "tw_status.h"
 
-#define TW_MAX_SINKS 16
 
 struct tw_emitter {
 	struct tw_sink sinks[TW_MAX_SINKS];

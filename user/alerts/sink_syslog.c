@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <json-c/json.h>
+#include "alerts/ecs.h"
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,6 @@ struct syslog_sink {
 	int fd;			/* -1 until connected */
 	char host[256], port[16];
 	char path[108];		/* LOCAL */
-	char hostname[256];
 };
 
 static bool syslog_takes(const char *target)
@@ -105,9 +105,6 @@ static int syslog_open(struct tw_sink *s, const char *target, char *err, size_t 
 		return -ENOMEM;
 	s->priv = ss;
 	ss->fd = -1;
-	gethostname(ss->hostname, sizeof(ss->hostname) - 1);
-	if (!ss->hostname[0])
-		snprintf(ss->hostname, sizeof(ss->hostname), "-");
 	if (!strncmp(target, "syslog:", 7) && strncmp(target, "syslog:/", 8) &&
 	    target[7] != '\0') {
 		snprintf(err, errlen, "syslog sink '%.64s': use syslog: (the local socket), syslog:/PATH, syslog+udp://HOST:PORT or syslog+tcp://HOST:PORT",
@@ -143,15 +140,6 @@ static int severity_of(const char *level)
 		if (!strcmp(level, map[i].word))
 			return map[i].sev;
 	return 5;
-}
-
-static const char *field(struct json_object *alert, const char *a, const char *b)
-{
-	struct json_object *o, *v;
-
-	if (!json_object_object_get_ex(alert, a, &o) || !json_object_object_get_ex(o, b, &v))
-		return NULL;
-	return json_object_get_string(v);
 }
 
 /* An SD-PARAM value: '"', '\' and ']' escaped with a backslash (RFC 5424 6.3.3). */
@@ -195,19 +183,17 @@ static int syslog_write(struct tw_sink *s, const char *json, size_t len, struct 
 	struct syslog_sink *ss = s->priv;
 	char head[1024], host[256], msgid[33], rule[256], id[128], ts[64], proc[100] = "";
 	char procval[80];
-	const char *level = field(alert, "log", "level"), *t;
-	struct json_object *v;
+	const char *level = tw_json_get_string(alert, "log.level");
 	int hlen, ret;
 
-	t = json_object_object_get_ex(alert, "@timestamp", &v) ? json_object_get_string(v) : NULL;
-	header_token(ts, sizeof(ts), t, 40);
-	header_token(host, sizeof(host), ss->hostname, 255);
-	header_token(msgid, sizeof(msgid), field(alert, "rule", "id"), 32);
-	sd_value(rule, sizeof(rule), field(alert, "rule", "id"));
-	sd_value(id, sizeof(id), field(alert, "event", "id"));
+	header_token(ts, sizeof(ts), tw_json_get_string(alert, "@timestamp"), 40);
+	header_token(host, sizeof(host), tw_json_get_string(alert, "host.hostname"), 255);
+	header_token(msgid, sizeof(msgid), tw_json_get_string(alert, "rule.id"), 32);
+	sd_value(rule, sizeof(rule), tw_json_get_string(alert, "rule.id"));
+	sd_value(id, sizeof(id), tw_json_get_string(alert, "event.id"));
 	/* The process name is the attacker's text: escaped as an SD-PARAM. */
-	if (field(alert, "process", "name")) {
-		sd_value(procval, sizeof(procval), field(alert, "process", "name"));
+	if (tw_json_get_string(alert, "process.name")) {
+		sd_value(procval, sizeof(procval), tw_json_get_string(alert, "process.name"));
 		snprintf(proc, sizeof(proc), " process=\"%s\"", procval);
 	}
 	hlen = snprintf(head, sizeof(head), "<%d>1 %s %s torwatch %d %s [torwatch@" TW_SYSLOG_PEN

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "alerts/ecs.h"
 #include "common/quiet_thread.h"
 
 #define QUEUE_MAX 10000		/* alerts waiting per sink */
@@ -238,13 +239,12 @@ static int webhook_open(struct tw_sink *s, const char *target, char *err, size_t
 	return 0;
 }
 
-static const char *field(struct json_object *alert, const char *a, const char *b)
+/* A field of the alert as text; "" when it is missing. */
+static const char *field(struct json_object *alert, const char *path)
 {
-	struct json_object *o, *v;
+	const char *v = tw_json_get_string(alert, path);
 
-	if (!json_object_object_get_ex(alert, a, &o) || !json_object_object_get_ex(o, b, &v))
-		return "";
-	return json_object_get_string(v);
+	return v ? v : "";
 }
 
 /* This flavor's body for one alert (malloc'd). */
@@ -265,26 +265,21 @@ static char *render(const struct webhook *w, const char *json, size_t len,
 		break;
 	case SLACK:
 	case HEC: {
-		struct json_object *ts;
-		char host[256] = "";
-
 		o = json_object_new_object();
 		if (w->flavor == SLACK) {
 			char msg[1024];
 
-			snprintf(msg, sizeof(msg), "[%s] %s (%s)", field(alert, "log", "level"),
-				 json_object_object_get_ex(alert, "message", &ts) ?
-					 json_object_get_string(ts) : "",
-				 field(alert, "rule", "id"));
+			snprintf(msg, sizeof(msg), "[%s] %s (%s)", field(alert, "log.level"),
+				 field(alert, "message"), field(alert, "rule.id"));
 			json_object_object_add(o, "text", json_object_new_string(msg));
 		} else {
 			struct timespec now;
 
 			clock_gettime(CLOCK_REALTIME, &now);
-			gethostname(host, sizeof(host) - 1);
 			json_object_object_add(o, "time", json_object_new_double(
 				(double)now.tv_sec + (double)now.tv_nsec / 1e9));
-			json_object_object_add(o, "host", json_object_new_string(host));
+			json_object_object_add(o, "host",
+					       json_object_new_string(field(alert, "host.hostname")));
 			json_object_object_add(o, "source", json_object_new_string("torwatch"));
 			json_object_object_add(o, "sourcetype", json_object_new_string("_json"));
 			json_object_object_add(o, "event", json_object_get(alert));
@@ -304,13 +299,9 @@ static char *render(const struct webhook *w, const char *json, size_t len,
 static int webhook_write(struct tw_sink *s, const char *json, size_t len, struct json_object *alert)
 {
 	struct webhook *w = s->priv;
-	struct json_object *ev, *sev;
-	struct item it = { .score = 0 };
+	struct item it = { .score = json_object_get_int(tw_json_get(alert, "event.severity")) };
 	int ret = 0;
 
-	if (json_object_object_get_ex(alert, "event", &ev) &&
-	    json_object_object_get_ex(ev, "severity", &sev))
-		it.score = json_object_get_int(sev);
 	it.body = render(w, json, len, alert, &it.len);
 	if (!it.body)
 		return -ENOMEM;

@@ -3,7 +3,6 @@
 #include <bpf/bpf.h>
 #include <getopt.h>
 #include <json-c/json.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,42 +25,24 @@ struct status {
 	__u64 events, lost;
 	struct tw_alert_stats alerts;
 	bool has_alerts;	/* false: a pin root from before alert counts */
-	struct tw_sink_stat sinks[TW_MAX_SINK_STATS];
+	struct tw_sink_stat sinks[TW_MAX_SINKS];
 	bool has_sinks;
 	uint32_t pid;
 	bool alive;
 };
 
-/* The per-sink counters (none on a pin root from before them). */
-static bool read_sink_stats(const char *root, struct tw_sink_stat *s)
+/* n entries of the pinned array map name (alert_stats, sink_stats): false
+ * on a pin root from before it. */
+static bool read_pinned_array(const char *root, const char *name, void *out, size_t value_size,
+			      __u32 n)
 {
-	char path[PATH_MAX];
-	bool ok = true;
-	int fd;
+	int fd = tw_pin_open(root, name);
+	bool ok = fd >= 0;
 
-	snprintf(path, sizeof(path), "%s/" TW_PIN_NAME(sink_stats), root);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return false;
-	for (__u32 i = 0; i < TW_MAX_SINK_STATS; i++)
-		ok = ok && !bpf_map_lookup_elem(fd, &i, &s[i]);
-	close(fd);
-	return ok;
-}
-
-static bool read_alert_stats(const char *root, struct tw_alert_stats *a)
-{
-	char path[PATH_MAX];
-	__u32 zero = 0;
-	int fd;
-	bool ok;
-
-	snprintf(path, sizeof(path), "%s/" TW_PIN_NAME(alert_stats), root);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return false;
-	ok = !bpf_map_lookup_elem(fd, &zero, a);
-	close(fd);
+	for (__u32 i = 0; ok && i < n; i++)
+		ok = !bpf_map_lookup_elem(fd, &i, (char *)out + i * value_size);
+	if (fd >= 0)
+		close(fd);
 	return ok;
 }
 
@@ -89,8 +70,10 @@ static int read_status(const char *root, const struct tw_pinned *p, struct statu
 	if (!tw_port_set_load(p->ssh_ports, &ports))
 		tw_port_list_format(&ports, s->ssh_ports, sizeof(s->ssh_ports));
 	s->alive = tw_daemon_alive(p, &s->pid);
-	s->has_alerts = read_alert_stats(root, &s->alerts);
-	s->has_sinks = read_sink_stats(root, s->sinks);
+	s->has_alerts = read_pinned_array(root, TW_PIN_NAME(alert_stats), &s->alerts,
+					   sizeof(s->alerts), 1);
+	s->has_sinks = read_pinned_array(root, TW_PIN_NAME(sink_stats), s->sinks,
+					 sizeof(s->sinks[0]), TW_MAX_SINKS);
 	return 0;
 }
 
@@ -148,7 +131,7 @@ static void print_json(const struct tw_cli *cli, const struct status *s)
 		if (s->has_sinks) {
 			struct json_object *arr = json_object_new_array();
 
-			for (int i = 0; i < TW_MAX_SINK_STATS && s->sinks[i].in_use; i++) {
+			for (int i = 0; i < TW_MAX_SINKS && s->sinks[i].in_use; i++) {
 				const struct tw_sink_stat *k = &s->sinks[i];
 				struct json_object *j = json_object_new_object();
 
@@ -225,7 +208,7 @@ static void print_text(const struct tw_cli *cli, const struct status *s)
 		printf("alerts:      %llu raised, %llu lines written, %llu could not be written\n",
 		       (unsigned long long)s->alerts.emitted, (unsigned long long)s->alerts.written,
 		       (unsigned long long)s->alerts.failed);
-	for (int i = 0; s->has_sinks && i < TW_MAX_SINK_STATS && s->sinks[i].in_use; i++) {
+	for (int i = 0; s->has_sinks && i < TW_MAX_SINKS && s->sinks[i].in_use; i++) {
 		const struct tw_sink_stat *k = &s->sinks[i];
 
 		printf("  %s %s: %llu written, %llu failed, %llu filtered", k->kind, k->name,

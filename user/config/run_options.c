@@ -297,8 +297,8 @@ static int add_alert_sink(struct tw_run_opts *o, const struct tw_option *opt, co
 		snprintf(err, errlen, "alerts needs '-', a file path or a sink URL");
 		return -1;
 	}
-	if (o->n_alerts == TW_MAX_ALERT_SINKS) {
-		snprintf(err, errlen, "at most %d alert sinks", TW_MAX_ALERT_SINKS);
+	if (o->n_alerts == TW_MAX_SINKS) {
+		snprintf(err, errlen, "at most %d alert sinks", TW_MAX_SINKS);
 		return -1;
 	}
 	o->alerts[o->n_alerts++] = v;
@@ -480,8 +480,8 @@ int tw_run_opts_set_sink(struct tw_run_opts *o, const char *sink, const char *ke
 		if (!strcmp(o->sink_conf[i].name, sink))
 			c = &o->sink_conf[i];
 	if (!c) {
-		if (o->n_sink_conf == TW_MAX_ALERT_SINKS) {
-			snprintf(err, errlen, "at most %d [sink] sections", TW_MAX_ALERT_SINKS);
+		if (o->n_sink_conf == TW_MAX_SINKS) {
+			snprintf(err, errlen, "at most %d [sink] sections", TW_MAX_SINKS);
 			return -1;
 		}
 		if (!*sink || strlen(sink) >= 64) {

@@ -15,7 +15,6 @@
 
 #define TW_MAX_ALLOW 256	/* allowlist entries from options and config */
 #define TW_MAX_LIST_FILES 8	/* deny files, and allow files */
-#define TW_MAX_ALERT_SINKS 16	/* --alerts given this many times at most */
 #define TW_MAX_RUN_OPTIONS 48	/* room in tw_run_opts for the table's entries */
 
 /* A [source NAME] section: a built-in source changed, or a new one. */
@@ -58,9 +57,9 @@ struct tw_run_opts {
 	unsigned retry_min_s;
 	size_t max_body;
 	const char *ca_file;
-	const char *alerts[TW_MAX_ALERT_SINKS];	/* where alerts go: "-", a path, a URL */
+	const char *alerts[TW_MAX_SINKS];	/* where alerts go: "-", a path, a URL */
 	size_t n_alerts;
-	struct tw_sink_conf sink_conf[TW_MAX_ALERT_SINKS];	/* [sink NAME] sections */
+	struct tw_sink_conf sink_conf[TW_MAX_SINKS];	/* [sink NAME] sections */
 	size_t n_sink_conf;
 	const char *pin_root;
 	const char *state_dir;

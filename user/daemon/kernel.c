@@ -45,13 +45,10 @@ int daemon_resolve_ifaces(struct tw_daemon *d)
 
 static int refuse_second_daemon(const char *pin_root)
 {
-	char path[PATH_MAX];
+	int fd = tw_pin_open(pin_root, TW_PIN_NAME(meta));
 	uint32_t pid;
 	bool alive;
-	int fd;
 
-	snprintf(path, sizeof(path), "%s/" TW_PIN_NAME(meta), pin_root);
-	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return 0;
 	alive = tw_meta_daemon_alive(fd, &pid);

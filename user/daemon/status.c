@@ -27,7 +27,7 @@ int daemon_status_write(struct tw_daemon *d)
  * snapshot, read without their lock, good enough for status). */
 static void publish_sinks(struct tw_daemon *d)
 {
-	for (__u32 i = 0; i < TW_MAX_SINK_STATS; i++) {
+	for (__u32 i = 0; i < TW_MAX_SINKS; i++) {
 		struct tw_sink_stat st = {};
 
 		if (i < d->alerts.n_sinks) {

@@ -104,7 +104,7 @@ int tw_reuse_maps(struct bpf_object *dst, const struct bpf_object *src)
 	return 0;
 }
 
-static int open_pin(const char *root, const char *name)
+int tw_pin_open(const char *root, const char *name)
 {
 	char path[PATH_MAX];
 
@@ -131,7 +131,7 @@ int tw_pinned_open(const char *root, struct tw_pinned *p, char *err, size_t errl
 		return -EPERM;
 	}
 	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
-		*maps[i].fd = open_pin(root, maps[i].name);
+		*maps[i].fd = tw_pin_open(root, maps[i].name);
 		if (*maps[i].fd < 0) {
 			int e = errno;
 
@@ -162,11 +162,8 @@ void tw_pinned_close(struct tw_pinned *p)
 
 int tw_run_pinned(const char *root, const char *pin, void *frame, size_t len)
 {
-	char path[PATH_MAX];
-	int fd, ret = 0;
+	int fd = tw_pin_open(root, pin), ret = 0;
 
-	snprintf(path, sizeof(path), "%s/%s", root, pin);
-	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return -errno;
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = (__u32)len,
@@ -204,7 +201,7 @@ int tw_pin_programs(const char *root, struct bpf_object *obj)
 
 		if (!p)
 			return -ENOENT;
-		snprintf(path, sizeof(path), "%s/prog_%s", root, progs[i]);
+		snprintf(path, sizeof(path), "%s/" TW_PIN_PROG_PREFIX "%s", root, progs[i]);
 		unlink(path); /* an earlier run's: ours replaces it */
 		if (bpf_program__pin(p, path))
 			return -errno;

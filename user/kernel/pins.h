@@ -27,6 +27,8 @@ int tw_pins_set_paths(struct bpf_object *obj, const char *root);
 /* Reuses, in dst, every map that src has under the same name: the tracing
  * objects share the XDP object's maps (exit set, config, counters...). */
 int tw_reuse_maps(struct bpf_object *dst, const struct bpf_object *src);
+/* The object pinned as root/name (a map, a program): an fd, or -1 with errno. */
+int tw_pin_open(const char *root, const char *name);
 /* Opens all pinned maps; one sentence in err when nothing is pinned. */
 int tw_pinned_open(const char *root, struct tw_pinned *p, char *err, size_t errlen);
 void tw_pinned_close(struct tw_pinned *p);
