@@ -13,6 +13,10 @@
 	X(config) X(meta) X(sources) X(block) X(block_ports) X(ssh_ports) \
 	X(allow_v4) X(allow_v6)
 
+/* Status that each daemon publishes anew from zero: a pin of an older
+ * layout is replaced at start, not refused (TW_PINNED_MAPS must match). */
+#define TW_REPUBLISHED_MAPS(X) X(alert_stats) X(sink_stats)
+
 /* The pin of one map, relative to the pin root. */
 #define TW_PIN_NAME(map) #map
 

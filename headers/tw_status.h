@@ -61,10 +61,15 @@ struct tw_sink_stat {
 	__u64 written;		/* accepted: written, or queued for an HTTP sink */
 	__u64 failed;		/* could not be written or queued */
 	__u64 filtered;		/* kept out by its filter */
-	__u64 delivered;	/* HTTP: taken by the receiver */
-	__u64 retried;		/* HTTP: attempts that failed and were retried */
-	__u64 rejected;		/* HTTP: refused for good (4xx) */
-	__u64 dropped;		/* HTTP: dropped from a full queue */
+	__u64 delivered;	/* HTTP, syslog: taken by the receiver */
+	__u64 retried;		/* attempts that failed and were retried */
+	__u64 rejected;		/* refused for good (HTTP 4xx) */
+	__u64 dropped;		/* dropped: a full queue (or spool), lost at a stop */
+	__u64 spooled;		/* high and critical alerts that went to the spool */
+	__u64 spool_pending;	/* in the spool now */
+	__u64 queued;		/* in the memory queue now */
+	__u64 too_large;	/* dropped for their size */
+	__u64 last_error_at;	/* unix seconds of last_error */
 	__u32 in_use;
 	__u32 pad;
 	char kind[16];
@@ -117,7 +122,7 @@ struct tw_source_info {
 
 _Static_assert(sizeof(struct tw_iface) == 24, "tw_iface ABI");
 _Static_assert(sizeof(struct tw_alert_stats) == 32, "tw_alert_stats ABI");
-_Static_assert(sizeof(struct tw_sink_stat) == 64 + 16 + 2 * TW_SINK_NAME_LEN, "tw_sink_stat ABI");
+_Static_assert(sizeof(struct tw_sink_stat) == 104 + 16 + 2 * TW_SINK_NAME_LEN, "tw_sink_stat ABI");
 _Static_assert(sizeof(struct tw_meta) == 72 + 24 * TW_MAX_IFACES, "tw_meta ABI");
 _Static_assert(sizeof(struct tw_source_info) ==
 	       88 + TW_SOURCE_NAME_LEN + TW_SOURCE_URL_LEN + TW_SOURCE_ERR_LEN, "tw_source_info ABI");

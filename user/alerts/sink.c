@@ -4,7 +4,14 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include "alerts/delivery.h"
 #include "common/url.h"
+
+#define QUEUE_DEFAULT 10000
+#define TIMEOUT_DEFAULT_S 10
+#define SPOOL_DEFAULT_MB 64
+#define BODY_MAX (1u << 20)	/* one alert, rendered: HEC's and most receivers' limit */
 
 /* The kinds, most specific first: the file sink takes whatever is left. */
 static const struct tw_sink_ops *const kinds[] = {
@@ -32,4 +39,58 @@ int tw_sink_open(struct tw_sink *s, const char *target, const struct tw_sink_set
 	snprintf(err, errlen, "no alert sink takes '%.64s' (known: '-', a file path, syslog:, syslog:PATH, syslog+udp://HOST:PORT, syslog+tcp://HOST:PORT, webhook+http(s)://..., slack+https://..., hec+http(s)://HOST:PORT, es+http(s)://HOST:PORT/INDEX)",
 		 s->shown);
 	return -EINVAL;
+}
+
+unsigned tw_sink_timeout_s(const struct tw_sink *s)
+{
+	return s->settings.timeout_s ? s->settings.timeout_s : TIMEOUT_DEFAULT_S;
+}
+
+/* NAME-HASH.spool: the section's name for people, a hash of the target so
+ * that a sink pointed elsewhere never sends what was spooled for the old. */
+static void spool_path(const struct tw_sink *s, const char *target, char *out, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;
+	char name[64];
+	size_t i;
+
+	for (const char *p = target; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	snprintf(name, sizeof(name), "%s", s->settings.name[0] ? s->settings.name : "alerts");
+	for (i = 0; name[i]; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-",
+			    name[i]))
+			name[i] = '_';
+	snprintf(out, len, "%s/%s-%016llx.spool", s->settings.spool_dir, name,
+		 (unsigned long long)h);
+}
+
+int tw_sink_deliver_later(struct tw_sink *s, const char *target,
+			  int (*send)(void *ctx, const char *body, size_t len, size_t n, char *why,
+				      size_t wlen),
+			  void *ctx, size_t batch_max, char *err, size_t errlen)
+{
+	const struct tw_sink_settings *set = &s->settings;
+	struct tw_delivery_conf conf = {
+		.send = send,
+		.ctx = ctx,
+		.queue_max = set->queue_max ? set->queue_max : QUEUE_DEFAULT,
+		.batch_max = batch_max,
+		.body_max = BODY_MAX,
+		.spool_max = (uint64_t)(set->spool_mb ? set->spool_mb : SPOOL_DEFAULT_MB) << 20,
+	};
+	char path[512];
+
+	if (set->spool_dir[0]) {
+		if (mkdir(set->spool_dir, 0700) && errno != EEXIST) {
+			int ret = -errno;
+
+			snprintf(err, errlen, "sink %s: cannot create the spool directory %s: %s",
+				 s->shown, set->spool_dir, strerror(-ret));
+			return ret;
+		}
+		spool_path(s, target, path, sizeof(path));
+		conf.spool_path = path;
+	}
+	return tw_delivery_start(&s->later, s, &conf, err, errlen);
 }

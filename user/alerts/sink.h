@@ -32,19 +32,28 @@ struct tw_sink_ops {
 /* What a sink takes besides its URL, from its [sink NAME] section. */
 struct tw_sink_settings {
 	char token[256];	/* HEC token, or a bearer token; never logged */
+	char spool_dir[256];	/* where sinks that deliver later spool ("": no spool) */
+	char name[64];		/* the [sink NAME], else "": names its spool file */
+	unsigned queue_max;	/* alerts queued in memory (0: the default, 10,000) */
+	unsigned timeout_s;	/* per attempt (0: the default, 10 s) */
+	unsigned spool_mb;	/* spool size (0: the default, 64 MiB) */
 };
 
 struct tw_sink {
 	const struct tw_sink_ops *ops;
 	struct tw_sink_settings settings;
 	void *priv;		/* the kind's own state */
+	struct tw_delivery *later;	/* the queue of kinds that deliver later */
 	char shown[256];	/* for logs: "stdout", a path, a URL without its password */
 	uint64_t written;	/* alerts written */
 	uint64_t failed;	/* alerts this sink could not write */
 	uint64_t filtered;	/* alerts its filter kept from it */
-	/* Sinks that deliver later (HTTP): counted by their worker. */
+	/* Sinks that deliver later (HTTP, syslog): counted by their worker. */
 	uint64_t delivered, retried, rejected, dropped;
+	uint64_t spooled;	/* high alerts that went to the spool */
+	uint64_t too_large;	/* alerts dropped for their size */
 	char last_error[160];
+	uint64_t last_error_at;	/* unix seconds */
 	int min_score;		/* filter: the lowest ECS severity it takes (0: all) */
 	char rules[512];	/* filter: ",rule,rule," it takes ("": all) */
 };
@@ -53,6 +62,14 @@ struct tw_sink {
  * sentence in err. */
 int tw_sink_open(struct tw_sink *s, const char *target, const struct tw_sink_settings *set,
 		 char *err, size_t errlen);
+/* For kinds that deliver later: starts s->later with send and ctx, the
+ * queue size and spool from s's settings. 0 or -errno with one sentence. */
+int tw_sink_deliver_later(struct tw_sink *s, const char *target,
+			  int (*send)(void *ctx, const char *body, size_t len, size_t n, char *why,
+				      size_t wlen),
+			  void *ctx, size_t batch_max, char *err, size_t errlen);
+/* The per-attempt timeout of s, in seconds. */
+unsigned tw_sink_timeout_s(const struct tw_sink *s);
 
 extern const struct tw_sink_ops tw_sink_file;
 extern const struct tw_sink_ops tw_sink_syslog;

@@ -8,14 +8,16 @@
 
 #include <errno.h>
 #include <json-c/json.h>
-#include "alerts/ecs.h"
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/time.h>
 #include <unistd.h>
+#include "alerts/delivery.h"
+#include "alerts/ecs.h"
 
 #define TW_SYSLOG_FACILITY 4	/* security/authorization messages */
 #define TW_SYSLOG_PEN "32473"	/* the example enterprise number of RFC 5612 */
@@ -27,6 +29,8 @@ struct syslog_sink {
 	int fd;			/* -1 until connected */
 	char host[256], port[16];
 	char path[108];		/* LOCAL */
+	unsigned timeout_s;	/* a write that blocks longer fails */
+	bool reconnect;		/* set by SIGHUP: connect anew (atomic) */
 };
 
 static bool syslog_takes(const char *target)
@@ -55,6 +59,14 @@ static int split_host_port(const char *hp, char *host, size_t hlen, char *port, 
 	}
 	snprintf(port, plen, "%s", colon + 1);
 	return *host && atoi(port) > 0 && atoi(port) < 65536 ? 0 : -1;
+}
+
+/* A collector that stops reading must not hold the worker for ever. */
+static void set_send_timeout(int fd, unsigned seconds)
+{
+	struct timeval tv = { .tv_sec = seconds };
+
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
 static int connect_sink(struct syslog_sink *ss)
@@ -93,38 +105,8 @@ static int connect_sink(struct syslog_sink *ss)
 	freeaddrinfo(ai);
 	if (fd < 0)
 		return ret;
+	set_send_timeout(fd, ss->timeout_s);
 	ss->fd = fd;
-	return 0;
-}
-
-static int syslog_open(struct tw_sink *s, const char *target, char *err, size_t errlen)
-{
-	struct syslog_sink *ss = calloc(1, sizeof(*ss));
-
-	if (!ss)
-		return -ENOMEM;
-	s->priv = ss;
-	ss->fd = -1;
-	if (!strncmp(target, "syslog:", 7) && strncmp(target, "syslog:/", 8) &&
-	    target[7] != '\0') {
-		snprintf(err, errlen, "syslog sink '%.64s': use syslog: (the local socket), syslog:/PATH, syslog+udp://HOST:PORT or syslog+tcp://HOST:PORT",
-			 s->shown);
-		return -EINVAL;
-	}
-	if (!strncmp(target, "syslog:", 7) && strncmp(target, "syslog+", 7)) {
-		ss->how = LOCAL;
-		snprintf(ss->path, sizeof(ss->path), "%s", target[7] ? target + 7 : "/dev/log");
-	} else {
-		ss->how = !strncmp(target, "syslog+tcp://", 13) ? TCP : UDP;
-		if (split_host_port(target + 13, ss->host, sizeof(ss->host), ss->port,
-				    sizeof(ss->port))) {
-			snprintf(err, errlen, "syslog sink '%.64s': name HOST:PORT (e.g. syslog+udp://10.0.0.5:514)",
-				 s->shown);
-			return -EINVAL;
-		}
-	}
-	/* A collector that is down now may be up later: connect on first use. */
-	connect_sink(ss);
 	return 0;
 }
 
@@ -178,13 +160,81 @@ static bool peer_gone(int fd)
 	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
 }
 
+/* The delivery worker's send: n messages (TCP: frames) in one write, or
+ * one datagram. 0 when the socket took them, -1 to try again later. */
+static int send_messages(void *ctx, const char *body, size_t len, size_t n, char *why,
+			 size_t wlen)
+{
+	struct syslog_sink *ss = ctx;
+	int ret = 0;
+
+	if (__atomic_exchange_n(&ss->reconnect, false, __ATOMIC_RELAXED) && ss->fd >= 0) {
+		close(ss->fd);
+		ss->fd = -1;
+	}
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (ss->how == TCP && ss->fd >= 0 && peer_gone(ss->fd)) {
+			close(ss->fd);
+			ss->fd = -1;
+		}
+		if (ss->fd < 0 && (ret = connect_sink(ss)))
+			break;
+		if (send(ss->fd, body, len, MSG_NOSIGNAL) == (ssize_t)len)
+			return 0;
+		/* Cut short or refused: a collector that restarted gets one new
+		 * connection, and the whole batch again (at least once). */
+		ret = errno ? -errno : -EIO;
+		close(ss->fd);
+		ss->fd = -1;
+		if (ss->how == UDP && ret != -ECONNREFUSED)
+			break;
+	}
+	snprintf(why, wlen, "%s", strerror(-ret));
+	/* A datagram too big for the path never fits: refused for good. */
+	return ret == -EMSGSIZE ? 1 : -1;
+}
+
+static int syslog_open(struct tw_sink *s, const char *target, char *err, size_t errlen)
+{
+	struct syslog_sink *ss = calloc(1, sizeof(*ss));
+
+	if (!ss)
+		return -ENOMEM;
+	s->priv = ss;
+	ss->fd = -1;
+	if (!strncmp(target, "syslog:", 7) && strncmp(target, "syslog:/", 8) &&
+	    target[7] != '\0') {
+		snprintf(err, errlen, "syslog sink '%.64s': use syslog: (the local socket), syslog:/PATH, syslog+udp://HOST:PORT or syslog+tcp://HOST:PORT",
+			 s->shown);
+		return -EINVAL;
+	}
+	if (!strncmp(target, "syslog:", 7) && strncmp(target, "syslog+", 7)) {
+		ss->how = LOCAL;
+		snprintf(ss->path, sizeof(ss->path), "%s", target[7] ? target + 7 : "/dev/log");
+	} else {
+		ss->how = !strncmp(target, "syslog+tcp://", 13) ? TCP : UDP;
+		if (split_host_port(target + 13, ss->host, sizeof(ss->host), ss->port,
+				    sizeof(ss->port))) {
+			snprintf(err, errlen, "syslog sink '%.64s': name HOST:PORT (e.g. syslog+udp://10.0.0.5:514)",
+				 s->shown);
+			return -EINVAL;
+		}
+	}
+	ss->timeout_s = tw_sink_timeout_s(s);
+	/* A collector that is down now may be up later: connect on first use. */
+	connect_sink(ss);
+	/* TCP frames go many to a write; a datagram carries one message. */
+	return tw_sink_deliver_later(s, target, send_messages, ss, ss->how == TCP ? 100 : 1, err,
+				     errlen);
+}
+
 static int syslog_write(struct tw_sink *s, const char *json, size_t len, struct json_object *alert)
 {
-	struct syslog_sink *ss = s->priv;
 	char head[1024], host[256], msgid[33], rule[256], id[128], ts[64], proc[100] = "";
-	char procval[80];
+	char procval[80], *body;
 	const char *level = tw_json_get_string(alert, "log.level");
-	int hlen, ret;
+	struct syslog_sink *ss = s->priv;
+	int hlen, blen;
 
 	header_token(ts, sizeof(ts), tw_json_get_string(alert, "@timestamp"), 40);
 	header_token(host, sizeof(host), tw_json_get_string(alert, "host.hostname"), 255);
@@ -202,46 +252,23 @@ static int syslog_write(struct tw_sink *s, const char *json, size_t len, struct 
 			rule, severity_of(level), id, proc);
 	if (hlen < 0 || (size_t)hlen >= sizeof(head))
 		return -EOVERFLOW;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		char frame[16];
-		struct iovec iov[3];
-		struct msghdr mh = { .msg_iov = iov };
-		int n = 0;
-
-		if (ss->how == TCP && ss->fd >= 0 && peer_gone(ss->fd)) {
-			close(ss->fd);
-			ss->fd = -1;
-		}
-		if (ss->fd < 0 && (ret = connect_sink(ss)))
-			return ret;
-		if (ss->how == TCP) { /* octet counting: "LEN " then the message */
-			int flen = snprintf(frame, sizeof(frame), "%zu ", (size_t)hlen + len);
-
-			iov[n++] = (struct iovec){ frame, (size_t)flen };
-		}
-		iov[n++] = (struct iovec){ head, (size_t)hlen };
-		iov[n++] = (struct iovec){ (void *)json, len };
-		mh.msg_iovlen = (size_t)n;
-		if (sendmsg(ss->fd, &mh, MSG_NOSIGNAL) >= 0)
-			return 0;
-		ret = -errno;
-		/* A collector that restarted: one new connection, then give up. */
-		close(ss->fd);
-		ss->fd = -1;
-		if (ss->how == UDP && ret != -ECONNREFUSED)
-			break;
-	}
-	return ret;
+	/* TCP: octet counting, "LEN " before each message. */
+	if (ss->how == TCP)
+		blen = asprintf(&body, "%zu %s%.*s", (size_t)hlen + len, head, (int)len, json);
+	else
+		blen = asprintf(&body, "%s%.*s", head, (int)len, json);
+	if (blen < 0)
+		return -ENOMEM;
+	return tw_delivery_push(s->later, body, (size_t)blen,
+				json_object_get_int(tw_json_get(alert, "event.severity")));
 }
 
 static int syslog_reopen(struct tw_sink *s, char *err, size_t errlen)
 {
 	struct syslog_sink *ss = s->priv;
 
-	if (ss->fd >= 0)
-		close(ss->fd);
-	ss->fd = -1;
-	connect_sink(ss);
+	/* The worker owns the socket: it connects anew before its next send. */
+	__atomic_store_n(&ss->reconnect, true, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -251,6 +278,8 @@ static void syslog_close(struct tw_sink *s)
 
 	if (!ss)
 		return;
+	tw_delivery_stop(s->later);
+	s->later = NULL;
 	if (ss->fd >= 0)
 		close(ss->fd);
 	free(ss);

@@ -88,6 +88,7 @@ static void print_json(const struct tw_cli *cli, const struct status *s)
 			   *set = json_object_new_object(),
 			   *d = json_object_new_object(), *ev = json_object_new_object();
 	int64_t now = tw_now_unix();
+	char t1[32];
 
 	json_object_object_add(d, "running", json_object_new_boolean(s->alive));
 	json_object_object_add(d, "pid", json_object_new_int64(s->pid));
@@ -145,9 +146,16 @@ static void print_json(const struct tw_cli *cli, const struct status *s)
 				TW_SINK_FIELD(retried)
 				TW_SINK_FIELD(rejected)
 				TW_SINK_FIELD(dropped)
+				TW_SINK_FIELD(too_large)
+				TW_SINK_FIELD(spooled)
+				TW_SINK_FIELD(spool_pending)
+				TW_SINK_FIELD(queued)
 #undef TW_SINK_FIELD
 				json_object_object_add(j, "last_error", k->last_error[0] ?
 						       json_object_new_string(k->last_error) : NULL);
+				iso((int64_t)k->last_error_at, t1, sizeof(t1));
+				json_object_object_add(j, "last_error_at", k->last_error_at ?
+						       json_object_new_string(t1) : NULL);
 				json_object_array_add(arr, j);
 			}
 			json_object_object_add(al, "sinks", arr);
@@ -214,12 +222,16 @@ static void print_text(const struct tw_cli *cli, const struct status *s)
 		printf("  %s %s: %llu written, %llu failed, %llu filtered", k->kind, k->name,
 		       (unsigned long long)k->written, (unsigned long long)k->failed,
 		       (unsigned long long)k->filtered);
-		if (!strcmp(k->kind, "webhook"))
-			printf("; %llu delivered, %llu retried, %llu rejected, %llu dropped",
+		if (strcmp(k->kind, "file"))	/* the kinds that deliver later */
+			printf("; %llu delivered, %llu retried, %llu rejected, %llu dropped, %llu too large, %llu spooled; %llu queued, %llu in the spool",
 			       (unsigned long long)k->delivered, (unsigned long long)k->retried,
-			       (unsigned long long)k->rejected, (unsigned long long)k->dropped);
-		if (k->last_error[0])
-			printf("; last error: %s", k->last_error);
+			       (unsigned long long)k->rejected, (unsigned long long)k->dropped,
+			       (unsigned long long)k->too_large, (unsigned long long)k->spooled,
+			       (unsigned long long)k->queued, (unsigned long long)k->spool_pending);
+		if (k->last_error[0]) {
+			tw_format_age(now - (int64_t)k->last_error_at, age, sizeof(age));
+			printf("; last error %s ago: %s", age, k->last_error);
+		}
 		printf("\n");
 	}
 	printf("kernel:      traffic events %llu sent, %llu lost; SSH events %llu sent, %llu lost\n",

@@ -63,6 +63,22 @@ static int set_duration_value(unsigned *dst, const char *name, const char *v, ch
 	return 0;
 }
 
+/* A whole number from min to max. */
+static int set_count(unsigned *dst, const char *name, const char *v, unsigned long min,
+		     unsigned long max, char *err, size_t errlen)
+{
+	char *end;
+	unsigned long n = strtoul(v, &end, 10);
+
+	if (*end || !*v || v[0] == '-' || n < min || n > max) {
+		snprintf(err, errlen, "%s must be a number from %lu to %lu, not '%.32s'", name, min,
+			 max, v);
+		return -1;
+	}
+	*dst = (unsigned)n;
+	return 0;
+}
+
 static int set_duration(struct tw_run_opts *o, const struct tw_option *opt, const char *v,
 			char *err, size_t errlen)
 {
@@ -515,8 +531,21 @@ int tw_run_opts_set_sink(struct tw_run_opts *o, const char *sink, const char *ke
 		c->token = v;
 	} else if (!strcmp(key, "token-file")) {
 		c->token_file = v;
+	} else if (!strcmp(key, "queue-size")) {
+		return set_count(&c->queue_size, key, v, 1, 1000000, err, errlen);
+	} else if (!strcmp(key, "timeout")) {
+		if (set_duration_value(&c->timeout_s, key, v, err, errlen))
+			return -1;
+	} else if (!strcmp(key, "spool-size")) {
+		return set_count(&c->spool_mb, "spool-size (MiB)", v, 1, 65536, err, errlen);
+	} else if (!strcmp(key, "spool")) {
+		bool b;
+
+		if (set_bool_value(&b, key, v, err, errlen))
+			return -1;
+		c->no_spool = !b;
 	} else {
-		snprintf(err, errlen, "unknown sink setting '%.64s' (url, min-severity, rules, token, token-file)",
+		snprintf(err, errlen, "unknown sink setting '%.64s' (url, min-severity, rules, token, token-file, queue-size, timeout, spool, spool-size)",
 			 key);
 		return -1;
 	}

@@ -34,6 +34,10 @@ struct tw_sink_conf {
 	const char *rules;		/* NULL: every rule; else a comma list of rule ids */
 	const char *token;		/* HEC or bearer token (secret: config only) */
 	const char *token_file;		/* ... or the file that holds it */
+	unsigned queue_size;		/* 0: the sink's default */
+	unsigned timeout_s;		/* 0: the sink's default */
+	unsigned spool_mb;		/* 0: the default */
+	bool no_spool;			/* spool = no */
 };
 
 struct tw_run_opts {

@@ -100,20 +100,38 @@ static int read_token(const struct tw_sink_conf *c, struct tw_sink_settings *set
 	return set->token[0] ? 0 : -ENODATA;
 }
 
+/* What every sink shares: where those that deliver later spool. */
+static struct tw_sink_settings sink_defaults(const struct tw_daemon *d)
+{
+	struct tw_sink_settings set = {};
+
+	snprintf(set.spool_dir, sizeof(set.spool_dir), "%s/spool", d->opts->state_dir);
+	return set;
+}
+
 static int start(struct tw_daemon *d)
 {
 	char err[512];
 	int ret;
 
 	ret = daemon_resolve_ifaces(d);
-	for (size_t i = 0; !ret && i < d->opts->n_alerts; i++)
-		if ((ret = tw_emitter_add(&d->alerts, d->opts->alerts[i], err, sizeof(err))))
+	for (size_t i = 0; !ret && i < d->opts->n_alerts; i++) {
+		struct tw_sink_settings set = sink_defaults(d);
+
+		if ((ret = tw_emitter_add_with(&d->alerts, d->opts->alerts[i], &set, err,
+					       sizeof(err))))
 			tw_err("%s", err);
+	}
 	for (size_t i = 0; !ret && i < d->opts->n_sink_conf; i++) {
 		const struct tw_sink_conf *c = &d->opts->sink_conf[i];
+		struct tw_sink_settings set = sink_defaults(d);
 
-		struct tw_sink_settings set = {};
-
+		snprintf(set.name, sizeof(set.name), "%s", c->name);
+		set.queue_max = c->queue_size;
+		set.timeout_s = c->timeout_s;
+		set.spool_mb = c->spool_mb;
+		if (c->no_spool)
+			set.spool_dir[0] = '\0';
 		if (!c->url) {
 			tw_err("[sink %s] needs a url (as --alerts takes it)", c->name);
 			ret = -EINVAL;

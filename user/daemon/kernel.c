@@ -82,6 +82,8 @@ int daemon_load_kernel(struct tw_daemon *d)
 	}
 	ret = tw_pins_set_paths(d->k.skel->obj, root);
 	if (!ret)
+		ret = tw_pins_replace_republished(d->k.skel->obj, root);
+	if (!ret)
 		ret = tw_exit_maps_size(d->k.skel, d->opts->max_exits);
 	if (!ret)
 		ret = xdp_tor_bpf__load(d->k.skel);

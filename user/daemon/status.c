@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 #include "common/log.h"
+#include "alerts/delivery.h"
 #include "daemon/state.h"
 #include "xdp_tor.skel.h"
 
@@ -33,10 +34,17 @@ static void publish_sinks(struct tw_daemon *d)
 		if (i < d->alerts.n_sinks) {
 			const struct tw_sink *s = &d->alerts.sinks[i];
 
+			size_t queued = 0, spooled = 0;
+
+			if (s->later)
+				tw_delivery_backlog(s->later, &queued, &spooled);
 			st = (struct tw_sink_stat){ .written = s->written, .failed = s->failed,
 						    .filtered = s->filtered, .delivered = s->delivered,
 						    .retried = s->retried, .rejected = s->rejected,
-						    .dropped = s->dropped, .in_use = 1 };
+						    .dropped = s->dropped, .spooled = s->spooled,
+						    .spool_pending = spooled, .queued = queued,
+						    .too_large = s->too_large,
+						    .last_error_at = s->last_error_at, .in_use = 1 };
 			snprintf(st.kind, sizeof(st.kind), "%s", s->ops->kind);
 			snprintf(st.name, sizeof(st.name), "%s", s->shown);
 			snprintf(st.last_error, sizeof(st.last_error), "%s", s->last_error);
@@ -60,7 +68,8 @@ static void publish_alerts(void *ctx)
 		a.written += s->written;
 		a.failed += s->failed;
 		/* The HTTP workers' counters move on their own: a change mark. */
-		mark += s->delivered + s->retried + s->rejected + s->dropped + s->filtered;
+		mark += s->delivered + s->retried + s->rejected + s->dropped + s->filtered +
+			s->spooled + s->too_large;
 	}
 	if (!memcmp(&a, &d->st.alerts, sizeof(a)) && mark == d->st.sinks_mark)
 		return;

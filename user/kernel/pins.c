@@ -86,6 +86,37 @@ int tw_pins_set_paths(struct bpf_object *obj, const char *root)
 	return 0;
 }
 
+int tw_pins_replace_republished(struct bpf_object *obj, const char *root)
+{
+	static const char *const names[] = {
+#define NAME(map) TW_PIN_NAME(map),
+		TW_REPUBLISHED_MAPS(NAME)
+#undef NAME
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const struct bpf_map *m = bpf_object__find_map_by_name(obj, names[i]);
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		char path[PATH_MAX];
+		int fd = tw_pin_open(root, names[i]);
+
+		if (fd < 0 || !m)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		    (info.value_size != bpf_map__value_size(m) ||
+		     info.max_entries != bpf_map__max_entries(m))) {
+			snprintf(path, sizeof(path), "%s/%s", root, names[i]);
+			if (unlink(path)) {
+				close(fd);
+				return -errno;
+			}
+		}
+		close(fd);
+	}
+	return 0;
+}
+
 int tw_reuse_maps(struct bpf_object *dst, const struct bpf_object *src)
 {
 	struct bpf_map *m;

@@ -24,6 +24,10 @@ struct tw_pinned {
 int tw_pins_prepare_root(const char *root, char *err, size_t errlen);
 /* Pins every map of obj under root by name; existing pins are reused at load. */
 int tw_pins_set_paths(struct bpf_object *obj, const char *root);
+/* Removes the pins of TW_REPUBLISHED_MAPS whose layout differs from obj's
+ * (left by an older torwatch), so that loading obj makes them anew. 0 or
+ * -errno. */
+int tw_pins_replace_republished(struct bpf_object *obj, const char *root);
 /* Reuses, in dst, every map that src has under the same name: the tracing
  * objects share the XDP object's maps (exit set, config, counters...). */
 int tw_reuse_maps(struct bpf_object *dst, const struct bpf_object *src);
