@@ -2,11 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 """A real HTTP receiver for torwatch's HTTP alert sinks. Every POST is
 answered as the file DIR/mode says at that moment: "ok" (200), a status
-code ("500", "400"), or "hang" (no answer for 30 s). Each request is logged
+code ("500", "400"), "hang" (no answer for 30 s) or "reset" (the
+connection is closed with a TCP reset, no answer). Each request is logged
 to DIR/requests.jsonl as {"path", "authorization", "content_type", "body",
 "status"}; the port is written to DIR/port once the server listens."""
 import json
 import os
+import socket
+import struct
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,6 +31,13 @@ class Handler(BaseHTTPRequestHandler):
             mode = "ok"
         if mode == "hang":
             time.sleep(30)
+            return
+        if mode == "reset":
+            # SO_LINGER 0: close() sends RST instead of FIN.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
             return
         status = 200 if mode == "ok" else int(mode)
         with open(os.path.join(DIR, "requests.jsonl"), "a") as log:
