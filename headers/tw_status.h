@@ -49,7 +49,7 @@ struct tw_alert_stats {
 	__u64 emitted;		/* alerts raised */
 	__u64 written;		/* lines written, summed over the sinks */
 	__u64 failed;		/* lines a sink could not write */
-	__u64 pad;
+	__u64 suppressed;	/* held back by a rule's throttle */
 };
 
 /* One alert sink as status shows it (the sink_stats map, one entry per

@@ -157,6 +157,59 @@ static void test_sink_sections(void **state)
 			 -1);
 	assert_non_null(strstr(err, ":2: unknown sink setting 'headers'"));
 	tw_run_opts_free(&o);
+	/* Delivery settings. */
+	tw_run_opts_defaults(&o);
+	assert_int_equal(tw_config_load(write_conf("[sink h]\nurl = webhook+http://127.0.0.1:1/\n"
+						   "queue-size = 50\ntimeout = 3s\nspool = no\n"
+						   "spool-size = 8\n"),
+					&o, err, sizeof(err)), 0);
+	assert_int_equal(o.sink_conf[0].queue_size, 50);
+	assert_int_equal(o.sink_conf[0].timeout_s, 3);
+	assert_true(o.sink_conf[0].no_spool);
+	assert_int_equal(o.sink_conf[0].spool_mb, 8);
+	tw_run_opts_free(&o);
+	tw_run_opts_defaults(&o);
+	assert_int_equal(tw_config_load(write_conf("[sink h]\nqueue-size = 0\n"), &o, err,
+					sizeof(err)), -1);
+	assert_non_null(strstr(err, ":2: queue-size must be a number from 1 to 1000000, not '0'"));
+	tw_run_opts_free(&o);
+	unlink(write_conf(""));
+}
+
+/* [throttle RULE] sections: key, window, count; an unknown rule is named. */
+static void test_throttle_sections(void **state)
+{
+	struct tw_run_opts o;
+	char err[512];
+
+	tw_run_opts_defaults(&o);
+	assert_int_equal(tw_config_load(write_conf("[throttle tor_traffic]\nkey = destination.port\n"
+						   "window = 5m\ncount = 3\n"
+						   "[throttle tor_blocked]\ncount = 0\n"),
+					&o, err, sizeof(err)), 0);
+	assert_int_equal(o.n_throttle_conf, 2);
+	assert_string_equal(o.throttle_conf[0].rule, "tor_traffic");
+	assert_string_equal(o.throttle_conf[0].key, "destination.port");
+	assert_int_equal(o.throttle_conf[0].window_s, 300);
+	assert_int_equal(o.throttle_conf[0].count, 3);
+	assert_int_equal(o.throttle_conf[1].count, 0);
+	assert_null(o.throttle_conf[1].key);
+	tw_run_opts_free(&o);
+	tw_run_opts_defaults(&o);
+	assert_int_equal(tw_config_load(write_conf("\n[throttle tor_trafic]\ncount = 1\n"), &o, err,
+					sizeof(err)), -1);
+	assert_non_null(strstr(err, ":3: [throttle tor_trafic]: no rule is called that"));
+	tw_run_opts_free(&o);
+	tw_run_opts_defaults(&o);
+	assert_int_equal(tw_config_load(write_conf("[throttle tor_traffic]\nkey = a;b\n"), &o, err,
+					sizeof(err)), -1);
+	assert_non_null(strstr(err, ":2: key must be an alert field"));
+	tw_run_opts_free(&o);
+	tw_run_opts_defaults(&o);
+	assert_int_equal(tw_config_load(write_conf("[throttel x]\ncount = 1\n"), &o, err,
+					sizeof(err)), -1);
+	assert_non_null(strstr(err, "[throttle RULE]"));
+	tw_run_opts_free(&o);
 	unlink(write_conf(""));
 }
 
@@ -190,6 +243,7 @@ int main(void)
 		cmocka_unit_test(test_defaults_parse),
 		cmocka_unit_test(test_restart_only_changes),
 		cmocka_unit_test(test_sink_sections),
+		cmocka_unit_test(test_throttle_sections),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

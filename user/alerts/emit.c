@@ -8,6 +8,7 @@
 #include "alerts/ecs.h"
 #include "alerts/rules.h"
 #include "common/log.h"
+#include "common/timeutil.h"
 
 int tw_emitter_add(struct tw_emitter *e, const char *target, char *err, size_t errlen)
 {
@@ -85,6 +86,10 @@ void tw_emit(struct tw_emitter *e, struct json_object *alert)
 
 	if (!alert)
 		return;
+	if (!tw_throttle_pass(&e->throttle, alert, tw_now_mono_ns())) {
+		json_object_put(alert);
+		return;
+	}
 	line = json_object_to_json_string_ext(alert, JSON_C_TO_STRING_PLAIN |
 							     JSON_C_TO_STRING_NOSLASHESCAPE);
 	len = strlen(line);
@@ -127,4 +132,5 @@ void tw_emitter_close(struct tw_emitter *e)
 	for (size_t i = 0; i < e->n_sinks; i++)
 		e->sinks[i].ops->close(&e->sinks[i]);
 	e->n_sinks = 0;
+	tw_throttle_free(&e->throttle);
 }

@@ -8,13 +8,15 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "alerts/sink.h"
+#include "alerts/throttle.h"
 #include "tw_status.h"
 
 
 struct tw_emitter {
 	struct tw_sink sinks[TW_MAX_SINKS];
 	size_t n_sinks;
-	uint64_t emitted;	/* alerts handed to tw_emit */
+	uint64_t emitted;	/* alerts that went out to the sinks */
+	struct tw_throttle throttle;	/* per-rule limits; none until set */
 };
 
 /* Adds the sink that target names ("-", a path, a URL). 0 or -errno with one
@@ -28,8 +30,9 @@ int tw_emitter_add_with(struct tw_emitter *e, const char *target,
  * 0, or -EINVAL with one sentence in err (an unknown rule or severity). */
 int tw_emitter_filter_last(struct tw_emitter *e, const char *min_severity, const char *rules,
 			   char *err, size_t errlen);
-/* Writes alert to every sink and drops the caller's reference; a sink that
- * fails is logged and counted, the others still get it. NULL is ignored. */
+/* Writes alert to every sink and drops the caller's reference, unless its
+ * rule's throttle holds it back (counted there); a sink that fails is logged
+ * and counted, the others still get it. NULL is ignored. */
 void tw_emit(struct tw_emitter *e, struct json_object *alert);
 /* Every sink opens what it writes to again (SIGHUP, after logrotate). */
 void tw_emitter_reopen(struct tw_emitter *e);

@@ -53,10 +53,18 @@ const struct tw_rule tw_rule_feed_stale = {
 	.builder = "user/feeds/feed_alerts.c",
 };
 
+const struct tw_rule tw_rule_events_lost = {
+	.id = "events_lost",
+	.name = "Events or Alerts Lost",
+	.severity = "medium",
+	.abi = "headers/torwatch.h: TW_CNT_EVENTS_LOST, TW_CNT_SSH_EVENTS_LOST, TW_CNT_LISTEN_EVENTS_LOST",
+	.builder = "user/detect/loss_report.c",
+};
+
 const struct tw_rule *const tw_rules[] = {
 	&tw_rule_ssh_from_tor,	&tw_rule_unexpected_listen_port, &tw_rule_tor_traffic,
 	&tw_rule_tor_blocked,	&tw_rule_feed_rejected,		 &tw_rule_feed_stale,
-	NULL,
+	&tw_rule_events_lost,	NULL,
 };
 
 const struct tw_rule *tw_rule_find(const char *id)

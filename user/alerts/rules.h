@@ -23,6 +23,7 @@ extern const struct tw_rule tw_rule_ssh_from_tor;
 extern const struct tw_rule tw_rule_unexpected_listen_port;
 extern const struct tw_rule tw_rule_feed_rejected;
 extern const struct tw_rule tw_rule_feed_stale;
+extern const struct tw_rule tw_rule_events_lost;
 
 /* Every rule, NULL-terminated. */
 extern const struct tw_rule *const tw_rules[];

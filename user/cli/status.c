@@ -129,6 +129,8 @@ static void print_json(const struct tw_cli *cli, const struct status *s)
 		json_object_object_add(al, "raised", json_object_new_int64((int64_t)s->alerts.emitted));
 		json_object_object_add(al, "written", json_object_new_int64((int64_t)s->alerts.written));
 		json_object_object_add(al, "failed", json_object_new_int64((int64_t)s->alerts.failed));
+		json_object_object_add(al, "suppressed",
+				       json_object_new_int64((int64_t)s->alerts.suppressed));
 		if (s->has_sinks) {
 			struct json_object *arr = json_object_new_array();
 
@@ -213,9 +215,9 @@ static void print_text(const struct tw_cli *cli, const struct status *s)
 	printf("sources:%s\n", s->meta.feed_stale ? "     the newest good data is STALE" : "");
 	tw_sources_print_text(s->src, now, s->alive);
 	if (s->has_alerts)
-		printf("alerts:      %llu raised, %llu lines written, %llu could not be written\n",
+		printf("alerts:      %llu raised, %llu lines written, %llu could not be written, %llu held back by throttles\n",
 		       (unsigned long long)s->alerts.emitted, (unsigned long long)s->alerts.written,
-		       (unsigned long long)s->alerts.failed);
+		       (unsigned long long)s->alerts.failed, (unsigned long long)s->alerts.suppressed);
 	for (int i = 0; s->has_sinks && i < TW_MAX_SINKS && s->sinks[i].in_use; i++) {
 		const struct tw_sink_stat *k = &s->sinks[i];
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "common/timeutil.h"
 #include "common/url.h"
+#include "alerts/rules.h"
 #include "config/builtin_sources.h"
 #include "kernel/pins.h"
 
@@ -546,6 +547,50 @@ int tw_run_opts_set_sink(struct tw_run_opts *o, const char *sink, const char *ke
 		c->no_spool = !b;
 	} else {
 		snprintf(err, errlen, "unknown sink setting '%.64s' (url, min-severity, rules, token, token-file, queue-size, timeout, spool, spool-size)",
+			 key);
+		return -1;
+	}
+	return 0;
+}
+
+int tw_run_opts_set_throttle(struct tw_run_opts *o, const char *rule, const char *key,
+			     const char *v, char *err, size_t errlen)
+{
+	const size_t max = sizeof(o->throttle_conf) / sizeof(o->throttle_conf[0]);
+	struct tw_throttle_conf *c = NULL;
+
+	for (size_t i = 0; i < o->n_throttle_conf; i++)
+		if (!strcmp(o->throttle_conf[i].rule, rule))
+			c = &o->throttle_conf[i];
+	if (!c) {
+		if (!tw_rule_find(rule)) {
+			snprintf(err, errlen, "[throttle %.48s]: no rule is called that", rule);
+			return -1;
+		}
+		if (o->n_throttle_conf == max) {
+			snprintf(err, errlen, "at most %zu [throttle] sections", max);
+			return -1;
+		}
+		c = &o->throttle_conf[o->n_throttle_conf++];
+		*c = (struct tw_throttle_conf){ .rule = rule, .count = -1 };
+	}
+	if (!strcmp(key, "key")) {
+		if (!*v || strlen(v) >= 48 ||
+		    strspn(v, "abcdefghijklmnopqrstuvwxyz_.") != strlen(v)) {
+			snprintf(err, errlen, "key must be an alert field such as source.ip or destination.port, not '%.64s'", v);
+			return -1;
+		}
+		c->key = v;
+	} else if (!strcmp(key, "window")) {
+		return set_duration_value(&c->window_s, key, v, err, errlen);
+	} else if (!strcmp(key, "count")) {
+		unsigned n;
+
+		if (set_count(&n, key, v, 0, 1000000, err, errlen))
+			return -1;
+		c->count = (int)n;
+	} else {
+		snprintf(err, errlen, "unknown throttle setting '%.64s' (key, window, count; count = 0 turns it off)",
 			 key);
 		return -1;
 	}

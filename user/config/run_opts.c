@@ -176,29 +176,46 @@ static char *keep(struct tw_run_opts *o, const char *s)
 	return copy;
 }
 
+/* The named sections: [source NAME], [sink NAME], [throttle RULE]. */
+static const struct {
+	const char *prefix;
+	int (*set)(struct tw_run_opts *o, const char *name, const char *key, const char *v,
+		   char *err, size_t errlen);
+} named_sections[] = {
+	{ "source ", tw_run_opts_set_source },
+	{ "sink ", tw_run_opts_set_sink },
+	{ "throttle ", tw_run_opts_set_throttle },
+};
+
 static int on_config_setting(void *ctx, const char *section, const char *name, const char *value,
 			     char *why, size_t whylen)
 {
 	struct tw_run_opts *o = ctx;
-	bool source = !strncmp(section, "source ", 7), sink = !strncmp(section, "sink ", 5);
-	const char *copy, *source_name = NULL;
+	const char *copy, *section_name;
+	size_t k, n = sizeof(named_sections) / sizeof(named_sections[0]);
 
-	if (*section && strcmp(section, "run") && !source && !sink) {
-		snprintf(why, whylen, "unknown section [%.64s] ([run], [source NAME] or [sink NAME])",
+	for (k = 0; k < n; k++)
+		if (!strncmp(section, named_sections[k].prefix, strlen(named_sections[k].prefix)))
+			break;
+	if (*section && strcmp(section, "run") && k == n) {
+		snprintf(why, whylen, "unknown section [%.64s] ([run], [source NAME], [sink NAME] or [throttle RULE])",
 			 section);
 		return -1;
 	}
-	if (!(copy = keep(o, value)) ||
-	    ((source || sink) && !(source_name = keep(o, section + (source ? 7 : 5))))) {
+	if (!(copy = keep(o, value))) {
 		snprintf(why, whylen, "out of memory");
 		return -1;
 	}
-	if (!source && !sink)
+	if (k == n)
 		return tw_run_opts_set(o, name, copy, why, whylen);
-	if (sink ? tw_run_opts_set_sink(o, source_name, name, copy, why, whylen) :
-		   tw_run_opts_set_source(o, source_name, name, copy, why, whylen))
+	section_name = keep(o, section + strlen(named_sections[k].prefix));
+	if (!section_name) {
+		snprintf(why, whylen, "out of memory");
 		return -1;
-	o->given_sources = digest_add(digest_add(digest_add(o->given_sources, source_name), name),
+	}
+	if (named_sections[k].set(o, section_name, name, copy, why, whylen))
+		return -1;
+	o->given_sources = digest_add(digest_add(digest_add(o->given_sources, section_name), name),
 				      copy);
 	return 0;
 }

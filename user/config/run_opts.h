@@ -40,6 +40,14 @@ struct tw_sink_conf {
 	bool no_spool;			/* spool = no */
 };
 
+/* A [throttle RULE] section: at most count alerts per key within window. */
+struct tw_throttle_conf {
+	const char *rule;
+	const char *key;		/* an alert field, e.g. source.ip; NULL: the default */
+	unsigned window_s;		/* 0: the default, 60 s */
+	int count;			/* -1: the default, 1; 0: off */
+};
+
 struct tw_run_opts {
 	const char *ifaces[TW_MAX_IFACES];
 	size_t n_ifaces;
@@ -65,6 +73,8 @@ struct tw_run_opts {
 	size_t n_alerts;
 	struct tw_sink_conf sink_conf[TW_MAX_SINKS];	/* [sink NAME] sections */
 	size_t n_sink_conf;
+	struct tw_throttle_conf throttle_conf[16];	/* [throttle RULE] sections */
+	size_t n_throttle_conf;
 	const char *pin_root;
 	const char *state_dir;
 	enum tw_xdp_request xdp_mode;
@@ -124,6 +134,9 @@ int tw_run_opts_set(struct tw_run_opts *o, const char *name, const char *v, char
 int tw_run_opts_set_sink(struct tw_run_opts *o, const char *sink, const char *key, const char *v,
 			 char *err, size_t errlen);
 /* The same for key in a [source NAME] section. */
+/* One setting of a [throttle RULE] section: 0, or -1 with one sentence. */
+int tw_run_opts_set_throttle(struct tw_run_opts *o, const char *rule, const char *key,
+			     const char *v, char *err, size_t errlen);
 int tw_run_opts_set_source(struct tw_run_opts *o, const char *source, const char *key,
 			   const char *v, char *err, size_t errlen);
 /* Parses argv (argv[0] is "run"): defaults, then the -c file, then the

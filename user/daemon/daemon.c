@@ -144,6 +144,18 @@ static int start(struct tw_daemon *d)
 			tw_err("[sink %s]: %s", c->name, err);
 		}
 	}
+	tw_throttle_defaults(&d->alerts.throttle);
+	for (size_t i = 0; !ret && i < d->opts->n_throttle_conf; i++) {
+		const struct tw_throttle_conf *c = &d->opts->throttle_conf[i];
+		const struct tw_throttle_rule *now = tw_throttle_find(&d->alerts.throttle, c->rule);
+		char key[48];
+
+		/* Unset keys keep the rule's default, else the source address. */
+		snprintf(key, sizeof(key), "%s", c->key ? c->key : now ? now->key : "source.ip");
+		ret = tw_throttle_set(&d->alerts.throttle, c->rule, key,
+				      (uint64_t)(c->window_s ? c->window_s : 60) * 1000000000ULL,
+				      c->count >= 0 ? (uint32_t)c->count : 1);
+	}
 	if (!ret)
 		ret = daemon_feeds_open(d);
 	if (!ret)
@@ -165,6 +177,8 @@ static int start(struct tw_daemon *d)
 		ret = daemon_status_start(d);
 	if (!ret)
 		ret = daemon_events_start(d);
+	if (!ret)
+		ret = daemon_loss_watch_start(d);
 	return ret;
 }
 

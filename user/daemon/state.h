@@ -2,7 +2,8 @@
 /* The running daemon, shared by the files of daemon/ and by nothing else.
  * Each part belongs to one file: kernel.c loads and attaches, exit_feed.c
  * keeps the exit set current, kernel_events.c turns kernel records into
- * alerts, settings.c writes what SIGHUP may change, status.c publishes. */
+ * alerts, loss_watch.c reports what was lost, settings.c writes what SIGHUP
+ * may change, status.c publishes. */
 #ifndef TW_DAEMON_STATE_H
 #define TW_DAEMON_STATE_H
 
@@ -12,6 +13,7 @@
 #include "common/event_loop.h"
 #include "config/run_opts.h"
 #include "detect/listen_policy.h"
+#include "detect/loss_report.h"
 #include "exitset/exit_maps.h"
 #include "feeds/feeds.h"
 #include "kernel/listen_detect.h"
@@ -51,6 +53,12 @@ struct tw_daemon {
 		struct tw_listen_dedup *listen_dedup;
 	} ev;
 
+	struct {			/* loss_watch.c */
+		struct tw_losses reported;	/* counts at the last events_lost */
+		int64_t since_ns;		/* unix: the last report, or the start */
+		uint64_t last_alert_mono, last_check_mono;
+	} loss;
+
 	struct {			/* status.c: what the CLI reads from the pins */
 		struct tw_meta meta;
 		struct tw_source_info info[TW_MAX_SOURCES];
@@ -81,6 +89,9 @@ void daemon_exits_close(struct tw_daemon *d);
 /* kernel_events.c */
 int daemon_events_start(struct tw_daemon *d);
 void daemon_events_close(struct tw_daemon *d);
+
+/* loss_watch.c: events_lost, at most once a minute, when a loss counter rose */
+int daemon_loss_watch_start(struct tw_daemon *d);
 
 /* settings.c */
 int daemon_apply_settings(struct tw_daemon *d, const struct tw_run_opts *o);

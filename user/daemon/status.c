@@ -58,7 +58,8 @@ static void publish_sinks(struct tw_daemon *d)
 static void publish_alerts(void *ctx)
 {
 	struct tw_daemon *d = ctx;
-	struct tw_alert_stats a = { .emitted = d->alerts.emitted };
+	struct tw_alert_stats a = { .emitted = d->alerts.emitted,
+				    .suppressed = d->alerts.throttle.suppressed };
 	uint64_t mark = 0;
 	__u32 zero = 0;
 
