@@ -34,6 +34,11 @@ check "rsyslog listens on UDP and TCP" wait_for 5 in_ns "$H" sh -c "ss -Hlun | g
 # A listener whose executable name is hostile: quote, backslash, bracket.
 WEIRD="$T/q\"b\\s]x"
 cp "$LP" "$WEIRD"
+# Worse: a newline, control bytes and bytes that are not UTF-8 in the name,
+# and a 4 KB command line.
+EVIL="$T/"$'n\nl\x01\x1b\xff\xfe\xc0\xafz'
+cp "$LP" "$EVIL"
+LONG=$(printf '"\\%.0s' {1..1000})$(printf 'A%.0s' {1..2100})
 check "torwatch starts with a file, a UDP and a TCP syslog sink" start_daemon "$H" -i vS \
 	--alerts syslog+udp://127.0.0.1:5514 --alerts syslog+tcp://127.0.0.1:5515 --allowed-ports 22
 check "the log names the three sinks" \
@@ -41,8 +46,9 @@ check "the log names the three sinks" \
 in_ns "$H" "$LP" tcp4 0.0.0.0 9201 100 >/dev/null
 in_ns "$H" "$WEIRD" udp4 0.0.0.0 9202 100 >/dev/null
 in_ns "$H" "$LP" tcp6 :: 9203 100 >/dev/null
+in_ns "$H" "$EVIL" tcp4 0.0.0.0 9206 100 1 "$LONG" >/dev/null
 lines() { grep -c . "$T/alerts.json" 2>/dev/null; }
-check "the alerts are in the file (3 listeners and feed_stale)" wait_for 3 sh -c "[ \$(grep -c . $T/alerts.json) -ge 4 ]"
+check "the alerts are in the file (4 listeners and feed_stale)" wait_for 3 sh -c "[ \$(grep -c . $T/alerts.json) -ge 5 ]"
 sleep 1
 n=$(lines)
 received() { awk -F'\t' -v i="$1" '$1 == i' "$T/received.tsv"; }
@@ -71,6 +77,16 @@ check_eq "... and is the executable's" "$WEIRD" "$(jq -r .process.executable <<<
 sd=$(received imtcp | awk -F'\t' '$3 == "unexpected_listen_port"' | grep -F '9202' | cut -f7)
 check "in the structured data it is escaped as RFC 5424 says (\\\" \\\\ \\])" \
 	grep -qF 'process="q\"b\\s\]x"]' <<<"$sd"
+evil() { received "$1" | awk -F'\t' '$3 == "unexpected_listen_port"' | grep -F 'Port Opened: 9206' | cut -f8; }
+check_eq "newlines, control bytes and bad UTF-8: one valid JSON line per alert, the file's, over TCP" \
+	"$(jq -c 'select(.destination.port == 9206)' "$T/alerts.json")" "$(evil imtcp | jq -c .)"
+check_eq "... and over UDP" "$(jq -c 'select(.destination.port == 9206)' "$T/alerts.json")" "$(evil imudp | jq -c .)"
+check_eq "the bad bytes are U+FFFD, the control bytes escaped" '"n\nl\u0001\u001b\ufffd\ufffd\ufffd\ufffdz"' \
+	"$(evil imtcp | jq -c .process.name | python3 -c 'import sys; print(sys.stdin.read().strip().encode().decode("utf-8").encode("ascii", "backslashreplace").decode().replace("\\\\ufffd", "\\ufffd"))')"
+check_eq "the 4 KB command line arrives whole" true \
+	"$(evil imtcp | jq --arg tail " tcp4 0.0.0.0 9206 100 1 $LONG" '.process.command_line | endswith($tail)')"
+check "the whole file is valid UTF-8, one JSON object per line" \
+	python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1], encoding="utf-8", errors="strict")]' "$T/alerts.json"
 
 # The collector goes away and comes back: TCP reconnects, nothing is lost after.
 kill "$RSYSLOG"; wait "$RSYSLOG" 2>/dev/null

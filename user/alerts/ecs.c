@@ -3,15 +3,40 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
 #include "common/timeutil.h"
+#include "common/utf8.h"
+
+/* val itself, or when it is a string that is not valid UTF-8 (a process
+ * name, a feed's text), a repaired copy in its place. */
+static struct json_object *valid_text(struct json_object *val)
+{
+	const char *s;
+	struct json_object *fixed;
+	char *copy;
+	size_t len;
+
+	if (!json_object_is_type(val, json_type_string))
+		return val;
+	s = json_object_get_string(val);
+	len = (size_t)json_object_get_string_len(val);
+	if (tw_utf8_valid(s, len) || !(copy = tw_utf8_repair(s, len)))
+		return val;
+	fixed = json_object_new_string(copy);
+	free(copy);
+	json_object_put(val);
+	return fixed;
+}
 
 void tw_json_set(struct json_object *obj, const char *path, struct json_object *val)
 {
 	char key[64];
 	const char *dot;
+
+	val = valid_text(val);
 
 	while ((dot = strchr(path, '.'))) {
 		struct json_object *child;
@@ -88,7 +113,7 @@ struct json_object *tw_alert_new(const struct tw_rule *rule, const char *message
 	tw_format_iso8601_ns(unix_ns, ts, sizeof(ts));
 	gethostname(host, sizeof(host) - 1);
 	json_object_object_add(a, "@timestamp", json_object_new_string(ts));
-	json_object_object_add(a, "message", json_object_new_string(message));
+	json_object_object_add(a, "message", valid_text(json_object_new_string(message)));
 	new_event_id(id);
 	tw_json_set(a, "event.id", json_object_new_string(id));
 	tw_json_set(a, "event.kind", json_object_new_string("alert"));

@@ -17,7 +17,9 @@ struct json_object *tw_alert_new(const struct tw_rule *rule, const char *message
 struct json_object *tw_json_get(struct json_object *obj, const char *path);
 /* The same as a string, or NULL. */
 const char *tw_json_get_string(struct json_object *obj, const char *path);
-/* Sets obj.path (dotted, e.g. "source.ip") creating the nested objects on the way. */
+/* Sets obj.path (dotted, e.g. "source.ip") creating the nested objects on the
+ * way. A string that is not valid UTF-8 (a process name, a feed's text) is
+ * stored repaired, each bad byte as U+FFFD, so every alert is one valid line. */
 void tw_json_set(struct json_object *obj, const char *path, struct json_object *val);
 /* Sets "<side>.ip" and "<side>.port" (port omitted when has_port is 0). */
 void tw_alert_set_endpoint(struct json_object *alert, const char *side, const struct tw_prefix *a,

@@ -124,7 +124,8 @@ static int severity_of(const char *level)
 	return 5;
 }
 
-/* An SD-PARAM value: '"', '\' and ']' escaped with a backslash (RFC 5424 6.3.3). */
+/* An SD-PARAM value: '"', '\' and ']' escaped with a backslash (RFC 5424
+ * 6.3.3), control bytes as '?'. */
 static size_t sd_value(char *out, size_t len, const char *v)
 {
 	size_t o = 0;
@@ -132,7 +133,9 @@ static size_t sd_value(char *out, size_t len, const char *v)
 	for (; v && *v && o + 3 < len; v++) {
 		if (*v == '"' || *v == '\\' || *v == ']')
 			out[o++] = '\\';
-		out[o++] = *v;
+		/* A control byte (a newline in a process name) would split the
+		 * line at many collectors: the JSON in MSG keeps it, escaped. */
+		out[o++] = (unsigned char)*v < 0x20 || *v == 0x7f ? '?' : *v;
 	}
 	out[o] = '\0';
 	return o;

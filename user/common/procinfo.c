@@ -8,19 +8,31 @@
 #include <string.h>
 #include <unistd.h>
 
-static ssize_t read_file(const char *path, char *buf, size_t len)
+/* Up to len - 1 bytes of path, NUL-terminated (/proc hands out a page per
+ * read); *more is set when the file had more. */
+static ssize_t read_file_more(const char *path, char *buf, size_t len, bool *more)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
+	size_t got = 0;
+	ssize_t n = 0;
+	char extra;
 
 	if (fd < 0)
 		return -1;
-	n = read(fd, buf, len - 1);
+	while (got < len - 1 && (n = read(fd, buf + got, len - 1 - got)) > 0)
+		got += (size_t)n;
+	if (more)
+		*more = n > 0 && got == len - 1 && read(fd, &extra, 1) == 1;
 	close(fd);
 	if (n < 0)
 		return -1;
-	buf[n] = '\0';
-	return n;
+	buf[got] = '\0';
+	return (ssize_t)got;
+}
+
+static ssize_t read_file(const char *path, char *buf, size_t len)
+{
+	return read_file_more(path, buf, len, NULL);
 }
 
 void tw_proc_name(int pid, char *out, size_t len)
@@ -82,7 +94,7 @@ void tw_container_id_from_cgroup(const char *text, char *out, size_t len)
 
 bool tw_procinfo_read(int pid, struct tw_procinfo *pi)
 {
-	char path[64], buf[8192];
+	char path[64], buf[sizeof(pi->cmdline)];
 	ssize_t n;
 
 	memset(pi, 0, sizeof(*pi));
@@ -90,14 +102,14 @@ bool tw_procinfo_read(int pid, struct tw_procinfo *pi)
 	n = readlink(path, pi->exe, sizeof(pi->exe) - 1);
 	pi->exe[n > 0 ? n : 0] = '\0';
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
-	n = read_file(path, buf, sizeof(buf));
+	n = read_file_more(path, buf, sizeof(buf), &pi->cmdline_cut);
 	if (n > 0) {
 		for (ssize_t i = 0; i < n; i++)
 			if (buf[i] == '\0')
 				buf[i] = ' ';
 		while (n > 0 && buf[n - 1] == ' ')
 			buf[--n] = '\0';
-		snprintf(pi->cmdline, sizeof(pi->cmdline), "%.1023s", buf); /* cut, on purpose */
+		memcpy(pi->cmdline, buf, (size_t)n + 1);
 	}
 	pi->ppid = read_ppid(pid);
 	if (pi->ppid)

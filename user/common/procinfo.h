@@ -9,7 +9,8 @@
 
 struct tw_procinfo {
 	char exe[512];		/* "" when unknown */
-	char cmdline[1024];	/* arguments joined by spaces, "" when unknown */
+	char cmdline[8192];	/* arguments joined by spaces, "" when unknown */
+	bool cmdline_cut;	/* it was longer and was cut to fit */
 	int ppid;		/* 0 when unknown */
 	char parent_name[64];
 	char container_id[65];	/* 64 hex digits, "" when not in a container */

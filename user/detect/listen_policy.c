@@ -63,6 +63,8 @@ static struct json_object *build_alert(const struct tw_listen_event *ev,
 		tw_json_set(a, "process.executable", json_object_new_string(proc->exe));
 	if (proc->cmdline[0])
 		tw_json_set(a, "process.command_line", json_object_new_string(proc->cmdline));
+	if (proc->cmdline_cut)
+		tw_json_set(a, "torwatch.command_line_cut", json_object_new_boolean(true));
 	if (proc->ppid) {
 		tw_json_set(a, "process.parent.pid", json_object_new_int64(proc->ppid));
 		tw_json_set(a, "process.parent.name", json_object_new_string(proc->parent_name));

@@ -44,7 +44,7 @@ struct json_object *tw_loss_alert(const struct tw_losses *then, const struct tw_
 			continue;
 		sinks += n;
 		one = json_object_new_object();
-		json_object_object_add(one, "sink", json_object_new_string(e->sinks[i].shown));
+		tw_json_set(one, "sink", json_object_new_string(e->sinks[i].shown));
 		json_object_object_add(one, "lost", json_object_new_int64((int64_t)n));
 		json_object_array_add(by_sink, one);
 	}

@@ -66,7 +66,7 @@ struct json_object *tw_feed_alert_stale(const struct tw_sources *ss, int64_t new
 		json_object_object_add(j, "state",
 				       json_object_new_string(tw_source_state_name(s->state)));
 		if (s->error[0])
-			json_object_object_add(j, "error", json_object_new_string(s->error));
+			tw_json_set(j, "error", json_object_new_string(s->error));
 		json_object_array_add(failing, j);
 	}
 	tw_json_set(a, "torwatch.feed.failing", failing);
