@@ -425,6 +425,10 @@ const struct tw_option tw_run_options[] = {
 	  .set = set_dedup_window,
 	  .help = "fold repeats of the same listener (port, protocol,\n"
 		  "executable) into one alert with a count" },
+	{ .name = "loss-report-every", .arg = "DURATION", .def = "60s", .flags = RELOAD,
+	  .set = set_duration, .field = FIELD(loss_report_s),
+	  .help = "an events_lost alert at most this often, when a kernel\n"
+		  "event or an alert was lost" },
 	{ .name = "verbose", .letter = 'v', .flags = CLI_ONLY,
 	  .set = set_verbose,
 	  .help = "log libbpf's and our debug lines" },

@@ -86,6 +86,7 @@ struct tw_run_opts {
 	struct tw_port_set allowed_tcp, allowed_udp;	/* listeners that are expected */
 	bool ignore_loopback;	/* listeners bound only to loopback are expected */
 	unsigned dedup_window_s;	/* fold repeats of a listener within this */
+	unsigned loss_report_s;		/* events_lost at most this often */
 	char **owned;		/* strings copied from the config file */
 	size_t n_owned;
 	bool verbose;

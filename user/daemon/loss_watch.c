@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Watches every loss counter (the kernel's ring-buffer reservations, the
  * sinks' drops) once a second; when one rose, an events_lost alert goes
- * into the stream, at most once a minute, with the counts since the last. */
+ * into the stream, at most once per --loss-report-every (a minute), with the
+ * counts since the last. */
 #include <bpf/libbpf.h>
 #include "common/timeutil.h"
 #include "daemon/state.h"
@@ -9,7 +10,6 @@
 #include "xdp_tor.skel.h"
 
 #define CHECK_EVERY_NS 1000000000ULL
-#define REPORT_EVERY_NS (60ULL * 1000000000ULL)
 
 static void read_losses(struct tw_daemon *d, struct tw_losses *out)
 {
@@ -33,7 +33,9 @@ static void check_losses(void *ctx)
 	if (now - d->loss.last_check_mono < CHECK_EVERY_NS)
 		return;
 	d->loss.last_check_mono = now;
-	if (d->loss.last_alert_mono && now - d->loss.last_alert_mono < REPORT_EVERY_NS)
+	/* d->opts is the last SIGHUP's: the interval may change meanwhile. */
+	if (d->loss.last_alert_mono &&
+	    now - d->loss.last_alert_mono < (uint64_t)d->opts->loss_report_s * 1000000000ULL)
 		return;
 	read_losses(d, &cur);
 	if (!tw_losses_rose(&d->loss.reported, &cur))
