@@ -158,6 +158,7 @@ test-integration: torwatch $(TOOLS)
 
 bench: torwatch $(BENCHES) $(TOOLS)
 	$(Q)$(OUTPUT)/tests/bench_xdp
+	$(Q)$(OUTPUT)/tests/bench_alerts
 	$(Q)tests/bench/bench_ssh_latency.sh
 	$(Q)tests/bench/bench_listen_latency.sh
 
