@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* flood_sources list COUNT: prints COUNT distinct IPv6 addresses in
  * 2001:db8::/32 (a documentation range), one per line: a feed file.
- * flood_sources send IFNAME DST_MAC COUNT: sends one UDP frame from each of
- * those addresses out of IFNAME (AF_PACKET, batches of 256 with sendmmsg),
- * then prints "sent N". A flood of distinct exit sources for XDP. */
+ * flood_sources send IFNAME DST_MAC COUNT [FIRST]: sends one UDP frame from
+ * each of those addresses (from the FIRST-th, default 0) out of IFNAME
+ * (AF_PACKET, batches of 256 with sendmmsg), then prints "sent N". A flood
+ * of distinct exit sources for XDP. */
 #include <arpa/inet.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
@@ -70,7 +71,7 @@ static void frame(unsigned char *f, const unsigned char dst[6], const unsigned c
 	udp->len = htons(sizeof(*udp) + 8);
 }
 
-static int send_all(const char *ifname, const char *dst_mac, unsigned count)
+static int send_all(const char *ifname, const char *dst_mac, unsigned count, unsigned first)
 {
 	static unsigned char frames[BATCH][FRAME_LEN];
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_halen = 6 };
@@ -99,7 +100,7 @@ static int send_all(const char *ifname, const char *dst_mac, unsigned count)
 		int done;
 
 		for (unsigned k = 0; k < n; k++) {
-			frame(frames[k], dst, src, sent + k);
+			frame(frames[k], dst, src, first + sent + k);
 			iov[k] = (struct iovec){ frames[k], FRAME_LEN };
 			msgs[k] = (struct mmsghdr){ .msg_hdr = { .msg_name = &sll,
 								 .msg_namelen = sizeof(sll),
@@ -122,8 +123,9 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "list"))
 		return list((unsigned)strtoul(argv[2], NULL, 10));
-	if (argc == 5 && !strcmp(argv[1], "send"))
-		return send_all(argv[2], argv[3], (unsigned)strtoul(argv[4], NULL, 10));
-	fprintf(stderr, "usage: flood_sources list COUNT | send IFNAME DST_MAC COUNT\n");
+	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "send"))
+		return send_all(argv[2], argv[3], (unsigned)strtoul(argv[4], NULL, 10),
+				argc == 6 ? (unsigned)strtoul(argv[5], NULL, 10) : 0);
+	fprintf(stderr, "usage: flood_sources list COUNT | send IFNAME DST_MAC COUNT [FIRST]\n");
 	return 2;
 }
