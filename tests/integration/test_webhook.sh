@@ -36,9 +36,12 @@ url = hec+http://127.0.0.1:$P
 token-file = $T/hec.token
 [sink es]
 url = es+http://127.0.0.1:$P/torwatch-alerts
+basic-auth-file = $T/es.auth
+header = X-Tenant: security
 EOT
+printf 'elastic:s3cr3t-es-pass\n' >"$T/es.auth"
 check "torwatch starts with four HTTP sinks" start_daemon "$H" -c "$T/hooks.conf"
-check "the token is not in the log" sh -c "! grep -q s3cr3t '$T/daemon.log'"
+check "no secret is in the log" sh -c "! grep -q s3cr3t '$T/daemon.log'"
 for port in 9301 9302 9303; do in_ns "$H" "$LP" tcp4 0.0.0.0 $port 50 >/dev/null; done
 check "four alerts in the file (feed_stale and three listeners)" \
 	wait_for 3 sh -c "[ \$(grep -c . '$T/alerts.json') -ge 4 ]"
@@ -66,6 +69,9 @@ b=$(reqs /torwatch-alerts/_bulk | jq -r .body)
 check_eq "... each followed by its ECS document" "$(ids | sort)" \
 	"$(grep -v '^{"create":{}}$' <<<"$b" | jq -r '.event.id' | sort)"
 check_eq "... sent as NDJSON" application/x-ndjson "$(reqs /torwatch-alerts/_bulk | head -1 | jq -r .content_type)"
+check_eq "... with basic auth from its file" "Basic $(printf elastic:s3cr3t-es-pass | base64)" \
+	"$(reqs /torwatch-alerts/_bulk | head -1 | jq -r .authorization)"
+check_eq "... and the configured header" security "$(reqs /torwatch-alerts/_bulk | head -1 | jq -r '.x_headers["X-Tenant"]')"
 check "Slack got the high alerts as text, not the medium one" \
 	wait_for 3 sh -c "[ \$(jq -r 'select(.path == \"/slack\") | .body | fromjson | .text' '$T/recv/requests.jsonl' | grep -c '^\[high\] Unexpected Port Opened: 930[123] (unexpected_listen_port)$') = 3 ]"
 check_eq "... and no feed_stale" 0 "$(jq -r 'select(.path == "/slack") | .body' "$T/recv/requests.jsonl" | grep -c feed_stale)"

@@ -4,8 +4,8 @@
 answered as the file DIR/mode says at that moment: "ok" (200), a status
 code ("500", "400"), "hang" (no answer for 30 s) or "reset" (the
 connection is closed with a TCP reset, no answer). Each request is logged
-to DIR/requests.jsonl as {"path", "authorization", "content_type", "body",
-"status"}; the port is written to DIR/port once the server listens."""
+to DIR/requests.jsonl as {"path", "authorization", "content_type",
+"x_headers", "body", "status"}; the port is written to DIR/port once the server listens."""
 import json
 import os
 import socket
@@ -45,6 +45,8 @@ class Handler(BaseHTTPRequestHandler):
                 "path": self.path,
                 "authorization": self.headers.get("Authorization", ""),
                 "content_type": self.headers.get("Content-Type", ""),
+                "x_headers": {k: v for k, v in self.headers.items()
+                              if k.lower().startswith("x-")},
                 "body": body.decode("utf-8", "replace"),
                 "status": status,
             }) + "\n")

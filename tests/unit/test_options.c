@@ -173,6 +173,19 @@ static void test_sink_sections(void **state)
 					sizeof(err)), -1);
 	assert_non_null(strstr(err, ":2: queue-size must be a number from 1 to 1000000, not '0'"));
 	tw_run_opts_free(&o);
+	tw_run_opts_defaults(&o);
+	assert_int_equal(tw_config_load(write_conf("[sink h]\nheader = X-A: 1\nheader = X-B: two words\n"
+						   "basic-auth-file = /etc/torwatch/es.auth\n"),
+					&o, err, sizeof(err)), 0);
+	assert_int_equal(o.sink_conf[0].n_headers, 2);
+	assert_string_equal(o.sink_conf[0].headers[1], "X-B: two words");
+	assert_string_equal(o.sink_conf[0].basic_auth_file, "/etc/torwatch/es.auth");
+	tw_run_opts_free(&o);
+	tw_run_opts_defaults(&o);
+	assert_int_equal(tw_config_load(write_conf("[sink h]\nheader = Bad Name: 1\n"), &o, err,
+					sizeof(err)), -1);
+	assert_non_null(strstr(err, ":2: header must be 'Name: value'"));
+	tw_run_opts_free(&o);
 	unlink(write_conf(""));
 }
 

@@ -37,6 +37,8 @@ struct tw_sink_settings {
 	unsigned queue_max;	/* alerts queued in memory (0: the default, 10,000) */
 	unsigned timeout_s;	/* per attempt (0: the default, 10 s) */
 	unsigned spool_mb;	/* spool size (0: the default, 64 MiB) */
+	char headers[4][256];	/* HTTP: "Name: value" lines sent with every request */
+	char basic_auth[256];	/* HTTP: "user:password"; never logged */
 };
 
 struct tw_sink {

@@ -29,6 +29,7 @@ struct webhook {
 	char url[1024];
 	struct curl_slist *headers;
 	CURL *curl;		/* used by the delivery worker only */
+	char basic_auth[256];	/* "user:password" or "" */
 	long timeout_s;
 };
 
@@ -75,6 +76,10 @@ static int post(void *ctx, const char *body, size_t len, size_t n, char *why, si
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (w->basic_auth[0]) {
+		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(c, CURLOPT_USERPWD, w->basic_auth);
+	}
 	rc = curl_easy_perform(c);
 	if (rc != CURLE_OK) {
 		snprintf(why, wlen, "%s", curl_easy_strerror(rc));
@@ -123,8 +128,12 @@ static int webhook_open(struct tw_sink *s, const char *target, char *err, size_t
 			 w->flavor == HEC ? "Splunk" : "Bearer", s->settings.token);
 		w->headers = curl_slist_append(w->headers, auth);
 	}
+	for (size_t i = 0; i < sizeof(s->settings.headers) / sizeof(s->settings.headers[0]); i++)
+		if (s->settings.headers[i][0])
+			w->headers = curl_slist_append(w->headers, s->settings.headers[i]);
 	w->headers = curl_slist_append(w->headers, "Expect:");
 	w->timeout_s = (long)tw_sink_timeout_s(s);
+	snprintf(w->basic_auth, sizeof(w->basic_auth), "%s", s->settings.basic_auth);
 	w->curl = curl_easy_init();
 	if (!w->curl) {
 		snprintf(err, errlen, "sink %s: cannot make a libcurl handle", s->shown);

@@ -536,6 +536,23 @@ int tw_run_opts_set_sink(struct tw_run_opts *o, const char *sink, const char *ke
 		c->token = v;
 	} else if (!strcmp(key, "token-file")) {
 		c->token_file = v;
+	} else if (!strcmp(key, "header")) {
+		const char *colon = strchr(v, ':');
+
+		if (!colon || colon == v || strpbrk(v, "\r\n") || strlen(v) >= 256 ||
+		    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") !=
+			    (size_t)(colon - v)) {
+			snprintf(err, errlen, "header must be 'Name: value' on one line, under 256 characters, not '%.64s'", v);
+			return -1;
+		}
+		if (c->n_headers == sizeof(c->headers) / sizeof(c->headers[0])) {
+			snprintf(err, errlen, "at most %zu header lines per sink",
+				 sizeof(c->headers) / sizeof(c->headers[0]));
+			return -1;
+		}
+		c->headers[c->n_headers++] = v;
+	} else if (!strcmp(key, "basic-auth-file")) {
+		c->basic_auth_file = v;
 	} else if (!strcmp(key, "queue-size")) {
 		return set_count(&c->queue_size, key, v, 1, 1000000, err, errlen);
 	} else if (!strcmp(key, "timeout")) {
@@ -550,7 +567,7 @@ int tw_run_opts_set_sink(struct tw_run_opts *o, const char *sink, const char *ke
 			return -1;
 		c->no_spool = !b;
 	} else {
-		snprintf(err, errlen, "unknown sink setting '%.64s' (url, min-severity, rules, token, token-file, queue-size, timeout, spool, spool-size)",
+		snprintf(err, errlen, "unknown sink setting '%.64s' (url, min-severity, rules, token, token-file, header, basic-auth-file, queue-size, timeout, spool, spool-size)",
 			 key);
 		return -1;
 	}

@@ -38,6 +38,9 @@ struct tw_sink_conf {
 	unsigned timeout_s;		/* 0: the sink's default */
 	unsigned spool_mb;		/* 0: the default */
 	bool no_spool;			/* spool = no */
+	const char *headers[4];		/* HTTP: "Name: value", repeatable */
+	size_t n_headers;
+	const char *basic_auth_file;	/* HTTP: a file holding user:password */
 };
 
 /* A [throttle RULE] section: at most count alerts per key within window. */

@@ -81,81 +81,13 @@ static int preflight(const struct tw_run_opts *opts)
 	return 0;
 }
 
-/* A sink's token from the config or its file (first line, no newline). */
-static int read_token(const struct tw_sink_conf *c, struct tw_sink_settings *set)
-{
-	FILE *f;
-
-	if (c->token)
-		snprintf(set->token, sizeof(set->token), "%s", c->token);
-	if (!c->token_file)
-		return 0;
-	f = fopen(c->token_file, "re");
-	if (!f)
-		return -errno;
-	if (!fgets(set->token, sizeof(set->token), f))
-		set->token[0] = '\0';
-	fclose(f);
-	set->token[strcspn(set->token, "\r\n")] = '\0';
-	return set->token[0] ? 0 : -ENODATA;
-}
-
-/* What every sink shares: where those that deliver later spool. */
-static struct tw_sink_settings sink_defaults(const struct tw_daemon *d)
-{
-	struct tw_sink_settings set = {};
-
-	snprintf(set.spool_dir, sizeof(set.spool_dir), "%s/spool", d->opts->state_dir);
-	return set;
-}
-
 static int start(struct tw_daemon *d)
 {
-	char err[512];
 	int ret;
 
 	ret = daemon_resolve_ifaces(d);
-	for (size_t i = 0; !ret && i < d->opts->n_alerts; i++) {
-		struct tw_sink_settings set = sink_defaults(d);
-
-		if ((ret = tw_emitter_add_with(&d->alerts, d->opts->alerts[i], &set, err,
-					       sizeof(err))))
-			tw_err("%s", err);
-	}
-	for (size_t i = 0; !ret && i < d->opts->n_sink_conf; i++) {
-		const struct tw_sink_conf *c = &d->opts->sink_conf[i];
-		struct tw_sink_settings set = sink_defaults(d);
-
-		snprintf(set.name, sizeof(set.name), "%s", c->name);
-		set.queue_max = c->queue_size;
-		set.timeout_s = c->timeout_s;
-		set.spool_mb = c->spool_mb;
-		if (c->no_spool)
-			set.spool_dir[0] = '\0';
-		if (!c->url) {
-			tw_err("[sink %s] needs a url (as --alerts takes it)", c->name);
-			ret = -EINVAL;
-		} else if ((ret = read_token(c, &set))) {
-			tw_err("[sink %s]: cannot read token-file %s: %s", c->name, c->token_file,
-			       strerror(-ret));
-		} else if ((ret = tw_emitter_add_with(&d->alerts, c->url, &set, err, sizeof(err))) ||
-			   (ret = tw_emitter_filter_last(&d->alerts, c->min_severity, c->rules, err,
-							 sizeof(err)))) {
-			tw_err("[sink %s]: %s", c->name, err);
-		}
-	}
-	tw_throttle_defaults(&d->alerts.throttle);
-	for (size_t i = 0; !ret && i < d->opts->n_throttle_conf; i++) {
-		const struct tw_throttle_conf *c = &d->opts->throttle_conf[i];
-		const struct tw_throttle_rule *now = tw_throttle_find(&d->alerts.throttle, c->rule);
-		char key[48];
-
-		/* Unset keys keep the rule's default, else the source address. */
-		snprintf(key, sizeof(key), "%s", c->key ? c->key : now ? now->key : "source.ip");
-		ret = tw_throttle_set(&d->alerts.throttle, c->rule, key,
-				      (uint64_t)(c->window_s ? c->window_s : 60) * 1000000000ULL,
-				      c->count >= 0 ? (uint32_t)c->count : 1);
-	}
+	if (!ret)
+		ret = daemon_alerts_open(d);
 	if (!ret)
 		ret = daemon_feeds_open(d);
 	if (!ret)

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* The running daemon, shared by the files of daemon/ and by nothing else.
- * Each part belongs to one file: kernel.c loads and attaches, exit_feed.c
- * keeps the exit set current, kernel_events.c turns kernel records into
- * alerts, loss_watch.c reports what was lost, settings.c writes what SIGHUP
- * may change, status.c publishes. */
+ * Each part belongs to one file: alert_out.c opens the sinks, kernel.c loads
+ * and attaches, exit_feed.c keeps the exit set current, kernel_events.c
+ * turns kernel records into alerts, loss_watch.c reports what was lost,
+ * settings.c writes what SIGHUP may change, status.c publishes. */
 #ifndef TW_DAEMON_STATE_H
 #define TW_DAEMON_STATE_H
 
@@ -66,6 +66,12 @@ struct tw_daemon {
 		uint64_t sinks_mark;		/* the sinks' counters at the last publish */
 	} st;
 };
+
+/* alert_out.c: the sinks and throttles; one sentence on failure */
+int daemon_alerts_open(struct tw_daemon *d);
+
+/* alert_out.c: the sinks and throttles; one sentence on failure */
+int daemon_alerts_open(struct tw_daemon *d);
 
 /* kernel.c */
 int daemon_resolve_ifaces(struct tw_daemon *d);
