@@ -16,65 +16,9 @@
 #include "counters.bpf.h"
 #include "in6.bpf.h"
 #include "sock_state_tp.bpf.h"
+#include "task_sock.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-/* Just the kernel fields we read; CO-RE finds them by name in the kernel's
- * BTF, through its anonymous unions. */
-struct ns_common {
-	unsigned int inum;
-} __attribute__((preserve_access_index));
-
-struct net {
-	struct ns_common ns;
-} __attribute__((preserve_access_index));
-
-typedef struct {
-	struct net *net;
-} possible_net_t;
-
-struct nsproxy {
-	struct net *net_ns;
-} __attribute__((preserve_access_index));
-
-struct sock;
-
-struct file {
-	void *private_data;		/* a socket's struct socket */
-} __attribute__((preserve_access_index));
-
-struct fdtable {
-	unsigned int max_fds;
-	struct file **fd;
-} __attribute__((preserve_access_index));
-
-struct files_struct {
-	struct fdtable *fdt;
-} __attribute__((preserve_access_index));
-
-struct socket {
-	short type;
-	struct file *file;
-	struct sock *sk;
-} __attribute__((preserve_access_index));
-
-struct task_struct {
-	struct nsproxy *nsproxy;
-	struct files_struct *files;
-} __attribute__((preserve_access_index));
-
-struct sock_common {
-	__be32 skc_rcv_saddr;
-	__u16 skc_num;
-	unsigned short skc_family;
-	possible_net_t skc_net;
-	struct in6_addr skc_v6_rcv_saddr;
-	unsigned char skc_ipv6only : 1;
-} __attribute__((preserve_access_index));
-
-struct sock {
-	struct sock_common __sk_common;
-} __attribute__((preserve_access_index));
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -122,12 +66,8 @@ static __always_inline void emit(__u8 hook, __u8 proto, __u16 family, __u16 lpor
 	ev->tgid = id >> 32;
 	ev->uid = (__u32)bpf_get_current_uid_gid();
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
-	if (!netns) {
-		/* cgroup hooks have no sock struct to read: the binding task's netns. */
-		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-
-		netns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
-	}
+	if (!netns) /* cgroup hooks have no sock struct to read: the binding task's netns */
+		netns = current_netns();
 	ev->netns = netns;
 	ev->lport = lport;
 	ev->family = (__u8)family;
@@ -222,27 +162,6 @@ int listen_enter(struct sys_enter_listen_args *ctx)
 
 	bpf_map_update_elem(&listen_in_flight, &id, &fd, BPF_ANY);
 	return 0;
-}
-
-/* The sock behind fd of the current task, or NULL. */
-static __always_inline struct sock *sock_of_fd(__u64 fd)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds, *f = NULL;
-	struct socket *sock;
-
-	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-	if (!f)
-		return NULL;
-	sock = BPF_CORE_READ(f, private_data);
-	/* Only a socket's file points back from its struct socket. */
-	if (!sock || BPF_CORE_READ(sock, file) != f || BPF_CORE_READ(sock, type) != 1)
-		return NULL; /* not a socket, or not SOCK_STREAM */
-	return BPF_CORE_READ(sock, sk);
 }
 
 SEC("tracepoint/syscalls/sys_exit_listen")
