@@ -73,7 +73,11 @@ static inline __u64 tw_filter_mask(__u64 h, __u32 shift)
 	X(SSH_EVENTS, "ssh_events", "SSH connections from exit nodes reported") \
 	X(SSH_EVENTS_LOST, "ssh_events_lost", "SSH events the ring buffer had no room for") \
 	X(LISTEN_EVENTS, "listen_events", "new listening ports reported") \
-	X(LISTEN_EVENTS_LOST, "listen_events_lost", "listen events the ring buffer had no room for")
+	X(LISTEN_EVENTS_LOST, "listen_events_lost", "listen events the ring buffer had no room for") \
+	X(SESSIONS, "sessions", "SSH sessions followed (sshd started on a connection)") \
+	X(SESSION_EVENTS, "session_events", "session events reported (egress, logins from exits)") \
+	X(SESSION_EVENTS_LOST, "session_events_lost", "session events the ring buffer had no room for") \
+	X(SESSION_MAP_FULL, "session_map_full", "sessions or session processes the maps had no room for")
 
 enum tw_counter {
 #define TW_COUNTER_INDEX(id, name, about) TW_CNT_##id,
@@ -184,13 +188,15 @@ struct tw_allow_val {
  * XDP program outlives the daemon that loaded it). */
 #define TW_EV_RANGE_XDP 0x000		/* the XDP program */
 #define TW_EV_RANGE_CONN 0x100		/* connection tracepoints */
-#define TW_EV_RANGE_SESSION 0x200	/* reserved: sshd sessions */
+#define TW_EV_RANGE_SESSION 0x200	/* sshd sessions (tw_session.h) */
 #define TW_EV_RANGE_PROCESS 0x300	/* reserved: processes of a session */
 
 enum tw_event_kind {
 	TW_EV_TOR_TRAFFIC = TW_EV_RANGE_XDP + 1,	/* first packet of a source in a window */
 	TW_EV_TOR_BLOCKED = TW_EV_RANGE_XDP + 2,	/* first drop of a source in a window */
 	TW_EV_SSH_FROM_TOR = TW_EV_RANGE_CONN + 1,	/* SSH connection established */
+	TW_EV_SSHD_EGRESS = TW_EV_RANGE_SESSION + 1,	/* a session's process connects out */
+	TW_EV_SSH_LOGIN = TW_EV_RANGE_SESSION + 2,	/* a session from an exit node logged in */
 };
 
 #define TW_HIGH_RINGBUF_BYTES (64 * 1024)	/* SSH and other high-value events */

@@ -130,6 +130,12 @@ struct json_object *tw_alert_new(const struct tw_rule *rule, const char *message
 	return a;
 }
 
+void tw_alert_set_severity(struct json_object *alert, const char *severity)
+{
+	tw_json_set(alert, "log.level", json_object_new_string(severity));
+	tw_json_set(alert, "event.severity", json_object_new_int(tw_severity_score(severity)));
+}
+
 void tw_alert_set_endpoint(struct json_object *alert, const char *side, const struct tw_prefix *a,
 			   int has_port, uint16_t port)
 {

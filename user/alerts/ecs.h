@@ -21,6 +21,9 @@ const char *tw_json_get_string(struct json_object *obj, const char *path);
  * way. A string that is not valid UTF-8 (a process name, a feed's text) is
  * stored repaired, each bad byte as U+FFFD, so every alert is one valid line. */
 void tw_json_set(struct json_object *obj, const char *path, struct json_object *val);
+/* Raises (or lowers) the alert's severity from its rule's: log.level and
+ * event.severity ("high", ...). */
+void tw_alert_set_severity(struct json_object *alert, const char *severity);
 /* Sets "<side>.ip" and "<side>.port" (port omitted when has_port is 0). */
 void tw_alert_set_endpoint(struct json_object *alert, const char *side, const struct tw_prefix *a,
 			   int has_port, uint16_t port);

@@ -61,10 +61,29 @@ const struct tw_rule tw_rule_events_lost = {
 	.builder = "user/detect/loss_report.c",
 };
 
+const struct tw_rule tw_rule_sshd_child_egress = {
+	.id = "sshd_child_egress",
+	.name = "Network Connection Initiated by SSHD Child Process",
+	.severity = "medium",	/* high when the session came from an exit node */
+	.hook = "bpf/trace/session_track.bpf.c",
+	.abi = "headers/tw_session.h: struct tw_session_event, TW_EV_SSHD_EGRESS",
+	.builder = "user/detect/session_alerts.c",
+};
+
+const struct tw_rule tw_rule_ssh_login_from_tor = {
+	.id = "ssh_login_from_tor",
+	.name = "SSH Login from TOR Exit Node",
+	.severity = "critical",
+	.hook = "bpf/trace/session_track.bpf.c",
+	.abi = "headers/tw_session.h: struct tw_session_event, TW_EV_SSH_LOGIN",
+	.builder = "user/detect/session_alerts.c",
+};
+
 const struct tw_rule *const tw_rules[] = {
 	&tw_rule_ssh_from_tor,	&tw_rule_unexpected_listen_port, &tw_rule_tor_traffic,
 	&tw_rule_tor_blocked,	&tw_rule_feed_rejected,		 &tw_rule_feed_stale,
-	&tw_rule_events_lost,	NULL,
+	&tw_rule_events_lost,	&tw_rule_sshd_child_egress,	 &tw_rule_ssh_login_from_tor,
+	NULL,
 };
 
 const struct tw_rule *tw_rule_find(const char *id)

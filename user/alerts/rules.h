@@ -24,6 +24,8 @@ extern const struct tw_rule tw_rule_unexpected_listen_port;
 extern const struct tw_rule tw_rule_feed_rejected;
 extern const struct tw_rule tw_rule_feed_stale;
 extern const struct tw_rule tw_rule_events_lost;
+extern const struct tw_rule tw_rule_sshd_child_egress;
+extern const struct tw_rule tw_rule_ssh_login_from_tor;
 
 /* Every rule, NULL-terminated. */
 extern const struct tw_rule *const tw_rules[];

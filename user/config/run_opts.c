@@ -36,11 +36,31 @@ static int synopsis_item(const struct tw_option *opt, char *buf, size_t len)
 	return snprintf(buf, len, "[--%s]%s", opt->name, more);
 }
 
+/* A long comma list as a default: lines of at most 64 characters, broken
+ * after a comma, under the help text, then ")". */
+static void print_wrapped_list(FILE *f, const char *list)
+{
+	size_t col = 64;
+
+	while (*list) {
+		size_t n = strcspn(list, ",");
+
+		if (col + n + 1 > 64) {
+			fprintf(f, "\n  %-22s  ", "");
+			col = 0;
+		}
+		fprintf(f, "%.*s%s", (int)n, list, list[n] ? "," : "");
+		col += n + 1;
+		list += n + (list[n] ? 1 : 0);
+	}
+	fputs(")\n", f);
+}
+
 void tw_run_usage(FILE *f)
 {
 	static const char head[] = "usage: torwatch run";
 	size_t col = sizeof(head) - 1;
-	char item[96], left[64], def[160];
+	char item[96], left[64], def[1024];
 
 	fputs(head, f);
 	for (size_t i = 0; i < tw_n_run_options; i++) {
@@ -81,7 +101,10 @@ void tw_run_usage(FILE *f)
 			fprintf(f, " %.*s\n  %-22s", (int)(nl - line), line, "");
 			line = nl + 1;
 		}
-		if (def[0] && 25 + strlen(line) + strlen(def) + 11 > 92)
+		if (strlen(def) > 60) {
+			fprintf(f, " %s\n  %-22s (default", line, "");
+			print_wrapped_list(f, def);
+		} else if (def[0] && 25 + strlen(line) + strlen(def) + 11 > 92)
 			fprintf(f, " %s\n  %-22s (default %s)\n", line, "", def);
 		else if (def[0])
 			fprintf(f, " %s (default %s)\n", line, def);

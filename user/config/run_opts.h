@@ -90,6 +90,11 @@ struct tw_run_opts {
 	bool ignore_loopback;	/* listeners bound only to loopback are expected */
 	unsigned dedup_window_s;	/* fold repeats of a listener within this */
 	unsigned loss_report_s;		/* events_lost at most this often */
+	char sshd_names[8][16];		/* executable names that are sshd */
+	size_t n_sshd_names;
+	struct tw_prefix egress_exclude[64];	/* no sshd_child_egress to these */
+	size_t n_egress_exclude;
+	bool egress_forwarding;		/* report connections of a session's sshd */
 	char **owned;		/* strings copied from the config file */
 	size_t n_owned;
 	bool verbose;

@@ -13,7 +13,9 @@
 #include "common/log.h"
 #include "daemon/state.h"
 #include "kernel/pins.h"
+#include "kernel/session_track.h"
 #include "kernel/ssh_detect.h"
+#include "detect/session_inventory.h"
 #include "kernel/xdp_attach.h"
 #include "kernel/xdp_clock.h"
 #include "xdp_tor.skel.h"
@@ -146,11 +148,48 @@ static int start_listen_detect(struct tw_daemon *d)
 	return 0;
 }
 
+/* A session found running: alerted like one seen starting, once events run. */
+static void session_found(const struct tw_session_event *ev, void *ctx)
+{
+	struct tw_daemon *d = ctx;
+
+	if (ev->kind)
+		daemon_session_event(d, ev);
+}
+
+/* Not fatal: a host without these hooks still gets everything else. */
+static void start_session_track(struct tw_daemon *d)
+{
+	char err[640];
+	int found;
+
+	d->k.session = tw_session_track_start(d->k.skel->obj, err, sizeof(err));
+	if (!d->k.session) {
+		tw_warn("%s; SSH sessions are not followed (no sshd_child_egress, no ssh_login_from_tor)",
+			err);
+		return;
+	}
+	if (daemon_session_settings(d, d->opts)) {
+		tw_session_track_stop(d->k.session);
+		d->k.session = NULL;
+		return;
+	}
+	/* After the hooks: a session that starts meanwhile is not lost. */
+	found = tw_session_inventory(d->k.session, d->opts->sshd_names, d->opts->n_sshd_names,
+				     d->opts->pin_root, session_found, d);
+	tw_info("SSH sessions: followed from sshd (%s) on; %d found running", d->opts->sshd_names[0],
+		found < 0 ? 0 : found);
+}
+
 int daemon_start_detectors(struct tw_daemon *d)
 {
 	int ret = start_ssh_detect(d);
 
-	return ret ? ret : start_listen_detect(d);
+	if (!ret)
+		ret = start_listen_detect(d);
+	if (!ret)
+		start_session_track(d);
+	return ret;
 }
 
 int daemon_attach(struct tw_daemon *d)
@@ -183,6 +222,8 @@ void daemon_kernel_close(struct tw_daemon *d, bool failed)
 	if (failed && d->k.fresh_pins && !d->k.attached && d->k.skel)
 		tw_pins_remove(d->opts->pin_root);
 	tw_ssh_detect_stop(d->k.ssh);
+	tw_session_track_stop(d->k.session);
+	d->k.session = NULL;
 	tw_listen_detect_stop(&d->k.listen);
 	xdp_tor_bpf__destroy(d->k.skel);
 	d->k.ssh = NULL;

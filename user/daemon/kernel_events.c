@@ -11,6 +11,7 @@
 #include "detect/exit_events.h"
 #include "detect/listen_inventory.h"
 #include "listen_detect.skel.h"
+#include "session_track.skel.h"
 #include "ssh_detect.skel.h"
 #include "xdp_tor.skel.h"
 
@@ -41,6 +42,20 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+void daemon_session_event(struct tw_daemon *d, const struct tw_session_event *ev)
+{
+	tw_emit(&d->alerts, tw_session_event_alert(d->ev.egress_dedup, ev, d->st.info,
+						   (uint64_t)d->opts->dedup_window_s * 1000000000ULL,
+						   tw_now_mono_ns()));
+}
+
+static int handle_session_event(void *ctx, void *data, size_t size)
+{
+	if (size >= sizeof(struct tw_session_event))
+		daemon_session_event(ctx, data);
+	return 0;
+}
+
 static void on_ring(void *ctx)
 {
 	struct tw_daemon *d = ctx;
@@ -57,6 +72,9 @@ static void flush_listeners(void *ctx)
 
 	while ((a = tw_listen_flush_next(&d->ev.listen_policy, d->ev.listen_dedup, now)))
 		tw_emit(&d->alerts, a);
+	while ((a = tw_egress_flush_next(d->ev.egress_dedup, d->st.info,
+					 (uint64_t)d->opts->dedup_window_s * 1000000000ULL, now)))
+		tw_emit(&d->alerts, a);
 }
 
 int daemon_events_start(struct tw_daemon *d)
@@ -65,12 +83,16 @@ int daemon_events_start(struct tw_daemon *d)
 	int ret;
 
 	d->ev.listen_dedup = calloc(1, sizeof(*d->ev.listen_dedup));
-	if (!d->ev.listen_dedup)
+	d->ev.egress_dedup = tw_egress_dedup_new();
+	if (!d->ev.listen_dedup || !d->ev.egress_dedup)
 		return -ENOMEM;
 	/* The high-value ring first: it is consumed first. */
 	rb = ring_buffer__new(bpf_map__fd(d->k.ssh->maps.high_events), handle_event, d, NULL);
 	if (rb && (ring_buffer__add(rb, bpf_map__fd(d->k.listen.skel->maps.listen_events),
 				    handle_listen_event, d) ||
+		   (d->k.session &&
+		    ring_buffer__add(rb, bpf_map__fd(d->k.session->maps.session_events),
+				     handle_session_event, d)) ||
 		   ring_buffer__add(rb, bpf_map__fd(d->k.skel->maps.xdp_events), handle_event, d)))
 		ring_buffer__free(rb), rb = NULL;
 	if (!rb) {
@@ -102,4 +124,6 @@ void daemon_events_close(struct tw_daemon *d)
 	d->ev.rb = NULL;
 	free(d->ev.listen_dedup);
 	d->ev.listen_dedup = NULL;
+	tw_egress_dedup_free(d->ev.egress_dedup);
+	d->ev.egress_dedup = NULL;
 }

@@ -14,6 +14,7 @@
 #include "daemon/state.h"
 #include "exitset/allowlist.h"
 #include "exitset/exit_set.h"
+#include "kernel/session_track.h"
 #include "xdp_tor.skel.h"
 
 int daemon_apply_settings(struct tw_daemon *d, const struct tw_run_opts *o)
@@ -58,7 +59,24 @@ int daemon_apply_settings(struct tw_daemon *d, const struct tw_run_opts *o)
 	};
 	tw_port_list_format(&o->ssh_ports, ports, sizeof(ports));
 	tw_info("SSH ports: %s; allowlist: %zu entr%s", ports, n_allow, n_allow == 1 ? "y" : "ies");
-	return 0;
+	return daemon_session_settings(d, o);
+}
+
+int daemon_session_settings(struct tw_daemon *d, const struct tw_run_opts *o)
+{
+	const char *names[TW_SSHD_NAMES];
+	int err;
+
+	if (!d->k.session)
+		return 0;
+	for (size_t i = 0; i < o->n_sshd_names && i < TW_SSHD_NAMES; i++)
+		names[i] = o->sshd_names[i];
+	err = tw_session_set_config(d->k.session, names, o->n_sshd_names, o->egress_forwarding);
+	if (!err)
+		err = tw_session_set_excludes(d->k.session, o->egress_exclude, o->n_egress_exclude);
+	if (err)
+		tw_err("cannot write the session tracker's settings: %s", strerror(-err));
+	return err;
 }
 
 int daemon_init_config(struct tw_daemon *d)

@@ -14,6 +14,7 @@
 #include "config/run_opts.h"
 #include "detect/listen_policy.h"
 #include "detect/loss_report.h"
+#include "detect/session_alerts.h"
 #include "exitset/exit_maps.h"
 #include "feeds/feeds.h"
 #include "kernel/listen_detect.h"
@@ -30,6 +31,7 @@ struct tw_daemon {
 	struct {			/* kernel.c */
 		struct xdp_tor_bpf *skel;
 		struct ssh_detect_bpf *ssh;
+		struct session_track_bpf *session;	/* NULL when it could not load */
 		struct tw_listen_detect listen;
 		bool fresh_pins;	/* nothing was pinned before this start */
 		bool attached;
@@ -51,6 +53,7 @@ struct tw_daemon {
 		struct ring_buffer *rb;
 		struct tw_listen_policy listen_policy;	/* written by settings.c */
 		struct tw_listen_dedup *listen_dedup;
+		struct tw_egress_dedup *egress_dedup;
 	} ev;
 
 	struct {			/* loss_watch.c */
@@ -94,12 +97,17 @@ void daemon_exits_close(struct tw_daemon *d);
 
 /* kernel_events.c */
 int daemon_events_start(struct tw_daemon *d);
+/* One session event (or one the start-up inventory made) to its alert. */
+void daemon_session_event(struct tw_daemon *d, const struct tw_session_event *ev);
 void daemon_events_close(struct tw_daemon *d);
 
 /* loss_watch.c: events_lost, at most once a minute, when a loss counter rose */
 int daemon_loss_watch_start(struct tw_daemon *d);
 
 /* settings.c */
+/* The session tracker's settings (sshd names, egress exclusions and
+ * forwarding) from o; nothing when it is not loaded. */
+int daemon_session_settings(struct tw_daemon *d, const struct tw_run_opts *o);
 int daemon_apply_settings(struct tw_daemon *d, const struct tw_run_opts *o);
 /* At start: the settings, and block mode with --block. */
 int daemon_init_config(struct tw_daemon *d);

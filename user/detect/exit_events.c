@@ -8,8 +8,8 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 
-static void add_indicator(struct json_object *a, const struct tw_prefix *src, __u32 mask,
-			  const struct tw_source_info sources[TW_MAX_SOURCES])
+void tw_alert_add_exit_indicator(struct json_object *a, const struct tw_prefix *src, __u32 mask,
+				 const struct tw_source_info sources[TW_MAX_SOURCES])
 {
 	struct json_object *feeds = json_object_new_array();
 	char ip[TW_ADDR_STRLEN];
@@ -80,7 +80,7 @@ struct json_object *tw_event_to_alert(const struct tw_event *ev,
 		tw_json_set(a, "event.type", type);
 		tw_json_set(a, "torwatch.dry_run", json_object_new_boolean(ev->dry_run));
 	}
-	add_indicator(a, &src, ev->sources, sources);
+	tw_alert_add_exit_indicator(a, &src, ev->sources, sources);
 	return a;
 }
 

@@ -10,6 +10,10 @@
 #include "torwatch.h"
 #include "tw_status.h"
 
+/* threat.indicator.* and threat.feed.name for an exit-node address src,
+ * naming the sources of mask. */
+void tw_alert_add_exit_indicator(struct json_object *a, const struct tw_prefix *src, __u32 mask,
+				 const struct tw_source_info sources[TW_MAX_SOURCES]);
 /* Builds the alert for ev (NULL for an unknown kind); sources names the
  * feeds by bit. */
 struct json_object *tw_event_to_alert(const struct tw_event *ev,

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "detect/session_alerts.h"
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "alerts/ecs.h"
+#include "alerts/rules.h"
+#include "common/addr.h"
+#include "common/procinfo.h"
+#include "common/timeutil.h"
+#include "detect/exit_events.h"
+
+#define DEDUP_SLOTS 4096
+
+struct slot {
+	bool used;
+	uint64_t first_ns;
+	uint64_t repeats;	/* within the window, after the first */
+	struct tw_session_event ev;	/* the first, for the summary */
+};
+
+struct tw_egress_dedup {
+	struct slot s[DEDUP_SLOTS];
+};
+
+/* The name of uid in a passwd file. */
+static void name_in(FILE *f, uint32_t uid, char *out, size_t len)
+{
+	char line[512];
+
+	while (fgets(line, sizeof(line), f)) {
+		char *save, *name = strtok_r(line, ":", &save), *pw = strtok_r(NULL, ":", &save);
+		char *id = strtok_r(NULL, ":", &save);
+
+		if (name && pw && id && strtoul(id, NULL, 10) == uid) {
+			snprintf(out, len, "%s", name);
+			return;
+		}
+	}
+}
+
+struct tw_egress_dedup *tw_egress_dedup_new(void)
+{
+	return calloc(1, sizeof(struct tw_egress_dedup));
+}
+
+void tw_egress_dedup_free(struct tw_egress_dedup *d)
+{
+	free(d);
+}
+
+void tw_user_name_of(uint32_t tgid, uint32_t uid, char *out, size_t len)
+{
+	char path[64];
+	FILE *f;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%u/root/etc/passwd", tgid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	name_in(f, uid, out, len);
+	fclose(f);
+}
+
+/* The user name as the session sees it: from the process, else (it is
+ * gone) from the session's sshd, else from our own /etc/passwd. */
+static void session_user_name(const struct tw_session_event *ev, uint32_t uid, char *out,
+			      size_t len)
+{
+	FILE *f;
+
+	tw_user_name_of(ev->tgid, uid, out, len);
+	if (!out[0])
+		tw_user_name_of(ev->session.sshd_tgid, uid, out, len);
+	if (!out[0] && (f = fopen("/etc/passwd", "re"))) {
+		name_in(f, uid, out, len);
+		fclose(f);
+	}
+}
+
+static void set_ip(struct json_object *a, const char *path, const struct tw_in6 *addr)
+{
+	struct tw_prefix p;
+	char ip[TW_ADDR_STRLEN];
+
+	tw_prefix_from_in6(addr->addr, &p);
+	tw_prefix_format(&p, ip, sizeof(ip));
+	tw_json_set(a, path, json_object_new_string(ip));
+}
+
+/* torwatch.session.*, and the threat indicator when the client is an exit. */
+static void add_session(struct json_object *a, const struct tw_session_event *ev,
+			const struct tw_source_info sources[TW_MAX_SOURCES])
+{
+	const struct tw_session *s = &ev->session;
+	char user[64], id[24];
+
+	set_ip(a, "torwatch.session.client.ip", &s->client);
+	tw_json_set(a, "torwatch.session.client.port", json_object_new_int(s->client_port));
+	tw_json_set(a, "torwatch.session.server.port", json_object_new_int(s->local_port));
+	tw_json_set(a, "torwatch.session.from_exit_node", json_object_new_boolean(s->is_exit));
+	tw_json_set(a, "torwatch.session.sshd_pid", json_object_new_int64(s->sshd_tgid));
+	snprintf(id, sizeof(id), "%016llx", (unsigned long long)ev->session_id);
+	tw_json_set(a, "torwatch.session.id", json_object_new_string(id));
+	if (s->found_at_start)
+		tw_json_set(a, "torwatch.session.found_at_start", json_object_new_boolean(true));
+	if (s->login_seen) {
+		session_user_name(ev, s->login_uid, user, sizeof(user));
+		tw_json_set(a, "torwatch.session.login.uid", json_object_new_int64(s->login_uid));
+		if (user[0])
+			tw_json_set(a, "torwatch.session.login.user", json_object_new_string(user));
+	}
+	if (s->is_exit) {
+		struct tw_prefix p;
+
+		tw_prefix_from_in6(s->client.addr, &p);
+		tw_alert_add_exit_indicator(a, &p, s->sources, sources);
+	}
+}
+
+/* process.*: the kernel's view (pid, comm, uid), /proc's while it lives
+ * (executable, command line), and the parents up to sshd. */
+static void add_process(struct json_object *a, const struct tw_session_event *ev)
+{
+	struct json_object *chain = json_object_new_array();
+	struct tw_procinfo pi;
+	char name[TW_COMM_LEN + 1], user[64], uid[16];
+
+	snprintf(name, sizeof(name), "%.*s", TW_COMM_LEN, ev->comm);
+	tw_json_set(a, "process.pid", json_object_new_int64(ev->tgid));
+	tw_json_set(a, "process.thread.id", json_object_new_int64(ev->pid));
+	tw_json_set(a, "process.name", json_object_new_string(name));
+	snprintf(uid, sizeof(uid), "%u", ev->uid);
+	tw_json_set(a, "user.id", json_object_new_string(uid));
+	session_user_name(ev, ev->uid, user, sizeof(user));
+	if (user[0])
+		tw_json_set(a, "user.name", json_object_new_string(user));
+	if (!tw_procinfo_read((int)ev->tgid, &pi))
+		memset(&pi, 0, sizeof(pi));
+	/* Gone already (a short connect): what the kernel kept from its exec. */
+	if (!pi.exe[0])
+		snprintf(pi.exe, sizeof(pi.exe), "%.*s", TW_EXE_LEN, ev->exe);
+	if (!pi.cmdline[0] && ev->args_len) {
+		size_t n = ev->args_len < TW_ARGS_LEN ? ev->args_len : TW_ARGS_LEN;
+
+		for (size_t i = 0; i < n; i++)
+			pi.cmdline[i] = ev->args[i] ? ev->args[i] : ' ';
+		while (n && pi.cmdline[n - 1] == ' ')
+			n--;
+		pi.cmdline[n] = '\0';
+		if (ev->args_len >= TW_ARGS_LEN)
+			tw_json_set(a, "torwatch.command_line_cut", json_object_new_boolean(true));
+	}
+	if (pi.exe[0])
+		tw_json_set(a, "process.executable", json_object_new_string(pi.exe));
+	if (pi.cmdline[0])
+		tw_json_set(a, "process.command_line", json_object_new_string(pi.cmdline));
+	for (unsigned i = 0; i < ev->n_chain && i < TW_SESSION_CHAIN; i++) {
+		struct json_object *link = json_object_new_object();
+
+		snprintf(name, sizeof(name), "%.*s", TW_COMM_LEN, ev->chain[i].comm);
+		tw_json_set(link, "pid", json_object_new_int64(ev->chain[i].tgid));
+		tw_json_set(link, "name", json_object_new_string(name));
+		json_object_array_add(chain, link);
+		if (i == 0) {
+			tw_json_set(a, "process.parent.pid", json_object_new_int64(ev->chain[i].tgid));
+			tw_json_set(a, "process.parent.name", json_object_new_string(name));
+		}
+	}
+	tw_json_set(a, "torwatch.process_chain", chain);
+}
+
+static struct json_object *egress_alert(const struct tw_session_event *ev,
+					const struct tw_source_info sources[TW_MAX_SOURCES],
+					uint64_t count, uint64_t window_ns)
+{
+	struct tw_prefix dst;
+	char ip[TW_ADDR_STRLEN], msg[256], pbuf[8], comm[TW_COMM_LEN + 1];
+	struct json_object *a;
+
+	tw_prefix_from_in6(ev->daddr.addr, &dst);
+	tw_prefix_format(&dst, ip, sizeof(ip));
+	snprintf(comm, sizeof(comm), "%.*s", TW_COMM_LEN, ev->comm);
+	snprintf(msg, sizeof(msg), "%s (%s to %s port %u%s)", tw_rule_sshd_child_egress.name, comm,
+		 ip, ev->dport, ev->session.is_exit ? ", SSH session from a Tor exit node" : "");
+	a = tw_alert_new(&tw_rule_sshd_child_egress, msg, tw_mono_to_unix_ns(ev->ts_ns));
+	if (ev->session.is_exit)
+		tw_alert_set_severity(a, "high");
+	tw_alert_set_endpoint(a, "destination", &dst, 1, ev->dport);
+	tw_json_set(a, "network.transport",
+		    json_object_new_string(tw_proto_name(ev->proto, pbuf, sizeof(pbuf))));
+	tw_json_set(a, "network.direction", json_object_new_string("egress"));
+	tw_json_set(a, "network.type",
+		    json_object_new_string(dst.family == AF_INET ? "ipv4" : "ipv6"));
+	tw_json_set(a, "torwatch.forwarding", json_object_new_boolean(ev->forwarding));
+	tw_json_set(a, "event.count", json_object_new_int64((int64_t)count));
+	if (window_ns)
+		tw_json_set(a, "torwatch.dedup_window_s",
+			    json_object_new_int64((int64_t)(window_ns / 1000000000ULL)));
+	add_process(a, ev);
+	add_session(a, ev, sources);
+	return a;
+}
+
+static struct json_object *login_alert(const struct tw_session_event *ev,
+				       const struct tw_source_info sources[TW_MAX_SOURCES])
+{
+	struct tw_prefix client;
+	char ip[TW_ADDR_STRLEN], msg[256], user[64], uid[16];
+	struct json_object *a;
+
+	tw_prefix_from_in6(ev->session.client.addr, &client);
+	tw_prefix_format(&client, ip, sizeof(ip));
+	session_user_name(ev, ev->session.login_uid, user, sizeof(user));
+	snprintf(uid, sizeof(uid), "%u", ev->session.login_uid);
+	snprintf(msg, sizeof(msg), "SSH Login from TOR Exit Node (%s) as %s", ip,
+		 user[0] ? user : uid);
+	a = tw_alert_new(&tw_rule_ssh_login_from_tor, msg, tw_mono_to_unix_ns(ev->ts_ns));
+	tw_alert_set_endpoint(a, "source", &client, 1, ev->session.client_port);
+	tw_json_set(a, "destination.port", json_object_new_int(ev->session.local_port));
+	tw_json_set(a, "network.transport", json_object_new_string("tcp"));
+	tw_json_set(a, "event.category", json_object_new_array());
+	json_object_array_add(tw_json_get(a, "event.category"),
+			      json_object_new_string("authentication"));
+	tw_json_set(a, "event.outcome", json_object_new_string("success"));
+	add_process(a, ev);
+	/* The user logged in as, whatever the process reporting it runs as. */
+	tw_json_set(a, "user.id", json_object_new_string(uid));
+	if (user[0])
+		tw_json_set(a, "user.name", json_object_new_string(user));
+	add_session(a, ev, sources);
+	return a;
+}
+
+static bool same_key(const struct tw_session_event *a, const struct tw_session_event *b)
+{
+	return a->session_id == b->session_id && a->tgid == b->tgid && a->dport == b->dport &&
+	       a->proto == b->proto && !memcmp(&a->daddr, &b->daddr, sizeof(a->daddr));
+}
+
+static size_t slot_of(const struct tw_session_event *ev)
+{
+	uint64_t h = ev->session_id ^ ((uint64_t)ev->tgid << 32) ^ ((uint64_t)ev->dport << 8) ^
+		     ev->proto;
+
+	for (int i = 0; i < 16; i++)
+		h = (h ^ ev->daddr.addr[i]) * 1099511628211ULL;
+	return (size_t)(h % DEDUP_SLOTS);
+}
+
+struct json_object *tw_session_event_alert(struct tw_egress_dedup *d,
+					   const struct tw_session_event *ev,
+					   const struct tw_source_info sources[TW_MAX_SOURCES],
+					   uint64_t window_ns, uint64_t now_ns)
+{
+	if (ev->kind == TW_EV_SSH_LOGIN)
+		return login_alert(ev, sources);
+	if (ev->kind != TW_EV_SSHD_EGRESS)
+		return NULL;
+	if (window_ns && d) {
+		size_t i = slot_of(ev);
+
+		for (size_t k = 0; k < DEDUP_SLOTS; k++, i = (i + 1) % DEDUP_SLOTS) {
+			struct slot *s = &d->s[i];
+
+			if (s->used && same_key(&s->ev, ev) && now_ns - s->first_ns < window_ns) {
+				s->repeats += 1 + ev->repeats;
+				return NULL;
+			}
+			if (!s->used) {
+				*s = (struct slot){ .used = true, .first_ns = now_ns, .ev = *ev };
+				break;
+			}
+		}
+		/* A full table: alert anyway, never fold into a wrong key. */
+	}
+	return egress_alert(ev, sources, 1 + ev->repeats, window_ns);
+}
+
+struct json_object *tw_egress_flush_next(struct tw_egress_dedup *d,
+					 const struct tw_source_info sources[TW_MAX_SOURCES],
+					 uint64_t window_ns, uint64_t now_ns)
+{
+	for (size_t i = 0; d && i < DEDUP_SLOTS; i++) {
+		struct slot *s = &d->s[i];
+		struct json_object *a;
+
+		if (!s->used || now_ns - s->first_ns < window_ns)
+			continue;
+		s->used = false;
+		if (!s->repeats)
+			continue;
+		a = egress_alert(&s->ev, sources, s->repeats, window_ns);
+		tw_json_set(a, "torwatch.summary", json_object_new_boolean(true));
+		return a;
+	}
+	return NULL;
+}
