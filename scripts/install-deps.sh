@@ -13,6 +13,7 @@ PACKAGES=(
 	openssh-server openssh-client systemd	# a real sshd (systemd-socket-activate: dual-stack :22)
 	sudo	# block enable through sudo from an SSH session
 	rsyslog	# a real syslog collector for the syslog sink tests
+	debootstrap	# a Debian 13 root with OpenSSH 10 (sshd-session, sshd-auth) for the session tests
 )
 
 missing=()
