@@ -161,6 +161,7 @@ bench: torwatch $(BENCHES) $(TOOLS)
 	$(Q)$(OUTPUT)/tests/bench_alerts
 	$(Q)tests/bench/bench_ssh_latency.sh
 	$(Q)tests/bench/bench_listen_latency.sh
+	$(Q)tests/bench/bench_session.sh
 
 install: torwatch
 	install -D -m 0755 torwatch $(DESTDIR)/usr/local/sbin/torwatch

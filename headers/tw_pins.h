@@ -17,6 +17,10 @@
  * layout is replaced at start, not refused (TW_PINNED_MAPS must match). */
 #define TW_REPUBLISHED_MAPS(X) X(alert_stats) X(sink_stats)
 
+/* Per-CPU arrays whose value may grow at the end (TW_COUNTERS gains
+ * counters): a pin with a smaller value is carried over, not refused. */
+#define TW_GROWABLE_MAPS(X) X(counters)
+
 /* The pin of one map, relative to the pin root. */
 #define TW_PIN_NAME(map) #map
 

@@ -66,8 +66,9 @@ static int refuse_second_daemon(const char *pin_root)
 int daemon_load_kernel(struct tw_daemon *d)
 {
 	const char *root = d->opts->pin_root;
+	struct tw_grown_map grown[TW_MAX_GROWN];
+	int ret, n_grown;
 	char err[512];
-	int ret;
 
 	if (tw_pins_prepare_root(root, err, sizeof(err))) {
 		tw_err("%s", err);
@@ -85,10 +86,22 @@ int daemon_load_kernel(struct tw_daemon *d)
 	ret = tw_pins_set_paths(d->k.skel->obj, root);
 	if (!ret)
 		ret = tw_pins_replace_republished(d->k.skel->obj, root);
+	/* Counters of an older torwatch (fewer of them) are carried over. */
+	n_grown = ret ? 0 : tw_pins_grow_prepare(d->k.skel->obj, root, grown);
+	if (n_grown < 0)
+		ret = n_grown, n_grown = 0;
 	if (!ret)
 		ret = tw_exit_maps_size(d->k.skel, d->opts->max_exits);
 	if (!ret)
 		ret = xdp_tor_bpf__load(d->k.skel);
+	if (!ret && n_grown) {
+		if (tw_pins_grow_finish(d->k.skel->obj, grown, n_grown))
+			tw_warn("the counters of the earlier torwatch could not all be carried over");
+		else
+			tw_info("counters of an earlier torwatch carried over into this one's layout");
+	} else if (n_grown) {
+		tw_pins_grow_finish(NULL, grown, n_grown);	/* frees */
+	}
 	if (ret) {
 		libbpf_strerror(ret, err, sizeof(err));
 		if (ret == -EINVAL)

@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -115,6 +116,86 @@ int tw_pins_replace_republished(struct bpf_object *obj, const char *root)
 		close(fd);
 	}
 	return 0;
+}
+
+int tw_pins_grow_prepare(struct bpf_object *obj, const char *root,
+			 struct tw_grown_map grown[TW_MAX_GROWN])
+{
+	static const char *const names[] = {
+#define NAME(map) TW_PIN_NAME(map),
+		TW_GROWABLE_MAPS(NAME)
+#undef NAME
+	};
+	int n = 0, ncpu = libbpf_num_possible_cpus();
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && n < TW_MAX_GROWN; i++) {
+		const struct bpf_map *m = bpf_object__find_map_by_name(obj, names[i]);
+		struct bpf_map_info info = {};
+		struct tw_grown_map *g = &grown[n];
+		__u32 len = sizeof(info);
+		char path[PATH_MAX];
+		int fd = tw_pin_open(root, names[i]);
+		bool ok = true;
+
+		if (fd < 0 || !m || ncpu <= 0) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.value_size >= bpf_map__value_size(m) ||
+		    info.max_entries != bpf_map__max_entries(m) || info.type != bpf_map__type(m)) {
+			close(fd);
+			continue;
+		}
+		*g = (struct tw_grown_map){ .old_size = info.value_size, .entries = info.max_entries,
+					    .ncpu = ncpu };
+		snprintf(g->name, sizeof(g->name), "%s", names[i]);
+		g->values = calloc((size_t)info.max_entries * (size_t)ncpu, info.value_size);
+		for (__u32 k = 0; ok && g->values && k < info.max_entries; k++)
+			ok = !bpf_map_lookup_elem(fd, &k, (char *)g->values +
+						  (size_t)k * ncpu * info.value_size);
+		close(fd);
+		snprintf(path, sizeof(path), "%s/%s", root, names[i]);
+		if (!g->values || !ok || unlink(path)) {
+			int ret = g->values && ok ? -errno : -ENOMEM;
+
+			free(g->values);
+			while (n--)
+				free(grown[n].values);
+			return ret;
+		}
+		n++;
+	}
+	return n;
+}
+
+int tw_pins_grow_finish(struct bpf_object *obj, struct tw_grown_map *grown, int n)
+{
+	int ret = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct tw_grown_map *g = &grown[i];
+		const struct bpf_map *m = obj ? bpf_object__find_map_by_name(obj, g->name) : NULL;
+		size_t new_size = m ? bpf_map__value_size(m) : 0;
+		char *buf = new_size ? calloc((size_t)g->ncpu, new_size) : NULL;
+
+		for (__u32 k = 0; buf && k < g->entries; k++) {
+			memset(buf, 0, (size_t)g->ncpu * new_size);
+			for (int c = 0; c < g->ncpu; c++)
+				memcpy(buf + (size_t)c * new_size,
+				       (char *)g->values + ((size_t)k * g->ncpu + c) * g->old_size,
+				       g->old_size);
+			if (bpf_map__update_elem(m, &k, sizeof(k), buf, (size_t)g->ncpu * new_size,
+						 BPF_ANY))
+				ret = -errno;
+		}
+		if (!buf && obj)
+			ret = -ENOMEM;
+		free(buf);
+		free(g->values);
+		g->values = NULL;
+	}
+	return ret;
 }
 
 int tw_reuse_maps(struct bpf_object *dst, const struct bpf_object *src)

@@ -28,6 +28,25 @@ int tw_pins_set_paths(struct bpf_object *obj, const char *root);
  * (left by an older torwatch), so that loading obj makes them anew. 0 or
  * -errno. */
 int tw_pins_replace_republished(struct bpf_object *obj, const char *root);
+/* The values of a TW_GROWABLE_MAPS pin of an older, smaller layout, kept
+ * across the load that makes the map anew. */
+struct tw_grown_map {
+	char name[32];
+	void *values;		/* entries x CPUs x old_size */
+	uint32_t old_size, entries;
+	int ncpu;
+};
+
+#define TW_MAX_GROWN 4
+
+/* For each TW_GROWABLE_MAPS pin whose value is smaller than obj's: its
+ * values into grown[] and the pin removed. The number kept, or -errno
+ * (then nothing was removed). */
+int tw_pins_grow_prepare(struct bpf_object *obj, const char *root,
+			 struct tw_grown_map grown[TW_MAX_GROWN]);
+/* After the load: the kept values into obj's new maps (the new fields
+ * zero), and freed; with obj NULL (the load failed) only freed. 0 or -errno. */
+int tw_pins_grow_finish(struct bpf_object *obj, struct tw_grown_map *grown, int n);
 /* Reuses, in dst, every map that src has under the same name: the tracing
  * objects share the XDP object's maps (exit set, config, counters...). */
 int tw_reuse_maps(struct bpf_object *dst, const struct bpf_object *src);
