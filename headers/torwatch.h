@@ -197,6 +197,7 @@ enum tw_event_kind {
 	TW_EV_SSH_FROM_TOR = TW_EV_RANGE_CONN + 1,	/* SSH connection established */
 	TW_EV_SSHD_EGRESS = TW_EV_RANGE_SESSION + 1,	/* a session's process connects out */
 	TW_EV_SSH_LOGIN = TW_EV_RANGE_SESSION + 2,	/* a session from an exit node logged in */
+	TW_EV_SSH_AUTH = TW_EV_RANGE_SESSION + 3,	/* its pre-auth child exited 0: authenticated */
 };
 
 #define TW_HIGH_RINGBUF_BYTES (64 * 1024)	/* SSH and other high-value events */

@@ -36,6 +36,7 @@ struct tw_session {
 
 #define TW_PROC_SSHD 1		/* runs an sshd executable (its connections: forwarding) */
 #define TW_PROC_CHROOTED 2	/* chroot()ed: sshd's unprivileged pre-auth child */
+#define TW_PROC_SETUID 4	/* in a setresuid() that sets every uid for good */
 
 /* A process (or thread) of a session, by thread id. */
 struct tw_session_proc {

@@ -57,6 +57,7 @@ struct task_struct {
 	struct nsproxy *nsproxy;
 	struct files_struct *files;
 	struct mm_struct *mm;
+	int exit_code;
 } __attribute__((preserve_access_index));
 
 struct sock_common {

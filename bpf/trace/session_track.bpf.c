@@ -10,8 +10,9 @@
  *    session, through fork as well as exec; exits leave, and the last one
  *    out ends the session: the maps stay as big as the live sessions.
  *  - chroot and setresuid: sshd's unprivileged pre-auth child chroots
- *    first; any other setresuid in a session (or the exec of a program
- *    that is not sshd) means authentication succeeded: the login.
+ *    first; any other setresuid that sets all three uids for good in a
+ *    session (or the exec of a program that is not sshd) means
+ *    authentication succeeded: the login.
  *  - cgroup connect4/6 and sendmsg4/6: a session's process connecting out
  *    of the excluded ranges is sshd_child_egress.
  * The exit set, config and counters are the XDP object's maps, reused. */
@@ -205,28 +206,33 @@ static __always_inline void fill_event(struct tw_session_event *ev, __u32 kind, 
 	}
 }
 
-/* Authentication succeeded in session sid: once, and an event when the
- * client is an exit node. */
-static __always_inline void logged_in(__u64 sid, struct tw_session_proc *p)
+static __always_inline void session_event(__u32 kind, __u64 sid, const struct tw_session *s,
+					  const struct tw_session_proc *p)
 {
-	struct tw_session *s = bpf_map_lookup_elem(&sessions, &sid);
-	struct tw_session_event *ev;
+	struct tw_session_event *ev = bpf_ringbuf_reserve(&session_events, sizeof(*ev), 0);
 
-	if (!s || s->login_seen)
-		return;
-	s->login_seen = 1;
-	s->login_uid = (__u32)bpf_get_current_uid_gid();
-	if (!s->is_exit)
-		return;
-	ev = bpf_ringbuf_reserve(&session_events, sizeof(*ev), 0);
 	if (!ev) {
 		count(TW_CNT_SESSION_EVENTS_LOST);
 		return;
 	}
 	__builtin_memset(ev, 0, sizeof(*ev));
-	fill_event(ev, TW_EV_SSH_LOGIN, sid, s, p);
+	fill_event(ev, kind, sid, s, p);
 	bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
 	count(TW_CNT_SESSION_EVENTS);
+}
+
+/* Authentication succeeded in session sid: once, and an event when the
+ * client is an exit node. */
+static __always_inline void logged_in(__u64 sid, struct tw_session_proc *p)
+{
+	struct tw_session *s = bpf_map_lookup_elem(&sessions, &sid);
+
+	if (!s || s->login_seen)
+		return;
+	s->login_seen = 1;
+	s->login_uid = (__u32)bpf_get_current_uid_gid();
+	if (s->is_exit)
+		session_event(TW_EV_SSH_LOGIN, sid, s, p);
 }
 
 /* What exec ran: the path it was given and the start of the arguments,
@@ -346,6 +352,16 @@ int session_exit(void *ctx)
 	sid = p->session;
 	/* A child's chain stops at the first parent that is gone. */
 	s = bpf_map_lookup_elem(&sessions, &sid);
+	/* sshd's pre-auth child exits 0 once the client authenticated (and
+	 * 255 when it failed). For root, OpenSSH 9.2 changes no uid after
+	 * that and 'ssh -N' runs nothing: this may be the only sign. */
+	if (s && s->is_exit && !s->login_seen && (p->flags & TW_PROC_CHROOTED) &&
+	    tid == current_tgid()) {
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+		if (BPF_CORE_READ(task, exit_code) == 0)
+			session_event(TW_EV_SSH_AUTH, sid, s, p);
+	}
 	bpf_map_delete_elem(&session_procs, &tid);
 	if (s && __sync_fetch_and_add(&s->refs, -1) == 1)
 		bpf_map_delete_elem(&sessions, &sid);
@@ -363,13 +379,39 @@ int session_chroot(void *ctx)
 	return 0;
 }
 
+struct sys_enter_setresuid_args {
+	__u64 common;
+	int nr;
+	__u64 ruid, euid, suid;
+};
+
+/* Only a permanent change of all three uids is a login: sshd's monitor
+ * also calls seteuid() (setresuid(-1, uid, -1)) to read a user's
+ * authorized_keys while authentication is still under way. */
+SEC("tracepoint/syscalls/sys_enter_setresuid")
+int session_setresuid_enter(struct sys_enter_setresuid_args *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct tw_session_proc *p = bpf_map_lookup_elem(&session_procs, &tid);
+	__u32 r = (__u32)ctx->ruid;
+
+	if (p && r != (__u32)-1 && r == (__u32)ctx->euid && r == (__u32)ctx->suid)
+		p->flags |= TW_PROC_SETUID;
+	return 0;
+}
+
 SEC("tracepoint/syscalls/sys_exit_setresuid")
 int session_setresuid(struct sys_exit_args *ctx)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct tw_session_proc *p = bpf_map_lookup_elem(&session_procs, &tid);
+	bool permanent;
 
-	if (p && ctx->ret == 0 && !(p->flags & TW_PROC_CHROOTED))
+	if (!p)
+		return 0;
+	permanent = p->flags & TW_PROC_SETUID;
+	p->flags &= ~TW_PROC_SETUID;
+	if (permanent && ctx->ret == 0 && !(p->flags & TW_PROC_CHROOTED))
 		logged_in(p->session, p);
 	return 0;
 }

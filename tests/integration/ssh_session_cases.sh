@@ -60,6 +60,14 @@ run_session_cases() {
 	check_eq "... critical, naming the client and the user" "critical SSH Login from TOR Exit Node ($EXIT4) as root" \
 		"$(jq -r '"\(.log.level) \(.message)"' <<<"$l")"
 
+	# --- a login that fails from the exit node: no login alert ---
+	before=$(logins)
+	ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/wrong_id" </dev/null 2>/dev/null <<<y >/dev/null
+	in_ns "$X" ssh -q -i "$T/ssh/wrong_id" -b $EXIT4 -p $SP -o BatchMode=yes -o StrictHostKeyChecking=no \
+		-o UserKnownHostsFile=/dev/null -o ConnectTimeout=2 root@$SRV4X true 2>/dev/null
+	sleep 1
+	check_eq "a failed login from the exit node: no ssh_login_from_tor" "$before" "$(logins)"
+
 	# --- the same from the clean client: medium, and no login alert ---
 	before=$(logins)
 	ssh_run "$C" $CLEAN4 $SRV4C $SP_CLEAN "bash -c 'echo >/dev/tcp/$PUB4/$((B + 1))'"

@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <string.h>
+#include <unistd.h>
 #include "alerts/ecs.h"
 #include "detect/session_alerts.h"
 
@@ -131,12 +132,49 @@ static void test_login_alert(void **state)
 	json_object_put(a);
 }
 
+/* Authenticated (the pre-auth child exited 0) and nothing named the user:
+ * after the grace time, the login as the user the session's sshd runs as;
+ * an authenticated session whose login was named is alerted once. */
+static void test_login_after_auth(void **state)
+{
+	struct tw_source_info sources[TW_MAX_SOURCES] = {};
+	struct tw_egress_dedup *d = tw_egress_dedup_new();
+	struct tw_session_event ev = egress_event(true);
+	struct json_object *a;
+	char uid[16];
+
+	ev.kind = TW_EV_SSH_AUTH;
+	ev.session.login_seen = 0;
+	ev.session.sshd_tgid = (uint32_t)getpid();	/* a process that is alive */
+	assert_null(tw_session_event_alert(d, &ev, sources, 60 * SEC, 10 * SEC));
+	assert_null(tw_egress_flush_next(d, sources, 60 * SEC, 11 * SEC));	/* still waiting */
+	a = tw_egress_flush_next(d, sources, 60 * SEC, 12 * SEC);
+	assert_non_null(a);
+	assert_string_equal(tw_json_get_string(a, "rule.id"), "ssh_login_from_tor");
+	snprintf(uid, sizeof(uid), "%u", (unsigned)getuid());
+	assert_string_equal(tw_json_get_string(a, "user.id"), uid);
+	json_object_put(a);
+	ev.kind = TW_EV_SSH_LOGIN;	/* the kernel names it later: no second alert */
+	assert_null(tw_session_event_alert(d, &ev, sources, 60 * SEC, 13 * SEC));
+	/* Another session: its login comes within the grace time, once. */
+	ev.session_id = 0xdef;
+	ev.kind = TW_EV_SSH_AUTH;
+	assert_null(tw_session_event_alert(d, &ev, sources, 60 * SEC, 20 * SEC));
+	ev.kind = TW_EV_SSH_LOGIN;
+	a = tw_session_event_alert(d, &ev, sources, 60 * SEC, 20 * SEC + 1);
+	assert_non_null(a);
+	json_object_put(a);
+	assert_null(tw_egress_flush_next(d, sources, 60 * SEC, 30 * SEC));
+	tw_egress_dedup_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_egress_alert),
 		cmocka_unit_test(test_repeats_fold),
 		cmocka_unit_test(test_login_alert),
+		cmocka_unit_test(test_login_after_auth),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,9 +22,38 @@ struct slot {
 	struct tw_session_event ev;	/* the first, for the summary */
 };
 
+#define PENDING_MAX 64
+#define ALERTED_MAX 256
+#define AUTH_GRACE_NS 1500000000ULL	/* for the uid change that names the user */
+
 struct tw_egress_dedup {
 	struct slot s[DEDUP_SLOTS];
+	/* Sessions that authenticated, waiting for the event that names the
+	 * user; and those whose login alert went out (once per session). */
+	struct {
+		bool used;
+		uint64_t deadline_ns;
+		struct tw_session_event ev;
+	} pending[PENDING_MAX];
+	uint64_t alerted[ALERTED_MAX];
+	size_t n_alerted;
 };
+
+static bool login_alerted(const struct tw_egress_dedup *d, uint64_t sid)
+{
+	for (size_t i = 0; i < ALERTED_MAX; i++)
+		if (d->alerted[i] == sid)
+			return true;
+	return false;
+}
+
+static void note_login(struct tw_egress_dedup *d, uint64_t sid)
+{
+	for (size_t i = 0; i < PENDING_MAX; i++)
+		if (d->pending[i].used && d->pending[i].ev.session_id == sid)
+			d->pending[i].used = false;
+	d->alerted[d->n_alerted++ % ALERTED_MAX] = sid;
+}
 
 /* The name of uid in a passwd file. */
 static void name_in(FILE *f, uint32_t uid, char *out, size_t len)
@@ -257,8 +286,24 @@ struct json_object *tw_session_event_alert(struct tw_egress_dedup *d,
 					   const struct tw_source_info sources[TW_MAX_SOURCES],
 					   uint64_t window_ns, uint64_t now_ns)
 {
-	if (ev->kind == TW_EV_SSH_LOGIN)
+	if (ev->kind == TW_EV_SSH_LOGIN) {
+		if (d && login_alerted(d, ev->session_id))
+			return NULL;
+		if (d)
+			note_login(d, ev->session_id);
 		return login_alert(ev, sources);
+	}
+	if (ev->kind == TW_EV_SSH_AUTH) {
+		/* Wait a moment for the uid change or program that names the user. */
+		for (size_t i = 0; d && i < PENDING_MAX && !login_alerted(d, ev->session_id); i++)
+			if (!d->pending[i].used) {
+				d->pending[i].used = true;
+				d->pending[i].deadline_ns = now_ns + AUTH_GRACE_NS;
+				d->pending[i].ev = *ev;
+				break;
+			}
+		return NULL;
+	}
 	if (ev->kind != TW_EV_SSHD_EGRESS)
 		return NULL;
 	if (window_ns && d) {
@@ -281,10 +326,49 @@ struct json_object *tw_session_event_alert(struct tw_egress_dedup *d,
 	return egress_alert(ev, sources, 1 + ev->repeats, window_ns);
 }
 
+/* The real uid of pid, from /proc/PID/status; false when it is gone. */
+static bool real_uid_of(uint32_t pid, uint32_t *uid)
+{
+	char path[64], line[256];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Uid:", 4)) {
+			*uid = (uint32_t)strtoul(line + 4, NULL, 10);
+			found = true;
+		}
+	fclose(f);
+	return found;
+}
+
 struct json_object *tw_egress_flush_next(struct tw_egress_dedup *d,
 					 const struct tw_source_info sources[TW_MAX_SOURCES],
 					 uint64_t window_ns, uint64_t now_ns)
 {
+	/* Authenticated, and nothing named the user meanwhile: it is the user
+	 * the session's sshd runs as (root: OpenSSH 9.2 keeps no separate
+	 * process for a root login). */
+	for (size_t i = 0; d && i < PENDING_MAX; i++) {
+		struct tw_session_event ev;
+
+		if (!d->pending[i].used || now_ns < d->pending[i].deadline_ns)
+			continue;
+		ev = d->pending[i].ev;
+		d->pending[i].used = false;
+		ev.kind = TW_EV_SSH_LOGIN;
+		ev.tgid = ev.pid = ev.session.sshd_tgid;
+		if (!real_uid_of(ev.session.sshd_tgid, &ev.session.login_uid))
+			continue;	/* the session ended: no login to speak of */
+		ev.session.login_seen = 1;
+		note_login(d, ev.session_id);
+		return login_alert(&ev, sources);
+	}
+
 	for (size_t i = 0; d && i < DEDUP_SLOTS; i++) {
 		struct slot *s = &d->s[i];
 		struct json_object *a;

@@ -3,7 +3,9 @@
  * process, its parents up to sshd, the destination and the session; and
  * ssh_login_from_tor. Repeats of one (session, process, destination)
  * within the window give no new alert; when it closes, one more alert
- * carries the count. */
+ * carries the count. The login alert goes out once per session: from the
+ * uid change or program that names the user, else, 1.5 s after sshd's
+ * pre-auth child reported success, as the user the session's sshd runs as. */
 #ifndef TW_SESSION_ALERTS_H
 #define TW_SESSION_ALERTS_H
 
@@ -21,8 +23,8 @@ struct json_object *tw_session_event_alert(struct tw_egress_dedup *d,
 					   const struct tw_session_event *ev,
 					   const struct tw_source_info sources[TW_MAX_SOURCES],
 					   uint64_t window_ns, uint64_t now_ns);
-/* One alert for a window that closed with repeats (event.count), or NULL
- * when none is left. */
+/* One alert for a window that closed with repeats (event.count), or a
+ * login whose wait for the user's name is over; NULL when none is left. */
 struct json_object *tw_egress_flush_next(struct tw_egress_dedup *d,
 					 const struct tw_source_info sources[TW_MAX_SOURCES],
 					 uint64_t window_ns, uint64_t now_ns);
