@@ -37,7 +37,7 @@ for round in 1 2 3; do
 done
 start_daemon "$S" -i vC --egress-exclude 127.0.0.0/8 --dedup-window 0
 echo "bench_session: $N connects from an SSH session to distinct destinations"
-ssh_run "$C" 203.0.113.50 203.0.113.1 2222 "$TOOLS/egress_latency $T/alerts.json $N 192.0.2.80 30000"
+ssh_run "$C" 203.0.113.50 203.0.113.1 2222 "$TOOLS/egress_latency $T/alerts.json $N 203.0.113.99 30000"
 stop_daemon
 off=$(tr ' ' '\n' <<<"${us[off]}" | grep . | median)
 on=$(tr ' ' '\n' <<<"${us[on]}" | grep . | median)
