@@ -29,12 +29,12 @@ window = 10m
 count = 5
 EOT
 check "torwatch starts with a million exit addresses" start_daemon "$H" -c "$T/flood.conf"
-in_ns "$X" "$FLOOD" send eX "$(mac_of "$H" vX)" $N >"$T/flood.out" &
+in_ns "$X" "$FLOOD" send eX "$(mac_of "$H" vX)" $N >"$T/flood.out" 2>"$T/flood.err" &
 FPID=$!
 sleep 0.3
 in_ns "$H" "$LP" tcp4 0.0.0.0 9501 300 >/dev/null
 wait $FPID
-check_eq "the flood was sent" "sent $N" "$(cat "$T/flood.out")"
+check_eq "the flood was sent" "sent $N" "$(cat "$T/flood.out" "$T/flood.err")"
 check "the listener's alert arrives during the flood" \
 	wait_for 10 has_alert 'select(.rule.id == "unexpected_listen_port" and .destination.port == 9501)'
 

@@ -6,6 +6,7 @@
  * (AF_PACKET, batches of 256 with sendmmsg), then prints "sent N". A flood
  * of distinct exit sources for XDP. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -108,6 +109,11 @@ static int send_all(const char *ifname, const char *dst_mac, unsigned count, uns
 								 .msg_iovlen = 1 } };
 		}
 		done = sendmmsg(fd, msgs, n, 0);
+		if (done < 0 && (errno == ENOBUFS || errno == EAGAIN || errno == EINTR)) {
+			/* The device's queue is full for now: let the receiver catch up. */
+			usleep(100);
+			continue;
+		}
 		if (done < 0) {
 			perror("flood_sources: sendmmsg");
 			return 1;
