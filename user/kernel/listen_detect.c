@@ -133,15 +133,10 @@ int tw_attach_cgroup_all(struct bpf_program *const *progs, size_t n, int cgroup_
 	return 0;
 }
 
-static int attach_cgroup(struct tw_listen_detect *ld, char *why, size_t whylen)
+int tw_attach_cgroup_root(struct bpf_program *const *progs, size_t n, struct bpf_link **links,
+			  char *why, size_t whylen)
 {
-	struct listen_detect_bpf *s = ld->skel;
-	/* The port-0 hooks first: without them, the kernel's client ports
-	 * would raise alerts. All four or none. */
-	struct bpf_program *progs[4] = { s->progs.bind4, s->progs.bind6, s->progs.post_bind4,
-					 s->progs.post_bind6 };
-	struct bpf_link *links[4] = {};
-	char root[512];
+	char root[256];
 	int fd, ret;
 
 	if (tw_cgroup2_root(root, sizeof(root))) {
@@ -150,14 +145,30 @@ static int attach_cgroup(struct tw_listen_detect *ld, char *why, size_t whylen)
 	}
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(why, whylen, "cannot open %s: %s", root, strerror(errno));
-		return -errno;
+		ret = -errno;
+		snprintf(why, whylen, "cannot open %s: %s", root, strerror(-ret));
+		return ret;
 	}
-	ret = tw_attach_cgroup_all(progs, 4, fd, links);
+	ret = tw_attach_cgroup_all(progs, n, fd, links);
 	close(fd);
+	if (ret)
+		snprintf(why, whylen, "cannot attach to cgroup %s (%s)", root, strerror(-ret));
+	return ret;
+}
+
+static int attach_cgroup(struct tw_listen_detect *ld, char *why, size_t whylen)
+{
+	struct listen_detect_bpf *s = ld->skel;
+	/* The port-0 hooks first: without them, the kernel's client ports
+	 * would raise alerts. All four or none. */
+	struct bpf_program *progs[4] = { s->progs.bind4, s->progs.bind6, s->progs.post_bind4,
+					 s->progs.post_bind6 };
+	struct bpf_link *links[4] = {};
+	char inner[400];
+	int ret = tw_attach_cgroup_root(progs, 4, links, inner, sizeof(inner));
+
 	if (ret) {
-		snprintf(why, whylen, "cannot attach to cgroup %s (%s); none of the bind hooks stays",
-			 root, strerror(-ret));
+		snprintf(why, whylen, "%s; none of the bind hooks stays", inner);
 		return ret;
 	}
 	/* The skeleton destroys links it holds. */

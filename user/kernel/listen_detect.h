@@ -28,6 +28,10 @@ struct bpf_link;
  * fails, the ones before are detached again: all or none. 0 or -errno. */
 int tw_attach_cgroup_all(struct bpf_program *const *progs, size_t n, int cgroup_fd,
 			 struct bpf_link **links);
+/* The same on the cgroup v2 root: 0, or -errno with one sentence in why
+ * (no cgroup v2, cannot open it, cannot attach). */
+int tw_attach_cgroup_root(struct bpf_program *const *progs, size_t n, struct bpf_link **links,
+			  char *why, size_t whylen);
 /* "fexit", "kretprobe", "syscall", "tracepoint", "cgroup/post_bind", "none"
  * for enum tw_listen_hook. */
 const char *tw_listen_hook_name(uint32_t hook);

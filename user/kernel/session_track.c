@@ -4,10 +4,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 #include "kernel/listen_detect.h"
 #include "kernel/pins.h"
 #include "session_track.skel.h"
@@ -17,24 +15,11 @@ static int attach_egress(struct session_track_bpf *s, char *why, size_t whylen)
 	struct bpf_program *progs[4] = { s->progs.egress_connect4, s->progs.egress_connect6,
 					 s->progs.egress_sendmsg4, s->progs.egress_sendmsg6 };
 	struct bpf_link *links[4] = {};
-	char root[256];
-	int fd, ret;
+	char inner[360];
+	int ret = tw_attach_cgroup_root(progs, 4, links, inner, sizeof(inner));
 
-	if (tw_cgroup2_root(root, sizeof(root))) {
-		snprintf(why, whylen, "no cgroup v2 hierarchy is mounted");
-		return -ENOENT;
-	}
-	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		snprintf(why, whylen, "cannot open %s: %s", root, strerror(errno));
-		return ret;
-	}
-	ret = tw_attach_cgroup_all(progs, 4, fd, links);
-	close(fd);
 	if (ret) {
-		snprintf(why, whylen, "cannot attach the egress hooks to cgroup %s: %s", root,
-			 strerror(-ret));
+		snprintf(why, whylen, "egress hooks: %s", inner);
 		return ret;
 	}
 	/* The skeleton destroys links it holds. */
