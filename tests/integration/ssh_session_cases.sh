@@ -2,11 +2,31 @@
 # The SSH session cases, the same for every OpenSSH: sourced by
 # test_ssh_session.sh (Debian 12's 9.2) and test_ssh_session_openssh10.sh
 # (Debian 13's 10.0, sshd-session and sshd-auth). They need lib.sh and
-# sshd_lib.sh, the namespaces S (server, torwatch), X (exit node), C (clean
-# client), D (the "public" host, TCP listeners on $B..$B+9) and:
+# sshd_lib.sh, the hosts session_hosts makes (public_host puts TCP
+# listeners on D at $B..$B+9), and:
 #   SP        the port of the sshd under test
 #   SP_CLEAN  the port the clean client uses (another way in, e.g. sshd -i)
 #   B, UDP    the destination ports this run uses
+
+# The hosts, each in a namespace of its own: S the server (sshd, torwatch),
+# X the fake exit node, C the clean client, D the "public" host (PUB4, and
+# PRIV4 in an excluded range); exits.txt lists X's address.
+session_hosts() {
+	S=twS-$ID X=twX-$ID C=twC-$ID D=twD-$ID
+	EXIT4=198.51.100.7 SRV4X=198.51.100.1 CLEAN4=203.0.113.50 SRV4C=203.0.113.1
+	PUB4=192.0.2.80 SRV4D=192.0.2.1 PRIV4=10.9.9.80
+	add_netns "$S"; add_netns "$X"; add_netns "$C"; add_netns "$D"
+	link_ns "$S" vX "$X" eX
+	link_ns "$S" vC "$C" eC
+	link_ns "$S" vD "$D" eD
+	add_addrs "$S" vX $SRV4X/24
+	add_addrs "$S" vC $SRV4C/24
+	add_addrs "$S" vD $SRV4D/24 10.9.9.1/24
+	add_addrs "$X" eX $EXIT4/24
+	add_addrs "$C" eC $CLEAN4/24
+	add_addrs "$D" eD $PUB4/24 $PRIV4/24
+	printf '%s\n' $EXIT4 >"$T/exits.txt"
+}
 
 egress() { jq -c "select(.rule.id == \"sshd_child_egress\" and .destination.port == $1)" "$T/alerts.json"; }
 n_egress() { egress "$1" | grep -c .; }

@@ -2,6 +2,25 @@
 # A real OpenSSH server for tests: throwaway host key, key authentication
 # only, started in a network namespace; and a client that logs in with it.
 
+# sshd_config LISTEN DIR: a test server's config: LISTEN (a ListenAddress
+# or Port line), the host key, pid file and authorized_keys in DIR (as the
+# server sees it), key authentication only.
+sshd_config() {
+	cat <<EOT
+$1
+HostKey $2/host_key
+PidFile $2/sshd.pid
+AuthorizedKeysFile $2/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+UseDNS no
+LogLevel ERROR
+EOT
+}
+
 # start_sshd NS: port 22 on a dual-stack socket that hands each connection
 # to 'sshd -i', as Debian's ssh.socket does (IPv4 clients appear as
 # ::ffff:a.b.c.d; sshd itself always sets IPV6_V6ONLY on its own listeners),
@@ -12,19 +31,7 @@ start_sshd() {
 	ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/host_key" </dev/null
 	ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/id" </dev/null
 	cp "$T/ssh/id.pub" "$T/ssh/authorized_keys"
-	cat >"$T/ssh/sshd_config" <<EOT
-ListenAddress 0.0.0.0:2222
-HostKey $T/ssh/host_key
-PidFile $T/ssh/sshd.pid
-AuthorizedKeysFile $T/ssh/authorized_keys
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-UseDNS no
-LogLevel ERROR
-EOT
+	sshd_config "ListenAddress 0.0.0.0:2222" "$T/ssh" >"$T/ssh/sshd_config"
 	in_ns "$ns" sysctl -qw net.ipv6.bindv6only=0
 	# Not through in_ns: $! must be the server itself, so that it can be stopped.
 	nsenter --net="/run/netns/$ns" /usr/sbin/sshd -D -e -f "$T/ssh/sshd_config" \

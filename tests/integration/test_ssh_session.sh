@@ -15,20 +15,7 @@
 require_root
 trap 'stop_sshd; kill $(jobs -p) 2>/dev/null; cleanup' EXIT
 
-S=twS-$ID X=twX-$ID C=twC-$ID D=twD-$ID
-EXIT4=198.51.100.7 SRV4X=198.51.100.1 CLEAN4=203.0.113.50 SRV4C=203.0.113.1
-PUB4=192.0.2.80 SRV4D=192.0.2.1 PRIV4=10.9.9.80
-add_netns "$S"; add_netns "$X"; add_netns "$C"; add_netns "$D"
-link_ns "$S" vX "$X" eX
-link_ns "$S" vC "$C" eC
-link_ns "$S" vD "$D" eD
-add_addrs "$S" vX $SRV4X/24
-add_addrs "$S" vC $SRV4C/24
-add_addrs "$S" vD $SRV4D/24 10.9.9.1/24
-add_addrs "$X" eX $EXIT4/24
-add_addrs "$C" eC $CLEAN4/24
-add_addrs "$D" eD $PUB4/24 $PRIV4/24
-printf '%s\n' $EXIT4 >"$T/exits.txt"
+session_hosts
 mkdir -p "$T/state"
 
 public_host $(seq 8080 8089)

@@ -14,20 +14,7 @@ R=$("$(dirname "$0")/openssh10_root.sh") || { echo "SKIP: no OpenSSH 10 root: $R
 SSHD10_PID=
 trap '[ -n "$SSHD10_PID" ] && kill $SSHD10_PID; kill $(jobs -p) 2>/dev/null; rm -rf "$R$W"; cleanup' EXIT
 
-S=twS-$ID X=twX-$ID C=twC-$ID D=twD-$ID
-EXIT4=198.51.100.7 SRV4X=198.51.100.1 CLEAN4=203.0.113.50 SRV4C=203.0.113.1
-PUB4=192.0.2.80 SRV4D=192.0.2.1 PRIV4=10.9.9.80
-add_netns "$S"; add_netns "$X"; add_netns "$C"; add_netns "$D"
-link_ns "$S" vX "$X" eX
-link_ns "$S" vC "$C" eC
-link_ns "$S" vD "$D" eD
-add_addrs "$S" vX $SRV4X/24
-add_addrs "$S" vC $SRV4C/24
-add_addrs "$S" vD $SRV4D/24 10.9.9.1/24
-add_addrs "$X" eX $EXIT4/24
-add_addrs "$C" eC $CLEAN4/24
-add_addrs "$D" eD $PUB4/24 $PRIV4/24
-printf '%s\n' $EXIT4 >"$T/exits.txt"
+session_hosts
 mkdir -p "$T/state" "$T/ssh"
 public_host $(seq 8090 8099)
 
@@ -37,20 +24,7 @@ mkdir -p "$R$W" "$R/run/sshd"
 ssh-keygen -q -t ed25519 -N '' -f "$R$W/host_key" </dev/null
 ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/id" </dev/null
 cp "$T/ssh/id.pub" "$R$W/authorized_keys"
-cat >"$R$W/sshd_config" <<EOT
-Port 2223
-ListenAddress 0.0.0.0
-HostKey $W/host_key
-PidFile $W/sshd.pid
-AuthorizedKeysFile $W/authorized_keys
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-UseDNS no
-LogLevel ERROR
-EOT
+sshd_config "ListenAddress 0.0.0.0:2223" "$W" >"$R$W/sshd_config"
 nsenter --net="/run/netns/$S" unshare -m --propagation private sh -c \
 	"mount --bind /dev '$R/dev' && mount -t proc proc '$R/proc' && exec chroot '$R' /usr/sbin/sshd -D -e -f $W/sshd_config" \
 	</dev/null >/dev/null 2>>"$T/sshd10.log" &
