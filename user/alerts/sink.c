@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "alerts/delivery.h"
+#include "common/hash.h"
 #include "common/url.h"
 
 #define QUEUE_DEFAULT 10000
@@ -50,12 +51,10 @@ unsigned tw_sink_timeout_s(const struct tw_sink *s)
  * that a sink pointed elsewhere never sends what was spooled for the old. */
 static void spool_path(const struct tw_sink *s, const char *target, char *out, size_t len)
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = tw_fnv1a(TW_FNV1A_INIT, target, strlen(target));
 	char name[64];
 	size_t i;
 
-	for (const char *p = target; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
 	snprintf(name, sizeof(name), "%s", s->settings.name[0] ? s->settings.name : "alerts");
 	for (i = 0; name[i]; i++)
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-",

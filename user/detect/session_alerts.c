@@ -9,6 +9,7 @@
 #include "alerts/ecs.h"
 #include "alerts/rules.h"
 #include "common/addr.h"
+#include "common/hash.h"
 #include "common/procinfo.h"
 #include "common/timeutil.h"
 #include "detect/exit_events.h"
@@ -273,12 +274,10 @@ static bool same_key(const struct tw_session_event *a, const struct tw_session_e
 
 static size_t slot_of(const struct tw_session_event *ev)
 {
-	uint64_t h = ev->session_id ^ ((uint64_t)ev->tgid << 32) ^ ((uint64_t)ev->dport << 8) ^
-		     ev->proto;
+	uint64_t seed = ev->session_id ^ ((uint64_t)ev->tgid << 32) ^
+			((uint64_t)ev->dport << 8) ^ ev->proto;
 
-	for (int i = 0; i < 16; i++)
-		h = (h ^ ev->daddr.addr[i]) * 1099511628211ULL;
-	return (size_t)(h % DEDUP_SLOTS);
+	return (size_t)(tw_fnv1a(seed, ev->daddr.addr, sizeof(ev->daddr.addr)) % DEDUP_SLOTS);
 }
 
 struct json_object *tw_session_event_alert(struct tw_egress_dedup *d,

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include "common/hash.h"
 #include "torwatch.h"
 
 int tw_exit_set_reserve(struct tw_exit_set *set, size_t more)
@@ -83,7 +84,7 @@ void tw_exit_set_free(struct tw_exit_set *set)
 
 uint64_t tw_exit_set_digest(const struct tw_exit_set *set)
 {
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a over entries and masks */
+	uint64_t h = TW_FNV1A_INIT; /* over entries and masks */
 
 	for (size_t i = 0; i < set->n; i++) {
 		const struct tw_exit_entry *e = &set->e[i];
@@ -91,10 +92,8 @@ uint64_t tw_exit_set_digest(const struct tw_exit_set *set)
 				    (uint8_t)(e->sources >> 8), (uint8_t)(e->sources >> 16),
 				    (uint8_t)(e->sources >> 24) };
 
-		for (size_t j = 0; j < sizeof(head); j++)
-			h = (h ^ head[j]) * 1099511628211ULL;
-		for (size_t j = 0; j < sizeof(e->p.addr); j++)
-			h = (h ^ e->p.addr[j]) * 1099511628211ULL;
+		h = tw_fnv1a(h, head, sizeof(head));
+		h = tw_fnv1a(h, e->p.addr, sizeof(e->p.addr));
 	}
 	return h | 1; /* never 0: 0 means "nothing applied yet" */
 }

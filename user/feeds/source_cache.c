@@ -8,16 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "common/hash.h"
 
 #define MAGIC "# torwatch source cache v1"
 
 void tw_source_cache_name(const char *name, char *buf, size_t len)
 {
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	uint64_t h = tw_fnv1a(TW_FNV1A_INIT, name, strlen(name));
 	bool safe = *name && strlen(name) < 48;
 
 	for (const char *c = name; *c; c++) {
-		h = (h ^ (unsigned char)*c) * 1099511628211ULL;
 		if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_' && *c != '.')
 			safe = false;
 	}
