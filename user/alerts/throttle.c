@@ -12,6 +12,7 @@
 #include <string.h>
 #include "alerts/ecs.h"
 #include "alerts/rules.h"
+#include "common/hash.h"
 
 #define TW_THROTTLE_SLOTS (1u << 16)
 #define SWEEP_EVERY_NS 1000000000ULL
@@ -45,6 +46,7 @@ int tw_throttle_set(struct tw_throttle *t, const char *rule, const char *key,
 			t->rules[i] = t->rules[--t->n_rules];
 		free(t->slots);
 		t->slots = NULL;
+		t->used = 0;
 		return 0;
 	}
 	if (i == TW_THROTTLE_MAX_RULES)
@@ -68,23 +70,9 @@ const struct tw_throttle_rule *tw_throttle_find(const struct tw_throttle *t, con
 
 static uint64_t hash_of(unsigned rule, const char *key)
 {
-	uint64_t h = 1469598103934665603ULL ^ rule;
+	uint64_t h = tw_fnv1a(TW_FNV1A_INIT ^ rule, key, strlen(key));
 
-	for (; *key; key++)
-		h = (h ^ (unsigned char)*key) * 1099511628211ULL;
-	return h ? h : 1;
-}
-
-/* The slots' bookkeeping lives after the last slot: how many are used and
- * when they were last swept. */
-struct book {
-	uint64_t last_sweep_ns;
-	unsigned used;
-};
-
-static struct book *book_of(struct tw_throttle *t)
-{
-	return (struct book *)(t->slots + TW_THROTTLE_SLOTS);
+	return h ? h : 1;	/* 0 marks a free slot */
 }
 
 static struct tw_throttle_slot *find(struct tw_throttle *t, uint64_t h, unsigned rule,
@@ -110,11 +98,12 @@ static void sweep(struct tw_throttle *t, uint64_t now_ns)
 {
 	struct tw_throttle_slot *old = t->slots;
 
-	t->slots = calloc(1, TW_THROTTLE_SLOTS * sizeof(*t->slots) + sizeof(struct book));
+	t->slots = calloc(TW_THROTTLE_SLOTS, sizeof(*t->slots));
 	if (!t->slots) {
 		t->slots = old;
 		return;
 	}
+	t->used = 0;
 	for (unsigned i = 0; i < TW_THROTTLE_SLOTS; i++) {
 		const struct tw_throttle_slot *s = &old[i];
 		bool found;
@@ -122,9 +111,9 @@ static void sweep(struct tw_throttle *t, uint64_t now_ns)
 		if (!s->hash || now_ns - s->start_ns >= t->rules[s->rule].window_ns)
 			continue;
 		*find(t, s->hash, s->rule, s->key, &found) = *s;
-		book_of(t)->used++;
+		t->used++;
 	}
-	book_of(t)->last_sweep_ns = now_ns;
+	t->last_sweep_ns = now_ns;
 	free(old);
 }
 
@@ -147,23 +136,22 @@ bool tw_throttle_pass(struct tw_throttle *t, struct json_object *alert, uint64_t
 		snprintf(key, sizeof(key), "%s", v ? json_object_get_string(v) : "");
 	}
 	if (!t->slots) {
-		t->slots = calloc(1, TW_THROTTLE_SLOTS * sizeof(*t->slots) + sizeof(struct book));
+		t->slots = calloc(TW_THROTTLE_SLOTS, sizeof(*t->slots));
 		if (!t->slots)
 			return true;
 	}
-	if (book_of(t)->used >= TW_THROTTLE_SLOTS / 4 * 3 &&
-	    now_ns - book_of(t)->last_sweep_ns >= SWEEP_EVERY_NS)
+	if (t->used >= TW_THROTTLE_SLOTS / 4 * 3 && now_ns - t->last_sweep_ns >= SWEEP_EVERY_NS)
 		sweep(t, now_ns);
 	s = find(t, hash_of(r, key), r, key, &found);
 	if (!found) {
-		if (book_of(t)->used >= TW_THROTTLE_SLOTS / 8 * 7) {
+		if (t->used >= TW_THROTTLE_SLOTS / 8 * 7) {
 			t->overflow++;
 			return true;
 		}
 		*s = (struct tw_throttle_slot){ .hash = hash_of(r, key), .rule = (uint8_t)r,
 						 .start_ns = now_ns };
 		snprintf(s->key, sizeof(s->key), "%s", key);
-		book_of(t)->used++;
+		t->used++;
 	} else if (now_ns - s->start_ns >= t->rules[r].window_ns) {
 		s->start_ns = now_ns;
 		s->sent = 0;
@@ -187,4 +175,5 @@ void tw_throttle_free(struct tw_throttle *t)
 {
 	free(t->slots);
 	t->slots = NULL;
+	t->used = 0;
 }

@@ -27,6 +27,8 @@ struct tw_throttle {
 	struct tw_throttle_rule rules[TW_THROTTLE_MAX_RULES];
 	unsigned n_rules;
 	struct tw_throttle_slot *slots;	/* open addressing, TW_THROTTLE_SLOTS */
+	unsigned used;			/* slots taken */
+	uint64_t last_sweep_ns;
 	uint64_t suppressed;	/* alerts held back, all rules */
 	uint64_t overflow;	/* alerts let through because the table was full */
 };
