@@ -15,7 +15,13 @@
 
 /* Status that each daemon publishes anew from zero: a pin of an older
  * layout is replaced at start, not refused (TW_PINNED_MAPS must match). */
-#define TW_REPUBLISHED_MAPS(X) X(alert_stats) X(sink_stats)
+#define TW_REPUBLISHED_MAPS(X) X(alert_stats) X(sink_stats) X(meta) X(sources)
+
+/* The layout of the pinned state, stamped into meta with the version: one
+ * more whenever a pinned map or program changes in a way a start cannot
+ * carry over (the growable and republished maps above it can). A start
+ * over another layout refuses and names both. */
+#define TW_PIN_LAYOUT 2
 
 /* Per-CPU arrays whose value may grow at the end (TW_COUNTERS gains
  * counters): a pin with a smaller value is carried over, not refused. */

@@ -41,6 +41,11 @@ struct tw_meta {
 	__u32 feed_rounds;	/* refreshes asked for by 'feed update' and finished */
 	__u32 feed_stale;	/* 1 while the newest good data is older than stale-after */
 	struct tw_iface ifaces[TW_MAX_IFACES];
+	__u64 heartbeat_at;	/* unix seconds, renewed every second while a daemon runs */
+	__u64 stopped_at;	/* unix seconds of a clean stop that kept the state; 0 otherwise */
+	__u32 layout;		/* TW_PIN_LAYOUT of the torwatch that pinned the state */
+	__u32 pad;
+	char version[32];	/* the version of the torwatch that pinned it */
 };
 
 /* The alerts the daemon wrote (every rule, kernel and userspace), in a map
@@ -123,7 +128,7 @@ struct tw_source_info {
 _Static_assert(sizeof(struct tw_iface) == 24, "tw_iface ABI");
 _Static_assert(sizeof(struct tw_alert_stats) == 32, "tw_alert_stats ABI");
 _Static_assert(sizeof(struct tw_sink_stat) == 104 + 16 + 2 * TW_SINK_NAME_LEN, "tw_sink_stat ABI");
-_Static_assert(sizeof(struct tw_meta) == 72 + 24 * TW_MAX_IFACES, "tw_meta ABI");
+_Static_assert(sizeof(struct tw_meta) == 72 + 24 * TW_MAX_IFACES + 56, "tw_meta ABI");
 _Static_assert(sizeof(struct tw_source_info) ==
 	       88 + TW_SOURCE_NAME_LEN + TW_SOURCE_URL_LEN + TW_SOURCE_ERR_LEN, "tw_source_info ABI");
 

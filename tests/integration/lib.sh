@@ -97,11 +97,13 @@ tw_in() {
 	in_ns "$ns" "$TW" "$@" --pin-root "$PIN"
 }
 
+# The daemon as the service runs it (--keep-on-stop: a stop leaves XDP and
+# the pins for the next start); test_lifecycle.sh tests the foreground default.
 start_daemon() {
 	local ns=$1
 	shift
 	# Not through in_ns: $! must be the daemon itself (nsenter execs it).
-	nsenter --net="/run/netns/$ns" "$TW" run --pin-root "$PIN" --state-dir "$T/state" --alerts "$T/alerts.json" --sources none "$@" \
+	nsenter --net="/run/netns/$ns" "$TW" run --pin-root "$PIN" --state-dir "$T/state" --alerts "$T/alerts.json" --sources none --keep-on-stop "$@" \
 		</dev/null >/dev/null 2>>"$T/daemon.log" &
 	DAEMON_PID=$!
 	wait_for 10 grep -q "running (pid $DAEMON_PID," "$T/daemon.log"

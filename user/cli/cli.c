@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common/log.h"
+#include "kernel/pin_lock.h"
 #include "common/timeutil.h"
 #include "torwatch.h"
 #include "tw_status.h"
@@ -167,9 +168,10 @@ const char *tw_block_mode_name(uint32_t mode)
 	return mode == TW_BLOCK_ON ? "on" : mode == TW_BLOCK_DRY_RUN ? "dry-run" : "off";
 }
 
-bool tw_daemon_alive(const struct tw_pinned *p, uint32_t *pid)
+bool tw_daemon_alive(const char *pin_root, uint32_t *pid)
 {
-	return tw_meta_daemon_alive(p->meta, pid);
+	*pid = (uint32_t)tw_pin_lock_holder(pin_root);
+	return *pid != 0;
 }
 
 int tw_cli_open(const struct tw_cli *cli, struct tw_pinned *p)
@@ -179,7 +181,7 @@ int tw_cli_open(const struct tw_cli *cli, struct tw_pinned *p)
 
 	if (tw_pinned_open(cli->pin_root, p, err, sizeof(err)))
 		return tw_cli_fail(cli, "%s", err);
-	if (!tw_daemon_alive(p, &pid))
+	if (!tw_daemon_alive(cli->pin_root, &pid))
 		fprintf(stderr,
 			"torwatch: the daemon is not running; showing the state pinned under %s (XDP stays attached)\n",
 			cli->pin_root);

@@ -45,8 +45,9 @@ int tw_cli_fail(const struct tw_cli *cli, const char *fmt, ...)
 int tw_cli_open(const struct tw_cli *cli, struct tw_pinned *p);
 /* "off", "on", "dry-run" for enum tw_block_mode. */
 const char *tw_block_mode_name(uint32_t mode);
-/* Is the daemon that wrote meta alive? */
-bool tw_daemon_alive(const struct tw_pinned *p, uint32_t *pid);
+/* Does a daemon tend the pin root (it holds the pin root's lock)? *pid
+ * gets its pid, 0 when none does. */
+bool tw_daemon_alive(const char *pin_root, uint32_t *pid);
 
 int tw_cmd_status(int argc, char **argv);
 int tw_cmd_stats(int argc, char **argv);

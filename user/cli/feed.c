@@ -148,7 +148,7 @@ static int show(const struct tw_cli *cli, const struct tw_pinned *p)
 	struct tw_meta meta;
 	int64_t now = tw_now_unix();
 	uint32_t pid;
-	bool alive = tw_daemon_alive(p, &pid);
+	bool alive = tw_daemon_alive(cli->pin_root, &pid);
 	int bad = 0;
 
 	if (read_sources(p, &meta, src))
@@ -180,7 +180,7 @@ static int update(const struct tw_cli *cli, const struct tw_pinned *p, const str
 	struct timespec pause = { 0, 100 * 1000 * 1000 };
 	uint32_t pid, before;
 
-	if (!tw_daemon_alive(p, &pid))
+	if (!tw_daemon_alive(cli->pin_root, &pid))
 		return tw_cli_fail(cli, "no torwatch daemon is running for %s; start it with 'torwatch run'",
 				   cli->pin_root);
 	if (read_sources(p, &meta, src))

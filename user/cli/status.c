@@ -69,7 +69,8 @@ static int read_status(const char *root, const struct tw_pinned *p, struct statu
 		tw_port_list_format(&ports, s->block_ports, sizeof(s->block_ports));
 	if (!tw_port_set_load(p->ssh_ports, &ports))
 		tw_port_list_format(&ports, s->ssh_ports, sizeof(s->ssh_ports));
-	s->alive = tw_daemon_alive(p, &s->pid);
+	s->meta.version[sizeof(s->meta.version) - 1] = '\0';
+	s->alive = tw_daemon_alive(root, &s->pid);
 	s->has_alerts = read_pinned_array(root, TW_PIN_NAME(alert_stats), &s->alerts,
 					   sizeof(s->alerts), 1);
 	s->has_sinks = read_pinned_array(root, TW_PIN_NAME(sink_stats), s->sinks,
@@ -93,6 +94,13 @@ static void print_json(const struct tw_cli *cli, const struct status *s)
 	json_object_object_add(d, "running", json_object_new_boolean(s->alive));
 	json_object_object_add(d, "pid", json_object_new_int64(s->pid));
 	json_object_object_add(d, "started_at", tw_json_time(s->meta.started_at));
+	/* Not running: since when no daemon tends the state. */
+	json_object_object_add(d, "untended_since",
+			       s->alive ? NULL : tw_json_time(s->meta.stopped_at ? s->meta.stopped_at :
+							      s->meta.heartbeat_at));
+	json_object_object_add(d, "clean_stop", json_object_new_boolean(!s->alive && s->meta.stopped_at));
+	json_object_object_add(d, "pinned_by_version", json_object_new_string(s->meta.version));
+	json_object_object_add(d, "pin_layout", json_object_new_int64(s->meta.layout));
 	json_object_object_add(o, "daemon", d);
 	json_object_object_add(o, "pin_root", json_object_new_string(cli->pin_root));
 	for (__u32 i = 0; i < s->meta.n_ifaces && i < TW_MAX_IFACES; i++) {
@@ -193,9 +201,20 @@ static void print_text(const struct tw_cli *cli, const struct status *s)
 	if (s->alive) {
 		tw_format_age(now - (int64_t)s->meta.started_at, age, sizeof(age));
 		printf("daemon:      running (pid %u, up %s)\n", s->pid, age);
+	} else if (s->meta.stopped_at) {
+		iso((int64_t)s->meta.stopped_at, t1, sizeof(t1));
+		tw_format_age(now - (int64_t)s->meta.stopped_at, age, sizeof(age));
+		printf("daemon:      not running: stopped at %s (%s ago); XDP and the exit set stay as pinned, counting on\n",
+		       t1, age);
 	} else {
-		printf("daemon:      not running (XDP and the exit set stay as pinned)\n");
+		/* Died without stopping (SIGKILL, a crash): its last heartbeat. */
+		iso((int64_t)s->meta.heartbeat_at, t1, sizeof(t1));
+		tw_format_age(now - (int64_t)s->meta.heartbeat_at, age, sizeof(age));
+		printf("daemon:      not running: no daemon has tended this state since %s (%s ago; it did not stop cleanly); XDP and the exit set stay as pinned, counting on\n",
+		       t1, age);
 	}
+	if (s->meta.layout)
+		printf("pinned by:   torwatch %.32s (layout %u)\n", s->meta.version, s->meta.layout);
 	printf("pin root:    %s\n", cli->pin_root);
 	printf("interfaces: ");
 	for (__u32 i = 0; i < s->meta.n_ifaces && i < TW_MAX_IFACES; i++) {

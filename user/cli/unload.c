@@ -12,10 +12,8 @@ static const char unload_usage[] = "usage: torwatch unload [--pin-root DIR]\n"
 int tw_cmd_unload(int argc, char **argv)
 {
 	struct tw_cli cli = {};
-	struct tw_pinned p;
 	struct stat st;
 	uint32_t pid;
-	char err[512];
 	int ret = tw_cli_parse_common(argc, argv, &cli, unload_usage, NULL, NULL, NULL);
 
 	if (ret)
@@ -24,14 +22,9 @@ int tw_cmd_unload(int argc, char **argv)
 		return 2;
 	if (stat(cli.pin_root, &st))
 		return tw_cli_fail(&cli, "nothing to unload: %s does not exist", cli.pin_root);
-	if (!tw_pinned_open(cli.pin_root, &p, err, sizeof(err))) {
-		bool alive = tw_daemon_alive(&p, &pid);
-
-		tw_pinned_close(&p);
-		if (alive)
-			return tw_cli_fail(&cli, "the daemon (pid %u) is running; stop it before unloading",
-					   pid);
-	}
+	if (tw_daemon_alive(cli.pin_root, &pid))
+		return tw_cli_fail(&cli, "the daemon (pid %u) is running; stop it before unloading",
+				   pid);
 	/* Removing the last reference to a pinned XDP link detaches it. */
 	ret = tw_pins_remove(cli.pin_root);
 	if (ret)

@@ -464,6 +464,11 @@ const struct tw_option tw_run_options[] = {
 	{ .name = "pin-root", .arg = "DIR", .def = TW_DEFAULT_PIN_ROOT,
 	  .set = set_string, .field = FIELD(pin_root),
 	  .help = "where maps and links are pinned" },
+	{ .name = "keep-on-stop",
+	  .set = set_bool, .field = FIELD(keep_on_stop),
+	  .help = "at SIGINT/SIGTERM leave XDP, the exit set and block mode in\n"
+		  "place, counting on, for the next start to adopt (the service\n"
+		  "does); without it a stop removes everything" },
 	{ .name = "state-dir", .arg = "DIR", .def = "/var/lib/torwatch",
 	  .set = set_string, .field = FIELD(state_dir),
 	  .help = "where the last good exit lists are cached" },

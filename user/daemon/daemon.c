@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* torwatch run: the daemon's life. Start in order (alerts, feeds, kernel
  * objects, settings, the first exit set, detectors, XDP links, events),
- * run the event loop until a signal to stop, and stop, leaving XDP and the
- * maps pinned. Each step lives in its own file of daemon/. */
+ * run the event loop until a signal to stop, and stop: removing XDP and the
+ * pins, or with --keep-on-stop leaving them for the next start. Each step lives in its own file of daemon/. */
 #include "daemon/daemon.h"
 
 #include <errno.h>
@@ -17,6 +17,7 @@
 #include "common/timeutil.h"
 #include "daemon/state.h"
 #include "feeds/fetch.h"
+#include "tw_pins.h"
 
 /* The signals the event loop reads from a signalfd. */
 static void daemon_signals(sigset_t *mask)
@@ -98,6 +99,8 @@ static int start(struct tw_daemon *d)
 		return ret;
 	d->st.meta.started_at = (__u64)tw_now_unix();
 	d->st.meta.daemon_pid = (__u32)getpid();
+	d->st.meta.layout = TW_PIN_LAYOUT;
+	snprintf(d->st.meta.version, sizeof(d->st.meta.version), "%s", TORWATCH_VERSION);
 	ret = daemon_exits_start(d);
 	if (!ret)
 		ret = daemon_start_detectors(d);
@@ -116,9 +119,10 @@ static int start(struct tw_daemon *d)
 
 static void stop(struct tw_daemon *d, bool failed)
 {
-	/* The pinned state outlives us; say that no daemon tends it. */
+	/* The pinned state may outlive us; say that no daemon tends it, since when. */
 	if (d->st.meta.daemon_pid) {
 		d->st.meta.daemon_pid = 0;
+		d->st.meta.stopped_at = (__u64)tw_now_unix();
 		daemon_status_write(d);
 	}
 	daemon_events_close(d);
@@ -162,7 +166,8 @@ int tw_daemon_run(const struct tw_run_opts *opts, int argc, char **argv)
 						 i ? ", " : "", d.alerts.sinks[i].shown);
 		tw_info("running (pid %d, pin root %s); alerts to %s", getpid(), opts->pin_root, sinks);
 		ret = tw_loop_run(&d.loop);
-		tw_info("stopped; XDP stays attached with the current exit set ('torwatch unload' removes it)");
+		if (opts->keep_on_stop)
+			tw_info("stopped; XDP stays attached with the current exit set, counting on, until the next start ('torwatch unload' removes it)");
 	}
 	stop(&d, ret != 0);
 	if (sig.fd >= 0)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "common/log.h"
 #include "daemon/state.h"
+#include "kernel/pin_lock.h"
 #include "kernel/pins.h"
 #include "kernel/session_track.h"
 #include "kernel/ssh_detect.h"
@@ -45,22 +46,49 @@ int daemon_resolve_ifaces(struct tw_daemon *d)
 	return 0;
 }
 
-static int refuse_second_daemon(const char *pin_root)
+/* The lock, held until the daemon ends: a second daemon is refused. */
+static int lock_pin_root(struct tw_daemon *d)
 {
-	int fd = tw_pin_open(pin_root, TW_PIN_NAME(meta));
-	uint32_t pid;
-	bool alive;
+	pid_t holder;
+	int fd = tw_pin_lock(d->opts->pin_root, &holder);
 
-	if (fd < 0)
+	if (fd >= 0) {
+		d->k.lock_fd = fd;
 		return 0;
-	alive = tw_meta_daemon_alive(fd, &pid);
-	close(fd);
-	if (alive && (pid_t)pid != getpid()) {
-		tw_err("another torwatch daemon (pid %u) already uses pin root %s; stop it first or use --pin-root",
-		       pid, pin_root);
-		return -EBUSY;
 	}
-	return 0;
+	if (fd == -EBUSY && holder)
+		tw_err("another torwatch daemon (pid %d) already uses pin root %s; stop it first or use --pin-root",
+		       (int)holder, d->opts->pin_root);
+	else if (fd == -EBUSY)
+		tw_err("another torwatch daemon already uses pin root %s; stop it first or use --pin-root",
+		       d->opts->pin_root);
+	else
+		tw_err("cannot lock pin root %s: %s", d->opts->pin_root, strerror(-fd));
+	return fd;
+}
+
+/* Who pinned the state under root: "torwatch VERSION (layout N)". */
+static void pinned_by(const char *root, char *buf, size_t len)
+{
+	struct tw_meta m = {};
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info), zero = 0;
+	char value[4096] = {};
+	int fd = tw_pin_open(root, TW_PIN_NAME(meta));
+
+	snprintf(buf, len, "an older torwatch");
+	if (fd < 0)
+		return;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &info_len) && info.value_size <= sizeof(value) &&
+	    !bpf_map_lookup_elem(fd, &zero, value)) {
+		memcpy(&m, value, info.value_size < sizeof(m) ? info.value_size : sizeof(m));
+		m.version[sizeof(m.version) - 1] = '\0';
+		if (m.layout)
+			snprintf(buf, len, "torwatch %s (layout %u)", m.version, m.layout);
+		else
+			snprintf(buf, len, "a torwatch from before layout stamps");
+	}
+	close(fd);
 }
 
 int daemon_load_kernel(struct tw_daemon *d)
@@ -68,16 +96,18 @@ int daemon_load_kernel(struct tw_daemon *d)
 	const char *root = d->opts->pin_root;
 	struct tw_grown_map grown[TW_MAX_GROWN];
 	int ret, n_grown;
-	char err[512];
+	char err[512], who[96];
 
 	if (tw_pins_prepare_root(root, err, sizeof(err))) {
 		tw_err("%s", err);
 		return -EINVAL;
 	}
-	if (refuse_second_daemon(root))
-		return -EBUSY;
+	ret = lock_pin_root(d);
+	if (ret)
+		return ret;
 	snprintf(err, sizeof(err), "%s/" TW_PIN_NAME(meta), root);
 	d->k.fresh_pins = access(err, F_OK) != 0;
+	pinned_by(root, who, sizeof(who));
 	d->k.skel = xdp_tor_bpf__open();
 	if (!d->k.skel) {
 		tw_err("cannot open the BPF object: %s", strerror(errno));
@@ -105,8 +135,8 @@ int daemon_load_kernel(struct tw_daemon *d)
 	if (ret) {
 		libbpf_strerror(ret, err, sizeof(err));
 		if (ret == -EINVAL)
-			tw_err("cannot load the XDP program: the maps pinned under %s do not match this torwatch; remove them with 'torwatch unload --pin-root %s' (%s)",
-			       root, root, err);
+			tw_err("cannot load the XDP program: the maps under %s were pinned by %s and this torwatch %s (layout %d) cannot carry them over; remove them with 'torwatch unload --pin-root %s' (%s)",
+			       root, who, TORWATCH_VERSION, TW_PIN_LAYOUT, root, err);
 		else
 			tw_err("cannot load the XDP program: %s (run with -v for the verifier log)", err);
 		return ret;
@@ -232,8 +262,19 @@ int daemon_attach(struct tw_daemon *d)
 
 void daemon_kernel_close(struct tw_daemon *d, bool failed)
 {
-	if (failed && d->k.fresh_pins && !d->k.attached && d->k.skel)
-		tw_pins_remove(d->opts->pin_root);
+	/* A first start that failed, or a stop without --keep-on-stop: the
+	 * links go with their pins. */
+	bool remove = d->k.skel && (failed ? d->k.fresh_pins && !d->k.attached :
+					    !d->opts->keep_on_stop);
+
+	int ret = remove ? tw_pins_remove(d->opts->pin_root) : 0;
+
+	if (ret)
+		tw_warn("could not remove everything under %s: %s", d->opts->pin_root,
+			strerror(-ret));
+	else if (remove && !failed)
+		tw_info("XDP detached from %zu interface(s) and %s removed (--keep-on-stop keeps them)",
+			d->k.n_ifaces, d->opts->pin_root);
 	tw_ssh_detect_stop(d->k.ssh);
 	tw_session_track_stop(d->k.session);
 	d->k.session = NULL;
@@ -241,4 +282,7 @@ void daemon_kernel_close(struct tw_daemon *d, bool failed)
 	xdp_tor_bpf__destroy(d->k.skel);
 	d->k.ssh = NULL;
 	d->k.skel = NULL;
+	if (d->k.lock_fd > 0)
+		close(d->k.lock_fd);
+	d->k.lock_fd = -1;
 }

@@ -33,6 +33,7 @@ struct tw_daemon {
 		struct ssh_detect_bpf *ssh;
 		struct session_track_bpf *session;	/* NULL when it could not load */
 		struct tw_listen_detect listen;
+		int lock_fd;		/* the pin root's lock (pin_lock.h), -1 when not held */
 		bool fresh_pins;	/* nothing was pinned before this start */
 		bool attached;
 		const char *ifnames[TW_MAX_IFACES];

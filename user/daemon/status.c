@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 #include "common/log.h"
+#include "common/timeutil.h"
 #include "alerts/delivery.h"
 #include "daemon/state.h"
 #include "xdp_tor.skel.h"
@@ -81,8 +82,26 @@ static void publish_alerts(void *ctx)
 	publish_sinks(d);
 }
 
+/* Once a second: the heartbeat, so that status can tell when a daemon that
+ * died (SIGKILL, a crash) last tended the state. */
+static void heartbeat(void *ctx)
+{
+	struct tw_daemon *d = ctx;
+	__u64 now = (__u64)tw_now_unix();
+
+	if (now == d->st.meta.heartbeat_at)
+		return;
+	d->st.meta.heartbeat_at = now;
+	bpf_map__update_elem(d->k.skel->maps.meta, &(__u32){ 0 }, sizeof(__u32), &d->st.meta,
+			     sizeof(d->st.meta), BPF_ANY);
+}
+
 int daemon_status_start(struct tw_daemon *d)
 {
+	int ret = tw_loop_add_tick(&d->loop, "heartbeat", TW_LOOP_AFTER_INPUT, heartbeat, d);
+
+	if (ret)
+		return ret;
 	/* Published at once, so that a restart's status starts from zero. */
 	memset(&d->st.alerts, 0xff, sizeof(d->st.alerts));
 	publish_alerts(d);

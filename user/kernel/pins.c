@@ -321,23 +321,6 @@ int tw_pin_programs(const char *root, struct bpf_object *obj)
 	return 0;
 }
 
-bool tw_meta_daemon_alive(int meta_fd, uint32_t *pid)
-{
-	struct tw_meta m;
-	char comm[32];
-	__u32 zero = 0;
-
-	*pid = 0;
-	if (bpf_map_lookup_elem(meta_fd, &zero, &m))
-		return false;
-	*pid = m.daemon_pid;
-	if (!m.daemon_pid || kill((pid_t)m.daemon_pid, 0))
-		return false;
-	/* A reused pid is alive too: it must also be a torwatch. */
-	tw_proc_name((int)m.daemon_pid, comm, sizeof(comm));
-	return !strncmp(comm, "torwatch", 8);
-}
-
 void tw_pin_link_path(const char *root, const char *ifname, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/" TW_PIN_LINK_XDP "%s", root, ifname);

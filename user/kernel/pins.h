@@ -67,9 +67,6 @@ int tw_run_pinned(const char *root, const char *pin, void *frame, size_t len);
 int tw_exit_check(const char *root, const struct tw_prefix *a, struct tw_check_ctx *out);
 /* Pins the TW_PINNED_PROGS of obj (after load) under root. 0 or -errno. */
 int tw_pin_programs(const char *root, struct bpf_object *obj);
-/* Is the daemon recorded in the pinned meta map (fd) alive? *pid gets its
- * pid, 0 if none was recorded. */
-bool tw_meta_daemon_alive(int meta_fd, uint32_t *pid);
 void tw_pin_link_path(const char *root, const char *ifname, char *buf, size_t len);
 /* Removes every pin under root (detaching pinned XDP links). */
 int tw_pins_remove(const char *root);
