@@ -17,7 +17,7 @@ CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE -MMD -MP \
 	  -Iheaders -Iuser -I$(OUTPUT) -DTORWATCH_VERSION='"$(VERSION)"' \
 	  -DTW_SNAPSHOT_FILE='"$(SNAPSHOT)"' -DTW_SNAPSHOT_DATE='"$(SNAPSHOT_DATE)"'
-LIBS := -lbpf -lelf -lz -ljson-c -linih -lcurl -lpthread
+LIBS := -lbpf -lelf -lz -ljson-c -linih -lcurl -lsystemd -lcap -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall \
 	      -Iheaders -Ibpf/include $(if $(MULTIARCH),-I/usr/include/$(MULTIARCH))
 

@@ -8,6 +8,7 @@ PACKAGES=(
 	make gcc clang libclang-rt-14-dev pkg-config	# build (clang: BPF target, libFuzzer)
 	libbpf-dev bpftool libelf-dev zlib1g-dev	# libbpf, skeletons
 	libjson-c-dev libinih-dev libcmocka-dev libcurl4-openssl-dev	# JSON, config file, unit tests, feeds
+	libsystemd-dev libcap-dev	# sd_notify (Type=notify, watchdog); dropping capabilities
 	ca-certificates python3 openssl	# TLS roots; the feed tests: a real HTTP(S) server with a throwaway CA
 	iproute2 iputils-ping netcat-openbsd jq util-linux procps	# integration tests
 	openssh-server openssh-client systemd	# a real sshd (systemd-socket-activate: dual-stack :22)

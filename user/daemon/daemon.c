@@ -36,6 +36,7 @@ static void reload(struct tw_daemon *d)
 	int changed;
 
 	tw_info("SIGHUP: reloading the settings and the local files");
+	daemon_service_reloading();
 	tw_emitter_reopen(&d->alerts);
 	/* Files first: the settings then write the allowlist with the allow
 	 * files' new entries, once. */
@@ -43,6 +44,7 @@ static void reload(struct tw_daemon *d)
 	if (daemon_reload_settings(d))
 		changed &= ~TW_FEEDS_ALLOW;
 	daemon_feeds_changed(d, changed);
+	daemon_service_reloaded();
 }
 
 struct signals {
@@ -165,7 +167,10 @@ int tw_daemon_run(const struct tw_run_opts *opts, int argc, char **argv)
 			used += (size_t)snprintf(sinks + used, sizeof(sinks) - used, "%s%s",
 						 i ? ", " : "", d.alerts.sinks[i].shown);
 		tw_info("running (pid %d, pin root %s); alerts to %s", getpid(), opts->pin_root, sinks);
-		ret = tw_loop_run(&d.loop);
+		ret = daemon_service_ready(&d);
+		if (!ret)
+			ret = tw_loop_run(&d.loop);
+		daemon_service_stopping();
 		if (opts->keep_on_stop)
 			tw_info("stopped; XDP stays attached with the current exit set, counting on, until the next start ('torwatch unload' removes it)");
 	}

@@ -3,7 +3,8 @@
  * Each part belongs to one file: alert_out.c opens the sinks, kernel.c loads
  * and attaches, exit_feed.c keeps the exit set current, kernel_events.c
  * turns kernel records into alerts, loss_watch.c reports what was lost,
- * settings.c writes what SIGHUP may change, status.c publishes. */
+ * settings.c writes what SIGHUP may change, status.c publishes, service.c
+ * speaks to systemd. */
 #ifndef TW_DAEMON_STATE_H
 #define TW_DAEMON_STATE_H
 
@@ -63,6 +64,12 @@ struct tw_daemon {
 		uint64_t last_alert_mono, last_check_mono;
 	} loss;
 
+	struct {			/* service.c: systemd's notify protocol */
+		char status[256];	/* the last STATUS= sent */
+		uint64_t watchdog_ns;	/* WatchdogSec, 0 when off */
+		uint64_t last_watchdog_ns;
+	} svc;
+
 	struct {			/* status.c: what the CLI reads from the pins */
 		struct tw_meta meta;
 		struct tw_source_info info[TW_MAX_SOURCES];
@@ -117,6 +124,12 @@ int daemon_init_config(struct tw_daemon *d);
  * new settings (the allowlist among them) are written. */
 bool daemon_reload_settings(struct tw_daemon *d);
 void daemon_settings_close(struct tw_daemon *d);
+
+/* service.c: sd_notify; silent outside systemd */
+int daemon_service_ready(struct tw_daemon *d);
+void daemon_service_reloading(void);
+void daemon_service_reloaded(void);
+void daemon_service_stopping(void);
 
 /* status.c */
 int daemon_status_write(struct tw_daemon *d);

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The systemd service protocol (sd_notify): READY=1 once XDP is attached and
+ * the first exit set is in, a STATUS= line whenever what it says changes,
+ * RELOADING=1 around a SIGHUP, STOPPING=1, and WATCHDOG=1 from the event
+ * loop itself, so that a loop that hangs stops feeding the watchdog and
+ * systemd restarts the daemon. Without $NOTIFY_SOCKET all of it is silent. */
+#include <stdio.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include "common/timeutil.h"
+#include "daemon/state.h"
+
+/* What `systemctl status` shows under the unit: the interfaces, the set,
+ * the feeds. */
+static void status_line(const struct tw_daemon *d, char *buf, size_t len)
+{
+	const struct tw_meta *m = &d->st.meta;
+	size_t used = (size_t)snprintf(buf, len, "watching");
+
+	for (__u32 i = 0; i < m->n_ifaces && i < TW_MAX_IFACES && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? "," : " ",
+					 m->ifaces[i].name);
+	if (used < len)
+		snprintf(buf + used, len - used,
+			 "; exit set %u IPv4 + %u IPv6 addresses, %u prefixes; feeds %s",
+			 m->exact_v4, m->exact_v6, m->prefixes_v4 + m->prefixes_v6,
+			 m->feed_stale ? "STALE" : "current");
+}
+
+/* Every round: the status when it changed, the watchdog when it is due. */
+static void service_tick(void *ctx)
+{
+	struct tw_daemon *d = ctx;
+	uint64_t now = tw_now_mono_ns();
+	char line[sizeof(d->svc.status)];
+
+	status_line(d, line, sizeof(line));
+	if (strcmp(line, d->svc.status)) {
+		sd_notifyf(0, "STATUS=%s", line);
+		memcpy(d->svc.status, line, sizeof(line));
+	}
+	if (d->svc.watchdog_ns && now - d->svc.last_watchdog_ns >= d->svc.watchdog_ns / 2) {
+		sd_notify(0, "WATCHDOG=1");
+		d->svc.last_watchdog_ns = now;
+	}
+}
+
+int daemon_service_ready(struct tw_daemon *d)
+{
+	uint64_t usec = 0;
+
+	if (sd_watchdog_enabled(0, &usec) > 0)
+		d->svc.watchdog_ns = usec * 1000;
+	status_line(d, d->svc.status, sizeof(d->svc.status));
+	sd_notifyf(0, "READY=1\nSTATUS=%s", d->svc.status);
+	d->svc.last_watchdog_ns = tw_now_mono_ns();
+	return tw_loop_add_tick(&d->loop, "service", TW_LOOP_AFTER_INPUT, service_tick, d);
+}
+
+void daemon_service_reloading(void)
+{
+	struct timespec ts;
+
+	/* systemd (253 and later) matches the reload by this timestamp. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+		   (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
+}
+
+void daemon_service_reloaded(void)
+{
+	sd_notify(0, "READY=1");
+}
+
+void daemon_service_stopping(void)
+{
+	sd_notify(0, "STOPPING=1");
+}
