@@ -233,11 +233,23 @@ enum tw_listen_hook {
 #define TW_LISTEN_RINGBUF_BYTES (64 * 1024)
 
 /* One record of the sock_owners iterator: a socket and the process that
- * holds it (a socket held by several processes gives several records). */
+ * holds it (a socket held by several processes gives several records).
+ * For an IPv4 or IPv6 socket also what sock_diag would say of it, so that
+ * listeners in a namespace the daemon may not enter (no CAP_SYS_ADMIN for
+ * setns) are still found; family 0 for other sockets. */
 struct tw_sock_owner {
 	__u64 inode;		/* the socket's inode, as sock_diag reports it */
 	__u32 tgid;
-	__u32 pad;
+	__u32 netns;		/* its network namespace (inode) */
+	__u32 uid;		/* its owner (sk_uid) */
+	__u16 lport;		/* host order */
+	__u16 dport;		/* host order; 0 when not connected */
+	__u8 family;		/* AF_INET, AF_INET6, or 0 */
+	__u8 proto;		/* IPPROTO_TCP, IPPROTO_UDP */
+	__u8 state;		/* TCP state (10: LISTEN) */
+	__u8 pad;
+	__u8 laddr[16];		/* IPv4 as v4-mapped */
+	__u32 pad2;
 };
 
 struct tw_listen_event {
@@ -311,6 +323,6 @@ _Static_assert(sizeof(struct tw_block_config) == 8, "tw_block_config ABI");
 _Static_assert(sizeof(struct tw_traffic) == 24, "tw_traffic ABI");
 _Static_assert(sizeof(struct tw_event) == 64, "tw_event ABI");
 _Static_assert(sizeof(struct tw_listen_event) == 72, "tw_listen_event ABI");
-_Static_assert(sizeof(struct tw_sock_owner) == 16, "tw_sock_owner ABI");
+_Static_assert(sizeof(struct tw_sock_owner) == 48, "tw_sock_owner ABI");
 
 #endif

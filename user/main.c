@@ -12,6 +12,7 @@ static const struct tw_command commands[] = {
 	{ "block", tw_cmd_block, "drop exit-node traffic to SSH (or other) ports: enable, disable, show" },
 	{ "feed", tw_cmd_feed, "exit-list sources: update (fetch now), show" },
 	{ "unload", tw_cmd_unload, "detach XDP and remove everything pinned" },
+	{ "prepare", tw_cmd_prepare, "as root: make the pin root ready for a daemon that runs as --user" },
 	{},
 };
 

@@ -29,7 +29,13 @@ struct nsproxy {
 
 struct sock;
 
+struct inode {
+	unsigned short i_mode;
+	unsigned long i_ino;
+} __attribute__((preserve_access_index));
+
 struct file {
+	struct inode *f_inode;
 	void *private_data;		/* a socket's struct socket */
 } __attribute__((preserve_access_index));
 
@@ -54,6 +60,7 @@ struct mm_struct {
 } __attribute__((preserve_access_index));
 
 struct task_struct {
+	int tgid;
 	struct nsproxy *nsproxy;
 	struct files_struct *files;
 	struct mm_struct *mm;
@@ -73,9 +80,14 @@ struct sock_common {
 	unsigned char skc_ipv6only : 1;
 } __attribute__((preserve_access_index));
 
+typedef struct {
+	unsigned int val;
+} kuid_t;
+
 struct sock {
 	struct sock_common __sk_common;
 	__u16 sk_protocol;
+	kuid_t sk_uid;
 } __attribute__((preserve_access_index));
 
 /* The network namespace of the current task (inode number). */

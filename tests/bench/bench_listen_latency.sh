@@ -12,4 +12,4 @@ ip -n "$H" link set vL up; ip -n "$H" link set vM up
 mkdir -p "$T/state"
 start_daemon "$H" -i vL || { echo "bench_listen_latency: torwatch did not start"; cat "$T/daemon.log"; exit 1; }
 echo "bench_listen_latency: $N listens on distinct ports ($(grep -o 'listen hook: [a-z]*' "$T/daemon.log"))"
-in_ns "$H" "$(dirname "$TW")/.output/tools/listen_latency" "$T/alerts.json" "$N" 20000
+in_ns "$H" "$TOOLS/listen_latency" "$T/alerts.json" "$N" 20000

@@ -18,7 +18,7 @@ link_ns "$S" vC "$C" eC
 add_addrs "$S" vC 203.0.113.1/24
 add_addrs "$C" eC 203.0.113.50/24
 mkdir -p "$T/state"
-TOOLS=$(dirname "$TW")/.output/tools
+TOOLS=$TOOLS
 start_sshd "$S" || { echo "bench_session: sshd did not start"; exit 1; }
 spawn() {	# spawn off|on|session: microseconds per fork+exec+exit
 	case $1 in

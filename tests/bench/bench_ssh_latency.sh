@@ -18,4 +18,4 @@ start_sshd "$S" || { echo "bench_ssh_latency: sshd did not start"; exit 1; }
 start_daemon "$S" -i vX --feed "$T/exits.txt" --ssh-ports 2222 ||
 	{ echo "bench_ssh_latency: torwatch did not start"; cat "$T/daemon.log"; exit 1; }
 echo "bench_ssh_latency: $N connections to a real sshd (port 2222) from a fake exit node"
-in_ns "$X" "$(dirname "$TW")/.output/tools/ssh_latency" "$T/alerts.json" 198.51.100.7 198.51.100.1 2222 "$N"
+in_ns "$X" "$TOOLS/ssh_latency" "$T/alerts.json" 198.51.100.7 198.51.100.1 2222 "$N"

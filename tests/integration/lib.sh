@@ -4,6 +4,7 @@
 set -u
 
 TW=${TW:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/torwatch}
+TOOLS=$(dirname "$TW")/.output/tools	# the helpers tests/tools/*.c build
 ID=$$
 T=$(mktemp -d /tmp/torwatch-test.XXXXXX)
 PIN=/sys/fs/bpf/torwatch-test-$ID
@@ -97,13 +98,35 @@ tw_in() {
 	in_ns "$ns" "$TW" "$@" --pin-root "$PIN"
 }
 
+# TW_AS_SERVICE=1: the daemon runs as scripts/torwatch.service runs it, as
+# a user of its own holding exactly the unit's capabilities (setpriv), after
+# 'torwatch prepare' gave it the pin root; members of SVC_GROUP may read.
+SVC_USER=twtest-svc SVC_GROUP=twtest-readers
+SVC_CAPS=+bpf,+perfmon,+net_admin,+dac_read_search,+sys_ptrace
+AS_SERVICE=()
+service_setup() {
+	getent group $SVC_GROUP >/dev/null || groupadd --system $SVC_GROUP
+	id -u $SVC_USER >/dev/null 2>&1 ||
+		useradd --system --no-create-home --shell /usr/sbin/nologin -g $SVC_GROUP $SVC_USER
+	# The user must reach the binary, the test's files and its own outputs.
+	chmod 0711 "$T"
+	mkdir -p "$T/bin" "$T/state" && install -m 0755 "$TW" "$T/bin/torwatch" && chmod 0755 "$T/bin"
+	TW=$T/bin/torwatch
+	touch "$T/alerts.json" && chown $SVC_USER "$T/state" "$T/alerts.json"
+	AS_SERVICE=(setpriv --reuid $SVC_USER --regid $SVC_GROUP --init-groups --no-new-privs
+		    --inh-caps $SVC_CAPS --ambient-caps $SVC_CAPS --bounding-set -all,$SVC_CAPS)
+}
+[ "${TW_AS_SERVICE:-}" = 1 ] && [ "$(id -u)" = 0 ] && service_setup
+
 # The daemon as the service runs it (--keep-on-stop: a stop leaves XDP and
 # the pins for the next start); test_lifecycle.sh tests the foreground default.
 start_daemon() {
 	local ns=$1
 	shift
-	# Not through in_ns: $! must be the daemon itself (nsenter execs it).
-	nsenter --net="/run/netns/$ns" "$TW" run --pin-root "$PIN" --state-dir "$T/state" --alerts "$T/alerts.json" --sources none --keep-on-stop "$@" \
+	# As the unit's ExecStartPre=+ does before every start.
+	[ ${#AS_SERVICE[@]} = 0 ] || "$TW" prepare --user $SVC_USER --pin-root "$PIN" || return 1
+	# Not through in_ns: $! must be the daemon itself (nsenter and setpriv exec it).
+	nsenter --net="/run/netns/$ns" "${AS_SERVICE[@]}" "$TW" run --pin-root "$PIN" --state-dir "$T/state" --alerts "$T/alerts.json" --sources none --keep-on-stop --group $SVC_GROUP "$@" \
 		</dev/null >/dev/null 2>>"$T/daemon.log" &
 	DAEMON_PID=$!
 	wait_for 10 grep -q "running (pid $DAEMON_PID," "$T/daemon.log"
@@ -120,7 +143,11 @@ cleanup() {
 	[ -n "${KEEP:-}" ] && { echo "# kept $T"; return; }
 	stop_daemon
 	[ -d "$PIN" ] && "$TW" unload --pin-root "$PIN" >/dev/null 2>&1
-	for ns in "${NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
+	# What a test left running in its namespaces ends with them.
+	for ns in "${NETNS[@]}"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
 	rm -rf "$T"
 }
 trap cleanup EXIT

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 H=twr-$ID X=twq-$ID
-FLOOD=$(dirname "$TW")/.output/tools/flood_sources
+FLOOD=$TOOLS/flood_sources
 add_netns "$H"; add_netns "$X"
 link_ns "$H" vX "$X" eX
 mkdir -p "$T/state"

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 H=tws-$ID
-LP=$(dirname "$TW")/.output/tools/listen_port
+LP=$TOOLS/listen_port
 RECV=$(dirname "$0")/../tools/alert_receiver.py
 add_netns "$H"
 ip -n "$H" link set lo up

@@ -9,8 +9,8 @@
 require_root
 N=1000000
 H=twf-$ID X=twg-$ID
-FLOOD=$(dirname "$TW")/.output/tools/flood_sources
-LP=$(dirname "$TW")/.output/tools/listen_port
+FLOOD=$TOOLS/flood_sources
+LP=$TOOLS/listen_port
 add_netns "$H"; add_netns "$X"
 link_ns "$H" vX "$X" eX
 mkdir -p "$T/state"

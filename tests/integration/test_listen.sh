@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 H=twl-$ID N2=twm-$ID
-LP=$(dirname "$TW")/.output/tools/listen_port
+LP=$TOOLS/listen_port
 add_netns "$H"; add_netns "$N2"
 ip -n "$H" link add vL type veth peer name vM
 ip -n "$H" link set vL up; ip -n "$H" link set vM up

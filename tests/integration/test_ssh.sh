@@ -22,7 +22,7 @@ add_addrs "$X" eX $EXIT4/24 $ALLOWED4/24 $EXIT6/64
 add_addrs "$C" eC $CLEAN4/24
 # A bare SYN: the exit namespace sends from $EXIT4B, an address it does not
 # own (tests/tools/bare_syn), so the handshake never completes.
-BARE_SYN=$(dirname "$TW")/.output/tools/bare_syn
+BARE_SYN=$TOOLS/bare_syn
 ip -n "$S" neigh add $EXIT4B lladdr "$(mac_of "$X" eX)" dev vX nud permanent
 
 printf '%s\n%s\n%s\n%s\n' $EXIT4 $EXIT4B $ALLOWED4 $EXIT6 >"$T/exits.txt"

@@ -9,7 +9,7 @@
 require_root
 command -v rsyslogd >/dev/null || { echo "SKIP: rsyslogd is not installed (scripts/install-deps.sh installs it)"; exit 77; }
 H=tws-$ID
-LP=$(dirname "$TW")/.output/tools/listen_port
+LP=$TOOLS/listen_port
 add_netns "$H"
 ip -n "$H" link set lo up
 ip -n "$H" link add vS type veth peer name vT

@@ -165,6 +165,7 @@ int tw_cmd_block(int argc, char **argv)
 				   argv[optind]);
 	if ((b.ports || b.all || b.dry_run || b.force) && strcmp(verb, "enable"))
 		return tw_cli_fail(&cli, "--ports, --all, --dry-run and --force go with 'block enable'");
+	cli.write = strcmp(verb, "show") != 0;
 	ret = tw_cli_open(&cli, &p);
 	if (ret)
 		return ret;

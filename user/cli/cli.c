@@ -179,7 +179,7 @@ int tw_cli_open(const struct tw_cli *cli, struct tw_pinned *p)
 	char err[512];
 	uint32_t pid;
 
-	if (tw_pinned_open(cli->pin_root, p, err, sizeof(err)))
+	if (tw_pinned_open(cli->pin_root, p, cli->write, err, sizeof(err)))
 		return tw_cli_fail(cli, "%s", err);
 	if (!tw_daemon_alive(cli->pin_root, &pid))
 		fprintf(stderr,

@@ -14,6 +14,7 @@ struct tw_cli {
 	const char *pin_root;
 	bool json;
 	bool verbose;
+	bool write;		/* the command changes the pinned state */
 };
 
 struct tw_command {
@@ -53,6 +54,7 @@ int tw_cmd_status(int argc, char **argv);
 int tw_cmd_stats(int argc, char **argv);
 int tw_cmd_check(int argc, char **argv);
 int tw_cmd_unload(int argc, char **argv);
+int tw_cmd_prepare(int argc, char **argv);
 int tw_cmd_block(int argc, char **argv);
 int tw_cmd_feed(int argc, char **argv);
 

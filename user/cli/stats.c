@@ -315,6 +315,7 @@ static int stats_reset(int argc, char **argv)
 		return ret > 0 ? 0 : 2;
 	if (tw_cli_expect_args(&cli, argc, argv, 0, stats_usage))
 		return 2;
+	cli.write = true;
 	ret = tw_cli_open(&cli, &p);
 	if (ret)
 		return ret;

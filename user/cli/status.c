@@ -36,7 +36,7 @@ struct status {
 static bool read_pinned_array(const char *root, const char *name, void *out, size_t value_size,
 			      __u32 n)
 {
-	int fd = tw_pin_open(root, name);
+	int fd = tw_pin_open_ro(root, name);
 	bool ok = fd >= 0;
 
 	for (__u32 i = 0; ok && i < n; i++)

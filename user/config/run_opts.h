@@ -80,6 +80,7 @@ struct tw_run_opts {
 	size_t n_throttle_conf;
 	const char *pin_root;
 	const char *state_dir;
+	const char *group;	/* may read the pins; "none" */
 	bool keep_on_stop;	/* a stop leaves XDP and the pins for the next start */
 	enum tw_xdp_request xdp_mode;
 	unsigned max_exits;	/* room per family for exact addresses */

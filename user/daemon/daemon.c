@@ -6,6 +6,7 @@
 #include "daemon/daemon.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "common/log.h"
+#include "common/privilege.h"
 #include "common/timeutil.h"
 #include "daemon/state.h"
 #include "feeds/fetch.h"
@@ -67,11 +69,17 @@ static void on_signal(void *ctx)
 		tw_loop_stop(&s->d->loop);
 }
 
-/* Root, the state dir, libcurl: what everything else assumes. */
+/* The capabilities, the state dir, libcurl: what everything else assumes. */
 static int preflight(const struct tw_run_opts *opts)
 {
-	if (geteuid() != 0) {
-		tw_err("torwatch run needs root (CAP_BPF, CAP_NET_ADMIN): run it with sudo");
+	/* libbpf reads tracepoint ids there; root's own, mode 0700, on most hosts. */
+	bool tracefs = !faccessat(AT_FDCWD, "/sys/kernel/tracing/events/sock/inet_sock_set_state/id",
+				  R_OK, AT_EACCESS);
+	char missing[128];
+
+	if (tw_caps_missing(tracefs, missing, sizeof(missing))) {
+		tw_err("torwatch run needs the capabilities CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN%s and lacks %s: run it as root (sudo) or with those capabilities, as the systemd unit does",
+		       tracefs ? "" : " and CAP_DAC_READ_SEARCH (tracefs is not readable)", missing);
 		return -EPERM;
 	}
 	if (mkdir(opts->state_dir, 0700) && errno != EEXIST)
@@ -82,6 +90,20 @@ static int preflight(const struct tw_run_opts *opts)
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+/* Loaded and attached: what stays is what re-attaching XDP needs. */
+static void drop_privileges(void)
+{
+	char caps[256];
+	int ret = tw_caps_keep(TW_CAPS_RUNNING);
+
+	tw_caps_effective(caps, sizeof(caps));
+	if (ret)
+		tw_warn("could not drop the capabilities the start used: %s; keeping %s",
+			strerror(-ret), caps);
+	else
+		tw_info("capabilities after the start: %s", caps[0] ? caps : "none");
 }
 
 static int start(struct tw_daemon *d)
@@ -116,6 +138,8 @@ static int start(struct tw_daemon *d)
 		ret = daemon_events_start(d);
 	if (!ret)
 		ret = daemon_loss_watch_start(d);
+	if (!ret)
+		drop_privileges();
 	return ret;
 }
 

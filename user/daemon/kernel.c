@@ -5,6 +5,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <grp.h>
 #include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -235,6 +236,24 @@ int daemon_start_detectors(struct tw_daemon *d)
 	return ret;
 }
 
+/* The read-only commands for members of --group; a group that does not
+ * exist leaves the pins root's (the owner's) alone. */
+void daemon_share_pins(struct tw_daemon *d)
+{
+	const char *name = d->opts->group;
+	struct group *g = strcmp(name, "none") ? getgrnam(name) : NULL;
+	int ret;
+
+	if (!g) {
+		if (strcmp(name, "none"))
+			tw_info("group %s does not exist: only the owner can read the pinned state", name);
+		return;
+	}
+	ret = tw_pins_share(d->opts->pin_root, g->gr_gid);
+	if (ret)
+		tw_warn("cannot let group %s read the pinned state: %s", name, strerror(-ret));
+}
+
 int daemon_attach(struct tw_daemon *d)
 {
 	int prog_fd = bpf_program__fd(d->k.skel->progs.xdp_tor);
@@ -257,6 +276,7 @@ int daemon_attach(struct tw_daemon *d)
 		tw_info("watching %s (XDP %s mode)", d->k.ifnames[i], tw_xdp_mode_name(mode));
 	}
 	d->k.attached = true;
+	daemon_share_pins(d);
 	return 0;
 }
 

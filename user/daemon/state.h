@@ -89,6 +89,8 @@ int daemon_resolve_ifaces(struct tw_daemon *d);
 int daemon_load_kernel(struct tw_daemon *d);
 int daemon_start_detectors(struct tw_daemon *d);
 int daemon_attach(struct tw_daemon *d);
+/* --group may read the pins (after every pin made). */
+void daemon_share_pins(struct tw_daemon *d);
 /* failed: a first start that failed leaves nothing pinned behind. */
 void daemon_kernel_close(struct tw_daemon *d, bool failed);
 

@@ -28,11 +28,13 @@
 struct sock_owner {
 	unsigned long inode;
 	int pid;
+	const struct tw_sock_owner *rec;	/* the iterator's facts, NULL from /proc */
 };
 
 struct owners {
 	struct sock_owner *v;
 	size_t n, cap;
+	struct tw_sock_owner *recs;	/* what rec points into */
 };
 
 static void scan_proc_owners(struct owners *o);
@@ -49,11 +51,13 @@ static void scan_owners(struct owners *o)
 		o->v = malloc((n + 1) * sizeof(*o->v));
 		for (size_t i = 0; o->v && i < n; i++)
 			o->v[o->n++] = (struct sock_owner){ (unsigned long)recs[i].inode,
-							    (int)recs[i].tgid };
+							    (int)recs[i].tgid, &recs[i] };
 		o->cap = o->n;
-		free(recs);
+		o->recs = recs;
 		if (o->v)
 			return;
+		free(recs);
+		o->recs = NULL;
 	}
 	scan_proc_owners(o);
 }
@@ -99,7 +103,7 @@ static void scan_proc_owners(struct owners *o)
 				o->v = v;
 				o->cap = cap;
 			}
-			o->v[o->n++] = (struct sock_owner){ inode, pid };
+			o->v[o->n++] = (struct sock_owner){ inode, pid, NULL };
 		}
 		closedir(fds);
 	}
@@ -311,6 +315,41 @@ static int dump(int family, int proto, const struct owners *owners, const struct
 	return count;
 }
 
+/* A namespace we may not enter (setns needs CAP_SYS_ADMIN, which the
+ * service does not have): its listeners from the iterator's records, each
+ * socket once (its lowest pid). Sockets no process holds are not seen. */
+static int from_records(const struct owners *o, const struct netns *ns,
+			void (*found)(const struct tw_listen_event *ev, void *ctx), void *ctx)
+{
+	int count = 0;
+
+	for (size_t i = 0; i < o->n; i++) {
+		const struct tw_sock_owner *r = o->v[i].rec;
+		struct tw_listen_event ev = {};
+		char comm[TW_COMM_LEN + 1];
+
+		if (!r || (i && o->v[i - 1].inode == o->v[i].inode) || r->netns != ns->ino ||
+		    !r->lport || (r->family != AF_INET && r->family != AF_INET6))
+			continue;
+		if (!(r->proto == IPPROTO_TCP && r->state == TCP_LISTEN_STATE) &&
+		    !(r->proto == IPPROTO_UDP && !r->dport))
+			continue;
+		ev.ts_ns = tw_now_mono_ns();
+		ev.family = r->family;
+		ev.proto = r->proto;
+		ev.lport = r->lport;
+		ev.uid = r->uid;
+		ev.netns = r->netns;
+		memcpy(ev.laddr.addr, r->laddr, 16);
+		ev.tgid = ev.pid = r->tgid;
+		tw_proc_name((int)r->tgid, comm, sizeof(comm));
+		memcpy(ev.comm, comm, TW_COMM_LEN);
+		found(&ev, ctx);
+		count++;
+	}
+	return count;
+}
+
 int tw_inventory(void (*found)(const struct tw_listen_event *ev, void *ctx), void *ctx)
 {
 	static const int families[] = { AF_INET, AF_INET6 }, protos[] = { IPPROTO_TCP, IPPROTO_UDP };
@@ -322,9 +361,11 @@ int tw_inventory(void (*found)(const struct tw_listen_event *ev, void *ctx), voi
 	if (owners.n)
 		qsort(owners.v, owners.n, sizeof(*owners.v), by_inode);
 	list_netns(&nets);
-	for (size_t i = 0; i < nets.n; i++)
-		for (int f = 0; f < 2; f++)
-			for (int p = 0; p < 2; p++) {
+	for (size_t i = 0; i < nets.n; i++) {
+		bool entered = true;
+
+		for (int f = 0; f < 2 && entered; f++)
+			for (int p = 0; p < 2 && entered; p++) {
 				int n = dump(families[f], protos[p], &owners, &nets.v[i], i == 0,
 					     found, ctx);
 
@@ -332,9 +373,15 @@ int tw_inventory(void (*found)(const struct tw_listen_event *ev, void *ctx), voi
 					total += n;
 				else if (i == 0)
 					err = n; /* our own namespace must work */
+				else if (n == -EPERM || n == -EACCES)
+					entered = false;
 				/* another namespace may be gone meanwhile: skip it */
 			}
+		if (!entered)
+			total += from_records(&owners, &nets.v[i], found, ctx);
+	}
 	free(owners.v);
+	free(owners.recs);
 	free(nets.v);
 	return err ? err : total;
 }

@@ -10,6 +10,9 @@
 #include <linux/bpf.h>
 #include <bpf/libbpf.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <limits.h>
@@ -224,7 +227,34 @@ int tw_pin_open(const char *root, const char *name)
 	return bpf_obj_get(path);
 }
 
-int tw_pinned_open(const char *root, struct tw_pinned *p, char *err, size_t errlen)
+int tw_pin_open_ro(const char *root, const char *name)
+{
+	LIBBPF_OPTS(bpf_obj_get_opts, opts, .file_flags = BPF_F_RDONLY);
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	return bpf_obj_get_opts(path, &opts);
+}
+
+/* One sentence for a pin we may not open: who may. */
+static void no_access(const char *root, bool write, char *err, size_t errlen)
+{
+	struct stat st;
+	struct group *g = stat(root, &st) ? NULL : getgrgid(st.st_gid);
+	struct passwd *me = getpwuid(getuid());
+
+	if (write)
+		snprintf(err, errlen, "changing the state pinned under %s needs root (or the torwatch service user): run it with sudo",
+			 root);
+	else if (g && st.st_gid && (st.st_mode & 0050) == 0050)
+		snprintf(err, errlen, "reading the state pinned under %s needs root or membership in group '%s': run it with sudo, or ask for 'usermod -aG %s %s'",
+			 root, g->gr_name, g->gr_name, me ? me->pw_name : "$USER");
+	else
+		snprintf(err, errlen, "reading the state pinned under %s needs root: run it with sudo (a daemon started with --group GROUP lets that group read it)",
+			 root);
+}
+
+int tw_pinned_open(const char *root, struct tw_pinned *p, bool write, char *err, size_t errlen)
 {
 	struct {
 		int *fd;
@@ -238,16 +268,15 @@ int tw_pinned_open(const char *root, struct tw_pinned *p, char *err, size_t errl
 
 	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
 		*maps[i].fd = -1;
-	if (geteuid() != 0) {
-		snprintf(err, errlen, "reading the pinned state needs root: run it with sudo");
-		return -EPERM;
-	}
 	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
-		*maps[i].fd = tw_pin_open(root, maps[i].name);
+		*maps[i].fd = write ? tw_pin_open(root, maps[i].name) :
+				      tw_pin_open_ro(root, maps[i].name);
 		if (*maps[i].fd < 0) {
 			int e = errno;
 
-			if (e == ENOENT)
+			if (e == EACCES || e == EPERM)
+				no_access(root, write, err, errlen);
+			else if (e == ENOENT)
 				snprintf(err, errlen,
 					 "torwatch is not running: nothing is pinned under %s; start it with 'torwatch run'",
 					 root);
@@ -321,6 +350,36 @@ int tw_pin_programs(const char *root, struct bpf_object *obj)
 	return 0;
 }
 
+int tw_pins_share(const char *root, gid_t gid)
+{
+	DIR *d = opendir(root);
+	struct dirent *de;
+	int ret = 0;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		/* Readers need read on maps; a program opens read-write only,
+		 * and only the lookup one (check_exit) is the group's; links and
+		 * the reset program stay the owner's. */
+		bool owner_only = !strncmp(de->d_name, TW_PIN_PROG_PREFIX,
+					   strlen(TW_PIN_PROG_PREFIX)) ||
+				  !strncmp(de->d_name, TW_PIN_LINK_XDP, strlen(TW_PIN_LINK_XDP));
+		mode_t mode = !strcmp(de->d_name, TW_PIN_PROG(check_exit)) ? 0660 :
+			      owner_only ? 0600 : 0640;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (fchownat(dirfd(d), de->d_name, (uid_t)-1, gid, AT_SYMLINK_NOFOLLOW) ||
+		    fchmodat(dirfd(d), de->d_name, mode, 0))
+			ret = -errno;
+	}
+	if (fchown(dirfd(d), (uid_t)-1, gid) || fchmod(dirfd(d), 0750))
+		ret = -errno;
+	closedir(d);
+	return ret;
+}
+
 void tw_pin_link_path(const char *root, const char *ifname, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/" TW_PIN_LINK_XDP "%s", root, ifname);
@@ -343,7 +402,9 @@ int tw_pins_remove(const char *root)
 			ret = -errno;
 	}
 	closedir(d);
-	if (rmdir(root))
+	/* A daemon that is not root may not remove its directory from bpffs'
+	 * root-owned top; emptied, it holds nothing. */
+	if (rmdir(root) && errno != EACCES && errno != EPERM)
 		ret = -errno;
 	return ret;
 }

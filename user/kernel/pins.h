@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "tw_pins.h"
 
 #define TW_DEFAULT_PIN_ROOT "/sys/fs/bpf/torwatch"
@@ -52,8 +53,15 @@ int tw_pins_grow_finish(struct bpf_object *obj, struct tw_grown_map *grown, int 
 int tw_reuse_maps(struct bpf_object *dst, const struct bpf_object *src);
 /* The object pinned as root/name (a map, a program): an fd, or -1 with errno. */
 int tw_pin_open(const char *root, const char *name);
-/* Opens all pinned maps; one sentence in err when nothing is pinned. */
-int tw_pinned_open(const char *root, struct tw_pinned *p, char *err, size_t errlen);
+/* The same, read-only (BPF_F_RDONLY): what a member of the pins' group may. */
+int tw_pin_open_ro(const char *root, const char *name);
+/* Opens all pinned maps, read-only unless write; one sentence in err when
+ * nothing is pinned or we may not open them. */
+int tw_pinned_open(const char *root, struct tw_pinned *p, bool write, char *err, size_t errlen);
+/* Lets group gid read the pins under root (maps 0640, check_exit 0660, the
+ * directory 0750); the other programs and the links stay the owner's.
+ * 0 or -errno. */
+int tw_pins_share(const char *root, gid_t gid);
 void tw_pinned_close(struct tw_pinned *p);
 struct tw_prefix;
 struct tw_check_ctx;

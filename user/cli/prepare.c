@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* torwatch prepare --user USER: as root, before a daemon that runs as USER
+ * starts (the systemd unit's ExecStartPre=+): bpffs mounted, its top made
+ * searchable so that USER (and the readers' group) can reach the pin root,
+ * and the pin root with what is pinned there given to USER, so that state
+ * pinned by an earlier daemon that ran as root is adopted too. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "cli/cli.h"
+
+static const char prepare_usage[] =
+	"usage: torwatch prepare --user USER [--pin-root DIR]\n"
+	"  as root, before 'torwatch run' starts as USER: mounts bpffs if needed, lets\n"
+	"  others search /sys/fs/bpf (o+x: the pins keep their own modes), and gives\n"
+	"  USER the pin root and everything pinned there\n";
+
+static int on_prepare_opt(int opt, const char *arg, void *ctx)
+{
+	*(const char **)ctx = arg;
+	return 0;
+}
+
+/* The pin root and its entries to uid:gid (one level: bpffs pins are flat here). */
+static int give(const char *root, uid_t uid, gid_t gid)
+{
+	DIR *d = opendir(root);
+	struct dirent *de;
+	int ret = 0;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' &&
+		    fchownat(dirfd(d), de->d_name, uid, gid, AT_SYMLINK_NOFOLLOW))
+			ret = -errno;
+	if (fchown(dirfd(d), uid, gid))
+		ret = -errno;
+	closedir(d);
+	return ret;
+}
+
+int tw_cmd_prepare(int argc, char **argv)
+{
+	static const struct option extra[] = {
+		{ "user", required_argument, NULL, 'u' },
+		{},
+	};
+	struct tw_cli cli = {};
+	const char *user = NULL;
+	struct passwd *pw;
+	struct stat st;
+	char err[512];
+	int ret = tw_cli_parse_common(argc, argv, &cli, prepare_usage, extra, on_prepare_opt, &user);
+
+	if (ret)
+		return ret > 0 ? 0 : 2;
+	if (tw_cli_expect_args(&cli, argc, argv, 0, prepare_usage))
+		return 2;
+	if (!user)
+		return tw_cli_fail(&cli, "prepare needs --user USER, the user the daemon runs as");
+	pw = getpwnam(user);
+	if (!pw)
+		return tw_cli_fail(&cli, "user %s does not exist; create it first (useradd --system %s)",
+				   user, user);
+	if (geteuid() != 0)
+		return tw_cli_fail(&cli, "prepare changes owners under /sys/fs/bpf: run it as root");
+	if (tw_pins_prepare_root(cli.pin_root, err, sizeof(err)))
+		return tw_cli_fail(&cli, "%s", err);
+	/* Search only: nothing under it becomes readable that was not. */
+	if (!strncmp(cli.pin_root, "/sys/fs/bpf/", 12) && !stat("/sys/fs/bpf", &st) &&
+	    chmod("/sys/fs/bpf", (st.st_mode & 07777) | 0011))
+		return tw_cli_fail(&cli, "cannot make /sys/fs/bpf searchable: %s", strerror(errno));
+	ret = give(cli.pin_root, pw->pw_uid, pw->pw_gid);
+	if (ret)
+		return tw_cli_fail(&cli, "cannot give %s to %s: %s", cli.pin_root, user, strerror(-ret));
+	if (cli.verbose)
+		printf("%s is ready for a daemon that runs as %s\n", cli.pin_root, user);
+	return 0;
+}
