@@ -59,7 +59,7 @@ endif
 # stay, and a second 'make' with nothing changed does nothing.
 BENCH_SKELS := $(OUTPUT)/xdp_empty.skel.h $(OUTPUT)/xdp_bench_driver.skel.h
 .SECONDARY: $(SKELS) $(BENCH_SKELS) $(patsubst %.skel.h,%.bpf.o,$(SKELS) $(BENCH_SKELS))
-.PHONY: all clean test test-unit test-bpf test-integration test-fuzz bench fuzz install
+.PHONY: all clean test test-unit test-bpf test-integration test-fuzz bench fuzz install uninstall
 
 all: torwatch
 
@@ -163,8 +163,55 @@ bench: torwatch $(BENCHES) $(TOOLS)
 	$(Q)tests/bench/bench_listen_latency.sh
 	$(Q)tests/bench/bench_session.sh
 
-install: torwatch
-	install -D -m 0755 torwatch $(DESTDIR)/usr/local/sbin/torwatch
+# Install (PREFIX, DESTDIR): the binary, the service, its user, the
+# commented config (never over one that exists), the man page, completion
+# and logrotate. A real install (no DESTDIR) also creates the user.
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(if $(filter /usr/local,$(PREFIX)),/etc,$(PREFIX)/etc))
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+MANDIR ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+INSTALLED := $(SBINDIR)/torwatch $(UNITDIR)/torwatch.service $(SYSUSERSDIR)/torwatch.conf \
+	     $(MANDIR)/man8/torwatch.8 $(COMPLETIONDIR)/torwatch $(SYSCONFDIR)/logrotate.d/torwatch
+
+$(OUTPUT)/torwatch.8: packaging/torwatch.8.in packaging/man-options.awk torwatch | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)./torwatch run --help | awk -f packaging/man-options.awk >$@.options
+	$(Q)sed -e '/@RUN_OPTIONS@/{r $@.options' -e 'd}' -e 's|@VERSION@|$(VERSION)|g' \
+		-e "s|@DATE@|$$(git log -1 --format=%cs 2>/dev/null || date +%F)|g" $< >$@
+	$(Q)rm -f $@.options
+
+# The paths of this install are written into the unit and the page here.
+install: torwatch $(OUTPUT)/torwatch.8
+	install -D -m 0755 torwatch $(DESTDIR)$(SBINDIR)/torwatch
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man8
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		packaging/torwatch.service.in >$(DESTDIR)$(UNITDIR)/torwatch.service
+	install -D -m 0644 packaging/torwatch.sysusers $(DESTDIR)$(SYSUSERSDIR)/torwatch.conf
+	sed -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $(OUTPUT)/torwatch.8 >$(DESTDIR)$(MANDIR)/man8/torwatch.8
+	install -D -m 0644 packaging/torwatch.bash-completion $(DESTDIR)$(COMPLETIONDIR)/torwatch
+	install -D -m 0644 packaging/torwatch.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/torwatch
+	@# A config that exists is the owner's: the new one goes beside it.
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/torwatch/torwatch.conf ]; then \
+		install -D -m 0640 packaging/torwatch.conf $(DESTDIR)$(SYSCONFDIR)/torwatch/torwatch.conf.new; \
+		echo "kept $(DESTDIR)$(SYSCONFDIR)/torwatch/torwatch.conf; the new one is torwatch.conf.new"; \
+	else \
+		install -D -m 0640 packaging/torwatch.conf $(DESTDIR)$(SYSCONFDIR)/torwatch/torwatch.conf; \
+	fi
+	@if [ -z "$(DESTDIR)" ]; then \
+		systemd-sysusers $(SYSUSERSDIR)/torwatch.conf 2>/dev/null || \
+		id -u torwatch >/dev/null 2>&1 || \
+		useradd --system --home-dir /var/lib/torwatch --shell /usr/sbin/nologin torwatch; \
+		chgrp torwatch $(SYSCONFDIR)/torwatch/torwatch.conf; \
+		systemctl daemon-reload 2>/dev/null || true; \
+	fi
+
+# The config stays (it is the owner's), as does the torwatch user.
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED)) $(DESTDIR)$(SYSCONFDIR)/torwatch/torwatch.conf.new
+	@[ -n "$(DESTDIR)" ] || systemctl daemon-reload 2>/dev/null || true
 
 clean:
 	$(call msg,CLEAN)

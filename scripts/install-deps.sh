@@ -15,6 +15,7 @@ PACKAGES=(
 	sudo	# block enable through sudo from an SSH session
 	rsyslog	# a real syslog collector for the syslog sink tests
 	debootstrap	# a Debian 13 root with OpenSSH 10 (sshd-session, sshd-auth) for the session tests
+	man-db logrotate	# the install test: the man page renders, the logrotate snippet parses
 )
 
 missing=()

@@ -85,6 +85,18 @@ add_addrs() {
 # mac_of NS IF
 mac_of() { ip -n "$1" -j link show "$2" | jq -r '.[0].address'; }
 
+# host_and_exit: the host namespace $H (vX, $HOST4) and a fake exit node $X
+# (eX, $EXIT4) on one veth, with static neighbours: no ARP from the exit
+# address, so the counts are exact.
+host_and_exit() {
+	add_netns "$H"; add_netns "$X"
+	link_ns "$H" vX "$X" eX
+	add_addrs "$H" vX $HOST4/24
+	add_addrs "$X" eX $EXIT4/24
+	ip -n "$H" neigh add $EXIT4 lladdr "$(mac_of "$X" eX)" dev vX nud permanent
+	ip -n "$X" neigh add $HOST4 lladdr "$(mac_of "$H" vX)" dev eX nud permanent
+}
+
 # in_ns NS CMD...: only the network namespace changes, so bpffs stays shared.
 in_ns() {
 	local ns=$1
@@ -98,7 +110,7 @@ tw_in() {
 	in_ns "$ns" "$TW" "$@" --pin-root "$PIN"
 }
 
-# TW_AS_SERVICE=1: the daemon runs as scripts/torwatch.service runs it, as
+# TW_AS_SERVICE=1: the daemon runs as packaging/torwatch.service.in runs it, as
 # a user of its own holding exactly the unit's capabilities (setpriv), after
 # 'torwatch prepare' gave it the pin root; members of SVC_GROUP may read.
 SVC_USER=twtest-svc SVC_GROUP=twtest-readers
@@ -113,6 +125,7 @@ service_setup() {
 	mkdir -p "$T/bin" "$T/state" && install -m 0755 "$TW" "$T/bin/torwatch" && chmod 0755 "$T/bin"
 	TW=$T/bin/torwatch
 	touch "$T/alerts.json" && chown $SVC_USER "$T/state" "$T/alerts.json"
+	echo "# the daemon runs as the service does: user $SVC_USER, capabilities $SVC_CAPS"
 	AS_SERVICE=(setpriv --reuid $SVC_USER --regid $SVC_GROUP --init-groups --no-new-privs
 		    --inh-caps $SVC_CAPS --ambient-caps $SVC_CAPS --bounding-set -all,$SVC_CAPS)
 }
@@ -129,7 +142,16 @@ start_daemon() {
 	nsenter --net="/run/netns/$ns" "${AS_SERVICE[@]}" "$TW" run --pin-root "$PIN" --state-dir "$T/state" --alerts "$T/alerts.json" --sources none --keep-on-stop --group $SVC_GROUP "$@" \
 		</dev/null >/dev/null 2>>"$T/daemon.log" &
 	DAEMON_PID=$!
-	wait_for 10 grep -q "running (pid $DAEMON_PID," "$T/daemon.log"
+	wait_for 10 grep -q "running (pid $DAEMON_PID," "$T/daemon.log" || return 1
+	# Not root, nothing but what the unit grants: never a silent fallback.
+	if [ ${#AS_SERVICE[@]} != 0 ]; then
+		local who
+		who="$(stat -c %U /proc/$DAEMON_PID) $(awk '/^CapEff/ {print $2}' /proc/$DAEMON_PID/status)"
+		[ "$who" = "$SVC_USER 0000008000081000" ] || {
+			echo "the daemon runs as '$who', not as $SVC_USER with CAP_BPF, CAP_NET_ADMIN, CAP_SYS_PTRACE" >&2
+			return 1
+		}
+	fi
 }
 
 stop_daemon() {

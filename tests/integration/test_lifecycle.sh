@@ -11,13 +11,7 @@ require_root
 PACE=$(dirname "$0")/../tools/udp_pace.py
 H=twh-$ID X=twx-$ID
 EXIT4=198.51.100.7 HOST4=198.51.100.1
-add_netns "$H"; add_netns "$X"
-link_ns "$H" vX "$X" eX
-add_addrs "$H" vX $HOST4/24
-add_addrs "$X" eX $EXIT4/24
-# Static neighbours: no ARP from the exit address, so counts are exact.
-ip -n "$H" neigh add $EXIT4 lladdr "$(mac_of "$X" eX)" dev vX nud permanent
-ip -n "$X" neigh add $HOST4 lladdr "$(mac_of "$H" vX)" dev eX nud permanent
+host_and_exit
 mkdir -p "$T/state"
 echo $EXIT4 >"$T/exits.txt"
 xdp_on() { ip -n "$H" -j link show vX | jq -e '.[0].xdp != null' >/dev/null; }

@@ -10,10 +10,8 @@ require_root
 
 NOTIFY=$(dirname "$0")/../tools/notify_socket.py
 H=twh-$ID X=twx-$ID
-add_netns "$H"; add_netns "$X"
-link_ns "$H" vX "$X" eX
-add_addrs "$H" vX 198.51.100.1/24
-add_addrs "$X" eX 198.51.100.7/24
+EXIT4=198.51.100.7 HOST4=198.51.100.1
+host_and_exit
 mkdir -p "$T/state"
 printf '198.51.100.7\n2001:db8::7\n' >"$T/exits.txt"
 python3 "$NOTIFY" "$T/notify.sock" "$T/notify.log" </dev/null >/dev/null 2>&1 &

@@ -202,7 +202,7 @@ static void test_feed_options(void **state)
 	assert_int_equal(o.builtin_on, 0);
 	unlink(path);
 	/* The shipped example parses as it is. */
-	if (PARSE(&o, err, "run", "-c", "scripts/torwatch.conf.example"))
+	if (PARSE(&o, err, "run", "-c", "packaging/torwatch.conf"))
 		fail_msg("%s", err);
 	assert_int_equal(o.builtin_on, 0x7);
 	assert_int_equal(o.max_body, 32u << 20);

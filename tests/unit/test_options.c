@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include "config/run_opts.h"
 
-#define EXAMPLE_CONFIG "scripts/torwatch.conf.example"
+#define EXAMPLE_CONFIG "packaging/torwatch.conf"
 
 static char *usage_text(void)
 {

@@ -521,6 +521,10 @@ const struct tw_option tw_run_options[] = {
 	{ .name = "verbose", .letter = 'v', .flags = CLI_ONLY,
 	  .set = set_verbose,
 	  .help = "log libbpf's and our debug lines" },
+	{ .name = "check-config", .flags = CLI_ONLY,
+	  .set = set_bool, .field = FIELD(check_config),
+	  .help = "parse the command line and the config file, say what is\n"
+		  "wrong or 'ok', and exit without loading anything" },
 	{ .name = "help", .letter = 'h', .flags = CLI_ONLY,
 	  .help = "this text" },
 };

@@ -82,6 +82,7 @@ struct tw_run_opts {
 	const char *state_dir;
 	const char *group;	/* may read the pins; "none" */
 	bool keep_on_stop;	/* a stop leaves XDP and the pins for the next start */
+	bool check_config;	/* --check-config: parse and exit */
 	enum tw_xdp_request xdp_mode;
 	unsigned max_exits;	/* room per family for exact addresses */
 	struct tw_port_set ssh_ports;

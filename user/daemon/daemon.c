@@ -219,6 +219,11 @@ int tw_cmd_run(int argc, char **argv)
 		return 2;
 	}
 	tw_log_init(o.verbose);
+	if (o.check_config) {
+		printf("the settings are valid\n");
+		tw_run_opts_free(&o);
+		return 0;
+	}
 	ret = tw_daemon_run(&o, argc, argv);
 	tw_run_opts_free(&o);
 	return ret;

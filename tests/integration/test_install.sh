@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# make install into a DESTDIR: the file list, the man page renders and names
+# every option of the table, the installed config parses, the unit passes
+# systemd-analyze verify and its exposure score is measured, completion
+# completes, logrotate takes the snippet; make uninstall removes it all but
+# the owner's config.
+. "$(dirname "$0")/lib.sh"
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+D=$T/root
+mk() { make -s -C "$REPO" "$@" DESTDIR="$D" PREFIX=/usr; }
+
+check "make install into a DESTDIR" mk install
+want="/etc/logrotate.d/torwatch
+/etc/torwatch/torwatch.conf
+/usr/lib/systemd/system/torwatch.service
+/usr/lib/sysusers.d/torwatch.conf
+/usr/sbin/torwatch
+/usr/share/bash-completion/completions/torwatch
+/usr/share/man/man8/torwatch.8"
+check_eq "the installed files" "$want" "$(cd "$D" && find . -type f | sed 's|^\.||' | sort)"
+check_eq "the binary is executable" 755 "$(stat -c %a "$D/usr/sbin/torwatch")"
+check_eq "the config is not world-readable" 640 "$(stat -c %a "$D/etc/torwatch/torwatch.conf")"
+
+# The man page renders, and its OPTIONS are the option table's.
+page=$(MANWIDTH=100 man -l "$D/usr/share/man/man8/torwatch.8" 2>"$T/man.err"); rc=$?
+check_eq "man -l renders the page" 0 $rc
+check_eq "with no warning from groff" "" "$(cat "$T/man.err")"
+for section in NAME SYNOPSIS DESCRIPTION OPTIONS SIGNALS "STOP, CRASH AND RESTART" PRIVILEGES FILES; do
+	check "the page has $section" grep -q "^$section" <<<"$page"
+done
+missing=
+for opt in $("$D/usr/sbin/torwatch" run --help | grep -oE '^  (-[a-z], )?--[a-z0-9-]+' | grep -oE -- '--[a-z0-9-]+'); do
+	grep -q -- "^ *\(-[a-z], \)\?$opt\b" <<<"$page" || missing="$missing $opt"
+done
+check_eq "every option of 'run --help' has its entry in the page" "" "$missing"
+check "the page's FILES name the installed config" grep -q "/etc/torwatch/torwatch.conf" <<<"$page"
+
+# The installed config parses, and a broken one names file, line and reason.
+out=$("$D/usr/sbin/torwatch" run -c "$D/etc/torwatch/torwatch.conf" --check-config 2>&1)
+check_eq "the installed config parses" "the settings are valid" "$out"
+cp "$D/etc/torwatch/torwatch.conf" "$T/broken.conf" && echo "dedup-window = soon" >>"$T/broken.conf"
+out=$("$D/usr/sbin/torwatch" run -c "$T/broken.conf" --check-config 2>&1); rc=$?
+check_eq "--check-config on a broken config exits 2" 2 $rc
+check "and names file, line and reason" grep -q "$T/broken.conf:$(wc -l <"$T/broken.conf"): dedup-window must be seconds" <<<"$out"
+
+# The unit: paths of this PREFIX, systemd-analyze verify (the binary where
+# the unit would find it once installed), and its exposure score.
+unit=$D/usr/lib/systemd/system/torwatch.service
+check "the unit runs the installed binary" grep -q "^ExecStart=/usr/sbin/torwatch run -c /etc/torwatch/torwatch.conf --keep-on-stop" "$unit"
+check "the unit prepares the pin root as root" grep -q "^ExecStartPre=+/usr/sbin/torwatch prepare --user torwatch" "$unit"
+mkdir -p "$T/verify"
+sed "s|/usr/sbin/torwatch|$D/usr/sbin/torwatch|g" "$unit" >"$T/verify/torwatch.service"
+out=$(systemd-analyze verify --man=no "$T/verify/torwatch.service" 2>&1); rc=$?
+check_eq "systemd-analyze verify passes" 0 $rc
+[ $rc = 0 ] || echo "# $out"
+score=$(systemd-analyze security --offline=true "$unit" 2>&1 | sed -n 's/.*Overall exposure level for torwatch.service: \([0-9.]*\).*/\1/p')
+echo "# systemd-analyze security --offline=true: exposure $score"
+check "the exposure score is 3.0 or better (got $score)" awk -v s="$score" 'BEGIN { exit !(s != "" && s <= 3.0) }'
+
+# Completion: objects, and run's options from its own --help.
+comp() {
+	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _torwatch; printf "%s\n" "${COMPREPLY[@]}"' \
+		_ "$D/usr/share/bash-completion/completions/torwatch" "$@"
+}
+check_eq "completion: the objects" "status
+stats" "$(comp "$D/usr/sbin/torwatch" sta)"
+check_eq "completion: run's options" "--keep-on-stop" "$(comp "$D/usr/sbin/torwatch" run --keep)"
+check_eq "completion: block's verbs" "enable" "$(comp "$D/usr/sbin/torwatch" block en)"
+
+# logrotate takes the snippet (debug mode: it parses and plans, changes nothing).
+if command -v logrotate >/dev/null; then
+	out=$(logrotate -d "$D/etc/logrotate.d/torwatch" 2>&1); rc=$?
+	check_eq "logrotate parses the snippet" 0 $rc
+	check "and would rotate the alert files" grep -q "/var/log/torwatch/\*.json" <<<"$out"
+else
+	echo "# logrotate is not installed (scripts/install-deps.sh installs it): its check did not run"
+	not_ok "logrotate is there to check the snippet"
+fi
+
+# A second install keeps the owner's config.
+echo "; the owner's edit" >>"$D/etc/torwatch/torwatch.conf"
+check "a second install" mk install
+check "keeps the owner's config" grep -q "the owner's edit" "$D/etc/torwatch/torwatch.conf"
+check "and puts the new one beside it" test -f "$D/etc/torwatch/torwatch.conf.new"
+
+check "make uninstall" mk uninstall
+check_eq "removes everything but the owner's config" "/etc/torwatch/torwatch.conf" "$(cd "$D" && find . -type f | sed 's|^\.||' | sort)"
+finish

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# The privilege model, for real (setpriv; no systemd as PID 1 here): the
+# daemon as its own user with exactly the unit's capabilities, what it keeps
+# once attached, what it says without them; the read-only commands for a
+# member of the readers' group, one sentence for everybody else. The
+# detections themselves run as the service in test_as_service_*.sh.
+. "$(dirname "$0")/lib.sh"
+require_root
+service_setup
+
+H=twh-$ID X=twx-$ID
+EXIT4=198.51.100.7 HOST4=198.51.100.1
+host_and_exit
+echo $EXIT4 >"$T/exits.txt"
+id -u twtest-reader >/dev/null 2>&1 || useradd --system --no-create-home -G $SVC_GROUP twtest-reader
+id -u twtest-outsider >/dev/null 2>&1 || useradd --system --no-create-home twtest-outsider
+as() { local u=$1; shift; setpriv --reuid "$u" --regid "$(id -g "$u")" --init-groups "$@"; }
+# as, inside namespace NS (nsenter execs setpriv: no shell function between).
+in_ns_as() {
+	local ns=$1 u=$2
+	shift 2
+	nsenter --net=/run/netns/$ns setpriv --reuid "$u" --regid "$(id -g "$u")" --init-groups "$@"
+}
+as_reader() { nsenter --net=/run/netns/$H setpriv --reuid twtest-reader --regid twtest-reader --init-groups "$TW" "$@" --pin-root "$PIN"; }
+
+# --- without the capabilities: one sentence, naming them ---
+"$TW" prepare --user $SVC_USER --pin-root "$PIN"
+out=$(in_ns_as "$H" $SVC_USER "$TW" run -i vX --pin-root "$PIN" --state-dir "$T/state" 2>&1); rc=$?
+check_eq "the service user without capabilities cannot start" 1 $rc
+check "and is told which capabilities, in one line" grep -qx "torwatch: error: torwatch run needs the capabilities CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN.* and lacks CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN.*: run it as root (sudo) or with those capabilities, as the systemd unit does" <<<"$out"
+out=$(in_ns_as "$H" $SVC_USER --inh-caps +bpf,+net_admin --ambient-caps +bpf,+net_admin "$TW" run -i vX --pin-root "$PIN" --state-dir "$T/state" 2>&1)
+check "with one of them missing, that one is named" grep -q "and lacks CAP_PERFMON" <<<"$out"
+check "a refused start leaves XDP off the interface" sh -c "! ip -n $H -j link show vX | jq -e '.[0].xdp != null' >/dev/null"
+
+# --- as the service: the unit's capabilities, then only what it keeps ---
+check "the daemon starts as $SVC_USER with the unit's capabilities" start_daemon "$H" -i vX --feed "$T/exits.txt"
+check "it logs what it kept" grep -q "capabilities after the start: cap_net_admin,cap_sys_ptrace,cap_bpf" "$T/daemon.log"
+check_eq "its bounding set is the unit's" 000000c000081004 "$(awk '/^CapBnd/ {print $2}' /proc/$DAEMON_PID/status)"
+check_eq "no ambient capabilities are left for its children" 0000000000000000 "$(awk '/^CapAmb/ {print $2}' /proc/$DAEMON_PID/status)"
+check_eq "no new privileges" 1 "$(awk '/^NoNewPrivs/ {print $2}' /proc/$DAEMON_PID/status)"
+check_eq "the pin root is the service's, readable by the readers' group" "$SVC_USER $SVC_GROUP 750" "$(stat -c '%U %G %a' "$PIN")"
+check_eq "a map pin: group-readable" "640" "$(stat -c %a "$PIN/counters")"
+check_eq "the XDP link pin: the owner's alone" "600" "$(stat -c %a "$PIN/link_xdp_vX")"
+check_eq "the reset program: the owner's alone" "600" "$(stat -c %a "$PIN/prog_reset_counters")"
+in_ns "$X" ping -q -c 3 -i 0.05 $HOST4 >/dev/null
+check "it alerts on exit traffic" wait_for 3 grep -q '"rule":{"id":"tor_traffic"' "$T/alerts.json"
+check "SIGHUP works with the capabilities dropped" sh -c "kill -HUP $DAEMON_PID && sleep 0.5 && kill -0 $DAEMON_PID"
+printf '%s\n198.51.100.8\n' $EXIT4 >"$T/exits.txt"
+check "a new exit set is applied with the capabilities dropped" wait_for 5 grep -q "exit set: 2 IPv4" "$T/daemon.log"
+
+# --- the readers' group: the read-only commands work ---
+check_eq "a group member: status" running "$(as_reader status --json | jq -r 'if .daemon.running then "running" else "no" end')"
+check_eq "... stats" 3 "$(as_reader stats --json | jq .totals.exit_packets)"
+check "... check" as_reader check $EXIT4
+check "... feed show" as_reader feed show
+check_eq "... block show" off "$(as_reader block show --json | jq -r .mode)"
+out=$(as_reader block enable 2>&1); rc=$?
+check_eq "... but not block enable" 2 $rc
+check_eq "which says so in one sentence" "torwatch: changing the state pinned under $PIN needs root (or the torwatch service user): run it with sudo" "$out"
+out=$(as_reader stats reset 2>&1)
+check "... nor stats reset" grep -q "changing the state pinned under $PIN needs root" <<<"$out"
+check_eq "and the counters are untouched" 3 "$(as_reader stats --json | jq .totals.exit_packets)"
+
+# --- anybody else: one sentence naming the group ---
+out=$(as twtest-outsider "$TW" status --pin-root "$PIN" 2>&1); rc=$?
+check_eq "an outsider's status exits 2" 2 $rc
+check_eq "with one sentence naming the group" "torwatch: reading the state pinned under $PIN needs root or membership in group '$SVC_GROUP': run it with sudo, or ask for 'usermod -aG $SVC_GROUP twtest-outsider'" "$out"
+out=$(as twtest-outsider "$TW" stats --pin-root "$PIN" 2>&1)
+check_eq "never a libbpf dump" "" "$(grep libbpf <<<"$out")"
+
+stop_daemon
+check "unload as root" tw_in "$H" unload
+finish
