@@ -20,9 +20,10 @@ enum tw_xdp_mode {
 };
 
 struct tw_iface {
-	__u32 ifindex;
+	__u32 ifindex;		/* 0 while the interface is gone */
 	__u32 xdp_mode;		/* enum tw_xdp_mode requested at attach */
 	char name[TW_IFNAME_LEN];
+	__u64 gone_since;	/* unix seconds it disappeared (or was missing at start); 0 while there */
 };
 
 struct tw_meta {
@@ -125,10 +126,10 @@ struct tw_source_info {
 	char error[TW_SOURCE_ERR_LEN];	/* why the last attempt failed or was refused */
 };
 
-_Static_assert(sizeof(struct tw_iface) == 24, "tw_iface ABI");
+_Static_assert(sizeof(struct tw_iface) == 32, "tw_iface ABI");
 _Static_assert(sizeof(struct tw_alert_stats) == 32, "tw_alert_stats ABI");
 _Static_assert(sizeof(struct tw_sink_stat) == 104 + 16 + 2 * TW_SINK_NAME_LEN, "tw_sink_stat ABI");
-_Static_assert(sizeof(struct tw_meta) == 72 + 24 * TW_MAX_IFACES + 56, "tw_meta ABI");
+_Static_assert(sizeof(struct tw_meta) == 72 + 32 * TW_MAX_IFACES + 56, "tw_meta ABI");
 _Static_assert(sizeof(struct tw_source_info) ==
 	       88 + TW_SOURCE_NAME_LEN + TW_SOURCE_URL_LEN + TW_SOURCE_ERR_LEN, "tw_source_info ABI");
 

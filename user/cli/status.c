@@ -110,6 +110,9 @@ static void print_json(const struct tw_cli *cli, const struct status *s)
 		json_object_object_add(j, "ifindex", json_object_new_int64(s->meta.ifaces[i].ifindex));
 		json_object_object_add(j, "xdp_mode", json_object_new_string(tw_xdp_mode_name(
 			tw_xdp_query_mode((int)s->meta.ifaces[i].ifindex))));
+		json_object_object_add(j, "present", json_object_new_boolean(!s->meta.ifaces[i].gone_since));
+		json_object_object_add(j, "gone_since", s->meta.ifaces[i].gone_since ?
+				       tw_json_time(s->meta.ifaces[i].gone_since) : NULL);
 		json_object_array_add(ifs, j);
 	}
 	json_object_object_add(o, "interfaces", ifs);
@@ -218,10 +221,17 @@ static void print_text(const struct tw_cli *cli, const struct status *s)
 	printf("pin root:    %s\n", cli->pin_root);
 	printf("interfaces: ");
 	for (__u32 i = 0; i < s->meta.n_ifaces && i < TW_MAX_IFACES; i++) {
-		enum tw_xdp_mode m = tw_xdp_query_mode((int)s->meta.ifaces[i].ifindex);
+		const struct tw_iface *ifc = &s->meta.ifaces[i];
+		enum tw_xdp_mode m = tw_xdp_query_mode((int)ifc->ifindex);
 
-		printf("%s %s (XDP %s)", i ? "," : "", s->meta.ifaces[i].name,
-		       m == TW_XDP_NONE ? "not attached" : tw_xdp_mode_name(m));
+		if (ifc->gone_since) {
+			iso((int64_t)ifc->gone_since, t1, sizeof(t1));
+			printf("%s %s (gone since %s; XDP is attached again when it comes back)",
+			       i ? "," : "", ifc->name, t1);
+		} else {
+			printf("%s %s (XDP %s)", i ? "," : "", ifc->name,
+			       m == TW_XDP_NONE ? "not attached" : tw_xdp_mode_name(m));
+		}
 	}
 	printf("\nexit set:    %u IPv4 + %u IPv6 addresses, %u IPv4 + %u IPv6 prefixes\n",
 	       s->meta.exact_v4, s->meta.exact_v6, s->meta.prefixes_v4, s->meta.prefixes_v6);

@@ -131,6 +131,8 @@ static int start(struct tw_daemon *d)
 	if (!ret)
 		ret = daemon_attach(d);
 	if (!ret)
+		ret = daemon_iface_watch_start(d);
+	if (!ret)
 		ret = daemon_status_write(d);
 	if (!ret)
 		ret = daemon_status_start(d);
@@ -151,6 +153,7 @@ static void stop(struct tw_daemon *d, bool failed)
 		d->st.meta.stopped_at = (__u64)tw_now_unix();
 		daemon_status_write(d);
 	}
+	daemon_iface_watch_close(d);
 	daemon_events_close(d);
 	daemon_exits_close(d);
 	daemon_kernel_close(d, failed);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "common/log.h"
+#include "common/timeutil.h"
 #include "daemon/state.h"
 #include "kernel/pin_lock.h"
 #include "kernel/pins.h"
@@ -38,12 +39,16 @@ int daemon_resolve_ifaces(struct tw_daemon *d)
 		}
 		d->k.ifnames[d->k.n_ifaces++] = d->k.ifname_buf[0];
 	}
+	/* One that is missing is attached when it appears; none at all is a typo. */
+	size_t present = 0;
+
 	for (size_t i = 0; i < d->k.n_ifaces; i++)
-		if (!if_nametoindex(d->k.ifnames[i])) {
-			tw_err("interface %s does not exist; list interfaces with 'ip link'",
-			       d->k.ifnames[i]);
-			return -ENODEV;
-		}
+		present += if_nametoindex(d->k.ifnames[i]) != 0;
+	if (!present) {
+		tw_err("interface %s does not exist; list interfaces with 'ip link'",
+		       d->k.ifnames[0]);
+		return -ENODEV;
+	}
 	return 0;
 }
 
@@ -254,30 +259,124 @@ void daemon_share_pins(struct tw_daemon *d)
 		tw_warn("cannot let group %s read the pinned state: %s", name, strerror(-ret));
 }
 
+/* XDP on interface i (adopting its pinned link), recorded for status. */
+static int attach_one(struct tw_daemon *d, size_t i, char *err, size_t errlen)
+{
+	struct tw_iface *ifc = &d->st.meta.ifaces[i];
+	enum tw_xdp_mode mode;
+	int ret = tw_xdp_attach(d->opts->pin_root, d->k.ifnames[i],
+				bpf_program__fd(d->k.skel->progs.xdp_tor), d->opts->xdp_mode, &mode,
+				err, errlen);
+
+	if (ret)
+		return ret;
+	ifc->ifindex = if_nametoindex(d->k.ifnames[i]);
+	ifc->xdp_mode = mode;
+	ifc->gone_since = 0;
+	return 0;
+}
+
+static void mark_gone(struct tw_daemon *d, size_t i)
+{
+	struct tw_iface *ifc = &d->st.meta.ifaces[i];
+
+	ifc->ifindex = 0;
+	ifc->xdp_mode = TW_XDP_NONE;
+	if (!ifc->gone_since)
+		ifc->gone_since = (__u64)tw_now_unix();
+}
+
 int daemon_attach(struct tw_daemon *d)
 {
-	int prog_fd = bpf_program__fd(d->k.skel->progs.xdp_tor);
 	char err[512];
 
 	d->st.meta.n_ifaces = (__u32)d->k.n_ifaces;
 	for (size_t i = 0; i < d->k.n_ifaces; i++) {
-		enum tw_xdp_mode mode;
 		struct tw_iface *ifc = &d->st.meta.ifaces[i];
-		int ret = tw_xdp_attach(d->opts->pin_root, d->k.ifnames[i], prog_fd,
-					d->opts->xdp_mode, &mode, err, sizeof(err));
+		int ret;
 
+		snprintf(ifc->name, sizeof(ifc->name), "%s", d->k.ifnames[i]);
+		if (!if_nametoindex(d->k.ifnames[i])) {
+			mark_gone(d, i);
+			tw_warn("interface %s does not exist (yet); XDP is attached when it appears",
+				d->k.ifnames[i]);
+			continue;
+		}
+		ret = attach_one(d, i, err, sizeof(err));
 		if (ret) {
 			tw_err("%s", err);
 			return ret;
 		}
-		ifc->ifindex = if_nametoindex(d->k.ifnames[i]);
-		ifc->xdp_mode = mode;
-		snprintf(ifc->name, sizeof(ifc->name), "%s", d->k.ifnames[i]);
-		tw_info("watching %s (XDP %s mode)", d->k.ifnames[i], tw_xdp_mode_name(mode));
+		tw_info("watching %s (XDP %s mode)", d->k.ifnames[i],
+			tw_xdp_mode_name((enum tw_xdp_mode)ifc->xdp_mode));
 	}
 	d->k.attached = true;
 	daemon_share_pins(d);
 	return 0;
+}
+
+/* Following the default route (no -i): its interface joins the watched ones
+ * when it changes; the earlier ones stay watched. */
+static void follow_default_route(struct tw_daemon *d)
+{
+	char name[TW_IFNAME_LEN];
+
+	if (d->opts->n_ifaces || tw_default_route_iface(name, sizeof(name)))
+		return;
+	for (size_t i = 0; i < d->k.n_ifaces; i++)
+		if (!strcmp(d->k.ifnames[i], name))
+			return;
+	if (d->k.n_ifaces == TW_MAX_IFACES) {
+		tw_warn("the default route moved to %s, but %d interfaces are watched already",
+			name, TW_MAX_IFACES);
+		return;
+	}
+	snprintf(d->k.ifname_buf[d->k.n_ifaces], TW_IFNAME_LEN, "%s", name);
+	d->k.ifnames[d->k.n_ifaces] = d->k.ifname_buf[d->k.n_ifaces];
+	snprintf(d->st.meta.ifaces[d->k.n_ifaces].name, TW_IFNAME_LEN, "%s", name);
+	d->st.meta.n_ifaces = (__u32)++d->k.n_ifaces;
+	tw_info("the default route now leaves through %s: watching it too", name);
+}
+
+void daemon_ifaces_changed(struct tw_daemon *d)
+{
+	bool changed = false;
+	char err[512];
+
+	follow_default_route(d);
+	for (size_t i = 0; i < d->k.n_ifaces; i++) {
+		struct tw_iface *ifc = &d->st.meta.ifaces[i];
+		int ifindex = (int)if_nametoindex(d->k.ifnames[i]);
+
+		if (!ifindex) {
+			if (!ifc->gone_since) {
+				tw_warn("interface %s disappeared; XDP is attached again when it comes back",
+					d->k.ifnames[i]);
+				changed = true;
+			}
+			mark_gone(d, i);
+			continue;
+		}
+		if (tw_xdp_link_ok(d->opts->pin_root, d->k.ifnames[i], ifindex) &&
+		    (int)ifc->ifindex == ifindex)
+			continue;
+		bool was_gone = ifc->gone_since != 0;
+
+		changed = true;
+		if (attach_one(d, i, err, sizeof(err))) {
+			mark_gone(d, i);
+			tw_err("%s", err);
+			continue;
+		}
+		tw_info("%s %s: XDP attached (%s mode)", d->k.ifnames[i],
+			was_gone ? "is there again" : "was replaced",
+			tw_xdp_mode_name((enum tw_xdp_mode)ifc->xdp_mode));
+	}
+	if (!changed)
+		return;
+	daemon_share_pins(d);
+	if (daemon_status_write(d))
+		tw_warn("cannot publish the interfaces' state: %s", strerror(errno));
 }
 
 void daemon_kernel_close(struct tw_daemon *d, bool failed)

@@ -64,6 +64,10 @@ struct tw_daemon {
 		uint64_t last_alert_mono, last_check_mono;
 	} loss;
 
+	struct {			/* iface_watch.c */
+		int fd;			/* rtnetlink, -1 when not following */
+	} ifw;
+
 	struct {			/* service.c: systemd's notify protocol */
 		char status[256];	/* the last STATUS= sent */
 		uint64_t watchdog_ns;	/* WatchdogSec, 0 when off */
@@ -91,6 +95,13 @@ int daemon_start_detectors(struct tw_daemon *d);
 int daemon_attach(struct tw_daemon *d);
 /* --group may read the pins (after every pin made). */
 void daemon_share_pins(struct tw_daemon *d);
+/* An interface came, went, or the default route moved: each watched one
+ * that is there and lacks our link gets XDP (again); status follows. */
+void daemon_ifaces_changed(struct tw_daemon *d);
+
+/* iface_watch.c: rtnetlink link (and route) changes into daemon_ifaces_changed */
+int daemon_iface_watch_start(struct tw_daemon *d);
+void daemon_iface_watch_close(struct tw_daemon *d);
 /* failed: a first start that failed leaves nothing pinned behind. */
 void daemon_kernel_close(struct tw_daemon *d, bool failed);
 

@@ -52,6 +52,31 @@ static int adopt_pinned_link(const char *path, int ifindex, int prog_fd)
 	return 0;
 }
 
+/* Another XDP program is there: name it, and leave it in place. torwatch
+ * does not join libxdp's dispatcher: it needs freplace programs, which
+ * kernels without BPF trampolines refuse (as they refuse fentry). */
+static void foreign_program(const char *ifname, int ifindex, char *err, size_t errlen)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info), id = 0;
+	char name[64] = "";
+	int fd;
+
+	if (!bpf_xdp_query(ifindex, 0, &q))
+		id = q.prog_id ? q.prog_id : q.drv_prog_id ? q.drv_prog_id : q.skb_prog_id;
+	/* Its name needs CAP_SYS_ADMIN (BPF_PROG_GET_FD_BY_ID); the id does not. */
+	fd = id ? bpf_prog_get_fd_by_id(id) : -1;
+	if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+		snprintf(name, sizeof(name), " '%s'", info.name);
+	if (fd >= 0)
+		close(fd);
+	snprintf(err, errlen,
+		 "%s already has another XDP program (id %u%s%s); torwatch leaves it attached and does not attach there: detach it first ('ip link set dev %s xdp off', or 'xdp-loader unload %s --all' for libxdp's)",
+		 ifname, id, name, !strcmp(name, " 'xdp_dispatcher'") ? ", libxdp's dispatcher" : "",
+		 ifname, ifname);
+}
+
 static int create_link(int prog_fd, int ifindex, __u32 flags)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = flags);
@@ -87,9 +112,7 @@ int tw_xdp_attach(const char *pin_root, const char *ifname, int prog_fd,
 		return fd;
 	}
 	if (fd == -EBUSY || fd == -EEXIST) {
-		snprintf(err, errlen,
-			 "%s already has an XDP program attached; detach it first ('ip link set dev %s xdp off')",
-			 ifname, ifname);
+		foreign_program(ifname, ifindex, err, errlen);
 		return fd;
 	}
 	if (fd < 0) {
@@ -112,6 +135,25 @@ int tw_xdp_attach(const char *pin_root, const char *ifname, int prog_fd,
 	close(fd); /* the pin keeps the link alive */
 	*mode = tw_xdp_query_mode(ifindex);
 	return 0;
+}
+
+bool tw_xdp_link_ok(const char *pin_root, const char *ifname, int ifindex)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	char path[512];
+	int fd;
+	bool ok;
+
+	tw_pin_link_path(pin_root, ifname, path, sizeof(path));
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return false;
+	/* A deleted interface detaches the link: its ifindex reads 0. */
+	ok = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == BPF_LINK_TYPE_XDP &&
+	     (int)info.xdp.ifindex == ifindex;
+	close(fd);
+	return ok;
 }
 
 int tw_default_route_iface(char *buf, size_t len)

@@ -4,6 +4,7 @@
 #ifndef TW_XDP_ATTACH_H
 #define TW_XDP_ATTACH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "torwatch.h"
 #include "tw_status.h"
@@ -19,6 +20,9 @@ enum tw_xdp_request {
  * *mode is the mode in use. Returns 0 or -errno with one sentence in err. */
 int tw_xdp_attach(const char *pin_root, const char *ifname, int prog_fd,
 		  enum tw_xdp_request req, enum tw_xdp_mode *mode, char *err, size_t errlen);
+/* Is the link pinned for ifname attached to ifindex (the interface of that
+ * name now)? False when the interface went away or came back anew. */
+bool tw_xdp_link_ok(const char *pin_root, const char *ifname, int ifindex);
 /* The mode the kernel reports for ifindex right now. */
 enum tw_xdp_mode tw_xdp_query_mode(int ifindex);
 const char *tw_xdp_mode_name(enum tw_xdp_mode m);
