@@ -57,6 +57,12 @@ int tw_cmd_unload(int argc, char **argv);
 int tw_cmd_prepare(int argc, char **argv);
 int tw_cmd_block(int argc, char **argv);
 int tw_cmd_feed(int argc, char **argv);
+struct tw_meta;
+struct tw_source_info;
+/* feed export: the pinned exit set as a plain list to output (NULL or "-":
+ * stdout), atomically; 0, or 2 with one sentence. */
+int tw_feed_export(const struct tw_cli *cli, const struct tw_pinned *p, const struct tw_meta *m,
+		   const struct tw_source_info *src, const char *output);
 
 struct json_object;
 struct tw_source_info;

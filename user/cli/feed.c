@@ -18,13 +18,18 @@
 static const char feed_usage[] =
 	"usage: torwatch feed update [--force] [--timeout SECONDS] [--json] [--pin-root DIR]\n"
 	"       torwatch feed show [--json] [--pin-root DIR]\n"
+	"       torwatch feed export [--output FILE] [--pin-root DIR]\n"
 	"  update makes the running daemon fetch every source now and re-read its files,\n"
 	"  waits for the answers and shows them; --force takes a list the shrink guard\n"
 	"  would refuse. show lists the sources as the daemon last published them.\n"
 	"  Both exit 1 when a fetched source failed or was refused (a check for\n"
-	"  monitoring), 0 when all are well, 2 on errors.\n";
+	"  monitoring), 0 when all are well, 2 on errors. export writes the exit set\n"
+	"  as XDP matches it now, in the plain format with a header naming the sources\n"
+	"  and dating the data, to FILE (replaced whole, never half-written) or\n"
+	"  stdout: one host fetches, the others read its copy with --feed URL.\n";
 
 struct feed_opts {
+	const char *output;
 	bool force;
 	unsigned timeout_s;
 	bool bad_timeout;
@@ -34,7 +39,9 @@ static int on_feed_opt(int opt, const char *arg, void *ctx)
 {
 	struct feed_opts *f = ctx;
 
-	if (opt == 'f') {
+	if (opt == 'o') {
+		f->output = arg;
+	} else if (opt == 'f') {
 		f->force = true;
 	} else if (opt == 't') {
 		if (tw_parse_duration(arg, &f->timeout_s) || !f->timeout_s)
@@ -204,9 +211,10 @@ int tw_cmd_feed(int argc, char **argv)
 	static const struct option extra[] = {
 		{ "force", no_argument, NULL, 'f' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "output", required_argument, NULL, 'o' },
 		{},
 	};
-	static const char *const verbs[] = { "update", "show" };
+	static const char *const verbs[] = { "update", "show", "export" };
 	struct feed_opts fo = { .timeout_s = 120 };
 	struct tw_cli cli = {};
 	struct tw_pinned p;
@@ -219,17 +227,29 @@ int tw_cmd_feed(int argc, char **argv)
 		return tw_cli_fail(&cli, "--timeout needs a duration such as 30 or 2m");
 	if (tw_cli_expect_args(&cli, argc, argv, 1, feed_usage))
 		return 2;
-	for (size_t i = 0; i < 2; i++)
+	for (size_t i = 0; i < 3; i++)
 		if (argv[optind][0] && !strncmp(verbs[i], argv[optind], strlen(argv[optind])))
 			verb = verbs[i];
 	if (!verb)
-		return tw_cli_fail(&cli, "unknown verb '%.32s' for 'feed' (update, show)", argv[optind]);
+		return tw_cli_fail(&cli, "unknown verb '%.32s' for 'feed' (update, show, export)",
+				   argv[optind]);
 	if (fo.force && strcmp(verb, "update"))
 		return tw_cli_fail(&cli, "--force belongs to 'feed update'");
+	if (fo.output && strcmp(verb, "export"))
+		return tw_cli_fail(&cli, "--output belongs to 'feed export'");
 	ret = tw_cli_open(&cli, &p);
 	if (ret)
 		return ret;
-	ret = !strcmp(verb, "update") ? update(&cli, &p, &fo) : show(&cli, &p);
+	if (!strcmp(verb, "export")) {
+		struct tw_meta meta;
+		struct tw_source_info src[TW_MAX_SOURCES];
+
+		ret = read_sources(&p, &meta, src) ?
+			tw_cli_fail(&cli, "cannot read the pinned source state under %s", cli.pin_root) :
+			tw_feed_export(&cli, &p, &meta, src, fo.output);
+	} else {
+		ret = !strcmp(verb, "update") ? update(&cli, &p, &fo) : show(&cli, &p);
+	}
 	tw_pinned_close(&p);
 	return ret;
 }

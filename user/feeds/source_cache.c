@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "feeds/source_cache.h"
 
+#include "common/atomic_file.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -29,51 +31,27 @@ void tw_source_cache_name(const char *name, char *buf, size_t len)
 
 int tw_source_cache_write(const struct tw_source *s, const char *dir)
 {
-	char path[4200], tmp[4300], addr[TW_ADDR_STRLEN];
-	FILE *f;
-	int fd, err = 0;
+	char path[4200], addr[TW_ADDR_STRLEN];
+	struct tw_atomic_file a;
+	int err;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, s->cache_name);
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = -errno;
-		close(fd);
-		unlink(tmp);
+	err = tw_atomic_open(&a, path, 0600);
+	if (err)
 		return err;
-	}
-	fprintf(f, MAGIC "\nurl %s\nlisted %zu %" PRId64 "\nconfirmed %" PRId64
-		   "\ndata-time %" PRId64 "\n",
+	fprintf(a.f, MAGIC "\nurl %s\nlisted %zu %" PRId64 "\nconfirmed %" PRId64
+		     "\ndata-time %" PRId64 "\n",
 		s->url, s->listed, s->listed_at, s->confirmed_at, s->data_time);
 	if (s->etag[0])
-		fprintf(f, "etag %s\n", s->etag);
+		fprintf(a.f, "etag %s\n", s->etag);
 	if (s->last_modified[0])
-		fprintf(f, "last-modified %s\n", s->last_modified);
-	fprintf(f, "entries\n");
+		fprintf(a.f, "last-modified %s\n", s->last_modified);
+	fprintf(a.f, "entries\n");
 	for (size_t i = 0; i < s->n_seen; i++) {
 		tw_prefix_format(&s->seen[i].p, addr, sizeof(addr));
-		fprintf(f, "%s %" PRId64 "\n", addr, s->seen[i].last_seen);
+		fprintf(a.f, "%s %" PRId64 "\n", addr, s->seen[i].last_seen);
 	}
-	if (fflush(f) || fsync(fd))
-		err = -errno;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err) {
-		unlink(tmp);
-		return err;
-	}
-	/* The rename itself is durable once the directory is synced. */
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-	return 0;
+	return tw_atomic_commit(&a);
 }
 
 static int fail(char *err, size_t errlen, unsigned long line, const char *why)
