@@ -3,7 +3,9 @@
 # An upgrade over the pinned counters of an older torwatch, which had fewer
 # of them (TW_COUNTERS grows at its end): the new daemon carries each
 # counter over into its own layout, the new counters start at zero, and the
-# start is not refused.
+# start is not refused. State that cannot be carried over (a map of another
+# layout) is refused in one sentence that names, from the version stamp in
+# meta, the torwatch that pinned it.
 . "$(dirname "$0")/lib.sh"
 require_root
 H=twu-$ID
@@ -27,4 +29,36 @@ check_eq "the pinned map has the new layout" "$(($(jq 'keys | length' <<<"$t") *
 	"$(bpftool -j map show pinned "$PIN/counters" | jq .bytes_value)"
 stop_daemon
 check "unload" tw_in "$H" unload
+
+# --- state that cannot be carried over: refused, naming who pinned it ---
+# meta_bytes SIZE [LAYOUT VERSION]: a meta value, stamped when LAYOUT is given
+# (struct tw_meta: layout at byte 344, version at 352).
+meta_bytes() {
+	local size=$1 layout=${2:-} version=${3:-} b=()
+	for ((i = 0; i < size; i++)); do b[i]=0; done
+	if [ -n "$layout" ]; then
+		b[344]=$layout
+		for ((i = 0; i < ${#version}; i++)); do b[352 + i]=$(printf '%d' "'${version:i:1}"); done
+	fi
+	echo "${b[@]}"
+}
+# old_state META_SIZE [LAYOUT VERSION]: a pin root with that meta and a
+# config map of another size than this torwatch's.
+old_state() {
+	mkdir -p "$PIN"
+	bpftool map create "$PIN/meta" type array key 4 value $1 entries 1 name meta
+	bpftool map update pinned "$PIN/meta" key 0 0 0 0 value $(meta_bytes "$@")
+	bpftool map create "$PIN/config" type array key 4 value 16 entries 1 name config
+}
+old_state 264
+out=$(in_ns "$H" "$TW" run -i vU --sources none --pin-root "$PIN" --state-dir "$T/state" 2>&1); rc=$?
+check_eq "a start over a map it cannot carry over is refused" 1 $rc
+check "naming an unstamped older torwatch and what to do" grep -q "the map 'config' under $PIN was pinned by a torwatch from before layout stamps in a layout this torwatch .* (layout [0-9]*) cannot carry over; keep the torwatch that made it, or remove the state with 'torwatch unload --pin-root $PIN'" <<<"$out"
+check "the refused start left that state as it was" test -e "$PIN/config" -a -e "$PIN/meta"
+"$TW" unload --pin-root "$PIN" >/dev/null
+old_state 384 9 "9.9-future"
+out=$(in_ns "$H" "$TW" run -i vU --sources none --pin-root "$PIN" --state-dir "$T/state" 2>&1); rc=$?
+check_eq "over a newer layout too" 1 $rc
+check "naming its version and layout from the stamp" grep -q "was pinned by torwatch 9.9-future (layout 9) in a layout this torwatch" <<<"$out"
+"$TW" unload --pin-root "$PIN" >/dev/null
 finish

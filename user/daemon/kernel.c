@@ -102,7 +102,7 @@ int daemon_load_kernel(struct tw_daemon *d)
 	const char *root = d->opts->pin_root;
 	struct tw_grown_map grown[TW_MAX_GROWN];
 	int ret, n_grown;
-	char err[512], who[96];
+	char err[512], who[96], bad[64];
 
 	if (tw_pins_prepare_root(root, err, sizeof(err))) {
 		tw_err("%s", err);
@@ -120,6 +120,13 @@ int daemon_load_kernel(struct tw_daemon *d)
 		return -errno;
 	}
 	ret = tw_pins_set_paths(d->k.skel->obj, root);
+	/* Refused before a pin is touched: the state stays for the torwatch
+	 * that made it. */
+	if (!ret && tw_pins_check_layout(d->k.skel->obj, root, bad, sizeof(bad))) {
+		tw_err("the map '%s' under %s was pinned by %s in a layout this torwatch %s (layout %d) cannot carry over; keep the torwatch that made it, or remove the state with 'torwatch unload --pin-root %s'",
+		       bad, root, who, TORWATCH_VERSION, TW_PIN_LAYOUT, root);
+		return -EINVAL;
+	}
 	if (!ret)
 		ret = tw_pins_replace_republished(d->k.skel->obj, root);
 	/* Counters of an older torwatch (fewer of them) are carried over. */

@@ -90,6 +90,49 @@ int tw_pins_set_paths(struct bpf_object *obj, const char *root)
 	return 0;
 }
 
+/* Is name one of the maps a start makes anew or grows (never refused)? */
+static bool carried_over(const char *name)
+{
+	static const char *const names[] = {
+#define NAME(map) TW_PIN_NAME(map),
+		TW_REPUBLISHED_MAPS(NAME) TW_GROWABLE_MAPS(NAME)
+#undef NAME
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(names[i], name))
+			return true;
+	return false;
+}
+
+int tw_pins_check_layout(struct bpf_object *obj, const char *root, char *bad, size_t badlen)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, obj) {
+		const char *name = bpf_map__name(m);
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		int fd;
+		bool same;
+
+		if (strchr(name, '.') || carried_over(name))
+			continue;
+		fd = tw_pin_open(root, name);
+		if (fd < 0)
+			continue;
+		same = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == bpf_map__type(m) &&
+		       info.key_size == bpf_map__key_size(m) &&
+		       info.value_size == bpf_map__value_size(m);
+		close(fd);
+		if (!same) {
+			snprintf(bad, badlen, "%s", name);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int tw_pins_replace_republished(struct bpf_object *obj, const char *root)
 {
 	static const char *const names[] = {

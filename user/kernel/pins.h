@@ -25,6 +25,10 @@ struct tw_pinned {
 int tw_pins_prepare_root(const char *root, char *err, size_t errlen);
 /* Pins every map of obj under root by name; existing pins are reused at load. */
 int tw_pins_set_paths(struct bpf_object *obj, const char *root);
+/* Before anything is changed: does every pinned map that a start neither
+ * makes anew nor grows have obj's layout (type, key and value size)? 0, or
+ * -EINVAL with the first that does not in bad. */
+int tw_pins_check_layout(struct bpf_object *obj, const char *root, char *bad, size_t badlen);
 /* Removes the pins of TW_REPUBLISHED_MAPS whose layout differs from obj's
  * (left by an older torwatch), so that loading obj makes them anew. 0 or
  * -errno. */
