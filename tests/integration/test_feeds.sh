@@ -315,7 +315,7 @@ check "and says what to do" grep -q "no torwatch daemon is running for $PIN; sta
 out=$(tw_in "$H" feed show --force 2>&1); rc=$?
 check "--force belongs to update" grep -q "force belongs to 'feed update'" <<<"$out"
 out=$(tw_in "$H" feed frobnicate 2>&1)
-check "an unknown verb names the verbs" grep -q "unknown verb 'frobnicate' for 'feed' (update, show)" <<<"$out"
+check "an unknown verb names the verbs" grep -q "unknown verb 'frobnicate' for 'feed' (update, show, export)" <<<"$out"
 
 # --- a large set is applied on its own thread: alerts do not wait for it ---
 echo 198.51.100.30 >"$T/big.txt"
