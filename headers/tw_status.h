@@ -51,11 +51,14 @@ struct tw_meta {
 
 /* The alerts the daemon wrote (every rule, kernel and userspace), in a map
  * of its own so that a pin root from before it still loads. */
+#define TW_MAX_RULES 16		/* rules in the catalogue at most (alerts/rules.c) */
+
 struct tw_alert_stats {
 	__u64 emitted;		/* alerts raised */
 	__u64 written;		/* lines written, summed over the sinks */
 	__u64 failed;		/* lines a sink could not write */
 	__u64 suppressed;	/* held back by a rule's throttle */
+	__u64 by_rule[TW_MAX_RULES];	/* raised, by position in tw_rules[] */
 };
 
 /* One alert sink as status shows it (the sink_stats map, one entry per
@@ -127,7 +130,7 @@ struct tw_source_info {
 };
 
 _Static_assert(sizeof(struct tw_iface) == 32, "tw_iface ABI");
-_Static_assert(sizeof(struct tw_alert_stats) == 32, "tw_alert_stats ABI");
+_Static_assert(sizeof(struct tw_alert_stats) == 32 + 8 * TW_MAX_RULES, "tw_alert_stats ABI");
 _Static_assert(sizeof(struct tw_sink_stat) == 104 + 16 + 2 * TW_SINK_NAME_LEN, "tw_sink_stat ABI");
 _Static_assert(sizeof(struct tw_meta) == 72 + 32 * TW_MAX_IFACES + 56, "tw_meta ABI");
 _Static_assert(sizeof(struct tw_source_info) ==

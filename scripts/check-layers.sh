@@ -17,8 +17,9 @@ declare -A may_use=(
 	[config]="common kernel alerts"
 	[feeds]="common kernel alerts exitset config"
 	[detect]="common kernel alerts config"
-	[cli]="common kernel alerts exitset config feeds detect"
-	[daemon]="common kernel alerts exitset config feeds detect"
+	[metrics]="common kernel alerts"
+	[cli]="common kernel alerts exitset config feeds detect metrics"
+	[daemon]="common kernel alerts exitset config feeds detect metrics"
 	[main]="cli daemon"
 )
 allowed() {	# allowed LAYER OTHER

@@ -9,8 +9,9 @@ PACKAGES=(
 	libbpf-dev bpftool libelf-dev zlib1g-dev	# libbpf, skeletons
 	libjson-c-dev libinih-dev libcmocka-dev libcurl4-openssl-dev	# JSON, config file, unit tests, feeds
 	libsystemd-dev libcap-dev	# sd_notify (Type=notify, watchdog); dropping capabilities
+	libmicrohttpd-dev prometheus	# /metrics; promtool checks what it serves
 	ca-certificates python3 openssl	# TLS roots; the feed tests: a real HTTP(S) server with a throwaway CA
-	iproute2 iputils-ping netcat-openbsd jq util-linux procps	# integration tests
+	iproute2 iputils-ping netcat-openbsd jq util-linux procps curl	# integration tests
 	openssh-server openssh-client systemd	# a real sshd (systemd-socket-activate: dual-stack :22)
 	sudo	# block enable through sudo from an SSH session
 	rsyslog	# a real syslog collector for the syslog sink tests

@@ -57,6 +57,8 @@ static void test_every_sink_gets_every_alert(void **state)
 		tw_emit(&e, alert("SSH Connection Established from TOR Exit Node (192.0.2.7)"));
 	tw_emit(&e, NULL); /* a builder that had nothing to say */
 	assert_int_equal(e.emitted, 3);
+	assert_int_equal(e.by_rule[tw_rule_index("ssh_from_tor")], 3);
+	assert_int_equal(e.by_rule[tw_rule_index("tor_traffic")], 0);
 	assert_int_equal(e.sinks[0].written, 3);
 	assert_int_equal(e.sinks[1].written, 3);
 	assert_int_equal(count_lines(a, "\"rule\":{\"id\":\"ssh_from_tor\""), 3);
@@ -229,6 +231,19 @@ static void test_rule_catalogue_names_real_files(void **state)
 		}
 	}
 	assert_null(tw_rule_find("no_such_rule"));
+	assert_int_equal(tw_rule_index("no_such_rule"), -1);
+}
+
+/* Counts by rule are published in struct tw_alert_stats: room for each. */
+static void test_every_rule_has_a_count(void **state)
+{
+	size_t n = 0;
+
+	while (tw_rules[n])
+		n++;
+	if (n > TW_MAX_RULES)
+		fail_msg("%zu rules, but struct tw_alert_stats counts %d: raise TW_MAX_RULES", n,
+			 TW_MAX_RULES);
 }
 
 int main(void)
@@ -242,6 +257,7 @@ int main(void)
 		cmocka_unit_test(test_sink_filters),
 		cmocka_unit_test(test_http_queue_drops_low_first),
 		cmocka_unit_test(test_rule_catalogue_names_real_files),
+		cmocka_unit_test(test_every_rule_has_a_count),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -79,6 +79,17 @@ static bool takes(const struct tw_sink *s, struct json_object *alert)
 	return strstr(s->rules, key) != NULL;
 }
 
+static void count_rule(struct tw_emitter *e, struct json_object *alert)
+{
+	struct json_object *rule, *id;
+	int i;
+
+	if (json_object_object_get_ex(alert, "rule", &rule) &&
+	    json_object_object_get_ex(rule, "id", &id) &&
+	    (i = tw_rule_index(json_object_get_string(id))) >= 0 && i < TW_MAX_RULES)
+		e->by_rule[i]++;
+}
+
 void tw_emit(struct tw_emitter *e, struct json_object *alert)
 {
 	const char *line;
@@ -94,6 +105,7 @@ void tw_emit(struct tw_emitter *e, struct json_object *alert)
 							     JSON_C_TO_STRING_NOSLASHESCAPE);
 	len = strlen(line);
 	e->emitted++;
+	count_rule(e, alert);
 	for (size_t i = 0; i < e->n_sinks; i++) {
 		struct tw_sink *s = &e->sinks[i];
 		int ret;

@@ -16,6 +16,7 @@ struct tw_emitter {
 	struct tw_sink sinks[TW_MAX_SINKS];
 	size_t n_sinks;
 	uint64_t emitted;	/* alerts that went out to the sinks */
+	uint64_t by_rule[TW_MAX_RULES];	/* the same by rule (tw_rule_index) */
 	struct tw_throttle throttle;	/* per-rule limits; none until set */
 };
 

@@ -86,12 +86,19 @@ const struct tw_rule *const tw_rules[] = {
 	NULL,
 };
 
+int tw_rule_index(const char *id)
+{
+	for (int i = 0; tw_rules[i]; i++)
+		if (!strcmp(tw_rules[i]->id, id))
+			return i;
+	return -1;
+}
+
 const struct tw_rule *tw_rule_find(const char *id)
 {
-	for (size_t i = 0; tw_rules[i]; i++)
-		if (!strcmp(tw_rules[i]->id, id))
-			return tw_rules[i];
-	return NULL;
+	int i = tw_rule_index(id);
+
+	return i < 0 ? NULL : tw_rules[i];
 }
 
 int tw_severity_score(const char *severity)

@@ -31,6 +31,8 @@ extern const struct tw_rule tw_rule_ssh_login_from_tor;
 extern const struct tw_rule *const tw_rules[];
 /* The rule called id, or NULL. */
 const struct tw_rule *tw_rule_find(const char *id);
+/* Its position in tw_rules[] (counts by rule are kept in that order), or -1. */
+int tw_rule_index(const char *id);
 
 /* ECS event.severity as Elastic risk scores: low 21 ... critical 99, info 0. */
 int tw_severity_score(const char *severity);

@@ -9,6 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common/addr.h"
+#include "common/atomic_file.h"
+#include "common/port_list.h"
+#include "config/run_opts.h"
+#include "metrics/prometheus.h"
 #include "alerts/ecs.h"
 #include "cli/cli.h"
 #include "common/timeutil.h"
@@ -16,13 +20,20 @@
 
 static const char stats_usage[] =
 	"usage: torwatch stats [--by source|port|proto] [--top N] [--json] [--pin-root DIR]\n"
-	"       torwatch stats reset [--pin-root DIR]\n";
+	"       torwatch stats --prometheus [--output FILE] [--ports LIST] [--pin-root DIR]\n"
+	"       torwatch stats reset [--pin-root DIR]\n"
+	"  --prometheus writes every metric in Prometheus' text format, to FILE\n"
+	"  (replaced whole: node_exporter's textfile collector) or stdout; LIST are\n"
+	"  the ports that get a label of their own (default " TW_METRICS_PORTS_DEFAULT ").\n";
 
 enum by { BY_ALL = 0, BY_SOURCE = 1, BY_PORT = 2, BY_PROTO = 4 };
 
 struct stats_opts {
 	int by;
 	long top;
+	bool prometheus;
+	const char *output;
+	const char *ports;
 };
 
 struct row {
@@ -276,6 +287,14 @@ static int on_stats_opt(int opt, const char *arg, void *ctx)
 	struct stats_opts *so = ctx;
 	char *end;
 
+	if (opt == 'P') {
+		so->prometheus = true;
+		return 0;
+	}
+	if (opt == 'o' || opt == 'p') {
+		*(opt == 'o' ? &so->output : &so->ports) = arg;
+		return 0;
+	}
 	if (opt == 'b') {
 		if (!strcmp(arg, "source"))
 			so->by = BY_SOURCE;
@@ -295,6 +314,36 @@ static int on_stats_opt(int opt, const char *arg, void *ctx)
 		return -1;
 	}
 	return 0;
+}
+
+/* stats --prometheus: the metrics renderer's text, to stdout or atomically
+ * to a file (a textfile collector must never read half of one). */
+static int stats_prometheus(const struct tw_cli *cli, const struct tw_pinned *p,
+			    const struct stats_opts *so)
+{
+	struct tw_port_set ports;
+	struct tw_atomic_file a;
+	char err[160];
+	int ret;
+
+	if (tw_port_list_parse(so->ports ? so->ports : TW_METRICS_PORTS_DEFAULT, &ports, err,
+			       sizeof(err)))
+		return tw_cli_fail(cli, "--ports: %s", err);
+	if (!so->output || !strcmp(so->output, "-")) {
+		ret = tw_metrics_write(stdout, cli->pin_root, p, &ports);
+		return ret ? tw_cli_fail(cli, "cannot write the metrics: %s", strerror(-ret)) : 0;
+	}
+	ret = tw_atomic_open(&a, so->output, 0644);
+	if (!ret) {
+		ret = tw_metrics_write(a.f, cli->pin_root, p, &ports);
+		if (ret)
+			tw_atomic_abort(&a);
+		else
+			ret = tw_atomic_commit(&a);
+	}
+	return ret ? tw_cli_fail(cli, "cannot write %s: %s (the file there, if any, is unchanged)",
+				 so->output, strerror(-ret)) :
+		     0;
 }
 
 /* Per-CPU maps without windows or masks are zeroed from here; the sources'
@@ -355,6 +404,9 @@ int tw_cmd_stats(int argc, char **argv)
 {
 	static const struct option extra[] = {
 		{ "by", required_argument, NULL, 'b' },
+		{ "prometheus", no_argument, NULL, 'P' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "ports", required_argument, NULL, 'p' },
 		{ "top", required_argument, NULL, 't' },
 		{},
 	};
@@ -375,9 +427,16 @@ int tw_cmd_stats(int argc, char **argv)
 		return ret > 0 ? 0 : 2;
 	if (tw_cli_expect_args(&cli, argc, argv, 0, stats_usage))
 		return 2;
+	if ((so.output || so.ports) && !so.prometheus)
+		return tw_cli_fail(&cli, "--output and --ports go with --prometheus");
 	ret = tw_cli_open(&cli, &p);
 	if (ret)
 		return ret;
+	if (so.prometheus) {
+		ret = stats_prometheus(&cli, &p, &so);
+		tw_pinned_close(&p);
+		return ret;
+	}
 	tw_percpu_sum(p.counters, &zero, &cnt, sizeof(cnt));
 	if (!so.by || so.by == BY_SOURCE)
 		ret = read_sources(&p, &t[0]);

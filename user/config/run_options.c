@@ -252,13 +252,14 @@ static int set_max_shrink(struct tw_run_opts *o, const struct tw_option *opt, co
 	return 0;
 }
 
-static int set_ssh_ports(struct tw_run_opts *o, const struct tw_option *opt, const char *v,
-			 char *err, size_t errlen)
+/* A port list into the struct tw_port_set the table's field names. */
+static int set_port_set(struct tw_run_opts *o, const struct tw_option *opt, const char *v,
+			char *err, size_t errlen)
 {
 	char why[160];
 
-	if (tw_port_list_parse(v, &o->ssh_ports, why, sizeof(why))) {
-		snprintf(err, errlen, "ssh-ports: %s", why);
+	if (tw_port_list_parse(v, field_of(o, opt), why, sizeof(why))) {
+		snprintf(err, errlen, "%s: %s", opt->name, why);
 		return -1;
 	}
 	return 0;
@@ -273,6 +274,24 @@ static int set_allowed_ports(struct tw_run_opts *o, const struct tw_option *opt,
 		snprintf(err, errlen, "allowed-ports: %s", why);
 		return -1;
 	}
+	return 0;
+}
+
+/* ADDR:PORT, [V6]:PORT or :PORT; the address itself is judged at bind. */
+static int set_metrics_listen(struct tw_run_opts *o, const struct tw_option *opt, const char *v,
+			      char *err, size_t errlen)
+{
+	const char *colon = strrchr(v, ':');
+	char *end;
+	unsigned long port = colon ? strtoul(colon + 1, &end, 10) : 0;
+
+	if (!colon || !colon[1] || *end || !port || port > 65535 ||
+	    (v[0] == '[' && colon[-1] != ']')) {
+		snprintf(err, errlen, "metrics-listen takes ADDR:PORT (e.g. 127.0.0.1:9477, [::1]:9477, :9477), not '%.64s'",
+			 v);
+		return -1;
+	}
+	o->metrics_listen = v;
 	return 0;
 }
 
@@ -480,7 +499,7 @@ const struct tw_option tw_run_options[] = {
 	  .set = set_max_exits,
 	  .help = "room for N exact addresses per family" },
 	{ .name = "ssh-ports", .arg = "LIST", .def = "22", .flags = RELOAD,
-	  .set = set_ssh_ports,
+	  .set = set_port_set, .field = FIELD(ssh_ports),
 	  .help = "ports whose connections from exit nodes raise ssh_from_tor\n"
 		  "(e.g. 22,2222)" },
 	{ .name = "block",
@@ -521,6 +540,14 @@ const struct tw_option tw_run_options[] = {
 	{ .name = "verbose", .letter = 'v', .flags = CLI_ONLY,
 	  .set = set_verbose,
 	  .help = "log libbpf's and our debug lines" },
+	{ .name = "metrics-listen", .arg = "ADDR:PORT",
+	  .set = set_metrics_listen,
+	  .help = "serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+		  "(e.g. 127.0.0.1:9477, [::1]:9477, :9477); default: off" },
+	{ .name = "metrics-ports", .arg = "LIST", .def = TW_METRICS_PORTS_DEFAULT,
+	  .set = set_port_set, .field = FIELD(metrics_ports),
+	  .help = "ports that get a label of their own in the metrics;\n"
+		  "the rest count as port=\"other\"" },
 	{ .name = "check-config", .flags = CLI_ONLY,
 	  .set = set_bool, .field = FIELD(check_config),
 	  .help = "parse the command line and the config file, say what is\n"

@@ -13,6 +13,9 @@
 #include "torwatch.h"
 #include "tw_status.h"
 
+/* The ports that get a label of their own in the metrics (the rest count as
+ * port="other"): SSH, telnet, web, RDP, SIP, VNC, the ports analysts watch. */
+#define TW_METRICS_PORTS_DEFAULT "22,23,80,443,3389,5060,5900"
 #define TW_MAX_ALLOW 256	/* allowlist entries from options and config */
 #define TW_MAX_LIST_FILES 8	/* deny files, and allow files */
 #define TW_MAX_RUN_OPTIONS 48	/* room in tw_run_opts for the table's entries */
@@ -83,6 +86,8 @@ struct tw_run_opts {
 	const char *group;	/* may read the pins; "none" */
 	bool keep_on_stop;	/* a stop leaves XDP and the pins for the next start */
 	bool check_config;	/* --check-config: parse and exit */
+	const char *metrics_listen;	/* ADDR:PORT for /metrics, NULL: off */
+	struct tw_port_set metrics_ports;	/* labelled ports in the metrics */
 	enum tw_xdp_request xdp_mode;
 	unsigned max_exits;	/* room per family for exact addresses */
 	struct tw_port_set ssh_ports;

@@ -119,6 +119,9 @@ static int start(struct tw_daemon *d)
 		ret = daemon_load_kernel(d);
 	if (!ret)
 		ret = daemon_init_config(d);
+	/* Before XDP is attached: a port in use fails a start that leaves nothing. */
+	if (!ret)
+		ret = daemon_metrics_start(d);
 	if (ret)
 		return ret;
 	d->st.meta.started_at = (__u64)tw_now_unix();
@@ -153,6 +156,7 @@ static void stop(struct tw_daemon *d, bool failed)
 		d->st.meta.stopped_at = (__u64)tw_now_unix();
 		daemon_status_write(d);
 	}
+	daemon_metrics_stop(d);
 	daemon_iface_watch_close(d);
 	daemon_events_close(d);
 	daemon_exits_close(d);

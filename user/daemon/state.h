@@ -21,6 +21,8 @@
 #include "kernel/listen_detect.h"
 #include "tw_status.h"
 
+struct tw_metrics_http;
+
 struct tw_daemon {
 	const struct tw_run_opts *opts;	/* in force: the start's, or the last SIGHUP's */
 	struct tw_run_opts *reloaded;	/* owned when a SIGHUP replaced opts */
@@ -63,6 +65,8 @@ struct tw_daemon {
 		int64_t since_ns;		/* unix: the last report, or the start */
 		uint64_t last_alert_mono, last_check_mono;
 	} loss;
+
+	struct tw_metrics_http *metrics;	/* metrics_serve.c; NULL when off */
 
 	struct {			/* iface_watch.c */
 		int fd;			/* rtnetlink, -1 when not following */
@@ -137,6 +141,10 @@ int daemon_init_config(struct tw_daemon *d);
  * new settings (the allowlist among them) are written. */
 bool daemon_reload_settings(struct tw_daemon *d);
 void daemon_settings_close(struct tw_daemon *d);
+
+/* metrics_serve.c: --metrics-listen */
+int daemon_metrics_start(struct tw_daemon *d);
+void daemon_metrics_stop(struct tw_daemon *d);
 
 /* service.c: sd_notify; silent outside systemd */
 int daemon_service_ready(struct tw_daemon *d);

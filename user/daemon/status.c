@@ -61,6 +61,8 @@ static void publish_alerts(void *ctx)
 	struct tw_daemon *d = ctx;
 	struct tw_alert_stats a = { .emitted = d->alerts.emitted,
 				    .suppressed = d->alerts.throttle.suppressed };
+
+	memcpy(a.by_rule, d->alerts.by_rule, sizeof(a.by_rule));
 	uint64_t mark = 0;
 	__u32 zero = 0;
 

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "metrics/metrics_http.h"
+
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "metrics/prometheus.h"
+
+struct tw_metrics_http {
+	struct MHD_Daemon *mhd;
+	struct tw_pinned pins;	/* read-only */
+	char root[256];
+	struct tw_port_set ports;
+};
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
+			     char *body, size_t len, enum MHD_ResponseMemoryMode mode)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, mode);
+	enum MHD_Result ret;
+
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **state)
+{
+	struct tw_metrics_http *h = cls;
+	char *body = NULL;
+	size_t len = 0;
+	FILE *f;
+	int ret;
+
+	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", "GET /metrics\n", 13,
+			     MHD_RESPMEM_PERSISTENT);
+	if (strcmp(url, "/metrics"))
+		return reply(c, MHD_HTTP_NOT_FOUND, "text/plain", "torwatch serves /metrics\n", 25,
+			     MHD_RESPMEM_PERSISTENT);
+	f = open_memstream(&body, &len);
+	if (!f)
+		return MHD_NO;
+	ret = tw_metrics_write(f, h->root, &h->pins, &h->ports);
+	fclose(f);
+	if (ret) {
+		free(body);
+		return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
+			     "the pinned state cannot be read\n", 32, MHD_RESPMEM_PERSISTENT);
+	}
+	return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", body, len,
+		     MHD_RESPMEM_MUST_FREE);
+}
+
+/* "HOST:PORT", "[V6]:PORT" or ":PORT" into an address to bind. */
+static int resolve(const char *listen, struct sockaddr_storage *sa, char *err, size_t errlen)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST | AI_PASSIVE },
+			*ai = NULL;
+	char host[128] = "", *port;
+	const char *colon = strrchr(listen, ':');
+	int rc;
+
+	if (!colon || !colon[1] || (size_t)(colon - listen) >= sizeof(host)) {
+		snprintf(err, errlen, "--metrics-listen takes ADDR:PORT (e.g. 127.0.0.1:9477, [::1]:9477, :9477), not '%.64s'",
+			 listen);
+		return -EINVAL;
+	}
+	memcpy(host, listen, (size_t)(colon - listen));
+	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+		memmove(host, host + 1, strlen(host));
+		host[strlen(host) - 1] = '\0';
+	}
+	port = (char *)colon + 1;
+	rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &ai);
+	if (rc || !ai) {
+		snprintf(err, errlen, "--metrics-listen '%.64s': %s", listen, gai_strerror(rc));
+		return -EINVAL;
+	}
+	memcpy(sa, ai->ai_addr, ai->ai_addrlen);
+	freeaddrinfo(ai);
+	return 0;
+}
+
+struct tw_metrics_http *tw_metrics_http_start(const char *listen, const char *root,
+					      const struct tw_port_set *ports, char *err,
+					      size_t errlen)
+{
+	struct tw_metrics_http *h = calloc(1, sizeof(*h));
+	struct sockaddr_storage sa = {};
+	char why[256];
+
+	if (!h || resolve(listen, &sa, err, errlen)) {
+		free(h);
+		return NULL;
+	}
+	snprintf(h->root, sizeof(h->root), "%s", root);
+	h->ports = *ports;
+	if (tw_pinned_open(root, &h->pins, false, why, sizeof(why))) {
+		snprintf(err, errlen, "the metrics cannot read the pinned state: %s", why);
+		free(h);
+		return NULL;
+	}
+	h->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+				  (sa.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+				  0, NULL, NULL, on_request, h,
+				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+				  MHD_OPTION_CONNECTION_LIMIT, 32u,
+				  MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+				  MHD_OPTION_END);
+	if (!h->mhd) {
+		snprintf(err, errlen, "cannot serve metrics on %s: %s (is the port in use?)", listen,
+			 strerror(errno ? errno : EADDRINUSE));
+		tw_pinned_close(&h->pins);
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void tw_metrics_http_stop(struct tw_metrics_http *h)
+{
+	if (!h)
+		return;
+	MHD_stop_daemon(h->mhd);
+	tw_pinned_close(&h->pins);
+	free(h);
+}

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "metrics/prometheus.h"
+
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <unistd.h>
+#include "alerts/ecs.h"
+#include "alerts/rules.h"
+#include "common/timeutil.h"
+#include "kernel/counters.h"
+#include "kernel/pin_lock.h"
+#include "torwatch.h"
+#include "tw_status.h"
+
+/* "# HELP" and "# TYPE" once per metric family. */
+static void family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A label value as the format wants it: \\, \" and \n escaped; the values
+ * are names from the configuration, cut to a sane length. */
+static void label_value(FILE *f, const char *v)
+{
+	for (size_t i = 0; v[i] && i < 256; i++) {
+		if (v[i] == '\\' || v[i] == '"')
+			fprintf(f, "\\%c", v[i]);
+		else if (v[i] == '\n')
+			fputs("\\n", f);
+		else
+			fputc(v[i], f);
+	}
+}
+
+static void sample(FILE *f, const char *name, const char *label, const char *value, uint64_t v)
+{
+	fputs(name, f);
+	if (label) {
+		fprintf(f, "{%s=\"", label);
+		label_value(f, value);
+		fputs("\"}", f);
+	}
+	fprintf(f, " %llu\n", (unsigned long long)v);
+}
+
+static void one(FILE *f, const char *name, const char *type, const char *help, uint64_t v)
+{
+	family(f, name, type, help);
+	sample(f, name, NULL, NULL, v);
+}
+
+static void counters(FILE *f, const struct tw_pinned *p)
+{
+	struct tw_counters c = {};
+	__u32 zero = 0;
+	static const struct {
+		const char *class;
+		int events, lost;
+	} classes[] = {
+		{ "xdp", TW_CNT_EVENTS, TW_CNT_EVENTS_LOST },
+		{ "ssh", TW_CNT_SSH_EVENTS, TW_CNT_SSH_EVENTS_LOST },
+		{ "listen", TW_CNT_LISTEN_EVENTS, TW_CNT_LISTEN_EVENTS_LOST },
+		{ "session", TW_CNT_SESSION_EVENTS, TW_CNT_SESSION_EVENTS_LOST },
+	};
+
+	static const struct {
+		const char *name, *help;
+		int index;
+	} plain[] = {
+		{ "torwatch_packets_total", "Frames the XDP program saw.", TW_CNT_PACKETS },
+		{ "torwatch_bytes_total", "Bytes of the frames the XDP program saw.", TW_CNT_BYTES },
+		{ "torwatch_exit_packets_total", "Frames whose source is in the exit set.",
+		  TW_CNT_EXIT_PACKETS },
+		{ "torwatch_exit_bytes_total", "Bytes of frames from the exit set.", TW_CNT_EXIT_BYTES },
+		{ "torwatch_exit_dropped_packets_total",
+		  "Frames from exit nodes dropped in block mode.", TW_CNT_DROPPED },
+		{ "torwatch_exit_would_drop_packets_total",
+		  "Frames from exit nodes a dry-run block would have dropped.", TW_CNT_WOULD_DROP },
+		{ "torwatch_exit_allowlisted_packets_total",
+		  "Frames from exit-set addresses that the allowlist lets through.",
+		  TW_CNT_ALLOWLISTED },
+		{ "torwatch_parse_errors_total", "Frames whose headers could not be read (passed).",
+		  TW_CNT_PARSE_ERRORS },
+		{ "torwatch_ssh_sessions_total", "SSH sessions followed from sshd.", TW_CNT_SESSIONS },
+	};
+
+	tw_percpu_sum(p->counters, &zero, &c, sizeof(c));
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
+		one(f, plain[i].name, "counter", plain[i].help, c.c[plain[i].index]);
+	family(f, "torwatch_kernel_events_total", "counter",
+	       "Events the kernel programs reported, by class.");
+	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+		sample(f, "torwatch_kernel_events_total", "class", classes[i].class,
+		       c.c[classes[i].events]);
+	family(f, "torwatch_kernel_events_lost_total", "counter",
+	       "Events lost for lack of ring-buffer room, by class.");
+	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+		sample(f, "torwatch_kernel_events_lost_total", "class", classes[i].class,
+		       c.c[classes[i].lost]);
+}
+
+/* Exit traffic by IP protocol: the named ones, the rest as "other". */
+static void by_protocol(FILE *f, const struct tw_pinned *p, struct tw_traffic *tcp,
+			struct tw_traffic *udp)
+{
+	static const __u8 named[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6 };
+	struct tw_traffic by[256] = {}, other = {};
+	char pb[16];
+
+	for (__u32 i = 0; i < 256; i++)
+		tw_percpu_sum(p->proto_stats, &i, &by[i], sizeof(by[i]));
+	*tcp = by[IPPROTO_TCP];
+	*udp = by[IPPROTO_UDP];
+	for (int i = 0; i < 256; i++) {
+		bool is_named = false;
+
+		for (size_t n = 0; n < sizeof(named); n++)
+			is_named |= i == named[n];
+		if (!is_named) {
+			other.packets += by[i].packets;
+			other.bytes += by[i].bytes;
+		}
+	}
+	for (int metric = 0; metric < 2; metric++) {
+		const char *name = metric ? "torwatch_exit_protocol_bytes_total" :
+					    "torwatch_exit_protocol_packets_total";
+
+		family(f, name, "counter", metric ? "Bytes from exit nodes by IP protocol." :
+						    "Frames from exit nodes by IP protocol.");
+		for (size_t n = 0; n < sizeof(named); n++)
+			sample(f, name, "protocol", tw_proto_name(named[n], pb, sizeof(pb)),
+			       metric ? by[named[n]].bytes : by[named[n]].packets);
+		sample(f, name, "protocol", "other", metric ? other.bytes : other.packets);
+	}
+}
+
+static void port_traffic(const struct tw_pinned *p, __u8 proto, __u16 port, struct tw_traffic *t)
+{
+	memset(t, 0, sizeof(*t));
+	if (port < TW_LOW_PORTS) {
+		__u32 idx = tw_low_port_index(proto, port);
+
+		tw_percpu_sum(p->low_port_stats, &idx, t, sizeof(*t));
+	} else {
+		struct tw_port_key k = { .port = port, .proto = proto };
+
+		tw_percpu_sum(p->port_stats, &k, t, sizeof(*t));
+	}
+}
+
+/* Exit traffic to the listed ports, the rest of TCP and UDP as port="other". */
+static void by_port(FILE *f, const struct tw_pinned *p, const struct tw_port_set *ports,
+		    const struct tw_traffic *tcp, const struct tw_traffic *udp)
+{
+	static const __u8 protos[2] = { IPPROTO_TCP, IPPROTO_UDP };
+	const struct tw_traffic *total[2] = { tcp, udp };
+
+	for (int metric = 0; metric < 2; metric++) {
+		const char *name = metric ? "torwatch_exit_port_bytes_total" :
+					    "torwatch_exit_port_packets_total";
+
+		family(f, name, "counter", metric ?
+		       "Bytes from exit nodes by destination port (listed ports; the rest as other)." :
+		       "Frames from exit nodes by destination port (listed ports; the rest as other).");
+		for (int t = 0; t < 2; t++) {
+			uint64_t listed = 0, sum;
+			char pb[16];
+
+			for (unsigned port = 0; port < 65536; port++) {
+				struct tw_traffic tr;
+				uint64_t v;
+
+				if (!tw_port_set_has(ports, (uint16_t)port))
+					continue;
+				port_traffic(p, protos[t], (__u16)port, &tr);
+				v = metric ? tr.bytes : tr.packets;
+				listed += v;
+				fprintf(f, "%s{transport=\"%s\",port=\"%u\"} %llu\n", name,
+					tw_proto_name(protos[t], pb, sizeof(pb)), port,
+					(unsigned long long)v);
+			}
+			sum = metric ? total[t]->bytes : total[t]->packets;
+			fprintf(f, "%s{transport=\"%s\",port=\"other\"} %llu\n", name,
+				tw_proto_name(protos[t], pb, sizeof(pb)),
+				(unsigned long long)(sum > listed ? sum - listed : 0));
+		}
+	}
+}
+
+static void exit_set(FILE *f, const struct tw_meta *m)
+{
+	static const char *const family_kind[4][2] = {
+		{ "ipv4", "address" }, { "ipv6", "address" }, { "ipv4", "prefix" }, { "ipv6", "prefix" },
+	};
+	const __u32 n[4] = { m->exact_v4, m->exact_v6, m->prefixes_v4, m->prefixes_v6 };
+
+	family(f, "torwatch_exit_set_entries", "gauge",
+	       "Entries in the exit set by address family and kind.");
+	for (int i = 0; i < 4; i++)
+		fprintf(f, "torwatch_exit_set_entries{family=\"%s\",kind=\"%s\"} %u\n",
+			family_kind[i][0], family_kind[i][1], n[i]);
+	one(f, "torwatch_exit_set_loaded_timestamp_seconds", "gauge",
+	    "When the exit set was last applied (Unix time).", m->set_loaded_at);
+	family(f, "torwatch_exit_set_apply_duration_seconds", "gauge",
+	       "How long the last apply of the exit set took.");
+	fprintf(f, "torwatch_exit_set_apply_duration_seconds %.6f\n", (double)m->apply_usec / 1e6);
+	one(f, "torwatch_feed_newest_data_timestamp_seconds", "gauge",
+	    "The date of the newest good exit-list data (Unix time).", m->set_newest_data);
+	one(f, "torwatch_feed_stale", "gauge",
+	    "1 while the newest good data is older than the stale-after setting.", m->feed_stale);
+}
+
+static void sources(FILE *f, const struct tw_source_info *src)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} fam[] = {
+		{ "torwatch_feed_source_entries", "gauge", "Entries of each source in the exit set." },
+		{ "torwatch_feed_source_last_success_timestamp_seconds", "gauge",
+		  "The last successful fetch or read of each source (Unix time)." },
+		{ "torwatch_feed_source_data_timestamp_seconds", "gauge",
+		  "The date of each source's newest data (Unix time)." },
+		{ "torwatch_feed_source_consecutive_failures", "gauge",
+		  "Attempts in a row that failed or were refused, by source." },
+	};
+
+	for (size_t k = 0; k < sizeof(fam) / sizeof(fam[0]); k++) {
+		family(f, fam[k].name, fam[k].type, fam[k].help);
+		for (int i = 0; i < TW_MAX_SOURCES; i++) {
+			const struct tw_source_info *s = &src[i];
+			const uint64_t v[] = { s->exact_v4 + s->exact_v6 + s->prefixes_v4 + s->prefixes_v6,
+					       s->last_success, s->newest_data, s->failures };
+
+			if (s->in_use)
+				sample(f, fam[k].name, "source", s->name, v[k]);
+		}
+	}
+}
+
+static void alerts(FILE *f, const char *root)
+{
+	struct tw_alert_stats a = {};
+	struct tw_sink_stat s[TW_MAX_SINKS] = {};
+	__u32 zero = 0;
+	int fd = tw_pin_open_ro(root, TW_PIN_NAME(alert_stats));
+
+	if (fd >= 0) {
+		bpf_map_lookup_elem(fd, &zero, &a);
+		close(fd);
+	}
+	family(f, "torwatch_alerts_total", "counter", "Alerts raised by rule (since the daemon started).");
+	for (int i = 0; tw_rules[i] && i < TW_MAX_RULES; i++)
+		sample(f, "torwatch_alerts_total", "rule", tw_rules[i]->id, a.by_rule[i]);
+	one(f, "torwatch_alerts_suppressed_total", "counter",
+	    "Alerts a rule's throttle held back.", a.suppressed);
+
+	fd = tw_pin_open_ro(root, TW_PIN_NAME(sink_stats));
+	for (__u32 i = 0; fd >= 0 && i < TW_MAX_SINKS; i++)
+		bpf_map_lookup_elem(fd, &i, &s[i]);
+	if (fd >= 0)
+		close(fd);
+	family(f, "torwatch_sink_alerts_total", "counter",
+	       "Alerts by sink and outcome (since the daemon started).");
+	for (int i = 0; i < TW_MAX_SINKS && s[i].in_use; i++) {
+		const struct {
+			const char *outcome;
+			uint64_t v;
+		} o[] = { { "written", s[i].written },	   { "failed", s[i].failed },
+			  { "filtered", s[i].filtered },   { "delivered", s[i].delivered },
+			  { "retried", s[i].retried },	   { "rejected", s[i].rejected },
+			  { "dropped", s[i].dropped },	   { "spooled", s[i].spooled },
+			  { "too_large", s[i].too_large } };
+
+		s[i].name[sizeof(s[i].name) - 1] = '\0';
+		for (size_t k = 0; k < sizeof(o) / sizeof(o[0]); k++) {
+			fputs("torwatch_sink_alerts_total{sink=\"", f);
+			label_value(f, s[i].name);
+			fprintf(f, "\",outcome=\"%s\"} %llu\n", o[k].outcome, (unsigned long long)o[k].v);
+		}
+	}
+	family(f, "torwatch_sink_queued_alerts", "gauge", "Alerts waiting in each sink's memory queue.");
+	for (int i = 0; i < TW_MAX_SINKS && s[i].in_use; i++)
+		sample(f, "torwatch_sink_queued_alerts", "sink", s[i].name, s[i].queued);
+	family(f, "torwatch_sink_spooled_alerts", "gauge", "Alerts waiting in each sink's spool on disk.");
+	for (int i = 0; i < TW_MAX_SINKS && s[i].in_use; i++)
+		sample(f, "torwatch_sink_spooled_alerts", "sink", s[i].name, s[i].spool_pending);
+}
+
+int tw_metrics_write(FILE *f, const char *root, const struct tw_pinned *p,
+		     const struct tw_port_set *ports)
+{
+	struct tw_source_info src[TW_MAX_SOURCES] = {};
+	struct tw_traffic tcp, udp;
+	struct tw_meta m = {};
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(p->meta, &zero, &m))
+		return -errno;
+	for (__u32 i = 0; i < TW_MAX_SOURCES; i++)
+		bpf_map_lookup_elem(p->sources, &i, &src[i]);
+	m.version[sizeof(m.version) - 1] = '\0';
+	for (int i = 0; i < TW_MAX_SOURCES; i++)
+		src[i].name[sizeof(src[i].name) - 1] = '\0';
+	family(f, "torwatch_build_info", "gauge", "The torwatch that renders these metrics; always 1.");
+	sample(f, "torwatch_build_info", "version", TORWATCH_VERSION, 1);
+	one(f, "torwatch_daemon_up", "gauge", "1 while a daemon tends the pinned state.",
+	    tw_pin_lock_holder(root) != 0);
+	one(f, "torwatch_daemon_start_time_seconds", "gauge",
+	    "When the daemon that pinned the state last started (Unix time).", m.started_at);
+	counters(f, p);
+	by_protocol(f, p, &tcp, &udp);
+	by_port(f, p, ports, &tcp, &udp);
+	exit_set(f, &m);
+	sources(f, src);
+	alerts(f, root);
+	return ferror(f) ? -EIO : 0;
+}
