@@ -17,7 +17,7 @@ CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE -MMD -MP \
 	  -Iheaders -Iuser -I$(OUTPUT) -DTORWATCH_VERSION='"$(VERSION)"' \
 	  -DTW_SNAPSHOT_FILE='"$(SNAPSHOT)"' -DTW_SNAPSHOT_DATE='"$(SNAPSHOT_DATE)"'
-LIBS := -lbpf -lelf -lz -ljson-c -linih -lcurl -lsystemd -lcap -lmicrohttpd -lpthread
+LIBS := -lbpf -lelf -lz -ljson-c -linih -lcurl -lsystemd -lcap -lmicrohttpd -lmaxminddb -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall \
 	      -Iheaders -Ibpf/include $(if $(MULTIARCH),-I/usr/include/$(MULTIARCH))
 
@@ -27,7 +27,7 @@ SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
 # The userspace layers, lowest first: a layer may use the ones before it and
 # never one after it (scripts/check-layers.sh checks includes and symbols).
 # Each is an archive of its own; main.c sits on top and joins cli and daemon.
-LAYERS := common kernel alerts exitset config feeds detect metrics cli daemon
+LAYERS := common geo kernel alerts exitset config feeds detect metrics cli daemon
 layer_objs = $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(wildcard user/$(1)/*.c)) \
 	     $(patsubst user/%.S,$(OUTPUT)/user/%.o,$(wildcard user/$(1)/*.S))
 LAYER_LIBS := $(patsubst %,$(OUTPUT)/lib/libtw_%.a,$(LAYERS))

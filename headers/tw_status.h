@@ -47,6 +47,8 @@ struct tw_meta {
 	__u32 layout;		/* TW_PIN_LAYOUT of the torwatch that pinned the state */
 	__u32 pad;
 	char version[32];	/* the version of the torwatch that pinned it */
+	char geoip[128];	/* the country database the daemon uses ("" for none) */
+	char asn_db[128];	/* its ASN database ("" for none) */
 };
 
 /* The alerts the daemon wrote (every rule, kernel and userspace), in a map
@@ -132,7 +134,7 @@ struct tw_source_info {
 _Static_assert(sizeof(struct tw_iface) == 32, "tw_iface ABI");
 _Static_assert(sizeof(struct tw_alert_stats) == 32 + 8 * TW_MAX_RULES, "tw_alert_stats ABI");
 _Static_assert(sizeof(struct tw_sink_stat) == 104 + 16 + 2 * TW_SINK_NAME_LEN, "tw_sink_stat ABI");
-_Static_assert(sizeof(struct tw_meta) == 72 + 32 * TW_MAX_IFACES + 56, "tw_meta ABI");
+_Static_assert(sizeof(struct tw_meta) == 72 + 32 * TW_MAX_IFACES + 56 + 256, "tw_meta ABI");
 _Static_assert(sizeof(struct tw_source_info) ==
 	       88 + TW_SOURCE_NAME_LEN + TW_SOURCE_URL_LEN + TW_SOURCE_ERR_LEN, "tw_source_info ABI");
 

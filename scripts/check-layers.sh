@@ -11,15 +11,16 @@ libdir=$1
 # What each layer may use (besides itself). docs/architecture.md explains it.
 declare -A may_use=(
 	[common]=""
+	[geo]="common"
 	[kernel]="common"
-	[alerts]="common"
+	[alerts]="common geo"
 	[exitset]="common kernel"
-	[config]="common kernel alerts"
-	[feeds]="common kernel alerts exitset config"
-	[detect]="common kernel alerts config"
-	[metrics]="common kernel alerts"
-	[cli]="common kernel alerts exitset config feeds detect metrics"
-	[daemon]="common kernel alerts exitset config feeds detect metrics"
+	[config]="common geo kernel alerts"
+	[feeds]="common geo kernel alerts exitset config"
+	[detect]="common geo kernel alerts config"
+	[metrics]="common geo kernel alerts"
+	[cli]="common geo kernel alerts exitset config feeds detect metrics"
+	[daemon]="common geo kernel alerts exitset config feeds detect metrics"
 	[main]="cli daemon"
 )
 allowed() {	# allowed LAYER OTHER

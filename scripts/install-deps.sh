@@ -10,6 +10,7 @@ PACKAGES=(
 	libjson-c-dev libinih-dev libcmocka-dev libcurl4-openssl-dev	# JSON, config file, unit tests, feeds
 	libsystemd-dev libcap-dev	# sd_notify (Type=notify, watchdog); dropping capabilities
 	libmicrohttpd-dev prometheus	# /metrics; promtool checks what it serves
+	libmaxminddb-dev iso-codes	# countries from .mmdb files; country names
 	ca-certificates python3 openssl	# TLS roots; the feed tests: a real HTTP(S) server with a throwaway CA
 	iproute2 iputils-ping netcat-openbsd jq util-linux procps curl	# integration tests
 	openssh-server openssh-client systemd	# a real sshd (systemd-socket-activate: dual-stack :22)

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "alerts/emit.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include "alerts/ecs.h"
 #include "alerts/rules.h"
+#include "geo/geo.h"
 #include "common/log.h"
 #include "common/timeutil.h"
 
@@ -79,6 +81,42 @@ static bool takes(const struct tw_sink *s, struct json_object *alert)
 	return strstr(s->rules, key) != NULL;
 }
 
+/* side.geo (and side.as) from the address in side.ip, when the databases
+ * know it: every alert about a source or destination gets its country. */
+static void add_geo(const struct tw_geo *g, struct json_object *alert, const char *side)
+{
+	struct json_object *ip;
+	struct tw_geo_result r;
+	uint8_t addr[16];
+	char path[48];
+	int family;
+
+	snprintf(path, sizeof(path), "%s.ip", side);
+	ip = tw_json_get(alert, path);
+	if (!ip || !json_object_is_type(ip, json_type_string))
+		return;
+	family = strchr(json_object_get_string(ip), ':') ? AF_INET6 : AF_INET;
+	if (inet_pton(family, json_object_get_string(ip), addr) != 1 ||
+	    !tw_geo_lookup(g, family, addr, &r))
+		return;
+	if (r.iso[0]) {
+		snprintf(path, sizeof(path), "%s.geo.country_iso_code", side);
+		tw_json_set(alert, path, json_object_new_string(r.iso));
+	}
+	if (r.name[0]) {
+		snprintf(path, sizeof(path), "%s.geo.country_name", side);
+		tw_json_set(alert, path, json_object_new_string(r.name));
+	}
+	if (r.asn) {
+		snprintf(path, sizeof(path), "%s.as.number", side);
+		tw_json_set(alert, path, json_object_new_int64(r.asn));
+	}
+	if (r.as_org[0]) {
+		snprintf(path, sizeof(path), "%s.as.organization.name", side);
+		tw_json_set(alert, path, json_object_new_string(r.as_org));
+	}
+}
+
 static void count_rule(struct tw_emitter *e, struct json_object *alert)
 {
 	struct json_object *rule, *id;
@@ -100,6 +138,10 @@ void tw_emit(struct tw_emitter *e, struct json_object *alert)
 	if (!tw_throttle_pass(&e->throttle, alert, tw_now_mono_ns())) {
 		json_object_put(alert);
 		return;
+	}
+	if (e->geo) {
+		add_geo(e->geo, alert, "source");
+		add_geo(e->geo, alert, "destination");
 	}
 	line = json_object_to_json_string_ext(alert, JSON_C_TO_STRING_PLAIN |
 							     JSON_C_TO_STRING_NOSLASHESCAPE);

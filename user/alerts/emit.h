@@ -11,6 +11,8 @@
 #include "alerts/throttle.h"
 #include "tw_status.h"
 
+struct tw_geo;
+
 
 struct tw_emitter {
 	struct tw_sink sinks[TW_MAX_SINKS];
@@ -18,6 +20,7 @@ struct tw_emitter {
 	uint64_t emitted;	/* alerts that went out to the sinks */
 	uint64_t by_rule[TW_MAX_RULES];	/* the same by rule (tw_rule_index) */
 	struct tw_throttle throttle;	/* per-rule limits; none until set */
+	const struct tw_geo *geo;	/* adds .geo and .as to source and destination; NULL: none */
 };
 
 /* Adds the sink that target names ("-", a path, a URL). 0 or -errno with one

@@ -8,12 +8,20 @@
 #include <string.h>
 #include "common/addr.h"
 #include "cli/cli.h"
+#include "geo/geo.h"
 #include "torwatch.h"
 #include "tw_status.h"
 
 static const char check_usage[] =
-	"usage: torwatch check ADDR [--json] [--pin-root DIR]\n"
+	"usage: torwatch check ADDR [--json] [--geoip FILE] [--asn-db FILE] [--pin-root DIR]\n"
+	"  also says where ADDR is (country, network) by the daemon's databases or FILE\n"
 	"  exit status: 0 in the exit set, 1 not in it, 2 error\n";
+
+static int on_check_opt(int opt, const char *arg, void *ctx)
+{
+	((const char **)ctx)[opt == 'G' ? 0 : 1] = arg;
+	return 0;
+}
 
 int tw_cmd_check(int argc, char **argv)
 {
@@ -26,7 +34,15 @@ int tw_cmd_check(int argc, char **argv)
 	char text[TW_ADDR_STRLEN], mtext[TW_ADDR_STRLEN];
 	const char *why;
 	bool found, allowed = false;
-	int ret = tw_cli_parse_common(argc, argv, &cli, check_usage, NULL, NULL, NULL);
+	static const struct option extra[] = {
+		{ "geoip", required_argument, NULL, 'G' },
+		{ "asn-db", required_argument, NULL, 'A' },
+		{},
+	};
+	const char *dbs[2] = { NULL, NULL };	/* --geoip, --asn-db */
+	struct tw_geo_result where = {};
+	struct tw_geo *geo = NULL;
+	int ret = tw_cli_parse_common(argc, argv, &cli, check_usage, extra, on_check_opt, dbs);
 
 	if (ret)
 		return ret > 0 ? 0 : 2;
@@ -40,6 +56,13 @@ int tw_cmd_check(int argc, char **argv)
 	if (ret)
 		return ret;
 
+	ret = tw_stats_geo_open(&cli, &p, dbs[0], dbs[1], &geo);
+	if (ret) {
+		tw_pinned_close(&p);
+		return ret;
+	}
+	tw_geo_lookup(geo, a.family, a.addr, &where);
+	tw_geo_close(geo);
 	tw_prefix_format(&a, text, sizeof(text));
 	ret = tw_exit_check(cli.pin_root, &a, &v);
 	if (ret) {
@@ -71,6 +94,10 @@ int tw_cmd_check(int argc, char **argv)
 
 		json_object_object_add(o, "address", json_object_new_string(text));
 		json_object_object_add(o, "in_exit_set", json_object_new_boolean(found));
+		json_object_object_add(o, "country", where.iso[0] ? json_object_new_string(where.iso) : NULL);
+		json_object_object_add(o, "country_name",
+				       where.name[0] ? json_object_new_string(where.name) : NULL);
+		json_object_object_add(o, "asn", where.asn ? json_object_new_int64(where.asn) : NULL);
 		if (found) {
 			json_object_object_add(o, "match", json_object_new_string(
 				tw_prefix_is_exact(&match) ? "exact" : "prefix"));
@@ -90,6 +117,13 @@ int tw_cmd_check(int argc, char **argv)
 		printf("%s\n", allowed ? " (allowlisted: never dropped or alerted)" : "");
 	} else {
 		printf("%s is not in the exit set\n", text);
+	}
+	if (!cli.json && (where.iso[0] || where.asn)) {
+		printf("  where: %s%s%s%s", where.iso[0] ? where.iso : "", where.name[0] ? " (" : "",
+		       where.name, where.name[0] ? ")" : "");
+		if (where.asn)
+			printf("%sAS%u %s", where.iso[0] ? ", " : "", where.asn, where.as_org);
+		printf("\n");
 	}
 	json_object_put(names);
 	return found ? 0 : 1;

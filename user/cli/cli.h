@@ -57,6 +57,15 @@ int tw_cmd_unload(int argc, char **argv);
 int tw_cmd_prepare(int argc, char **argv);
 int tw_cmd_block(int argc, char **argv);
 int tw_cmd_feed(int argc, char **argv);
+struct tw_geo;
+/* stats_geo.c: the databases for 'stats' (the daemon's, from meta, unless
+ * named); 0, or 2 with one sentence (a damaged database). */
+int tw_stats_geo_open(const struct tw_cli *cli, const struct tw_pinned *p, const char *geoip,
+		      const char *asn_db, struct tw_geo **out);
+/* The table by country (asn false) or network, top rows. */
+struct json_object *tw_stats_geo_json(const struct tw_pinned *p, const struct tw_geo *g,
+				      bool asn, long top);
+void tw_stats_geo_text(const struct tw_pinned *p, const struct tw_geo *g, bool asn, long top);
 struct tw_meta;
 struct tw_source_info;
 /* feed export: the pinned exit set as a plain list to output (NULL or "-":

@@ -12,6 +12,7 @@
 #include "common/atomic_file.h"
 #include "common/port_list.h"
 #include "config/run_opts.h"
+#include "metrics/by_geo.h"
 #include "metrics/prometheus.h"
 #include "alerts/ecs.h"
 #include "cli/cli.h"
@@ -19,14 +20,17 @@
 #include "torwatch.h"
 
 static const char stats_usage[] =
-	"usage: torwatch stats [--by source|port|proto] [--top N] [--json] [--pin-root DIR]\n"
+	"usage: torwatch stats [--by source|port|proto|country|asn] [--top N] [--json]\n"
+	"                      [--geoip FILE] [--asn-db FILE] [--pin-root DIR]\n"
 	"       torwatch stats --prometheus [--output FILE] [--ports LIST] [--pin-root DIR]\n"
 	"       torwatch stats reset [--pin-root DIR]\n"
 	"  --prometheus writes every metric in Prometheus' text format, to FILE\n"
 	"  (replaced whole: node_exporter's textfile collector) or stdout; LIST are\n"
-	"  the ports that get a label of their own (default " TW_METRICS_PORTS_DEFAULT ").\n";
+	"  the ports that get a label of their own (default " TW_METRICS_PORTS_DEFAULT ").\n"
+	"  Countries and networks come from the daemon's databases (its --geoip and\n"
+	"  --asn-db), or from FILE.\n";
 
-enum by { BY_ALL = 0, BY_SOURCE = 1, BY_PORT = 2, BY_PROTO = 4 };
+enum by { BY_ALL = 0, BY_SOURCE = 1, BY_PORT = 2, BY_PROTO = 4, BY_COUNTRY = 8, BY_ASN = 16 };
 
 struct stats_opts {
 	int by;
@@ -34,6 +38,7 @@ struct stats_opts {
 	bool prometheus;
 	const char *output;
 	const char *ports;
+	const char *geoip, *asn_db;	/* overrides of the daemon's databases */
 };
 
 struct row {
@@ -89,32 +94,7 @@ static int by_packets(const void *a, const void *b)
 	return x->packets < y->packets ? 1 : x->packets > y->packets ? -1 : 0;
 }
 
-/* Calls fn for each entry of a map of per-source counters: key_len 4
- * (exit_v4) or 16 (exit_v6, src_stats); entries that vanish meanwhile are
- * skipped. Stops at fn's first non-zero return. */
-static int for_each_source(int fd, size_t key_len,
-			   int (*fn)(int fd, const __u8 *key, size_t key_len, struct tw_src_stats *st,
-				     void *ctx),
-			   void *ctx)
-{
-	__u8 key[16], next[16];
-	void *prev = NULL;
-	struct tw_src_stats st;
-	int err;
-
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, key_len);
-		prev = key;
-		if (bpf_map_lookup_elem(fd, key, &st))
-			continue;
-		err = fn(fd, key, key_len, &st, ctx);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-static int add_source_row(int fd, const __u8 *key, size_t key_len, struct tw_src_stats *st,
+static int add_source_row(const __u8 *key, size_t key_len, const struct tw_src_stats *st,
 			  void *ctx)
 {
 	struct row *r;
@@ -136,7 +116,7 @@ static int add_source_row(int fd, const __u8 *key, size_t key_len, struct tw_src
 
 static int read_source_map(int fd, size_t key_len, struct table *t)
 {
-	return for_each_source(fd, key_len, add_source_row, t);
+	return tw_for_each_source(fd, key_len, add_source_row, t);
 }
 
 /* Exact entries carry their own counters; prefix matches live in src_stats. */
@@ -224,7 +204,17 @@ static void row_label(int kind, const struct row *r, char *buf, size_t len)
 	}
 }
 
-static struct json_object *table_json(int kind, const struct table *t, long top)
+/* A source's country for its row, NULL when unknown. */
+static const char *source_country(const struct tw_geo *geo, const struct row *r, char cc[3])
+{
+	struct tw_prefix a;
+
+	tw_prefix_from_in6(r->src.addr.addr, &a);
+	return tw_geo_country_of(geo, a.family, a.addr, cc);
+}
+
+static struct json_object *table_json(int kind, const struct table *t, long top,
+				      const struct tw_geo *geo)
 {
 	struct json_object *arr = json_object_new_array();
 	char label[TW_ADDR_STRLEN], t1[40];
@@ -240,6 +230,12 @@ static struct json_object *table_json(int kind, const struct table *t, long top)
 			json_object_object_add(o, "first_seen", json_object_new_string(t1));
 			fmt_time(r->src.last_ns, t1, sizeof(t1));
 			json_object_object_add(o, "last_seen", json_object_new_string(t1));
+			char cc[3];
+			const char *c = source_country(geo, r, cc);
+
+			json_object_object_add(o, "country", c ? json_object_new_string(c) : NULL);
+			json_object_object_add(o, "bytes_per_packet",
+					       json_object_new_int64((int64_t)(r->bytes / r->packets)));
 		} else if (kind == BY_PORT) {
 			char pb[8];
 
@@ -258,7 +254,7 @@ static struct json_object *table_json(int kind, const struct table *t, long top)
 	return arr;
 }
 
-static void table_text(int kind, const struct table *t, long top)
+static void table_text(int kind, const struct table *t, long top, const struct tw_geo *geo)
 {
 	static const char *const titles[] = { [BY_SOURCE] = "source", [BY_PORT] = "port",
 					      [BY_PROTO] = "protocol" };
@@ -266,7 +262,7 @@ static void table_text(int kind, const struct table *t, long top)
 
 	printf("\nby %s (top %ld of %zu):\n", titles[kind], top, t->n);
 	printf("  %-40s %12s %14s %10s%s\n", titles[kind], "packets", "bytes", "dropped",
-	       kind == BY_SOURCE ? "  first seen               last seen" : "");
+	       kind == BY_SOURCE ? "  B/pkt  cc  first seen                  last seen" : "");
 	for (size_t i = 0; i < t->n && (long)i < top; i++) {
 		const struct row *r = &t->rows[i];
 
@@ -274,9 +270,13 @@ static void table_text(int kind, const struct table *t, long top)
 		printf("  %-40s %12llu %14llu %10llu", label, (unsigned long long)r->packets,
 		       (unsigned long long)r->bytes, (unsigned long long)r->dropped);
 		if (kind == BY_SOURCE) {
+			char cc[3];
+			const char *c = source_country(geo, r, cc);
+
 			fmt_time(r->src.first_ns, t1, sizeof(t1));
 			fmt_time(r->src.last_ns, t2, sizeof(t2));
-			printf("  %s %s", t1, t2);
+			printf("  %5llu  %-2s  %s %s", (unsigned long long)(r->bytes / r->packets),
+			       c ? c : "--", t1, t2);
 		}
 		printf("\n");
 	}
@@ -291,8 +291,9 @@ static int on_stats_opt(int opt, const char *arg, void *ctx)
 		so->prometheus = true;
 		return 0;
 	}
-	if (opt == 'o' || opt == 'p') {
-		*(opt == 'o' ? &so->output : &so->ports) = arg;
+	if (opt == 'o' || opt == 'p' || opt == 'G' || opt == 'A') {
+		*(opt == 'o' ? &so->output : opt == 'p' ? &so->ports : opt == 'G' ? &so->geoip :
+							     &so->asn_db) = arg;
 		return 0;
 	}
 	if (opt == 'b') {
@@ -302,8 +303,13 @@ static int on_stats_opt(int opt, const char *arg, void *ctx)
 			so->by = BY_PORT;
 		else if (!strcmp(arg, "proto") || !strcmp(arg, "protocol"))
 			so->by = BY_PROTO;
+		else if (!strcmp(arg, "country"))
+			so->by = BY_COUNTRY;
+		else if (!strcmp(arg, "asn"))
+			so->by = BY_ASN;
 		else {
-			fprintf(stderr, "torwatch: --by must be source, port or proto, not '%.32s'\n", arg);
+			fprintf(stderr, "torwatch: --by must be source, port, proto, country or asn, not '%.32s'\n",
+				arg);
 			return -1;
 		}
 		return 0;
@@ -319,7 +325,7 @@ static int on_stats_opt(int opt, const char *arg, void *ctx)
 /* stats --prometheus: the metrics renderer's text, to stdout or atomically
  * to a file (a textfile collector must never read half of one). */
 static int stats_prometheus(const struct tw_cli *cli, const struct tw_pinned *p,
-			    const struct stats_opts *so)
+			    const struct stats_opts *so, const struct tw_geo *geo)
 {
 	struct tw_port_set ports;
 	struct tw_atomic_file a;
@@ -330,12 +336,12 @@ static int stats_prometheus(const struct tw_cli *cli, const struct tw_pinned *p,
 			       sizeof(err)))
 		return tw_cli_fail(cli, "--ports: %s", err);
 	if (!so->output || !strcmp(so->output, "-")) {
-		ret = tw_metrics_write(stdout, cli->pin_root, p, &ports);
+		ret = tw_metrics_write(stdout, cli->pin_root, p, &ports, geo);
 		return ret ? tw_cli_fail(cli, "cannot write the metrics: %s", strerror(-ret)) : 0;
 	}
 	ret = tw_atomic_open(&a, so->output, 0644);
 	if (!ret) {
-		ret = tw_metrics_write(a.f, cli->pin_root, p, &ports);
+		ret = tw_metrics_write(a.f, cli->pin_root, p, &ports, geo);
 		if (ret)
 			tw_atomic_abort(&a);
 		else
@@ -407,6 +413,8 @@ int tw_cmd_stats(int argc, char **argv)
 		{ "prometheus", no_argument, NULL, 'P' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "ports", required_argument, NULL, 'p' },
+		{ "geoip", required_argument, NULL, 'G' },
+		{ "asn-db", required_argument, NULL, 'A' },
 		{ "top", required_argument, NULL, 't' },
 		{},
 	};
@@ -418,6 +426,7 @@ int tw_cmd_stats(int argc, char **argv)
 	__u64 *totals = cnt.c;
 	__u32 zero = 0;
 	struct tw_pinned p;
+	struct tw_geo *geo = NULL;
 	int ret;
 
 	if (argc > 1 && !strcmp(argv[1], "reset"))
@@ -432,8 +441,14 @@ int tw_cmd_stats(int argc, char **argv)
 	ret = tw_cli_open(&cli, &p);
 	if (ret)
 		return ret;
+	ret = tw_stats_geo_open(&cli, &p, so.geoip, so.asn_db, &geo);
+	if (ret) {
+		tw_pinned_close(&p);
+		return ret;
+	}
 	if (so.prometheus) {
-		ret = stats_prometheus(&cli, &p, &so);
+		ret = stats_prometheus(&cli, &p, &so, geo);
+		tw_geo_close(geo);
 		tw_pinned_close(&p);
 		return ret;
 	}
@@ -444,9 +459,11 @@ int tw_cmd_stats(int argc, char **argv)
 		ret = read_ports(&p, &t[1]);
 	if (!ret && (!so.by || so.by == BY_PROTO))
 		ret = read_protos(p.proto_stats, &t[2]);
-	tw_pinned_close(&p);
-	if (ret)
+	if (ret) {
+		tw_geo_close(geo);
+		tw_pinned_close(&p);
 		return tw_cli_fail(&cli, "cannot read the counters: %s", strerror(-ret));
+	}
 	for (int i = 0; i < 3; i++)
 		qsort(t[i].rows, t[i].n, sizeof(struct row), by_packets);
 
@@ -460,7 +477,11 @@ int tw_cmd_stats(int argc, char **argv)
 		json_object_object_add(o, "totals", tot);
 		for (int i = 0; i < 3; i++)
 			if (!so.by || so.by == kinds[i])
-				json_object_object_add(o, keys[i], table_json(kinds[i], &t[i], so.top));
+				json_object_object_add(o, keys[i], table_json(kinds[i], &t[i], so.top, geo));
+		if (!so.by || so.by == BY_COUNTRY)
+			json_object_object_add(o, "countries", tw_stats_geo_json(&p, geo, false, so.top));
+		if (so.by == BY_ASN)
+			json_object_object_add(o, "networks", tw_stats_geo_json(&p, geo, true, so.top));
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
 		json_object_put(o);
 	} else {
@@ -477,9 +498,15 @@ int tw_cmd_stats(int argc, char **argv)
 		       (unsigned long long)totals[TW_CNT_ALLOWLISTED]);
 		for (int i = 0; i < 3; i++)
 			if (!so.by || so.by == kinds[i])
-				table_text(kinds[i], &t[i], so.top);
+				table_text(kinds[i], &t[i], so.top, geo);
+		if (!so.by || so.by == BY_COUNTRY)
+			tw_stats_geo_text(&p, geo, false, so.top);
+		if (so.by == BY_ASN)
+			tw_stats_geo_text(&p, geo, true, so.top);
 	}
 	for (int i = 0; i < 3; i++)
 		free(t[i].rows);
+	tw_geo_close(geo);
+	tw_pinned_close(&p);
 	return 0;
 }

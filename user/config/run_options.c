@@ -540,6 +540,14 @@ const struct tw_option tw_run_options[] = {
 	{ .name = "verbose", .letter = 'v', .flags = CLI_ONLY,
 	  .set = set_verbose,
 	  .help = "log libbpf's and our debug lines" },
+	{ .name = "geoip", .arg = "FILE",
+	  .set = set_string, .field = FIELD(geoip),
+	  .help = "countries from FILE: an .mmdb (GeoLite2, DB-IP, ip-location-db)\n"
+		  "or Tor's geoip file (geoip6 beside it); 'none' for no countries\n"
+		  "(default: Tor's files in /usr/share/tor when tor-geoipdb is there)" },
+	{ .name = "asn-db", .arg = "FILE",
+	  .set = set_string, .field = FIELD(asn_db),
+	  .help = "networks (source.as.number) from this .mmdb; default: none" },
 	{ .name = "metrics-listen", .arg = "ADDR:PORT",
 	  .set = set_metrics_listen,
 	  .help = "serve Prometheus metrics at http://ADDR:PORT/metrics\n"

@@ -87,6 +87,8 @@ struct tw_run_opts {
 	bool keep_on_stop;	/* a stop leaves XDP and the pins for the next start */
 	bool check_config;	/* --check-config: parse and exit */
 	const char *metrics_listen;	/* ADDR:PORT for /metrics, NULL: off */
+	const char *geoip;		/* country database; NULL: Tor's files if there */
+	const char *asn_db;		/* ASN .mmdb, NULL: none */
 	struct tw_port_set metrics_ports;	/* labelled ports in the metrics */
 	enum tw_xdp_request xdp_mode;
 	unsigned max_exits;	/* room per family for exact addresses */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "common/log.h"
+#include "geo/geo.h"
 #include "daemon/state.h"
 
 /* The first line of a secret's file, without its newline: 0, or -errno
@@ -58,6 +59,30 @@ static struct tw_sink_settings sink_defaults(const struct tw_daemon *d)
 	return set;
 }
 
+/* The country (and ASN) databases every alert's addresses are looked up in;
+ * their paths go into meta, so that 'stats' uses the same. */
+static int open_geo(struct tw_daemon *d)
+{
+	const char *country, *asn;
+	char err[512];
+
+	if (tw_geo_open(&d->geo, d->opts->geoip, d->opts->asn_db, err, sizeof(err))) {
+		tw_err("%s", err);
+		return -EINVAL;
+	}
+	d->alerts.geo = d->geo;
+	country = tw_geo_country_source(d->geo);
+	asn = tw_geo_asn_source(d->geo);
+	if (country)
+		tw_info("countries: %s%s%s", country, asn ? "; networks: " : "", asn ? asn : "");
+	else
+		tw_info("countries: no database (install tor-geoipdb, or name an .mmdb with --geoip); alerts carry no source.geo");
+	snprintf(d->st.meta.geoip, sizeof(d->st.meta.geoip), "%s",
+		 !country ? "" : d->opts->geoip && *d->opts->geoip ? d->opts->geoip : TW_GEO_TOR_DEFAULT);
+	snprintf(d->st.meta.asn_db, sizeof(d->st.meta.asn_db), "%s", asn ? d->opts->asn_db : "");
+	return 0;
+}
+
 int daemon_alerts_open(struct tw_daemon *d)
 {
 	char err[512];
@@ -105,5 +130,5 @@ int daemon_alerts_open(struct tw_daemon *d)
 				      (uint64_t)(c->window_s ? c->window_s : 60) * 1000000000ULL,
 				      c->count >= 0 ? (uint32_t)c->count : 1);
 	}
-	return ret;
+	return ret ? ret : open_geo(d);
 }

@@ -19,6 +19,7 @@
 #include "common/timeutil.h"
 #include "daemon/state.h"
 #include "feeds/fetch.h"
+#include "geo/geo.h"
 #include "tw_pins.h"
 
 /* The signals the event loop reads from a signalfd. */
@@ -163,6 +164,7 @@ static void stop(struct tw_daemon *d, bool failed)
 	daemon_kernel_close(d, failed);
 	daemon_settings_close(d);
 	tw_emitter_close(&d->alerts);
+	tw_geo_close(d->geo);
 	tw_loop_close(&d->loop);
 }
 

@@ -13,7 +13,7 @@ int daemon_metrics_start(struct tw_daemon *d)
 	if (!d->opts->metrics_listen)
 		return 0;
 	d->metrics = tw_metrics_http_start(d->opts->metrics_listen, d->opts->pin_root,
-					   &d->opts->metrics_ports, err, sizeof(err));
+					   &d->opts->metrics_ports, d->geo, err, sizeof(err));
 	if (!d->metrics) {
 		tw_err("%s", err);
 		return -EINVAL;

@@ -22,6 +22,7 @@
 #include "tw_status.h"
 
 struct tw_metrics_http;
+struct tw_geo;
 
 struct tw_daemon {
 	const struct tw_run_opts *opts;	/* in force: the start's, or the last SIGHUP's */
@@ -67,6 +68,7 @@ struct tw_daemon {
 	} loss;
 
 	struct tw_metrics_http *metrics;	/* metrics_serve.c; NULL when off */
+	struct tw_geo *geo;		/* alert_out.c: countries, networks */
 
 	struct {			/* iface_watch.c */
 		int fd;			/* rtnetlink, -1 when not following */

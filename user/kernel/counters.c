@@ -22,6 +22,28 @@ const char *tw_counter_about(int i)
 	return i >= 0 && i < TW_CNT__MAX ? abouts[i] : "";
 }
 
+int tw_for_each_source(int fd, size_t key_len,
+		       int (*fn)(const __u8 *key, size_t key_len, const struct tw_src_stats *st,
+				 void *ctx),
+		       void *ctx)
+{
+	__u8 key[16], next[16];
+	void *prev = NULL;
+	struct tw_src_stats st;
+	int err;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, key_len);
+		prev = key;
+		if (bpf_map_lookup_elem(fd, key, &st))
+			continue;
+		err = fn(key, key_len, &st, ctx);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int tw_percpu_sum(int fd, const void *key, void *out, size_t value_size)
 {
 	int ncpu = libbpf_num_possible_cpus();

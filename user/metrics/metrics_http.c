@@ -14,6 +14,7 @@ struct tw_metrics_http {
 	struct tw_pinned pins;	/* read-only */
 	char root[256];
 	struct tw_port_set ports;
+	const struct tw_geo *geo;
 };
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
@@ -49,7 +50,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	f = open_memstream(&body, &len);
 	if (!f)
 		return MHD_NO;
-	ret = tw_metrics_write(f, h->root, &h->pins, &h->ports);
+	ret = tw_metrics_write(f, h->root, &h->pins, &h->ports, h->geo);
 	fclose(f);
 	if (ret) {
 		free(body);
@@ -91,8 +92,8 @@ static int resolve(const char *listen, struct sockaddr_storage *sa, char *err, s
 }
 
 struct tw_metrics_http *tw_metrics_http_start(const char *listen, const char *root,
-					      const struct tw_port_set *ports, char *err,
-					      size_t errlen)
+					      const struct tw_port_set *ports,
+					      const struct tw_geo *geo, char *err, size_t errlen)
 {
 	struct tw_metrics_http *h = calloc(1, sizeof(*h));
 	struct sockaddr_storage sa = {};
@@ -104,6 +105,7 @@ struct tw_metrics_http *tw_metrics_http_start(const char *listen, const char *ro
 	}
 	snprintf(h->root, sizeof(h->root), "%s", root);
 	h->ports = *ports;
+	h->geo = geo;
 	if (tw_pinned_open(root, &h->pins, false, why, sizeof(why))) {
 		snprintf(err, errlen, "the metrics cannot read the pinned state: %s", why);
 		free(h);

@@ -12,9 +12,12 @@ struct tw_metrics_http;
 
 /* Serves the state pinned under root on listen ("127.0.0.1:9477",
  * "[::1]:9477", ":9477" for every address). NULL with one sentence in err. */
+struct tw_geo;
+
+/* geo: the daemon's databases (read-only, shared), NULL for none. */
 struct tw_metrics_http *tw_metrics_http_start(const char *listen, const char *root,
-					      const struct tw_port_set *ports, char *err,
-					      size_t errlen);
+					      const struct tw_port_set *ports,
+					      const struct tw_geo *geo, char *err, size_t errlen);
 void tw_metrics_http_stop(struct tw_metrics_http *h);
 
 #endif

@@ -4,6 +4,7 @@
 #include <bpf/bpf.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "alerts/ecs.h"
@@ -11,6 +12,7 @@
 #include "common/timeutil.h"
 #include "kernel/counters.h"
 #include "kernel/pin_lock.h"
+#include "metrics/by_geo.h"
 #include "torwatch.h"
 #include "tw_status.h"
 
@@ -101,13 +103,36 @@ static void counters(FILE *f, const struct tw_pinned *p)
 		       c.c[classes[i].lost]);
 }
 
+/* One labelled value of a packets/bytes pair. */
+struct labelled {
+	const char *value;
+	uint64_t packets, bytes;
+};
+
+/* torwatch_exit_BY_packets_total and _bytes_total, one sample per row. */
+static void traffic_pair(FILE *f, const char *by, const char *label, const char *help_by,
+			 const struct labelled *rows, size_t n)
+{
+	char name[96], help[160];
+
+	for (int bytes = 0; bytes < 2; bytes++) {
+		snprintf(name, sizeof(name), "torwatch_exit_%s_%s_total", by, bytes ? "bytes" : "packets");
+		snprintf(help, sizeof(help), "%s from exit nodes by %s.", bytes ? "Bytes" : "Frames",
+			 help_by);
+		family(f, name, "counter", help);
+		for (size_t i = 0; i < n; i++)
+			sample(f, name, label, rows[i].value, bytes ? rows[i].bytes : rows[i].packets);
+	}
+}
+
 /* Exit traffic by IP protocol: the named ones, the rest as "other". */
 static void by_protocol(FILE *f, const struct tw_pinned *p, struct tw_traffic *tcp,
 			struct tw_traffic *udp)
 {
 	static const __u8 named[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6 };
-	struct tw_traffic by[256] = {}, other = {};
-	char pb[16];
+	struct tw_traffic by[256] = {};
+	struct labelled rows[sizeof(named) + 1] = { [sizeof(named)] = { .value = "other" } };
+	char pb[sizeof(named)][16];
 
 	for (__u32 i = 0; i < 256; i++)
 		tw_percpu_sum(p->proto_stats, &i, &by[i], sizeof(by[i]));
@@ -119,21 +144,14 @@ static void by_protocol(FILE *f, const struct tw_pinned *p, struct tw_traffic *t
 		for (size_t n = 0; n < sizeof(named); n++)
 			is_named |= i == named[n];
 		if (!is_named) {
-			other.packets += by[i].packets;
-			other.bytes += by[i].bytes;
+			rows[sizeof(named)].packets += by[i].packets;
+			rows[sizeof(named)].bytes += by[i].bytes;
 		}
 	}
-	for (int metric = 0; metric < 2; metric++) {
-		const char *name = metric ? "torwatch_exit_protocol_bytes_total" :
-					    "torwatch_exit_protocol_packets_total";
-
-		family(f, name, "counter", metric ? "Bytes from exit nodes by IP protocol." :
-						    "Frames from exit nodes by IP protocol.");
-		for (size_t n = 0; n < sizeof(named); n++)
-			sample(f, name, "protocol", tw_proto_name(named[n], pb, sizeof(pb)),
-			       metric ? by[named[n]].bytes : by[named[n]].packets);
-		sample(f, name, "protocol", "other", metric ? other.bytes : other.packets);
-	}
+	for (size_t n = 0; n < sizeof(named); n++)
+		rows[n] = (struct labelled){ tw_proto_name(named[n], pb[n], sizeof(pb[n])),
+					     by[named[n]].packets, by[named[n]].bytes };
+	traffic_pair(f, "protocol", "protocol", "IP protocol", rows, sizeof(named) + 1);
 }
 
 static void port_traffic(const struct tw_pinned *p, __u8 proto, __u16 port, struct tw_traffic *t)
@@ -288,8 +306,28 @@ static void alerts(FILE *f, const char *root)
 		sample(f, "torwatch_sink_spooled_alerts", "sink", s[i].name, s[i].spool_pending);
 }
 
+/* Exit traffic by country: at most some 250 values, never an address. */
+static void by_country(FILE *f, const struct tw_pinned *p, const struct tw_geo *geo)
+{
+	struct tw_geo_row *rows = NULL;
+	size_t n = 0;
+
+	struct labelled *l;
+
+	if (!tw_geo_country_source(geo) || tw_traffic_by_geo(p, geo, false, &rows, &n))
+		return;
+	l = calloc(n + 1, sizeof(*l));
+	for (size_t i = 0; l && i < n; i++)
+		l[i] = (struct labelled){ rows[i].key, rows[i].packets, rows[i].bytes };
+	if (l)
+		traffic_pair(f, "country", "country",
+			     "the source's country (ISO 3166 code, or unknown)", l, n);
+	free(l);
+	free(rows);
+}
+
 int tw_metrics_write(FILE *f, const char *root, const struct tw_pinned *p,
-		     const struct tw_port_set *ports)
+		     const struct tw_port_set *ports, const struct tw_geo *geo)
 {
 	struct tw_source_info src[TW_MAX_SOURCES] = {};
 	struct tw_traffic tcp, udp;
@@ -312,6 +350,7 @@ int tw_metrics_write(FILE *f, const char *root, const struct tw_pinned *p,
 	counters(f, p);
 	by_protocol(f, p, &tcp, &udp);
 	by_port(f, p, ports, &tcp, &udp);
+	by_country(f, p, geo);
 	exit_set(f, &m);
 	sources(f, src);
 	alerts(f, root);

@@ -11,9 +11,12 @@
 #include "common/port_list.h"
 #include "kernel/pins.h"
 
+struct tw_geo;
+
 /* Writes every metric of the state under root (maps p, opened read-only
- * will do) to f. 0 or -errno. */
+ * will do) to f; with geo (its country database) also by country. 0 or
+ * -errno. */
 int tw_metrics_write(FILE *f, const char *root, const struct tw_pinned *p,
-		     const struct tw_port_set *ports);
+		     const struct tw_port_set *ports, const struct tw_geo *geo);
 
 #endif

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "metrics/by_geo.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include "common/addr.h"
+#include "kernel/counters.h"
+
+struct grouping {
+	const struct tw_geo *g;
+	bool asn;
+	struct tw_geo_row *rows;
+	size_t n, cap;
+};
+
+static struct tw_geo_row *row_for(struct grouping *gr, const char *key, const char *name)
+{
+	for (size_t i = 0; i < gr->n; i++)
+		if (!strcmp(gr->rows[i].key, key))
+			return &gr->rows[i];
+	if (gr->n == gr->cap) {
+		size_t cap = gr->cap ? gr->cap * 2 : 64;
+		struct tw_geo_row *v = realloc(gr->rows, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		gr->rows = v;
+		gr->cap = cap;
+	}
+	memset(&gr->rows[gr->n], 0, sizeof(gr->rows[0]));
+	snprintf(gr->rows[gr->n].key, sizeof(gr->rows[0].key), "%s", key);
+	snprintf(gr->rows[gr->n].name, sizeof(gr->rows[0].name), "%s", name);
+	return &gr->rows[gr->n++];
+}
+
+static int add_source(const __u8 *key, size_t key_len, const struct tw_src_stats *st, void *ctx)
+{
+	struct grouping *gr = ctx;
+	struct tw_geo_result r = {};
+	struct tw_geo_row *row;
+	struct tw_prefix a;
+	char k[16];
+
+	if (!st->packets)
+		return 0;
+	if (key_len == 4) {
+		a.family = AF_INET;
+		memcpy(a.addr, key, 4);
+	} else {
+		tw_prefix_from_in6(key, &a);	/* src_stats holds IPv4 mapped */
+	}
+	tw_geo_lookup(gr->g, a.family, a.addr, &r);
+	if (gr->asn && r.asn)
+		snprintf(k, sizeof(k), "AS%u", r.asn);
+	else
+		snprintf(k, sizeof(k), "%s", !gr->asn && r.iso[0] ? r.iso : "unknown");
+	row = row_for(gr, k, gr->asn ? r.as_org : r.name);
+	if (!row)
+		return -ENOMEM;
+	row->sources++;
+	row->packets += st->packets;
+	row->bytes += st->bytes;
+	row->dropped += st->dropped;
+	return 0;
+}
+
+static int by_packets(const void *a, const void *b)
+{
+	const struct tw_geo_row *x = a, *y = b;
+
+	return x->packets < y->packets ? 1 : x->packets > y->packets ? -1 : strcmp(x->key, y->key);
+}
+
+int tw_traffic_by_geo(const struct tw_pinned *p, const struct tw_geo *g, bool asn,
+		      struct tw_geo_row **rows, size_t *n)
+{
+	struct grouping gr = { .g = g, .asn = asn };
+	/* Exact entries carry their own counters; prefix matches live in src_stats. */
+	int ret = tw_for_each_source(p->exit_v4, 4, add_source, &gr);
+
+	if (!ret)
+		ret = tw_for_each_source(p->exit_v6, 16, add_source, &gr);
+	if (!ret)
+		ret = tw_for_each_source(p->src_stats, 16, add_source, &gr);
+	if (ret) {
+		free(gr.rows);
+		return ret;
+	}
+	if (gr.n)
+		qsort(gr.rows, gr.n, sizeof(*gr.rows), by_packets);
+	*rows = gr.rows;
+	*n = gr.n;
+	return 0;
+}
+
+const char *tw_geo_country_of(const struct tw_geo *g, int family, const uint8_t *addr,
+			      char buf[3])
+{
+	struct tw_geo_result r;
+
+	if (!tw_geo_lookup(g, family, addr, &r) || !r.iso[0])
+		return NULL;
+	memcpy(buf, r.iso, 3);
+	return buf;
+}
