@@ -151,4 +151,16 @@ thousand_sessions() {
 	check "... and no process" test "$(map_entries session_procs)" -le 2
 	check_eq "no session or process was refused for room" 0 "$(tw_in "$S" stats --json --by proto | jq .totals.session_map_full)"
 }
-map_entries() { bpftool -j map dump name "$1" 2>/dev/null | jq length; }
+# map_entries NAME: entries of the test daemon's own map NAME (found through
+# its fds: other daemons on the host may have a map of that name too).
+map_entries() {
+	local fd id
+	for fd in /proc/$DAEMON_PID/fdinfo/*; do
+		id=$(awk '/^map_id:/ {print $2}' "$fd" 2>/dev/null)
+		[ -n "$id" ] || continue
+		[ "$(bpftool -j map show id "$id" 2>/dev/null | jq -r .name)" = "$1" ] || continue
+		bpftool -j map dump id "$id" 2>/dev/null | jq length
+		return
+	done
+	echo "no map $1 held by the daemon"
+}

@@ -38,6 +38,9 @@ check_eq "udp to 8080 as port=\"other\"" 1 "$(metric 'torwatch_exit_port_packets
 check "tcp to 22 counted" test "$(metric 'torwatch_exit_port_packets_total{transport="tcp",port="22"}' "$T/cli.prom")" -ge 2
 check_eq "the exit set" 1 "$(metric 'torwatch_exit_set_entries{family="ipv4",kind="address"}' "$T/cli.prom")"
 check_eq "the daemon is up" 1 "$(metric torwatch_daemon_up "$T/cli.prom")"
+check_eq "distinct exit sources seen, since the counters began and today" "1 1" \
+	"$(metric 'torwatch_exit_sources_seen{period="since_reset"}' "$T/cli.prom") $(metric 'torwatch_exit_sources_seen{period="today"}' "$T/cli.prom")"
+check_eq "stats says the same" "1 1" "$(tw_in "$H" stats --json | jq -r '.totals | "\(.sources_seen) \(.sources_seen_today)"')"
 check "a tor_traffic alert is counted" wait_for 3 sh -c "$TW stats --prometheus --pin-root $PIN | grep -qx 'torwatch_alerts_total{rule=\"tor_traffic\"} 1'"
 check "build_info names the version" grep -q '^torwatch_build_info{version=".*"} 1$' "$T/cli.prom"
 check_eq "no label holds an address" "" "$(grep -E '198\.51\.100|2001:db8' "$T/cli.prom")"

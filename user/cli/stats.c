@@ -427,6 +427,7 @@ int tw_cmd_stats(int argc, char **argv)
 	__u32 zero = 0;
 	struct tw_pinned p;
 	struct tw_geo *geo = NULL;
+	uint64_t seen_all = 0, seen_today = 0;
 	int ret;
 
 	if (argc > 1 && !strcmp(argv[1], "reset"))
@@ -453,7 +454,8 @@ int tw_cmd_stats(int argc, char **argv)
 		return ret;
 	}
 	tw_percpu_sum(p.counters, &zero, &cnt, sizeof(cnt));
-	if (!so.by || so.by == BY_SOURCE)
+	ret = tw_sources_seen(&p, tw_local_midnight_ns(), &seen_all, &seen_today);
+	if (!ret && (!so.by || so.by == BY_SOURCE))
 		ret = read_sources(&p, &t[0]);
 	if (!ret && (!so.by || so.by == BY_PORT))
 		ret = read_ports(&p, &t[1]);
@@ -474,6 +476,8 @@ int tw_cmd_stats(int argc, char **argv)
 		for (int i = 0; i < TW_CNT__MAX; i++)
 			json_object_object_add(tot, tw_counter_name(i),
 						json_object_new_int64((int64_t)totals[i]));
+		json_object_object_add(tot, "sources_seen", json_object_new_int64((int64_t)seen_all));
+		json_object_object_add(tot, "sources_seen_today", json_object_new_int64((int64_t)seen_today));
 		json_object_object_add(o, "totals", tot);
 		for (int i = 0; i < 3; i++)
 			if (!so.by || so.by == kinds[i])
@@ -496,6 +500,8 @@ int tw_cmd_stats(int argc, char **argv)
 		       (unsigned long long)totals[TW_CNT_DROPPED],
 		       (unsigned long long)totals[TW_CNT_WOULD_DROP],
 		       (unsigned long long)totals[TW_CNT_ALLOWLISTED]);
+		printf("distinct exit sources seen: %llu since the counters began, %llu today\n",
+		       (unsigned long long)seen_all, (unsigned long long)seen_today);
 		for (int i = 0; i < 3; i++)
 			if (!so.by || so.by == kinds[i])
 				table_text(kinds[i], &t[i], so.top, geo);

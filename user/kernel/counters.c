@@ -6,6 +6,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include "common/timeutil.h"
+#include "kernel/pins.h"
 
 #define TW_COUNTER_NAME(id, name, about) [TW_CNT_##id] = name,
 #define TW_COUNTER_ABOUT(id, name, about) [TW_CNT_##id] = about,
@@ -42,6 +45,48 @@ int tw_for_each_source(int fd, size_t key_len,
 			return err;
 	}
 	return 0;
+}
+
+struct seen {
+	int64_t since_ns;
+	uint64_t all, recent;
+};
+
+static int count_seen(const __u8 *key, size_t key_len, const struct tw_src_stats *st, void *ctx)
+{
+	struct seen *s = ctx;
+
+	if (!st->packets)
+		return 0;
+	s->all++;
+	s->recent += tw_mono_to_unix_ns(st->last_seen_ns) >= s->since_ns;
+	return 0;
+}
+
+int tw_sources_seen(const struct tw_pinned *p, int64_t since_unix_ns, uint64_t *all,
+		    uint64_t *recent)
+{
+	struct seen s = { .since_ns = since_unix_ns };
+	int ret = tw_for_each_source(p->exit_v4, 4, count_seen, &s);
+
+	if (!ret)
+		ret = tw_for_each_source(p->exit_v6, 16, count_seen, &s);
+	if (!ret)
+		ret = tw_for_each_source(p->src_stats, 16, count_seen, &s);
+	*all = s.all;
+	*recent = s.recent;
+	return ret;
+}
+
+int64_t tw_local_midnight_ns(void)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm) * 1000000000LL;
 }
 
 int tw_percpu_sum(int fd, const void *key, void *out, size_t value_size)

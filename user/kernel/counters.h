@@ -5,6 +5,7 @@
 #define TW_COUNTERS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "torwatch.h"
 
 /* The name of counter i (enum tw_counter), as TW_COUNTERS declares it. */
@@ -20,5 +21,13 @@ int tw_for_each_source(int fd, size_t key_len,
 		       int (*fn)(const __u8 *key, size_t key_len, const struct tw_src_stats *st,
 				 void *ctx),
 		       void *ctx);
+
+struct tw_pinned;
+/* Distinct exit sources that sent traffic since the counters began (*all),
+ * and of those the ones seen at or after since_unix_ns (*recent). 0 or -errno. */
+int tw_sources_seen(const struct tw_pinned *p, int64_t since_unix_ns, uint64_t *all,
+		    uint64_t *recent);
+/* Unix nanoseconds of the last local midnight: where "today" begins. */
+int64_t tw_local_midnight_ns(void);
 
 #endif

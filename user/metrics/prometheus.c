@@ -326,6 +326,17 @@ static void by_country(FILE *f, const struct tw_pinned *p, const struct tw_geo *
 	free(rows);
 }
 
+static void sources_seen(FILE *f, const struct tw_pinned *p)
+{
+	uint64_t all = 0, today = 0;
+
+	tw_sources_seen(p, tw_local_midnight_ns(), &all, &today);
+	family(f, "torwatch_exit_sources_seen", "gauge",
+	       "Distinct exit sources that sent traffic: since the counters began, and today (local time).");
+	sample(f, "torwatch_exit_sources_seen", "period", "since_reset", all);
+	sample(f, "torwatch_exit_sources_seen", "period", "today", today);
+}
+
 int tw_metrics_write(FILE *f, const char *root, const struct tw_pinned *p,
 		     const struct tw_port_set *ports, const struct tw_geo *geo)
 {
@@ -351,6 +362,7 @@ int tw_metrics_write(FILE *f, const char *root, const struct tw_pinned *p,
 	by_protocol(f, p, &tcp, &udp);
 	by_port(f, p, ports, &tcp, &udp);
 	by_country(f, p, geo);
+	sources_seen(f, p);
 	exit_set(f, &m);
 	sources(f, src);
 	alerts(f, root);
