@@ -88,6 +88,17 @@ struct tw_sink_stat {
 	char last_error[TW_SINK_NAME_LEN];
 };
 
+/* One of the last alerts raised (the recent_alerts map, for 'top'). */
+#define TW_RECENT_ALERTS 16
+
+struct tw_recent_alert {
+	__u64 number;		/* 1, 2, ...: the order raised; 0 = an empty slot */
+	__u64 at_ns;		/* unix nanoseconds */
+	char rule[32];
+	char severity[16];
+	char message[128];
+};
+
 enum tw_source_kind {
 	TW_SOURCE_URL = 0,	/* fetched over HTTP(S) */
 	TW_SOURCE_FILE,		/* a feed file (--feed PATH) */
@@ -132,6 +143,7 @@ struct tw_source_info {
 };
 
 _Static_assert(sizeof(struct tw_iface) == 32, "tw_iface ABI");
+_Static_assert(sizeof(struct tw_recent_alert) == 192, "tw_recent_alert ABI");
 _Static_assert(sizeof(struct tw_alert_stats) == 32 + 8 * TW_MAX_RULES, "tw_alert_stats ABI");
 _Static_assert(sizeof(struct tw_sink_stat) == 104 + 16 + 2 * TW_SINK_NAME_LEN, "tw_sink_stat ABI");
 _Static_assert(sizeof(struct tw_meta) == 72 + 32 * TW_MAX_IFACES + 56 + 256, "tw_meta ABI");

@@ -19,6 +19,7 @@ PACKAGES=(
 	debootstrap	# a Debian 13 root with OpenSSH 10 (sshd-session, sshd-auth) for the session tests
 	man-db logrotate	# the install test: the man page renders, the logrotate snippet parses
 	xdp-tools	# a foreign XDP program (xdp-filter) that torwatch must leave in place
+	tmux	# torwatch top under a real pseudo-terminal
 )
 
 missing=()

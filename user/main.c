@@ -8,6 +8,7 @@ static const struct tw_command commands[] = {
 	{ "run", tw_cmd_run, "load the XDP detector and write alerts" },
 	{ "status", tw_cmd_status, "interfaces, exit set, sources, event counters" },
 	{ "stats", tw_cmd_stats, "traffic from exit nodes by source, port, protocol" },
+	{ "top", tw_cmd_top, "a live view: traffic per second, top sources and ports, recent alerts" },
 	{ "check", tw_cmd_check, "is ADDR in the exit set, and from which source" },
 	{ "block", tw_cmd_block, "drop exit-node traffic to SSH (or other) ports: enable, disable, show" },
 	{ "feed", tw_cmd_feed, "exit-list sources: update (fetch now), show" },

@@ -91,6 +91,15 @@ struct {
 	__type(value, struct tw_sink_stat);
 } sink_stats SEC(".maps");
 
+/* The last alerts the daemon raised, for 'torwatch top' (slot = number %
+ * TW_RECENT_ALERTS). Written by the daemon only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TW_RECENT_ALERTS);
+	__type(key, __u32);
+	__type(value, struct tw_recent_alert);
+} recent_alerts SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, TW_MAX_SOURCES);

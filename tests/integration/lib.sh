@@ -85,6 +85,16 @@ add_addrs() {
 # mac_of NS IF
 mac_of() { ip -n "$1" -j link show "$2" | jq -r '.[0].address'; }
 
+# one_exit_node: the common stage: the host $H and one fake exit node $X
+# (host_and_exit), a state dir, and $T/exits.txt listing the exit node.
+one_exit_node() {
+	H=twh-$ID X=twx-$ID
+	EXIT4=198.51.100.7 HOST4=198.51.100.1
+	host_and_exit
+	mkdir -p "$T/state"
+	echo $EXIT4 >"$T/exits.txt"
+}
+
 # host_and_exit: the host namespace $H (vX, $HOST4) and a fake exit node $X
 # (eX, $EXIT4) on one veth, with static neighbours: no ARP from the exit
 # address, so the counts are exact.

@@ -55,6 +55,8 @@ check_eq "... stats" 3 "$(as_reader stats --json | jq .totals.exit_packets)"
 check "... check" as_reader check $EXIT4
 check "... feed show" as_reader feed show
 check_eq "... block show" off "$(as_reader block show --json | jq -r .mode)"
+check "... top (as plain lines)" grep -q "exit_pps=" <<<"$(timeout 2.5 nsenter --net=/run/netns/$H setpriv --reuid twtest-reader --regid twtest-reader --init-groups "$TW" top --interval 1 --pin-root "$PIN" | cat)"
+check_eq "... stats --prometheus: the daemon is up" "torwatch_daemon_up 1" "$(as_reader stats --prometheus | grep '^torwatch_daemon_up ')"
 out=$(as_reader block enable 2>&1); rc=$?
 check_eq "... but not block enable" 2 $rc
 check_eq "which says so in one sentence" "torwatch: changing the state pinned under $PIN needs root (or the torwatch service user): run it with sudo" "$out"

@@ -9,11 +9,7 @@
 require_root
 
 PACE=$(dirname "$0")/../tools/udp_pace.py
-H=twh-$ID X=twx-$ID
-EXIT4=198.51.100.7 HOST4=198.51.100.1
-host_and_exit
-mkdir -p "$T/state"
-echo $EXIT4 >"$T/exits.txt"
+one_exit_node
 xdp_on() { ip -n "$H" -j link show vX | jq -e '.[0].xdp != null' >/dev/null; }
 exit_packets() { tw_in "$H" stats --json 2>/dev/null | jq .totals.exit_packets; }
 

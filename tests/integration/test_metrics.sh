@@ -8,11 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 
-H=twh-$ID X=twx-$ID
-EXIT4=198.51.100.7 HOST4=198.51.100.1
-host_and_exit
-mkdir -p "$T/state"
-echo $EXIT4 >"$T/exits.txt"
+one_exit_node
 PORT=19477
 check "the daemon starts with --metrics-listen" start_daemon "$H" -i vX --feed "$T/exits.txt" \
 	--metrics-listen 127.0.0.1:$PORT --metrics-ports 22,5060

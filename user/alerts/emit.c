@@ -117,6 +117,23 @@ static void add_geo(const struct tw_geo *g, struct json_object *alert, const cha
 	}
 }
 
+/* The alert in the ring of recent ones ('top' shows them). */
+static void remember(struct tw_emitter *e, struct json_object *alert)
+{
+	struct tw_recent_alert *r = &e->recent[e->emitted % TW_RECENT_ALERTS];
+	struct json_object *v;
+
+	memset(r, 0, sizeof(*r));
+	r->number = e->emitted;
+	r->at_ns = (uint64_t)tw_now_unix_ns();
+	if ((v = tw_json_get(alert, "rule.id")))
+		snprintf(r->rule, sizeof(r->rule), "%s", json_object_get_string(v));
+	if ((v = tw_json_get(alert, "log.level")))
+		snprintf(r->severity, sizeof(r->severity), "%s", json_object_get_string(v));
+	if ((v = tw_json_get(alert, "message")))
+		snprintf(r->message, sizeof(r->message), "%s", json_object_get_string(v));
+}
+
 static void count_rule(struct tw_emitter *e, struct json_object *alert)
 {
 	struct json_object *rule, *id;
@@ -148,6 +165,7 @@ void tw_emit(struct tw_emitter *e, struct json_object *alert)
 	len = strlen(line);
 	e->emitted++;
 	count_rule(e, alert);
+	remember(e, alert);
 	for (size_t i = 0; i < e->n_sinks; i++) {
 		struct tw_sink *s = &e->sinks[i];
 		int ret;

@@ -19,6 +19,7 @@ struct tw_emitter {
 	size_t n_sinks;
 	uint64_t emitted;	/* alerts that went out to the sinks */
 	uint64_t by_rule[TW_MAX_RULES];	/* the same by rule (tw_rule_index) */
+	struct tw_recent_alert recent[TW_RECENT_ALERTS];	/* slot: number % TW_RECENT_ALERTS */
 	struct tw_throttle throttle;	/* per-rule limits; none until set */
 	const struct tw_geo *geo;	/* adds .geo and .as to source and destination; NULL: none */
 };

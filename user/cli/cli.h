@@ -57,6 +57,7 @@ int tw_cmd_unload(int argc, char **argv);
 int tw_cmd_prepare(int argc, char **argv);
 int tw_cmd_block(int argc, char **argv);
 int tw_cmd_feed(int argc, char **argv);
+int tw_cmd_top(int argc, char **argv);
 struct tw_geo;
 /* stats_geo.c: the databases for 'stats' (the daemon's, from meta, unless
  * named); 0, or 2 with one sentence (a damaged database). */

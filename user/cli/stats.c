@@ -16,6 +16,7 @@
 #include "metrics/prometheus.h"
 #include "alerts/ecs.h"
 #include "cli/cli.h"
+#include "cli/traffic_table.h"
 #include "common/timeutil.h"
 #include "torwatch.h"
 
@@ -41,154 +42,12 @@ struct stats_opts {
 	const char *geoip, *asn_db;	/* overrides of the daemon's databases */
 };
 
-struct row {
-	uint64_t packets, bytes, dropped;
-	union {
-		struct {
-			struct tw_in6 addr;
-			uint64_t first_ns, last_ns;
-		} src;
-		struct tw_port_key port;
-		uint32_t proto;
-	};
-};
-
-struct table {
-	struct row *rows;
-	size_t n, cap;
-};
-
-static struct row *table_add(struct table *t)
-{
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		struct row *r = realloc(t->rows, cap * sizeof(*r));
-
-		if (!r)
-			return NULL;
-		t->rows = r;
-		t->cap = cap;
-	}
-	memset(&t->rows[t->n], 0, sizeof(t->rows[0]));
-	return &t->rows[t->n++];
-}
-
-/* A new row counting packets and bytes; NULL when memory runs out. */
-static struct row *table_add_traffic(struct table *t, uint64_t packets, uint64_t bytes,
-				     uint64_t dropped)
-{
-	struct row *r = table_add(t);
-
-	if (r) {
-		r->packets = packets;
-		r->bytes = bytes;
-		r->dropped = dropped;
-	}
-	return r;
-}
-
-static int by_packets(const void *a, const void *b)
-{
-	const struct row *x = a, *y = b;
-
-	return x->packets < y->packets ? 1 : x->packets > y->packets ? -1 : 0;
-}
-
-static int add_source_row(const __u8 *key, size_t key_len, const struct tw_src_stats *st,
-			  void *ctx)
-{
-	struct row *r;
-
-	if (!st->packets)
-		return 0; /* listed, no traffic yet */
-	r = table_add_traffic(ctx, st->packets, st->bytes, st->dropped);
-	if (!r)
-		return -ENOMEM;
-	if (key_len == 4) {
-		tw_in6_from_v4(r->src.addr.addr, key);
-	} else {
-		memcpy(r->src.addr.addr, key, 16);
-	}
-	r->src.first_ns = st->first_seen_ns;
-	r->src.last_ns = st->last_seen_ns;
-	return 0;
-}
-
-static int read_source_map(int fd, size_t key_len, struct table *t)
-{
-	return tw_for_each_source(fd, key_len, add_source_row, t);
-}
-
-/* Exact entries carry their own counters; prefix matches live in src_stats. */
-static int read_sources(const struct tw_pinned *p, struct table *t)
-{
-	int err = read_source_map(p->exit_v4, 4, t);
-
-	if (!err)
-		err = read_source_map(p->exit_v6, 16, t);
-	if (!err)
-		err = read_source_map(p->src_stats, 16, t);
-	return err;
-}
-
-static int read_ports(const struct tw_pinned *p, struct table *t)
-{
-	struct tw_port_key key, next, *prev = NULL;
-	struct tw_traffic tr;
-	int fd = p->port_stats;
-
-	for (__u32 port = 0; port < TW_LOW_PORTS; port++) {
-		static const __u8 protos[2] = { IPPROTO_TCP, IPPROTO_UDP };
-
-		for (int i = 0; i < 2; i++) {
-			__u32 idx = tw_low_port_index(protos[i], (__u16)port);
-
-			if (tw_percpu_sum(p->low_port_stats, &idx, &tr, sizeof(tr)) || !tr.packets)
-				continue;
-			struct row *r = table_add_traffic(t, tr.packets, tr.bytes, tr.dropped);
-
-			if (!r)
-				return -ENOMEM;
-			r->port = (struct tw_port_key){ .port = (__u16)port, .proto = protos[i] };
-		}
-	}
-
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (tw_percpu_sum(fd, &key, &tr, sizeof(tr)))
-			continue;
-		struct row *r = table_add_traffic(t, tr.packets, tr.bytes, tr.dropped);
-
-		if (!r)
-			return -ENOMEM;
-		r->port = key;
-	}
-	return 0;
-}
-
-static int read_protos(int fd, struct table *t)
-{
-	struct tw_traffic tr;
-
-	for (uint32_t p = 0; p < 256; p++) {
-		if (tw_percpu_sum(fd, &p, &tr, sizeof(tr)) || !tr.packets)
-			continue;
-		struct row *r = table_add_traffic(t, tr.packets, tr.bytes, tr.dropped);
-
-		if (!r)
-			return -ENOMEM;
-		r->proto = p;
-	}
-	return 0;
-}
-
 static void fmt_time(uint64_t mono_ns, char *buf, size_t len)
 {
 	tw_format_iso8601_ns(tw_mono_to_unix_ns(mono_ns), buf, len);
 }
 
-static void row_label(int kind, const struct row *r, char *buf, size_t len)
+static void row_label(int kind, const struct tw_row *r, char *buf, size_t len)
 {
 	char pb[8];
 
@@ -205,7 +64,7 @@ static void row_label(int kind, const struct row *r, char *buf, size_t len)
 }
 
 /* A source's country for its row, NULL when unknown. */
-static const char *source_country(const struct tw_geo *geo, const struct row *r, char cc[3])
+static const char *source_country(const struct tw_geo *geo, const struct tw_row *r, char cc[3])
 {
 	struct tw_prefix a;
 
@@ -213,14 +72,14 @@ static const char *source_country(const struct tw_geo *geo, const struct row *r,
 	return tw_geo_country_of(geo, a.family, a.addr, cc);
 }
 
-static struct json_object *table_json(int kind, const struct table *t, long top,
+static struct json_object *table_json(int kind, const struct tw_table *t, long top,
 				      const struct tw_geo *geo)
 {
 	struct json_object *arr = json_object_new_array();
 	char label[TW_ADDR_STRLEN], t1[40];
 
 	for (size_t i = 0; i < t->n && (long)i < top; i++) {
-		const struct row *r = &t->rows[i];
+		const struct tw_row *r = &t->rows[i];
 		struct json_object *o = json_object_new_object();
 
 		row_label(kind, r, label, sizeof(label));
@@ -254,7 +113,7 @@ static struct json_object *table_json(int kind, const struct table *t, long top,
 	return arr;
 }
 
-static void table_text(int kind, const struct table *t, long top, const struct tw_geo *geo)
+static void table_text(int kind, const struct tw_table *t, long top, const struct tw_geo *geo)
 {
 	static const char *const titles[] = { [BY_SOURCE] = "source", [BY_PORT] = "port",
 					      [BY_PROTO] = "protocol" };
@@ -264,7 +123,7 @@ static void table_text(int kind, const struct table *t, long top, const struct t
 	printf("  %-40s %12s %14s %10s%s\n", titles[kind], "packets", "bytes", "dropped",
 	       kind == BY_SOURCE ? "  B/pkt  cc  first seen                  last seen" : "");
 	for (size_t i = 0; i < t->n && (long)i < top; i++) {
-		const struct row *r = &t->rows[i];
+		const struct tw_row *r = &t->rows[i];
 
 		row_label(kind, r, label, sizeof(label));
 		printf("  %-40s %12llu %14llu %10llu", label, (unsigned long long)r->packets,
@@ -420,7 +279,7 @@ int tw_cmd_stats(int argc, char **argv)
 	};
 	struct stats_opts so = { .by = BY_ALL, .top = 10 };
 	struct tw_cli cli = {};
-	struct table t[3] = {};
+	struct tw_table t[3] = {};
 	static const int kinds[3] = { BY_SOURCE, BY_PORT, BY_PROTO };
 	struct tw_counters cnt = {};
 	__u64 *totals = cnt.c;
@@ -456,18 +315,18 @@ int tw_cmd_stats(int argc, char **argv)
 	tw_percpu_sum(p.counters, &zero, &cnt, sizeof(cnt));
 	ret = tw_sources_seen(&p, tw_local_midnight_ns(), &seen_all, &seen_today);
 	if (!ret && (!so.by || so.by == BY_SOURCE))
-		ret = read_sources(&p, &t[0]);
+		ret = tw_read_sources(&p, &t[0]);
 	if (!ret && (!so.by || so.by == BY_PORT))
-		ret = read_ports(&p, &t[1]);
+		ret = tw_read_ports(&p, &t[1]);
 	if (!ret && (!so.by || so.by == BY_PROTO))
-		ret = read_protos(p.proto_stats, &t[2]);
+		ret = tw_read_protos(p.proto_stats, &t[2]);
 	if (ret) {
 		tw_geo_close(geo);
 		tw_pinned_close(&p);
 		return tw_cli_fail(&cli, "cannot read the counters: %s", strerror(-ret));
 	}
 	for (int i = 0; i < 3; i++)
-		qsort(t[i].rows, t[i].n, sizeof(struct row), by_packets);
+		qsort(t[i].rows, t[i].n, sizeof(struct tw_row), tw_rows_by_packets);
 
 	if (cli.json) {
 		struct json_object *o = json_object_new_object(), *tot = json_object_new_object();

@@ -55,6 +55,14 @@ static void publish_sinks(struct tw_daemon *d)
 	}
 }
 
+/* The ring of recent alerts, for 'top'. */
+static void publish_recent(struct tw_daemon *d)
+{
+	for (__u32 i = 0; i < TW_RECENT_ALERTS; i++)
+		bpf_map__update_elem(d->k.skel->maps.recent_alerts, &i, sizeof(i), &d->alerts.recent[i],
+				     sizeof(d->alerts.recent[i]), BPF_ANY);
+}
+
 /* After each round: the alert counts, when they changed. */
 static void publish_alerts(void *ctx)
 {
@@ -77,6 +85,8 @@ static void publish_alerts(void *ctx)
 	}
 	if (!memcmp(&a, &d->st.alerts, sizeof(a)) && mark == d->st.sinks_mark)
 		return;
+	if (a.emitted != d->st.alerts.emitted)
+		publish_recent(d);
 	if (!bpf_map__update_elem(d->k.skel->maps.alert_stats, &zero, sizeof(zero), &a, sizeof(a),
 				  BPF_ANY))
 		d->st.alerts = a;
