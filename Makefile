@@ -162,6 +162,7 @@ bench: torwatch $(BENCHES) $(TOOLS)
 	$(Q)tests/bench/bench_ssh_latency.sh
 	$(Q)tests/bench/bench_listen_latency.sh
 	$(Q)tests/bench/bench_session.sh
+	$(Q)tests/bench/bench_metrics.sh
 
 # Install (PREFIX, DESTDIR): the binary, the service, its user, the
 # commented config (never over one that exists), the man page, completion

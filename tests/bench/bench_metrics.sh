@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# make bench: the cost of a Prometheus scrape (GET /metrics) and of 'stats
+# --prometheus' with the real exit list loaded and 10,000 sources that sent
+# traffic, without a country database, with Tor's geoip files and with the
+# GeoLite2 .mmdb (each source looked up once per scrape), side by side.
+. "$(dirname "$0")/../integration/lib.sh"
+require_root
+N=${N:-10000}
+SCRAPES=${SCRAPES:-30}
+GEO=$("$(dirname "$0")/../integration/geo_fixtures.sh") || { echo "bench_metrics: no geo databases"; exit 1; }
+H=tbm-$ID X=tbx-$ID
+add_netns "$H"; add_netns "$X"
+link_ns "$H" vX "$X" eX
+mkdir -p "$T/state"
+"$TOOLS/flood_sources" list $N >"$T/flood.txt"
+REAL=$(cd "$(dirname "$0")/../.." && ls data/exit-addresses.*.txt | tail -1)
+REAL=$(cd "$(dirname "$0")/../.." && pwd)/$REAL
+PORT=19478
+
+# ms_stats CMD...: runs CMD $SCRAPES times; prints "median p99" in ms.
+ms_stats() {
+	local i t0
+	for i in $(seq "$SCRAPES"); do
+		t0=$(date +%s%N)
+		"$@" >/dev/null
+		echo $((($(date +%s%N) - t0) / 1000))
+	done | sort -n | awk '{v[NR] = $1} END {printf "%.2f %.2f", v[int((NR + 1) / 2)] / 1000, v[int(NR * 0.99 + 0.99)] / 1000}'
+}
+scrape() { in_ns "$H" curl -s -o /dev/null "http://127.0.0.1:$PORT/metrics"; }
+
+printf 'bench_metrics: real list (%s) + %d sources that sent one packet each; %d scrapes per case\n' \
+	"$(basename "$REAL")" "$N" "$SCRAPES"
+printf '  %-34s %10s %10s %12s %10s %10s\n' "country database" "GET p50" "GET p99" "body bytes" "CLI p50" "vs none"
+base=
+for db in none "$GEO/tor/geoip" "$GEO/geolite2-country.mmdb"; do
+	start_daemon "$H" -i vX --feed "$REAL" --feed "$T/flood.txt" --max-exits 65536 \
+		--geoip "$db" --metrics-listen 127.0.0.1:$PORT || { echo "bench_metrics: torwatch did not start"; tail -3 "$T/daemon.log"; exit 1; }
+	in_ns "$X" "$TOOLS/flood_sources" send eX "$(mac_of "$H" vX)" $N >/dev/null 2>&1
+	sleep 0.5
+	read -r p50 p99 <<<"$(ms_stats scrape)"
+	bytes=$(in_ns "$H" curl -s "http://127.0.0.1:$PORT/metrics" | wc -c)
+	read -r c50 c99 <<<"$(ms_stats "$TW" stats --prometheus --pin-root "$PIN")"
+	[ -n "$base" ] || base=$p50
+	case $db in none) name="none" ;; *.mmdb) name="GeoLite2 .mmdb" ;; *) name="Tor geoip files" ;; esac
+	printf '  %-34s %8s ms %8s ms %12s %7s ms %9.2fx\n' "$name" "$p50" "$p99" "$bytes" "$c50" \
+		"$(awk -v a="$p50" -v b="$base" 'BEGIN { print a / b }')"
+	stop_daemon
+	"$TW" unload --pin-root "$PIN" >/dev/null
+done
