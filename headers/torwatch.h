@@ -194,6 +194,8 @@ struct tw_allow_val {
 enum tw_event_kind {
 	TW_EV_TOR_TRAFFIC = TW_EV_RANGE_XDP + 1,	/* first packet of a source in a window */
 	TW_EV_TOR_BLOCKED = TW_EV_RANGE_XDP + 2,	/* first drop of a source in a window */
+	TW_EV_ICMP_TUNNEL = TW_EV_RANGE_XDP + 3,	/* a source's large ICMP packets passed the limit */
+	TW_EV_DNS_TUNNEL = TW_EV_RANGE_XDP + 4,	/* a source's long DNS query names passed the limit */
 	TW_EV_SSH_FROM_TOR = TW_EV_RANGE_CONN + 1,	/* SSH connection established */
 	TW_EV_SSHD_EGRESS = TW_EV_RANGE_SESSION + 1,	/* a session's process connects out */
 	TW_EV_SSH_LOGIN = TW_EV_RANGE_SESSION + 2,	/* a session from an exit node logged in */
@@ -250,6 +252,36 @@ struct tw_sock_owner {
 	__u8 pad;
 	__u8 laddr[16];		/* IPv4 as v4-mapped */
 	__u32 pad2;
+};
+
+/* Tunnel detection (bpf/include/tunnel.bpf.h): what a window of one exit
+ * source's ICMP and DNS traffic must hold to raise tor_icmp_tunnel or
+ * tor_dns_tunnel. Written by the daemon; window_ns 0 turns it off. */
+struct tw_tunnel_config {
+	__u64 window_ns;	/* the window the counts are kept for */
+	__u32 icmp_payload;	/* an ICMP packet with more payload bytes is large */
+	__u32 icmp_large;	/* large ICMP packets in a window that raise the alert */
+	__u32 dns_name;		/* a query name longer than this (characters) is long */
+	__u32 dns_long;		/* queries with long names in a window that raise it */
+};
+
+/* One exit source's ICMP and DNS traffic in the current window (the
+ * tunnel_state LRU map, keyed by its address; read by the daemon for the
+ * alert). Written without atomics: a lost increment under a race between
+ * CPUs does not matter for a limit of this kind. */
+struct tw_tunnel_state {
+	__u64 window_start_ns;	/* CLOCK_MONOTONIC (coarse) */
+	__u64 icmp_bytes;
+	__u64 dns_bytes;
+	__u32 icmp_packets;
+	__u32 icmp_large;	/* packets over icmp_payload */
+	__u32 dns_packets;	/* queries (UDP to port 53) */
+	__u32 dns_long;		/* queries with a name over dns_name */
+	__u16 icmp_max_payload;
+	__u16 dns_longest_name;
+	__u8 icmp_alerted;	/* raised in this window */
+	__u8 dns_alerted;
+	__u8 pad[2];
 };
 
 struct tw_listen_event {
@@ -324,5 +356,7 @@ _Static_assert(sizeof(struct tw_traffic) == 24, "tw_traffic ABI");
 _Static_assert(sizeof(struct tw_event) == 64, "tw_event ABI");
 _Static_assert(sizeof(struct tw_listen_event) == 72, "tw_listen_event ABI");
 _Static_assert(sizeof(struct tw_sock_owner) == 48, "tw_sock_owner ABI");
+_Static_assert(sizeof(struct tw_tunnel_config) == 24, "tw_tunnel_config ABI");
+_Static_assert(sizeof(struct tw_tunnel_state) == 48, "tw_tunnel_state ABI");
 
 #endif

@@ -20,6 +20,7 @@ PACKAGES=(
 	man-db logrotate	# the install test: the man page renders, the logrotate snippet parses
 	xdp-tools	# a foreign XDP program (xdp-filter) that torwatch must leave in place
 	tmux	# torwatch top under a real pseudo-terminal
+	iodine ptunnel-ng dnsutils	# real DNS and ICMP tunnels (and dig) for the tunnel tests
 )
 
 missing=()

@@ -40,6 +40,7 @@ struct packet_info {
 	__u8 family;
 	__u8 proto;
 	__u8 has_ports;		/* a TCP/UDP header was read */
+	__u16 l4_off;		/* the transport header's offset in the frame; 0 when none */
 };
 
 struct vlan_hdr_tw {
@@ -60,8 +61,10 @@ struct ipv6_frag_hdr_tw {
 	__be32 identification;
 };
 
-static __always_inline int parse_ports(void *l4, void *data_end, struct packet_info *pi)
+static __always_inline int parse_ports(void *data, void *l4, void *data_end,
+				       struct packet_info *pi)
 {
+	pi->l4_off = (__u16)(l4 - data);
 	if (pi->proto == IPPROTO_TCP) {
 		struct tcphdr *th = l4;
 
@@ -82,7 +85,8 @@ static __always_inline int parse_ports(void *l4, void *data_end, struct packet_i
 	return PARSE_OK;
 }
 
-static __always_inline int parse_ipv4(void *l3, void *data_end, struct packet_info *pi)
+static __always_inline int parse_ipv4(void *data, void *l3, void *data_end,
+				      struct packet_info *pi)
 {
 	struct iphdr *iph = l3;
 	__u32 ihl_len;
@@ -103,10 +107,11 @@ static __always_inline int parse_ipv4(void *l3, void *data_end, struct packet_in
 	/* Only the first fragment carries the transport header. */
 	if (iph->frag_off & bpf_htons(IPV4_FRAG_OFFSET_MASK))
 		return PARSE_OK;
-	return parse_ports(l3 + ihl_len, data_end, pi);
+	return parse_ports(data, l3 + ihl_len, data_end, pi);
 }
 
-static __always_inline int parse_ipv6(void *l3, void *data_end, struct packet_info *pi)
+static __always_inline int parse_ipv6(void *data, void *l3, void *data_end,
+				      struct packet_info *pi)
 {
 	struct ipv6hdr *ip6h = l3;
 	void *cur = ip6h + 1;
@@ -160,7 +165,7 @@ static __always_inline int parse_ipv6(void *l3, void *data_end, struct packet_in
 		return PARSE_BAD_L3; /* more extension headers than we walk */
 	if (cur > data_end)
 		return PARSE_BAD_L3;
-	return parse_ports(cur, data_end, pi);
+	return parse_ports(data, cur, data_end, pi);
 }
 
 /* Fills pi from the frame; pi->family is 0 unless an IP header was read. */
@@ -187,9 +192,9 @@ static __always_inline int parse_packet(void *data, void *data_end, struct packe
 	}
 
 	if (proto == bpf_htons(ETH_P_IP))
-		return parse_ipv4(cur, data_end, pi);
+		return parse_ipv4(data, cur, data_end, pi);
 	if (proto == bpf_htons(ETH_P_IPV6))
-		return parse_ipv6(cur, data_end, pi);
+		return parse_ipv6(data, cur, data_end, pi);
 	return PARSE_NOT_IP;
 }
 

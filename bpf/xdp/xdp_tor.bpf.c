@@ -11,6 +11,7 @@
 #include "exit_lookup.bpf.h"
 #include "counters.bpf.h"
 #include "port_set.bpf.h"
+#include "tunnel.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -422,6 +423,11 @@ int xdp_tor(struct xdp_md *ctx)
 		count_port(&pi, len, drop);
 	if (!st && prefix)
 		st = prefix_source(&pi, prefix->sources);
+	__u32 tunnel = tunnel_check(data, data_end, &pi, len, now);
+
+	if (tunnel)
+		emit_event(tunnel, &pi, st ? st->sources : prefix ? prefix->sources : 0, len,
+			   ctx->ingress_ifindex, now, false, cnt);
 	if (st) {
 		account(st, &pi, len, now);
 		if (window_opens(&st->last_event_ns, now, cfg->alert_window_ns))

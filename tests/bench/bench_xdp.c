@@ -362,6 +362,14 @@ static void print_row(const char *name, struct result r, double goal, bool judge
 	printf("\n");
 }
 
+/* The transport of the frames compare() sends: TCP to 443 unless a case
+ * of the tunnel figures sets ICMP or a DNS query. */
+static struct {
+	uint8_t proto;
+	uint16_t dport;
+	size_t payload;
+} bench_l4 = { IPPROTO_TCP, 443, 0 };
+
 static int compare(const char *name, const struct tw_exit_set *set, int family, int hit,
 		   double goal)
 {
@@ -370,7 +378,8 @@ static int compare(const char *name, const struct tw_exit_set *set, int family, 
 	struct pkt_spec spec = { .family = family,
 				 .src = family == AF_INET ? "192.0.2.1" : "2001:db8::1",
 				 .dst = family == AF_INET ? "192.0.2.10" : "2001:db8:ffff::10",
-				 .proto = IPPROTO_TCP, .sport = 40000, .dport = 443 };
+				 .proto = bench_l4.proto, .sport = 40000, .dport = bench_l4.dport,
+				 .payload = bench_l4.payload };
 	double e[ROUNDS], t[ROUNDS];
 	struct result steady_r, cold_r;
 	uint64_t sum_e = 0, sum_t = 0;
@@ -382,6 +391,11 @@ static int compare(const char *name, const struct tw_exit_set *set, int family, 
 	size_t passed = 0;
 
 	pkt_build(&tmpl, &spec);
+	if (spec.dport == 53) {
+		static const char q[] = "\0\1\1\0\0\1\0\0\0\0\0\0\3www\7example\3com\0\0\1\0\1";
+
+		memcpy(tmpl.data + tmpl.l4_off + 8, q, sizeof(q) - 1);
+	}
 	for (__u32 i = 0; i < BENCH_ADDRS; i++) {
 		struct tw_prefix a;
 		struct tw_in6 in6;
@@ -466,6 +480,45 @@ static void compare_all(const char *what, const struct tw_exit_set *set, double 
 	}
 }
 
+/* Tunnel detection on and off, side by side, for the frames it looks at
+ * (ICMP, DNS queries) and for the rest (TCP: one comparison more). */
+static void tunnel_figures(const struct tw_exit_set *set)
+{
+	static const struct {
+		const char *name;
+		uint8_t proto;
+		uint16_t dport;
+		size_t payload;
+	} kinds[] = {
+		{ "TCP", IPPROTO_TCP, 443, 0 },
+		{ "ICMP echo", IPPROTO_ICMP, 0, 56 },
+		{ "DNS query", IPPROTO_UDP, 53, 40 },
+	};
+	struct tw_tunnel_config on = { .window_ns = 60ULL * 1000000000ULL, .icmp_payload = 800,
+				       .icmp_large = 10, .dns_name = 90, .dns_long = 10 },
+				off = {};
+	char name[64];
+	__u32 zero = 0;
+
+	printf("  tunnel detection (real list, IPv4 hits), off then on:\n");
+	header();
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+		for (int state = 0; state < 2; state++) {
+			bpf_map_update_elem(bpf_map__fd(tor->maps.tunnel_config), &zero,
+					    state ? &on : &off, BPF_ANY);
+			bench_l4.proto = kinds[k].proto;
+			bench_l4.dport = kinds[k].dport;
+			bench_l4.payload = kinds[k].payload;
+			snprintf(name, sizeof(name), "%s, tunnels %s", kinds[k].name, state ? "on" : "off");
+			if (compare(name, set, AF_INET, 1, 60))
+				fprintf(stderr, "bench_xdp: %s: a test run failed\n", name);
+		}
+	bench_l4.proto = IPPROTO_TCP;
+	bench_l4.dport = 443;
+	bench_l4.payload = 0;
+	bpf_map_update_elem(bpf_map__fd(tor->maps.tunnel_config), &zero, &off, BPF_ANY);
+}
+
 int main(void)
 {
 	struct tw_exit_set set;
@@ -481,6 +534,7 @@ int main(void)
 	if (load_real(&set))
 		goto fail;
 	compare_all("real list", &set, 30);
+	tunnel_figures(&set);
 	if (churn(&set, 50) || remask(&set) || prefixes(&set, 8192))
 		goto fail;
 	tw_exit_set_free(&set);

@@ -720,6 +720,126 @@ static void test_source_mask_change_keeps_every_packet(void **state)
 	tw_feed_free(&feed);
 }
 
+static int count_tunnels(void *ctx, void *data, size_t size)
+{
+	const struct tw_event *ev = data;
+
+	((int *)ctx)[0] += ev->kind == TW_EV_ICMP_TUNNEL;
+	((int *)ctx)[1] += ev->kind == TW_EV_DNS_TUNNEL;
+	return 0;
+}
+
+/* A DNS query from src to port 53 whose name is made of labels of the given
+ * lengths (filled with 'a'); cut: bytes cut off the end of the frame. */
+static void dns_query(struct pkt *p, const char *src, const int *labels, int n, size_t cut)
+{
+	struct pkt_spec s = { V4(src, DST4, IPPROTO_UDP, 53), .payload = 12 };
+	uint8_t *q;
+
+	pkt_build(p, &s);
+	q = p->data + p->len;
+	for (int i = 0; i < n; i++) {
+		if (labels[i] < 0) {	/* a compression pointer */
+			*q++ = 0xc0;
+			*q++ = 12;
+			continue;
+		}
+		*q++ = (uint8_t)labels[i];
+		memset(q, 'a', (size_t)labels[i]);
+		q += labels[i];
+	}
+	*q++ = 0;
+	*q++ = 0, *q++ = 1, *q++ = 0, *q++ = 1;	/* QTYPE A, QCLASS IN */
+	p->len = (size_t)(q - p->data) - cut;
+}
+
+static struct tw_tunnel_state tunnel_of(const char *addr)
+{
+	struct tw_tunnel_state st = {};
+	struct tw_in6 key = {};
+	__u8 a4[4];
+
+	inet_pton(AF_INET, addr, a4);
+	tw_in6_from_v4(key.addr, a4);
+	bpf_map_lookup_elem(bpf_map__fd(skel->maps.tunnel_state), &key, &st);
+	return st;
+}
+
+/* Tunnel detection in XDP: query names measured label by label (a pointer
+ * or the frame's end stops the walk), large ICMP payloads counted, one
+ * event per kind and window once the limit is reached. */
+static void test_tunnel_detection(void **state)
+{
+	struct tw_tunnel_config cfg = { .window_ns = 60ULL * 1000000000ULL, .icmp_payload = 300,
+					.icmp_large = 3, .dns_name = 90, .dns_long = 3 };
+	int seen[2] = {}, long_name[] = { 63, 63, 63, 8 }, short_name[] = { 3, 7, 3 };
+	int pointer[] = { 63, 20, -1 };
+	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(skel->maps.xdp_events), count_tunnels,
+						  seen, NULL);
+	struct pkt p;
+	__u32 zero = 0, ret;
+
+	assert_non_null(rb);
+	ring_buffer__consume(rb);	/* what earlier tests left */
+	seen[0] = seen[1] = 0;
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(skel->maps.tunnel_config), &zero, &cfg,
+					     BPF_ANY), 0);
+
+	/* Ten short names: counted, never long. */
+	dns_query(&p, "203.0.113.9", short_name, 3, 0);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(run_frame(p.data, p.len, &ret), 0);
+	struct tw_tunnel_state st = tunnel_of("203.0.113.9");
+
+	assert_int_equal(st.dns_packets, 10);
+	assert_int_equal(st.dns_long, 0);
+	assert_int_equal(st.dns_longest_name, 3 + 1 + 7 + 1 + 3);
+	/* A pointer ends the walk; so does the frame's end in the middle of a label. */
+	dns_query(&p, "203.0.113.9", pointer, 3, 0);
+	assert_int_equal(run_frame(p.data, p.len, &ret), 0);
+	assert_int_equal(tunnel_of("203.0.113.9").dns_longest_name, 63 + 1 + 20);
+	dns_query(&p, "203.0.113.9", long_name, 4, 200);
+	assert_int_equal(run_frame(p.data, p.len, &ret), 0);
+	st = tunnel_of("203.0.113.9");
+	assert_int_equal(st.dns_long, 0);	/* what was left of it is not long */
+	ring_buffer__consume(rb);
+	assert_int_equal(seen[1], 0);
+
+	/* Long names (200 characters): the third raises the event, once. */
+	dns_query(&p, EXIT4, long_name, 4, 0);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(run_frame(p.data, p.len, &ret), 0);
+	ring_buffer__consume(rb);
+	assert_int_equal(seen[1], 1);
+	st = tunnel_of(EXIT4);
+	assert_int_equal(st.dns_long, 6);
+	assert_int_equal(st.dns_longest_name, 63 * 3 + 8 + 3);
+
+	/* ICMP: two small, three large: the event at the third large one. */
+	struct pkt_spec small = { V4(EXIT4, DST4, IPPROTO_ICMP, 0), .payload = 56 },
+			large = { V4(EXIT4, DST4, IPPROTO_ICMP, 0), .payload = 400 };
+
+	pkt_build(&p, &small);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(run_frame(p.data, p.len, &ret), 0);
+	pkt_build(&p, &large);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(run_frame(p.data, p.len, &ret), 0);
+	ring_buffer__consume(rb);
+	assert_int_equal(seen[0], 1);
+	st = tunnel_of(EXIT4);
+	assert_int_equal(st.icmp_packets, 5);
+	assert_int_equal(st.icmp_large, 3);
+	assert_int_equal(st.icmp_max_payload, 400);
+
+	/* Off: nothing is counted any more. */
+	cfg.window_ns = 0;
+	bpf_map_update_elem(bpf_map__fd(skel->maps.tunnel_config), &zero, &cfg, BPF_ANY);
+	assert_int_equal(run_frame(p.data, p.len, &ret), 0);
+	assert_int_equal(tunnel_of(EXIT4).icmp_packets, 5);
+	ring_buffer__free(rb);
+}
+
 static void set_block(__u32 mode, __u32 all, const char *ports)
 {
 	struct tw_block_config b = { .mode = mode, .all = all };
@@ -950,7 +1070,7 @@ static void test_apply_without_room(void **state)
 int main(void)
 {
 	enum { N_ROWS = sizeof(rows) / sizeof(rows[0]) };
-	struct CMUnitTest tests[N_ROWS + 16];	/* room for the named tests below */
+	struct CMUnitTest tests[N_ROWS + 24];	/* room for the named tests below */
 	size_t n = 0;
 
 	if (geteuid() != 0) {
@@ -972,6 +1092,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_block_mode);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_one_block_event_per_window);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_apply_removes_stale);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_tunnel_detection);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_apply_without_room);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_failed_plan_is_a_failed_apply);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_refresh_is_gap_free);

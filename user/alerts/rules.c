@@ -12,6 +12,24 @@ const struct tw_rule tw_rule_tor_traffic = {
 	.builder = "user/detect/exit_events.c",
 };
 
+const struct tw_rule tw_rule_tor_icmp_tunnel = {
+	.id = "tor_icmp_tunnel",
+	.name = "Possible ICMP tunnel from Tor Exit Node",
+	.severity = "medium",
+	.hook = "bpf/include/tunnel.bpf.h",
+	.abi = "headers/torwatch.h: struct tw_event, TW_EV_ICMP_TUNNEL, struct tw_tunnel_state",
+	.builder = "user/detect/tunnel_alerts.c",
+};
+
+const struct tw_rule tw_rule_tor_dns_tunnel = {
+	.id = "tor_dns_tunnel",
+	.name = "Possible DNS tunnel from Tor Exit Node",
+	.severity = "medium",
+	.hook = "bpf/include/tunnel.bpf.h",
+	.abi = "headers/torwatch.h: struct tw_event, TW_EV_DNS_TUNNEL, struct tw_tunnel_state",
+	.builder = "user/detect/tunnel_alerts.c",
+};
+
 const struct tw_rule tw_rule_tor_blocked = {
 	.id = "tor_blocked",
 	.name = "Blocked Tor Exit Node Traffic",
@@ -83,6 +101,7 @@ const struct tw_rule *const tw_rules[] = {
 	&tw_rule_ssh_from_tor,	&tw_rule_unexpected_listen_port, &tw_rule_tor_traffic,
 	&tw_rule_tor_blocked,	&tw_rule_feed_rejected,		 &tw_rule_feed_stale,
 	&tw_rule_events_lost,	&tw_rule_sshd_child_egress,	 &tw_rule_ssh_login_from_tor,
+	&tw_rule_tor_icmp_tunnel, &tw_rule_tor_dns_tunnel,
 	NULL,
 };
 

@@ -277,6 +277,28 @@ static int set_allowed_ports(struct tw_run_opts *o, const struct tw_option *opt,
 	return 0;
 }
 
+static int set_tunnel_window(struct tw_run_opts *o, const struct tw_option *opt, const char *v,
+			     char *err, size_t errlen)
+{
+	unsigned s;
+
+	if (!strcmp(v, "off")) {
+		o->tunnel.window_ns = 0;
+		return 0;
+	}
+	if (set_duration_value(&s, opt->name, v, err, errlen))
+		return -1;
+	o->tunnel.window_ns = (uint64_t)s * 1000000000ULL;
+	return 0;
+}
+
+/* A whole number of struct tw_tunnel_config, 1 and up. */
+static int set_tunnel_count(struct tw_run_opts *o, const struct tw_option *opt, const char *v,
+			    char *err, size_t errlen)
+{
+	return set_count(field_of(o, opt), opt->name, v, 1, 65535, err, errlen);
+}
+
 /* ADDR:PORT, [V6]:PORT or :PORT; the address itself is judged at bind. */
 static int set_metrics_listen(struct tw_run_opts *o, const struct tw_option *opt, const char *v,
 			      char *err, size_t errlen)
@@ -540,6 +562,26 @@ const struct tw_option tw_run_options[] = {
 	{ .name = "verbose", .letter = 'v', .flags = CLI_ONLY,
 	  .set = set_verbose,
 	  .help = "log libbpf's and our debug lines" },
+	{ .name = "tunnel-window", .arg = "D", .def = "60s", .flags = RELOAD,
+	  .set = set_tunnel_window,
+	  .help = "the window of tunnel detection per exit source; 'off' turns\n"
+		  "tor_icmp_tunnel and tor_dns_tunnel off" },
+	{ .name = "icmp-tunnel-payload", .arg = "BYTES", .def = "800", .flags = RELOAD,
+	  .set = set_tunnel_count, .field = FIELD(tunnel.icmp_payload),
+	  .help = "an ICMP packet from an exit node with more payload is large\n"
+		  "(Snort's large ICMP packet: 800)" },
+	{ .name = "icmp-tunnel-packets", .arg = "N", .def = "10", .flags = RELOAD,
+	  .set = set_tunnel_count, .field = FIELD(tunnel.icmp_large),
+	  .help = "large ICMP packets from one exit node in a window that raise\n"
+		  "tor_icmp_tunnel" },
+	{ .name = "dns-tunnel-name", .arg = "CHARS", .def = "90", .flags = RELOAD,
+	  .set = set_tunnel_count, .field = FIELD(tunnel.dns_name),
+	  .help = "a DNS query name from an exit node longer than this is long\n"
+		  "(Zeek's anomalous DNS: 90)" },
+	{ .name = "dns-tunnel-queries", .arg = "N", .def = "10", .flags = RELOAD,
+	  .set = set_tunnel_count, .field = FIELD(tunnel.dns_long),
+	  .help = "queries with long names from one exit node in a window that\n"
+		  "raise tor_dns_tunnel" },
 	{ .name = "geoip", .arg = "FILE",
 	  .set = set_string, .field = FIELD(geoip),
 	  .help = "countries from FILE: an .mmdb (GeoLite2, DB-IP, ip-location-db)\n"

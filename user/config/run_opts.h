@@ -88,6 +88,7 @@ struct tw_run_opts {
 	bool check_config;	/* --check-config: parse and exit */
 	const char *metrics_listen;	/* ADDR:PORT for /metrics, NULL: off */
 	const char *geoip;		/* country database; NULL: Tor's files if there */
+	struct tw_tunnel_config tunnel;	/* tunnel detection, as the kernel reads it */
 	const char *asn_db;		/* ASN .mmdb, NULL: none */
 	struct tw_port_set metrics_ports;	/* labelled ports in the metrics */
 	enum tw_xdp_request xdp_mode;

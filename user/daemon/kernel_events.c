@@ -9,6 +9,7 @@
 #include "common/timeutil.h"
 #include "daemon/state.h"
 #include "detect/exit_events.h"
+#include "detect/tunnel_alerts.h"
 #include "detect/listen_inventory.h"
 #include "listen_detect.skel.h"
 #include "session_track.skel.h"
@@ -37,8 +38,20 @@ static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct tw_daemon *d = ctx;
 
-	if (size >= sizeof(struct tw_event))
-		tw_event_alert(data, d->st.info, &d->alerts);
+	const struct tw_event *ev = data;
+
+	if (size < sizeof(struct tw_event))
+		return 0;
+	if (ev->kind == TW_EV_ICMP_TUNNEL || ev->kind == TW_EV_DNS_TUNNEL) {
+		struct tw_tunnel_state st;
+		bool have = !bpf_map__lookup_elem(d->k.skel->maps.tunnel_state, &ev->saddr,
+						  sizeof(ev->saddr), &st, sizeof(st), 0);
+
+		tw_emit(&d->alerts, tw_tunnel_alert(ev, have ? &st : NULL, &d->opts->tunnel,
+						    d->st.info));
+		return 0;
+	}
+	tw_event_alert(ev, d->st.info, &d->alerts);
 	return 0;
 }
 

@@ -57,6 +57,9 @@ int daemon_apply_settings(struct tw_daemon *d, const struct tw_run_opts *o)
 		.tcp = o->allowed_tcp, .udp = o->allowed_udp, .ignore_loopback = o->ignore_loopback,
 		.window_ns = (uint64_t)o->dedup_window_s * 1000000000ULL,
 	};
+	if (bpf_map__update_elem(skel->maps.tunnel_config, &zero, sizeof(zero), &o->tunnel,
+				 sizeof(o->tunnel), BPF_ANY))
+		tw_warn("cannot write the tunnel detection settings: %s", strerror(errno));
 	tw_port_list_format(&o->ssh_ports, ports, sizeof(ports));
 	tw_info("SSH ports: %s; allowlist: %zu entr%s", ports, n_allow, n_allow == 1 ? "y" : "ies");
 	return daemon_session_settings(d, o);

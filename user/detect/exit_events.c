@@ -37,6 +37,10 @@ static const struct tw_rule *rule_of(__u32 kind)
 		return &tw_rule_tor_blocked;
 	case TW_EV_SSH_FROM_TOR:
 		return &tw_rule_ssh_from_tor;
+	case TW_EV_ICMP_TUNNEL:
+		return &tw_rule_tor_icmp_tunnel;
+	case TW_EV_DNS_TUNNEL:
+		return &tw_rule_tor_dns_tunnel;
 	default:
 		return NULL;
 	}
