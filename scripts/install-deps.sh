@@ -11,6 +11,7 @@ PACKAGES=(
 	libsystemd-dev libcap-dev	# sd_notify (Type=notify, watchdog); dropping capabilities
 	libmicrohttpd-dev prometheus	# /metrics; promtool checks what it serves
 	libmaxminddb-dev iso-codes	# countries from .mmdb files; country names
+	libmaxmind-db-writer-perl	# the ASN test database, written by MaxMind's own writer
 	ca-certificates python3 openssl	# TLS roots; the feed tests: a real HTTP(S) server with a throwaway CA
 	iproute2 iputils-ping netcat-openbsd jq util-linux procps curl	# integration tests
 	openssh-server openssh-client systemd	# a real sshd (systemd-socket-activate: dual-stack :22)

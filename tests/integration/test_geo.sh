@@ -26,6 +26,9 @@ $((198 << 24 | 51 << 16 | 100 << 8)),$((198 << 24 | 51 << 16 | 100 << 8 | 255)),
 $((203 << 24 | 113 << 8)),$((203 << 24 | 113 << 8 | 255)),NL
 EOT
 printf '2001:db8::,2001:db8:ffff:ffff:ffff:ffff:ffff:ffff,SE\n' >"$T/geoip6"
+# An ASN database in GeoLite2-ASN's schema, written by MaxMind's writer.
+"$(dirname "$0")/../tools/make_asn_mmdb.pl" "$T/asn.mmdb" 198.51.100.0/24 64496 "Example Exit Networks" \
+	2001:db8::/32 64497 "Example Six"
 
 # --- the real databases answer for real exit addresses ---
 out=$(tw_in "$H" check 185.220.101.1 --geoip "$GEO/geolite2-country.mmdb" 2>&1)
@@ -44,8 +47,10 @@ stop_daemon
 tw_in "$H" unload >/dev/null
 
 # --- traffic from a fake exit node, placed by the test's Tor-format file ---
-check "the daemon starts with a Tor-format file" start_daemon "$H" -i vX --feed "$T/exits.txt" --geoip "$T/geoip"
-check "it counts the ranges it read" grep -q "countries: Tor geoip files $T/geoip (2 IPv4 + 1 IPv6 ranges)" "$T/daemon.log"
+check "the daemon starts with a Tor-format file and an ASN .mmdb" start_daemon "$H" -i vX --feed "$T/exits.txt" \
+	--geoip "$T/geoip" --asn-db "$T/asn.mmdb"
+check "it counts the ranges it read, and names the ASN database" \
+	grep -q "countries: Tor geoip files $T/geoip (2 IPv4 + 1 IPv6 ranges); networks: GeoLite2-ASN (mmdb $T/asn.mmdb" "$T/daemon.log"
 in_ns "$X" ping -q -c 3 -i 0.05 $HOST4 >/dev/null
 check "the tor_traffic alert says where the source is" wait_for 3 has_alert \
 	'select(.rule.id=="tor_traffic" and .source.geo.country_iso_code=="DE" and .source.geo.country_name=="Germany")'
@@ -53,6 +58,12 @@ s=$(tw_in "$H" stats --json --by source)
 check_eq "stats --by source: a country per source" DE "$(jq -r --arg a $EXIT4 '.sources[] | select(.source==$a) | .country' <<<"$s")"
 check_eq "... and bytes per packet (98-byte pings)" 98 "$(jq -r --arg a $EXIT4 '.sources[] | select(.source==$a) | .bytes_per_packet' <<<"$s")"
 c=$(tw_in "$H" stats --json --by country)
+check "... and its network" has_alert \
+	'select(.rule.id=="tor_traffic" and .source.as.number==64496 and .source.as.organization.name=="Example Exit Networks")'
+n=$(tw_in "$H" stats --json --by asn)
+check_eq "stats --by asn" "AS64496 Example Exit Networks 1 3" \
+	"$(jq -r '.networks.rows[0] | "\(.asn) \(.name) \(.sources) \(.packets)"' <<<"$n")"
+check "check names the network" grep -q "where: DE (Germany), AS64496 Example Exit Networks" <<<"$(tw_in "$H" check $EXIT4)"
 check_eq "stats --by country: Germany, one source, three packets" "DE Germany 1 3" \
 	"$(jq -r '.countries.rows[0] | "\(.country) \(.name) \(.sources) \(.packets)"' <<<"$c")"
 check "the text names the database" grep -q "by country (top 10 of 1; Tor geoip files $T/geoip" <<<"$(tw_in "$H" stats --by country)"
