@@ -10,8 +10,8 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 
-if ! GEO=$("$(dirname "$0")/geo_fixtures.sh"); then
-	echo "SKIP: the real geo databases could not be fetched (see above)"
+if ! GEO=$("$(dirname "$0")/geo_fixtures.sh" 2>"$T/fixtures.err"); then
+	echo "SKIP: the real geo databases could not be fetched: $(tr '\n' ' ' <"$T/fixtures.err")"
 	exit 77
 fi
 H=twh-$ID X=twx-$ID
