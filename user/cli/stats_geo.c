@@ -19,9 +19,14 @@ int tw_stats_geo_open(const struct tw_cli *cli, const struct tw_pinned *p, const
 
 	bpf_map_lookup_elem(p->meta, &zero, &m);
 	m.geoip[sizeof(m.geoip) - 1] = m.asn_db[sizeof(m.asn_db) - 1] = '\0';
-	if (tw_geo_open(out, geoip ? geoip : m.geoip, asn_db ? asn_db : m.asn_db, err, sizeof(err)))
+	if (!tw_geo_open(out, geoip ? geoip : m.geoip, asn_db ? asn_db : m.asn_db, err, sizeof(err)))
+		return 0;
+	/* Named here: an error. The daemon's, which this user may not read:
+	 * said once, and everything else is shown without it. */
+	if (geoip || asn_db)
 		return tw_cli_fail(cli, "%s", err);
-	return 0;
+	fprintf(stderr, "torwatch: %s; showing the rest without countries\n", err);
+	return tw_geo_open(out, "none", NULL, err, sizeof(err)) ? tw_cli_fail(cli, "%s", err) : 0;
 }
 
 /* One sentence when the grouping has no database to go by; NULL otherwise. */
