@@ -31,18 +31,25 @@ printf '2001:db8::,2001:db8:ffff:ffff:ffff:ffff:ffff:ffff,SE\n' >"$T/geoip6"
 	2001:db8::/32 64497 "Example Six"
 
 # --- the real databases answer for real exit addresses ---
-out=$(tw_in "$H" check 185.220.101.1 --geoip "$GEO/geolite2-country.mmdb" 2>&1)
-check "nothing is pinned yet: check says so" grep -q "nothing is pinned" <<<"$out"
-check "the daemon starts with the real GeoLite2 .mmdb" start_daemon "$H" -i vX --feed "$T/exits.txt" \
-	--geoip "$GEO/geolite2-country.mmdb"
-check "it names the database" grep -q "countries: .*(mmdb $GEO/geolite2-country.mmdb, built [0-9-]*)" "$T/daemon.log"
-j=$(tw_in "$H" check 185.220.101.1 --json)
-check_eq "GeoLite2: a Tor exit in Germany (185.220.101.1)" "DE Germany" "$(jq -r '"\(.country) \(.country_name)"' <<<"$j")"
-j=$(tw_in "$H" check 2001:67c:e60:c0c:192:42:116:16 --json --geoip "$GEO/tor/geoip")
+if [ -s "$GEO/geolite2-country.mmdb" ]; then
+	out=$(tw_in "$H" check 185.220.101.1 --geoip "$GEO/geolite2-country.mmdb" 2>&1)
+	check "nothing is pinned yet: check says so" grep -q "nothing is pinned" <<<"$out"
+	check "the daemon starts with the real GeoLite2 .mmdb" start_daemon "$H" -i vX --feed "$T/exits.txt" \
+		--geoip "$GEO/geolite2-country.mmdb"
+	check "it names the database" grep -q "countries: .*(mmdb $GEO/geolite2-country.mmdb, built [0-9-]*)" "$T/daemon.log"
+	j=$(tw_in "$H" check 185.220.101.1 --json)
+	check_eq "GeoLite2: a Tor exit in Germany (185.220.101.1)" "DE Germany" "$(jq -r '"\(.country) \(.country_name)"' <<<"$j")"
+	check_eq "a documentation address is nowhere" null "$(tw_in "$H" check $EXIT4 --json | jq .country)"
+	stop_daemon
+	tw_in "$H" unload >/dev/null
+else
+	echo "# the GeoLite2 .mmdb could not be fetched ($(tr '\n' ' ' <"$T/fixtures.err")): its checks did not run"
+fi
+check "a daemon starts with Tor's real geoip files" start_daemon "$H" -i vX --feed "$T/exits.txt" --geoip "$GEO/tor/geoip"
+j=$(tw_in "$H" check 2001:67c:e60:c0c:192:42:116:16 --json)
 check_eq "Tor's geoip6 (--geoip names geoip; geoip6 beside it is read)" "NL" "$(jq -r .country <<<"$j")"
-j=$(tw_in "$H" check 185.220.101.1 --json --geoip "$GEO/tor/geoip")
-check_eq "Tor's geoip agrees on 185.220.101.1" "DE" "$(jq -r .country <<<"$j")"
-check_eq "a documentation address is nowhere" null "$(tw_in "$H" check $EXIT4 --json | jq .country)"
+j=$(tw_in "$H" check 185.220.101.1 --json)
+check_eq "Tor's geoip: 185.220.101.1 is in Germany" "DE Germany" "$(jq -r '"\(.country) \(.country_name)"' <<<"$j")"
 stop_daemon
 tw_in "$H" unload >/dev/null
 
@@ -87,7 +94,7 @@ stop_daemon
 tw_in "$H" unload >/dev/null
 
 # --- damaged databases: one sentence, never a crash ---
-head -c 100000 "$GEO/geolite2-country.mmdb" >"$T/cut.mmdb"
+head -c 1000 "$T/asn.mmdb" >"$T/cut.mmdb"
 out=$(in_ns "$H" "$TW" run -i vX --sources none --geoip "$T/cut.mmdb" --pin-root "$PIN" --state-dir "$T/state" 2>&1); rc=$?
 check_eq "a cut .mmdb stops the start" 1 $rc
 check "naming the file and what is wrong" grep -q "cannot open the geo database $T/cut.mmdb: " <<<"$out"
