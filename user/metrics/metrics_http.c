@@ -119,8 +119,11 @@ struct tw_metrics_http *tw_metrics_http_start(const char *listen, const char *ro
 				  MHD_OPTION_CONNECTION_TIMEOUT, 10u,
 				  MHD_OPTION_END);
 	if (!h->mhd) {
-		snprintf(err, errlen, "cannot serve metrics on %s: %s (is the port in use?)", listen,
-			 strerror(errno ? errno : EADDRINUSE));
+		int e = errno ? errno : EADDRINUSE;
+
+		snprintf(err, errlen, "cannot serve metrics on %s: %s (%s)", listen, strerror(e),
+			 e == EACCES ? "a port below 1024 needs CAP_NET_BIND_SERVICE: pick a higher one" :
+				       "is the port in use?");
 		tw_pinned_close(&h->pins);
 		free(h);
 		return NULL;
