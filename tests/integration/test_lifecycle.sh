@@ -64,7 +64,8 @@ check "status names the torwatch that pinned the state" grep -q "pinned by:   to
 # --- a restart with traffic flowing: every packet counted ---
 check "a daemon starts over the killed one's state" start_daemon "$H" -i vX --feed "$T/exits.txt"
 before=$(exit_packets)
-in_ns "$X" python3 "$PACE" send $EXIT4 $HOST4 9 3000 1 &
+# 6,000 packets over some 9 s: long enough to span two restarts on a slow host.
+in_ns "$X" python3 "$PACE" send $EXIT4 $HOST4 9 6000 1.5 &
 sender=$!
 sleep 0.7
 stop_daemon -KILL
@@ -74,7 +75,7 @@ check "restarted while packets flow (after SIGTERM)" start_daemon "$H" -i vX --f
 running_at_end=$(kill -0 $sender 2>/dev/null && echo yes || echo no)
 wait $sender
 check_eq "the packets were still flowing when the last daemon started" yes "$running_at_end"
-check_eq "every one of the 3000 packets sent across two restarts is counted" $((before + 3000)) "$(exit_packets)"
+check_eq "every one of the 6000 packets sent across two restarts is counted" $((before + 6000)) "$(exit_packets)"
 check_eq "the XDP link was adopted, never re-made" 3 "$(grep -c 'vX: adopted the pinned XDP link' "$T/daemon.log")"
 
 # --- block mode never lapses across a restart ---
@@ -85,11 +86,12 @@ in_ns "$X" python3 "$PACE" send $EXIT4 $HOST4 9 20 1
 check "the counter receives exit traffic before block mode" wait_for 3 test "$(cat "$T/received")" -eq 20
 check "block enable --all" tw_in "$H" block enable --all --force
 dropped=$(tw_in "$H" block show --json | jq .dropped)
-in_ns "$X" python3 "$PACE" send $EXIT4 $HOST4 9 3000 1 &
+in_ns "$X" python3 "$PACE" send $EXIT4 $HOST4 9 3000 2 &
 sender=$!
 sleep 0.7
 stop_daemon -TERM
 check "restarted in block mode while packets flow" start_daemon "$H" -i vX --feed "$T/exits.txt"
+check "... and they still flow" kill -0 $sender
 wait $sender
 sleep 0.3
 check_eq "not one of the 3000 packets got through" 20 "$(cat "$T/received")"
