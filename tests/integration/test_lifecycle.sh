@@ -83,7 +83,8 @@ nsenter --net=/run/netns/$H python3 "$PACE" count 9 "$T/received" </dev/null >/d
 counter=$!
 wait_for 5 test -s "$T/received"
 in_ns "$X" python3 "$PACE" send $EXIT4 $HOST4 9 20 1
-check "the counter receives exit traffic before block mode" wait_for 10 test "$(cat "$T/received")" -eq 20
+received_is() { [ "$(cat "$T/received")" -eq "$1" ]; }
+check "the counter receives exit traffic before block mode" wait_for 5 received_is 20
 check "block enable --all" tw_in "$H" block enable --all --force
 dropped=$(tw_in "$H" block show --json | jq .dropped)
 in_ns "$X" python3 "$PACE" send $EXIT4 $HOST4 9 3000 2 &
