@@ -48,7 +48,7 @@ check "and names file, line and reason" grep -q "$T/broken.conf:$(wc -l <"$T/bro
 # the unit would find it once installed), and its exposure score.
 unit=$D/usr/lib/systemd/system/torwatch.service
 check "the unit runs the installed binary" grep -q "^ExecStart=/usr/sbin/torwatch run -c /etc/torwatch/torwatch.conf --keep-on-stop" "$unit"
-check "the unit prepares the pin root as root" grep -q "^ExecStartPre=+/usr/sbin/torwatch prepare --user torwatch" "$unit"
+check "the unit prepares the pin root its config names, as root" grep -qx "ExecStartPre=+/usr/sbin/torwatch prepare --user torwatch --config /etc/torwatch/torwatch.conf" "$unit"
 mkdir -p "$T/verify"
 sed "s|/usr/sbin/torwatch|$D/usr/sbin/torwatch|g" "$unit" >"$T/verify/torwatch.service"
 out=$(systemd-analyze verify --man=no "$T/verify/torwatch.service" 2>&1); rc=$?

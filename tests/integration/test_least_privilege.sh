@@ -73,4 +73,16 @@ check_eq "never a libbpf dump" "" "$(grep libbpf <<<"$out")"
 
 stop_daemon
 check "unload as root" tw_in "$H" unload
+
+# --- prepare takes the pin root from the config the unit names ---
+printf '[run]\npin-root = %s\n' "$PIN-cfg" >"$T/prep.conf"
+check "prepare --config" "$TW" prepare --user $SVC_USER --config "$T/prep.conf"
+check_eq "readies the config's pin root for the service user" "$SVC_USER" "$(stat -c %U "$PIN-cfg" 2>&1)"
+check "--pin-root wins over the config" "$TW" prepare --user $SVC_USER --config "$T/prep.conf" --pin-root "$PIN-cli"
+check_eq "... readying that one" "$SVC_USER" "$(stat -c %U "$PIN-cli" 2>&1)"
+rmdir "$PIN-cfg" "$PIN-cli"
+printf '[run]\nxdp-mode = fast\n' >"$T/bad-prep.conf"
+out=$("$TW" prepare --user $SVC_USER --config "$T/bad-prep.conf" 2>&1); rc=$?
+check_eq "a config that does not parse stops prepare" 2 $rc
+check "naming file, line and reason" grep -q "$T/bad-prep.conf:2: xdp-mode must be auto, native or skb" <<<"$out"
 finish

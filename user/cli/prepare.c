@@ -14,16 +14,28 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cli/cli.h"
+#include "config/run_opts.h"
 
 static const char prepare_usage[] =
-	"usage: torwatch prepare --user USER [--pin-root DIR]\n"
+	"usage: torwatch prepare --user USER [--config FILE] [--pin-root DIR]\n"
 	"  as root, before 'torwatch run' starts as USER: mounts bpffs if needed, lets\n"
 	"  others search /sys/fs/bpf (o+x: the pins keep their own modes), and gives\n"
-	"  USER the pin root and everything pinned there\n";
+	"  USER the pin root and everything pinned there; with --config, the pin root\n"
+	"  is the one that file sets (unless --pin-root names one)\n";
+
+struct prepare_opts {
+	const char *user, *config;
+	bool pin_root;		/* --pin-root was given */
+};
 
 static int on_prepare_opt(int opt, const char *arg, void *ctx)
 {
-	*(const char **)ctx = arg;
+	struct prepare_opts *po = ctx;
+
+	if (opt == 'u')
+		po->user = arg;
+	else if (opt == 'c')
+		po->config = arg;
 	return 0;
 }
 
@@ -50,19 +62,33 @@ int tw_cmd_prepare(int argc, char **argv)
 {
 	static const struct option extra[] = {
 		{ "user", required_argument, NULL, 'u' },
+		{ "config", required_argument, NULL, 'c' },
 		{},
 	};
 	struct tw_cli cli = {};
-	const char *user = NULL;
+	struct prepare_opts po = {};
+	struct tw_run_opts ro;
+	const char *user;
 	struct passwd *pw;
 	struct stat st;
 	char err[512];
-	int ret = tw_cli_parse_common(argc, argv, &cli, prepare_usage, extra, on_prepare_opt, &user);
+	int ret = tw_cli_parse_common(argc, argv, &cli, prepare_usage, extra, on_prepare_opt, &po);
 
 	if (ret)
 		return ret > 0 ? 0 : 2;
 	if (tw_cli_expect_args(&cli, argc, argv, 0, prepare_usage))
 		return 2;
+	for (int i = 1; i < argc; i++)
+		po.pin_root |= !strncmp(argv[i], "--pin-root", 10);
+	user = po.user;
+	tw_run_opts_defaults(&ro);
+	if (po.config && tw_config_load(po.config, &ro, err, sizeof(err))) {
+		tw_run_opts_free(&ro);
+		return tw_cli_fail(&cli, "%s", err);
+	}
+	/* The config's pin root, unless the command line names one. */
+	if (po.config && !po.pin_root)
+		cli.pin_root = ro.pin_root;
 	if (!user)
 		return tw_cli_fail(&cli, "prepare needs --user USER, the user the daemon runs as");
 	pw = getpwnam(user);
@@ -82,5 +108,6 @@ int tw_cmd_prepare(int argc, char **argv)
 		return tw_cli_fail(&cli, "cannot give %s to %s: %s", cli.pin_root, user, strerror(-ret));
 	if (cli.verbose)
 		printf("%s is ready for a daemon that runs as %s\n", cli.pin_root, user);
+	tw_run_opts_free(&ro);
 	return 0;
 }
