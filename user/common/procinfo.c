@@ -2,6 +2,7 @@
 #include "common/procinfo.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,4 +159,30 @@ int tw_ancestor_env(const char *name, char *out, size_t len)
 		pid = read_ppid(pid);
 	}
 	return 0;
+}
+
+bool tw_proc_each_socket(int pid, int (*fn)(unsigned long inode, void *ctx), void *ctx)
+{
+	char path[300], link[64];
+	struct dirent *de;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	dir = opendir(path);
+	if (!dir)
+		return false;
+	while ((de = readdir(dir))) {
+		unsigned long inode;
+		ssize_t len;
+
+		snprintf(path, sizeof(path), "/proc/%d/fd/%.16s", pid, de->d_name);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len <= 0)
+			continue;
+		link[len] = '\0';
+		if (sscanf(link, "socket:[%lu]", &inode) == 1 && fn(inode, ctx))
+			break;
+	}
+	closedir(dir);
+	return true;
 }

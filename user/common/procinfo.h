@@ -21,6 +21,10 @@ bool tw_procinfo_read(int pid, struct tw_procinfo *pi);
 /* The container id in a /proc/PID/cgroup text (docker, containerd, CRI-O,
  * podman path forms), "" when none. */
 void tw_container_id_from_cgroup(const char *text, char *out, size_t len);
+/* Calls fn with the inode of each socket among pid's open files
+ * (/proc/PID/fd), until fn returns non-zero. False when pid's files cannot
+ * be read (gone, or not ours to read). */
+bool tw_proc_each_socket(int pid, int (*fn)(unsigned long inode, void *ctx), void *ctx);
 /* The process name of pid from /proc/PID/stat (or comm), "" if gone. */
 void tw_proc_name(int pid, char *out, size_t len);
 /* The variable name from our environment, else from the nearest ancestor

@@ -62,6 +62,30 @@ static void scan_owners(struct owners *o)
 	scan_proc_owners(o);
 }
 
+struct proc_owner {
+	struct owners *o;
+	int pid;
+};
+
+/* One socket of a process: 1 (no more of this process) when memory runs out. */
+static int add_owner(unsigned long inode, void *ctx)
+{
+	struct proc_owner *po = ctx;
+	struct owners *o = po->o;
+
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 256;
+		struct sock_owner *v = realloc(o->v, cap * sizeof(*v));
+
+		if (!v)
+			return 1;
+		o->v = v;
+		o->cap = cap;
+	}
+	o->v[o->n++] = (struct sock_owner){ inode, po->pid, NULL };
+	return 0;
+}
+
 /* The same from /proc/PID/fd: what a process hides there is not found. */
 static void scan_proc_owners(struct owners *o)
 {
@@ -71,41 +95,10 @@ static void scan_proc_owners(struct owners *o)
 	if (!proc)
 		return;
 	while ((p = readdir(proc))) {
-		char path[300], link[64];
-		int pid = atoi(p->d_name);
-		DIR *fds;
-		struct dirent *f;
+		struct proc_owner po = { o, atoi(p->d_name) };
 
-		if (pid <= 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/fd", pid);
-		fds = opendir(path);
-		if (!fds)
-			continue; /* gone, or not ours to read */
-		while ((f = readdir(fds))) {
-			char fdpath[600];
-			unsigned long inode;
-			ssize_t n;
-
-			snprintf(fdpath, sizeof(fdpath), "%s/%s", path, f->d_name);
-			n = readlink(fdpath, link, sizeof(link) - 1);
-			if (n <= 0)
-				continue;
-			link[n] = '\0';
-			if (sscanf(link, "socket:[%lu]", &inode) != 1)
-				continue;
-			if (o->n == o->cap) {
-				size_t cap = o->cap ? o->cap * 2 : 256;
-				struct sock_owner *v = realloc(o->v, cap * sizeof(*v));
-
-				if (!v)
-					break;
-				o->v = v;
-				o->cap = cap;
-			}
-			o->v[o->n++] = (struct sock_owner){ inode, pid, NULL };
-		}
-		closedir(fds);
+		if (po.pid > 0)
+			tw_proc_each_socket(po.pid, add_owner, &po);	/* gone, or not ours: skipped */
 	}
 	closedir(proc);
 }

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "common/addr.h"
+#include "common/procinfo.h"
 #include "kernel/pins.h"
 #include "kernel/session_track.h"
 
@@ -81,31 +82,26 @@ static bool is_sshd(const char *comm, const char (*names)[16], size_t n)
 	return false;
 }
 
+struct inodes {
+	unsigned long *v;
+	size_t n, max;
+};
+
+static int add_inode(unsigned long inode, void *ctx)
+{
+	struct inodes *in = ctx;
+
+	in->v[in->n++] = inode;
+	return in->n == in->max;
+}
+
 /* The socket inodes among pid's open files (at most max). */
 static size_t socket_inodes(uint32_t pid, unsigned long *out, size_t max)
 {
-	char path[64], link[64];
-	struct dirent *de;
-	size_t n = 0;
-	DIR *dir;
+	struct inodes in = { out, 0, max };
 
-	snprintf(path, sizeof(path), "/proc/%u/fd", pid);
-	dir = opendir(path);
-	if (!dir)
-		return 0;
-	while (n < max && (de = readdir(dir))) {
-		ssize_t len;
-
-		snprintf(path, sizeof(path), "/proc/%u/fd/%.16s", pid, de->d_name);
-		len = readlink(path, link, sizeof(link) - 1);
-		if (len <= 8)
-			continue;
-		link[len] = '\0';
-		if (!strncmp(link, "socket:[", 8))
-			out[n++] = strtoul(link + 8, NULL, 10);
-	}
-	closedir(dir);
-	return n;
+	tw_proc_each_socket((int)pid, add_inode, &in);
+	return in.n;
 }
 
 static bool holds(uint32_t pid, unsigned long inode)
