@@ -57,9 +57,11 @@ endif
 # BPF objects and skeletons are made by chained pattern rules, so make would
 # delete them as intermediates and rebuild everything on the next run: they
 # stay, and a second 'make' with nothing changed does nothing.
-BENCH_SKELS := $(OUTPUT)/xdp_empty.skel.h $(OUTPUT)/xdp_bench_driver.skel.h
-.SECONDARY: $(SKELS) $(BENCH_SKELS) $(patsubst %.skel.h,%.bpf.o,$(SKELS) $(BENCH_SKELS))
-.PHONY: all clean test test-unit test-bpf test-integration test-fuzz bench fuzz install uninstall
+BENCH_SKELS := $(OUTPUT)/xdp_empty.skel.h $(OUTPUT)/xdp_bench_driver.skel.h $(OUTPUT)/xdp_live_gen.skel.h
+# The macro benchmark's generator and the XDP programs it attaches by file.
+BENCH_HELPERS := $(OUTPUT)/tests/live_gen $(OUTPUT)/xdp_empty.bpf.o $(OUTPUT)/xdp_drop_all.bpf.o
+.SECONDARY: $(SKELS) $(BENCH_SKELS) $(patsubst %.skel.h,%.bpf.o,$(SKELS) $(BENCH_SKELS)) $(OUTPUT)/xdp_drop_all.bpf.o
+.PHONY: all clean test test-unit test-bpf test-integration test-fuzz bench bench-compare fuzz install uninstall
 
 all: torwatch
 
@@ -156,13 +158,24 @@ test-bpf: $(BPF_TESTS)
 test-integration: torwatch $(TOOLS)
 	$(Q)tests/run_tests.sh integration
 
-bench: torwatch $(BENCHES) $(TOOLS)
-	$(Q)$(OUTPUT)/tests/bench_xdp
-	$(Q)$(OUTPUT)/tests/bench_alerts
-	$(Q)tests/bench/bench_ssh_latency.sh
-	$(Q)tests/bench/bench_listen_latency.sh
-	$(Q)tests/bench/bench_session.sh
-	$(Q)tests/bench/bench_metrics.sh
+# One run: every figure on stdout, and in BENCH_OUT (JSON, with the
+# conditions) for 'make bench-compare A=old.json B=new.json'.
+BENCH_OUT ?= bench-results/bench-$(shell date -u +%Y%m%dT%H%M%SZ).json
+bench: torwatch $(BENCHES) $(BENCH_HELPERS) $(TOOLS)
+	$(Q)mkdir -p $(dir $(BENCH_OUT)) && rm -f $(BENCH_OUT).records
+	$(Q)export BENCH_RECORDS=$(abspath $(BENCH_OUT)).records; \
+	$(OUTPUT)/tests/bench_xdp && \
+	tests/bench/bench_macro.sh && \
+	$(OUTPUT)/tests/bench_alerts && \
+	tests/bench/bench_ssh_latency.sh && \
+	tests/bench/bench_listen_latency.sh && \
+	tests/bench/bench_session.sh && \
+	tests/bench/bench_metrics.sh && \
+	tests/bench/bench_report.py report $$BENCH_RECORDS $(BENCH_OUT) && rm -f $$BENCH_RECORDS
+
+bench-compare:
+	$(Q)test -n "$(A)" -a -n "$(B)" || { echo "usage: make bench-compare A=old.json B=new.json"; exit 2; }
+	$(Q)tests/bench/bench_report.py compare $(A) $(B)
 
 # Install (PREFIX, DESTDIR): the binary, the service, its user, the
 # commented config (never over one that exists), the man page, completion

@@ -19,7 +19,8 @@ PACKAGES=(
 	rsyslog	# a real syslog collector for the syslog sink tests
 	debootstrap	# a Debian 13 root with OpenSSH 10 (sshd-session, sshd-auth) for the session tests
 	man-db logrotate	# the install test: the man page renders, the logrotate snippet parses
-	xdp-tools	# a foreign XDP program (xdp-filter) that torwatch must leave in place
+	xdp-tools	# a foreign XDP program (xdp-filter) that torwatch must leave in place; the macro benchmark
+	nftables ethtool bc	# make bench: the nftables cases, veth counters, ratios
 	tmux	# torwatch top under a real pseudo-terminal
 	iodine ptunnel-ng dnsutils	# real DNS and ICMP tunnels (and dig) for the tunnel tests
 )

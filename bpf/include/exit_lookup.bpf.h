@@ -75,6 +75,15 @@ struct {
 	__type(value, __u64);
 } exit_filter SEC(".maps");
 
+/* The prefix lengths listed (TW_PREFIX_LENS_WORDS); written by userspace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TW_PREFIX_LENS_WORDS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u64);
+} prefix_lens SEC(".maps");
+
 /* False when the prefilter proves that no exact entry holds h. */
 static __always_inline bool filter_may_hold(__u64 h, const struct tw_config *cfg)
 {
@@ -87,6 +96,41 @@ static __always_inline bool filter_may_hold(__u64 h, const struct tw_config *cfg
 	mask = tw_filter_mask(h, shift);
 	w = bpf_map_lookup_elem(&exit_filter, &word);
 	return !w || (*w & mask) == mask;
+}
+
+static __always_inline __u64 prefix_lens_word(__u32 i)
+{
+	__u64 *w = bpf_map_lookup_elem(&prefix_lens, &i);
+
+	return w ? *(volatile __u64 *)w : 0;
+}
+
+/* False when the prefilter proves that no prefix of the set holds addr:
+ * one filter word per listed length instead of an LPM trie walk. */
+static __always_inline bool prefix_may_hold(const struct tw_in6 *addr, bool is_v4,
+					    const struct tw_config *cfg)
+{
+	__u64 w0 = prefix_lens_word(0), hi, lo, m;
+
+	if (!(w0 & TW_PREFIX_LENS_VALID) || cfg->filter_shift < 12 || cfg->filter_shift > 63)
+		return true;
+	hi = bpf_be64_to_cpu(((const __u64 *)addr->addr)[0]);
+	lo = bpf_be64_to_cpu(((const __u64 *)addr->addr)[1]);
+	if (is_v4) {
+		m = w0 & 0xffffffffULL;
+		for (__u32 len = 0; len < 32 && m; len++, m >>= 1)
+			if ((m & 1) && filter_may_hold(tw_filter_hash_prefix_v4((__u32)lo, len), cfg))
+				return true;
+		return false;
+	}
+	for (__u32 half = 0; half < 2; half++) {
+		m = prefix_lens_word(1 + half);
+		for (__u32 bit = 0; bit < 64 && m; bit++, m >>= 1)
+			if ((m & 1) && filter_may_hold(tw_filter_hash_prefix_v6(hi, lo, half * 64 + bit),
+						       cfg))
+				return true;
+	}
+	return false;
 }
 
 /* Looks up addr (IPv4 as v4-mapped) in the exit set: an exact entry (with
@@ -103,7 +147,7 @@ static __always_inline bool exit_set_lookup(const struct tw_in6 *addr, bool is_v
 				 bpf_map_lookup_elem(&exit_v4, &a4) : NULL;
 		if (*exact)
 			return true;
-		if (!cfg->prefixes_v4)
+		if (!cfg->prefixes_v4 || !prefix_may_hold(addr, true, cfg))
 			return false;
 		struct tw_lpm_v4_key k4 = { .prefixlen = 32 };
 
@@ -116,7 +160,7 @@ static __always_inline bool exit_set_lookup(const struct tw_in6 *addr, bool is_v
 			 bpf_map_lookup_elem(&exit_v6, addr) : NULL;
 	if (*exact)
 		return true;
-	if (!cfg->prefixes_v6)
+	if (!cfg->prefixes_v6 || !prefix_may_hold(addr, false, cfg))
 		return false;
 	struct tw_lpm_v6_key k6 = { .prefixlen = 128 };
 

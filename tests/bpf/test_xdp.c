@@ -491,6 +491,52 @@ static void test_check_agrees_with_xdp(void **state)
 	assert_int_equal(tw_pins_remove(root), 0);
 }
 
+/* Prefixes of many lengths behind the prefilter: every address inside one is
+ * still found, addresses beside them are not, and a length that leaves the
+ * set leaves the listed lengths (the tries are then skipped for it). */
+static void test_prefix_prefilter(void **state)
+{
+	static const char list[] =
+		"198.18.0.0/15\n192.0.2.128/25\n203.0.113.64/27\n198.51.100.78/31\n"
+		"2001:db8:1::/48\n2001:db8:2:3::/64\n2001:db8:4:5:6::/80\n2001:db8:7:8:9:a:b:0/127\n";
+	static const struct {
+		const char *addr;
+		int found;
+	} cases[] = {
+		{ "198.19.255.254", 1 }, { "198.20.0.1", 0 },	  { "192.0.2.255", 1 },
+		{ "192.0.2.127", 0 },	 { "203.0.113.95", 1 },	  { "203.0.113.96", 0 },
+		{ "198.51.100.77", 0 },	 { "198.51.100.79", 1 },  { "2001:db8:1:ffff::1", 1 },
+		{ "2001:db8:2::1", 0 },	 { "2001:db8:2:3:ffff::9", 1 }, { "2001:db8:4:5:6:1::", 1 },
+		{ "2001:db8:4:5:7::", 0 }, { "2001:db8:7:8:9:a:b:1", 1 }, { "2001:db8:7:8:9:a:b:2", 0 },
+	};
+	const char *why;
+
+	assert_int_equal(apply_list(list), 0);
+	assert_true(maps.prefix_lens[0] & TW_PREFIX_LENS_VALID);
+	assert_int_equal(maps.prefix_lens[0] & 0xffffffff, (1u << 15) | (1u << 25) | (1u << 27) | (1u << 31));
+	assert_int_equal(maps.prefix_lens[1], (1ULL << 48));
+	assert_int_equal(maps.prefix_lens[2], (1ULL << 0) | (1ULL << 16) | (1ULL << 63));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tw_prefix a;
+		struct tw_check_ctx c = {};
+
+		assert_int_equal(tw_prefix_parse(cases[i].addr, &a, &why), 0);
+		tw_prefix_to_in6(&a, c.addr.addr);
+		c.is_v4 = a.family == AF_INET;
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = &c, .data_size_in = sizeof(c),
+			    .data_out = &c, .data_size_out = sizeof(c));
+		assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(skel->progs.check_exit), &o), 0);
+		if ((int)c.found != cases[i].found)
+			fail_msg("%s: found %u, want %d", cases[i].addr, c.found, cases[i].found);
+	}
+	/* /25 and /80 gone: their lengths go too. */
+	assert_int_equal(apply_list("198.18.0.0/15\n2001:db8:1::/48\n"), 0);
+	assert_int_equal(maps.prefix_lens[0], TW_PREFIX_LENS_VALID | (1u << 15));
+	assert_int_equal(maps.prefix_lens[1], 1ULL << 48);
+	assert_int_equal(maps.prefix_lens[2], 0);
+	assert_int_equal(apply_list(exit_list), 0);
+}
+
 /* Another CPU may store a window start newer than this CPU's clock: the
  * window is then still open, and the start must not move back. */
 static void test_window_with_clocks_out_of_order(void **state)
@@ -1095,6 +1141,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_tunnel_detection);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_apply_without_room);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_failed_plan_is_a_failed_apply);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_prefix_prefilter);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_refresh_is_gap_free);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_source_mask_change_keeps_every_packet);
 	return _cmocka_run_group_tests("xdp", tests, n, group_setup, group_teardown);

@@ -4,6 +4,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <sys/mman.h>
+#include "torwatch.h"
 #include "xdp_tor.skel.h"
 
 int tw_exit_maps_size(struct xdp_tor_bpf *skel, uint32_t max_exact)
@@ -33,6 +35,15 @@ int tw_exit_maps_open(struct xdp_tor_bpf *skel, struct tw_exit_maps *m)
 	};
 	err = tw_exit_filter_map(bpf_map__fd(skel->maps.exit_filter),
 				 bpf_map__max_entries(skel->maps.exit_filter), &m->filter);
+	if (!err) {
+		void *w = mmap(NULL, TW_PREFIX_LENS_WORDS * sizeof(uint64_t), PROT_READ | PROT_WRITE,
+			       MAP_SHARED, bpf_map__fd(skel->maps.prefix_lens), 0);
+
+		if (w == MAP_FAILED)
+			err = -errno;
+		else
+			m->prefix_lens = w;
+	}
 	/* config.filter_shift is switched on by tw_exit_set_apply, once the bits are in. */
 	return err;
 }
@@ -40,4 +51,7 @@ int tw_exit_maps_open(struct xdp_tor_bpf *skel, struct tw_exit_maps *m)
 void tw_exit_maps_close(struct tw_exit_maps *m)
 {
 	tw_exit_filter_unmap(&m->filter);
+	if (m->prefix_lens)
+		munmap(m->prefix_lens, TW_PREFIX_LENS_WORDS * sizeof(uint64_t));
+	m->prefix_lens = NULL;
 }

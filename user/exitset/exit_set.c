@@ -419,7 +419,7 @@ static int write_deletes(int fd, const struct batch *b)
 	return 0;
 }
 
-/* The prefilter bits of set's exact entries, freshly computed. */
+/* The prefilter bits of set's entries, exact and prefixes, freshly computed. */
 static uint64_t *build_filter(const struct tw_exit_set *set, const struct tw_exit_filter *f)
 {
 	uint64_t *w = calloc(f->n_words, sizeof(*w));
@@ -427,8 +427,6 @@ static uint64_t *build_filter(const struct tw_exit_set *set, const struct tw_exi
 	if (!w)
 		return NULL;
 	for (size_t i = 0; i < set->n; i++) {
-		if (!tw_prefix_is_exact(&set->e[i].p))
-			continue;
 		uint32_t word;
 		uint64_t mask;
 
@@ -436,6 +434,32 @@ static uint64_t *build_filter(const struct tw_exit_set *set, const struct tw_exi
 		w[word] |= mask;
 	}
 	return w;
+}
+
+/* The prefix lengths of set (TW_PREFIX_LENS_WORDS): with keep_old, added to
+ * those listed now (while a change is in progress both are in the tries). */
+static void set_prefix_lens(const struct tw_exit_maps *maps, const struct tw_exit_set *set,
+			    bool keep_old)
+{
+	uint64_t w[TW_PREFIX_LENS_WORDS] = { TW_PREFIX_LENS_VALID, 0, 0 };
+
+	if (!maps->prefix_lens)
+		return;
+	for (size_t i = 0; i < set->n; i++) {
+		const struct tw_prefix *p = &set->e[i].p;
+
+		if (tw_prefix_is_exact(p))
+			continue;
+		if (p->family == AF_INET)
+			w[0] |= 1ULL << p->prefixlen;
+		else
+			w[1 + p->prefixlen / 64] |= 1ULL << (p->prefixlen % 64);
+	}
+	for (int i = 0; i < TW_PREFIX_LENS_WORDS; i++)
+		if (keep_old)
+			__atomic_fetch_or(&maps->prefix_lens[i], w[i], __ATOMIC_SEQ_CST);
+		else
+			__atomic_store_n(&maps->prefix_lens[i], w[i], __ATOMIC_SEQ_CST);
 }
 
 static void filter_add_bits(const struct tw_exit_filter *f, const uint64_t *want)
@@ -530,6 +554,7 @@ int tw_exit_set_apply(const struct tw_exit_set *set, const struct tw_exit_maps *
 	}
 	/* While old and new prefixes coexist the tries must be consulted; after
 	 * a failure they stay consulted: slower, never wrong. */
+	set_prefix_lens(maps, set, true);
 	err = set_config(maps, UINT32_MAX, UINT32_MAX);
 	for (int k = 0; k < MAP__N; k++) {
 		ins[k] = (struct batch){ .ks = key_size[k], .vs = val_size[k] };
@@ -557,6 +582,8 @@ int tw_exit_set_apply(const struct tw_exit_set *set, const struct tw_exit_maps *
 		batch_free(&upd[k]);
 		batch_free(&del[k]);
 	}
+	if (!err)
+		set_prefix_lens(maps, set, false);
 	if (!err)
 		err = set_config(maps, set->prefixes_v4, set->prefixes_v6);
 	/* Stale bits go only once their entries are gone; on failure the union stays. */

@@ -22,6 +22,7 @@ struct tw_exit_set {
 
 struct tw_exit_maps {
 	int exact_v4, exact_v6, prefix_v4, prefix_v6, config;
+	uint64_t *prefix_lens;	/* mmapped TW_PREFIX_LENS_WORDS: the lengths the filter holds */
 	int set_sources_prog, mask_updates;	/* -1: masks by read-modify-write */
 	struct tw_exit_filter filter;	/* words NULL: no prefilter to keep */
 };

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "exitset/prefilter.h"
 
+#include <endian.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -49,18 +51,20 @@ void tw_exit_filter_unmap(struct tw_exit_filter *f)
 void tw_exit_filter_locate(const struct tw_prefix *p, unsigned shift, uint32_t *word,
 			   uint64_t *mask)
 {
+	bool exact = tw_prefix_is_exact(p);
 	__u64 h;
 
 	if (p->family == AF_INET) {
 		__u32 a;
 
 		memcpy(&a, p->addr, 4);
-		h = tw_filter_hash_v4(a);
+		h = exact ? tw_filter_hash_v4(a) : tw_filter_hash_prefix_v4(be32toh(a), p->prefixlen);
 	} else {
 		__u64 halves[2];
 
 		memcpy(halves, p->addr, 16);
-		h = tw_filter_hash_v6(halves);
+		h = exact ? tw_filter_hash_v6(halves) :
+			    tw_filter_hash_prefix_v6(be64toh(halves[0]), be64toh(halves[1]), p->prefixlen);
 	}
 	*word = tw_filter_word(h, shift);
 	*mask = tw_filter_mask(h, shift);

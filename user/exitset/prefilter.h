@@ -19,7 +19,8 @@ uint32_t tw_exit_filter_words_for(uint32_t max_v4, uint32_t max_v6);
 unsigned tw_exit_filter_shift(size_t n_words);
 int tw_exit_filter_map(int map_fd, size_t n_words, struct tw_exit_filter *f);
 void tw_exit_filter_unmap(struct tw_exit_filter *f);
-/* The word and bits of an exact address, as the XDP program computes them. */
+/* The word and bits of an exact address or of a prefix (its address masked
+ * to its length, hashed with it), as the XDP program computes them. */
 void tw_exit_filter_locate(const struct tw_prefix *p, unsigned shift, uint32_t *word,
 			   uint64_t *mask);
 

@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# make bench: packets per second that each way of dropping Tor traffic takes,
+# side by side in one run, on veth between two network namespaces.
+#
+# One generator for every case: live_gen, an XDP program in live-frames mode
+# that writes 64-byte IPv4 UDP frames and redirects them out of a veth, the
+# source address cycling over 762 listed exit addresses (hits) or 762 listed
+# nowhere (misses). Each case has a veth of its own, its filter attached for
+# the whole run, so the cases interleave round by round without reloading.
+#
+# Two placements, both reported: "split", the receiver's NAPI in a thread of
+# its own pinned to the other CPU (its rate is the receiver's capacity, up to
+# what the generator can offer), and "same", the receiver in the generator's
+# softirq on one CPU (each figure includes the generator's fixed cost, so
+# 1/rate - 1/ceiling is the case's own extra time per packet, exactly).
+# The rate is frames the receiver took per second (the veth's own
+# rx_queue_0_xdp_packets); the share each case dropped is checked from its
+# own counter (the veth's XDP drops, or the nft rule's counter).
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../integration/lib.sh"
+. "$HERE/bench_lib.sh"
+require_root
+ROUNDS=${ROUNDS:-3}
+SECS=${SECS:-3}
+OUT=$(cd "$HERE/../.." && pwd)/.output
+GEN=$OUT/tests/live_gen
+G=tbg-$ID R=tbr-$ID
+PINS=/sys/fs/bpf/twbench-$ID
+DAEMONS=()
+XDP_FILTER_LOADED=
+
+command -v xdp-filter >/dev/null && command -v nft >/dev/null ||
+	{ echo "bench_macro: needs xdp-filter (xdp-tools) and nft (nftables): run scripts/install-deps.sh"; exit 1; }
+[ "$(nproc)" -ge 2 ] || echo "bench_macro: one CPU: the split placement runs on it too"
+
+macro_cleanup() {
+	for p in "${DAEMONS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	[ -z "$XDP_FILTER_LOADED" ] || rm -rf /sys/fs/bpf/xdp-filter
+	rm -rf "$PINS"-*
+	cleanup
+}
+trap macro_cleanup EXIT
+
+add_netns "$G"; add_netns "$R"
+ip netns exec "$R" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+
+# Hits: the documentation ranges, listed beside the real list; misses: the
+# benchmarking range, listed nowhere.
+for n in 192.0.2 198.51.100 203.0.113; do seq 1 254 | sed "s/^/$n./"; done >"$T/hits.txt"
+for i in $(seq 0 761); do echo "198.19.$((i / 254)).$((i % 254 + 1))"; done >"$T/misses.txt"
+REAL=$(ls "$HERE"/../../data/exit-addresses.*.txt | tail -1)
+{ awk '/^ExitAddress/ {print $2}' "$REAL"; cat "$T/hits.txt"; } | sort -u >"$T/exits.txt"
+N_EXITS=$(wc -l <"$T/exits.txt")
+
+# The cases: name, veth index (twmiss shares twdet's), what it is.
+CASES=(drop twall twport xfip xfall nftnd nftin pass twdet twmiss)
+declare -A IDX=([drop]=0 [twall]=1 [twport]=2 [xfip]=3 [xfall]=4 [nftnd]=5 [nftin]=6 [pass]=7 [twdet]=8 [twmiss]=8)
+declare -A WHAT=(
+	[drop]="XDP_DROP everything (the ceiling)"
+	[twall]="torwatch block --all"
+	[twport]="torwatch block --ports 9"
+	[xfip]="xdp-filter -f ipv4"
+	[xfall]="xdp-filter, default features"
+	[nftnd]="nftables netdev ingress, set"
+	[nftin]="nftables inet input, set"
+	[pass]="XDP_PASS, nothing else"
+	[twdet]="torwatch detecting, hits"
+	[twmiss]="torwatch detecting, misses")
+
+for k in $(seq 0 8); do
+	link_ns "$G" g$k "$R" r$k
+	add_addrs "$R" r$k 198.18.$k.1/24
+done
+
+# tw_daemon CASE: a torwatch daemon of its own on the case's veth.
+tw_daemon() {
+	local c=$1 k=${IDX[$1]}
+	nsenter --net="/run/netns/$R" "$TW" run --pin-root "$PINS-$c" --state-dir "$T/state-$c" \
+		--alerts "$T/alerts-$c.json" --sources none --feed "$T/exits.txt" -i r$k \
+		</dev/null >/dev/null 2>>"$T/daemon-$c.log" &
+	DAEMONS+=($!)
+	wait_for 20 grep -q "running (pid $!," "$T/daemon-$c.log" ||
+		{ echo "bench_macro: torwatch did not start"; cat "$T/daemon-$c.log"; exit 1; }
+}
+
+set_up() {
+	ip -n "$R" link set dev r0 xdpdrv obj "$OUT/xdp_drop_all.bpf.o" sec xdp
+	ip -n "$R" link set dev r7 xdpdrv obj "$OUT/xdp_empty.bpf.o" sec xdp
+	mkdir -p "$T"/state-tw{all,port,det}
+	tw_daemon twall && "$TW" block enable --all --pin-root "$PINS-twall" >/dev/null
+	tw_daemon twport && "$TW" block enable --ports 9 --pin-root "$PINS-twport" >/dev/null
+	tw_daemon twdet
+	[ ! -e /sys/fs/bpf/xdp-filter ] || { echo "bench_macro: xdp-filter is loaded elsewhere on this host"; exit 1; }
+	XDP_FILTER_LOADED=1
+	in_ns "$R" xdp-filter load -m native -f ipv4 r3 &&
+		in_ns "$R" xdp-filter load -m native r4 || exit 1
+	while read -r a; do in_ns "$R" xdp-filter ip "$a" -m src || exit 1; done <"$T/exits.txt"
+	local set
+	set=$(paste -sd, "$T/exits.txt")
+	ip netns exec "$R" nft -f - <<-EOF || exit 1
+	table netdev twbench {
+		set exits { type ipv4_addr; elements = { $set } }
+		chain ingress { type filter hook ingress device "r5" priority 0; ip saddr @exits counter drop; }
+	}
+	table inet twbench {
+		set exits { type ipv4_addr; elements = { $set } }
+		chain input { type filter hook input priority 0; iifname "r6" ip saddr @exits counter drop; }
+	}
+	EOF
+	# Without XDP, redirected frames reach a veth only through its GRO (NAPI).
+	ip netns exec "$R" ethtool -K r5 gro on
+	ip netns exec "$R" ethtool -K r6 gro on
+}
+
+# placement split|same: the receivers' NAPI in threads pinned to CPU 1, or
+# in the generator's softirq.
+placement() {
+	local k pid
+	for k in $(seq 0 8); do
+		ip netns exec "$R" sh -c "echo $([ "$1" = split ] && echo 1 || echo 0) >/sys/class/net/r$k/threaded"
+	done
+	[ "$1" = split ] || return 0
+	for pid in $(napi_threads); do taskset -pc 1 "$pid" >/dev/null; done
+}
+napi_threads() { ps -eo pid,comm | awk '$2 ~ /^napi\/r[0-8]-/ {print $1}'; }
+ifindex_napi() { ps -eo psr,comm | awk -v p="napi/r$1-" 'index($2, p) == 1 {print $1; exit}'; }
+
+# stat K NAME: a counter of ethtool -S for veth rK.
+stat() { ip netns exec "$R" ethtool -S r$1 | awk -v n="$2:" '$1 == n {print $2}'; }
+# nft_counter FAMILY TABLE CHAIN: the packets its rule's counter saw.
+nft_counter() {
+	ip netns exec "$R" nft list chain "$@" | awk '{for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1)}'
+}
+# dropped CASE: what the case's own counter says it dropped.
+dropped() {
+	case $1 in
+	nftnd) nft_counter netdev twbench ingress ;;
+	nftin) nft_counter inet twbench input ;;
+	*) stat "${IDX[$1]}" rx_queue_0_xdp_drops ;;
+	esac
+}
+
+# measure CASE: runs the generator SECS (+0.5 s to settle); prints
+# "Mpps dropped_share receiver_cpu".
+measure() {
+	local c=$1 k=${IDX[$1]} addrs=$T/hits.txt a b da db t0 t1 cpu
+	[ "$c" = twmiss ] && addrs=$T/misses.txt
+	in_ns "$G" taskset -c 0 "$GEN" g$k "$(mac_of "$R" r$k)" 198.18.$k.1 9 "$addrs" \
+		"$(echo "$SECS + 0.7" | bc)" >"$T/gen.out" &
+	sleep 0.5
+	a=$(stat $k rx_queue_0_xdp_packets) da=$(dropped "$c") t0=$(date +%s%N)
+	sleep "$SECS"
+	b=$(stat $k rx_queue_0_xdp_packets) db=$(dropped "$c") t1=$(date +%s%N)
+	cpu=$(ifindex_napi $k)
+	wait
+	awk -v n=$((b - a)) -v d=$((db - da)) -v t=$((t1 - t0)) -v cpu="${cpu:-0}" \
+		'BEGIN {printf "%.3f %.3f %s", n / t * 1000, n ? d / n : 0, cpu}'
+}
+
+set_up
+printf 'bench_macro: 64-byte IPv4 UDP frames from a live-frames XDP generator over veth, %d rounds\n' "$ROUNDS"
+printf '             of %s s per case, cases interleaved; %d exit addresses listed (real list + 762);\n' "$SECS" "$N_EXITS"
+printf '             hits cycle over 762 listed sources, misses over 762 unlisted; generator on CPU 0\n'
+
+declare -A RATE SHARE CPU
+for mode in split same; do
+	placement $mode
+	for r in $(seq "$ROUNDS"); do
+		for c in "${CASES[@]}"; do
+			read -r rate share cpu < <(measure "$c")
+			RATE[$mode,$c]="${RATE[$mode,$c]:-} $rate"
+			SHARE[$mode,$c]=$share CPU[$mode,$c]=$cpu
+		done
+	done
+done
+placement same
+
+# med MODE CASE: the median rate.
+med() { median_spread ${RATE[$1,$2]} | awk '{print $1}'; }
+printf '\n  %-34s %-22s %7s %9s  %-18s %8s %9s\n' "case" "split: Mpps (min-max)" "ratio" "dropped" \
+	"same CPU: Mpps" "ratio" "extra ns"
+for c in "${CASES[@]}"; do
+	read -r sm smin smax < <(median_spread ${RATE[split,$c]})
+	read -r om omin omax < <(median_spread ${RATE[same,$c]})
+	base=drop
+	case $c in pass | twdet | twmiss) base=pass ;; esac
+	sr=$(echo "$sm / $(med split $base)" | bc -l) or=$(echo "$om / $(med same $base)" | bc -l)
+	ns=$(echo "1000 / $om - 1000 / $(med same $base)" | bc -l)
+	printf '  %-34s %5.2f (%5.2f-%5.2f) %7.2f %8.1f%%  %5.2f (%5.2f-%5.2f) %6.2f %9.1f\n' "${WHAT[$c]}" \
+		"$sm" "$smin" "$smax" "$sr" "$(echo "${SHARE[split,$c]} * 100" | bc -l)" "$om" "$omin" "$omax" "$or" "$ns"
+	record macro "${WHAT[$c]}, split, Mpps" "$sm" Mpps
+	record macro "${WHAT[$c]}, same CPU, extra ns/packet over $base" "$(printf %.1f "$ns")" ns
+done
+printf '  receiver: split on CPU %s (its NAPI thread), same on CPU 0; ratios of drops to the XDP_DROP\n' "${CPU[split,drop]}"
+printf '  ceiling, of passes to XDP_PASS; extra ns/packet = 1/rate - 1/rate of that baseline (same CPU)\n'
+
+# goal NAME VALUE OP LIMIT UNIT: prints and records whether a goal is met.
+goal() {
+	local met
+	met=$(echo "$2 $3 $4" | bc -l)
+	[ "$met" = 1 ] && met=true || met=false
+	printf '  goal: %-58s %7.2f%s %s %s%s: %s\n' "$1" "$2" "$5" "$3" "$4" "$5" \
+		"$([ $met = true ] && echo met || echo MISSED)"
+	record macro-goal "$1" "$(printf %.3f "$2")" "${5:-x}" "$3 $4$5" $met
+}
+# goals PLACEMENT: the issue's goals, from that placement's medians.
+goals() {
+	local p=$1 tw xf
+	tw=$(med "$p" twall) xf=$(med "$p" xfip)
+	[ "$(echo "$(med "$p" xfall) > $xf" | bc)" = 1 ] && xf=$(med "$p" xfall)
+	goal "torwatch block --all vs the ceiling ($p)" "$(echo "$tw / $(med "$p" drop)" | bc -l)" '>=' 0.9 x
+	goal "torwatch block --all vs xdp-filter's best ($p)" "$(echo "$tw / $xf" | bc -l)" '>=' 1.2 x
+	goal "torwatch block --all vs nftables netdev ($p)" "$(echo "$tw / $(med "$p" nftnd)" | bc -l)" '>=' 3 x
+}
+echo
+goals same
+goal "torwatch block --all, extra ns/packet (same)" \
+	"$(echo "1000 / $(med same twall) - 1000 / $(med same drop)" | bc -l)" '<=' 15 ns
+goals split
+gen=$(awk '{print $2 / $5 / 1e6}' "$T/gen.out")
+printf '  the generator offered %.2f Mpps in the last case; a split figure near that is bounded by it\n' "$gen"
+record macro "generator offered, last case" "$(printf %.3f "$gen")" Mpps

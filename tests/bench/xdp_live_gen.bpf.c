@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Traffic generator for the macro benchmark, run with BPF_PROG_TEST_RUN in
+ * live-frames mode (BPF_F_TEST_XDP_LIVE_FRAMES): each run writes the next
+ * source address from gen_addrs into the IPv4 frame, recomputes the header
+ * checksum (the inet input hook checks it) and redirects the frame out of
+ * out_ifindex, a veth whose peer runs the filter under test. */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define GEN_ADDRS 65536		/* power of two */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, GEN_ADDRS);
+	__type(key, __u32);
+	__type(value, __u32);	/* IPv4 source, network order */
+} gen_addrs SEC(".maps");
+
+const volatile __u32 out_ifindex;
+const volatile __u32 n_addrs = 1;	/* how many of gen_addrs to cycle over */
+__u32 cursor;
+
+static __always_inline __u16 ip_checksum(struct iphdr *ip)
+{
+	__u16 *w = (__u16 *)ip;
+	__u32 sum = 0;
+
+	ip->check = 0;
+#pragma unroll
+	for (int i = 0; i < (int)sizeof(*ip) / 2; i++)
+		sum += w[i];
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+SEC("xdp")
+int xdp_live_gen(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct iphdr *ip = (void *)(eth + 1);
+	__u32 i = cursor++;
+	__u32 *a;
+
+	if ((void *)(ip + 1) > data_end)
+		return XDP_ABORTED;
+	i = n_addrs ? i % n_addrs : 0;
+	a = bpf_map_lookup_elem(&gen_addrs, &i);
+	if (!a)
+		return XDP_ABORTED;
+	ip->saddr = *a;
+	ip->check = ip_checksum(ip);
+	return bpf_redirect(out_ifindex, 0);
+}
