@@ -31,6 +31,12 @@ struct json_object *tw_tunnel_alert(const struct tw_event *ev, const struct tw_t
 		return a;
 	uint64_t bytes = icmp ? st->icmp_bytes : st->dns_bytes;
 	uint32_t packets = icmp ? st->icmp_packets : st->dns_packets;
+	uint32_t marked = icmp ? st->icmp_large : st->dns_long;
+
+	/* The window is copied while XDP goes on counting in it: a count read
+	 * later may be ahead of one read earlier, never the other way round. */
+	if (marked > packets)
+		packets = marked;
 
 	tw_json_set(a, "torwatch.tunnel.bytes", json_object_new_int64((int64_t)bytes));
 	tw_json_set(a, "torwatch.tunnel.packets", json_object_new_int64(packets));
