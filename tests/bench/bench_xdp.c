@@ -375,7 +375,7 @@ static double steady(int prog_fd, const struct pkt *p)
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->data, .data_size_in = (uint32_t)p->len,
 		    .repeat = STEADY_REPEAT);
 	if (bpf_prog_test_run_opts(bpf_program__fd(driver->progs.xdp_driver), &o) ||
-	    o.retval != XDP_PASS)
+	    (o.retval != XDP_PASS && o.retval != XDP_DROP))
 		return -1;
 	ns = o.duration;
 	return ns;
@@ -600,6 +600,24 @@ static void tunnel_figures(const struct tw_exit_set *set)
 	bpf_map_update_elem(bpf_map__fd(tor->maps.tunnel_config), &zero, &off, BPF_ANY);
 }
 
+/* BENCH_CASES=real,block,tunnels,empty,100k,prefixes,1m runs only those
+ * packet figures (for quick iterations); unset: all of them. */
+static bool wants(const char *what)
+{
+	const char *only = getenv("BENCH_CASES");
+
+	return !only || strstr(only, what);
+}
+
+/* Block mode for the figures that follow: off, or on for every port. */
+static void block_all(bool on)
+{
+	struct tw_block_config b = { .mode = on ? TW_BLOCK_ON : TW_BLOCK_OFF, .all = on };
+	__u32 zero = 0;
+
+	bpf_map_update_elem(bpf_map__fd(tor->maps.block), &zero, &b, BPF_ANY);
+}
+
 /* A fresh torwatch with maps of these sizes (see load_tor). */
 static int reload(__u32 max_exact, __u32 max_prefixes)
 {
@@ -622,8 +640,18 @@ int main(void)
 	       ROUNDS, STEADY_REPEAT, BENCH_ADDRS, SAMPLES);
 	if (load_real(&set))
 		goto fail;
-	compare_all("real list", &set, 15, 30);
-	tunnel_figures(&set);
+	if (wants("real"))
+		compare_all("real list", &set, 15, 30);
+	if (wants("block")) {
+		/* The drop path: the hit plus the block decision and its counters. */
+		block_all(true);
+		header();
+		compare("real list, block --all, IPv4 hit", &set, AF_INET, 1, 30);
+		compare("real list, block --all, IPv6 hit", &set, AF_INET6, 1, 30);
+		block_all(false);
+	}
+	if (wants("tunnels"))
+		tunnel_figures(&set);
 	if (churn(&set, 50) || remask(&set) || prefixes(&set, 8192))
 		goto fail;
 	tw_exit_set_free(&set);
@@ -636,17 +664,20 @@ int main(void)
 	tw_exit_set_finalize(&set);
 	if (tw_exit_set_apply(&set, &maps, &(struct tw_apply_stats){}))
 		goto fail;
-	compare_all("no entries", &set, 15, 0);
+	if (wants("empty"))
+		compare_all("no entries", &set, 15, 0);
 	/* 100k exact entries per family. */
 	if (reload(SYNTHETIC / 10 + 4096, 0) ||
 	    load_synthetic(&set, SYNTHETIC / 10, "100k synthetic per family", 400))
 		goto fail;
-	compare_all("100k entries", &set, 25, 150);
+	if (wants("100k"))
+		compare_all("100k entries", &set, 25, 150);
 	tw_exit_set_free(&set);
 	/* 100k prefixes per family: every miss walks an LPM trie. */
 	if (reload(0, SYNTHETIC / 10 + 4096) || load_prefixes(&set, SYNTHETIC / 10))
 		goto fail;
-	compare_all("100k prefixes", &set, 150, 150);
+	if (wants("prefixes"))
+		compare_all("100k prefixes", &set, 150, 150);
 	tw_exit_set_free(&set);
 	/* Applying 1M entries in all (half per family), in maps sized for them. */
 	if (reload(SYNTHETIC / 2 + SYNTHETIC / 16, 0) ||
@@ -658,7 +689,8 @@ int main(void)
 	if (reload(SYNTHETIC + 4096, 0) ||
 	    load_synthetic(&set, SYNTHETIC, "1M synthetic per family", 4000))
 		goto fail;
-	compare_all("1M entries", &set, 25, 150);
+	if (wants("1m"))
+		compare_all("1M entries", &set, 25, 150);
 	if (churn(&set, 4000))
 		goto fail;
 	tw_exit_set_free(&set);

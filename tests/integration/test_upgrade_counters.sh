@@ -19,7 +19,15 @@ values=$(for i in $(seq 0 $((OLD - 1))); do printf '%d 0 0 0 0 0 0 0 ' $((i + 1)
 bpftool map create "$PIN/counters" type percpu_array key 4 value $((OLD * 8)) entries 1 name counters
 bpftool map update pinned "$PIN/counters" key 0 0 0 0 value $values
 ncpu=$(bpftool -j map dump pinned "$PIN/counters" | jq '.[0].values | length')
-check "torwatch starts over the older, smaller counters" start_daemon "$H" -i vU
+# An exact map as earlier torwatch made it (preallocated), holding an exit
+# node that has sent 5 packets (struct tw_src_stats: packets first, sources
+# at byte 56, source bit 0 = the first --feed).
+bpftool map create "$PIN/exit_v4" type hash key 4 value 64 entries 65536 name exit_v4
+bpftool map update pinned "$PIN/exit_v4" key 198 51 100 7 value 5 0 0 0 0 0 0 0 $(printf '0 %.0s' $(seq 48)) 1 0 0 0 0 0 0 0
+echo 198.51.100.7 >"$T/exits.txt"
+check "torwatch starts over the older, smaller counters" start_daemon "$H" -i vU --feed "$T/exits.txt"
+check_eq "the preallocated exit map is adopted as it is" 0 "$(bpftool -j map show pinned "$PIN/exit_v4" | jq '.flags')"
+check_eq "... with the exit node's packets" 5 "$(($(bpftool -j map lookup pinned "$PIN/exit_v4" key 198 51 100 7 | jq -r '.value[0]')))"
 check "... and says it carried them over" grep -q "counters of an earlier torwatch carried over" "$T/daemon.log"
 t=$(tw_in "$H" stats --json --by proto | jq -c .totals)
 check_eq "events_lost (counter 9) kept its count on every CPU" $((10 * ncpu)) "$(jq .events_lost <<<"$t")"
@@ -30,6 +38,10 @@ check_eq "the pinned map has the new layout" "$(($(jq '[keys[] | select(startswi
 	"$(bpftool -j map show pinned "$PIN/counters" | jq .bytes_value)"
 stop_daemon
 check "unload" tw_in "$H" unload
+check "a fresh start allocates exit entries as they come" start_daemon "$H" -i vU --feed "$T/exits.txt"
+check_eq "(BPF_F_NO_PREALLOC)" 1 "$(bpftool -j map show pinned "$PIN/exit_v4" | jq '.flags')"
+stop_daemon
+tw_in "$H" unload >/dev/null
 
 # --- state that cannot be carried over: refused, naming who pinned it ---
 # meta_bytes SIZE [LAYOUT VERSION]: a meta value, stamped when LAYOUT is given

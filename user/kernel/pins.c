@@ -72,6 +72,24 @@ int tw_pins_prepare_root(const char *root, char *err, size_t errlen)
 	return 0;
 }
 
+/* Whether a hash map preallocates its elements is the pin's to say: a map
+ * pinned by a torwatch that preallocated is adopted as it is (the programs
+ * work with either), so an upgrade keeps its counters. */
+static int follow_pinned_prealloc(struct bpf_map *map, const char *path)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get(path), err = 0;
+
+	if (fd < 0)
+		return 0;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == bpf_map__type(map) &&
+	    (info.map_flags ^ bpf_map__map_flags(map)) == BPF_F_NO_PREALLOC)
+		err = bpf_map__set_map_flags(map, info.map_flags);
+	close(fd);
+	return err;
+}
+
 int tw_pins_set_paths(struct bpf_object *obj, const char *root)
 {
 	struct bpf_map *map;
@@ -83,7 +101,9 @@ int tw_pins_set_paths(struct bpf_object *obj, const char *root)
 		if (strchr(bpf_map__name(map), '.'))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", root, bpf_map__name(map));
-		err = bpf_map__set_pin_path(map, path);
+		err = follow_pinned_prealloc(map, path);
+		if (!err)
+			err = bpf_map__set_pin_path(map, path);
 		if (err)
 			return err;
 	}
