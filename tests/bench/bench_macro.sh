@@ -52,13 +52,18 @@ for i in $(seq 0 761); do echo "198.19.$((i / 254)).$((i % 254 + 1))"; done >"$T
 REAL=$(ls "$HERE"/../../data/exit-addresses.*.txt | tail -1)
 { awk '/^ExitAddress/ {print $2}' "$REAL"; cat "$T/hits.txt"; } | sort -u >"$T/exits.txt"
 N_EXITS=$(wc -l <"$T/exits.txt")
+# 1M listed (10.0.0.0/8 stands in: test traffic stays in the namespaces);
+# its hits cycle over 65,536 of them, so that they do not all stay in cache.
+awk 'BEGIN {for (i = 0; i < 1048576; i++) printf "10.%d.%d.%d\n", int(i / 65536), int(i / 256) % 256, i % 256}' >"$T/exits-1m.txt"
+awk 'NR % 16 == 1' "$T/exits-1m.txt" >"$T/hits-1m.txt"
 
 # The cases: name, veth index (twmiss shares twdet's), what it is.
-CASES=(drop twall twport xfip xfall nftnd nftin pass twdet twmiss)
-declare -A IDX=([drop]=0 [twall]=1 [twport]=2 [xfip]=3 [xfall]=4 [nftnd]=5 [nftin]=6 [pass]=7 [twdet]=8 [twmiss]=8)
+CASES=(drop twall tw1m twport xfip xfall nftnd nftin pass twdet twmiss)
+declare -A IDX=([drop]=0 [twall]=1 [twport]=2 [xfip]=3 [xfall]=4 [nftnd]=5 [nftin]=6 [pass]=7 [twdet]=8 [twmiss]=8 [tw1m]=9)
 declare -A WHAT=(
 	[drop]="XDP_DROP everything (the ceiling)"
 	[twall]="torwatch block --all"
+	[tw1m]="torwatch block --all, 1M listed"
 	[twport]="torwatch block --ports 9"
 	[xfip]="xdp-filter -f ipv4"
 	[xfall]="xdp-filter, default features"
@@ -68,27 +73,31 @@ declare -A WHAT=(
 	[twdet]="torwatch detecting, hits"
 	[twmiss]="torwatch detecting, misses")
 
-for k in $(seq 0 8); do
+for k in $(seq 0 9); do
 	link_ns "$G" g$k "$R" r$k
 	add_addrs "$R" r$k 198.18.$k.1/24
 done
 
-# tw_daemon CASE: a torwatch daemon of its own on the case's veth.
+# tw_daemon CASE [OPTION...]: a torwatch daemon of its own on the case's veth.
 tw_daemon() {
 	local c=$1 k=${IDX[$1]}
+	shift
+	[ $# != 0 ] || set -- --feed "$T/exits.txt"
 	nsenter --net="/run/netns/$R" "$TW" run --pin-root "$PINS-$c" --state-dir "$T/state-$c" \
-		--alerts "$T/alerts-$c.json" --sources none --feed "$T/exits.txt" -i r$k \
+		--alerts "$T/alerts-$c.json" --sources none -i r$k "$@" \
 		</dev/null >/dev/null 2>>"$T/daemon-$c.log" &
 	DAEMONS+=($!)
-	wait_for 20 grep -q "running (pid $!," "$T/daemon-$c.log" ||
+	wait_for 60 grep -q "running (pid $!," "$T/daemon-$c.log" ||
 		{ echo "bench_macro: torwatch did not start"; cat "$T/daemon-$c.log"; exit 1; }
 }
 
 set_up() {
 	ip -n "$R" link set dev r0 xdpdrv obj "$OUT/xdp_drop_all.bpf.o" sec xdp
 	ip -n "$R" link set dev r7 xdpdrv obj "$OUT/xdp_empty.bpf.o" sec xdp
-	mkdir -p "$T"/state-tw{all,port,det}
+	mkdir -p "$T"/state-tw{all,port,det,1m}
 	tw_daemon twall && "$TW" block enable --all --pin-root "$PINS-twall" >/dev/null
+	tw_daemon tw1m --feed "$T/exits-1m.txt" --max-exits 1100000 &&
+		"$TW" block enable --all --pin-root "$PINS-tw1m" >/dev/null
 	tw_daemon twport && "$TW" block enable --ports 9 --pin-root "$PINS-twport" >/dev/null
 	tw_daemon twdet
 	[ ! -e /sys/fs/bpf/xdp-filter ] || { echo "bench_macro: xdp-filter is loaded elsewhere on this host"; exit 1; }
@@ -117,13 +126,13 @@ set_up() {
 # in the generator's softirq.
 placement() {
 	local k pid
-	for k in $(seq 0 8); do
+	for k in $(seq 0 9); do
 		ip netns exec "$R" sh -c "echo $([ "$1" = split ] && echo 1 || echo 0) >/sys/class/net/r$k/threaded"
 	done
 	[ "$1" = split ] || return 0
 	for pid in $(napi_threads); do taskset -pc 1 "$pid" >/dev/null; done
 }
-napi_threads() { ps -eo pid,comm | awk '$2 ~ /^napi\/r[0-8]-/ {print $1}'; }
+napi_threads() { ps -eo pid,comm | awk '$2 ~ /^napi\/r[0-9]-/ {print $1}'; }
 ifindex_napi() { ps -eo psr,comm | awk -v p="napi/r$1-" 'index($2, p) == 1 {print $1; exit}'; }
 
 # stat K NAME: a counter of ethtool -S for veth rK.
@@ -144,9 +153,13 @@ dropped() {
 # measure CASE: runs the generator SECS (+0.5 s to settle); prints
 # "Mpps dropped_share receiver_cpu".
 measure() {
-	local c=$1 k=${IDX[$1]} addrs=$T/hits.txt a b da db t0 t1 cpu
+	local c=$1 k=${IDX[$1]} addrs=$T/hits.txt mac a b da db t0 t1 cpu
 	[ "$c" = twmiss ] && addrs=$T/misses.txt
-	in_ns "$G" taskset -c 0 "$GEN" g$k "$(mac_of "$R" r$k)" 198.18.$k.1 9 "$addrs" \
+	[ "$c" = tw1m ] && addrs=$T/hits-1m.txt
+	# What passes is addressed to another host: the stack drops it at once,
+	# so the pass cases differ by their XDP program, not by the stack's noise.
+	case $c in pass | twdet | twmiss) mac=02:00:00:00:00:01 ;; *) mac=$(mac_of "$R" r$k) ;; esac
+	in_ns "$G" taskset -c 0 "$GEN" g$k "$mac" 198.18.$k.1 9 "$addrs" \
 		"$(echo "$SECS + 0.7" | bc)" >"$T/gen.out" &
 	sleep 0.5
 	a=$(stat $k rx_queue_0_xdp_packets) da=$(dropped "$c") t0=$(date +%s%N)

@@ -297,25 +297,39 @@ static int load_synthetic(struct tw_exit_set *set, uint32_t per_family, const ch
 	return apply(set, what, goal_ms);
 }
 
-/* Loads torwatch with the product's map sizes, or exact maps of max_exact
- * and tries of max_prefixes (0: the product's). */
-static int load_tor(__u32 max_exact, __u32 max_prefixes)
+/* A torwatch into *skel, *m with the product's map sizes, or exact maps of
+ * max_exact and tries of max_prefixes (0: the product's); prealloc: exact
+ * maps preallocated, as before they allocated entries as they came. */
+static int load_tor_into(struct xdp_tor_bpf **skel, struct tw_exit_maps *m, __u32 max_exact,
+			 __u32 max_prefixes, bool prealloc)
 {
 	struct tw_config cfg = { .alert_window_ns = TW_ALERT_WINDOW_NS };
 	__u32 zero = 0;
 
-	tor = xdp_tor_bpf__open();
-	if (!tor)
+	*skel = xdp_tor_bpf__open();
+	if (!*skel)
 		return -1;
-	if (max_exact && tw_exit_maps_size(tor, max_exact))
+	if (max_exact && tw_exit_maps_size(*skel, max_exact))
 		return -1;
-	if (max_prefixes && (bpf_map__set_max_entries(tor->maps.exit_prefix_v4, max_prefixes) ||
-			     bpf_map__set_max_entries(tor->maps.exit_prefix_v6, max_prefixes)))
+	if (max_prefixes && (bpf_map__set_max_entries((*skel)->maps.exit_prefix_v4, max_prefixes) ||
+			     bpf_map__set_max_entries((*skel)->maps.exit_prefix_v6, max_prefixes)))
 		return -1;
-	if (xdp_tor_bpf__load(tor) || tw_exit_maps_open(tor, &maps) || tw_xdp_clock_start(tor))
+	if (prealloc && (bpf_map__set_map_flags((*skel)->maps.exit_v4, 0) ||
+			 bpf_map__set_map_flags((*skel)->maps.exit_v6, 0)))
 		return -1;
-	return bpf_map_update_elem(maps.config, &zero, &cfg, BPF_ANY);
+	if (xdp_tor_bpf__load(*skel) || tw_exit_maps_open(*skel, m) || tw_xdp_clock_start(*skel))
+		return -1;
+	return bpf_map_update_elem(m->config, &zero, &cfg, BPF_ANY);
 }
+
+static int load_tor(__u32 max_exact, __u32 max_prefixes)
+{
+	return load_tor_into(&tor, &maps, max_exact, max_prefixes, false);
+}
+
+/* When set, compare() also measures this variant of torwatch, side by side. */
+static struct xdp_tor_bpf *versus;
+static const char *versus_name;
 
 static int run(int prog_fd, const struct pkt *p, uint32_t *ns)
 {
@@ -417,7 +431,7 @@ static int compare(const char *name, const struct tw_exit_set *set, int family, 
 				 .dst = family == AF_INET ? "192.0.2.10" : "2001:db8:ffff::10",
 				 .proto = bench_l4.proto, .sport = 40000, .dport = bench_l4.dport,
 				 .payload = bench_l4.payload };
-	double e[ROUNDS], t[ROUNDS];
+	double e[ROUNDS], t[ROUNDS], v[ROUNDS];
 	struct result steady_r, cold_r;
 	uint64_t sum_e = 0, sum_t = 0;
 	struct pkt *pk, tmpl;
@@ -448,10 +462,20 @@ static int compare(const char *name, const struct tw_exit_set *set, int family, 
 	for (int r = 0; r < ROUNDS; r++) {
 		e[r] = steady(fd_e, &tmpl);
 		t[r] = steady(fd_t, &tmpl);
-		if (e[r] < 0 || t[r] < 0)
+		v[r] = versus ? steady(bpf_program__fd(versus->progs.xdp_tor), &tmpl) : 0;
+		if (e[r] < 0 || t[r] < 0 || v[r] < 0)
 			return -1;
 	}
 	steady_r = (struct result){ median(e, ROUNDS), median(t, ROUNDS) };
+	if (versus) {
+		char vname[128];
+		double vm = median(v, ROUNDS);
+
+		printf("  %-28s %8.1f %9.1f %9.1f %7.2fx   (%s)\n", "", steady_r.empty, vm,
+		       vm - steady_r.empty, vm / steady_r.empty, versus_name);
+		snprintf(vname, sizeof(vname), "%s, %s", name, versus_name);
+		record("micro", vname, vm - steady_r.empty, "ns", NULL, false);
+	}
 
 	/* Cold: a syscall per packet, programs alternating packet by packet. */
 	if (getenv("BENCH_QUICK")) {
@@ -691,6 +715,24 @@ int main(void)
 		goto fail;
 	if (wants("1m"))
 		compare_all("1M entries", &set, 25, 150);
+	if (wants("prealloc")) {
+		/* The same set in preallocated exact maps, measured in the same rounds. */
+		struct tw_exit_maps pm;
+		struct tw_apply_stats st;
+
+		if (load_tor_into(&versus, &pm, SYNTHETIC + 4096, 0, true) ||
+		    tw_exit_set_apply(&set, &pm, &st))
+			goto fail;
+		versus_name = "preallocated exact maps";
+		printf("  1M entries, side by side in the same rounds: preallocated exact maps (the\n"
+		       "  row so marked), and the product's, which allocate entries as they come:\n");
+		header();
+		compare("1M entries, IPv4 hit", &set, AF_INET, 1, 150);
+		compare("1M entries, IPv6 hit", &set, AF_INET6, 1, 150);
+		tw_exit_maps_close(&pm);
+		xdp_tor_bpf__destroy(versus);
+		versus = NULL;
+	}
 	if (churn(&set, 4000))
 		goto fail;
 	tw_exit_set_free(&set);
