@@ -5,6 +5,7 @@
 # traffic, without a country database, with Tor's geoip files and with the
 # GeoLite2 .mmdb (each source looked up once per scrape), side by side.
 . "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/bench_lib.sh"
 require_root
 N=${N:-10000}
 SCRAPES=${SCRAPES:-30}
@@ -45,6 +46,8 @@ for db in none "$GEO/tor/geoip" "$GEO/geolite2-country.mmdb"; do
 	case $db in none) name="none" ;; *.mmdb) name="GeoLite2 .mmdb" ;; *) name="Tor geoip files" ;; esac
 	printf '  %-34s %8s ms %8s ms %12s %7s ms %9.2fx\n' "$name" "$p50" "$p99" "$bytes" "$c50" \
 		"$(awk -v a="$p50" -v b="$base" 'BEGIN { print a / b }')"
+	record metrics "GET /metrics p50, country database: $name" "$p50" ms
+	record metrics "GET /metrics p99, country database: $name" "$p99" ms
 	stop_daemon
 	"$TW" unload --pin-root "$PIN" >/dev/null
 done

@@ -9,6 +9,7 @@
 # three rounds, medians.
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/../integration/sshd_lib.sh"
+. "$(dirname "$0")/bench_lib.sh"
 require_root
 trap 'stop_sshd; cleanup' EXIT
 N=${N:-200} SPAWNS=${SPAWNS:-5000}
@@ -48,3 +49,5 @@ awk -v off="$off" -v on="$on" -v ses="$ses" 'BEGIN {
 	printf "  torwatch running, no session    %8.1f  %+6.1f us  %.3fx\n", on, on - off, on / off
 	printf "  inside an SSH session           %8.1f  %+6.1f us  %.3fx\n", ses, ses - off, ses / off
 }'
+record events "fork+exec+exit, torwatch running vs without" "$(awk -v a="$on" -v b="$off" 'BEGIN {print a / b}')" x
+record events "fork+exec+exit, inside an SSH session vs without" "$(awk -v a="$ses" -v b="$off" 'BEGIN {print a / b}')" x

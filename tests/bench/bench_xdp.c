@@ -28,6 +28,8 @@
 #include "kernel/xdp_clock.h"
 #include "xdp_empty.skel.h"
 #include "xdp_tor.skel.h"
+#include "xdp_table_probe.skel.h"
+#include <sys/mman.h>
 
 #define SAMPLES 50000		/* cold: packets, one syscall each */
 #define BENCH_ADDRS 16384	/* as in xdp_bench_driver.bpf.c */
@@ -331,6 +333,23 @@ static int load_tor(__u32 max_exact, __u32 max_prefixes)
 static struct xdp_tor_bpf *versus;
 static const char *versus_name;
 
+struct result {
+	double empty, tor;
+};
+
+/* The variant's row, under the product's. */
+static void print_versus(const char *name, struct result r, double ns)
+{
+	char vname[128];
+
+	if (!versus)
+		return;
+	printf("  %-28s %8.1f %9.1f %9.1f %7.2fx   (%s)\n", "", r.empty, ns, ns - r.empty,
+	       ns / r.empty, versus_name);
+	snprintf(vname, sizeof(vname), "%s, %s", name, versus_name);
+	record("micro", vname, ns - r.empty, "ns", NULL, false);
+}
+
 static int run(int prog_fd, const struct pkt *p, uint32_t *ns)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->data, .data_size_in = (uint32_t)p->len,
@@ -394,10 +413,6 @@ static double steady(int prog_fd, const struct pkt *p)
 	ns = o.duration;
 	return ns;
 }
-
-struct result {
-	double empty, tor;
-};
 
 static void print_row(const char *name, struct result r, double goal, bool judged)
 {
@@ -467,19 +482,12 @@ static int compare(const char *name, const struct tw_exit_set *set, int family, 
 			return -1;
 	}
 	steady_r = (struct result){ median(e, ROUNDS), median(t, ROUNDS) };
-	if (versus) {
-		char vname[128];
-		double vm = median(v, ROUNDS);
-
-		printf("  %-28s %8.1f %9.1f %9.1f %7.2fx   (%s)\n", "", steady_r.empty, vm,
-		       vm - steady_r.empty, vm / steady_r.empty, versus_name);
-		snprintf(vname, sizeof(vname), "%s, %s", name, versus_name);
-		record("micro", vname, vm - steady_r.empty, "ns", NULL, false);
-	}
+	double versus_ns = versus ? median(v, ROUNDS) : 0;
 
 	/* Cold: a syscall per packet, programs alternating packet by packet. */
 	if (getenv("BENCH_QUICK")) {
 		print_row(name, steady_r, goal, true);
+		print_versus(name, steady_r, versus_ns);
 		free(idx);
 		return 0;
 	}
@@ -505,6 +513,7 @@ static int compare(const char *name, const struct tw_exit_set *set, int family, 
 	free(idx);
 
 	print_row(name, steady_r, goal, true);
+	print_versus(name, steady_r, versus_ns);
 	if (!hit)
 		printf("    prefilter lets %.2f%% of these misses through to the hash map\n",
 		       100.0 * (double)passed / BENCH_ADDRS);
@@ -624,8 +633,115 @@ static void tunnel_figures(const struct tw_exit_set *set)
 	bpf_map_update_elem(bpf_map__fd(tor->maps.tunnel_config), &zero, &off, BPF_ANY);
 }
 
-/* BENCH_CASES=real,block,tunnels,empty,100k,prefixes,1m runs only those
- * packet figures (for quick iterations); unset: all of them. */
+/* The IPv4 exact lookup as it is (a hash map) and as an open-addressing
+ * table would make it (xdp_table_probe.bpf.c), each with the same counting,
+ * side by side over set's IPv4 hits: what such a table would take out of
+ * the hit path, measured before the exit set is rebuilt around one. */
+static int table_figures(const char *what, const struct tw_exit_set *set)
+{
+	struct xdp_table_probe_bpf *pr = xdp_table_probe_bpf__open();
+	size_t *idx = malloc(set->n * sizeof(*idx)), n4 = family_index(set, AF_INET, idx);
+	struct pkt_spec spec = { .family = AF_INET, .src = "192.0.2.1", .dst = "192.0.2.10",
+				 .proto = IPPROTO_TCP, .sport = 40000, .dport = 443 };
+	double e[ROUNDS], h[ROUNDS], t[ROUNDS], em, hm, tm;
+	unsigned log2 = 1, longest = 0;
+	struct probe_slot {
+		__u32 key, sources;
+		__u64 counters[7];
+	} *slots;
+	struct pkt tmpl;
+	char name[128];
+
+	while ((1ull << log2) < 2 * (uint64_t)n4)
+		log2++;
+	if (!pr || !idx || bpf_map__set_max_entries(pr->maps.probe_hash_map, (__u32)n4 + 4096) ||
+	    bpf_map__set_max_entries(pr->maps.probe_table_map, 1u << log2))
+		return -1;
+	pr->rodata->table_shift = 32 - log2;
+	if (xdp_table_probe_bpf__load(pr))
+		return -1;
+	slots = mmap(NULL, (sizeof(*slots) << log2), PROT_READ | PROT_WRITE, MAP_SHARED,
+		     bpf_map__fd(pr->maps.probe_table_map), 0);
+	if (slots == MAP_FAILED)
+		return -1;
+	for (size_t i = 0; i < n4; i++) {
+		__u32 key, at, probes = 0;
+		__u64 zero[8] = {};
+
+		memcpy(&key, set->e[idx[i]].p.addr, 4);
+		bpf_map_update_elem(bpf_map__fd(pr->maps.probe_hash_map), &key, zero, BPF_ANY);
+		at = (__u32)(((__u64)key * 0x9e3779b97f4a7c15ULL) >> 32) >> (32 - log2);
+		while (slots[at].key && slots[at].key != key) {
+			at = (at + 1) & ((1u << log2) - 1);
+			probes++;
+		}
+		slots[at].key = key;
+		if (probes + 1 > longest)
+			longest = probes + 1;
+	}
+	for (__u32 i = 0; i < BENCH_ADDRS; i++) {
+		struct tw_prefix a;
+		struct tw_in6 in6;
+
+		pick_addr(set, idx, n4, AF_INET, 1, &a);
+		tw_prefix_to_in6(&a, in6.addr);
+		bpf_map_update_elem(bpf_map__fd(driver->maps.bench_addrs), &i, &in6, BPF_ANY);
+	}
+	pkt_build(&tmpl, &spec);
+	for (int r = 0; r < ROUNDS; r++) {
+		e[r] = steady(bpf_program__fd(empty->progs.xdp_empty), &tmpl);
+		h[r] = steady(bpf_program__fd(pr->progs.probe_hash), &tmpl);
+		t[r] = steady(bpf_program__fd(pr->progs.probe_table), &tmpl);
+	}
+	em = median(e, ROUNDS), hm = median(h, ROUNDS), tm = median(t, ROUNDS);
+	printf("  %s, IPv4 hit, lookup + counting only (%zu entries; table of %u slots, longest probe %u%s):\n"
+	       "    hash map %.1f ns, open-addressing table %.1f ns over the empty program: %.2fx\n",
+	       what, n4, 1u << log2, longest, longest > 32 ? ", over the program's 32: misses" : "",
+	       hm - em, tm - em, (hm - em) / (tm - em));
+	snprintf(name, sizeof(name), "%s, IPv4 hit, lookup + counting, hash map", what);
+	record("micro-table", name, hm - em, "ns", NULL, false);
+	snprintf(name, sizeof(name), "%s, IPv4 hit, lookup + counting, open-addressing table", what);
+	record("micro-table", name, tm - em, "ns", NULL, false);
+	munmap(slots, sizeof(*slots) << log2);
+	xdp_table_probe_bpf__destroy(pr);
+	free(idx);
+	return 0;
+}
+
+/* set in a second torwatch that differs in one choice (preallocated exact
+ * maps, or no prefilter), hits and misses of both in the same rounds: the
+ * figures behind that choice. */
+static int versus_figures(const struct tw_exit_set *set, const char *what, bool prealloc,
+			  bool no_filter)
+{
+	struct tw_apply_stats st;
+	struct tw_exit_maps vm;
+	struct tw_config cfg;
+	__u32 zero = 0;
+
+	if (load_tor_into(&versus, &vm, SYNTHETIC + 4096, 0, prealloc) ||
+	    tw_exit_set_apply(set, &vm, &st) || bpf_map_lookup_elem(vm.config, &zero, &cfg))
+		return -1;
+	if (no_filter) {
+		cfg.filter_shift = 0;
+		bpf_map_update_elem(vm.config, &zero, &cfg, BPF_ANY);
+	}
+	versus_name = what;
+	printf("  1M entries, side by side in the same rounds: the product, and under each of\n"
+	       "  its rows %s (the row so marked):\n", what);
+	header();
+	compare("1M entries, IPv4 hit", set, AF_INET, 1, 150);
+	compare("1M entries, IPv6 hit", set, AF_INET6, 1, 150);
+	compare("1M entries, IPv4 miss", set, AF_INET, 0, 25);
+	compare("1M entries, IPv6 miss", set, AF_INET6, 0, 25);
+	tw_exit_maps_close(&vm);
+	xdp_tor_bpf__destroy(versus);
+	versus = NULL;
+	return 0;
+}
+
+/* BENCH_CASES=real,block,tunnels,table,empty,100k,prefixes,1m,prealloc,nofilter
+ * runs only those packet figures (for quick iterations); unset: all of them. */
 static bool wants(const char *what)
 {
 	const char *only = getenv("BENCH_CASES");
@@ -676,6 +792,8 @@ int main(void)
 	}
 	if (wants("tunnels"))
 		tunnel_figures(&set);
+	if (wants("table") && table_figures("real list", &set))
+		goto fail;
 	if (churn(&set, 50) || remask(&set) || prefixes(&set, 8192))
 		goto fail;
 	tw_exit_set_free(&set);
@@ -715,24 +833,12 @@ int main(void)
 		goto fail;
 	if (wants("1m"))
 		compare_all("1M entries", &set, 25, 150);
-	if (wants("prealloc")) {
-		/* The same set in preallocated exact maps, measured in the same rounds. */
-		struct tw_exit_maps pm;
-		struct tw_apply_stats st;
-
-		if (load_tor_into(&versus, &pm, SYNTHETIC + 4096, 0, true) ||
-		    tw_exit_set_apply(&set, &pm, &st))
-			goto fail;
-		versus_name = "preallocated exact maps";
-		printf("  1M entries, side by side in the same rounds: preallocated exact maps (the\n"
-		       "  row so marked), and the product's, which allocate entries as they come:\n");
-		header();
-		compare("1M entries, IPv4 hit", &set, AF_INET, 1, 150);
-		compare("1M entries, IPv6 hit", &set, AF_INET6, 1, 150);
-		tw_exit_maps_close(&pm);
-		xdp_tor_bpf__destroy(versus);
-		versus = NULL;
-	}
+	if (wants("table") && table_figures("1M entries", &set))
+		goto fail;
+	if (wants("prealloc") && versus_figures(&set, "preallocated exact maps", true, false))
+		goto fail;
+	if (wants("nofilter") && versus_figures(&set, "no prefilter", false, true))
+		goto fail;
 	if (churn(&set, 4000))
 		goto fail;
 	tw_exit_set_free(&set);

@@ -4,6 +4,7 @@
 #ifndef ALERT_LATENCY_H
 #define ALERT_LATENCY_H
 
+#include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,9 +72,29 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* p50 and p99 of one row, as JSON lines in $BENCH_RECORDS for the bench
+ * report (tests/bench/bench_report.py); nothing when it is unset. */
+static void record_latency(const char *what, double p50, double p99, double goal_s)
+{
+	const char *path = getenv("BENCH_RECORDS");
+	FILE *f = path ? fopen(path, "a") : NULL;
+
+	if (!f)
+		return;
+	fprintf(f, "{\"section\":\"events\",\"case\":\"%s: %s, p50\",\"value\":%.3f,\"unit\":\"ms\"}\n",
+		program_invocation_short_name, what, p50 * 1e3);
+	fprintf(f, "{\"section\":\"events\",\"case\":\"%s: %s, p99\",\"value\":%.3f,\"unit\":\"ms\"",
+		program_invocation_short_name, what, p99 * 1e3);
+	if (goal_s > 0)
+		fprintf(f, ",\"goal\":\"< %.0f ms\",\"met\":%s", goal_s * 1e3, p99 < goal_s ? "true" : "false");
+	fprintf(f, "}\n");
+	fclose(f);
+}
+
 static void report(const char *what, double *lat, int n, double goal_s)
 {
 	qsort(lat, (size_t)n, sizeof(double), cmp_double);
+	record_latency(what, lat[n / 2], lat[(n * 99) / 100], goal_s);
 	printf("  %-44s %8.3f %8.3f %8.3f", what, lat[n / 2] * 1e3, lat[(n * 99) / 100] * 1e3,
 	       lat[n - 1] * 1e3);
 	if (goal_s > 0)
