@@ -135,18 +135,20 @@ placement() {
 napi_threads() { ps -eo pid,comm | awk '$2 ~ /^napi\/r[0-9]-/ {print $1}'; }
 ifindex_napi() { ps -eo psr,comm | awk -v p="napi/r$1-" 'index($2, p) == 1 {print $1; exit}'; }
 
-# stat K NAME: a counter of ethtool -S for veth rK.
-stat() { ip netns exec "$R" ethtool -S r$1 | awk -v n="$2:" '$1 == n {print $2}'; }
 # nft_counter FAMILY TABLE CHAIN: the packets its rule's counter saw.
 nft_counter() {
 	ip netns exec "$R" nft list chain "$@" | awk '{for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1)}'
 }
-# dropped CASE: what the case's own counter says it dropped.
-dropped() {
+# counts CASE: "taken dropped": the frames its veth took and what the case's
+# own counter says it dropped (XDP cases: both from one read of ethtool -S).
+counts() {
+	local taken_dropped
+	taken_dropped=$(ip netns exec "$R" ethtool -S r${IDX[$1]} |
+		awk '$1 == "rx_queue_0_xdp_packets:" {t = $2} $1 == "rx_queue_0_xdp_drops:" {d = $2} END {print t, d}')
 	case $1 in
-	nftnd) nft_counter netdev twbench ingress ;;
-	nftin) nft_counter inet twbench input ;;
-	*) stat "${IDX[$1]}" rx_queue_0_xdp_drops ;;
+	nftnd) echo "${taken_dropped% *} $(nft_counter netdev twbench ingress)" ;;
+	nftin) echo "${taken_dropped% *} $(nft_counter inet twbench input)" ;;
+	*) echo "$taken_dropped" ;;
 	esac
 }
 
@@ -162,9 +164,11 @@ measure() {
 	in_ns "$G" taskset -c 0 "$GEN" g$k "$mac" 198.18.$k.1 9 "$addrs" \
 		"$(echo "$SECS + 0.7" | bc)" >"$T/gen.out" &
 	sleep 0.5
-	a=$(stat $k rx_queue_0_xdp_packets) da=$(dropped "$c") t0=$(date +%s%N)
+	t0=$(date +%s%N)
+	read -r a da < <(counts "$c")
 	sleep "$SECS"
-	b=$(stat $k rx_queue_0_xdp_packets) db=$(dropped "$c") t1=$(date +%s%N)
+	t1=$(date +%s%N)
+	read -r b db < <(counts "$c")
 	cpu=$(ifindex_napi $k)
 	wait
 	awk -v n=$((b - a)) -v d=$((db - da)) -v t=$((t1 - t0)) -v cpu="${cpu:-0}" \
