@@ -56,7 +56,7 @@ static inline __u64 tw_filter_mask(__u64 h, __u32 shift)
 
 /* Prefixes in the same prefilter: each sets the bits of its address masked
  * to its length (host order) hashed with that length. A miss asks the filter
- * once per length that the set lists (struct tw_prefix_lens) and walks an
+ * once per length that the set lists (the prefix_lens words) and walks an
  * LPM trie (hundreds of ns at 100k prefixes) only when one of them passes. */
 static inline __u64 tw_filter_hash_prefix_v4(__u32 host, __u32 len)
 {

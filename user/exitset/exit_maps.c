@@ -39,10 +39,15 @@ int tw_exit_maps_open(struct xdp_tor_bpf *skel, struct tw_exit_maps *m)
 		void *w = mmap(NULL, TW_PREFIX_LENS_WORDS * sizeof(uint64_t), PROT_READ | PROT_WRITE,
 			       MAP_SHARED, bpf_map__fd(skel->maps.prefix_lens), 0);
 
-		if (w == MAP_FAILED)
+		if (w == MAP_FAILED) {
 			err = -errno;
-		else
+		} else {
+			/* Pinned words may come from before a downgrade whose daemon
+			 * kept no prefix bits: ask the tries until an apply has set
+			 * bits and lengths again. */
 			m->prefix_lens = w;
+			__atomic_fetch_and(&m->prefix_lens[0], ~TW_PREFIX_LENS_VALID, __ATOMIC_SEQ_CST);
+		}
 	}
 	/* config.filter_shift is switched on by tw_exit_set_apply, once the bits are in. */
 	return err;
