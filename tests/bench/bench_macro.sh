@@ -5,8 +5,8 @@
 #
 # One generator for every case: live_gen, an XDP program in live-frames mode
 # that writes 64-byte IPv4 UDP frames and redirects them out of a veth, the
-# source address cycling over 762 listed exit addresses (hits) or 762 listed
-# nowhere (misses). Each case has a veth of its own, its filter attached for
+# source address cycling over 762 listed exit addresses (hits), 762 listed
+# nowhere (misses), or 65,536 of a 1M list. Each case has a veth of its own, its filter attached for
 # the whole run, so the cases interleave round by round without reloading.
 #
 # Two placements, both reported: "split", the receiver's NAPI in a thread of
