@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_record.h"
 #include "alerts/ecs.h"
 #include "alerts/emit.h"
 #include "common/addr.h"
@@ -76,22 +77,9 @@ static struct result measure(double t0, double c0, unsigned n)
 	return r;
 }
 
-/* One figure for the bench report, as a JSON line in $BENCH_RECORDS. */
-static void record(const char *name, double value, const char *unit)
-{
-	const char *path = getenv("BENCH_RECORDS");
-	FILE *f = path ? fopen(path, "a") : NULL;
-
-	if (!f)
-		return;
-	fprintf(f, "{\"section\":\"alerts\",\"case\":\"%s\",\"value\":%.3f,\"unit\":\"%s\"}\n", name,
-		value, unit);
-	fclose(f);
-}
-
 static void row(const char *name, struct result r, const struct result *base)
 {
-	record(name, r.per_s, "alerts/s");
+	bench_record("alerts", name, r.per_s, "alerts/s", NULL, false);
 	printf("  %-50s %8.0f/s %9.1f ms", name, r.per_s, r.cpu_us_per_10k / 1000);
 	if (base)
 		printf("   %5.2fx", r.per_s / base->per_s);

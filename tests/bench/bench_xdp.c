@@ -22,6 +22,7 @@
 #include "exitset/exit_maps.h"
 #include "exitset/exit_set.h"
 #include "feeds/list_parse.h"
+#include "bench_record.h"
 #include "packet_builder.h"
 #include "torwatch.h"
 #include "xdp_bench_driver.skel.h"
@@ -71,24 +72,6 @@ static void synth_addr(struct tw_prefix *p, int family, uint32_t i)
 		p->prefixlen = 128;
 		memcpy(p->addr, w, 16);
 	}
-}
-
-/* One figure for the JSON report (tests/bench/bench_report.py), as a JSON
- * line appended to $BENCH_RECORDS; goal is text such as "<= 30 ns", or NULL. */
-static void record(const char *section, const char *name, double value, const char *unit,
-		   const char *goal, bool met)
-{
-	const char *path = getenv("BENCH_RECORDS");
-	FILE *f = path ? fopen(path, "a") : NULL;
-
-	if (!f)
-		return;
-	fprintf(f, "{\"section\":\"%s\",\"case\":\"%s\",\"value\":%.3f,\"unit\":\"%s\"", section,
-		name, value, unit);
-	if (goal)
-		fprintf(f, ",\"goal\":\"%s\",\"met\":%s", goal, met ? "true" : "false");
-	fprintf(f, "}\n");
-	fclose(f);
 }
 
 static double ms_of(const struct tw_apply_stats *st)
@@ -158,7 +141,7 @@ static int apply(struct tw_exit_set *set, const char *what, double goal_ms)
 
 	snprintf(name, sizeof(name), "first load, %s", what);
 	snprintf(goal, sizeof(goal), "<= %.0f ms", goal_ms);
-	record("control", name, ms_of(&st), "ms", goal, ms_of(&st) <= goal_ms);
+	bench_record("control", name, ms_of(&st), "ms", goal, ms_of(&st) <= goal_ms);
 	/* A refresh that changes nothing: the read and the diff, no writes. */
 	err = tw_exit_set_apply(set, &maps, &st);
 	if (!err)
@@ -168,8 +151,30 @@ static int apply(struct tw_exit_set *set, const char *what, double goal_ms)
 	return err;
 }
 
-/* set plus n prefixes per family (IPv4 /24s, IPv6 /48s) in the tries, and
- * back: the LPM path, batched where the kernel takes it. */
+/* Appends n prefixes per family to set, which has room: IPv4 /24s and IPv6
+ * /48s (2001:XXXX:XXXX::/48, spread over 2^32: the misses are in
+ * 2001:db8::/32). */
+static void append_prefixes(struct tw_exit_set *set, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		struct tw_exit_entry *e = &set->e[set->n++];
+		uint32_t w = htonl(i * 2654435761u);
+
+		synth_addr(&e->p, AF_INET, i << 8);
+		e->p.prefixlen = 24;
+		e->p.addr[3] = 0;
+		e->sources = 1;
+		e = &set->e[set->n++];
+		synth_addr(&e->p, AF_INET6, i);
+		memcpy(e->p.addr + 2, &w, 4);
+		e->p.prefixlen = 48;
+		memset(e->p.addr + 6, 0, 10);
+		e->sources = 1;
+	}
+}
+
+/* set plus n prefixes per family in the tries, and back: the LPM path,
+ * batched where the kernel takes it. */
 static int prefixes(const struct tw_exit_set *set, uint32_t n)
 {
 	struct tw_apply_stats st;
@@ -181,19 +186,7 @@ static int prefixes(const struct tw_exit_set *set, uint32_t n)
 		return -1;
 	memcpy(with.e, set->e, set->n * sizeof(*set->e));
 	with.n = set->n;
-	for (uint32_t i = 0; i < n; i++) {
-		struct tw_exit_entry *e = &with.e[with.n++];
-
-		synth_addr(&e->p, AF_INET, i << 8);
-		e->p.prefixlen = 24;
-		e->p.addr[3] = 0;
-		e->sources = 1;
-		e = &with.e[with.n++];
-		synth_addr(&e->p, AF_INET6, i);
-		e->p.prefixlen = 48;
-		memset(e->p.addr + 6, 0, 10);
-		e->sources = 1;
-	}
+	append_prefixes(&with, n);
 	tw_exit_set_finalize(&with);
 	err = tw_exit_set_apply(&with, &maps, &st);
 	if (!err)
@@ -252,7 +245,7 @@ static int churn(const struct tw_exit_set *set, double goal_ms)
 
 		snprintf(name, sizeof(name), "refresh, 10%% churn, %zu entries", set->n);
 		snprintf(goal, sizeof(goal), "<= %.0f ms", goal_ms);
-		record("control", name, ms_of(&st), "ms", goal, ms_of(&st) <= goal_ms);
+		bench_record("control", name, ms_of(&st), "ms", goal, ms_of(&st) <= goal_ms);
 		tw_exit_set_free(&other);
 	}
 	/* Back to set, for what follows. */
@@ -347,7 +340,7 @@ static void print_versus(const char *name, struct result r, double ns)
 	printf("  %-28s %8.1f %9.1f %9.1f %7.2fx   (%s)\n", "", r.empty, ns, ns - r.empty,
 	       ns / r.empty, versus_name);
 	snprintf(vname, sizeof(vname), "%s, %s", name, versus_name);
-	record("micro", vname, ns - r.empty, "ns", NULL, false);
+	bench_record("micro", vname, ns - r.empty, "ns", NULL, false);
 }
 
 static int run(int prog_fd, const struct pkt *p, uint32_t *ns)
@@ -397,6 +390,28 @@ static double median(double *v, int n)
 	return v[n / 2];
 }
 
+/* Gives the driver BENCH_ADDRS sources drawn by pick_addr; returns how many
+ * of them torwatch's prefilter lets through to the hash map. */
+static size_t load_driver_addrs(const struct tw_exit_set *set, const size_t *idx, size_t n_fam,
+				int family, int hit)
+{
+	size_t passed = 0;
+
+	for (__u32 i = 0; i < BENCH_ADDRS; i++) {
+		struct tw_prefix a;
+		struct tw_in6 in6;
+		uint32_t word;
+		uint64_t mask;
+
+		pick_addr(set, idx, n_fam, family, hit, &a);
+		tw_exit_filter_locate(&a, maps.filter.shift, &word, &mask);
+		passed += (maps.filter.words[word] & mask) == mask;
+		tw_prefix_to_in6(&a, in6.addr);
+		bpf_map_update_elem(bpf_map__fd(driver->maps.bench_addrs), &i, &in6, BPF_ANY);
+	}
+	return passed;
+}
+
 /* ns per packet of prog_fd behind the driver, over STEADY_REPEAT packets. */
 static double steady(int prog_fd, const struct pkt *p)
 {
@@ -423,7 +438,7 @@ static void print_row(const char *name, struct result r, double goal, bool judge
 
 		printf("   <= %3.0f %s", goal, r.tor - r.empty <= goal ? "met" : "MISSED");
 		snprintf(g, sizeof(g), "<= %.0f ns", goal);
-		record("micro", name, r.tor - r.empty, "ns", g, r.tor - r.empty <= goal);
+		bench_record("micro", name, r.tor - r.empty, "ns", g, r.tor - r.empty <= goal);
 	}
 	printf("\n");
 }
@@ -454,7 +469,7 @@ static int compare(const char *name, const struct tw_exit_set *set, int family, 
 	uint32_t ns;
 
 	/* Steady state. */
-	size_t passed = 0;
+	size_t passed;
 
 	pkt_build(&tmpl, &spec);
 	if (spec.dport == 53) {
@@ -462,18 +477,7 @@ static int compare(const char *name, const struct tw_exit_set *set, int family, 
 
 		memcpy(tmpl.data + tmpl.l4_off + 8, q, sizeof(q) - 1);
 	}
-	for (__u32 i = 0; i < BENCH_ADDRS; i++) {
-		struct tw_prefix a;
-		struct tw_in6 in6;
-		uint32_t word;
-		uint64_t mask;
-
-		pick_addr(set, idx, n_fam, family, hit, &a);
-		tw_exit_filter_locate(&a, maps.filter.shift, &word, &mask);
-		passed += (maps.filter.words[word] & mask) == mask;
-		tw_prefix_to_in6(&a, in6.addr);
-		bpf_map_update_elem(bpf_map__fd(driver->maps.bench_addrs), &i, &in6, BPF_ANY);
-	}
+	passed = load_driver_addrs(set, idx, n_fam, family, hit);
 	for (int r = 0; r < ROUNDS; r++) {
 		e[r] = steady(fd_e, &tmpl);
 		t[r] = steady(fd_t, &tmpl);
@@ -555,7 +559,7 @@ static void compare_all(const char *what, const struct tw_exit_set *set, double 
 	}
 }
 
-/* n prefixes per family (IPv4 /24s, IPv6 /48s) and nothing else. */
+/* n prefixes per family (append_prefixes) and nothing else. */
 static int load_prefixes(struct tw_exit_set *set, uint32_t n)
 {
 	struct tw_apply_stats st;
@@ -564,23 +568,7 @@ static int load_prefixes(struct tw_exit_set *set, uint32_t n)
 	memset(set, 0, sizeof(*set));
 	if (tw_exit_set_reserve(set, 2 * (size_t)n))
 		return -1;
-	for (uint32_t i = 0; i < n; i++) {
-		struct tw_exit_entry *e = &set->e[set->n++];
-
-		synth_addr(&e->p, AF_INET, i << 8);
-		e->p.prefixlen = 24;
-		e->p.addr[3] = 0;
-		e->sources = 1;
-		/* 2001:XXXX:XXXX::/48, spread over 2^32 (the misses are in 2001:db8::/32). */
-		uint32_t w = htonl(i * 2654435761u);
-
-		e = &set->e[set->n++];
-		synth_addr(&e->p, AF_INET6, i);
-		memcpy(e->p.addr + 2, &w, 4);
-		e->p.prefixlen = 48;
-		memset(e->p.addr + 6, 0, 10);
-		e->sources = 1;
-	}
+	append_prefixes(set, n);
 	tw_exit_set_finalize(set);
 	err = tw_exit_set_apply(set, &maps, &st);
 	if (!err)
@@ -679,14 +667,7 @@ static int table_figures(const char *what, const struct tw_exit_set *set)
 		if (probes + 1 > longest)
 			longest = probes + 1;
 	}
-	for (__u32 i = 0; i < BENCH_ADDRS; i++) {
-		struct tw_prefix a;
-		struct tw_in6 in6;
-
-		pick_addr(set, idx, n4, AF_INET, 1, &a);
-		tw_prefix_to_in6(&a, in6.addr);
-		bpf_map_update_elem(bpf_map__fd(driver->maps.bench_addrs), &i, &in6, BPF_ANY);
-	}
+	load_driver_addrs(set, idx, n4, AF_INET, 1);
 	pkt_build(&tmpl, &spec);
 	for (int r = 0; r < ROUNDS; r++) {
 		e[r] = steady(bpf_program__fd(empty->progs.xdp_empty), &tmpl);
@@ -701,11 +682,11 @@ static int table_figures(const char *what, const struct tw_exit_set *set)
 	       hm - em, tm - em, (hm - em) / (tm - em));
 	printf("    hash map with plain increments instead of the two atomic adds: %.1f ns\n", pm - em);
 	snprintf(name, sizeof(name), "%s, IPv4 hit, lookup + counting, hash map", what);
-	record("micro-table", name, hm - em, "ns", NULL, false);
+	bench_record("micro-table", name, hm - em, "ns", NULL, false);
 	snprintf(name, sizeof(name), "%s, IPv4 hit, lookup + counting, open-addressing table", what);
-	record("micro-table", name, tm - em, "ns", NULL, false);
+	bench_record("micro-table", name, tm - em, "ns", NULL, false);
 	snprintf(name, sizeof(name), "%s, IPv4 hit, lookup + plain counting, hash map", what);
-	record("micro-table", name, pm - em, "ns", NULL, false);
+	bench_record("micro-table", name, pm - em, "ns", NULL, false);
 	munmap(slots, sizeof(*slots) << log2);
 	xdp_table_probe_bpf__destroy(pr);
 	free(idx);
@@ -722,6 +703,7 @@ static int versus_figures(const struct tw_exit_set *set, const char *what, bool 
 	struct tw_exit_maps vm;
 	struct tw_config cfg;
 	__u32 zero = 0;
+	char name[96];
 
 	if (load_tor_into(&versus, &vm, SYNTHETIC + 4096, 0, prealloc) ||
 	    tw_exit_set_apply(set, &vm, &st) || bpf_map_lookup_elem(vm.config, &zero, &cfg))
@@ -733,21 +715,9 @@ static int versus_figures(const struct tw_exit_set *set, const char *what, bool 
 	versus_name = what;
 	printf("  1M entries, side by side in the same rounds: the product, and under each of\n"
 	       "  its rows %s (the row so marked):\n", what);
-	header();
-	static const struct {
-		const char *name;
-		int family, hit;
-	} cases[] = { { "IPv4 hit", AF_INET, 1 }, { "IPv6 hit", AF_INET6, 1 },
-		      { "IPv4 miss", AF_INET, 0 }, { "IPv6 miss", AF_INET6, 0 } };
-
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char name[96];
-
-		/* Named apart from the main 1M rows: the report keys by name. */
-		snprintf(name, sizeof(name), "1M, beside %s, %s", what, cases[i].name);
-		if (compare(name, set, cases[i].family, cases[i].hit, cases[i].hit ? 150 : 25))
-			fprintf(stderr, "bench_xdp: %s: a test run failed\n", name);
-	}
+	/* Named apart from the main 1M rows: the report keys by name. */
+	snprintf(name, sizeof(name), "1M, beside %s", what);
+	compare_all(name, set, 25, 150);
 	tw_exit_maps_close(&vm);
 	xdp_tor_bpf__destroy(versus);
 	versus = NULL;

@@ -14,6 +14,7 @@
 #include <linux/ip.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
+#include <stdbool.h>
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -62,8 +63,7 @@ static __always_inline __u32 *ipv4_saddr(struct xdp_md *ctx)
 	return &ip->saddr;
 }
 
-SEC("xdp")
-int probe_hash(struct xdp_md *ctx)
+static __always_inline int hash_and_count(struct xdp_md *ctx, bool atomic)
 {
 	__u32 *sa = ipv4_saddr(ctx), key;
 	struct probe_counters *c;
@@ -72,28 +72,26 @@ int probe_hash(struct xdp_md *ctx)
 		return XDP_PASS;
 	key = *sa;
 	c = bpf_map_lookup_elem(&probe_hash_map, &key);
-	if (c) {
+	if (c && atomic) {
 		__sync_fetch_and_add(&c->packets, 1);
 		__sync_fetch_and_add(&c->bytes, ctx->data_end - ctx->data);
+	} else if (c) {
+		c->packets++;
+		c->bytes += ctx->data_end - ctx->data;
 	}
 	return XDP_PASS;
 }
 
 SEC("xdp")
+int probe_hash(struct xdp_md *ctx)
+{
+	return hash_and_count(ctx, true);
+}
+
+SEC("xdp")
 int probe_hash_plain(struct xdp_md *ctx)
 {
-	__u32 *sa = ipv4_saddr(ctx), key;
-	struct probe_counters *c;
-
-	if (!sa)
-		return XDP_PASS;
-	key = *sa;
-	c = bpf_map_lookup_elem(&probe_hash_map, &key);
-	if (c) {
-		c->packets++;
-		c->bytes += ctx->data_end - ctx->data;
-	}
-	return XDP_PASS;
+	return hash_and_count(ctx, false);
 }
 
 SEC("xdp")

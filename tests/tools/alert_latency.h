@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "../bench_record.h"
 #include "../json_path.h"
 
 static double now_s(void)
@@ -72,23 +73,16 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* p50 and p99 of one row, as JSON lines in $BENCH_RECORDS for the bench
- * report (tests/bench/bench_report.py); nothing when it is unset. */
+/* p50 and p99 of one row, for the bench report. */
 static void record_latency(const char *what, double p50, double p99, double goal_s)
 {
-	const char *path = getenv("BENCH_RECORDS");
-	FILE *f = path ? fopen(path, "a") : NULL;
+	char name[160], goal[32];
 
-	if (!f)
-		return;
-	fprintf(f, "{\"section\":\"events\",\"case\":\"%s: %s, p50\",\"value\":%.3f,\"unit\":\"ms\"}\n",
-		program_invocation_short_name, what, p50 * 1e3);
-	fprintf(f, "{\"section\":\"events\",\"case\":\"%s: %s, p99\",\"value\":%.3f,\"unit\":\"ms\"",
-		program_invocation_short_name, what, p99 * 1e3);
-	if (goal_s > 0)
-		fprintf(f, ",\"goal\":\"< %.0f ms\",\"met\":%s", goal_s * 1e3, p99 < goal_s ? "true" : "false");
-	fprintf(f, "}\n");
-	fclose(f);
+	snprintf(name, sizeof(name), "%s: %s, p50", program_invocation_short_name, what);
+	bench_record("events", name, p50 * 1e3, "ms", NULL, false);
+	snprintf(name, sizeof(name), "%s: %s, p99", program_invocation_short_name, what);
+	snprintf(goal, sizeof(goal), "< %.0f ms", goal_s * 1e3);
+	bench_record("events", name, p99 * 1e3, "ms", goal_s > 0 ? goal : NULL, p99 < goal_s);
 }
 
 static void report(const char *what, double *lat, int n, double goal_s)

@@ -4,7 +4,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
-#include <sys/mman.h>
+#include "exitset/prefilter.h"
 #include "torwatch.h"
 #include "xdp_tor.skel.h"
 
@@ -36,18 +36,14 @@ int tw_exit_maps_open(struct xdp_tor_bpf *skel, struct tw_exit_maps *m)
 	err = tw_exit_filter_map(bpf_map__fd(skel->maps.exit_filter),
 				 bpf_map__max_entries(skel->maps.exit_filter), &m->filter);
 	if (!err) {
-		void *w = mmap(NULL, TW_PREFIX_LENS_WORDS * sizeof(uint64_t), PROT_READ | PROT_WRITE,
-			       MAP_SHARED, bpf_map__fd(skel->maps.prefix_lens), 0);
-
-		if (w == MAP_FAILED) {
+		m->prefix_lens = tw_map_words(bpf_map__fd(skel->maps.prefix_lens), TW_PREFIX_LENS_WORDS);
+		if (!m->prefix_lens)
 			err = -errno;
-		} else {
+		else
 			/* Pinned words may come from before a downgrade whose daemon
 			 * kept no prefix bits: ask the tries until an apply has set
 			 * bits and lengths again. */
-			m->prefix_lens = w;
 			__atomic_fetch_and(&m->prefix_lens[0], ~TW_PREFIX_LENS_VALID, __ATOMIC_SEQ_CST);
-		}
 	}
 	/* config.filter_shift is switched on by tw_exit_set_apply, once the bits are in. */
 	return err;
@@ -56,7 +52,5 @@ int tw_exit_maps_open(struct xdp_tor_bpf *skel, struct tw_exit_maps *m)
 void tw_exit_maps_close(struct tw_exit_maps *m)
 {
 	tw_exit_filter_unmap(&m->filter);
-	if (m->prefix_lens)
-		munmap(m->prefix_lens, TW_PREFIX_LENS_WORDS * sizeof(uint64_t));
-	m->prefix_lens = NULL;
+	tw_unmap_words(&m->prefix_lens, TW_PREFIX_LENS_WORDS);
 }

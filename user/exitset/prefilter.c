@@ -28,14 +28,26 @@ unsigned tw_exit_filter_shift(size_t n_words)
 	return 64 - log2;
 }
 
-int tw_exit_filter_map(int map_fd, size_t n_words, struct tw_exit_filter *f)
+uint64_t *tw_map_words(int map_fd, size_t n_words)
 {
 	void *m = mmap(NULL, n_words * sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED,
 		       map_fd, 0);
 
-	if (m == MAP_FAILED)
+	return m == MAP_FAILED ? NULL : m;
+}
+
+void tw_unmap_words(uint64_t **words, size_t n_words)
+{
+	if (*words)
+		munmap(*words, n_words * sizeof(uint64_t));
+	*words = NULL;
+}
+
+int tw_exit_filter_map(int map_fd, size_t n_words, struct tw_exit_filter *f)
+{
+	f->words = tw_map_words(map_fd, n_words);
+	if (!f->words)
 		return -errno;
-	f->words = m;
 	f->n_words = n_words;
 	f->shift = tw_exit_filter_shift(n_words);
 	return 0;
@@ -43,9 +55,7 @@ int tw_exit_filter_map(int map_fd, size_t n_words, struct tw_exit_filter *f)
 
 void tw_exit_filter_unmap(struct tw_exit_filter *f)
 {
-	if (f->words)
-		munmap(f->words, f->n_words * sizeof(uint64_t));
-	f->words = NULL;
+	tw_unmap_words(&f->words, f->n_words);
 }
 
 void tw_exit_filter_locate(const struct tw_prefix *p, unsigned shift, uint32_t *word,
