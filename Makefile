@@ -62,7 +62,7 @@ BENCH_SKELS := $(OUTPUT)/xdp_empty.skel.h $(OUTPUT)/xdp_bench_driver.skel.h $(OU
 # The macro benchmark's generator and the XDP programs it attaches by file.
 BENCH_HELPERS := $(OUTPUT)/tests/live_gen $(OUTPUT)/xdp_empty.bpf.o $(OUTPUT)/xdp_drop_all.bpf.o
 .SECONDARY: $(SKELS) $(BENCH_SKELS) $(patsubst %.skel.h,%.bpf.o,$(SKELS) $(BENCH_SKELS)) $(OUTPUT)/xdp_drop_all.bpf.o
-.PHONY: all clean test test-unit test-bpf test-integration test-fuzz bench bench-compare fuzz install uninstall
+.PHONY: all clean test test-unit test-bpf test-integration test-system test-fuzz bench bench-compare fuzz install uninstall deb
 
 all: torwatch
 
@@ -95,13 +95,13 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 $(OUTPUT)/user/%.o: user/%.c | $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 # The dated exit-list snapshot is embedded so that one binary works offline.
 $(OUTPUT)/user/%.o: user/%.S $(SNAPSHOT)
 	$(call msg,AS,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 define layer_rule
 $(OUTPUT)/lib/libtw_$(1).a: $(call layer_objs,$(1)) | $(OUTPUT)/lib
@@ -117,7 +117,7 @@ $(OUTPUT)/lib/layers.ok: scripts/check-layers.sh $(LAYER_LIBS) $(LIB_SRCS) $(wil
 
 torwatch: $(OUTPUT)/user/main.o $(LINK_LIBS) $(OUTPUT)/lib/layers.ok
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(OUTPUT)/user/main.o $(LINK_LIBS) $(LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(OUTPUT)/user/main.o $(LINK_LIBS) $(LIBS) -o $@
 
 $(OUTPUT)/tests/%: tests/unit/%.c $(LINK_LIBS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
@@ -143,6 +143,11 @@ $(OUTPUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(ASM_SRCS) $(SNAPSHOT) | $(SKELS) 
 
 fuzz: $(FUZZERS)
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run_tests.sh fuzz
+
+# Boots Debian 12 roots with systemd as PID 1 (systemd-nspawn): the package
+# and 'make install' as a server owner would use them.
+test-system: torwatch
+	$(Q)tests/run_tests.sh system
 
 test-fuzz: $(FUZZERS)
 	$(Q)tests/run_tests.sh fuzz
@@ -222,6 +227,15 @@ install: torwatch $(OUTPUT)/torwatch.8
 		chgrp torwatch $(SYSCONFDIR)/torwatch/torwatch.conf; \
 		systemctl daemon-reload 2>/dev/null || true; \
 	fi
+
+# The Debian package (debian/), built in a copy of the tree since
+# dpkg-buildpackage writes its results beside the source:
+# .output/deb/torwatch_VERSION_ARCH.deb.
+deb:
+	$(Q)rm -rf $(OUTPUT)/deb && mkdir -p $(OUTPUT)/deb/torwatch
+	$(Q)git ls-files -co --exclude-standard | grep -v '^$(OUTPUT)/' | tar -cf - -T - | tar -xf - -C $(OUTPUT)/deb/torwatch
+	$(Q)cd $(OUTPUT)/deb/torwatch && dpkg-buildpackage -us -uc -b >../build.log 2>&1 || { tail -30 ../build.log; exit 1; }
+	$(Q)ls $(OUTPUT)/deb/*.deb
 
 # The config stays (it is the owner's), as does the torwatch user.
 uninstall:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-# Runs the test tiers (unit, bpf, integration, fuzz; all by default; or the
+# Runs the test tiers (unit, bpf, integration, system, fuzz; all by default; or the
 # paths of single test programs) and ends with
 # one summary line: "summary: N passed, N failed, N skipped".
 # A test program that exits 77 is skipped and must say why. V=1 shows all output.
@@ -9,7 +9,7 @@
 set -u
 cd "$(dirname "$0")/.."
 OUT=.output/tests
-tiers=${*:-unit bpf integration fuzz}
+tiers=${*:-unit bpf integration system fuzz}
 FUZZ_SECONDS=${FUZZ_SECONDS:-10}
 TEST_TIMEOUT=${TEST_TIMEOUT:-600}
 passed=0 failed=0 skipped=0
@@ -57,10 +57,15 @@ for tier in $tiers; do
 	case $tier in
 	unit | bpf) for src in tests/$tier/test_*.c; do run_one $tier "$OUT/$(basename "$src" .c)"; done ;;
 	integration) for t in tests/integration/test_*.sh; do run_one integration "$t"; done ;;
+	# systemd as PID 1 in a booted Debian 12 root: tests/system/lib.sh.
+	# The cached roots are made first (debootstrap: minutes, once), outside
+	# any one test's time limit; a test that finds none says why and skips.
+	system) tests/system/debian12_root.sh build >/dev/null || true
+		for t in tests/system/test_*.sh; do run_one system "$t"; done ;;
 	fuzz) for src in tests/fuzz/fuzz_*.c; do run_one fuzz "tests/fuzz/run_fuzzer.sh $(basename "$src" .c) $FUZZ_SECONDS"; done ;;
 	*/*) [ -x "$tier" ] || { echo "$tier: not an executable test"; exit 2; }
 	     run_one one "$tier" ;;	# one test program, by its path
-	*) echo "unknown tier $tier (unit, bpf, integration, fuzz, or the path of one test)"; exit 2 ;;
+	*) echo "unknown tier $tier (unit, bpf, integration, system, fuzz, or the path of one test)"; exit 2 ;;
 	esac
 done
 [ ${#failed_names[@]} = 0 ] || echo "failed: ${failed_names[*]}"

@@ -9,9 +9,11 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <pwd.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 #include "cli/cli.h"
 #include "config/run_opts.h"
@@ -49,12 +51,36 @@ static int give(const char *root, uid_t uid, gid_t gid)
 	if (!d)
 		return -errno;
 	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' &&
+		if (de->d_name[0] != '.' && de->d_type == DT_REG &&
 		    fchownat(dirfd(d), de->d_name, uid, gid, AT_SYMLINK_NOFOLLOW))
 			ret = -errno;
 	if (fchown(dirfd(d), uid, gid))
 		ret = -errno;
 	closedir(d);
+	return ret;
+}
+
+/* systemd runs ExecStartPre=+ in a mount namespace of the unit's own: a
+ * bpffs mounted there would vanish with this process, and the daemon would
+ * then fail on a read-only /sys. Where bpffs is missing (a container; real
+ * hosts have systemd mount it at boot), it is mounted in init's namespace,
+ * which the daemon's namespace is made from. */
+static int enter_init_mount_ns(void)
+{
+	struct stat self, init;
+	struct statfs fs;
+	int fd, ret = 0;
+
+	if (!statfs("/sys/fs/bpf", &fs) && fs.f_type == 0xcafe4a11)	/* BPF_FS_MAGIC */
+		return 0;
+	if (stat("/proc/self/ns/mnt", &self) || stat("/proc/1/ns/mnt", &init) ||
+	    self.st_ino == init.st_ino)
+		return 0;
+	fd = open("/proc/1/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNS))
+		ret = -errno;
+	if (fd >= 0)
+		close(fd);
 	return ret;
 }
 
@@ -97,6 +123,10 @@ int tw_cmd_prepare(int argc, char **argv)
 				   user, user);
 	if (geteuid() != 0)
 		return tw_cli_fail(&cli, "prepare changes owners under /sys/fs/bpf: run it as root");
+	ret = enter_init_mount_ns();
+	if (ret)
+		return tw_cli_fail(&cli, "bpffs is not mounted and init's mount namespace cannot be entered to mount it: %s; mount it first (mount -t bpf bpf /sys/fs/bpf)",
+				   strerror(-ret));
 	if (tw_pins_prepare_root(cli.pin_root, err, sizeof(err)))
 		return tw_cli_fail(&cli, "%s", err);
 	/* Search only: nothing under it becomes readable that was not. */

@@ -11,11 +11,30 @@
 #include "common/timeutil.h"
 #include "daemon/state.h"
 
+/* The feeds in one word or so. The feed_stale alert waits until every
+ * source has answered once (the first fetch may settle it), but the status
+ * must not call old data current in the meantime. */
+static const char *feeds_state(const struct tw_daemon *d, char *buf, size_t len)
+{
+	const struct tw_feeds *f = &d->x.feeds;
+	int64_t age = tw_now_unix() - tw_sources_newest(&f->sources);
+	char shown[32];
+
+	if (f->stale)
+		return "STALE";
+	if (age <= (int64_t)f->stale_after_s)
+		return "current";
+	tw_format_age(age, shown, sizeof(shown));
+	snprintf(buf, len, "OLD (newest data %s old; no source has answered yet)", shown);
+	return buf;
+}
+
 /* What `systemctl status` shows under the unit: the interfaces, the set,
  * the feeds. */
 static void status_line(const struct tw_daemon *d, char *buf, size_t len)
 {
 	const struct tw_meta *m = &d->st.meta;
+	char feeds[96];
 	size_t used = (size_t)snprintf(buf, len, "watching");
 
 	for (__u32 i = 0; i < m->n_ifaces && i < TW_MAX_IFACES && used < len; i++)
@@ -25,7 +44,7 @@ static void status_line(const struct tw_daemon *d, char *buf, size_t len)
 		snprintf(buf + used, len - used,
 			 "; exit set %u IPv4 + %u IPv6 addresses, %u prefixes; feeds %s",
 			 m->exact_v4, m->exact_v6, m->prefixes_v4 + m->prefixes_v6,
-			 m->feed_stale ? "STALE" : "current");
+			 feeds_state(d, feeds, sizeof(feeds)));
 }
 
 /* Every round: the status when it changed, the watchdog when it is due. */
