@@ -207,7 +207,7 @@ int tw_delivery_start(struct tw_delivery **out, struct tw_sink *s,
 	}
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_cond_init(&d->cond, NULL);
-	if (tw_quiet_thread_start(&d->thread, worker, d)) {
+	if (tw_quiet_thread_start(&d->thread, TW_CAPS_NONE, worker, d)) {
 		snprintf(err, errlen, "sink %s: cannot start its thread", s->shown);
 		tw_spool_close(d->spool);
 		free(d->q), free(d);

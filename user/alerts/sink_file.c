@@ -25,12 +25,17 @@ static bool file_takes(const char *target)
 
 static int file_open_path(struct file_sink *fs, char *err, size_t errlen)
 {
-	int fd = open(fs->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	int fd = open(fs->path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
 
 	if (fd < 0) {
 		int e = errno;
 
-		snprintf(err, errlen, "cannot open alert file %s: %s", fs->path, strerror(e));
+		/* Root must not append where a planted link points. */
+		if (e == ELOOP)
+			snprintf(err, errlen, "alert file %s is a symbolic link, which torwatch does not follow: name the file itself",
+				 fs->path);
+		else
+			snprintf(err, errlen, "cannot open alert file %s: %s", fs->path, strerror(e));
 		return -e;
 	}
 	fs->fd = fd;

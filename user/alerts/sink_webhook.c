@@ -68,6 +68,7 @@ static int post(void *ctx, const char *body, size_t len, size_t n, char *why, si
 	CURLcode rc;
 
 	curl_easy_setopt(c, CURLOPT_URL, w->url);
+	curl_easy_setopt(c, CURLOPT_QUICK_EXIT, 1L);	/* as in feeds/fetch.c */
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, w->headers);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);

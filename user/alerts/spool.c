@@ -170,8 +170,8 @@ int tw_spool_open(struct tw_spool **out, const char *path, uint64_t max_bytes, c
 	snprintf(sp->path, sizeof(sp->path), "%s", path);
 	snprintf(done_path, sizeof(done_path), "%s.done", path);
 	sp->max_bytes = max_bytes;
-	sp->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	sp->done_fd = sp->fd < 0 ? -1 : open(done_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	sp->fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	sp->done_fd = sp->fd < 0 ? -1 : open(done_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (sp->fd < 0 || sp->done_fd < 0 || fstat(sp->fd, &st)) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot open the alert spool %s: %s", path, strerror(errno));
@@ -359,7 +359,7 @@ int tw_spool_close_merged(struct tw_spool *sp, const struct tw_spool_rec *recs, 
 		return ret;
 	}
 	snprintf(tmp, sizeof(tmp), "%s.new", sp->path);
-	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	ret = fd < 0 ? -errno : write_file_head(fd, sp->gen + 1);
 	while (!ret && (left || i < n)) {
 		struct rec_head h;

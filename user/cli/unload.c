@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* torwatch unload: detach XDP and remove the pinned state. */
+#include <limits.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,6 +14,7 @@ int tw_cmd_unload(int argc, char **argv)
 {
 	struct tw_cli cli = {};
 	struct stat st;
+	char why[PATH_MAX + 160];
 	uint32_t pid;
 	int ret = tw_cli_parse_common(argc, argv, &cli, unload_usage, NULL, NULL, NULL);
 
@@ -22,6 +24,8 @@ int tw_cmd_unload(int argc, char **argv)
 		return 2;
 	if (stat(cli.pin_root, &st))
 		return tw_cli_fail(&cli, "nothing to unload: %s does not exist", cli.pin_root);
+	if (tw_pins_root_ours(cli.pin_root, true, why, sizeof(why)))
+		return tw_cli_fail(&cli, "%s", why);
 	if (tw_daemon_alive(cli.pin_root, &pid))
 		return tw_cli_fail(&cli, "the daemon (pid %u) is running; stop it before unloading",
 				   pid);

@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int tw_atomic_open(struct tw_atomic_file *a, const char *path, mode_t mode)
@@ -13,10 +15,20 @@ int tw_atomic_open(struct tw_atomic_file *a, const char *path, mode_t mode)
 
 	if ((size_t)snprintf(a->path, sizeof(a->path), "%s", path) >= sizeof(a->path))
 		return -ENAMETOOLONG;
-	snprintf(a->tmp, sizeof(a->tmp), "%s.tmp.%d", path, (int)getpid());
-	fd = open(a->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	/* A name nobody can guess, made with O_EXCL: the directory may be a
+	 * less trusted user's (a textfile-collector or web root), who could
+	 * otherwise plant a symlink where root then writes. */
+	snprintf(a->tmp, sizeof(a->tmp), "%s.tmp.XXXXXX", path);
+	fd = mkostemp(a->tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	if (fchmod(fd, mode)) {
+		int err = -errno;
+
+		close(fd);
+		unlink(a->tmp);
+		return err;
+	}
 	a->f = fdopen(fd, "w");
 	if (!a->f) {
 		int err = -errno;

@@ -14,7 +14,9 @@ struct tw_atomic_file {
 	char tmp[4160];
 };
 
-/* 0, or -errno (nothing was created). */
+/* 0, or -errno (nothing was created). The temporary is made with O_EXCL
+ * under a random name and given mode; the rename replaces a symlink at
+ * path rather than following it. */
 int tw_atomic_open(struct tw_atomic_file *a, const char *path, mode_t mode);
 /* Puts the new file in place: 0, or -errno (the old file stays, the
  * temporary is gone). */

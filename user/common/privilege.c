@@ -13,6 +13,9 @@ static const cap_value_t required[] = { CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN };
  * CAP_SYS_PTRACE, when given, names the executable of another user's
  * process in alerts (/proc/PID/exe). */
 static const cap_value_t running[] = { CAP_BPF, CAP_NET_ADMIN, CAP_SYS_PTRACE };
+/* Map lookups and updates: kernels before 6.5 ask CAP_BPF for every bpf()
+ * call when unprivileged BPF is off (Debian's default). */
+static const cap_value_t maps[] = { CAP_BPF };
 
 static const cap_value_t *caps_of(enum tw_cap_set set, size_t *n)
 {
@@ -20,6 +23,12 @@ static const cap_value_t *caps_of(enum tw_cap_set set, size_t *n)
 	case TW_CAPS_REQUIRED:
 		*n = sizeof(required) / sizeof(required[0]);
 		return required;
+	case TW_CAPS_MAPS:
+		*n = sizeof(maps) / sizeof(maps[0]);
+		return maps;
+	case TW_CAPS_NONE:
+		*n = 0;
+		return NULL;
 	default:
 		*n = sizeof(running) / sizeof(running[0]);
 		return running;
@@ -58,17 +67,50 @@ int tw_caps_missing(bool tracefs_readable, char *buf, size_t len)
 	return missing;
 }
 
+static bool in_set(cap_value_t c, const cap_value_t *set, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (set[i] == c)
+			return true;
+	return false;
+}
+
+/* The bounding set cut to keep: needs CAP_SETPCAP, which root has and the
+ * unit does not give (its CapabilityBoundingSet= has cut it already). */
+static int bound(cap_t cur, const cap_value_t *keep, size_t n)
+{
+	cap_flag_value_t setpcap = CAP_CLEAR;
+
+	cap_get_flag(cur, CAP_SETPCAP, CAP_EFFECTIVE, &setpcap);
+	if (setpcap != CAP_SET)
+		return 0;
+	for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++)
+		if (!in_set(c, keep, n) && prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1 &&
+		    prctl(PR_CAPBSET_DROP, c, 0, 0, 0))
+			return -errno;
+	return 0;
+}
+
 int tw_caps_keep(enum tw_cap_set set)
 {
-	cap_t cur = cap_get_proc(), next = cap_init();
+	cap_t cur, next;
 	size_t n;
 	const cap_value_t *keep = caps_of(set, &n);
 	int ret = 0;
 
+	if (set == TW_CAPS_UNCHANGED)
+		return 0;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -errno;
+	cur = cap_get_proc();
+	next = cap_init();
 	if (!cur || !next) {
 		ret = -errno;
 		goto out;
 	}
+	ret = bound(cur, keep, n);
+	if (ret)
+		goto out;
 	for (size_t i = 0; i < n; i++) {
 		cap_flag_value_t v = CAP_CLEAR;
 

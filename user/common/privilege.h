@@ -19,15 +19,21 @@
 enum tw_cap_set {
 	TW_CAPS_REQUIRED,	/* a start without them is refused */
 	TW_CAPS_RUNNING,	/* kept after the start: re-attaching XDP */
+	TW_CAPS_MAPS,		/* threads that read or write maps: CAP_BPF */
+	TW_CAPS_NONE,		/* threads that only talk to the network */
+	TW_CAPS_UNCHANGED,	/* a thread that keeps its creator's */
 };
 
 /* The required capabilities the process lacks, as "CAP_BPF, CAP_PERFMON"
  * into buf ("" when none): the number missing. With tracefs not readable
  * to us, CAP_DAC_READ_SEARCH is required too. */
 int tw_caps_missing(bool tracefs_readable, char *buf, size_t len);
-/* Keeps only the capabilities of set (those the process has) in the
- * effective, permitted and inheritable sets, and clears the ambient ones.
- * 0 or -errno. */
+/* For the calling thread (capabilities are a thread's, not a process's):
+ * keeps only the capabilities of set (those it has) as effective and
+ * permitted, clears the inheritable and ambient ones, cuts the bounding set
+ * to set (where CAP_SETPCAP allows; the unit's CapabilityBoundingSet= does
+ * it otherwise) and sets no_new_privs, so that no exec gives any back.
+ * Threads it starts afterwards inherit all of it. 0 or -errno. */
 int tw_caps_keep(enum tw_cap_set set);
 /* The effective capabilities, as "cap_bpf,cap_net_admin" ("" when none). */
 void tw_caps_effective(char *buf, size_t len);

@@ -1,17 +1,48 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "common/quiet_thread.h"
 
+#include <errno.h>
 #include <signal.h>
+#include "common/log.h"
+#include <stdlib.h>
+#include <string.h>
 
-int tw_quiet_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg)
+struct start {
+	void *(*fn)(void *);
+	void *arg;
+	enum tw_cap_set keep;
+};
+
+static void *first(void *p)
 {
+	struct start s = *(struct start *)p;
+	int ret;
+
+	free(p);
+	ret = tw_caps_keep(s.keep);
+	if (ret) {
+		/* Never run with more than the job needs. */
+		tw_err("a helper thread cannot drop its capabilities: %s", strerror(-ret));
+		return NULL;
+	}
+	return s.fn(s.arg);
+}
+
+int tw_quiet_thread_start(pthread_t *thread, enum tw_cap_set keep, void *(*fn)(void *), void *arg)
+{
+	struct start *s = malloc(sizeof(*s));
 	sigset_t all, was;
 	int ret;
 
+	if (!s)
+		return ENOMEM;
+	*s = (struct start){ .fn = fn, .arg = arg, .keep = keep };
 	/* The new thread inherits the mask in force when it is created. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &was);
-	ret = pthread_create(thread, NULL, fn, arg);
+	ret = pthread_create(thread, NULL, first, s);
 	pthread_sigmask(SIG_SETMASK, &was, NULL);
+	if (ret)
+		free(s);
 	return ret;
 }

@@ -252,6 +252,25 @@ static int set_max_shrink(struct tw_run_opts *o, const struct tw_option *opt, co
 	return 0;
 }
 
+/* "V4,V6": the shortest prefix lengths a fetched list may give. */
+static int set_widest_prefix(struct tw_run_opts *o, const struct tw_option *opt, const char *v,
+			     char *err, size_t errlen)
+{
+	unsigned v4, v6;
+	int used = -1;
+
+	if (sscanf(v, "%u,%u%n", &v4, &v6, &used) != 2 || used != (int)strlen(v) || !v4 ||
+	    v4 > 32 || !v6 || v6 > 128) {
+		snprintf(err, errlen,
+			 "feed-widest-prefix must be two prefix lengths, IPv4 (1-32) and IPv6 (1-128), as in 24,48, not '%.32s'",
+			 v);
+		return -1;
+	}
+	o->widest_v4 = v4;
+	o->widest_v6 = v6;
+	return 0;
+}
+
 /* A port list into the struct tw_port_set the table's field names. */
 static int set_port_set(struct tw_run_opts *o, const struct tw_option *opt, const char *v,
 			char *err, size_t errlen)
@@ -475,6 +494,10 @@ const struct tw_option tw_run_options[] = {
 	{ .name = "max-shrink", .arg = "PCT", .def = "50", .flags = RELOAD,
 	  .set = set_max_shrink,
 	  .help = "refuse a list more than PCT% smaller than the last" },
+	{ .name = "feed-widest-prefix", .arg = "V4,V6", .def = "24,48", .flags = RELOAD,
+	  .set = set_widest_prefix,
+	  .help = "refuse a fetched list that gives a prefix wider than /V4\n"
+		  "(IPv4) or /V6 (IPv6); wider ones only in --deny-file" },
 	{ .name = "stale-after", .arg = "D", .def = "6h", .flags = RELOAD,
 	  .set = set_duration, .field = FIELD(stale_after_s),
 	  .help = "feed_stale alert when the newest good data is older" },

@@ -69,6 +69,7 @@ struct tw_run_opts {
 	unsigned feed_interval_s;	/* for --feed URLs */
 	unsigned expire_s;
 	unsigned max_shrink_pct;
+	unsigned widest_v4, widest_v6;	/* feed-widest-prefix: fetched lists give none wider */
 	unsigned stale_after_s;
 	unsigned connect_timeout_s;
 	unsigned fetch_timeout_s;

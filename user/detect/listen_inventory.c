@@ -232,7 +232,7 @@ static int diag_socket_in(const struct netns *ns, bool own)
 		fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 		return fd < 0 ? -errno : fd;
 	}
-	if (tw_quiet_thread_start(&t, make_diag_socket, &in))
+	if (tw_quiet_thread_start(&t, TW_CAPS_UNCHANGED, make_diag_socket, &in))
 		return -EAGAIN;
 	pthread_join(t, NULL);
 	return in.fd;

@@ -70,7 +70,7 @@ struct tw_apply_worker *tw_apply_worker_new(const struct tw_exit_maps *maps)
 	pthread_cond_init(&w->wake, NULL);
 	w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (w->efd >= 0)
-		ret = tw_quiet_thread_start(&w->thread, worker, w);
+		ret = tw_quiet_thread_start(&w->thread, TW_CAPS_MAPS, worker, w);
 	if (ret) {
 		if (w->efd >= 0)
 			close(w->efd);

@@ -170,7 +170,9 @@ void tw_feeds_set_policy(struct tw_feeds *f, const struct tw_run_opts *o)
 {
 	f->pol = (struct tw_feed_policy){ .expire_s = o->expire_s,
 					  .max_shrink_pct = o->max_shrink_pct,
-					  .retry_min_s = o->retry_min_s };
+					  .retry_min_s = o->retry_min_s,
+					  .widest_v4 = o->widest_v4,
+					  .widest_v6 = o->widest_v6 };
 	f->limits = (struct tw_fetch_limits){ .connect_timeout_s = o->connect_timeout_s,
 					      .timeout_s = o->fetch_timeout_s,
 					      .max_body = o->max_body };
@@ -309,7 +311,7 @@ static void note_attempt(const struct tw_feeds *f, const struct tw_source *s)
 	int fd;
 
 	attempt_path(f, s, path, sizeof(path));
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd >= 0) {
 		futimens(fd, NULL);
 		close(fd);

@@ -133,6 +133,9 @@ static int start_transfer(struct tw_fetcher *f, struct transfer *t)
 	if (t->req.last_modified[0])
 		add_header(t, "If-Modified-Since", t->req.last_modified);
 	curl_easy_setopt(e, CURLOPT_URL, t->req.url);
+	/* A stop must not wait for a name look-up that hangs (no DNS server
+	 * answering: glibc tries for 10 s): its thread is left to end alone. */
+	curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	/* Never from https down to http on a redirect. */
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, https ? "https" : "http,https");
@@ -278,7 +281,7 @@ struct tw_fetcher *tw_fetcher_new(void)
 	f->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	f->multi = curl_multi_init();
 	if (f->efd >= 0 && f->multi)
-		ret = tw_quiet_thread_start(&f->thread, worker, f);
+		ret = tw_quiet_thread_start(&f->thread, TW_CAPS_NONE, worker, f);
 	if (ret) {
 		if (f->multi)
 			curl_multi_cleanup(f->multi);

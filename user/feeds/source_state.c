@@ -81,6 +81,28 @@ static struct tw_seen *keep_unlisted(const struct tw_source *s, struct tw_seen *
 	return out;
 }
 
+/* A fetched list comes from a server the owner does not control: a prefix
+ * such as 0.0.0.0/1 would make half the Internet an exit node, and in block
+ * mode lock the owner out. Wider prefixes belong in files the owner writes. */
+static bool too_wide(const struct tw_feed *feed, const struct tw_feed_policy *pol, char *why,
+		     size_t whylen)
+{
+	for (size_t i = 0; i < feed->n; i++) {
+		const struct tw_prefix *p = &feed->entries[i];
+		unsigned widest = p->family == AF_INET ? pol->widest_v4 : pol->widest_v6;
+		char shown[64];
+
+		if (!widest || p->prefixlen >= widest)
+			continue;
+		tw_prefix_format(p, shown, sizeof(shown));
+		snprintf(why, whylen,
+			 "it lists %s, wider than the /%u a fetched list may give (feed-widest-prefix); put wider prefixes in a --deny-file",
+			 shown, widest);
+		return true;
+	}
+	return false;
+}
+
 int tw_source_accept(struct tw_source *s, const struct tw_feed *feed, int64_t now,
 		     const struct tw_feed_policy *pol, bool force, char *why, size_t whylen)
 {
@@ -92,6 +114,10 @@ int tw_source_accept(struct tw_source *s, const struct tw_feed *feed, int64_t no
 	if (!m && s->kind != TW_SOURCE_DENY) {
 		snprintf(why, whylen, "no valid entry in %lu line%s (%lu bad)", feed->lines,
 			 feed->lines == 1 ? "" : "s", feed->bad_lines);
+		free(fresh);
+		return -EBADMSG;
+	}
+	if (s->kind == TW_SOURCE_URL && too_wide(feed, pol, why, whylen)) {
 		free(fresh);
 		return -EBADMSG;
 	}

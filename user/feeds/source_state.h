@@ -29,6 +29,7 @@ struct tw_feed_policy {
 	unsigned expire_s;		/* fetched entries unseen this long leave the set */
 	unsigned max_shrink_pct;	/* refuse a list this much smaller than the last */
 	unsigned retry_min_s;		/* first retry after a failure; doubles each time */
+	unsigned widest_v4, widest_v6;	/* shortest prefix length a fetched list may give (0: any) */
 };
 
 struct tw_source {

@@ -53,6 +53,60 @@ static int mkdir_p(const char *path)
 	return 0;
 }
 
+/* The nearest existing ancestor of path is on bpffs (the path itself may
+ * not exist yet). */
+static bool on_bpffs_below(const char *path)
+{
+	char buf[PATH_MAX];
+	char *slash;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	while (access(buf, F_OK)) {
+		slash = strrchr(buf, '/');
+		if (!slash || slash == buf)
+			return false;
+		*slash = '\0';
+	}
+	return is_bpffs(buf);
+}
+
+int tw_pins_root_ours(const char *root, bool must_exist, char *err, size_t errlen)
+{
+	char parent[PATH_MAX], meta[PATH_MAX];
+	char *slash;
+	DIR *d;
+	struct dirent *de;
+	bool empty = true;
+
+	snprintf(parent, sizeof(parent), "%s", root);
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent)
+		*slash = '\0';
+	/* A folder of its own on bpffs, never bpffs' top or a folder elsewhere. */
+	if (!slash || slash == parent || !is_bpffs(parent)) {
+		snprintf(err, errlen,
+			 "pin root %s must be a folder of torwatch's own on bpffs, such as /sys/fs/bpf/torwatch", root);
+		return -1;
+	}
+	d = opendir(root);
+	if (!d) {
+		if (errno == ENOENT && !must_exist)
+			return 0;
+		snprintf(err, errlen, "%s: %s", root, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			empty = false;
+	closedir(d);
+	snprintf(meta, sizeof(meta), "%s/meta", root);
+	if ((empty && !must_exist) || !access(meta, F_OK))
+		return 0;
+	snprintf(err, errlen, "%s holds no torwatch state (no 'meta' pin): it is not torwatch's, and is left alone",
+		 root);
+	return -1;
+}
+
 int tw_pins_prepare_root(const char *root, char *err, size_t errlen)
 {
 	if (!strncmp(root, "/sys/fs/bpf", 11) && !is_bpffs("/sys/fs/bpf") &&
@@ -61,6 +115,14 @@ int tw_pins_prepare_root(const char *root, char *err, size_t errlen)
 			 strerror(errno));
 		return -1;
 	}
+	/* Checked before anything is made: no directory outside bpffs, and
+	 * never bpffs' top or another tool's folder. */
+	if (!on_bpffs_below(root)) {
+		snprintf(err, errlen, "pin root %s is not on a bpf filesystem; use a directory under /sys/fs/bpf", root);
+		return -1;
+	}
+	if (tw_pins_root_ours(root, false, err, errlen))
+		return -1;
 	if (mkdir_p(root)) {
 		snprintf(err, errlen, "cannot create pin root %s: %s", root, strerror(errno));
 		return -1;
@@ -431,7 +493,9 @@ int tw_pins_share(const char *root, gid_t gid)
 		mode_t mode = !strcmp(de->d_name, TW_PIN_PROG(check_exit)) ? 0660 :
 			      owner_only ? 0600 : 0640;
 
-		if (de->d_name[0] == '.')
+		/* Pins are regular files on bpffs: a symlink planted here must
+		 * not carry a chmod elsewhere. */
+		if (de->d_name[0] == '.' || de->d_type != DT_REG)
 			continue;
 		if (fchownat(dirfd(d), de->d_name, (uid_t)-1, gid, AT_SYMLINK_NOFOLLOW) ||
 		    fchmodat(dirfd(d), de->d_name, mode, 0))

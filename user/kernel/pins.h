@@ -21,8 +21,13 @@ struct tw_pinned {
 #undef TW_PINNED_FD
 };
 
-/* Makes sure root exists on a bpffs (mounting bpffs on /sys/fs/bpf if needed). */
+/* bpffs mounted on /sys/fs/bpf if needed, root checked (tw_pins_root_ours)
+ * and made. 0, or -1 with the reason in err. */
 int tw_pins_prepare_root(const char *root, char *err, size_t errlen);
+/* Whether root is torwatch's to change: a folder of its own on bpffs (not
+ * bpffs' top) that holds torwatch's 'meta' pin, or is empty or absent
+ * unless must_exist. 0, or -1 with the reason in err. */
+int tw_pins_root_ours(const char *root, bool must_exist, char *err, size_t errlen);
 /* Pins every map of obj under root by name; existing pins are reused at load. */
 int tw_pins_set_paths(struct bpf_object *obj, const char *root);
 /* Before anything is changed: does every pinned map that a start neither

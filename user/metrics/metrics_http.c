@@ -3,14 +3,18 @@
 
 #include <errno.h>
 #include <microhttpd.h>
+#include <stdatomic.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "common/quiet_thread.h"
 #include "metrics/prometheus.h"
 
 struct tw_metrics_http {
 	struct MHD_Daemon *mhd;
+	pthread_t thread;	/* ours, not MHD's: it holds CAP_BPF alone */
+	atomic_bool stop;
 	struct tw_pinned pins;	/* read-only */
 	char root[256];
 	struct tw_port_set ports;
@@ -91,6 +95,18 @@ static int resolve(const char *listen, struct sockaddr_storage *sa, char *err, s
 	return 0;
 }
 
+/* The server runs on a thread of ours (MHD's own would start with every
+ * capability the daemon has while it starts); a stop is seen within the
+ * wait's bound. */
+static void *serve(void *p)
+{
+	struct tw_metrics_http *h = p;
+
+	while (!atomic_load(&h->stop))
+		MHD_run_wait(h->mhd, 200);
+	return NULL;
+}
+
 struct tw_metrics_http *tw_metrics_http_start(const char *listen, const char *root,
 					      const struct tw_port_set *ports,
 					      const struct tw_geo *geo, char *err, size_t errlen)
@@ -111,7 +127,7 @@ struct tw_metrics_http *tw_metrics_http_start(const char *listen, const char *ro
 		free(h);
 		return NULL;
 	}
-	h->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	h->mhd = MHD_start_daemon(MHD_USE_EPOLL |
 				  (sa.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 				  0, NULL, NULL, on_request, h,
 				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
@@ -128,6 +144,13 @@ struct tw_metrics_http *tw_metrics_http_start(const char *listen, const char *ro
 		free(h);
 		return NULL;
 	}
+	if (tw_quiet_thread_start(&h->thread, TW_CAPS_MAPS, serve, h)) {
+		snprintf(err, errlen, "cannot start the metrics thread");
+		MHD_stop_daemon(h->mhd);
+		tw_pinned_close(&h->pins);
+		free(h);
+		return NULL;
+	}
 	return h;
 }
 
@@ -135,6 +158,8 @@ void tw_metrics_http_stop(struct tw_metrics_http *h)
 {
 	if (!h)
 		return;
+	atomic_store(&h->stop, true);
+	pthread_join(h->thread, NULL);
 	MHD_stop_daemon(h->mhd);
 	tw_pinned_close(&h->pins);
 	free(h);
