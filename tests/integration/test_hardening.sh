@@ -19,10 +19,13 @@ wait_for 10 test -s "$T/port"
 PORT=$(cat "$T/port")
 MPORT=$((20000 + ID % 20000))
 
+# Secrets only in the config, as the README says: a token in a sink's path and query.
+printf '[sink tok]\nurl = webhook+http://127.0.0.1:9/services/T0/B0/s3cr3tPATH?token=s3cr3tQUERY\n' >"$T/sinks.conf"
+
 # --- capabilities, thread by thread -------------------------------------------
 check "the daemon starts with a fetched feed, metrics and an HTTP sink, in block mode" \
 	start_daemon "$H" -i vX --feed "http://127.0.0.1:$PORT/f/wide.txt" --deny-file "$T/exits.txt" \
-	--metrics-listen 127.0.0.1:$MPORT --alerts "$T/alerts.json" --alerts "webhook+http://127.0.0.1:9/" --block
+	--metrics-listen 127.0.0.1:$MPORT --alerts "$T/alerts.json" -c "$T/sinks.conf" --block
 # CAP_BPF (39), CAP_SYS_PTRACE (19), CAP_NET_ADMIN (12): what the main thread keeps.
 RUNNING=0000008000081000
 n=0 wider=0 nnp=0 bound=0 none=0
@@ -41,6 +44,13 @@ check_eq "no thread's bounding set holds more" 0 $bound
 check_eq "every thread has no_new_privs" 0 $nnp
 check "the threads that talk to the network (fetch, delivery) hold none" test $none -ge 2
 
+# --- a token in a sink URL stays in the config ----------------------------------
+seen=$(cat "$T/daemon.log"; tw_in "$H" status; tw_in "$H" status --json; tw_in "$H" stats --prometheus;
+       in_ns "$H" curl -s http://127.0.0.1:$MPORT/metrics; cat "$T/alerts.json")
+check_eq "the sink URL's path and query token are in no log, status, metric or alert" "" \
+	"$(grep -o 's3cr3t[A-Z]*' <<<"$seen" | sort -u)"
+check "the sink is still named by its section and host" grep -q "\[sink tok\] webhook+http://127.0.0.1:9/\.\.\." <<<"$seen"
+
 # --- a fetched list with 0.0.0.0/1 and 128.0.0.0/1 ------------------------------
 check "the list is refused with feed_rejected, naming the prefix" wait_for 10 \
 	has_alert '.rule.id=="feed_rejected" and (.message | test("0.0.0.0/1, wider than the /24"))'
@@ -51,7 +61,7 @@ check "the exit node of the deny file still is" tw_in "$H" check $EXIT4
 add_netns "twc-$ID"; link_ns "$H" vC "twc-$ID" eC
 add_addrs "$H" vC 203.0.113.1/24; add_addrs "twc-$ID" eC 203.0.113.5/24
 in_ns "$H" python3 -c 'import socket,time; s=socket.socket(); s.bind(("0.0.0.0",22)); s.listen(); time.sleep(30)' &
-wait_for 5 in_ns "$H" ss -Htln 'sport = :22' | grep -q .
+wait_for 5 nsenter --net="/run/netns/$H" sh -c "ss -Htln 'sport = :22' | grep -q ."
 check "block mode: SSH from an unlisted address still connects" \
 	in_ns "twc-$ID" python3 -c 'import socket; socket.create_connection(("203.0.113.1",22), timeout=3)'
 printf '%s\n' $EXIT4 >"$T/www/wide.txt"

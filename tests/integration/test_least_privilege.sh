@@ -39,7 +39,7 @@ check "it logs what it kept" grep -q "capabilities after the start: cap_net_admi
 check_eq "its bounding set is the unit's" 000000c000081004 "$(awk '/^CapBnd/ {print $2}' /proc/$DAEMON_PID/status)"
 check_eq "no ambient capabilities are left for its children" 0000000000000000 "$(awk '/^CapAmb/ {print $2}' /proc/$DAEMON_PID/status)"
 check_eq "no new privileges" 1 "$(awk '/^NoNewPrivs/ {print $2}' /proc/$DAEMON_PID/status)"
-check_eq "the pin root is the service's, readable by the readers' group" "$SVC_USER $SVC_GROUP 750" "$(stat -c '%U %G %a' "$PIN")"
+check_eq "the pin root is the service's, searchable (not listable) by the readers' group" "$SVC_USER $SVC_GROUP 710" "$(stat -c '%U %G %a' "$PIN")"
 check_eq "a map pin: group-readable" "640" "$(stat -c %a "$PIN/counters")"
 check_eq "the XDP link pin: the owner's alone" "600" "$(stat -c %a "$PIN/link_xdp_vX")"
 check_eq "the reset program: the owner's alone" "600" "$(stat -c %a "$PIN/prog_reset_counters")"
@@ -63,6 +63,21 @@ check_eq "which says so in one sentence" "torwatch: changing the state pinned un
 out=$(as_reader stats reset 2>&1)
 check "... nor stats reset" grep -q "changing the state pinned under $PIN needs root" <<<"$out"
 check_eq "and the counters are untouched" 3 "$(as_reader stats --json | jq .totals.exit_packets)"
+
+# --- the single-instance lock: a reader cannot take it, and no lock holder
+# but a torwatch daemon is ever signalled ---
+out=$(setpriv --reuid twtest-reader --regid twtest-reader --init-groups flock -n "$PIN" true 2>&1); rc=$?
+check "a group member cannot open the pin root to take the daemon's lock" test $rc != 0
+stop_daemon
+# A process that is not torwatch holds the lock, as a reader could once.
+bash -c "exec 9<'$PIN'; flock -n 9 && exec sleep 60" &
+locker=$!
+wait_for 5 grep -q "FLOCK.* $locker " /proc/locks
+out=$("$TW" feed update --pin-root "$PIN" 2>&1); rc=$?
+check_eq "feed update with a lock held by another program exits 2" 2 $rc
+check "and says nothing was signalled" grep -q "not a torwatch daemon holding it; nothing was signalled" <<<"$out"
+check "the program holding the lock was not signalled" kill -0 $locker
+kill $locker; wait $locker 2>/dev/null
 
 # --- anybody else: one sentence naming the group ---
 out=$(as twtest-outsider "$TW" status --pin-root "$PIN" 2>&1); rc=$?

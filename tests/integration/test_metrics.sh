@@ -65,6 +65,47 @@ check_eq "another path: 404" 404 "$(in_ns "$H" curl -s -o /dev/null -w '%{http_c
 check_eq "POST: 405" 405 "$(in_ns "$H" curl -s -o /dev/null -w '%{http_code}' -X POST http://127.0.0.1:$PORT/metrics)"
 check_eq "not served outside the namespace's loopback" 000 "$(in_ns "$X" curl -s -m 2 -o /dev/null -w '%{http_code}' http://$HOST4:$PORT/metrics)"
 
+# --- slow clients: 32 connections trickling a header byte a second ---
+cat >"$T/slow.py" <<'EOF'
+import socket, sys, time
+port, n, secs = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+conns = []
+for _ in range(n):
+    s = socket.socket()
+    s.bind(("127.0.0.2", 0))
+    try:
+        s.connect(("127.0.0.1", port)); s.sendall(b"G"); conns.append(s)
+    except OSError:
+        pass
+end = time.time() + secs
+while time.time() < end:
+    time.sleep(1)
+    for s in list(conns):
+        try:
+            s.sendall(b"E")
+            s.setblocking(False)
+            if s.recv(1) == b"":
+                conns.remove(s)
+        except BlockingIOError:
+            pass
+        except OSError:
+            conns.remove(s)
+        finally:
+            s.setblocking(True)
+print(len(conns))
+EOF
+in_ns "$H" python3 "$T/slow.py" $PORT 32 8 >"$T/slow.out" 2>&1 &
+slow=$!
+sleep 1
+t0=$(date +%s%N)
+code=$(in_ns "$H" curl -s -m 5 -o /dev/null -w '%{http_code}' http://127.0.0.1:$PORT/metrics)
+t1=$(date +%s%N)
+check_eq "a scrape while 32 slow clients trickle headers: 200" 200 "$code"
+echo "# that scrape took $(((t1 - t0) / 1000000)) ms"
+check "within a second" test $(((t1 - t0) / 1000000)) -lt 1000
+wait $slow
+check_eq "after 8 s no slow client is still connected (5 s for the headers)" 0 "$(tail -1 "$T/slow.out")"
+
 # --- bad settings: one sentence ---
 out=$(in_ns "$H" "$TW" run -i vX --metrics-listen 127.0.0.1:$PORT --pin-root "$PIN-2" --state-dir "$T/state" --sources none 2>&1); rc=$?
 check_eq "a second server on the port: the start fails" 1 $rc

@@ -63,11 +63,14 @@ check_eq "HEC: the envelope (sourcetype, source, host, time)" "_json torwatch $(
 	"$(jq -r '"\(.sourcetype) \(.source) \(.host) \(.time > 1e9)"' <<<"$e")"
 check_eq "HEC: the ECS document as the event" unexpected_listen_port,feed_stale \
 	"$(reqs /services/collector/event | jq -r .body | jq -r .event.rule.id | sort -u | sort -r | paste -sd,)"
-es_ok() { [ "$(reqs /torwatch-alerts/_bulk | jq -r .body | grep -c '^{"create":{}}$')" = "$(ids | grep -c .)" ]; }
-check "Elasticsearch _bulk: a create action per alert" wait_for 5 es_ok
+ACTION='^{"create":{"_id":"[0-9a-f]\{32\}"}}$'
+es_ok() { [ "$(reqs /torwatch-alerts/_bulk | jq -r .body | grep -c "$ACTION")" = "$(ids | grep -c .)" ]; }
+check "Elasticsearch _bulk: a create action per alert, its _id the event.id" wait_for 5 es_ok
 b=$(reqs /torwatch-alerts/_bulk | jq -r .body)
 check_eq "... each followed by its ECS document" "$(ids | sort)" \
-	"$(grep -v '^{"create":{}}$' <<<"$b" | jq -r '.event.id' | sort)"
+	"$(grep -v "$ACTION" <<<"$b" | jq -r '.event.id' | sort)"
+check_eq "... under the same _id" "$(grep "$ACTION" <<<"$b" | jq -r .create._id | sort)" \
+	"$(grep -v "$ACTION" <<<"$b" | jq -r '.event.id' | sort)"
 check_eq "... sent as NDJSON" application/x-ndjson "$(reqs /torwatch-alerts/_bulk | head -1 | jq -r .content_type)"
 check_eq "... with basic auth from its file" "Basic $(printf elastic:s3cr3t-es-pass | base64)" \
 	"$(reqs /torwatch-alerts/_bulk | head -1 | jq -r .authorization)"
@@ -89,16 +92,18 @@ check "after it recovers, the three alerts arrive" wait_for 12 recovered
 check_eq "each exactly once, in order" "9304 9305 9306" \
 	"$(reqs /hook | jq -r '.body | fromjson | .destination.port' | grep -E '^930[456]$' | paste -sd' ')"
 # --- status, per sink ---
-hook='.alerts.sinks[] | select(.name | endswith("/hook"))'
+hook='.alerts.sinks[] | select(.name | startswith("[sink hook]"))'
 settled() { st=$(tw_in "$H" status --json); [ "$(jq "$hook | .written" <<<"$st")" = "$(jq "$hook | .delivered" <<<"$st")" ]; }
 check "status: everything the webhook sink took was delivered" wait_for 3 settled
 check_eq "status: its kind" webhook "$(jq -r "$hook | .kind" <<<"$st")"
 check "status: it retried during the outage" test "$(jq "$hook | .retried" <<<"$st")" -gt 0
 check_eq "status: ... and says why" "HTTP status 500" "$(jq -r "$hook | .last_error" <<<"$st")"
 check_eq "status: the Slack sink's filter kept feed_stale out" 1 \
-	"$(jq '.alerts.sinks[] | select(.name | endswith("/slack")) | .filtered' <<<"$st")"
+	"$(jq '.alerts.sinks[] | select(.name | startswith("[sink slack]")) | .filtered' <<<"$st")"
 check_eq "status: five sinks (the file and the four sections)" 5 "$(jq '.alerts.sinks | length' <<<"$st")"
-check "status text: one line per sink" grep -q "^  webhook webhook+http://127.0.0.1:$P/hook: .* delivered, [1-9][0-9]* retried" <<<"$(tw_in "$H" status)"
+check "status text: one line per sink, named by its section and host" grep -q "^  webhook \[sink hook\] webhook+http://127.0.0.1:$P/...: .* delivered, [1-9][0-9]* retried" <<<"$(tw_in "$H" status)"
+out=$(tw_in "$H" status; tw_in "$H" status --json)
+check_eq "no URL path, where tokens live, anywhere in status" "" "$(grep -o '/hook\|/slack\|/torwatch-alerts' <<<"$out")"
 stop_daemon
 kill $RPID 2>/dev/null; wait $RPID 2>/dev/null
 

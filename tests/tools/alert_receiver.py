@@ -2,8 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 """A real HTTP receiver for torwatch's HTTP alert sinks. Every POST is
 answered as the file DIR/mode says at that moment: "ok" (200), a status
-code ("500", "400"), "hang" (no answer for 30 s) or "reset" (the
-connection is closed with a TCP reset, no answer). Each request is logged
+code ("500", "400"), "hang" (no answer for 30 s), "reset" (the
+connection is closed with a TCP reset, no answer) or "bulk": Elasticsearch
+_bulk as a real cluster answers it, item by item (200 with "errors" and a
+status per item): 409 for an _id it already holds (DIR/es_ids), 400 for a
+document whose rule.id is in DIR/reject, 429 while DIR/throttle counts
+down, else 201. Each request is logged
 to DIR/requests.jsonl as {"path", "authorization", "content_type",
 "x_headers", "body", "status"}; the port is written to DIR/port once the server listens."""
 import json
@@ -17,8 +21,50 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 DIR = sys.argv[1]
 
 
+def read_lines(name):
+    try:
+        return open(os.path.join(DIR, name)).read().split()
+    except OSError:
+        return []
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+
+    def bulk(self, body):
+        lines = body.decode().splitlines()
+        have, reject = set(read_lines("es_ids")), set(read_lines("reject"))
+        throttle = int((read_lines("throttle") or ["0"])[0])
+        items = []
+        for action, doc in zip(lines[0::2], lines[1::2]):
+            _id = json.loads(action)["create"].get("_id")
+            rule = json.loads(doc).get("rule", {}).get("id")
+            if _id in have:
+                item = {"status": 409, "error": {"type": "version_conflict_engine_exception"}}
+            elif rule in reject:
+                item = {"status": 400, "error": {"type": "mapper_parsing_exception"}}
+            elif throttle > 0:
+                throttle -= 1
+                item = {"status": 429, "error": {"type": "es_rejected_execution_exception"}}
+            else:
+                have.add(_id)
+                with open(os.path.join(DIR, "es_ids"), "a") as f:
+                    f.write(_id + "\n")
+                item = {"status": 201}
+            item["_id"] = _id
+            items.append({"create": item})
+        with open(os.path.join(DIR, "throttle"), "w") as f:
+            f.write(str(throttle))
+        with open(os.path.join(DIR, "requests.jsonl"), "a") as log:
+            log.write(json.dumps({"path": self.path, "body": body.decode(), "status": 200,
+                                  "items": [i["create"]["status"] for i in items]}) + "\n")
+        reply = json.dumps({"took": 1, "errors": any(i["create"]["status"] >= 300 for i in items),
+                            "items": items}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
 
     def log_message(self, fmt, *args):
         pass
@@ -38,6 +84,9 @@ class Handler(BaseHTTPRequestHandler):
                                        struct.pack("ii", 1, 0))
             self.close_connection = True
             self.connection.close()
+            return
+        if mode == "bulk":
+            self.bulk(body)
             return
         status = 200 if mode == "ok" else int(mode)
         with open(os.path.join(DIR, "requests.jsonl"), "a") as log:

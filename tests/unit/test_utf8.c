@@ -62,11 +62,26 @@ static void test_alert_line_is_valid_json(void **state)
 	json_object_put(a);
 }
 
+/* What top prints of an alert: no byte that a terminal takes as a command. */
+static void test_controls_escaped_for_the_terminal(void **state)
+{
+	char out[256];
+
+	tw_escape_controls("ok \x1b]0;owned\x07\x1b[2J\r\x7f caf\xc3\xa9 \xc2\x9b" "1m", out, sizeof(out));
+	assert_string_equal(out, "ok \\x1b]0;owned\\x07\\x1b[2J\\x0d\\x7f caf\xc3\xa9 \\x9b1m");
+	for (const char *p = out; *p; p++)
+		assert_true((unsigned char)*p >= 0x20 && *p != 0x7f);
+	/* Cut at the buffer, never in the middle of an escape. */
+	tw_escape_controls("\x01\x02\x03", out, 8);
+	assert_string_equal(out, "\\x01");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid_and_repaired),
 		cmocka_unit_test(test_alert_line_is_valid_json),
+		cmocka_unit_test(test_controls_escaped_for_the_terminal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

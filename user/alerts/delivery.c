@@ -165,10 +165,12 @@ static void *worker(void *arg)
 				tw_spool_consume(d->spool, count);
 			else
 				drop_front(d, count);
-			if (ret == 0)
-				s->delivered += count;
-			else
-				s->rejected += count, note_error(s, why);
+			if ((size_t)ret > count)
+				ret = (int)count;
+			s->delivered += count - (size_t)ret;
+			s->rejected += (size_t)ret;
+			if (ret)
+				note_error(s, why);
 			backoff = 0;
 			continue;
 		}

@@ -14,9 +14,9 @@
 struct tw_sink;
 struct tw_delivery;
 
-/* Sends n rendered alerts joined into body (len bytes): 0 when the receiver
- * took them, 1 when it refused them for good, -1 to try again later; why
- * says what went wrong. Runs on the worker thread only. */
+/* Sends n rendered alerts joined into body (len bytes): how many of them the
+ * receiver refused for good (0 when it took them all), or -1 to try all
+ * again later; why says what went wrong. Runs on the worker thread only. */
 typedef int (*tw_deliver_fn)(void *ctx, const char *body, size_t len, size_t n, char *why,
 			     size_t wlen);
 

@@ -29,7 +29,12 @@ int tw_sink_open(struct tw_sink *s, const char *target, const struct tw_sink_set
 		s->settings = *set;
 	if (!strcmp(target, "-"))
 		snprintf(s->shown, sizeof(s->shown), "stdout");
-	else
+	else if (set && set->name[0] && strstr(target, "://")) {
+		char where[sizeof(s->shown)];
+
+		tw_url_redact(target, where, sizeof(where));
+		snprintf(s->shown, sizeof(s->shown), "[sink %.40s] %.180s", set->name, where);
+	} else
 		tw_url_redact(target, s->shown, sizeof(s->shown));
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		if (!kinds[i]->takes(target))

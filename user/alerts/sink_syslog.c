@@ -194,7 +194,7 @@ static int send_messages(void *ctx, const char *body, size_t len, size_t n, char
 	}
 	snprintf(why, wlen, "%s", strerror(-ret));
 	/* A datagram too big for the path never fits: refused for good. */
-	return ret == -EMSGSIZE ? 1 : -1;
+	return ret == -EMSGSIZE ? (int)n : -1;
 }
 
 static int syslog_open(struct tw_sink *s, const char *target, char *err, size_t errlen)

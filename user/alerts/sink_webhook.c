@@ -52,20 +52,85 @@ static bool webhook_takes(const char *target)
 	return false;
 }
 
-static size_t discard(char *p, size_t size, size_t n, void *ctx)
+#define ANSWER_MAX (4u << 20)	/* the part of a _bulk answer that is read */
+
+struct answer {
+	char *data;
+	size_t len;
+};
+
+/* Keeps what the receiver answers (only _bulk's is read), up to a bound. */
+static size_t keep(char *p, size_t size, size_t n, void *ctx)
 {
-	return size * n;
+	struct answer *a = ctx;
+	size_t add = size * n;
+	char *grown;
+
+	if (!a || a->len + add > ANSWER_MAX)
+		return add;
+	grown = realloc(a->data, a->len + add + 1);
+	if (!grown)
+		return add;
+	memcpy(grown + a->len, p, add);
+	a->len += add;
+	grown[a->len] = '\0';
+	a->data = grown;
+	return add;
 }
 
-/* One POST of n alerts in body (the delivery worker's send): 0 when the
- * receiver took them, 1 when it refused them for good (a 4xx other than 408
- * and 429), -1 to try again later. */
+/* A _bulk answer is 200 even when items failed: each item has its own
+ * status. Created (2xx) or already there (409: an earlier try got it in,
+ * the _id is the event.id) counts as delivered; 429 and 5xx mean the batch
+ * goes again (what got in then answers 409); any other status is a refusal
+ * for good. Returns how many were refused, or -1 to try again. */
+static int bulk_items(const struct answer *a, size_t n, char *why, size_t wlen)
+{
+	struct json_object *root = a->data ? json_tokener_parse(a->data) : NULL, *errors, *items;
+	int refused = 0, again = 0;
+
+	if (!root)
+		return 0;	/* a 2xx without a readable answer: as before, taken */
+	if (!json_object_object_get_ex(root, "errors", &errors) || !json_object_get_boolean(errors) ||
+	    !json_object_object_get_ex(root, "items", &items)) {
+		json_object_put(root);
+		return 0;
+	}
+	for (size_t i = 0; i < json_object_array_length(items) && i < n; i++) {
+		struct json_object *item = json_object_array_get_idx(items, i), *op, *st, *err, *type;
+		int status;
+
+		if (!json_object_object_get_ex(item, "create", &op) ||
+		    !json_object_object_get_ex(op, "status", &st))
+			continue;
+		status = json_object_get_int(st);
+		if ((status >= 200 && status < 300) || status == 409)
+			continue;
+		if (status == 429 || status >= 500)
+			again++;
+		else
+			refused++;
+		if (!again && refused == 1 && json_object_object_get_ex(op, "error", &err) &&
+		    json_object_object_get_ex(err, "type", &type))
+			snprintf(why, wlen, "Elasticsearch refused an item: %d %s", status,
+				 json_object_get_string(type));
+	}
+	if (again)
+		snprintf(why, wlen, "Elasticsearch: %d of %zu items to retry (429 or 5xx)", again, n);
+	json_object_put(root);
+	return again ? -1 : refused;
+}
+
+/* One POST of n alerts in body (the delivery worker's send): how many the
+ * receiver refused for good (0 when it took them all; all n on a 4xx other
+ * than 408 and 429), or -1 to try again later. */
 static int post(void *ctx, const char *body, size_t len, size_t n, char *why, size_t wlen)
 {
 	struct webhook *w = ctx;
 	CURL *c = w->curl;
+	struct answer a = {};
 	long status = 0;
 	CURLcode rc;
+	int ret;
 
 	curl_easy_setopt(c, CURLOPT_URL, w->url);
 	curl_easy_setopt(c, CURLOPT_QUICK_EXIT, 1L);	/* as in feeds/fetch.c */
@@ -75,7 +140,8 @@ static int post(void *ctx, const char *body, size_t len, size_t n, char *why, si
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, w->timeout_s < 5 ? w->timeout_s : 5L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, w->timeout_s);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, w->flavor == ES ? &a : NULL);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (w->basic_auth[0]) {
 		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
@@ -83,14 +149,19 @@ static int post(void *ctx, const char *body, size_t len, size_t n, char *why, si
 	}
 	rc = curl_easy_perform(c);
 	if (rc != CURLE_OK) {
+		free(a.data);
 		snprintf(why, wlen, "%s", curl_easy_strerror(rc));
 		return -1;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	if (status >= 200 && status < 300)
-		return 0;
+	if (status >= 200 && status < 300) {
+		ret = w->flavor == ES ? bulk_items(&a, n, why, wlen) : 0;
+		free(a.data);
+		return ret;
+	}
+	free(a.data);
 	snprintf(why, wlen, "HTTP status %ld", status);
-	return status >= 400 && status < 500 && status != 408 && status != 429 ? 1 : -1;
+	return status >= 400 && status < 500 && status != 408 && status != 429 ? (int)n : -1;
 }
 
 static int webhook_open(struct tw_sink *s, const char *target, char *err, size_t errlen)
@@ -165,8 +236,10 @@ static char *render(const struct webhook *w, const char *json, size_t len,
 	case GENERIC:
 		body = strndup(json, len);
 		break;
-	case ES: /* an action line and the document, each ending in \n */
-		if (asprintf(&body, "{\"create\":{}}\n%.*s\n", (int)len, json) < 0)
+	case ES: /* an action line and the document, each ending in \n; the
+		  * event.id as _id, so that a retry cannot make a duplicate */
+		if (asprintf(&body, "{\"create\":{\"_id\":\"%s\"}}\n%.*s\n",
+			     field(alert, "event.id"), (int)len, json) < 0)
 			body = NULL;
 		break;
 	case SLACK:

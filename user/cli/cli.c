@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "cli/cli.h"
 
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <dirent.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -172,6 +176,59 @@ bool tw_daemon_alive(const char *pin_root, uint32_t *pid)
 {
 	*pid = (uint32_t)tw_pin_lock_holder(pin_root);
 	return *pid != 0;
+}
+
+/* Whether pid is a torwatch that holds the pin root open (the daemon's
+ * lock): /proc/locks
+ * keeps the pid of whoever took a lock, even once it exited and the lock
+ * lives on in another process. */
+static bool holds_pin_root(pid_t pid, const char *pin_root)
+{
+	char dir[64], path[64 + 256];
+	struct stat root, st;
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+
+	char comm[32] = "";
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/comm", (int)pid);
+	f = fopen(dir, "re");
+	if (f) {
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = '\0';
+		fclose(f);
+	}
+	if (strcmp(comm, "torwatch\n") || stat(pin_root, &root))
+		return false;
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	d = opendir(dir);
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		found = de->d_name[0] != '.' && !stat(path, &st) && st.st_dev == root.st_dev &&
+			st.st_ino == root.st_ino;
+	}
+	closedir(d);
+	return found;
+}
+
+int tw_daemon_signal(const char *pin_root, uint32_t pid, int sig)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+	int ret = 0;
+
+	if (pidfd < 0)
+		return -errno;
+	/* Checked after the pidfd is held: the pid cannot be reused under us. */
+	if (!holds_pin_root((pid_t)pid, pin_root))
+		ret = -ESRCH;
+	else if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0))
+		ret = -errno;
+	close(pidfd);
+	return ret;
 }
 
 int tw_cli_open(const struct tw_cli *cli, struct tw_pinned *p)

@@ -49,6 +49,10 @@ const char *tw_block_mode_name(uint32_t mode);
 /* Does a daemon tend the pin root (it holds the pin root's lock)? *pid
  * gets its pid, 0 when none does. */
 bool tw_daemon_alive(const char *pin_root, uint32_t *pid);
+/* Signals the daemon of pin_root that tw_daemon_alive named, once it is
+ * verified to be it (it holds the pin root open; through a pidfd, so the
+ * pid cannot be another's by then): 0, -ESRCH when it is not, or -errno. */
+int tw_daemon_signal(const char *pin_root, uint32_t pid, int sig);
 
 int tw_cmd_status(int argc, char **argv);
 int tw_cmd_stats(int argc, char **argv);

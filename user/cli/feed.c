@@ -186,6 +186,7 @@ static int update(const struct tw_cli *cli, const struct tw_pinned *p, const str
 	struct tw_source_info src[TW_MAX_SOURCES];
 	struct timespec pause = { 0, 100 * 1000 * 1000 };
 	uint32_t pid, before;
+	int ret;
 
 	if (!tw_daemon_alive(cli->pin_root, &pid))
 		return tw_cli_fail(cli, "no torwatch daemon is running for %s; start it with 'torwatch run'",
@@ -193,8 +194,12 @@ static int update(const struct tw_cli *cli, const struct tw_pinned *p, const str
 	if (read_sources(p, &meta, src))
 		return tw_cli_fail(cli, "cannot read the pinned source state under %s", cli->pin_root);
 	before = meta.feed_rounds;
-	if (kill((pid_t)pid, fo->force ? SIGUSR2 : SIGUSR1))
-		return tw_cli_fail(cli, "cannot signal the daemon (pid %u): %s", pid, strerror(errno));
+	ret = tw_daemon_signal(cli->pin_root, pid, fo->force ? SIGUSR2 : SIGUSR1);
+	if (ret == -ESRCH)
+		return tw_cli_fail(cli, "the lock on %s names pid %u, which is not a torwatch daemon holding it; nothing was signalled",
+				   cli->pin_root, pid);
+	if (ret)
+		return tw_cli_fail(cli, "cannot signal the daemon (pid %u): %s", pid, strerror(-ret));
 	for (unsigned waited = 0; waited < fo->timeout_s * 10; waited++) {
 		nanosleep(&pause, NULL);
 		if (read_sources(p, &meta, src))

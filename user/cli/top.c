@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "alerts/ecs.h"
+#include "common/utf8.h"
 #include "cli/cli.h"
 #include "cli/traffic_table.h"
 #include "common/addr.h"
@@ -148,8 +149,14 @@ static void recent_alerts(struct screen *s, const char *root, int rows)
 
 		if (a->number != n)
 			break;
+		char sev[sizeof(a->severity) * 4], rule[sizeof(a->rule) * 4], msg[sizeof(a->message) * 4];
+
 		tw_format_iso8601_ns((int64_t)a->at_ns, t, sizeof(t));
-		put(s, "  %.8s  %-8.8s %-22.22s %.127s", t + 11, a->severity, a->rule, a->message);
+		/* Messages carry process names: nothing in them drives the terminal. */
+		tw_escape_controls(a->severity, sev, sizeof(sev));
+		tw_escape_controls(a->rule, rule, sizeof(rule));
+		tw_escape_controls(a->message, msg, sizeof(msg));
+		put(s, "  %.8s  %-8.8s %-22.22s %.300s", t + 11, sev, rule, msg);
 		shown++;
 	}
 	if (!shown)

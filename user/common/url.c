@@ -12,14 +12,22 @@ bool tw_is_feed_url(const char *feed)
 void tw_url_redact(const char *url, char *out, size_t len)
 {
 	const char *scheme = strstr(url, "://");
-	const char *host = scheme ? scheme + 3 : url;
-	const char *end = host + strcspn(host, "/?#");
-	const char *at = memchr(host, '@', (size_t)(end - host));
-	const char *colon = at ? memchr(host, ':', (size_t)(at - host)) : NULL;
+	const char *host, *end, *at, *rest;
 
-	if (!colon) {
+	if (!scheme) {
 		snprintf(out, len, "%s", url);
 		return;
 	}
-	snprintf(out, len, "%.*s:***%s", (int)(colon - url), url, at);
+	host = scheme + 3;
+	end = host + strcspn(host, "/?#");
+	at = memchr(host, '@', (size_t)(end - host));
+	if (at)
+		host = at + 1;
+	/* Paths and queries carry tokens as often as user:password does
+	 * (Slack's /services/T/B/SECRET, ?token=): only that there is one. */
+	rest = end;
+	if (rest[0] == '/' && !rest[1])
+		rest++;
+	snprintf(out, len, "%.*s%.*s%s", (int)(scheme + 3 - url), url, (int)(end - host), host,
+		 *rest ? "/..." : "");
 }

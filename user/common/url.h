@@ -8,6 +8,9 @@
 
 /* Is this feed an http(s) URL (else a file path)? */
 bool tw_is_feed_url(const char *feed);
+/* A URL as logs, alerts, metrics and status show it: scheme and host (with
+ * the port), never user:password, path or query, which may hold secrets;
+ * "/..." says there was more. Anything that is not a URL as it is. */
 void tw_url_redact(const char *url, char *out, size_t len);
 
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "common/utf8.h"
 
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,4 +65,26 @@ char *tw_utf8_repair(const char *s, size_t len)
 	}
 	*o = '\0';
 	return out;
+}
+
+void tw_escape_controls(const char *s, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (; *s && o + 1 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+		unsigned char next = (unsigned char)s[1];
+		bool c1 = c == 0xc2 && next >= 0x80 && next <= 0x9f;
+
+		if (c >= 0x20 && c != 0x7f && !c1) {
+			out[o++] = (char)c;
+			continue;
+		}
+		if (o + 5 > len)
+			break;
+		if (c1)
+			c = next, s++;
+		o += (size_t)snprintf(out + o, len - o, "\\x%02x", c);
+	}
+	out[o < len ? o : len - 1] = '\0';
 }

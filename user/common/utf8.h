@@ -15,4 +15,9 @@ bool tw_utf8_valid(const char *s, size_t len);
  * sequence replaced by U+FFFD; NULL when out of memory. */
 char *tw_utf8_repair(const char *s, size_t len);
 
+/* s as a terminal may show it: control characters (C0, DEL, and C1 as
+ * UTF-8 encodes them) written as \xNN, so that a process name or message
+ * cannot move the cursor, retitle the window or clear the screen. */
+void tw_escape_controls(const char *s, char *out, size_t len);
+
 #endif

@@ -97,6 +97,14 @@ static int add_url_sources(struct tw_feeds *f, const struct tw_run_opts *o, char
 		if (!tw_is_feed_url(o->feeds[i]))
 			continue;
 		tw_url_redact(o->feeds[i], name, sizeof(name));
+		/* Two feeds on one host would show alike: numbered. */
+		for (unsigned j = 0; j < f->sources.n; j++)
+			if (!strcmp(f->sources.s[j].name, name)) {
+				size_t used = strlen(name);
+
+				snprintf(name + used, sizeof(name) - used, " #%zu", i + 1);
+				break;
+			}
 		if (!add_url(f, name, o->feeds[i], TW_FEED_PLAIN, o->feed_interval_s, 0, err, errlen))
 			return -1;
 	}

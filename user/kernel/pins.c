@@ -371,7 +371,7 @@ static void no_access(const char *root, bool write, char *err, size_t errlen)
 	if (write)
 		snprintf(err, errlen, "changing the state pinned under %s needs root (or the torwatch service user): run it with sudo",
 			 root);
-	else if (g && st.st_gid && (st.st_mode & 0050) == 0050)
+	else if (g && st.st_gid && (st.st_mode & 0010))	/* the group may search it */
 		snprintf(err, errlen, "reading the state pinned under %s needs root or membership in group '%s': run it with sudo, or ask for 'usermod -aG %s %s'",
 			 root, g->gr_name, g->gr_name, me ? me->pw_name : "$USER");
 	else
@@ -501,7 +501,9 @@ int tw_pins_share(const char *root, gid_t gid)
 		    fchmodat(dirfd(d), de->d_name, mode, 0))
 			ret = -errno;
 	}
-	if (fchown(dirfd(d), (uid_t)-1, gid) || fchmod(dirfd(d), 0750))
+	/* Search, not read: the group opens pins by name, and cannot open
+	 * the directory itself, whose flock says which daemon runs here. */
+	if (fchown(dirfd(d), (uid_t)-1, gid) || fchmod(dirfd(d), 0710))
 		ret = -errno;
 	closedir(d);
 	return ret;

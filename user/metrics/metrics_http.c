@@ -8,11 +8,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include "common/quiet_thread.h"
+#include "common/timeutil.h"
 #include "metrics/prometheus.h"
+
+#define MAX_CONNECTIONS 32
+#define PER_CLIENT 4			/* connections from one address */
+#define HEADER_DEADLINE_NS (5ULL * 1000000000ULL)	/* a request's headers, whole */
+
+/* A connection and when its current request began: MHD's idle timeout is
+ * reset by every byte, so a client sending one a second would hold it for
+ * ever. All of it is touched from the serve thread alone. */
+struct conn_slot {
+	int fd;			/* -1: free */
+	uint64_t since_ns;
+	bool headers_in;
+};
 
 struct tw_metrics_http {
 	struct MHD_Daemon *mhd;
+	struct conn_slot conns[MAX_CONNECTIONS + 1];
 	pthread_t thread;	/* ours, not MHD's: it holds CAP_BPF alone */
 	atomic_bool stop;
 	struct tw_pinned pins;	/* read-only */
@@ -40,11 +56,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 				  size_t *upload_size, void **state)
 {
 	struct tw_metrics_http *h = cls;
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	char *body = NULL;
 	size_t len = 0;
 	FILE *f;
 	int ret;
 
+	if (ci && ci->socket_context)
+		((struct conn_slot *)ci->socket_context)->headers_in = true;
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", "GET /metrics\n", 13,
 			     MHD_RESPMEM_PERSISTENT);
@@ -98,12 +117,64 @@ static int resolve(const char *listen, struct sockaddr_storage *sa, char *err, s
 /* The server runs on a thread of ours (MHD's own would start with every
  * capability the daemon has while it starts); a stop is seen within the
  * wait's bound. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **ctx,
+			  enum MHD_ConnectionNotificationCode what)
+{
+	struct tw_metrics_http *h = cls;
+	const union MHD_ConnectionInfo *ci;
+
+	if (what == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (*ctx)
+			((struct conn_slot *)*ctx)->fd = -1;
+		return;
+	}
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	for (size_t i = 0; ci && i < sizeof(h->conns) / sizeof(h->conns[0]); i++)
+		if (h->conns[i].fd < 0) {
+			h->conns[i] = (struct conn_slot){ .fd = ci->connect_fd,
+							  .since_ns = tw_now_mono_ns() };
+			*ctx = &h->conns[i];
+			return;
+		}
+}
+
+/* A keep-alive connection's next request gets its own deadline. */
+static void on_completed(void *cls, struct MHD_Connection *c, void **req_ctx,
+			 enum MHD_RequestTerminationCode why)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn_slot *slot = ci ? ci->socket_context : NULL;
+
+	if (slot) {
+		slot->headers_in = false;
+		slot->since_ns = tw_now_mono_ns();
+	}
+}
+
+/* Connections whose request headers are not in by the deadline are shut
+ * down; MHD then reads the end and closes them. */
+static void cut_slow_clients(struct tw_metrics_http *h)
+{
+	uint64_t now = tw_now_mono_ns();
+
+	for (size_t i = 0; i < sizeof(h->conns) / sizeof(h->conns[0]); i++) {
+		struct conn_slot *c = &h->conns[i];
+
+		if (c->fd >= 0 && !c->headers_in && now - c->since_ns > HEADER_DEADLINE_NS) {
+			shutdown(c->fd, SHUT_RDWR);
+			c->since_ns = now;	/* once is enough */
+		}
+	}
+}
+
 static void *serve(void *p)
 {
 	struct tw_metrics_http *h = p;
 
-	while (!atomic_load(&h->stop))
+	while (!atomic_load(&h->stop)) {
 		MHD_run_wait(h->mhd, 200);
+		cut_slow_clients(h);
+	}
 	return NULL;
 }
 
@@ -122,6 +193,8 @@ struct tw_metrics_http *tw_metrics_http_start(const char *listen, const char *ro
 	snprintf(h->root, sizeof(h->root), "%s", root);
 	h->ports = *ports;
 	h->geo = geo;
+	for (size_t i = 0; i < sizeof(h->conns) / sizeof(h->conns[0]); i++)
+		h->conns[i].fd = -1;
 	if (tw_pinned_open(root, &h->pins, false, why, sizeof(why))) {
 		snprintf(err, errlen, "the metrics cannot read the pinned state: %s", why);
 		free(h);
@@ -131,8 +204,11 @@ struct tw_metrics_http *tw_metrics_http_start(const char *listen, const char *ro
 				  (sa.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 				  0, NULL, NULL, on_request, h,
 				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-				  MHD_OPTION_CONNECTION_LIMIT, 32u,
+				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
+				  MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)PER_CLIENT,
 				  MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+				  MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 				  MHD_OPTION_END);
 	if (!h->mhd) {
 		int e = errno ? errno : EADDRINUSE;
