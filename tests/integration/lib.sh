@@ -107,6 +107,26 @@ host_and_exit() {
 	ip -n "$X" neigh add $HOST4 lladdr "$(mac_of "$H" vX)" dev eX nud permanent
 }
 
+# receiver_host MODE: the HTTP sinks' stage: a namespace $H with lo and a
+# veth pair (vW) for the daemon to watch, and tests/tools/alert_receiver.py
+# listening in it, answering as $T/recv/mode says (MODE at first); sets
+# RPID and its port P. Checks that it listens.
+receiver_host() {
+	H=twh-$ID
+	add_netns "$H"
+	ip -n "$H" link add vW type veth peer name vV
+	ip -n "$H" link set vW up; ip -n "$H" link set vV up
+	mkdir -p "$T/state" "$T/recv"
+	echo "$1" >"$T/recv/mode"
+	# Not through in_ns: $! must be the receiver itself (nsenter execs it).
+	nsenter --net="/run/netns/$H" python3 "$(dirname "${BASH_SOURCE[0]}")/../tools/alert_receiver.py" \
+		"$T/recv" </dev/null >/dev/null 2>&1 &
+	RPID=$!
+	trap 'kill $RPID 2>/dev/null; cleanup' EXIT
+	check "the receiver listens" wait_for 5 test -s "$T/recv/port"
+	P=$(cat "$T/recv/port")
+}
+
 # in_ns NS CMD...: only the network namespace changes, so bpffs stays shared.
 in_ns() {
 	local ns=$1

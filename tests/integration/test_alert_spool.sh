@@ -6,20 +6,8 @@
 # is down; when it answers again every high alert arrives once, in order.
 . "$(dirname "$0")/lib.sh"
 require_root
-H=tws-$ID
 LP=$TOOLS/listen_port
-RECV=$(dirname "$0")/../tools/alert_receiver.py
-add_netns "$H"
-ip -n "$H" link set lo up
-ip -n "$H" link add vW type veth peer name vV
-ip -n "$H" link set vW up; ip -n "$H" link set vV up
-mkdir -p "$T/state" "$T/recv"
-echo 500 >"$T/recv/mode"
-nsenter --net="/run/netns/$H" python3 "$RECV" "$T/recv" </dev/null >/dev/null 2>&1 &
-RPID=$!
-trap 'kill $RPID 2>/dev/null; cleanup' EXIT
-check "the receiver listens" wait_for 5 test -s "$T/recv/port"
-P=$(cat "$T/recv/port")
+receiver_host 500
 cat >"$T/spool.conf" <<EOT
 [run]
 interface = vW

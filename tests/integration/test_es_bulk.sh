@@ -7,21 +7,10 @@
 # carries the event.id as _id, a retry makes no duplicate (409 = already in).
 . "$(dirname "$0")/lib.sh"
 require_root
-H=twh-$ID
 LP=$TOOLS/listen_port
-RECV=$(dirname "$0")/../tools/alert_receiver.py
-add_netns "$H"
-ip -n "$H" link add vW type veth peer name vV
-ip -n "$H" link set vW up; ip -n "$H" link set vV up
-mkdir -p "$T/state" "$T/recv"
-echo bulk >"$T/recv/mode"
+receiver_host bulk
 echo unexpected_listen_port >"$T/recv/reject"
 echo 2 >"$T/recv/throttle"
-nsenter --net="/run/netns/$H" python3 "$RECV" "$T/recv" </dev/null >/dev/null 2>&1 &
-RPID=$!
-trap 'kill $RPID 2>/dev/null; cleanup' EXIT
-check "the receiver listens" wait_for 5 test -s "$T/recv/port"
-P=$(cat "$T/recv/port")
 cat >"$T/es.conf" <<EOT
 [run]
 interface = vW

@@ -6,21 +6,8 @@
 # answers 500 nothing is lost, and after it recovers everything arrives once.
 . "$(dirname "$0")/lib.sh"
 require_root
-H=twh-$ID
 LP=$TOOLS/listen_port
-RECV=$(dirname "$0")/../tools/alert_receiver.py
-add_netns "$H"
-ip -n "$H" link set lo up
-ip -n "$H" link add vW type veth peer name vV
-ip -n "$H" link set vW up; ip -n "$H" link set vV up
-mkdir -p "$T/state" "$T/recv"
-echo ok >"$T/recv/mode"
-# Not through in_ns: $! must be the receiver itself (nsenter execs it).
-nsenter --net="/run/netns/$H" python3 "$RECV" "$T/recv" </dev/null >/dev/null 2>&1 &
-RPID=$!
-trap 'kill $RPID 2>/dev/null; cleanup' EXIT
-check "the receiver listens" wait_for 5 test -s "$T/recv/port"
-P=$(cat "$T/recv/port")
+receiver_host ok
 echo "s3cr3t-hec-token" >"$T/hec.token"
 cat >"$T/hooks.conf" <<EOT
 [run]
