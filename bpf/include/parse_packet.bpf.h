@@ -22,6 +22,7 @@
 #define ETH_P_8021AD 0x88A8
 #endif
 #define IPV4_FRAG_OFFSET_MASK 0x1fff
+#define IPV4_MORE_FRAGMENTS 0x2000
 #define IPV6_FRAG_OFFSET_MASK 0xfff8
 
 enum parse_result {
@@ -40,6 +41,7 @@ struct packet_info {
 	__u8 family;
 	__u8 proto;
 	__u8 has_ports;		/* a TCP/UDP header was read */
+	__u8 frag;		/* a fragment, first or later: its ports may lie elsewhere */
 	__u16 l4_off;		/* the transport header's offset in the frame; 0 when none */
 };
 
@@ -105,6 +107,8 @@ static __always_inline int parse_ipv4(void *data, void *l3, void *data_end,
 	set_v4_mapped(&pi->daddr, iph->daddr);
 
 	/* Only the first fragment carries the transport header. */
+	if (iph->frag_off & bpf_htons(IPV4_FRAG_OFFSET_MASK | IPV4_MORE_FRAGMENTS))
+		pi->frag = 1;
 	if (iph->frag_off & bpf_htons(IPV4_FRAG_OFFSET_MASK))
 		return PARSE_OK;
 	return parse_ports(data, l3 + ihl_len, data_end, pi);
@@ -150,6 +154,7 @@ static __always_inline int parse_ipv6(void *data, void *l3, void *data_end,
 			if ((void *)(fh + 1) > data_end)
 				return PARSE_BAD_L3;
 			pi->proto = fh->nexthdr;
+			pi->frag = 1;
 			/* Later fragments have no transport header. */
 			if (fh->frag_off & bpf_htons(IPV6_FRAG_OFFSET_MASK))
 				return PARSE_OK;

@@ -213,12 +213,21 @@ static __always_inline struct tw_src_stats *prefix_source(const struct packet_in
 	return st;
 }
 
-/* Block mode: does this packet go to what is blocked? Later fragments have
- * no port: with per-port blocking their first fragment was already dropped. */
-static __always_inline bool blocked(const struct packet_info *pi, const struct tw_block_config *b)
+/* Block mode: does this packet go to what is blocked? A fragment, or a
+ * packet whose headers could not be read to the ports, cannot be told
+ * apart: a SYN split so that its first fragment holds 8 bytes of TCP, or
+ * sent behind more extension headers than are walked, would otherwise
+ * reach a blocked port. From a listed source, in block mode, it is dropped
+ * (*unsure says so, for its counter). */
+static __always_inline bool blocked(const struct packet_info *pi, int parsed,
+				    const struct tw_block_config *b, bool *unsure)
 {
 	if (b->all)
 		return true;
+	if (pi->frag || parsed != PARSE_OK) {
+		*unsure = true;
+		return true;
+	}
 	return pi->has_ports && (pi->proto == IPPROTO_TCP || pi->proto == IPPROTO_UDP) &&
 	       port_in_set(&block_ports, pi->dport);
 }
@@ -411,10 +420,14 @@ int xdp_tor(struct xdp_md *ctx)
 	__u32 proto = pi.proto;
 
 	blk = bpf_map_lookup_elem(&block, &zero);
-	if (blk && blk->mode != TW_BLOCK_OFF && blocked(&pi, blk)) {
+	bool unsure = false;
+
+	if (blk && blk->mode != TW_BLOCK_OFF && blocked(&pi, res, blk, &unsure)) {
 		drop = true;
 		dry_run = blk->mode == TW_BLOCK_DRY_RUN;
 		cnt->c[dry_run ? TW_CNT_WOULD_DROP : TW_CNT_DROPPED]++;
+		if (unsure && !dry_run)
+			cnt->c[TW_CNT_DROPPED_UNINSPECTABLE]++;
 	}
 	cnt->c[TW_CNT_EXIT_PACKETS]++;
 	cnt->c[TW_CNT_EXIT_BYTES] += len;

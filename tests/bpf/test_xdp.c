@@ -928,7 +928,10 @@ static void test_block_mode(void **state)
 		{ "exit (v6 prefix) -> blocked port", TW_BLOCK_ON, 0, { V6(EXIT6_PFX, DST6, T, 22) }, XDP_DROP, 1, 0, 0, 1 },
 		{ "exit -> other port", TW_BLOCK_ON, 0, { V4(EXIT4, DST4, T, 443) }, XDP_PASS, 0, 0, 0, 1 },
 		{ "exit icmp, per-port mode", TW_BLOCK_ON, 0, { V4(EXIT4, DST4, IPPROTO_ICMP, 0) }, XDP_PASS, 0, 0, 0, 1 },
-		{ "exit later fragment, per-port mode", TW_BLOCK_ON, 0, { V4(EXIT4, DST4, T, 22), .ipv4_frag_off = 8 }, XDP_PASS, 0, 0, 0, 1 },
+		{ "exit later fragment, per-port mode", TW_BLOCK_ON, 0, { V4(EXIT4, DST4, T, 22), .ipv4_frag_off = 8 }, XDP_DROP, 1, 0, 0, 1 },
+		{ "exit first fragment to another port", TW_BLOCK_ON, 0, { V4(EXIT4, DST4, T, 443), .ipv4_more_frags = 1 }, XDP_DROP, 1, 0, 0, 1 },
+		{ "exit fragment, dry run", TW_BLOCK_DRY_RUN, 0, { V4(EXIT4, DST4, T, 443), .ipv4_frag_off = 8 }, XDP_PASS, 0, 1, 0, 1 },
+		{ "clean later fragment", TW_BLOCK_ON, 0, { V4(CLEAN4, DST4, T, 22), .ipv4_frag_off = 8 }, XDP_PASS, 0, 0, 0, 0 },
 		{ "clean -> blocked port", TW_BLOCK_ON, 0, { V4(CLEAN4, DST4, T, 22) }, XDP_PASS, 0, 0, 0, 0 },
 		{ "exit -> blocked port, dry run", TW_BLOCK_DRY_RUN, 0, { V4(EXIT4, DST4, T, 22) }, XDP_PASS, 0, 1, 0, 1 },
 		{ "exit icmp, --all", TW_BLOCK_ON, 1, { V4(EXIT4, DST4, IPPROTO_ICMP, 0) }, XDP_DROP, 1, 0, 0, 1 },
@@ -964,6 +967,43 @@ static void test_block_mode(void **state)
 	assert_int_equal(bpf_map_lookup_elem(maps.config, &zero, &cfg), 0);
 	cfg.allow_entries = 0;
 	assert_int_equal(bpf_map_update_elem(maps.config, &zero, &cfg, BPF_ANY), 0);
+}
+
+/* What cannot be inspected to its ports, from a listed source in per-port
+ * block mode, is dropped and counted as such: a SYN whose first fragment
+ * holds 8 bytes of TCP header, and a SYN behind 7 destination options. */
+static void test_block_uninspectable(void **state)
+{
+	const char *const srcs4[] = { EXIT4, CLEAN4 }, *const srcs6[] = { EXIT6, CLEAN6 };
+
+	set_block(TW_BLOCK_ON, 0, "22");
+	for (int listed = 1; listed >= 0; listed--) {
+		struct pkt_spec s4 = { V4(srcs4[!listed], DST4, T, 22), .ipv4_more_frags = 1 };
+		struct pkt_spec s6 = { V6(srcs6[!listed], DST6, T, 22) };
+		__u64 d0 = counter(TW_CNT_DROPPED), u0 = counter(TW_CNT_DROPPED_UNINSPECTABLE);
+		struct pkt p;
+		__u32 ret;
+
+		pkt_build(&p, &s4);
+		assert_int_equal(run_frame(p.data, p.l4_off + 8, &ret), 0);
+		assert_int_equal(ret, listed ? XDP_DROP : XDP_PASS);
+		pkt_build(&p, &s6);
+		size_t l3 = p.l3_off, off = l3 + 40;
+
+		p.data[l3 + 6] = IPPROTO_DSTOPTS;
+		for (int i = 0; i < 7; i++, off += 8) {
+			memset(&p.data[off], 0, 8);
+			p.data[off] = i == 6 ? IPPROTO_TCP : IPPROTO_DSTOPTS;
+		}
+		memset(&p.data[off], 0, 20);
+		p.data[off + 2] = 0, p.data[off + 3] = 22;	/* dest port 22 */
+		p.data[off + 13] = 0x02;			/* SYN */
+		assert_int_equal(run_frame(p.data, off + 20, &ret), 0);
+		assert_int_equal(ret, listed ? XDP_DROP : XDP_PASS);
+		assert_int_equal(counter(TW_CNT_DROPPED) - d0, listed ? 2 : 0);
+		assert_int_equal(counter(TW_CNT_DROPPED_UNINSPECTABLE) - u0, listed ? 2 : 0);
+	}
+	set_block(TW_BLOCK_OFF, 0, "22");
 }
 
 /* The first drop of a source in a window raises tor_blocked, once. */
@@ -1137,6 +1177,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_clock_ticks);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_block_mode);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_one_block_event_per_window);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_block_uninspectable);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_apply_removes_stale);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_tunnel_detection);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_apply_without_room);

@@ -60,10 +60,30 @@ check "the exit node of the deny file still is" tw_in "$H" check $EXIT4
 # Block mode is on: SSH from an address that is not listed still gets through.
 add_netns "twc-$ID"; link_ns "$H" vC "twc-$ID" eC
 add_addrs "$H" vC 203.0.113.1/24; add_addrs "twc-$ID" eC 203.0.113.5/24
-in_ns "$H" python3 -c 'import socket,time; s=socket.socket(); s.bind(("0.0.0.0",22)); s.listen(); time.sleep(30)' &
+in_ns "$H" python3 -c 'import socket,time; s=socket.socket(socket.AF_INET6); s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0); s.bind(("::",22)); s.listen(); time.sleep(60)' &
 wait_for 5 nsenter --net="/run/netns/$H" sh -c "ss -Htln 'sport = :22' | grep -q ."
 check "block mode: SSH from an unlisted address still connects" \
 	in_ns "twc-$ID" python3 -c 'import socket; socket.create_connection(("203.0.113.1",22), timeout=3)'
+
+# --- block mode against a SYN an evader shapes (raw frames from the exit) ---------
+EXIT6=2001:db8::7 HOST6=2001:db8::1
+add_addrs "$H" vX $HOST6/64; add_addrs "$X" eX $EXIT6/64
+ip -n "$H" neigh add $EXIT6 lladdr "$(mac_of "$X" eX)" dev vX nud permanent
+ip -n "$X" neigh add $HOST6 lladdr "$(mac_of "$H" vX)" dev eX nud permanent
+echo $EXIT6 >>"$T/exits.txt" && kill -HUP $DAEMON_PID
+wait_for 10 tw_in "$H" check $EXIT6
+EVADE="$(cd "$(dirname "$0")/../tools" && pwd)/evasive_syn.py"
+evade() { in_ns "$X" python3 "$EVADE" eX "$(mac_of "$H" vX)" "$@" 22 "$EVASION"; }
+uninspectable() { tw_in "$H" stats --json | jq .totals.dropped_uninspectable; }
+tw_in "$H" block disable >/dev/null
+check_eq "block off: a SYN in two fragments (8 bytes of TCP first) reaches port 22" synack "$(EVASION=frag4 evade $EXIT4 $HOST4)"
+check_eq "block off: a SYN behind 7 destination options reaches port 22" synack "$(EVASION=dstopts6 evade $EXIT6 $HOST6)"
+tw_in "$H" block enable --force >/dev/null
+u0=$(uninspectable)
+check_eq "block on: the fragmented SYN from an exit node gets no answer" none "$(EVASION=frag4 evade $EXIT4 $HOST4)"
+check_eq "block on: the SYN behind 7 destination options gets none" none "$(EVASION=dstopts6 evade $EXIT6 $HOST6)"
+check_eq "and the three frames are counted as uninspectable drops" $((u0 + 3)) "$(uninspectable)"
+
 printf '%s\n' $EXIT4 >"$T/www/wide.txt"
 check "a local deny file may still list a wide prefix" bash -c "echo 100.64.0.0/10 >>'$T/exits.txt' && kill -HUP $DAEMON_PID"
 check "... and it is taken" wait_for 10 tw_in "$H" check 100.64.1.1
