@@ -192,16 +192,17 @@ check "the journal says it was the watchdog" bash -c "sys_in journalctl -q --no-
 score=$(sys_in systemd-analyze security torwatch 2>&1 | sed -n 's/.*Overall exposure level for torwatch.service: \([0-9.]*\).*/\1/p')
 echo "# systemd-analyze security torwatch (the running unit): $score"
 check "the running unit's exposure is 3.0 or better (got $score)" awk -v s="$score" 'BEGIN { exit !(s != "" && s <= 3.0) }'
-sys_in useradd -m -G torwatch alice 2>/dev/null || sys_in usermod -aG torwatch alice
+sys_in useradd -m -G torwatch-read alice 2>/dev/null || sys_in usermod -aG torwatch-read alice
 sys_in useradd -m bob
-check "a member of group torwatch reads status" sys_in runuser -u alice -- torwatch status
+check "a member of group torwatch-read reads status" sys_in runuser -u alice -- torwatch status
 check "and stats" sys_in runuser -u alice -- torwatch stats
 out=$(sys_in runuser -u alice -- timeout 2.5 torwatch top --interval 1 2>&1 | cat)
 check "and top (its line-mode output, not a refusal)" grep -q "exit" <<<"$out"
 [ -n "$out" ] && echo "# top: $(head -1 <<<"$out")"
 out=$(sys_in runuser -u bob -- torwatch status 2>&1); rc=$?
 check "a non-member is refused" test $rc != 0
-check "in one sentence that says what to do" grep -q "needs root or membership in group 'torwatch'" <<<"$out"
+check "in one sentence that says what to do" grep -q "needs root or membership in group 'torwatch-read'" <<<"$out"
+check "a reader cannot read the config, where tokens live" bash -c "! sys_in runuser -u alice -- cat /etc/torwatch/torwatch.conf >/dev/null 2>&1"
 
 # --- no seccomp refusal over the whole run ------------------------------------
 denied=$(sys_in journalctl -q --no-pager -u torwatch | grep -c 'State not recoverable')

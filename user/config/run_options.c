@@ -528,7 +528,7 @@ const struct tw_option tw_run_options[] = {
 	{ .name = "pin-root", .arg = "DIR", .def = TW_DEFAULT_PIN_ROOT,
 	  .set = set_string, .field = FIELD(pin_root),
 	  .help = "where maps and links are pinned" },
-	{ .name = "group", .arg = "GROUP", .def = "torwatch",
+	{ .name = "group", .arg = "GROUP", .def = "torwatch-read",
 	  .set = set_string, .field = FIELD(group),
 	  .help = "members of GROUP may read the pinned state: status, stats,\n"
 		  "check, feed show, block show ('none': root's alone)" },
