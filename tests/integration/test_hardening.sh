@@ -21,6 +21,9 @@ MPORT=$((20000 + ID % 20000))
 
 # Secrets only in the config, as the README says: a token in a sink's path and query.
 printf '[sink tok]\nurl = webhook+http://127.0.0.1:9/services/T0/B0/s3cr3tPATH?token=s3cr3tQUERY\n' >"$T/sinks.conf"
+# An Onionoo "bomb": 16 MB of empty relays (a json-c tree of it took 4.2 GB).
+python3 -c 'import sys; n = 16 << 20; sys.stdout.write("{\"relays\":[" + "{}," * (n // 3) + "{}]}")' >"$T/www/bomb.json"
+printf '[run]\nmax-body = 32M\n[source bomb]\nurl = http://127.0.0.1:%s/f/bomb.json\nformat = onionoo\n' "$PORT" >>"$T/sinks.conf"
 
 # --- capabilities, thread by thread -------------------------------------------
 check "the daemon starts with a fetched feed, metrics and an HTTP sink, in block mode" \
@@ -43,6 +46,13 @@ check_eq "no thread holds a capability beyond CAP_BPF, CAP_NET_ADMIN, CAP_SYS_PT
 check_eq "no thread's bounding set holds more" 0 $bound
 check_eq "every thread has no_new_privs" 0 $nnp
 check "the threads that talk to the network (fetch, delivery) hold none" test $none -ge 2
+
+# --- the Onionoo bomb: parsed as a stream, on the fetch thread ------------------
+bomb_done() { tw_in "$H" feed show --json | jq -e '.sources[] | select(.name=="bomb") | .state == "rejected"'; }
+check "the 16 MB Onionoo bomb is read and refused (no relay has an address)" wait_for 30 bomb_done
+hwm=$(awk '/^VmHWM/ {print $2}' /proc/$DAEMON_PID/status)
+echo "# the daemon's peak RSS after the bomb: $((hwm / 1024)) MiB"
+check "its peak RSS stayed under 160 MiB (the body itself is 16)" test "$hwm" -lt $((160 * 1024))
 
 # --- a token in a sink URL stays in the config ----------------------------------
 seen=$(cat "$T/daemon.log"; tw_in "$H" status; tw_in "$H" status --json; tw_in "$H" stats --prometheus;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -335,9 +336,52 @@ static int64_t last_attempt_on_disk(const struct tw_feeds *f, const struct tw_so
 	return stat(path, &st) ? 0 : (int64_t)st.st_mtime;
 }
 
+static int parse(enum tw_feed_format format, const char *body, size_t len, struct tw_feed *feed,
+		 char *why, size_t whylen)
+{
+	int ret;
+
+	if (format == TW_FEED_ONIONOO)
+		return tw_feed_parse_onionoo(body, len, feed, why, whylen);
+	ret = tw_feed_parse_buffer(body, len, feed);
+	if (ret)
+		snprintf(why, whylen, "cannot parse the list: %s", strerror(-ret));
+	return ret;
+}
+
+/* A list is parsed on the fetch thread (a 32 MB body must not hold up the
+ * event loop, nor its watchdog); take() gets the result. */
+struct parsed {
+	int ret;
+	struct tw_feed feed;
+	char why[TW_SOURCE_ERR_LEN + 64];
+};
+
+static void *parse_on_fetch_thread(const char *body, size_t len, void *arg)
+{
+	struct parsed *p = calloc(1, sizeof(*p));
+
+	if (p)
+		p->ret = parse((enum tw_feed_format)(intptr_t)arg, body, len, &p->feed, p->why,
+			       sizeof(p->why));
+	return p;
+}
+
+static void free_parsed(void *v)
+{
+	struct parsed *p = v;
+
+	if (p && !p->ret)
+		tw_feed_free(&p->feed);
+	free(p);
+}
+
 static void submit(struct tw_feeds *f, struct tw_source *s, int64_t now)
 {
-	struct tw_fetch_request req = { .id = (int)(s - f->sources.s), .limits = f->limits };
+	struct tw_fetch_request req = { .id = (int)(s - f->sources.s), .limits = f->limits,
+					.digest = parse_on_fetch_thread,
+					.digest_arg = (void *)(intptr_t)s->format,
+					.free_digest = free_parsed };
 
 	snprintf(req.url, sizeof(req.url), "%s", s->url);
 	/* Validators only with data to fall back on: a 304 must mean "keep it". */
@@ -447,14 +491,17 @@ static void succeeded(struct tw_feeds *f, struct tw_source *s, int64_t now,
 static int parse_body(const struct tw_source *s, const struct tw_fetch_result *r,
 		      struct tw_feed *feed, char *why, size_t whylen)
 {
-	int ret;
+	struct parsed *p = r->digest;
 
-	if (s->format == TW_FEED_ONIONOO)
-		return tw_feed_parse_onionoo(r->body, r->len, feed, why, whylen);
-	ret = tw_feed_parse_buffer(r->body, r->len, feed);
-	if (ret)
-		snprintf(why, whylen, "cannot parse the list: %s", strerror(-ret));
-	return ret;
+	if (!p)	/* the thread had no memory for it: here, then */
+		return parse(s->format, r->body, r->len, feed, why, whylen);
+	if (p->ret) {
+		snprintf(why, whylen, "%s", p->why);
+		return p->ret;
+	}
+	*feed = p->feed;	/* taken: the digest keeps an empty one */
+	memset(&p->feed, 0, sizeof(p->feed));
+	return 0;
 }
 
 static bool rate_limited(const struct tw_fetch_result *r)

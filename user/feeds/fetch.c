@@ -203,6 +203,10 @@ static void finish(struct transfer *t, CURLcode code)
 		r->body = NULL;
 		r->len = 0;
 	}
+	if (r->ok && r->http_status == 200 && r->body && t->req.digest) {
+		r->digest = t->req.digest(r->body, r->len, t->req.digest_arg);
+		r->free_digest = t->req.free_digest;
+	}
 }
 
 static void free_transfer(struct transfer *t)
@@ -341,6 +345,8 @@ void tw_fetch_result_free(struct tw_fetch_result *r)
 {
 	if (!r)
 		return;
+	if (r->digest && r->free_digest)
+		r->free_digest(r->digest);
 	free(r->body);
 	free(r);
 }

@@ -20,8 +20,16 @@ struct tw_fetch_limits {
 	char ca_file[4096];	/* "": the system's CA store */
 };
 
+/* Run on the worker thread on a complete 200 answer, so that a large body is
+ * parsed off the event loop: what it returns becomes the result's digest,
+ * freed with the request's free_digest. */
+typedef void *(*tw_fetch_digest_fn)(const char *body, size_t len, void *arg);
+
 struct tw_fetch_request {
 	int id;			/* the caller's, returned with the result */
+	tw_fetch_digest_fn digest;	/* NULL: none */
+	void *digest_arg;
+	void (*free_digest)(void *digest);
 	char url[1024];
 	char etag[TW_FETCH_VALIDATOR_LEN];		/* sent as If-None-Match when set */
 	char last_modified[TW_FETCH_VALIDATOR_LEN];	/* sent as If-Modified-Since */
@@ -38,6 +46,8 @@ struct tw_fetch_result {
 	char last_modified[TW_FETCH_VALIDATOR_LEN];
 	char error[TW_FETCH_ERR_LEN];	/* one sentence when !ok */
 	double seconds;
+	void *digest;		/* the request's digest of a 200 body, or NULL */
+	void (*free_digest)(void *digest);
 };
 
 struct tw_fetcher;
