@@ -49,6 +49,37 @@ static bool has(const struct tw_source *s, const char *addr)
 	return false;
 }
 
+/* A fetched source's share is bounded: the entries it stopped listing
+ * longest ago leave first, what it lists now always stays, and a list
+ * larger than the share is refused whole. */
+static void test_share_bounded(void **state)
+{
+	const struct tw_feed_policy small = { .expire_s = 1000, .max_shrink_pct = 100, .max_entries = 4 };
+	struct tw_source s = { .kind = TW_SOURCE_URL };
+	struct tw_feed f;
+	char why[200] = "";
+
+	f = feed_of("192.0.2.1\n192.0.2.2\n");
+	assert_int_equal(tw_source_accept(&s, &f, 100, &small, false, why, sizeof(why)), 0);
+	tw_feed_free(&f);
+	f = feed_of("192.0.2.3\n");
+	assert_int_equal(tw_source_accept(&s, &f, 200, &small, false, why, sizeof(why)), 0);
+	tw_feed_free(&f);
+	f = feed_of("192.0.2.4\n192.0.2.5\n");
+	assert_int_equal(tw_source_accept(&s, &f, 300, &small, false, why, sizeof(why)), 0);
+	tw_feed_free(&f);
+	assert_int_equal(s.n_seen, 4);
+	assert_true(has(&s, "192.0.2.4") && has(&s, "192.0.2.5") && has(&s, "192.0.2.3"));
+	/* One of the two last seen at 100 left; the one seen at 200 stayed. */
+	assert_true(has(&s, "192.0.2.1") != has(&s, "192.0.2.2"));
+	f = feed_of("198.51.100.1\n198.51.100.2\n198.51.100.3\n198.51.100.4\n198.51.100.5\n");
+	assert_int_equal(tw_source_accept(&s, &f, 400, &small, false, why, sizeof(why)), -EBADMSG);
+	tw_feed_free(&f);
+	assert_non_null(strstr(why, "it lists 5 entries, more than the 4 the maps hold"));
+	assert_int_equal(s.n_seen, 4);
+	free(s.seen);
+}
+
 static void test_guard(void **state)
 {
 	struct tw_source s = { .kind = TW_SOURCE_URL };
@@ -312,6 +343,7 @@ int main(void)
 		cmocka_unit_test(test_digest),
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_cache_round_trip),
+		cmocka_unit_test(test_share_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,7 @@
 #include "daemon/state.h"
 #include "exitset/apply_worker.h"
 #include "exitset/exit_set.h"
+#include "feeds/feed_alerts.h"
 #include "xdp_tor.skel.h"
 
 int daemon_feeds_open(struct tw_daemon *d)
@@ -27,11 +28,14 @@ int daemon_feeds_open(struct tw_daemon *d)
 }
 
 /* A set larger than the maps would fail half-way: say so before touching them. */
-static int check_room(const struct tw_daemon *d, const struct tw_exit_set *set)
+static int check_room(const struct tw_daemon *d, const struct tw_exit_set *set, bool quiet)
 {
 	__u32 exact = bpf_map__max_entries(d->k.skel->maps.exit_v4);
 	__u32 prefixes = bpf_map__max_entries(d->k.skel->maps.exit_prefix_v4);
 
+	if (quiet)
+		return set->exact_v4 > exact || set->exact_v6 > exact || set->prefixes_v4 > prefixes ||
+		       set->prefixes_v6 > prefixes ? -E2BIG : 0;
 	if (set->exact_v4 > exact || set->exact_v6 > exact) {
 		tw_err("the exit set has %u IPv4 and %u IPv6 addresses, more than the %u per family the maps hold; restart with a larger --max-exits (after 'torwatch unload')",
 		       set->exact_v4, set->exact_v6, exact);
@@ -85,6 +89,63 @@ static int finish_apply(struct tw_daemon *d, const struct tw_exit_set *set,
 	return 0;
 }
 
+/* The fetched source with the most entries among those not yet left out. */
+static int largest_url_source(const struct tw_sources *ss, uint32_t skip)
+{
+	int best = -1;
+
+	for (unsigned i = 0; i < ss->n; i++)
+		if (ss->s[i].kind == TW_SOURCE_URL && !(skip & (1u << i)) && ss->s[i].n_seen &&
+		    (best < 0 || ss->s[i].n_seen > ss->s[best].n_seen))
+			best = (int)i;
+	return best;
+}
+
+/* The merged set, leaving out the largest fetched sources while it does
+ * not fit the maps: one source that churns must not freeze the set for all
+ * the others. A source newly left out raises feed_rejected and says so in
+ * feed show; one that fits again is logged. */
+static int build_fitting_set(struct tw_daemon *d, struct tw_exit_set *set)
+{
+	struct tw_sources *ss = &d->x.feeds.sources;
+	uint32_t skip = 0;
+	int err;
+
+	for (;;) {
+		err = tw_sources_build_set_without(ss, skip, set);
+		if (err || !check_room(d, set, true))
+			break;
+		int i = largest_url_source(ss, skip);
+
+		if (i < 0)
+			break;	/* what is left is the owner's files: check_room says why */
+		tw_exit_set_free(set);
+		skip |= 1u << i;
+	}
+	for (unsigned i = 0; i < ss->n; i++) {
+		struct tw_source *s = &ss->s[i];
+		bool out = skip & (1u << i), was = d->x.left_out & (1u << i);
+		char why[TW_SOURCE_ERR_LEN];
+
+		if (out) {
+			/* Said in feed show at every apply: a later fetch says "ok". */
+			snprintf(why, sizeof(why),
+				 "its %zu entries do not fit in the maps beside the other sources' (--max-exits %u); the others are applied without it",
+				 s->n_seen, d->opts->max_exits);
+			s->state = TW_SRC_REJECTED;
+			snprintf(s->error, sizeof(s->error), "%s", why);
+		}
+		if (out && !was) {
+			tw_warn("%s: %s", s->name, why);
+			tw_emit(&d->alerts, tw_feed_alert_rejected(s, why, tw_now_unix_ns()));
+		} else if (!out && was) {
+			tw_info("%s: its entries fit in the maps again", s->name);
+		}
+	}
+	d->x.left_out = skip;
+	return err;
+}
+
 /* Merges the sources' entries and applies them: here and now before the
  * apply thread runs, on it afterwards. */
 static int apply_sources(struct tw_daemon *d)
@@ -94,7 +155,7 @@ static int apply_sources(struct tw_daemon *d)
 	uint64_t digest;
 	int err;
 
-	err = tw_sources_build_set(&d->x.feeds.sources, &set);
+	err = build_fitting_set(d, &set);
 	if (err)
 		return err;
 	digest = tw_exit_set_digest(&set);
@@ -104,7 +165,7 @@ static int apply_sources(struct tw_daemon *d)
 		daemon_status_sources(d);
 		goto out;
 	}
-	err = check_room(d, &set);
+	err = check_room(d, &set, false);
 	if (err)
 		goto out;
 	d->x.queued_digest = digest;

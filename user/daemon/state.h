@@ -52,6 +52,7 @@ struct tw_daemon {
 		struct tw_apply_worker *applier;	/* NULL until the first set is in */
 		uint64_t queued_digest;	/* of the newest set written or on its way; 0 = none */
 		uint32_t in_use;	/* the sources the set was made of at the last log line */
+		uint32_t left_out;	/* sources whose entries did not fit beside the others' */
 	} x;
 
 	struct {			/* kernel_events.c */

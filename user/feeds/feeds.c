@@ -181,7 +181,8 @@ void tw_feeds_set_policy(struct tw_feeds *f, const struct tw_run_opts *o)
 					  .max_shrink_pct = o->max_shrink_pct,
 					  .retry_min_s = o->retry_min_s,
 					  .widest_v4 = o->widest_v4,
-					  .widest_v6 = o->widest_v6 };
+					  .widest_v6 = o->widest_v6,
+					  .max_entries = o->max_exits };
 	f->limits = (struct tw_fetch_limits){ .connect_timeout_s = o->connect_timeout_s,
 					      .timeout_s = o->fetch_timeout_s,
 					      .max_body = o->max_body };

@@ -57,6 +57,45 @@ static struct tw_seen *unique_entries(const struct tw_feed *feed, int64_t now, s
 }
 
 /* fresh plus the old entries it no longer lists, which keep their time. */
+static int by_time(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* A source that churns keeps every address it stopped listing until
+ * expire-after: its share is bounded, the entries gone longest leaving
+ * first (those listed now, at `now`, always stay). */
+static void trim_unlisted(struct tw_seen *e, size_t *n, size_t max, int64_t now)
+{
+	size_t over = *n - max, old = 0, k = 0, cut = 0;
+	int64_t *times = malloc(*n * sizeof(*times)), limit;
+
+	if (!times)
+		return;
+	for (size_t i = 0; i < *n; i++)
+		if (e[i].last_seen < now)
+			times[old++] = e[i].last_seen;
+	if (over > old)
+		over = old;
+	if (!over) {
+		free(times);
+		return;
+	}
+	qsort(times, old, sizeof(*times), by_time);
+	limit = times[over - 1];
+	for (size_t i = 0; i < *n; i++) {
+		if (e[i].last_seen < now && e[i].last_seen <= limit && cut < over) {
+			cut++;
+			continue;
+		}
+		e[k++] = e[i];
+	}
+	*n = k;
+	free(times);
+}
+
 static struct tw_seen *keep_unlisted(const struct tw_source *s, struct tw_seen *fresh,
 				     size_t m, size_t *n)
 {
@@ -130,8 +169,17 @@ int tw_source_accept(struct tw_source *s, const struct tw_feed *feed, int64_t no
 		return -EBADMSG;
 	}
 	n = m;
+	if (s->kind == TW_SOURCE_URL && pol->max_entries && m > pol->max_entries) {
+		snprintf(why, whylen,
+			 "it lists %zu entries, more than the %u the maps hold (--max-exits)", m,
+			 pol->max_entries);
+		free(fresh);
+		return -EBADMSG;
+	}
 	if (s->kind == TW_SOURCE_URL && !(fresh = keep_unlisted(s, fresh, m, &n)))
 		return -ENOMEM;
+	if (s->kind == TW_SOURCE_URL && pol->max_entries && n > pol->max_entries)
+		trim_unlisted(fresh, &n, pol->max_entries, now);
 	free(s->seen);
 	s->seen = fresh;
 	s->n_seen = n;
@@ -240,6 +288,12 @@ static bool in_use(const struct tw_sources *ss, unsigned i, bool live)
 
 int tw_sources_build_set(const struct tw_sources *ss, struct tw_exit_set *set)
 {
+	return tw_sources_build_set_without(ss, 0, set);
+}
+
+int tw_sources_build_set_without(const struct tw_sources *ss, uint32_t skip,
+				 struct tw_exit_set *set)
+{
 	bool live = live_data(ss);
 
 	memset(set, 0, sizeof(*set));
@@ -248,7 +302,7 @@ int tw_sources_build_set(const struct tw_sources *ss, struct tw_exit_set *set)
 
 		int err;
 
-		if (!in_use(ss, i, live) || !s->n_seen)
+		if (!in_use(ss, i, live) || !s->n_seen || (skip & (1u << i)))
 			continue;
 		err = tw_exit_set_add_listed(set, &s->seen[0].p, s->n_seen, sizeof(s->seen[0]), i);
 		if (err) {

@@ -30,6 +30,7 @@ struct tw_feed_policy {
 	unsigned max_shrink_pct;	/* refuse a list this much smaller than the last */
 	unsigned retry_min_s;		/* first retry after a failure; doubles each time */
 	unsigned widest_v4, widest_v6;	/* shortest prefix length a fetched list may give (0: any) */
+	unsigned max_entries;		/* a fetched source's share, kept entries included (0: any) */
 };
 
 struct tw_source {
@@ -98,6 +99,9 @@ int64_t tw_source_next_attempt(const struct tw_source *s, int64_t now_ms, bool s
 /* The union of the sources' entries; the snapshot only if no other source
  * has any. */
 int tw_sources_build_set(const struct tw_sources *ss, struct tw_exit_set *set);
+/* The same, leaving out the sources whose bit is set in skip. */
+int tw_sources_build_set_without(const struct tw_sources *ss, uint32_t skip,
+				 struct tw_exit_set *set);
 /* The newest good data among the sources in use: a list's own date if it
  * has one, else when it was last confirmed (fetched, or the file written). */
 int64_t tw_sources_newest(const struct tw_sources *ss);
