@@ -72,7 +72,7 @@ static bool on_bpffs_below(const char *path)
 
 int tw_pins_root_ours(const char *root, bool must_exist, char *err, size_t errlen)
 {
-	char parent[PATH_MAX], meta[PATH_MAX];
+	char parent[PATH_MAX], meta[PATH_MAX], counters[PATH_MAX];
 	char *slash;
 	DIR *d;
 	struct dirent *de;
@@ -99,10 +99,12 @@ int tw_pins_root_ours(const char *root, bool must_exist, char *err, size_t errle
 		if (de->d_name[0] != '.')
 			empty = false;
 	closedir(d);
+	/* meta, or the counters every torwatch since the first has pinned. */
 	snprintf(meta, sizeof(meta), "%s/meta", root);
-	if ((empty && !must_exist) || !access(meta, F_OK))
+	snprintf(counters, sizeof(counters), "%s/counters", root);
+	if ((empty && !must_exist) || !access(meta, F_OK) || !access(counters, F_OK))
 		return 0;
-	snprintf(err, errlen, "%s holds no torwatch state (no 'meta' pin): it is not torwatch's, and is left alone",
+	snprintf(err, errlen, "%s holds no torwatch state (no 'meta' or 'counters' pin): it is not torwatch's, and is left alone",
 		 root);
 	return -1;
 }

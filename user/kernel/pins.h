@@ -25,7 +25,7 @@ struct tw_pinned {
  * and made. 0, or -1 with the reason in err. */
 int tw_pins_prepare_root(const char *root, char *err, size_t errlen);
 /* Whether root is torwatch's to change: a folder of its own on bpffs (not
- * bpffs' top) that holds torwatch's 'meta' pin, or is empty or absent
+ * bpffs' top) that holds torwatch's 'meta' or 'counters' pin, or is empty or absent
  * unless must_exist. 0, or -1 with the reason in err. */
 int tw_pins_root_ours(const char *root, bool must_exist, char *err, size_t errlen);
 /* Pins every map of obj under root by name; existing pins are reused at load. */
