@@ -70,6 +70,8 @@ class H(http.server.BaseHTTPRequestHandler):
 http.server.HTTPServer(('127.0.0.1', 8099), H).serve_forever()
 EOF
 sys_in systemd-run -q --unit=tw-receiver python3 /root/receiver.py
+# A fresh root's first python3 compiles its modules: seconds, at times.
+check "the webhook receiver listens" wait_for 60 sys_in bash -c "ss -Htln 'sport = :8099' | grep -q ."
 echo $EXIT4 >"$SYS_ROOT/etc/torwatch/exits.txt"
 cat >>"$SYS_ROOT/etc/torwatch/torwatch.conf" <<EOF
 sources = none
