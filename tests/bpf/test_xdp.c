@@ -358,25 +358,35 @@ static void test_malformed_ipv4(void **state)
 	assert_int_equal(counter(TW_CNT_EXIT_PACKETS) - exit0, 0);
 }
 
+/* A TCP SYN from src to port 22 behind 7 destination-options headers, one
+ * more than the bounded walk follows; returns the frame's length. */
+static size_t syn_behind_dstopts(struct pkt *p, const char *src)
+{
+	struct pkt_spec s = { V6(src, DST6, T, 22) };
+	size_t l3, off;
+
+	pkt_build(p, &s);
+	l3 = p->l3_off, off = l3 + 40;
+	p->data[l3 + 6] = IPPROTO_DSTOPTS;
+	for (int i = 0; i < 7; i++, off += 8) {
+		memset(&p->data[off], 0, 8);
+		p->data[off] = i == 6 ? IPPROTO_TCP : IPPROTO_DSTOPTS;
+	}
+	memset(&p->data[off], 0, 20);
+	p->data[off + 3] = 22;		/* destination port */
+	p->data[off + 13] = 0x02;	/* SYN */
+	return off + 20;
+}
+
 /* More IPv6 extension headers than the bounded walk follows. */
 static void test_too_many_ipv6_ext_headers(void **state)
 {
-	struct pkt_spec s = { V6(EXIT6, DST6, T, 22) };
 	__u64 err0 = counter(TW_CNT_PARSE_ERRORS);
 	struct pkt p;
 	__u32 ret;
+	size_t len = syn_behind_dstopts(&p, EXIT6);
 
-	pkt_build(&p, &s);
-	/* Rebuild by hand: 7 destination-options headers, then TCP. */
-	size_t l3 = p.l3_off, off = l3 + 40;
-
-	p.data[l3 + 6] = IPPROTO_DSTOPTS;
-	for (int i = 0; i < 7; i++, off += 8) {
-		memset(&p.data[off], 0, 8);
-		p.data[off] = i == 6 ? IPPROTO_TCP : IPPROTO_DSTOPTS;
-	}
-	memset(&p.data[off], 0, 20);
-	assert_int_equal(run_frame(p.data, off + 20, &ret), 0);
+	assert_int_equal(run_frame(p.data, len, &ret), 0);
 	assert_int_equal(ret, XDP_PASS);
 	assert_int_equal(counter(TW_CNT_PARSE_ERRORS) - err0, 1);
 }
@@ -979,7 +989,6 @@ static void test_block_uninspectable(void **state)
 	set_block(TW_BLOCK_ON, 0, "22");
 	for (int listed = 1; listed >= 0; listed--) {
 		struct pkt_spec s4 = { V4(srcs4[!listed], DST4, T, 22), .ipv4_more_frags = 1 };
-		struct pkt_spec s6 = { V6(srcs6[!listed], DST6, T, 22) };
 		__u64 d0 = counter(TW_CNT_DROPPED), u0 = counter(TW_CNT_DROPPED_UNINSPECTABLE);
 		struct pkt p;
 		__u32 ret;
@@ -987,18 +996,9 @@ static void test_block_uninspectable(void **state)
 		pkt_build(&p, &s4);
 		assert_int_equal(run_frame(p.data, p.l4_off + 8, &ret), 0);
 		assert_int_equal(ret, listed ? XDP_DROP : XDP_PASS);
-		pkt_build(&p, &s6);
-		size_t l3 = p.l3_off, off = l3 + 40;
+		size_t len = syn_behind_dstopts(&p, srcs6[!listed]);
 
-		p.data[l3 + 6] = IPPROTO_DSTOPTS;
-		for (int i = 0; i < 7; i++, off += 8) {
-			memset(&p.data[off], 0, 8);
-			p.data[off] = i == 6 ? IPPROTO_TCP : IPPROTO_DSTOPTS;
-		}
-		memset(&p.data[off], 0, 20);
-		p.data[off + 2] = 0, p.data[off + 3] = 22;	/* dest port 22 */
-		p.data[off + 13] = 0x02;			/* SYN */
-		assert_int_equal(run_frame(p.data, off + 20, &ret), 0);
+		assert_int_equal(run_frame(p.data, len, &ret), 0);
 		assert_int_equal(ret, listed ? XDP_DROP : XDP_PASS);
 		assert_int_equal(counter(TW_CNT_DROPPED) - d0, listed ? 2 : 0);
 		assert_int_equal(counter(TW_CNT_DROPPED_UNINSPECTABLE) - u0, listed ? 2 : 0);
