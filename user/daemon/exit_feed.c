@@ -8,6 +8,7 @@
 #include <string.h>
 #include "common/log.h"
 #include "common/timeutil.h"
+#include "daemon/block_guard.h"
 #include "daemon/state.h"
 #include "exitset/apply_worker.h"
 #include "exitset/exit_set.h"
@@ -113,6 +114,8 @@ static int build_fitting_set(struct tw_daemon *d, struct tw_exit_set *set)
 
 	for (;;) {
 		err = tw_sources_build_set_without(ss, skip, set);
+		if (!err)
+			daemon_block_guard(d, set);
 		if (err || !check_room(d, set, true))
 			break;
 		int i = largest_url_source(ss, skip);

@@ -16,6 +16,8 @@
 #include "detect/listen_policy.h"
 #include "detect/loss_report.h"
 #include "detect/session_alerts.h"
+
+#define TW_MAX_SPARED 64	/* live SSH sessions block mode spares (block_guard.c) */
 #include "exitset/exit_maps.h"
 #include "feeds/feeds.h"
 #include "kernel/listen_detect.h"
@@ -53,6 +55,8 @@ struct tw_daemon {
 		uint64_t queued_digest;	/* of the newest set written or on its way; 0 = none */
 		uint32_t in_use;	/* the sources the set was made of at the last log line */
 		uint32_t left_out;	/* sources whose entries did not fit beside the others' */
+		struct tw_prefix spared[TW_MAX_SPARED];	/* block_guard.c: kept out for a live session */
+		size_t n_spared;
 	} x;
 
 	struct {			/* kernel_events.c */
