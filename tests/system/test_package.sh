@@ -86,6 +86,9 @@ url = syslog:
 
 [sink hook]
 url = webhook+http://127.0.0.1:8099/
+# Small, so that high alerts raised while the receiver is down go to the
+# spool on disk: its writes run under the sandbox too.
+queue-size = 2
 EOF
 # Any call the seccomp filter refuses gets an errno torwatch never sees
 # otherwise, so a refusal anywhere shows in the journal by its text.
@@ -108,6 +111,8 @@ xdp_id=$(xdp_link)
 check "the exit node is listed" sys_in torwatch check $EXIT4
 
 # --- detection under the unit's sandbox ---------------------------------------
+# The webhook receiver is down while the alerts below are raised.
+sys_in systemctl stop tw-receiver
 alerts() { sys_in cat /var/log/torwatch/alerts.json; }
 has() { alerts | jq -c "select($1)" 2>/dev/null | grep -q .; }
 export -f alerts has
@@ -144,8 +149,16 @@ check "a process of that session connecting out raises sshd_child_egress" \
 	wait_for 10 has ".rule.id==\"sshd_child_egress\" and .destination.ip==\"$EXIT4\""
 check "the syslog sink delivers to the journal from inside the sandbox" \
 	wait_for 10 bash -c "sys_in journalctl -q --no-pager _TRANSPORT=syslog | grep -q 'torwatch.*ssh_from_tor'"
-check "the webhook sink delivers from inside the sandbox" \
-	wait_for 10 bash -c "sys_in cat /root/webhook.jsonl | jq -r .rule.id | grep -qx ssh_from_tor"
+hook='.alerts.sinks[] | select(.name | startswith("[sink hook]"))'
+check "high alerts went to the spool on disk while the receiver was down" \
+	test "$(sys_in torwatch status --json | jq "$hook | .spooled")" -gt 0
+sys_in systemctl start tw-receiver
+check "the receiver is back" wait_for 60 sys_in bash -c "ss -Htln 'sport = :8099' | grep -q ."
+# Retries back off (1 s doubling): the next one comes within some 30 s.
+check "the webhook sink delivers from inside the sandbox, the spool included" \
+	wait_for 45 bash -c "sys_in cat /root/webhook.jsonl | jq -r .rule.id | grep -qx ssh_from_tor"
+check "the spool is empty once delivered" wait_for 10 bash -c \
+	"[ \"\$(sys_in torwatch status --json | jq '$hook | .spool_pending')\" = 0 ]"
 metrics=$(sys_in python3 -c 'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:9101/metrics", timeout=5).read().decode())' 2>&1)
 check "--metrics-listen answers" grep -q '^torwatch_exit_packets_total' <<<"$metrics"
 
