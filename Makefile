@@ -233,7 +233,7 @@ install: torwatch $(OUTPUT)/torwatch.8
 # .output/deb/torwatch_VERSION_ARCH.deb.
 deb:
 	$(Q)rm -rf $(OUTPUT)/deb && mkdir -p $(OUTPUT)/deb/torwatch
-	$(Q)git ls-files -co --exclude-standard | grep -v '^$(OUTPUT)/' | tar -cf - -T - | tar -xf - -C $(OUTPUT)/deb/torwatch
+	$(Q)scripts/source-files.sh | tar -cf - -T - | tar -xf - -C $(OUTPUT)/deb/torwatch
 	$(Q)cd $(OUTPUT)/deb/torwatch && dpkg-buildpackage -us -uc -b >../build.log 2>&1 || { tail -30 ../build.log; exit 1; }
 	$(Q)ls $(OUTPUT)/deb/*.deb
 

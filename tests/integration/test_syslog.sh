@@ -117,6 +117,6 @@ out=$(in_ns "$H" "$TW" run -i vS --alerts syslog+udp://nowhere --pin-root "$PIN"
 check_eq "a syslog URL without a port is a start error" 1 $rc
 check "... that says what to write" grep -q "name HOST:PORT (e.g. syslog+udp://10.0.0.5:514)" <<<"$out"
 out=$(in_ns "$H" "$TW" run -i vS --alerts kafka://x.example/ --pin-root "$PIN" 2>&1)
-check "an unknown kind of sink is named with the known ones" grep -q "no alert sink takes 'kafka://x.example/' (known:" <<<"$out"
+check "an unknown kind of sink is named with the known ones" grep -q "no alert sink takes 'kafka://x.example' (known:" <<<"$out"
 check "unload" tw_in "$H" unload
 finish

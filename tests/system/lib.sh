@@ -45,7 +45,9 @@ sys_net() {
 
 # sys_boot: systemd as PID 1 on $SYS_ROOT, in $C, the unified cgroup tree
 # (Debian 12 hosts run it). BPF needs every capability and the bpf and
-# perf_event_open calls; tracefs is the host's, read-only. bpffs is not
+# perf_event_open calls; tracefs is the host's, read-only; no journal is
+# linked to the host's (a fresh root has no machine-id to link it by, and
+# nspawn then refuses to start). bpffs is not
 # mounted: as on a host whose systemd did not mount it, 'torwatch prepare'
 # has to.
 sys_boot() {
@@ -54,6 +56,7 @@ sys_boot() {
 	mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
 	SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 setsid systemd-nspawn -D "$SYS_ROOT" -b --register=no \
 		--keep-unit --console=passive --capability=all --system-call-filter='bpf perf_event_open' \
+		--link-journal=no \
 		--bind-ro=/sys/kernel/tracing --network-namespace-path=/run/netns/$C -M "tw$ID" \
 		>"$T/nspawn.log" 2>&1 </dev/null &
 	NSPAWN_PID=$!

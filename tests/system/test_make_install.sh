@@ -12,7 +12,7 @@ cached=$("$(dirname "$0")/debian12_root.sh" build) || { echo "SKIP: no Debian 12
 sys_root_copy "$cached"
 # The tree as it is (a fresh clone in CI; uncommitted changes too when run by hand).
 mkdir -p "$SYS_ROOT/root/torwatch"
-(cd "$REPO" && git ls-files -co --exclude-standard | grep -v '^\.output/' | tar -cf - -T -) |
+(cd "$REPO" && scripts/source-files.sh | tar -cf - -T -) |
 	tar -xf - -C "$SYS_ROOT/root/torwatch"
 
 sys_net

@@ -127,7 +127,9 @@ int tw_cmd_prepare(int argc, char **argv)
 	if (ret)
 		return tw_cli_fail(&cli, "bpffs is not mounted and init's mount namespace cannot be entered to mount it: %s; mount it first (mount -t bpf bpf /sys/fs/bpf)",
 				   strerror(-ret));
-	if (tw_pins_prepare_root(cli.pin_root, err, sizeof(err)))
+	/* Before anything is given away: not another tool's folder. */
+	if (tw_pins_prepare_root(cli.pin_root, err, sizeof(err)) ||
+	    tw_pins_root_ours(cli.pin_root, false, err, sizeof(err)))
 		return tw_cli_fail(&cli, "%s", err);
 	/* Search only: nothing under it becomes readable that was not. */
 	if (!strncmp(cli.pin_root, "/sys/fs/bpf/", 12) && !stat("/sys/fs/bpf", &st) &&

@@ -70,24 +70,33 @@ static bool on_bpffs_below(const char *path)
 	return is_bpffs(buf);
 }
 
-int tw_pins_root_ours(const char *root, bool must_exist, char *err, size_t errlen)
+/* A folder of its own on bpffs, never bpffs' top or a folder elsewhere. */
+static int own_folder(const char *root, char *err, size_t errlen)
 {
-	char parent[PATH_MAX], meta[PATH_MAX], counters[PATH_MAX];
+	char parent[PATH_MAX];
 	char *slash;
-	DIR *d;
-	struct dirent *de;
-	bool empty = true;
 
 	snprintf(parent, sizeof(parent), "%s", root);
 	slash = strrchr(parent, '/');
 	if (slash && slash != parent)
 		*slash = '\0';
-	/* A folder of its own on bpffs, never bpffs' top or a folder elsewhere. */
 	if (!slash || slash == parent || !is_bpffs(parent)) {
 		snprintf(err, errlen,
 			 "pin root %s must be a folder of torwatch's own on bpffs, such as /sys/fs/bpf/torwatch", root);
 		return -1;
 	}
+	return 0;
+}
+
+int tw_pins_root_ours(const char *root, bool must_exist, char *err, size_t errlen)
+{
+	char meta[PATH_MAX], counters[PATH_MAX];
+	DIR *d;
+	struct dirent *de;
+	bool empty = true;
+
+	if (own_folder(root, err, errlen))
+		return -1;
 	d = opendir(root);
 	if (!d) {
 		if (errno == ENOENT && !must_exist)
@@ -118,12 +127,13 @@ int tw_pins_prepare_root(const char *root, char *err, size_t errlen)
 		return -1;
 	}
 	/* Checked before anything is made: no directory outside bpffs, and
-	 * never bpffs' top or another tool's folder. */
+	 * never bpffs' top. (What is in it is the lock's to settle: a daemon
+	 * starting beside another sees its half-made pins.) */
 	if (!on_bpffs_below(root)) {
 		snprintf(err, errlen, "pin root %s is not on a bpf filesystem; use a directory under /sys/fs/bpf", root);
 		return -1;
 	}
-	if (tw_pins_root_ours(root, false, err, errlen))
+	if (own_folder(root, err, errlen))
 		return -1;
 	if (mkdir_p(root)) {
 		snprintf(err, errlen, "cannot create pin root %s: %s", root, strerror(errno));

@@ -21,8 +21,8 @@ struct tw_pinned {
 #undef TW_PINNED_FD
 };
 
-/* bpffs mounted on /sys/fs/bpf if needed, root checked (tw_pins_root_ours)
- * and made. 0, or -1 with the reason in err. */
+/* bpffs mounted on /sys/fs/bpf if needed, root checked (a folder of its
+ * own on bpffs) and made. 0, or -1 with the reason in err. */
 int tw_pins_prepare_root(const char *root, char *err, size_t errlen);
 /* Whether root is torwatch's to change: a folder of its own on bpffs (not
  * bpffs' top) that holds torwatch's 'meta' or 'counters' pin, or is empty or absent
