@@ -19,7 +19,7 @@ PACKAGES=(
 	rsyslog	# a real syslog collector for the syslog sink tests
 	debootstrap	# a Debian 13 root with OpenSSH 10 (sshd-session, sshd-auth) for the session tests
 	systemd-container	# the system tier: a Debian 12 root booted with systemd as PID 1 (systemd-nspawn)
-	dpkg-dev debhelper lintian	# make deb: the Debian package, and lintian on it
+	build-essential dpkg-dev debhelper lintian	# make deb: the Debian package, and lintian on it
 	man-db logrotate	# the install test: the man page renders, the logrotate snippet parses
 	xdp-tools	# a foreign XDP program (xdp-filter) that torwatch must leave in place; the macro benchmark
 	nftables ethtool bc	# make bench: the nftables cases, veth counters, ratios
