@@ -1,19 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "cli/cli.h"
 
-#include <unistd.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <dirent.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include "common/log.h"
+#include "common/procinfo.h"
 #include "kernel/pin_lock.h"
 #include "common/timeutil.h"
 #include "torwatch.h"
@@ -179,28 +180,18 @@ bool tw_daemon_alive(const char *pin_root, uint32_t *pid)
 }
 
 /* Whether pid is a torwatch that holds the pin root open (the daemon's
- * lock): /proc/locks
- * keeps the pid of whoever took a lock, even once it exited and the lock
- * lives on in another process. */
+ * lock): /proc/locks keeps the pid of whoever took a lock, even once it
+ * exited and the lock lives on in another process. */
 static bool holds_pin_root(pid_t pid, const char *pin_root)
 {
-	char dir[64], path[64 + 256];
+	char dir[64], path[64 + 256], comm[32];
 	struct stat root, st;
 	struct dirent *de;
 	bool found = false;
 	DIR *d;
 
-	char comm[32] = "";
-	FILE *f;
-
-	snprintf(dir, sizeof(dir), "/proc/%d/comm", (int)pid);
-	f = fopen(dir, "re");
-	if (f) {
-		if (!fgets(comm, sizeof(comm), f))
-			comm[0] = '\0';
-		fclose(f);
-	}
-	if (strcmp(comm, "torwatch\n") || stat(pin_root, &root))
+	tw_proc_name((int)pid, comm, sizeof(comm));
+	if (strcmp(comm, "torwatch") || stat(pin_root, &root))
 		return false;
 	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
 	d = opendir(dir);

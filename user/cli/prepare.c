@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 #include "cli/cli.h"
 #include "config/run_opts.h"
@@ -68,10 +67,9 @@ static int give(const char *root, uid_t uid, gid_t gid)
 static int enter_init_mount_ns(void)
 {
 	struct stat self, init;
-	struct statfs fs;
 	int fd, ret = 0;
 
-	if (!statfs("/sys/fs/bpf", &fs) && fs.f_type == 0xcafe4a11)	/* BPF_FS_MAGIC */
+	if (tw_is_bpffs("/sys/fs/bpf"))
 		return 0;
 	if (stat("/proc/self/ns/mnt", &self) || stat("/proc/1/ns/mnt", &init) ||
 	    self.st_ino == init.st_ino)

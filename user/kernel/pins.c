@@ -28,7 +28,7 @@
 #define BPF_FS_MAGIC 0xcafe4a11
 #endif
 
-static bool is_bpffs(const char *path)
+bool tw_is_bpffs(const char *path)
 {
 	struct statfs st;
 
@@ -53,23 +53,6 @@ static int mkdir_p(const char *path)
 	return 0;
 }
 
-/* The nearest existing ancestor of path is on bpffs (the path itself may
- * not exist yet). */
-static bool on_bpffs_below(const char *path)
-{
-	char buf[PATH_MAX];
-	char *slash;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	while (access(buf, F_OK)) {
-		slash = strrchr(buf, '/');
-		if (!slash || slash == buf)
-			return false;
-		*slash = '\0';
-	}
-	return is_bpffs(buf);
-}
-
 /* A folder of its own on bpffs, never bpffs' top or a folder elsewhere. */
 static int own_folder(const char *root, char *err, size_t errlen)
 {
@@ -80,7 +63,7 @@ static int own_folder(const char *root, char *err, size_t errlen)
 	slash = strrchr(parent, '/');
 	if (slash && slash != parent)
 		*slash = '\0';
-	if (!slash || slash == parent || !is_bpffs(parent)) {
+	if (!slash || slash == parent || !tw_is_bpffs(parent)) {
 		snprintf(err, errlen,
 			 "pin root %s must be a folder of torwatch's own on bpffs, such as /sys/fs/bpf/torwatch", root);
 		return -1;
@@ -120,7 +103,7 @@ int tw_pins_root_ours(const char *root, bool must_exist, char *err, size_t errle
 
 int tw_pins_prepare_root(const char *root, char *err, size_t errlen)
 {
-	if (!strncmp(root, "/sys/fs/bpf", 11) && !is_bpffs("/sys/fs/bpf") &&
+	if (!strncmp(root, "/sys/fs/bpf", 11) && !tw_is_bpffs("/sys/fs/bpf") &&
 	    mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
 		snprintf(err, errlen, "cannot mount bpffs on /sys/fs/bpf: %s (run as root)",
 			 strerror(errno));
@@ -129,17 +112,13 @@ int tw_pins_prepare_root(const char *root, char *err, size_t errlen)
 	/* Checked before anything is made: no directory outside bpffs, and
 	 * never bpffs' top. (What is in it is the lock's to settle: a daemon
 	 * starting beside another sees its half-made pins.) */
-	if (!on_bpffs_below(root)) {
-		snprintf(err, errlen, "pin root %s is not on a bpf filesystem; use a directory under /sys/fs/bpf", root);
-		return -1;
-	}
 	if (own_folder(root, err, errlen))
 		return -1;
 	if (mkdir_p(root)) {
 		snprintf(err, errlen, "cannot create pin root %s: %s", root, strerror(errno));
 		return -1;
 	}
-	if (!is_bpffs(root)) {
+	if (!tw_is_bpffs(root)) {
 		snprintf(err, errlen, "pin root %s is not on a bpf filesystem; use a directory under /sys/fs/bpf", root);
 		return -1;
 	}

@@ -21,6 +21,8 @@ struct tw_pinned {
 #undef TW_PINNED_FD
 };
 
+/* Whether path is on a bpf filesystem. */
+bool tw_is_bpffs(const char *path);
 /* bpffs mounted on /sys/fs/bpf if needed, root checked (a folder of its
  * own on bpffs) and made. 0, or -1 with the reason in err. */
 int tw_pins_prepare_root(const char *root, char *err, size_t errlen);
