@@ -34,17 +34,16 @@ static int check_room(const struct tw_daemon *d, const struct tw_exit_set *set, 
 	__u32 exact = bpf_map__max_entries(d->k.skel->maps.exit_v4);
 	__u32 prefixes = bpf_map__max_entries(d->k.skel->maps.exit_prefix_v4);
 
-	if (quiet)
-		return set->exact_v4 > exact || set->exact_v6 > exact || set->prefixes_v4 > prefixes ||
-		       set->prefixes_v6 > prefixes ? -E2BIG : 0;
 	if (set->exact_v4 > exact || set->exact_v6 > exact) {
-		tw_err("the exit set has %u IPv4 and %u IPv6 addresses, more than the %u per family the maps hold; restart with a larger --max-exits (after 'torwatch unload')",
-		       set->exact_v4, set->exact_v6, exact);
+		if (!quiet)
+			tw_err("the exit set has %u IPv4 and %u IPv6 addresses, more than the %u per family the maps hold; restart with a larger --max-exits (after 'torwatch unload')",
+			       set->exact_v4, set->exact_v6, exact);
 		return -E2BIG;
 	}
 	if (set->prefixes_v4 > prefixes || set->prefixes_v6 > prefixes) {
-		tw_err("the exit set has %u IPv4 and %u IPv6 prefixes, more than the %u per family the tries hold",
-		       set->prefixes_v4, set->prefixes_v6, prefixes);
+		if (!quiet)
+			tw_err("the exit set has %u IPv4 and %u IPv6 prefixes, more than the %u per family the tries hold",
+			       set->prefixes_v4, set->prefixes_v6, prefixes);
 		return -E2BIG;
 	}
 	return 0;
