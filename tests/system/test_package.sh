@@ -69,7 +69,10 @@ class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a): pass
 http.server.HTTPServer(('127.0.0.1', 8099), H).serve_forever()
 EOF
-sys_in systemd-run -q --unit=tw-receiver python3 /root/receiver.py
+# A transient unit: systemd forgets it once stopped, so bringing it back is
+# a new systemd-run under a new name, never `systemctl start`.
+start_receiver() { sys_in systemd-run -q --collect --unit="$1" python3 /root/receiver.py; }
+start_receiver tw-receiver
 # A fresh root's first python3 compiles its modules: seconds, at times.
 check "the webhook receiver listens" wait_for 60 sys_in bash -c "ss -Htln 'sport = :8099' | grep -q ."
 echo $EXIT4 >"$SYS_ROOT/etc/torwatch/exits.txt"
@@ -152,8 +155,8 @@ check "the syslog sink delivers to the journal from inside the sandbox" \
 hook='.alerts.sinks[] | select(.name | startswith("[sink hook]"))'
 check "high alerts went to the spool on disk while the receiver was down" \
 	test "$(sys_in torwatch status --json | jq "$hook | .spooled")" -gt 0
-sys_in systemctl start tw-receiver
-check "the receiver is back" wait_for 60 sys_in bash -c "ss -Htln 'sport = :8099' | grep -q ."
+check "the receiver is back" start_receiver tw-receiver-back
+check "and listens" wait_for 60 sys_in bash -c "ss -Htln 'sport = :8099' | grep -q ."
 # Retries back off (1 s doubling): the next one comes within some 30 s.
 check "the webhook sink delivers from inside the sandbox, the spool included" \
 	wait_for 45 bash -c "sys_in cat /root/webhook.jsonl | jq -r .rule.id | grep -qx ssh_from_tor"
