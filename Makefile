@@ -27,13 +27,14 @@ SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
 # The userspace layers, lowest first: a layer may use the ones before it and
 # never one after it (scripts/check-layers.sh checks includes and symbols).
 # Each is an archive of its own; main.c sits on top and joins cli and daemon.
-LAYERS := common geo kernel alerts exitset config feeds detect metrics cli daemon
-layer_objs = $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(wildcard user/$(1)/*.c)) \
+LAYERS := common geo kernel alerts exitset config feeds sensors metrics cli daemon
+# A layer's sources are its folder's and its subfolders' (sensors/NAME/).
+layer_objs = $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(wildcard user/$(1)/*.c user/$(1)/*/*.c)) \
 	     $(patsubst user/%.S,$(OUTPUT)/user/%.o,$(wildcard user/$(1)/*.S))
 LAYER_LIBS := $(patsubst %,$(OUTPUT)/lib/libtw_%.a,$(LAYERS))
 # The linker resolves left to right: highest layer first.
 LINK_LIBS := $(shell printf '%s\n' $(LAYER_LIBS) | tac)
-LIB_SRCS := $(wildcard $(patsubst %,user/%/*.c,$(LAYERS)))
+LIB_SRCS := $(wildcard $(patsubst %,user/%/*.c,$(LAYERS)) $(patsubst %,user/%/*/*.c,$(LAYERS)))
 ASM_SRCS := $(wildcard $(patsubst %,user/%/*.S,$(LAYERS)))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/%,$(wildcard tests/bpf/test_*.c))
@@ -111,7 +112,7 @@ endef
 $(foreach l,$(LAYERS),$(eval $(call layer_rule,$(l))))
 
 # The layer rule, checked on every build that changes an archive.
-$(OUTPUT)/lib/layers.ok: scripts/check-layers.sh $(LAYER_LIBS) $(LIB_SRCS) $(wildcard user/*/*.h)
+$(OUTPUT)/lib/layers.ok: scripts/check-layers.sh $(LAYER_LIBS) $(LIB_SRCS) $(wildcard user/*/*.h user/*/*/*.h)
 	$(call msg,LAYERS,$(LAYERS))
 	$(Q)LAYERS="$(LAYERS)" scripts/check-layers.sh $(OUTPUT)/lib && touch $@
 
@@ -246,5 +247,5 @@ clean:
 	$(call msg,CLEAN)
 	$(Q)rm -rf $(OUTPUT) torwatch
 
--include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/user/*/*.d $(OUTPUT)/tests/*.d \
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/user/*/*.d $(OUTPUT)/user/*/*/*.d $(OUTPUT)/tests/*.d \
 		     $(OUTPUT)/tools/*.d $(OUTPUT)/fuzz/*.d)

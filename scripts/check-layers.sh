@@ -17,10 +17,10 @@ declare -A may_use=(
 	[exitset]="common kernel"
 	[config]="common geo kernel alerts"
 	[feeds]="common geo kernel alerts exitset config"
-	[detect]="common geo kernel alerts config"
+	[sensors]="common geo kernel alerts config"
 	[metrics]="common geo kernel alerts"
-	[cli]="common geo kernel alerts exitset config feeds detect metrics"
-	[daemon]="common geo kernel alerts exitset config feeds detect metrics"
+	[cli]="common geo kernel alerts exitset config feeds sensors metrics"
+	[daemon]="common geo kernel alerts exitset config feeds sensors metrics"
 	[main]="cli daemon"
 )
 allowed() {	# allowed LAYER OTHER
@@ -29,8 +29,8 @@ allowed() {	# allowed LAYER OTHER
 }
 
 bad=0
-for f in user/*.c user/*/*.[ch]; do
-	layer=$(dirname "${f#user/}")
+for f in user/*.c user/*/*.[ch] user/*/*/*.[ch]; do
+	layer=${f#user/}; layer=${layer%%/*}; [ "$layer" = "${f#user/}" ] && layer=.
 	[ "$layer" = . ] && layer=main
 	while IFS= read -r inc; do
 		other=${inc%%/*}
@@ -38,6 +38,15 @@ for f in user/*.c user/*/*.[ch]; do
 		if ! allowed "$layer" "$other"; then
 			echo "layers: $f includes \"$inc\": $layer may not use $other (may use: ${may_use[$layer]:-nothing})"
 			bad=1
+		fi
+		# A sensor is one folder: it uses the layers below, not another sensor.
+		if [[ $f == user/sensors/*/* && $inc == sensors/*/* ]]; then
+			mine=${f#user/sensors/}; mine=${mine%%/*}
+			theirs=${inc#sensors/}; theirs=${theirs%%/*}
+			if [ "$mine" != "$theirs" ]; then
+				echo "layers: $f includes \"$inc\": sensor $mine may not use sensor $theirs"
+				bad=1
+			fi
 		fi
 	done < <(sed -n 's/^#include "\([^"]*\/[^"]*\)".*/\1/p' "$f")
 done

@@ -15,7 +15,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "kernel/listen_detect.h"
+#include "kernel/cgroup.h"
+#include "sensors/listen/listen_detect.h"
 #include "listen_detect.skel.h"
 
 static struct listen_detect_bpf *skel;

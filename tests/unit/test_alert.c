@@ -9,7 +9,7 @@
 #include <string.h>
 #include "alerts/ecs.h"
 #include "common/timeutil.h"
-#include "detect/exit_events.h"
+#include "alerts/exit_events.h"
 #include "feeds/feed_alerts.h"
 #include "../json_path.h"
 

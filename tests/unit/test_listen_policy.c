@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "detect/listen_policy.h"
+#include "sensors/listen/listen_policy.h"
 #include "common/procinfo.h"
 
 #define SEC_NS 1000000000ULL

@@ -8,7 +8,7 @@
 
 #include <string.h>
 #include "alerts/ecs.h"
-#include "detect/loss_report.h"
+#include "alerts/loss_report.h"
 
 static void test_rise_and_alert(void **state)
 {

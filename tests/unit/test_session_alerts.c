@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "alerts/ecs.h"
-#include "detect/session_alerts.h"
+#include "sensors/session/session_alerts.h"
 
 #define SEC 1000000000ULL
 

@@ -9,7 +9,7 @@ const struct tw_rule tw_rule_tor_traffic = {
 	.severity = "low",
 	.hook = "bpf/xdp/xdp_tor.bpf.c",
 	.abi = "headers/torwatch.h: struct tw_event, TW_EV_TOR_TRAFFIC",
-	.builder = "user/detect/exit_events.c",
+	.builder = "user/alerts/exit_events.c",
 };
 
 const struct tw_rule tw_rule_tor_icmp_tunnel = {
@@ -18,7 +18,7 @@ const struct tw_rule tw_rule_tor_icmp_tunnel = {
 	.severity = "medium",
 	.hook = "bpf/include/tunnel.bpf.h",
 	.abi = "headers/torwatch.h: struct tw_event, TW_EV_ICMP_TUNNEL, struct tw_tunnel_state",
-	.builder = "user/detect/tunnel_alerts.c",
+	.builder = "user/sensors/exit/tunnel_alerts.c",
 };
 
 const struct tw_rule tw_rule_tor_dns_tunnel = {
@@ -27,7 +27,7 @@ const struct tw_rule tw_rule_tor_dns_tunnel = {
 	.severity = "medium",
 	.hook = "bpf/include/tunnel.bpf.h",
 	.abi = "headers/torwatch.h: struct tw_event, TW_EV_DNS_TUNNEL, struct tw_tunnel_state",
-	.builder = "user/detect/tunnel_alerts.c",
+	.builder = "user/sensors/exit/tunnel_alerts.c",
 };
 
 const struct tw_rule tw_rule_tor_blocked = {
@@ -36,7 +36,7 @@ const struct tw_rule tw_rule_tor_blocked = {
 	.severity = "info",
 	.hook = "bpf/xdp/xdp_tor.bpf.c",
 	.abi = "headers/torwatch.h: struct tw_event, TW_EV_TOR_BLOCKED",
-	.builder = "user/detect/exit_events.c",
+	.builder = "user/alerts/exit_events.c",
 };
 
 const struct tw_rule tw_rule_ssh_from_tor = {
@@ -45,7 +45,7 @@ const struct tw_rule tw_rule_ssh_from_tor = {
 	.severity = "critical",
 	.hook = "bpf/trace/ssh_detect.bpf.c",
 	.abi = "headers/torwatch.h: struct tw_event, TW_EV_SSH_FROM_TOR",
-	.builder = "user/detect/exit_events.c",
+	.builder = "user/alerts/exit_events.c",
 };
 
 const struct tw_rule tw_rule_unexpected_listen_port = {
@@ -54,7 +54,7 @@ const struct tw_rule tw_rule_unexpected_listen_port = {
 	.severity = "high",
 	.hook = "bpf/trace/listen_detect.bpf.c",
 	.abi = "headers/torwatch.h: struct tw_listen_event",
-	.builder = "user/detect/listen_policy.c",
+	.builder = "user/sensors/listen/listen_policy.c",
 };
 
 const struct tw_rule tw_rule_feed_rejected = {
@@ -76,7 +76,7 @@ const struct tw_rule tw_rule_events_lost = {
 	.name = "Events or Alerts Lost",
 	.severity = "medium",
 	.abi = "headers/torwatch.h: TW_CNT_EVENTS_LOST, TW_CNT_SSH_EVENTS_LOST, TW_CNT_LISTEN_EVENTS_LOST",
-	.builder = "user/detect/loss_report.c",
+	.builder = "user/alerts/loss_report.c",
 };
 
 const struct tw_rule tw_rule_sshd_child_egress = {
@@ -85,7 +85,7 @@ const struct tw_rule tw_rule_sshd_child_egress = {
 	.severity = "medium",	/* high when the session came from an exit node */
 	.hook = "bpf/trace/session_track.bpf.c",
 	.abi = "headers/tw_session.h: struct tw_session_event, TW_EV_SSHD_EGRESS",
-	.builder = "user/detect/session_alerts.c",
+	.builder = "user/sensors/session/session_alerts.c",
 };
 
 const struct tw_rule tw_rule_ssh_login_from_tor = {
@@ -94,7 +94,7 @@ const struct tw_rule tw_rule_ssh_login_from_tor = {
 	.severity = "critical",
 	.hook = "bpf/trace/session_track.bpf.c",
 	.abi = "headers/tw_session.h: struct tw_session_event, TW_EV_SSH_LOGIN",
-	.builder = "user/detect/session_alerts.c",
+	.builder = "user/sensors/session/session_alerts.c",
 };
 
 const struct tw_rule *const tw_rules[] = {

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli/cli.h"
-#include "detect/listen_policy.h"
+#include "sensors/listen/listen_policy.h"
 #include "common/port_list.h"
 #include "common/timeutil.h"
 #include "torwatch.h"

@@ -14,7 +14,7 @@
 #include "daemon/state.h"
 #include "exitset/allowlist.h"
 #include "exitset/exit_set.h"
-#include "kernel/session_track.h"
+#include "sensors/session/session_track.h"
 #include "xdp_tor.skel.h"
 
 int daemon_apply_settings(struct tw_daemon *d, const struct tw_run_opts *o)

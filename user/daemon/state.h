@@ -13,14 +13,14 @@
 #include "alerts/emit.h"
 #include "common/event_loop.h"
 #include "config/run_opts.h"
-#include "detect/listen_policy.h"
-#include "detect/loss_report.h"
-#include "detect/session_alerts.h"
+#include "sensors/listen/listen_policy.h"
+#include "alerts/loss_report.h"
+#include "sensors/session/session_alerts.h"
 
 #define TW_MAX_SPARED 64	/* live SSH sessions block mode spares (block_guard.c) */
 #include "exitset/exit_maps.h"
 #include "feeds/feeds.h"
-#include "kernel/listen_detect.h"
+#include "sensors/listen/listen_detect.h"
 #include "tw_status.h"
 
 struct tw_metrics_http;

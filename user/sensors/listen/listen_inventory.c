@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-#include "detect/listen_inventory.h"
+#include "sensors/listen/listen_inventory.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -20,7 +20,7 @@
 #include "common/addr.h"
 #include "common/procinfo.h"
 #include "common/quiet_thread.h"
-#include "kernel/sock_owners.h"
+#include "sensors/listen/sock_owners.h"
 #include "common/timeutil.h"
 
 #define TCP_LISTEN_STATE 10

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include "common/port_list.h"
 #include "common/procinfo.h"
-#include "kernel/listen_detect.h"
+#include "sensors/listen/listen_detect.h"
 #include "torwatch.h"
 
 #define TW_LISTEN_DEDUP_SLOTS 1024

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Kernel events (struct tw_event) turned into alerts: tor_traffic and
  * tor_blocked from XDP, ssh_from_tor from the tracepoint. */
-#ifndef TW_EVENTS_H
-#define TW_EVENTS_H
+#ifndef TW_ALERTS_EXIT_EVENTS_H
+#define TW_ALERTS_EXIT_EVENTS_H
 
 #include <json-c/json.h>
 #include "alerts/ecs.h"

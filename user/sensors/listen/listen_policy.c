@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-#include "detect/listen_policy.h"
+#include "sensors/listen/listen_policy.h"
 
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include "common/addr.h"
 #include "alerts/ecs.h"
-#include "kernel/listen_detect.h"
+#include "sensors/listen/listen_detect.h"
 #include "common/timeutil.h"
 
 static bool is_loopback(const struct tw_listen_event *ev)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-#include "detect/session_alerts.h"
+#include "sensors/session/session_alerts.h"
 
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -12,7 +12,7 @@
 #include "common/hash.h"
 #include "common/procinfo.h"
 #include "common/timeutil.h"
-#include "detect/exit_events.h"
+#include "alerts/exit_events.h"
 
 #define DEDUP_SLOTS 4096
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-#include "kernel/sock_owners.h"
+#include "sensors/listen/sock_owners.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-#include "detect/loss_report.h"
+#include "alerts/loss_report.h"
 
 #include <stdio.h>
 #include "alerts/ecs.h"

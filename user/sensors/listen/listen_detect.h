@@ -2,8 +2,8 @@
 /* Loads the listen detector with the best TCP listen hook the host has,
  * probed in order (kprobe, fentry, tracepoint), and the UDP bind hooks on
  * the cgroup v2 root. */
-#ifndef TW_LISTEN_DETECT_H
-#define TW_LISTEN_DETECT_H
+#ifndef TW_SENSORS_LISTEN_DETECT_H
+#define TW_SENSORS_LISTEN_DETECT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -22,21 +22,8 @@ struct tw_listen_detect {
 int tw_listen_detect_start(struct tw_listen_detect *ld, struct bpf_object *shared_with,
 			   char *err, size_t errlen);
 void tw_listen_detect_stop(struct tw_listen_detect *ld);
-struct bpf_program;
-struct bpf_link;
-/* Attaches each of progs to the cgroup, links[i] for progs[i]; when one
- * fails, the ones before are detached again: all or none. 0 or -errno. */
-int tw_attach_cgroup_all(struct bpf_program *const *progs, size_t n, int cgroup_fd,
-			 struct bpf_link **links);
-/* The same on the cgroup v2 root: 0, or -errno with one sentence in why
- * (no cgroup v2, cannot open it, cannot attach). */
-int tw_attach_cgroup_root(struct bpf_program *const *progs, size_t n, struct bpf_link **links,
-			  char *why, size_t whylen);
 /* "fexit", "kretprobe", "syscall", "tracepoint", "cgroup/post_bind", "none"
  * for enum tw_listen_hook. */
 const char *tw_listen_hook_name(uint32_t hook);
-/* Where cgroup v2 is mounted ("/sys/fs/cgroup" or, on hybrid hosts,
- * "/sys/fs/cgroup/unified"); -1 when it is not. */
-int tw_cgroup2_root(char *buf, size_t len);
 
 #endif

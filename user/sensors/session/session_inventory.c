@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-#include "detect/session_inventory.h"
+#include "sensors/session/session_inventory.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,7 +14,7 @@
 #include "common/addr.h"
 #include "common/procinfo.h"
 #include "kernel/pins.h"
-#include "kernel/session_track.h"
+#include "sensors/session/session_track.h"
 
 struct proc {
 	uint32_t pid, ppid, uid;

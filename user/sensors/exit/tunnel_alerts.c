@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-#include "detect/tunnel_alerts.h"
+#include "sensors/exit/tunnel_alerts.h"
 
 #include <stdio.h>
 #include "alerts/ecs.h"
 #include "common/addr.h"
 #include "common/timeutil.h"
-#include "detect/exit_events.h"
+#include "alerts/exit_events.h"
 
 struct json_object *tw_tunnel_alert(const struct tw_event *ev, const struct tw_tunnel_state *st,
 				    const struct tw_tunnel_config *cfg,

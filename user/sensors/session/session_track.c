@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-#include "kernel/session_track.h"
+#include "sensors/session/session_track.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include "kernel/listen_detect.h"
+#include "kernel/cgroup.h"
 #include "kernel/pins.h"
 #include "session_track.skel.h"
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-#include "detect/exit_events.h"
+#include "alerts/exit_events.h"
 
 #include <net/if.h>
 #include <netinet/in.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-#include "kernel/ssh_detect.h"
+#include "sensors/ssh/ssh_detect.h"
 
 #include <bpf/libbpf.h>
 #include <errno.h>

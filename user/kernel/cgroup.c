@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The cgroup-v2 root, and attaching programs to a cgroup all or none: the
+ * listen detector's UDP hooks and the session tracker's use both. */
+#include "kernel/cgroup.h"
+
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int tw_cgroup2_root(char *buf, size_t len)
+{
+	char line[1024], mnt[512], fstype[64];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		/* id parent major:minor root mountpoint opts... - fstype source superopts */
+		const char *dash = strstr(line, " - ");
+
+		if (!dash || sscanf(line, "%*s %*s %*s %*s %511s", mnt) != 1 ||
+		    sscanf(dash + 3, "%63s", fstype) != 1 || strcmp(fstype, "cgroup2"))
+			continue;
+		fclose(f);
+		snprintf(buf, len, "%s", mnt);
+		return 0;
+	}
+	fclose(f);
+	return -1;
+}
+
+int tw_attach_cgroup_all(struct bpf_program *const *progs, size_t n, int cgroup_fd,
+			 struct bpf_link **links)
+{
+	for (size_t i = 0; i < n; i++) {
+		links[i] = bpf_program__attach_cgroup(progs[i], cgroup_fd);
+		if (!links[i]) {
+			int e = -errno;
+
+			while (i--) {
+				bpf_link__destroy(links[i]);
+				links[i] = NULL;
+			}
+			return e ? e : -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int tw_attach_cgroup_root(struct bpf_program *const *progs, size_t n, struct bpf_link **links,
+			  char *why, size_t whylen)
+{
+	char root[256];
+	int fd, ret;
+
+	if (tw_cgroup2_root(root, sizeof(root))) {
+		snprintf(why, whylen, "no cgroup v2 hierarchy is mounted");
+		return -ENOENT;
+	}
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(why, whylen, "cannot open %s: %s", root, strerror(-ret));
+		return ret;
+	}
+	ret = tw_attach_cgroup_all(progs, n, fd, links);
+	close(fd);
+	if (ret)
+		snprintf(why, whylen, "cannot attach to cgroup %s (%s)", root, strerror(-ret));
+	return ret;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The cgroup-v2 root and all-or-none cgroup attachment. */
+#ifndef TW_KERNEL_CGROUP_H
+#define TW_KERNEL_CGROUP_H
+
+#include <stddef.h>
+
+struct bpf_program;
+struct bpf_link;
+
+/* Where cgroup v2 is mounted ("/sys/fs/cgroup" or, on hybrid hosts,
+ * "/sys/fs/cgroup/unified"); -1 when it is not. */
+int tw_cgroup2_root(char *buf, size_t len);
+/* Attaches each of progs to the cgroup, links[i] for progs[i]; when one
+ * fails, the ones before are detached again: all or none. 0 or -errno. */
+int tw_attach_cgroup_all(struct bpf_program *const *progs, size_t n, int cgroup_fd,
+			 struct bpf_link **links);
+/* The same on the cgroup v2 root: 0, or -errno with one sentence in why
+ * (no cgroup v2, cannot open it, cannot attach). */
+int tw_attach_cgroup_root(struct bpf_program *const *progs, size_t n, struct bpf_link **links,
+			  char *why, size_t whylen);
+
+#endif
