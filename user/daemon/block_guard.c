@@ -15,7 +15,6 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "feeds/feed_alerts.h"
-#include "session_track.skel.h"
 #include "tw_session.h"
 #include "xdp_tor.skel.h"
 
@@ -29,9 +28,8 @@ static bool block_on(const struct tw_daemon *d)
 }
 
 /* The clients of live sessions that did not come from an exit node. */
-static size_t clean_clients(const struct tw_daemon *d, struct tw_prefix *out, size_t max)
+static size_t clean_clients(int fd, struct tw_prefix *out, size_t max)
 {
-	int fd = bpf_map__fd(d->k.session->maps.sessions);
 	__u64 key, *prev = NULL;
 	struct tw_session s;
 	size_t n = 0;
@@ -65,12 +63,14 @@ size_t daemon_block_guard(struct tw_daemon *d, struct tw_exit_set *set)
 {
 	struct tw_prefix clients[TW_MAX_SPARED], now_spared[TW_MAX_SPARED] = {};
 	size_t n, kept = 0, spared = 0;
+	/* The session sensor's map: none when it did not load. */
+	int sessions = tw_sensors_map_fd(&d->sensors, "sessions");
 
-	if (!d->k.session || !block_on(d)) {
+	if (sessions < 0 || !block_on(d)) {
 		d->x.n_spared = 0;
 		return 0;
 	}
-	n = clean_clients(d, clients, TW_MAX_SPARED);
+	n = clean_clients(sessions, clients, TW_MAX_SPARED);
 	for (size_t i = 0; i < set->n; i++) {
 		const struct tw_exit_entry *e = &set->e[i];
 		size_t c = 0;

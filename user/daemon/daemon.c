@@ -159,7 +159,6 @@ static void stop(struct tw_daemon *d, bool failed)
 	}
 	daemon_metrics_stop(d);
 	daemon_iface_watch_close(d);
-	daemon_events_close(d);
 	daemon_exits_close(d);
 	daemon_kernel_close(d, failed);
 	daemon_settings_close(d);

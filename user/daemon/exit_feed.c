@@ -186,7 +186,7 @@ out:
 void daemon_feeds_changed(struct tw_daemon *d, int changed)
 {
 	if (changed & TW_FEEDS_ALLOW)
-		daemon_apply_settings(d, d->opts); /* allow files feed the allowlist */
+		daemon_apply_allowlist(d, d->opts); /* allow files feed the allowlist */
 	if (changed & TW_FEEDS_DATA)
 		apply_sources(d);
 	else if (changed & TW_FEEDS_STATE)

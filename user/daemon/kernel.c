@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The daemon's kernel side: the pin root, the XDP object (loaded over the
- * pinned maps of an earlier run, if any), the detectors that share its
+ * pinned maps of an earlier run, if any), the sensors' hooks that share its
  * maps, and the XDP links. */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -16,9 +16,6 @@
 #include "daemon/state.h"
 #include "kernel/pin_lock.h"
 #include "kernel/pins.h"
-#include "sensors/session/session_track.h"
-#include "sensors/ssh/ssh_detect.h"
-#include "sensors/session/session_inventory.h"
 #include "kernel/xdp_attach.h"
 #include "kernel/xdp_clock.h"
 #include "xdp_tor.skel.h"
@@ -169,83 +166,9 @@ int daemon_load_kernel(struct tw_daemon *d)
 	return 0;
 }
 
-static int start_ssh_detect(struct tw_daemon *d)
-{
-	char err[512];
-
-	d->k.ssh = tw_ssh_detect_start(d->k.skel->obj, err, sizeof(err));
-	if (!d->k.ssh) {
-		tw_err("%s", err);
-		return -EINVAL;
-	}
-	tw_info("SSH detector: tracepoint sock:inet_sock_set_state");
-	return 0;
-}
-
-static int start_listen_detect(struct tw_daemon *d)
-{
-	struct tw_listen_detect *ld = &d->k.listen;
-	char err[1024];
-	int ret;
-
-	ret = tw_listen_detect_start(ld, d->k.skel->obj, err, sizeof(err));
-	if (ret < 0) {
-		tw_err("%s", err);
-		return ret;
-	}
-	if (ret > 0)
-		tw_warn("%s", err);
-	d->st.meta.listen_hook = ld->tcp_hook;
-	d->st.meta.udp_hook = ld->udp_hook;
-	if (ld->why[0])
-		tw_info("listen hook: %s (%s)", tw_listen_hook_name(ld->tcp_hook), ld->why);
-	else
-		tw_info("listen hook: %s", tw_listen_hook_name(ld->tcp_hook));
-	return 0;
-}
-
-/* A session found running: alerted like one seen starting, once events run. */
-static void session_found(const struct tw_session_event *ev, void *ctx)
-{
-	struct tw_daemon *d = ctx;
-
-	if (ev->kind)
-		daemon_session_event(d, ev);
-}
-
-/* Not fatal: a host without these hooks still gets everything else. */
-static void start_session_track(struct tw_daemon *d)
-{
-	char err[640];
-	int found;
-
-	d->k.session = tw_session_track_start(d->k.skel->obj, err, sizeof(err));
-	if (!d->k.session) {
-		tw_warn("%s; SSH sessions are not followed (no sshd_child_egress, no ssh_login_from_tor)",
-			err);
-		return;
-	}
-	if (daemon_session_settings(d, d->opts)) {
-		tw_session_track_stop(d->k.session);
-		d->k.session = NULL;
-		return;
-	}
-	/* After the hooks: a session that starts meanwhile is not lost. */
-	found = tw_session_inventory(d->k.session, d->opts->sshd_names, d->opts->n_sshd_names,
-				     d->opts->pin_root, session_found, d);
-	tw_info("SSH sessions: followed from sshd (%s) on; %d found running", d->opts->sshd_names[0],
-		found < 0 ? 0 : found);
-}
-
 int daemon_start_detectors(struct tw_daemon *d)
 {
-	int ret = start_ssh_detect(d);
-
-	if (!ret)
-		ret = start_listen_detect(d);
-	if (!ret)
-		start_session_track(d);
-	return ret;
+	return tw_sensors_load(&d->sensors);
 }
 
 /* The read-only commands for members of --group; a group that does not
@@ -401,12 +324,8 @@ void daemon_kernel_close(struct tw_daemon *d, bool failed)
 	else if (remove && !failed)
 		tw_info("XDP detached from %zu interface(s) and %s removed (--keep-on-stop keeps them)",
 			d->k.n_ifaces, d->opts->pin_root);
-	tw_ssh_detect_stop(d->k.ssh);
-	tw_session_track_stop(d->k.session);
-	d->k.session = NULL;
-	tw_listen_detect_stop(&d->k.listen);
+	tw_sensors_close(&d->sensors);
 	xdp_tor_bpf__destroy(d->k.skel);
-	d->k.ssh = NULL;
 	d->k.skel = NULL;
 	if (d->k.lock_fd > 0)
 		close(d->k.lock_fd);

@@ -1,27 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* The running daemon, shared by the files of daemon/ and by nothing else.
  * Each part belongs to one file: alert_out.c opens the sinks, kernel.c loads
- * and attaches, exit_feed.c keeps the exit set current, kernel_events.c
- * turns kernel records into alerts, loss_watch.c reports what was lost,
- * settings.c writes what SIGHUP may change, status.c publishes, service.c
- * speaks to systemd. */
+ * the XDP object and attaches it, exit_feed.c keeps the exit set current,
+ * the sensors (sensors/) detect, kernel_events.c reads their rings,
+ * loss_watch.c reports what was lost, settings.c writes what SIGHUP may
+ * change, status.c publishes, service.c speaks to systemd. */
 #ifndef TW_DAEMON_STATE_H
 #define TW_DAEMON_STATE_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include "alerts/emit.h"
+#include "alerts/loss_report.h"
 #include "common/event_loop.h"
 #include "config/run_opts.h"
-#include "sensors/listen/listen_policy.h"
-#include "alerts/loss_report.h"
-#include "sensors/session/session_alerts.h"
-
-#define TW_MAX_SPARED 64	/* live SSH sessions block mode spares (block_guard.c) */
 #include "exitset/exit_maps.h"
 #include "feeds/feeds.h"
-#include "sensors/listen/listen_detect.h"
+#include "sensors/sensor_set.h"
 #include "tw_status.h"
+
+#define TW_MAX_SPARED 64	/* live SSH sessions block mode spares (block_guard.c) */
 
 struct tw_metrics_http;
 struct tw_geo;
@@ -36,9 +34,6 @@ struct tw_daemon {
 
 	struct {			/* kernel.c */
 		struct xdp_tor_bpf *skel;
-		struct ssh_detect_bpf *ssh;
-		struct session_track_bpf *session;	/* NULL when it could not load */
-		struct tw_listen_detect listen;
 		int lock_fd;		/* the pin root's lock (pin_lock.h), -1 when not held */
 		bool fresh_pins;	/* nothing was pinned before this start */
 		bool attached;
@@ -59,12 +54,13 @@ struct tw_daemon {
 		size_t n_spared;
 	} x;
 
-	struct {			/* kernel_events.c */
-		struct ring_buffer *rb;
-		struct tw_listen_policy listen_policy;	/* written by settings.c */
-		struct tw_listen_dedup *listen_dedup;
-		struct tw_egress_dedup *egress_dedup;
-	} ev;
+	struct tw_sensor_set sensors;	/* settings.c opens and applies, kernel.c loads,
+					 * kernel_events.c reads their rings */
+	struct {			/* settings.c */
+		struct tw_prefix *allow;	/* the allowlist in force */
+		size_t n_allow;
+		bool written;
+	} allow;
 
 	struct {			/* loss_watch.c */
 		struct tw_losses reported;	/* counts at the last events_lost */
@@ -92,9 +88,6 @@ struct tw_daemon {
 		uint64_t sinks_mark;		/* the sinks' counters at the last publish */
 	} st;
 };
-
-/* alert_out.c: the sinks and throttles; one sentence on failure */
-int daemon_alerts_open(struct tw_daemon *d);
 
 /* alert_out.c: the sinks and throttles; one sentence on failure */
 int daemon_alerts_open(struct tw_daemon *d);
@@ -127,21 +120,17 @@ void daemon_feeds_changed(struct tw_daemon *d, int changed);
 void daemon_feed_update(struct tw_daemon *d, bool force);
 void daemon_exits_close(struct tw_daemon *d);
 
-/* kernel_events.c */
+/* kernel_events.c: the sensors' rings and windows in the event loop */
 int daemon_events_start(struct tw_daemon *d);
-/* One session event (or one the start-up inventory made) to its alert. */
-void daemon_session_event(struct tw_daemon *d, const struct tw_session_event *ev);
-void daemon_events_close(struct tw_daemon *d);
 
 /* loss_watch.c: events_lost, at most once a minute, when a loss counter rose */
 int daemon_loss_watch_start(struct tw_daemon *d);
 
 /* settings.c */
-/* The session tracker's settings (sshd names, egress exclusions and
- * forwarding) from o; nothing when it is not loaded. */
-int daemon_session_settings(struct tw_daemon *d, const struct tw_run_opts *o);
-int daemon_apply_settings(struct tw_daemon *d, const struct tw_run_opts *o);
-/* At start: the settings, and block mode with --block. */
+/* The allowlist (the options' and the allow files') when it changed. */
+int daemon_apply_allowlist(struct tw_daemon *d, const struct tw_run_opts *o);
+/* At start: the sensors opened over the XDP object, the allowlist and
+ * every sensor's settings (block mode with --block). */
 int daemon_init_config(struct tw_daemon *d);
 /* SIGHUP: the command line and config file again. A config that does not
  * parse changes nothing; settings that need a restart say so. True when the

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "sensors/exit/exit_sensor.h"
+
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <string.h>
+#include "alerts/exit_events.h"
+#include "common/log.h"
+#include "common/port_list.h"
+#include "sensors/exit/tunnel_alerts.h"
+
+struct exit_settings {
+	struct tw_port_set ssh_ports;
+	struct tw_tunnel_config tunnel;
+	bool block;		/* at start only: later, 'torwatch block' changes it */
+};
+
+struct exit_sensor {
+	const struct tw_sensor_env *env;
+	struct exit_settings in_force;
+	bool applied;
+};
+
+static void exit_settings(const struct tw_run_opts *o, void *out)
+{
+	struct exit_settings *s = out;
+
+	s->ssh_ports = o->ssh_ports;
+	s->tunnel = o->tunnel;
+	s->block = o->block;
+}
+
+static int map_fd(const struct tw_sensor_env *env, const char *name)
+{
+	return bpf_object__find_map_fd_by_name(env->shared, name);
+}
+
+/* Ports first: the mode never applies to a stale port set. */
+static int block_at_start(const struct tw_sensor_env *env, const struct exit_settings *s)
+{
+	struct tw_block_config b = { .mode = TW_BLOCK_ON };
+	char ports[128];
+	__u32 zero = 0;
+
+	if (tw_port_set_store(map_fd(env, "block_ports"), &s->ssh_ports) ||
+	    bpf_map_update_elem(map_fd(env, "block"), &zero, &b, BPF_ANY))
+		return -errno;
+	tw_port_list_format(&s->ssh_ports, ports, sizeof(ports));
+	tw_info("block mode on: exit-node traffic to port %s is dropped", ports);
+	return 0;
+}
+
+static int exit_apply(void *self, const struct tw_sensor_env *env, const void *settings)
+{
+	const struct exit_settings *s = settings;
+	struct exit_sensor *x = self;
+	char ports[128];
+	__u32 zero = 0;
+	int err;
+
+	x->env = env;
+	err = tw_port_set_store(map_fd(env, "ssh_ports"), &s->ssh_ports);
+	if (err) {
+		tw_err("cannot write the SSH ports: %s", strerror(-err));
+		return err;
+	}
+	if (bpf_map_update_elem(map_fd(env, "tunnel_config"), &zero, &s->tunnel, BPF_ANY))
+		tw_warn("cannot write the tunnel detection settings: %s", strerror(errno));
+	tw_port_list_format(&s->ssh_ports, ports, sizeof(ports));
+	tw_info("SSH ports: %s", ports);
+	if (!x->applied && s->block) {
+		err = block_at_start(env, s);
+		if (err)
+			return err;
+	}
+	x->in_force = *s;
+	x->applied = true;
+	return 0;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct exit_sensor *x = ctx;
+	const struct tw_event *ev = data;
+
+	if (size < sizeof(struct tw_event))
+		return 0;
+	if (ev->kind == TW_EV_ICMP_TUNNEL || ev->kind == TW_EV_DNS_TUNNEL) {
+		struct tw_tunnel_state st;
+		bool have = !bpf_map_lookup_elem(map_fd(x->env, "tunnel_state"), &ev->saddr, &st);
+
+		tw_emit(x->env->alerts, tw_tunnel_alert(ev, have ? &st : NULL, &x->in_force.tunnel,
+							x->env->sources));
+		return 0;
+	}
+	tw_event_alert(ev, x->env->sources, x->env->alerts);
+	return 0;
+}
+
+static size_t exit_rings(void *self, struct tw_sensor_ring *out)
+{
+	struct exit_sensor *x = self;
+
+	out[0] = (struct tw_sensor_ring){ map_fd(x->env, "xdp_events"), on_event };
+	return 1;
+}
+
+const struct tw_sensor_ops tw_exit_sensor = {
+	.name = "exit",
+	.state_size = sizeof(struct exit_sensor),
+	.settings_size = sizeof(struct exit_settings),
+	.settings = exit_settings,
+	.apply = exit_apply,
+	.rings = exit_rings,
+};
