@@ -14,9 +14,9 @@ SERVER="$(cd "$(dirname "$0")/../tools" && pwd)/feed_server.py"
 add_netns "$H"; add_netns "$X"
 link_ns "$H" vX "$X" eX
 add_addrs "$H" vX $HOST4X/24 $HOST6X/64
-add_addrs "$X" eX $EXIT4/24 $EXIT6/64 198.51.100.30/24 198.51.100.31/24
+add_addrs "$X" eX $EXIT4/24 $EXIT6/64 198.51.100.30/24 198.51.100.31/24 198.51.100.32/24
 macX=$(mac_of "$X" eX) macvX=$(mac_of "$H" vX)
-for a in $EXIT4 $EXIT6 198.51.100.30 198.51.100.31; do ip -n "$H" neigh add $a lladdr "$macX" dev vX nud permanent; done
+for a in $EXIT4 $EXIT6 198.51.100.30 198.51.100.31 198.51.100.32; do ip -n "$H" neigh add $a lladdr "$macX" dev vX nud permanent; done
 ip -n "$X" neigh add $HOST4X lladdr "$macvX" dev eX nud permanent
 ip -n "$X" neigh add $HOST6X lladdr "$macvX" dev eX nud permanent
 
@@ -272,11 +272,19 @@ echo 198.51.100.31 >>"$T/deny.txt"
 check "an address added to the deny file is matched within 2 s" wait_for 2 in_set 198.51.100.31
 in_ns "$X" ping -q -c 1 -I 198.51.100.31 $HOST4X >/dev/null
 check "traffic from it raises tor_traffic" wait_for 2 has_alert 'select(.rule.id=="tor_traffic" and .source.ip=="198.51.100.31")'
+ports_written=$(grep -c 'SSH ports:' "$T/daemon.log")
 echo 198.51.100.30 >"$T/allow.txt.new" && mv "$T/allow.txt.new" "$T/allow.txt"
 check "an allow-file address is allowlisted within 2 s (file replaced by mv)" \
 	wait_for 2 sh -c "$TW check 198.51.100.30 --pin-root $PIN --json | jq -e .allowlisted"
+check_eq "a changed allow file rewrites the allowlist and nothing else" "$ports_written" \
+	"$(grep -c 'SSH ports:' "$T/daemon.log")"
+# The barrier: a listed address pinged after the allowlisted one alerts;
+# XDP saw the allowlisted ping first, on the same link.
+echo 198.51.100.32 >>"$T/deny.txt"
+check "a barrier address is in the set" wait_for 2 in_set 198.51.100.32
 in_ns "$X" ping -q -c 1 -I 198.51.100.30 $HOST4X >/dev/null
-sleep 0.5
+in_ns "$X" ping -q -c 1 -I 198.51.100.32 $HOST4X >/dev/null
+check "the barrier address alerts" wait_for 2 has_alert 'select(.rule.id=="tor_traffic" and .source.ip=="198.51.100.32")'
 check_eq "no alert for the allowlisted address" 0 "$(jq -c 'select(.source.ip=="198.51.100.30")' "$T/alerts.json" | wc -l)"
 : >"$T/deny.txt"
 check "an emptied deny file empties its entries" wait_for 2 not_in_set 198.51.100.31
