@@ -2,7 +2,7 @@
 /* Names under the pin root, shared by the daemon that pins and the CLI that
  * opens. Every map is pinned by its name in the BPF object (the variable
  * that declares it), so this list must name variables of bpf/xdp/xdp_tor.bpf.c
- * and bpf/include/: tests/unit/test_pins.c checks it against the object. */
+ * and bpf/include/: tests/unit/test_names.c checks it against the object. */
 #ifndef TW_PINS_NAMES_H
 #define TW_PINS_NAMES_H
 

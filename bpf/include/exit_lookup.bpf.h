@@ -6,8 +6,8 @@
  * instead of 17.5 at the default size, and hits in a 1M set measured the
  * same or up to 15% faster side by side (bench_xdp, BENCH_CASES=prealloc).
  * Only userspace inserts, so XDP never allocates. */
-#ifndef EXIT_SET_BPF_H
-#define EXIT_SET_BPF_H
+#ifndef TW_EXIT_LOOKUP_BPF_H
+#define TW_EXIT_LOOKUP_BPF_H
 
 #include <linux/bpf.h>
 #include <bpf/bpf_endian.h>

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The one alert exit: tw_emit writes every alert to every sink as one JSON
- * line, counts what a sink could not take, and reopens files (logrotate).
- * And the rule catalogue names files that exist. */
+ * line, counts what a sink could not take, and reopens files (logrotate). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -209,43 +208,6 @@ static void test_http_queue_drops_low_first(void **state)
 	tw_emitter_close(&e);				/* the worker stops */
 }
 
-/* Where each rule comes from: the files the catalogue names exist. */
-static void test_rule_catalogue_names_real_files(void **state)
-{
-	char path[256];
-	struct stat st;
-
-	for (size_t i = 0; tw_rules[i]; i++) {
-		const struct tw_rule *r = tw_rules[i];
-
-		assert_ptr_equal(tw_rule_find(r->id), r);
-		assert_true(tw_severity_score(r->severity) > 0 || !strcmp(r->severity, "info"));
-		if (stat(r->builder, &st))
-			fail_msg("rule %s: builder %s does not exist", r->id, r->builder);
-		if (r->hook && stat(r->hook, &st))
-			fail_msg("rule %s: hook %s does not exist", r->id, r->hook);
-		if (r->abi) {
-			snprintf(path, sizeof(path), "%.*s", (int)strcspn(r->abi, ":"), r->abi);
-			if (stat(path, &st))
-				fail_msg("rule %s: ABI header %s does not exist", r->id, path);
-		}
-	}
-	assert_null(tw_rule_find("no_such_rule"));
-	assert_int_equal(tw_rule_index("no_such_rule"), -1);
-}
-
-/* Counts by rule are published in struct tw_alert_stats: room for each. */
-static void test_every_rule_has_a_count(void **state)
-{
-	size_t n = 0;
-
-	while (tw_rules[n])
-		n++;
-	if (n > TW_MAX_RULES)
-		fail_msg("%zu rules, but struct tw_alert_stats counts %d: raise TW_MAX_RULES", n,
-			 TW_MAX_RULES);
-}
-
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -256,8 +218,6 @@ int main(void)
 		cmocka_unit_test(test_file_mode_and_event_ids),
 		cmocka_unit_test(test_sink_filters),
 		cmocka_unit_test(test_http_queue_drops_low_first),
-		cmocka_unit_test(test_rule_catalogue_names_real_files),
-		cmocka_unit_test(test_every_rule_has_a_count),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

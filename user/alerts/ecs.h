@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Alerts as ECS JSON objects, built with json-c so that hostile strings are
  * escaped correctly. Detectors build them here and hand them to tw_emit(). */
-#ifndef TW_ALERT_H
-#define TW_ALERT_H
+#ifndef TW_ECS_H
+#define TW_ECS_H
 
 #include <json-c/json.h>
 #include <stdint.h>

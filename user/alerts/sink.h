@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* A place alerts go. Every kind of sink (today the JSON-lines file or
- * stdout; later syslog, webhooks, ...) implements these operations and
- * lists itself in sink.c; the emitter (emit.h) drives them. */
+/* A place alerts go. Every kind of sink (the JSON-lines file or stdout,
+ * syslog, the HTTP ones) implements these operations and lists itself in
+ * sink.c; the emitter (emit.h) drives them. */
 #ifndef TW_SINK_H
 #define TW_SINK_H
 

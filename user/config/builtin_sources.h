@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* The exit lists torwatch knows by name. Each can be switched on or off and
  * pointed elsewhere (an internal mirror) in the config's [source NAME]. */
-#ifndef TW_FEED_BUILTIN_H
-#define TW_FEED_BUILTIN_H
+#ifndef TW_BUILTIN_SOURCES_H
+#define TW_BUILTIN_SOURCES_H
 
 #include <stdbool.h>
 #include "common/feed_format.h"

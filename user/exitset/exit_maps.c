@@ -4,7 +4,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
-#include "exitset/prefilter.h"
+#include "exitset/exit_filter.h"
 #include "torwatch.h"
 #include "xdp_tor.skel.h"
 

@@ -7,7 +7,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include "common/addr.h"
-#include "exitset/prefilter.h"
+#include "exitset/exit_filter.h"
 
 struct tw_exit_entry {
 	struct tw_prefix p;

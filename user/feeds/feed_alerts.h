@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Alerts about the exit set itself: a list the guard refused, and data that
  * has grown older than the owner allows. */
-#ifndef TW_FEED_ALERT_H
-#define TW_FEED_ALERT_H
+#ifndef TW_FEED_ALERTS_H
+#define TW_FEED_ALERTS_H
 
 #include <json-c/json.h>
 #include "feeds/source_state.h"

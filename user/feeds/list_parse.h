@@ -3,8 +3,8 @@
  * lists (one address or CIDR per line). Input is hostile: every bad line is
  * counted, the first few are kept with their line number and reason, and no
  * bad line spoils the rest. */
-#ifndef TW_FEED_PARSE_H
-#define TW_FEED_PARSE_H
+#ifndef TW_LIST_PARSE_H
+#define TW_LIST_PARSE_H
 
 #include <stdint.h>
 #include <stdio.h>

@@ -3,8 +3,8 @@
  * when its source last listed it, so that an outage of one source does not
  * empty the set and stale addresses leave after a while. The guard refuses
  * lists that are empty or shrank too much; a refused list changes nothing. */
-#ifndef TW_SOURCES_H
-#define TW_SOURCES_H
+#ifndef TW_SOURCE_STATE_H
+#define TW_SOURCE_STATE_H
 
 #include <stdbool.h>
 #include <stdint.h>

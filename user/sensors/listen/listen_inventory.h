@@ -2,8 +2,8 @@
 /* Start-up inventory: the TCP listeners and bound UDP sockets that already
  * exist in this network namespace (netlink sock_diag, both families), with
  * the process that holds each (best effort, from /proc/PID/fd). */
-#ifndef TW_INVENTORY_H
-#define TW_INVENTORY_H
+#ifndef TW_LISTEN_INVENTORY_H
+#define TW_LISTEN_INVENTORY_H
 
 #include <stddef.h>
 #include "torwatch.h"

@@ -167,24 +167,6 @@ bool tw_session_has_proc(struct session_track_bpf *s, uint32_t tgid)
 	return !bpf_map__lookup_elem(s->maps.session_procs, &tgid, sizeof(tgid), &p, sizeof(p), 0);
 }
 
-static size_t count_keys(int fd, void *key, void *next)
-{
-	size_t n = 0;
-
-	for (int ret = bpf_map_get_next_key(fd, NULL, next); !ret;
-	     ret = bpf_map_get_next_key(fd, key, next), n++)
-		memcpy(key, next, 8);
-	return n;
-}
-
-void tw_session_count(struct session_track_bpf *s, size_t *sessions, size_t *procs)
-{
-	__u64 k, nk;
-
-	*sessions = count_keys(bpf_map__fd(s->maps.sessions), &k, &nk);
-	*procs = count_keys(bpf_map__fd(s->maps.session_procs), &k, &nk);
-}
-
 void tw_session_track_stop(struct session_track_bpf *s)
 {
 	session_track_bpf__destroy(s);

@@ -32,7 +32,6 @@ int tw_session_adopt(struct session_track_bpf *s, const struct tw_session *sess,
 /* Is tgid in a session already? */
 bool tw_session_has_proc(struct session_track_bpf *s, uint32_t tgid);
 /* Sessions and session processes in the maps now (tests, status). */
-void tw_session_count(struct session_track_bpf *s, size_t *sessions, size_t *procs);
 void tw_session_track_stop(struct session_track_bpf *s);
 
 #endif

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-#include "exitset/prefilter.h"
+#include "exitset/exit_filter.h"
 
 #include <endian.h>
 #include <errno.h>
