@@ -19,6 +19,7 @@
 
 #include "exitset/allowlist.h"
 #include "exitset/exit_maps.h"
+#include "kernel/pin_upgrade.h"
 #include "kernel/pins.h"
 #include "common/port_list.h"
 #include "exitset/exit_set.h"

@@ -15,6 +15,7 @@
 #include "common/timeutil.h"
 #include "daemon/state.h"
 #include "kernel/pin_lock.h"
+#include "kernel/pin_upgrade.h"
 #include "kernel/pins.h"
 #include "kernel/xdp_attach.h"
 #include "kernel/xdp_clock.h"

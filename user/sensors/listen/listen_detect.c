@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "listen_detect.skel.h"
 #include "kernel/cgroup.h"
+#include "kernel/pin_upgrade.h"
 #include "kernel/pins.h"
 #include "torwatch.h"
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "kernel/cgroup.h"
+#include "kernel/pin_upgrade.h"
 #include "kernel/pins.h"
 #include "session_track.skel.h"
 

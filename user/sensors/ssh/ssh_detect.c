@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/vfs.h>
+#include "kernel/pin_upgrade.h"
 #include "kernel/pins.h"
 #include "ssh_detect.skel.h"
 
