@@ -77,9 +77,9 @@ static int open_geo(struct tw_daemon *d)
 		tw_info("countries: %s%s%s", country, asn ? "; networks: " : "", asn ? asn : "");
 	else
 		tw_info("countries: no database (install tor-geoipdb, or name an .mmdb with --geoip); alerts carry no source.geo");
-	snprintf(d->st.meta.geoip, sizeof(d->st.meta.geoip), "%s",
+	snprintf(d->pub.meta.geoip, sizeof(d->pub.meta.geoip), "%s",
 		 !country ? "" : d->opts->geoip && *d->opts->geoip ? d->opts->geoip : TW_GEO_TOR_DEFAULT);
-	snprintf(d->st.meta.asn_db, sizeof(d->st.meta.asn_db), "%s", asn ? d->opts->asn_db : "");
+	snprintf(d->pub.meta.asn_db, sizeof(d->pub.meta.asn_db), "%s", asn ? d->opts->asn_db : "");
 	return 0;
 }
 

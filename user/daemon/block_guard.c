@@ -9,7 +9,6 @@
 #include "daemon/block_guard.h"
 
 #include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include <stdio.h>
 #include <string.h>
 #include "common/log.h"
@@ -23,7 +22,7 @@ static bool block_on(const struct tw_daemon *d)
 	struct tw_block_config b = {};
 	__u32 zero = 0;
 
-	return !bpf_map__lookup_elem(d->k.skel->maps.block, &zero, sizeof(zero), &b, sizeof(b), 0) &&
+	return !bpf_map__lookup_elem(d->xdp.skel->maps.block, &zero, sizeof(zero), &b, sizeof(b), 0) &&
 	       b.mode == TW_BLOCK_ON;
 }
 
@@ -53,8 +52,8 @@ static const struct tw_source *first_source(const struct tw_sources *ss, uint32_
 
 static bool was_spared(const struct tw_daemon *d, const struct tw_prefix *p)
 {
-	for (size_t i = 0; i < d->x.n_spared; i++)
-		if (!tw_prefix_cmp(&d->x.spared[i], p))
+	for (size_t i = 0; i < d->exits.n_spared; i++)
+		if (!tw_prefix_cmp(&d->exits.spared[i], p))
 			return true;
 	return false;
 }
@@ -67,7 +66,7 @@ size_t daemon_block_guard(struct tw_daemon *d, struct tw_exit_set *set)
 	int sessions = tw_sensors_map_fd(&d->sensors, "sessions");
 
 	if (sessions < 0 || !block_on(d)) {
-		d->x.n_spared = 0;
+		d->exits.n_spared = 0;
 		return 0;
 	}
 	n = clean_clients(sessions, clients, TW_MAX_SPARED);
@@ -82,7 +81,7 @@ size_t daemon_block_guard(struct tw_daemon *d, struct tw_exit_set *set)
 			continue;
 		}
 		char who[64], entry[64], why[400];
-		const struct tw_source *src = first_source(&d->x.feeds.sources, e->sources);
+		const struct tw_source *src = first_source(&d->exits.feeds.sources, e->sources);
 
 		tw_prefix_format(&clients[c], who, sizeof(who));
 		tw_prefix_format(&e->p, entry, sizeof(entry));
@@ -99,8 +98,8 @@ size_t daemon_block_guard(struct tw_daemon *d, struct tw_exit_set *set)
 			now_spared[spared] = e->p;
 		spared++;
 	}
-	memcpy(d->x.spared, now_spared, sizeof(now_spared));
-	d->x.n_spared = spared < TW_MAX_SPARED ? spared : TW_MAX_SPARED;
+	memcpy(d->exits.spared, now_spared, sizeof(now_spared));
+	d->exits.n_spared = spared < TW_MAX_SPARED ? spared : TW_MAX_SPARED;
 	if (spared) {
 		set->n = kept;
 		tw_exit_set_finalize(set);

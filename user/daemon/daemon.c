@@ -43,7 +43,7 @@ static void reload(struct tw_daemon *d)
 	tw_emitter_reopen(&d->alerts);
 	/* Files first: the settings then write the allowlist with the allow
 	 * files' new entries, once. */
-	changed = tw_feeds_reload_files(&d->x.feeds, false, tw_now_unix()) | TW_FEEDS_DATA;
+	changed = tw_feeds_reload_files(&d->exits.feeds, false, tw_now_unix()) | TW_FEEDS_DATA;
 	if (daemon_reload_settings(d))
 		changed &= ~TW_FEEDS_ALLOW;
 	daemon_feeds_changed(d, changed);
@@ -117,7 +117,7 @@ static int start(struct tw_daemon *d)
 	if (!ret)
 		ret = daemon_feeds_open(d);
 	if (!ret)
-		ret = daemon_load_kernel(d);
+		ret = daemon_load_xdp(d);
 	if (!ret)
 		ret = daemon_init_config(d);
 	/* Before XDP is attached: a port in use fails a start that leaves nothing. */
@@ -125,13 +125,13 @@ static int start(struct tw_daemon *d)
 		ret = daemon_metrics_start(d);
 	if (ret)
 		return ret;
-	d->st.meta.started_at = (__u64)tw_now_unix();
-	d->st.meta.daemon_pid = (__u32)getpid();
-	d->st.meta.layout = TW_PIN_LAYOUT;
-	snprintf(d->st.meta.version, sizeof(d->st.meta.version), "%s", TORWATCH_VERSION);
+	d->pub.meta.started_at = (__u64)tw_now_unix();
+	d->pub.meta.daemon_pid = (__u32)getpid();
+	d->pub.meta.layout = TW_PIN_LAYOUT;
+	snprintf(d->pub.meta.version, sizeof(d->pub.meta.version), "%s", TORWATCH_VERSION);
 	ret = daemon_exits_start(d);
 	if (!ret)
-		ret = daemon_start_detectors(d);
+		ret = daemon_load_sensors(d);
 	if (!ret)
 		ret = daemon_attach(d);
 	if (!ret)
@@ -152,15 +152,15 @@ static int start(struct tw_daemon *d)
 static void stop(struct tw_daemon *d, bool failed)
 {
 	/* The pinned state may outlive us; say that no daemon tends it, since when. */
-	if (d->st.meta.daemon_pid) {
-		d->st.meta.daemon_pid = 0;
-		d->st.meta.stopped_at = (__u64)tw_now_unix();
+	if (d->pub.meta.daemon_pid) {
+		d->pub.meta.daemon_pid = 0;
+		d->pub.meta.stopped_at = (__u64)tw_now_unix();
 		daemon_status_write(d);
 	}
 	daemon_metrics_stop(d);
 	daemon_iface_watch_close(d);
 	daemon_exits_close(d);
-	daemon_kernel_close(d, failed);
+	daemon_xdp_close(d, failed);
 	daemon_settings_close(d);
 	tw_emitter_close(&d->alerts);
 	tw_geo_close(d->geo);
@@ -192,7 +192,7 @@ int tw_daemon_run(const struct tw_run_opts *opts, int argc, char **argv)
 		ret = start(&d);
 	if (!ret) {
 		/* The first downloads start, and staleness is known, before we say we run. */
-		daemon_feeds_changed(&d, tw_feeds_tick(&d.x.feeds, tw_now_unix()));
+		daemon_feeds_changed(&d, tw_feeds_tick(&d.exits.feeds, tw_now_unix()));
 		char sinks[512] = "";
 
 		for (size_t i = 0, used = 0; i < d.alerts.n_sinks && used < sizeof(sinks); i++)

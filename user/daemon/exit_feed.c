@@ -19,20 +19,20 @@ int daemon_feeds_open(struct tw_daemon *d)
 {
 	char err[512];
 
-	if (tw_feeds_open(&d->x.feeds, d->opts, &d->alerts, err, sizeof(err))) {
+	if (tw_feeds_open(&d->exits.feeds, d->opts, &d->alerts, err, sizeof(err))) {
 		tw_err("%s", err);
-		tw_feeds_close(&d->x.feeds);
+		tw_feeds_close(&d->exits.feeds);
 		return -EINVAL;
 	}
-	d->x.feeds_open = true;
+	d->exits.feeds_open = true;
 	return 0;
 }
 
 /* A set larger than the maps would fail half-way: say so before touching them. */
 static int check_room(const struct tw_daemon *d, const struct tw_exit_set *set, bool quiet)
 {
-	__u32 exact = bpf_map__max_entries(d->k.skel->maps.exit_v4);
-	__u32 prefixes = bpf_map__max_entries(d->k.skel->maps.exit_prefix_v4);
+	__u32 exact = bpf_map__max_entries(d->xdp.skel->maps.exit_v4);
+	__u32 prefixes = bpf_map__max_entries(d->xdp.skel->maps.exit_prefix_v4);
 
 	if (set->exact_v4 > exact || set->exact_v6 > exact) {
 		if (!quiet)
@@ -53,26 +53,26 @@ static int check_room(const struct tw_daemon *d, const struct tw_exit_set *set, 
 static void log_in_use(struct tw_daemon *d)
 {
 	char what[512];
-	uint32_t mask = tw_sources_in_use(&d->x.feeds.sources, tw_now_unix(), what, sizeof(what));
+	uint32_t mask = tw_sources_in_use(&d->exits.feeds.sources, tw_now_unix(), what, sizeof(what));
 
-	if (mask != d->x.in_use || !mask)
+	if (mask != d->exits.in_use || !mask)
 		tw_info("the exit set is made of: %s", what);
-	d->x.in_use = mask;
+	d->exits.in_use = mask;
 }
 
 /* A set is in the maps (or failed to go in): publish it. */
 static int finish_apply(struct tw_daemon *d, const struct tw_exit_set *set,
 			const struct tw_apply_stats *st, int err, uint64_t digest)
 {
-	struct tw_meta *m = &d->st.meta;
+	struct tw_meta *m = &d->pub.meta;
 
 	if (err) {
-		if (d->x.queued_digest == digest)
-			d->x.queued_digest = 0; /* the maps may hold part of it: diff next time */
+		if (d->exits.queued_digest == digest)
+			d->exits.queued_digest = 0; /* the maps may hold part of it: diff next time */
 		tw_err("cannot write the exit set to the kernel maps: %s", strerror(-err));
 		return err;
 	}
-	tw_sources_describe(&d->x.feeds.sources, set, d->st.info);
+	tw_sources_describe(&d->exits.feeds.sources, set, d->pub.info);
 	m->set_loaded_at = (__u64)tw_now_unix();
 	m->apply_usec = st->usec;
 	m->exact_v4 = set->exact_v4;
@@ -107,7 +107,7 @@ static int largest_url_source(const struct tw_sources *ss, uint32_t skip)
  * feed show; one that fits again is logged. */
 static int build_fitting_set(struct tw_daemon *d, struct tw_exit_set *set)
 {
-	struct tw_sources *ss = &d->x.feeds.sources;
+	struct tw_sources *ss = &d->exits.feeds.sources;
 	uint32_t skip = 0;
 	int err;
 
@@ -126,7 +126,7 @@ static int build_fitting_set(struct tw_daemon *d, struct tw_exit_set *set)
 	}
 	for (unsigned i = 0; i < ss->n; i++) {
 		struct tw_source *s = &ss->s[i];
-		bool out = skip & (1u << i), was = d->x.left_out & (1u << i);
+		bool out = skip & (1u << i), was = d->exits.left_out & (1u << i);
 		char why[TW_SOURCE_ERR_LEN];
 
 		if (out) {
@@ -144,7 +144,7 @@ static int build_fitting_set(struct tw_daemon *d, struct tw_exit_set *set)
 			tw_info("%s: its entries fit in the maps again", s->name);
 		}
 	}
-	d->x.left_out = skip;
+	d->exits.left_out = skip;
 	return err;
 }
 
@@ -161,7 +161,7 @@ static int apply_sources(struct tw_daemon *d)
 	if (err)
 		return err;
 	digest = tw_exit_set_digest(&set);
-	if (digest == d->x.queued_digest) {
+	if (digest == d->exits.queued_digest) {
 		/* Same entries, same masks: nothing to read back or write. */
 		tw_info("exit set unchanged (%zu entries); nothing to write", set.n);
 		daemon_status_sources(d);
@@ -170,13 +170,13 @@ static int apply_sources(struct tw_daemon *d)
 	err = check_room(d, &set, false);
 	if (err)
 		goto out;
-	d->x.queued_digest = digest;
-	if (d->x.applier) {
+	d->exits.queued_digest = digest;
+	if (d->exits.applier) {
 		tw_info("applying the exit set (%zu entries) on the apply thread", set.n);
-		err = tw_apply_worker_submit(d->x.applier, &set, digest);
+		err = tw_apply_worker_submit(d->exits.applier, &set, digest);
 		goto out;
 	}
-	err = tw_exit_set_apply(&set, &d->x.maps, &st);
+	err = tw_exit_set_apply(&set, &d->exits.maps, &st);
 	err = finish_apply(d, &set, &st, err, digest);
 out:
 	tw_exit_set_free(&set);
@@ -196,13 +196,13 @@ void daemon_feeds_changed(struct tw_daemon *d, int changed)
 void daemon_feed_update(struct tw_daemon *d, bool force)
 {
 	tw_info("feed update requested%s", force ? " (--force: no shrink guard)" : "");
-	daemon_feeds_changed(d, tw_feeds_request(&d->x.feeds, force, tw_now_unix()));
+	daemon_feeds_changed(d, tw_feeds_request(&d->exits.feeds, force, tw_now_unix()));
 }
 
 static void on_applied(void *ctx)
 {
 	struct tw_daemon *d = ctx;
-	struct tw_apply_job *job = tw_apply_worker_done(d->x.applier);
+	struct tw_apply_job *job = tw_apply_worker_done(d->exits.applier);
 
 	if (job)
 		finish_apply(d, &job->set, &job->st, job->err, job->digest);
@@ -213,16 +213,16 @@ static void on_fetched(void *ctx)
 {
 	struct tw_daemon *d = ctx;
 
-	daemon_feeds_changed(d, tw_feeds_collect(&d->x.feeds, tw_now_unix()));
+	daemon_feeds_changed(d, tw_feeds_collect(&d->exits.feeds, tw_now_unix()));
 }
 
 static void on_file_event(void *ctx)
 {
 	struct tw_daemon *d = ctx;
 
-	if (tw_feeds_files_changed(&d->x.feeds)) {
+	if (tw_feeds_files_changed(&d->exits.feeds)) {
 		tw_info("a local list file changed; reloading the files");
-		daemon_feeds_changed(d, tw_feeds_reload_files(&d->x.feeds, false, tw_now_unix()));
+		daemon_feeds_changed(d, tw_feeds_reload_files(&d->exits.feeds, false, tw_now_unix()));
 	}
 }
 
@@ -232,8 +232,8 @@ static void on_tick(void *ctx)
 {
 	struct tw_daemon *d = ctx;
 
-	daemon_feeds_changed(d, tw_feeds_tick(&d->x.feeds, tw_now_unix()));
-	if (tw_apply_worker_idle(d->x.applier) && tw_feeds_round_finished(&d->x.feeds))
+	daemon_feeds_changed(d, tw_feeds_tick(&d->exits.feeds, tw_now_unix()));
+	if (tw_apply_worker_idle(d->exits.applier) && tw_feeds_round_finished(&d->exits.feeds))
 		daemon_status_sources(d);
 }
 
@@ -244,16 +244,16 @@ int daemon_exits_start(struct tw_daemon *d)
 
 	if (ret)
 		return ret;
-	d->x.applier = tw_apply_worker_new(&d->x.maps);
-	if (!d->x.applier) {
+	d->exits.applier = tw_apply_worker_new(&d->exits.maps);
+	if (!d->exits.applier) {
 		tw_err("cannot start the apply thread: %s", strerror(errno));
 		return -ENOMEM;
 	}
-	ret = tw_loop_add_fd(l, "feed downloads", tw_feeds_fetch_fd(&d->x.feeds), on_fetched, d);
+	ret = tw_loop_add_fd(l, "feed downloads", tw_feeds_fetch_fd(&d->exits.feeds), on_fetched, d);
 	if (!ret)
-		ret = tw_loop_add_fd(l, "feed files", tw_feeds_watch_fd(&d->x.feeds), on_file_event, d);
+		ret = tw_loop_add_fd(l, "feed files", tw_feeds_watch_fd(&d->exits.feeds), on_file_event, d);
 	if (!ret)
-		ret = tw_loop_add_fd(l, "exit set applied", tw_apply_worker_fd(d->x.applier),
+		ret = tw_loop_add_fd(l, "exit set applied", tw_apply_worker_fd(d->exits.applier),
 				     on_applied, d);
 	if (!ret)
 		ret = tw_loop_add_tick(l, "feed schedule", TW_LOOP_AFTER_INPUT, on_tick, d);
@@ -264,10 +264,10 @@ int daemon_exits_start(struct tw_daemon *d)
 
 void daemon_exits_close(struct tw_daemon *d)
 {
-	tw_apply_worker_free(d->x.applier); /* a running apply ends first */
-	d->x.applier = NULL;
-	tw_exit_maps_close(&d->x.maps);
-	if (d->x.feeds_open)
-		tw_feeds_close(&d->x.feeds);
-	d->x.feeds_open = false;
+	tw_apply_worker_free(d->exits.applier); /* a running apply ends first */
+	d->exits.applier = NULL;
+	tw_exit_maps_close(&d->exits.maps);
+	if (d->exits.feeds_open)
+		tw_feeds_close(&d->exits.feeds);
+	d->exits.feeds_open = false;
 }

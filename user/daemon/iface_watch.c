@@ -21,7 +21,7 @@ static void on_netlink(void *ctx)
 	ssize_t len;
 
 	/* Drain: several changes in a row make one pass. */
-	while ((len = recv(d->ifw.fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+	while ((len = recv(d->iface_watch.fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
 		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)len);
 		     h = NLMSG_NEXT(h, len))
 			relevant |= h->nlmsg_type == RTM_NEWLINK || h->nlmsg_type == RTM_DELLINK ||
@@ -40,24 +40,24 @@ int daemon_iface_watch_start(struct tw_daemon *d)
 
 	if (!d->opts->n_ifaces)
 		sa.nl_groups |= RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE;
-	d->ifw.fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
-	if (d->ifw.fd < 0 || bind(d->ifw.fd, (struct sockaddr *)&sa, sizeof(sa))) {
+	d->iface_watch.fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+	if (d->iface_watch.fd < 0 || bind(d->iface_watch.fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		ret = -errno;
 		tw_warn("cannot follow interface changes (netlink: %s); an interface that comes back is not watched again until a restart",
 			strerror(-ret));
-		if (d->ifw.fd >= 0)
-			close(d->ifw.fd);
-		d->ifw.fd = -1;
+		if (d->iface_watch.fd >= 0)
+			close(d->iface_watch.fd);
+		d->iface_watch.fd = -1;
 		return 0;
 	}
 	/* Whatever changed between the attach and now. */
 	daemon_ifaces_changed(d);
-	return tw_loop_add_fd(&d->loop, "interfaces", d->ifw.fd, on_netlink, d);
+	return tw_loop_add_fd(&d->loop, "interfaces", d->iface_watch.fd, on_netlink, d);
 }
 
 void daemon_iface_watch_close(struct tw_daemon *d)
 {
-	if (d->ifw.fd > 0)
-		close(d->ifw.fd);
-	d->ifw.fd = -1;
+	if (d->iface_watch.fd > 0)
+		close(d->iface_watch.fd);
+	d->iface_watch.fd = -1;
 }

@@ -17,7 +17,7 @@ static void read_losses(struct tw_daemon *d, struct tw_losses *out)
 	__u32 zero = 0;
 
 	tw_losses_of_sinks(&d->alerts, out);
-	if (tw_percpu_sum(bpf_map__fd(d->k.skel->maps.counters), &zero, &cnt, sizeof(cnt)))
+	if (tw_percpu_sum(bpf_map__fd(d->xdp.skel->maps.counters), &zero, &cnt, sizeof(cnt)))
 		return;	/* the kernel's part stays 0: no rise seen, none invented */
 	out->traffic = cnt.c[TW_CNT_EVENTS_LOST];
 	out->ssh = cnt.c[TW_CNT_SSH_EVENTS_LOST];

@@ -16,7 +16,7 @@
  * must not call old data current in the meantime. */
 static const char *feeds_state(const struct tw_daemon *d, char *buf, size_t len)
 {
-	const struct tw_feeds *f = &d->x.feeds;
+	const struct tw_feeds *f = &d->exits.feeds;
 	int64_t age = tw_now_unix() - tw_sources_newest(&f->sources);
 	char shown[32];
 
@@ -33,7 +33,7 @@ static const char *feeds_state(const struct tw_daemon *d, char *buf, size_t len)
  * the feeds. */
 static void status_line(const struct tw_daemon *d, char *buf, size_t len)
 {
-	const struct tw_meta *m = &d->st.meta;
+	const struct tw_meta *m = &d->pub.meta;
 	char feeds[96];
 	size_t used = (size_t)snprintf(buf, len, "watching");
 
@@ -52,16 +52,16 @@ static void service_tick(void *ctx)
 {
 	struct tw_daemon *d = ctx;
 	uint64_t now = tw_now_mono_ns();
-	char line[sizeof(d->svc.status)];
+	char line[sizeof(d->service.status)];
 
 	status_line(d, line, sizeof(line));
-	if (strcmp(line, d->svc.status)) {
+	if (strcmp(line, d->service.status)) {
 		sd_notifyf(0, "STATUS=%s", line);
-		memcpy(d->svc.status, line, sizeof(line));
+		memcpy(d->service.status, line, sizeof(line));
 	}
-	if (d->svc.watchdog_ns && now - d->svc.last_watchdog_ns >= d->svc.watchdog_ns / 2) {
+	if (d->service.watchdog_ns && now - d->service.last_watchdog_ns >= d->service.watchdog_ns / 2) {
 		sd_notify(0, "WATCHDOG=1");
-		d->svc.last_watchdog_ns = now;
+		d->service.last_watchdog_ns = now;
 	}
 }
 
@@ -70,10 +70,10 @@ int daemon_service_ready(struct tw_daemon *d)
 	uint64_t usec = 0;
 
 	if (sd_watchdog_enabled(0, &usec) > 0)
-		d->svc.watchdog_ns = usec * 1000;
-	status_line(d, d->svc.status, sizeof(d->svc.status));
-	sd_notifyf(0, "READY=1\nSTATUS=%s", d->svc.status);
-	d->svc.last_watchdog_ns = tw_now_mono_ns();
+		d->service.watchdog_ns = usec * 1000;
+	status_line(d, d->service.status, sizeof(d->service.status));
+	sd_notifyf(0, "READY=1\nSTATUS=%s", d->service.status);
+	d->service.last_watchdog_ns = tw_now_mono_ns();
 	return tw_loop_add_tick(&d->loop, "service", TW_LOOP_AFTER_INPUT, service_tick, d);
 }
 

@@ -3,7 +3,6 @@
  * sensor's through the sensors; and SIGHUP, which reads them again and
  * applies what changed. Which settings a SIGHUP may change is in the option
  * table (config/run_options.c); the others wait for a restart. */
-#include <bpf/libbpf.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -19,7 +18,7 @@
 static struct tw_prefix *merged_allowlist(const struct tw_daemon *d, const struct tw_run_opts *o,
 					  size_t *n)
 {
-	const struct tw_feeds *f = &d->x.feeds;
+	const struct tw_feeds *f = &d->exits.feeds;
 	struct tw_prefix *allow = malloc((o->n_allow + f->n_allow + 1) * sizeof(*allow));
 
 	if (!allow)
@@ -33,7 +32,7 @@ static struct tw_prefix *merged_allowlist(const struct tw_daemon *d, const struc
 
 int daemon_apply_allowlist(struct tw_daemon *d, const struct tw_run_opts *o)
 {
-	struct xdp_tor_bpf *skel = d->k.skel;
+	struct xdp_tor_bpf *skel = d->xdp.skel;
 	struct tw_config cfg = {};
 	__u32 zero = 0;
 	size_t n_allow;
@@ -74,11 +73,11 @@ int daemon_apply_allowlist(struct tw_daemon *d, const struct tw_run_opts *o)
 int daemon_init_config(struct tw_daemon *d)
 {
 	struct tw_sensor_env env = {
-		.shared = d->k.skel->obj,
+		.shared = d->xdp.skel->obj,
 		.pin_root = d->opts->pin_root,
 		.alerts = &d->alerts,
-		.sources = d->st.info,
-		.meta = &d->st.meta,
+		.sources = d->pub.info,
+		.meta = &d->pub.meta,
 	};
 	int err = tw_sensors_open(&d->sensors, &env);
 
@@ -118,7 +117,7 @@ bool daemon_reload_settings(struct tw_daemon *d)
 		free_opts(o);
 		return false;
 	}
-	tw_feeds_set_policy(&d->x.feeds, o);
+	tw_feeds_set_policy(&d->exits.feeds, o);
 	d->opts = o;
 	free_opts(d->reloaded);
 	d->reloaded = o;

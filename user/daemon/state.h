@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* The running daemon, shared by the files of daemon/ and by nothing else.
- * Each part belongs to one file: alert_out.c opens the sinks, kernel.c loads
- * the XDP object and attaches it, exit_feed.c keeps the exit set current,
- * the sensors (sensors/) detect, kernel_events.c reads their rings,
- * loss_watch.c reports what was lost, settings.c writes what SIGHUP may
- * change, status.c publishes, service.c speaks to systemd. */
+ * Each part belongs to one file: alert_out.c opens the sinks, xdp_object.c
+ * loads the XDP object and the sensors, xdp_links.c attaches it,
+ * exit_feed.c keeps the exit set current, sensor_events.c reads the
+ * sensors' rings, loss_watch.c reports what was lost, settings.c writes
+ * what SIGHUP may change, status.c publishes, service.c speaks to systemd. */
 #ifndef TW_DAEMON_STATE_H
 #define TW_DAEMON_STATE_H
 
@@ -32,7 +32,7 @@ struct tw_daemon {
 	struct tw_event_loop loop;
 	struct tw_emitter alerts;
 
-	struct {			/* kernel.c */
+	struct {			/* xdp_object.c, xdp_links.c */
 		struct xdp_tor_bpf *skel;
 		int lock_fd;		/* the pin root's lock (pin_lock.h), -1 when not held */
 		bool fresh_pins;	/* nothing was pinned before this start */
@@ -40,7 +40,7 @@ struct tw_daemon {
 		const char *ifnames[TW_MAX_IFACES];
 		char ifname_buf[TW_MAX_IFACES][TW_IFNAME_LEN];
 		size_t n_ifaces;
-	} k;
+	} xdp;
 
 	struct {			/* exit_feed.c */
 		struct tw_feeds feeds;
@@ -52,10 +52,10 @@ struct tw_daemon {
 		uint32_t left_out;	/* sources whose entries did not fit beside the others' */
 		struct tw_prefix spared[TW_MAX_SPARED];	/* block_guard.c: kept out for a live session */
 		size_t n_spared;
-	} x;
+	} exits;
 
-	struct tw_sensor_set sensors;	/* settings.c opens and applies, kernel.c loads,
-					 * kernel_events.c reads their rings */
+	struct tw_sensor_set sensors;	/* settings.c opens and applies, xdp_object.c
+					 * loads, sensor_events.c reads their rings */
 	struct {			/* settings.c */
 		struct tw_prefix *allow;	/* the allowlist in force */
 		size_t n_allow;
@@ -73,29 +73,29 @@ struct tw_daemon {
 
 	struct {			/* iface_watch.c */
 		int fd;			/* rtnetlink, -1 when not following */
-	} ifw;
+	} iface_watch;
 
 	struct {			/* service.c: systemd's notify protocol */
 		char status[256];	/* the last STATUS= sent */
 		uint64_t watchdog_ns;	/* WatchdogSec, 0 when off */
 		uint64_t last_watchdog_ns;
-	} svc;
+	} service;
 
 	struct {			/* status.c: what the CLI reads from the pins */
 		struct tw_meta meta;
 		struct tw_source_info info[TW_MAX_SOURCES];
 		struct tw_alert_stats alerts;	/* as last published */
 		uint64_t sinks_mark;		/* the sinks' counters at the last publish */
-	} st;
+	} pub;
 };
 
 /* alert_out.c: the sinks and throttles; one sentence on failure */
 int daemon_alerts_open(struct tw_daemon *d);
 
-/* kernel.c */
+/* xdp_object.c and xdp_links.c */
 int daemon_resolve_ifaces(struct tw_daemon *d);
-int daemon_load_kernel(struct tw_daemon *d);
-int daemon_start_detectors(struct tw_daemon *d);
+int daemon_load_xdp(struct tw_daemon *d);
+int daemon_load_sensors(struct tw_daemon *d);
 int daemon_attach(struct tw_daemon *d);
 /* --group may read the pins (after every pin made). */
 void daemon_share_pins(struct tw_daemon *d);
@@ -107,7 +107,7 @@ void daemon_ifaces_changed(struct tw_daemon *d);
 int daemon_iface_watch_start(struct tw_daemon *d);
 void daemon_iface_watch_close(struct tw_daemon *d);
 /* failed: a first start that failed leaves nothing pinned behind. */
-void daemon_kernel_close(struct tw_daemon *d, bool failed);
+void daemon_xdp_close(struct tw_daemon *d, bool failed);
 
 /* exit_feed.c */
 int daemon_feeds_open(struct tw_daemon *d);
@@ -120,7 +120,7 @@ void daemon_feeds_changed(struct tw_daemon *d, int changed);
 void daemon_feed_update(struct tw_daemon *d, bool force);
 void daemon_exits_close(struct tw_daemon *d);
 
-/* kernel_events.c: the sensors' rings and windows in the event loop */
+/* sensor_events.c: the sensors' rings and windows in the event loop */
 int daemon_events_start(struct tw_daemon *d);
 
 /* loss_watch.c: events_lost, at most once a minute, when a loss counter rose */

@@ -12,15 +12,15 @@
 
 int daemon_status_write(struct tw_daemon *d)
 {
-	struct xdp_tor_bpf *skel = d->k.skel;
+	struct xdp_tor_bpf *skel = d->xdp.skel;
 	__u32 zero = 0;
 
-	if (bpf_map__update_elem(skel->maps.meta, &zero, sizeof(zero), &d->st.meta,
-				 sizeof(d->st.meta), BPF_ANY))
+	if (bpf_map__update_elem(skel->maps.meta, &zero, sizeof(zero), &d->pub.meta,
+				 sizeof(d->pub.meta), BPF_ANY))
 		return -errno;
 	for (__u32 i = 0; i < TW_MAX_SOURCES; i++)
-		if (bpf_map__update_elem(skel->maps.sources, &i, sizeof(i), &d->st.info[i],
-					 sizeof(d->st.info[i]), BPF_ANY))
+		if (bpf_map__update_elem(skel->maps.sources, &i, sizeof(i), &d->pub.info[i],
+					 sizeof(d->pub.info[i]), BPF_ANY))
 			return -errno;
 	return 0;
 }
@@ -50,7 +50,7 @@ static void publish_sinks(struct tw_daemon *d)
 			snprintf(st.name, sizeof(st.name), "%s", s->shown);
 			snprintf(st.last_error, sizeof(st.last_error), "%s", s->last_error);
 		}
-		bpf_map__update_elem(d->k.skel->maps.sink_stats, &i, sizeof(i), &st, sizeof(st),
+		bpf_map__update_elem(d->xdp.skel->maps.sink_stats, &i, sizeof(i), &st, sizeof(st),
 				     BPF_ANY);
 	}
 }
@@ -59,7 +59,7 @@ static void publish_sinks(struct tw_daemon *d)
 static void publish_recent(struct tw_daemon *d)
 {
 	for (__u32 i = 0; i < TW_RECENT_ALERTS; i++)
-		bpf_map__update_elem(d->k.skel->maps.recent_alerts, &i, sizeof(i), &d->alerts.recent[i],
+		bpf_map__update_elem(d->xdp.skel->maps.recent_alerts, &i, sizeof(i), &d->alerts.recent[i],
 				     sizeof(d->alerts.recent[i]), BPF_ANY);
 }
 
@@ -83,14 +83,14 @@ static void publish_alerts(void *ctx)
 		mark += s->delivered + s->retried + s->rejected + s->dropped + s->filtered +
 			s->spooled + s->too_large;
 	}
-	if (!memcmp(&a, &d->st.alerts, sizeof(a)) && mark == d->st.sinks_mark)
+	if (!memcmp(&a, &d->pub.alerts, sizeof(a)) && mark == d->pub.sinks_mark)
 		return;
-	if (a.emitted != d->st.alerts.emitted)
+	if (a.emitted != d->pub.alerts.emitted)
 		publish_recent(d);
-	if (!bpf_map__update_elem(d->k.skel->maps.alert_stats, &zero, sizeof(zero), &a, sizeof(a),
+	if (!bpf_map__update_elem(d->xdp.skel->maps.alert_stats, &zero, sizeof(zero), &a, sizeof(a),
 				  BPF_ANY))
-		d->st.alerts = a;
-	d->st.sinks_mark = mark;
+		d->pub.alerts = a;
+	d->pub.sinks_mark = mark;
 	publish_sinks(d);
 }
 
@@ -101,11 +101,11 @@ static void heartbeat(void *ctx)
 	struct tw_daemon *d = ctx;
 	__u64 now = (__u64)tw_now_unix();
 
-	if (now == d->st.meta.heartbeat_at)
+	if (now == d->pub.meta.heartbeat_at)
 		return;
-	d->st.meta.heartbeat_at = now;
-	bpf_map__update_elem(d->k.skel->maps.meta, &(__u32){ 0 }, sizeof(__u32), &d->st.meta,
-			     sizeof(d->st.meta), BPF_ANY);
+	d->pub.meta.heartbeat_at = now;
+	bpf_map__update_elem(d->xdp.skel->maps.meta, &(__u32){ 0 }, sizeof(__u32), &d->pub.meta,
+			     sizeof(d->pub.meta), BPF_ANY);
 }
 
 int daemon_status_start(struct tw_daemon *d)
@@ -115,19 +115,19 @@ int daemon_status_start(struct tw_daemon *d)
 	if (ret)
 		return ret;
 	/* Published at once, so that a restart's status starts from zero. */
-	memset(&d->st.alerts, 0xff, sizeof(d->st.alerts));
+	memset(&d->pub.alerts, 0xff, sizeof(d->pub.alerts));
 	publish_alerts(d);
 	return tw_loop_add_tick(&d->loop, "alert counts", TW_LOOP_AFTER_INPUT, publish_alerts, d);
 }
 
 void daemon_status_sources(struct tw_daemon *d)
 {
-	struct tw_feeds *f = &d->x.feeds;
+	struct tw_feeds *f = &d->exits.feeds;
 
-	tw_sources_describe(&f->sources, NULL, d->st.info);
-	d->st.meta.set_newest_data = (__u64)tw_sources_newest(&f->sources);
-	d->st.meta.feed_stale = f->stale;
-	d->st.meta.feed_rounds = f->rounds_done;
-	if (d->k.skel && daemon_status_write(d))
+	tw_sources_describe(&f->sources, NULL, d->pub.info);
+	d->pub.meta.set_newest_data = (__u64)tw_sources_newest(&f->sources);
+	d->pub.meta.feed_stale = f->stale;
+	d->pub.meta.feed_rounds = f->rounds_done;
+	if (d->xdp.skel && daemon_status_write(d))
 		tw_warn("cannot update the pinned source state: %s", strerror(errno));
 }
