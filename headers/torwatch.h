@@ -17,7 +17,12 @@
 #define TW_PORT_STATS_ENTRIES 16384
 #define TW_XDP_RINGBUF_BYTES (256 * 1024)
 
-#define TW_ALERT_WINDOW_NS (60ULL * 1000000000ULL)
+/* Time units, once for the kernel and user space. */
+#define TW_NS_PER_SEC 1000000000ULL
+#define TW_NS_PER_MS 1000000ULL
+#define TW_NS_PER_US 1000ULL
+/* One alert per source and rule within this (XDP and the throttles). */
+#define TW_ALERT_WINDOW_NS (60ULL * TW_NS_PER_SEC)
 
 /* Miss-path prefilter: a one-word-blocked Bloom filter over the exact
  * entries. Each address sets two bits in one 64-bit word picked by its hash:

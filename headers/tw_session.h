@@ -14,7 +14,7 @@
 #define TW_SSHD_NAMES 8			/* executable names that are sshd */
 #define TW_SESSION_CHAIN 6		/* parents an event names, nearest first */
 #define TW_SESSION_RINGBUF_BYTES (256 * 1024)
-#define TW_EGRESS_REPEAT_NS 1000000000ULL	/* repeats within this are counted, not sent */
+#define TW_EGRESS_REPEAT_NS TW_NS_PER_SEC	/* repeats within this are counted, not sent */
 
 /* One SSH session: the connection an sshd process was started with. */
 struct tw_session {

@@ -18,6 +18,7 @@
 #include "alerts/spool.h"
 #include "common/log.h"
 #include "common/quiet_thread.h"
+#include "common/timeutil.h"
 
 #define BATCH_BYTES (4u << 20)	/* one request's body at most */
 #define BACKOFF_MAX_S 60
@@ -114,9 +115,9 @@ static void back_off(struct tw_delivery *d, double backoff_s)
 
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += (time_t)wait;
-	until.tv_nsec += (long)((wait - (double)(time_t)wait) * 1e9);
-	if (until.tv_nsec >= 1000000000L)
-		until.tv_sec++, until.tv_nsec -= 1000000000L;
+	until.tv_nsec += (long)((wait - (double)(time_t)wait) * TW_NS_PER_SEC);
+	if (until.tv_nsec >= (long)TW_NS_PER_SEC)
+		until.tv_sec++, until.tv_nsec -= (long)TW_NS_PER_SEC;
 	while (!d->stop && pthread_cond_timedwait(&d->cond, &d->lock, &until) != ETIMEDOUT)
 		sync_spool(d);	/* woken by a new alert: it may have been spooled */
 }

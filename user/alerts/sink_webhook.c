@@ -19,6 +19,7 @@
 #include <time.h>
 #include "alerts/delivery.h"
 #include "alerts/ecs.h"
+#include "common/timeutil.h"
 
 #define BATCH_MAX 100		/* per request, where the receiver takes batches */
 
@@ -256,7 +257,7 @@ static char *render(const struct webhook *w, const char *json, size_t len,
 
 			clock_gettime(CLOCK_REALTIME, &now);
 			json_object_object_add(o, "time", json_object_new_double(
-				(double)now.tv_sec + (double)now.tv_nsec / 1e9));
+				(double)now.tv_sec + (double)now.tv_nsec / TW_NS_PER_SEC));
 			json_object_object_add(o, "host",
 					       json_object_new_string(field(alert, "host.hostname")));
 			json_object_object_add(o, "source", json_object_new_string("torwatch"));

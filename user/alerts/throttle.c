@@ -13,9 +13,10 @@
 #include "alerts/ecs.h"
 #include "alerts/rules.h"
 #include "common/hash.h"
+#include "common/timeutil.h"
 
 #define TW_THROTTLE_SLOTS (1u << 16)
-#define SWEEP_EVERY_NS 1000000000ULL
+#define SWEEP_EVERY_NS TW_NS_PER_SEC
 
 struct tw_throttle_slot {
 	uint64_t hash;		/* 0: free */
@@ -27,8 +28,8 @@ struct tw_throttle_slot {
 
 void tw_throttle_defaults(struct tw_throttle *t)
 {
-	tw_throttle_set(t, "tor_traffic", "source.ip", 60ULL * 1000000000ULL, 1);
-	tw_throttle_set(t, "tor_blocked", "source.ip", 60ULL * 1000000000ULL, 1);
+	tw_throttle_set(t, "tor_traffic", "source.ip", TW_ALERT_WINDOW_NS, 1);
+	tw_throttle_set(t, "tor_blocked", "source.ip", TW_ALERT_WINDOW_NS, 1);
 }
 
 int tw_throttle_set(struct tw_throttle *t, const char *rule, const char *key,
@@ -165,7 +166,7 @@ bool tw_throttle_pass(struct tw_throttle *t, struct json_object *alert, uint64_t
 	if (s->held) {
 		tw_json_set(alert, "torwatch.throttle.suppressed", json_object_new_int64(s->held));
 		tw_json_set(alert, "torwatch.throttle.window_s",
-			    json_object_new_int64((int64_t)(t->rules[r].window_ns / 1000000000ULL)));
+			    json_object_new_int64((int64_t)(t->rules[r].window_ns / TW_NS_PER_SEC)));
 		s->held = 0;
 	}
 	return true;

@@ -166,7 +166,7 @@ static void recent_alerts(struct screen *s, const char *root, int rows)
 static void draw(struct screen *s, const struct tw_cli *cli, const struct sample *now,
 		 const struct sample *prev, const struct tw_geo *geo)
 {
-	double secs = (double)(now->mono_ns - prev->mono_ns) / 1e9;
+	double secs = (double)(now->mono_ns - prev->mono_ns) / TW_NS_PER_SEC;
 	const __u64 *c = now->c.c, *p = prev->c.c;
 	uint32_t pid;
 	char t[40], pb[8], addr[TW_ADDR_STRLEN];
@@ -226,7 +226,7 @@ static void draw(struct screen *s, const struct tw_cli *cli, const struct sample
 static void line(const struct tw_cli *cli, const struct sample *now, const struct sample *prev,
 		 const struct tw_geo *geo)
 {
-	double secs = (double)(now->mono_ns - prev->mono_ns) / 1e9;
+	double secs = (double)(now->mono_ns - prev->mono_ns) / TW_NS_PER_SEC;
 	char t[40], addr[TW_ADDR_STRLEN] = "-", cc[3] = "";
 
 	tw_format_iso8601(tw_now_unix(), t, sizeof(t));

@@ -10,7 +10,7 @@ static int64_t clock_ns(clockid_t id)
 	struct timespec ts;
 
 	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	return (int64_t)ts.tv_sec * (int64_t)TW_NS_PER_SEC + ts.tv_nsec;
 }
 
 uint64_t tw_now_mono_ns(void)
@@ -35,7 +35,7 @@ int64_t tw_mono_to_unix_ns(uint64_t mono_ns)
 
 void tw_format_iso8601_ns(int64_t unix_ns, char *buf, size_t len)
 {
-	time_t s = (time_t)(unix_ns / 1000000000LL);
+	time_t s = (time_t)(unix_ns / (int64_t)TW_NS_PER_SEC);
 	struct tm tm;
 	char base[32];
 

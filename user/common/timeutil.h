@@ -5,9 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-
-#define TW_NS_PER_SEC 1000000000ULL
-#define TW_NS_PER_MS 1000000ULL
+#include "torwatch.h"	/* TW_NS_PER_SEC and the other units */
 
 /* Unix time in nanoseconds for a bpf_ktime_get_coarse_ns() stamp. */
 int64_t tw_mono_to_unix_ns(uint64_t mono_ns);

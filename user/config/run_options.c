@@ -307,7 +307,7 @@ static int set_tunnel_window(struct tw_run_opts *o, const struct tw_option *opt,
 	}
 	if (set_duration_value(&s, opt->name, v, err, errlen))
 		return -1;
-	o->tunnel.window_ns = (uint64_t)s * 1000000000ULL;
+	o->tunnel.window_ns = (uint64_t)s * TW_NS_PER_SEC;
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "common/log.h"
 #include "geo/geo.h"
+#include "common/timeutil.h"
 #include "daemon/state.h"
 
 /* The first line of a secret's file, without its newline: 0, or -errno
@@ -127,7 +128,7 @@ int daemon_alerts_open(struct tw_daemon *d)
 		/* Unset keys keep the rule's default, else the source address. */
 		snprintf(key, sizeof(key), "%s", c->key ? c->key : now ? now->key : "source.ip");
 		ret = tw_throttle_set(&d->alerts.throttle, c->rule, key,
-				      (uint64_t)(c->window_s ? c->window_s : 60) * 1000000000ULL,
+				      c->window_s ? (uint64_t)c->window_s * TW_NS_PER_SEC : TW_ALERT_WINDOW_NS,
 				      c->count >= 0 ? (uint32_t)c->count : 1);
 	}
 	return ret ? ret : open_geo(d);

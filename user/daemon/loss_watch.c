@@ -9,7 +9,7 @@
 #include "kernel/counters.h"
 #include "xdp_tor.skel.h"
 
-#define CHECK_EVERY_NS 1000000000ULL
+#define CHECK_EVERY_NS TW_NS_PER_SEC
 
 static void read_losses(struct tw_daemon *d, struct tw_losses *out)
 {
@@ -35,7 +35,7 @@ static void check_losses(void *ctx)
 	d->loss.last_check_mono = now;
 	/* d->opts is the last SIGHUP's: the interval may change meanwhile. */
 	if (d->loss.last_alert_mono &&
-	    now - d->loss.last_alert_mono < (uint64_t)d->opts->loss_report_s * 1000000000ULL)
+	    now - d->loss.last_alert_mono < (uint64_t)d->opts->loss_report_s * TW_NS_PER_SEC)
 		return;
 	read_losses(d, &cur);
 	if (!tw_losses_rose(&d->loss.reported, &cur))

@@ -79,12 +79,9 @@ int daemon_service_ready(struct tw_daemon *d)
 
 void daemon_service_reloading(void)
 {
-	struct timespec ts;
-
 	/* systemd (253 and later) matches the reload by this timestamp. */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
-		   (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
+		   (unsigned long long)(tw_now_mono_ns() / TW_NS_PER_US));
 }
 
 void daemon_service_reloaded(void)

@@ -12,6 +12,7 @@
 #include <time.h>
 #include "common/hash.h"
 #include "torwatch.h"
+#include "common/timeutil.h"
 
 int tw_exit_set_reserve(struct tw_exit_set *set, size_t more)
 {
@@ -500,14 +501,6 @@ static int set_config(const struct tw_exit_maps *maps, __u32 v4, __u32 v6)
 	return err;
 }
 
-static uint64_t now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 /* Inserts and updates of every map; what is already in stays (BPF_ANY). */
 static int write_all(const struct tw_exit_maps *maps, const int *fds, struct batch *ins,
 		     struct batch *upd, struct tw_apply_stats *stats)
@@ -542,7 +535,7 @@ int tw_exit_set_apply(const struct tw_exit_set *set, const struct tw_exit_maps *
 	const int fds[MAP__N] = { maps->exact_v4, maps->exact_v6, maps->prefix_v4, maps->prefix_v6 };
 	const struct tw_exit_filter *f = &maps->filter;
 	struct batch ins[MAP__N], upd[MAP__N], del[MAP__N];
-	uint64_t start = now_usec(), *bits = NULL;
+	uint64_t start = tw_now_mono_ns(), *bits = NULL;
 	int err;
 
 	memset(stats, 0, sizeof(*stats));
@@ -590,6 +583,6 @@ int tw_exit_set_apply(const struct tw_exit_set *set, const struct tw_exit_maps *
 	if (!err && bits)
 		filter_keep_only(f, bits);
 	free(bits);
-	stats->usec = now_usec() - start;
+	stats->usec = (tw_now_mono_ns() - start) / TW_NS_PER_US;
 	return err;
 }

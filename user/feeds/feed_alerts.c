@@ -35,7 +35,7 @@ struct json_object *tw_feed_alert_rejected(const struct tw_source *s, const char
 struct json_object *tw_feed_alert_stale(const struct tw_sources *ss, int64_t newest,
 					unsigned stale_after_s, int64_t now_ns)
 {
-	int64_t now = now_ns / 1000000000LL;
+	int64_t now = now_ns / (int64_t)TW_NS_PER_SEC;
 	struct json_object *a, *failing = json_object_new_array();
 	char msg[512], age[32], limit[32], when[32];
 

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "common/quiet_thread.h"
+#include "common/timeutil.h"
 
 /* One download: the request, what has arrived so far, and its result. */
 struct transfer {
@@ -24,7 +25,7 @@ struct transfer {
 	struct curl_slist *headers;
 	size_t cap;
 	bool too_big;
-	struct timespec start;
+	uint64_t start_ns;	/* CLOCK_MONOTONIC */
 };
 
 struct tw_fetcher {
@@ -127,7 +128,7 @@ static int start_transfer(struct tw_fetcher *f, struct transfer *t)
 	if (!e)
 		return -ENOMEM;
 	t->easy = e;
-	clock_gettime(CLOCK_MONOTONIC, &t->start);
+	t->start_ns = tw_now_mono_ns();
 	if (t->req.etag[0])
 		add_header(t, "If-None-Match", t->req.etag);
 	if (t->req.last_modified[0])
@@ -182,11 +183,8 @@ static void unlink_active(struct tw_fetcher *f, struct transfer *t)
 static void finish(struct transfer *t, CURLcode code)
 {
 	struct tw_fetch_result *r = t->res;
-	struct timespec now;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	r->seconds = (double)(now.tv_sec - t->start.tv_sec) +
-		     (double)(now.tv_nsec - t->start.tv_nsec) / 1e9;
+	r->seconds = (double)(tw_now_mono_ns() - t->start_ns) / TW_NS_PER_SEC;
 	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r->http_status);
 	r->ok = code == CURLE_OK;
 	if (t->too_big || code == CURLE_FILESIZE_EXCEEDED)

@@ -86,7 +86,7 @@ int64_t tw_local_midnight_ns(void)
 	localtime_r(&now, &tm);
 	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
 	tm.tm_isdst = -1;
-	return (int64_t)mktime(&tm) * 1000000000LL;
+	return (int64_t)mktime(&tm) * (int64_t)TW_NS_PER_SEC;
 }
 
 int tw_percpu_sum(int fd, const void *key, void *out, size_t value_size)

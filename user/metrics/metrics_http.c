@@ -15,7 +15,7 @@
 
 #define MAX_CONNECTIONS 32
 #define PER_CLIENT 4			/* connections from one address */
-#define HEADER_DEADLINE_NS (5ULL * 1000000000ULL)	/* a request's headers, whole */
+#define HEADER_DEADLINE_NS (5ULL * TW_NS_PER_SEC)	/* a request's headers, whole */
 
 /* A connection and when its current request began: MHD's idle timeout is
  * reset by every byte, so a client sending one a second would hold it for

@@ -26,7 +26,7 @@ struct json_object *tw_tunnel_alert(const struct tw_event *ev, const struct tw_t
 		 ip);
 	tw_json_set(a, "message", json_object_new_string(msg));
 	tw_json_set(a, "torwatch.tunnel.window_s",
-		    json_object_new_int64((int64_t)(cfg->window_ns / 1000000000ULL)));
+		    json_object_new_int64((int64_t)(cfg->window_ns / TW_NS_PER_SEC)));
 	if (!st)
 		return a;
 	uint64_t bytes = icmp ? st->icmp_bytes : st->dns_bytes;

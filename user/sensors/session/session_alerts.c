@@ -230,7 +230,7 @@ static struct json_object *egress_alert(const struct tw_session_event *ev,
 	tw_json_set(a, "event.count", json_object_new_int64((int64_t)count));
 	if (window_ns)
 		tw_json_set(a, "torwatch.dedup_window_s",
-			    json_object_new_int64((int64_t)(window_ns / 1000000000ULL)));
+			    json_object_new_int64((int64_t)(window_ns / TW_NS_PER_SEC)));
 	add_process(a, ev);
 	add_session(a, ev, sources);
 	return a;

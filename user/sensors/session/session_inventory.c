@@ -15,6 +15,7 @@
 #include "common/procinfo.h"
 #include "kernel/pins.h"
 #include "sensors/session/session_track.h"
+#include "common/timeutil.h"
 
 struct proc {
 	uint32_t pid, ppid, uid;
@@ -174,14 +175,6 @@ static bool find_connection(uint32_t pid, const unsigned long *socks, size_t n_s
 	return false;
 }
 
-static uint64_t now_mono_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
-}
-
 static bool same_root(uint32_t a, uint32_t b)
 {
 	char pa[64], pb[64];
@@ -232,7 +225,7 @@ int tw_session_inventory(struct session_track_bpf *s, const char (*names)[16], s
 		if (holds(ppid, ino))
 			continue;
 		sess.sshd_tgid = all[i].pid;
-		sess.started_ns = now_mono_ns();
+		sess.started_ns = tw_now_mono_ns();
 		check_exit(pin_root, &sess);
 		/* The session's processes: the sshd, then its descendants, breadth first. */
 		tgids[m] = all[i].pid, parents[m] = 0, flags[m] = TW_PROC_SSHD;
