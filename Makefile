@@ -204,15 +204,20 @@ $(OUTPUT)/torwatch.8: packaging/torwatch.8.in packaging/man-options.awk torwatch
 		-e "s|@DATE@|$$(git log -1 --format=%cs 2>/dev/null || date +%F)|g" $< >$@
 	$(Q)rm -f $@.options
 
+# The completion is written by the binary from its command and option tables.
+$(OUTPUT)/torwatch.bash-completion: torwatch | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)./torwatch completion >$@
+
 # The paths of this install are written into the unit and the page here.
-install: torwatch $(OUTPUT)/torwatch.8
+install: torwatch $(OUTPUT)/torwatch.8 $(OUTPUT)/torwatch.bash-completion
 	install -D -m 0755 torwatch $(DESTDIR)$(SBINDIR)/torwatch
 	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man8
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 		packaging/torwatch.service.in >$(DESTDIR)$(UNITDIR)/torwatch.service
 	install -D -m 0644 packaging/torwatch.sysusers $(DESTDIR)$(SYSUSERSDIR)/torwatch.conf
 	sed -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $(OUTPUT)/torwatch.8 >$(DESTDIR)$(MANDIR)/man8/torwatch.8
-	install -D -m 0644 packaging/torwatch.bash-completion $(DESTDIR)$(COMPLETIONDIR)/torwatch
+	install -D -m 0644 $(OUTPUT)/torwatch.bash-completion $(DESTDIR)$(COMPLETIONDIR)/torwatch
 	install -D -m 0644 packaging/torwatch.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/torwatch
 	@# A config that exists is the owner's: the new one goes beside it.
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/torwatch/torwatch.conf ]; then \

@@ -67,6 +67,29 @@ check_eq "completion: the objects" "status
 stats" "$(comp "$D/usr/sbin/torwatch" sta)"
 check_eq "completion: run's options" "--keep-on-stop" "$(comp "$D/usr/sbin/torwatch" run --keep)"
 check_eq "completion: block's verbs" "enable" "$(comp "$D/usr/sbin/torwatch" block en)"
+# Everything the binary names completes: each object of 'torwatch help',
+# each verb its usage lists, each option of 'run --help' and of each
+# object's --help.
+objects=$("$D/usr/sbin/torwatch" help | awk '/^objects:/ {on = 1; next} on && /^  [a-z]/ {print $1}')
+missing=
+for o in $objects; do
+	grep -qx "$o" <<<"$(comp "$D/usr/sbin/torwatch" "${o:0:1}")" || missing+=" $o"
+	[ "$o" = run ] && continue
+	# The usage lines (not the prose, which may name run's options).
+	for w in $("$D/usr/sbin/torwatch" "$o" --help | grep -E '^(usage:|   )' | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u); do
+		grep -qx -- "$w" <<<"$(comp "$D/usr/sbin/torwatch" "$o" "$w")" || missing+=" $o$w"
+	done
+	for v in $("$D/usr/sbin/torwatch" "$o" --help | sed -n "s/^ *\(usage:\)\? *torwatch $o \([a-z]\+\) .*/\2/p; s/^ *\(usage:\)\? *torwatch $o \([a-z]\+\)\$/\2/p"); do
+		grep -qx "$v" <<<"$(comp "$D/usr/sbin/torwatch" "$o" "$v")" || missing+=" $o:$v"
+	done
+done
+for w in $("$D/usr/sbin/torwatch" run --help | grep -oE '^  (-[a-z], )?--[a-z0-9-]+' | grep -oE -- '--[a-z0-9-]+'); do
+	grep -qx -- "$w" <<<"$(comp "$D/usr/sbin/torwatch" run "$w")" || missing+=" run$w"
+done
+check_eq "completion: every object, verb and option the binary names completes" "" "$missing"
+echo "# completion checked for: $(wc -w <<<"$objects") objects"
+check_eq "completion: stats --by offers its values" "country" "$(comp "$D/usr/sbin/torwatch" stats --by cou)"
+check_eq "completion: run --xdp-mode offers its values" "native" "$(comp "$D/usr/sbin/torwatch" run --xdp-mode nat)"
 
 # logrotate takes the snippet (debug mode: it parses and plans, changes nothing).
 if command -v logrotate >/dev/null; then

@@ -13,7 +13,7 @@
 #include "common/procinfo.h"
 #include "torwatch.h"
 
-static const char block_usage[] =
+const char tw_block_usage[] =
 	"usage: torwatch block enable [--ports LIST | --all] [--dry-run] [--force] [--pin-root DIR]\n"
 	"       torwatch block disable [--pin-root DIR]\n"
 	"       torwatch block show [--json] [--pin-root DIR]\n"
@@ -135,16 +135,18 @@ static int block_show(const struct tw_cli *cli, const struct tw_pinned *p)
 	return 0;
 }
 
+const char *const tw_block_verbs[] = { "enable", "disable", "show", NULL };
+
+const struct option tw_block_options[] = {
+	{ "ports", required_argument, NULL, 'p' },
+	{ "all", no_argument, NULL, 'a' },
+	{ "dry-run", no_argument, NULL, 'd' },
+	{ "force", no_argument, NULL, 'f' },
+	{},
+};
+
 int tw_cmd_block(int argc, char **argv)
 {
-	static const struct option extra[] = {
-		{ "ports", required_argument, NULL, 'p' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "dry-run", no_argument, NULL, 'd' },
-		{ "force", no_argument, NULL, 'f' },
-		{},
-	};
-	static const char *const verbs[] = { "enable", "disable", "show" };
 	struct block_opts b = {};
 	struct tw_cli cli = {};
 	struct tw_pinned p;
@@ -152,14 +154,14 @@ int tw_cmd_block(int argc, char **argv)
 	__u32 zero = 0;
 	int ret;
 
-	ret = tw_cli_parse_common(argc, argv, &cli, block_usage, extra, on_block_opt, &b);
+	ret = tw_cli_parse_common(argc, argv, &cli, tw_block_usage, tw_block_options, on_block_opt, &b);
 	if (ret)
 		return ret > 0 ? 0 : 2;
-	if (tw_cli_expect_args(&cli, argc, argv, 1, block_usage))
+	if (tw_cli_expect_args(&cli, argc, argv, 1, tw_block_usage))
 		return 2;
-	for (int i = 0; i < 3; i++)
-		if (!strncmp(verbs[i], argv[optind], strlen(argv[optind])) && argv[optind][0])
-			verb = verbs[i];
+	for (int i = 0; tw_block_verbs[i]; i++)
+		if (!strncmp(tw_block_verbs[i], argv[optind], strlen(argv[optind])) && argv[optind][0])
+			verb = tw_block_verbs[i];
 	if (!verb)
 		return tw_cli_fail(&cli, "unknown verb '%.32s' for 'block' (enable, disable, show)",
 				   argv[optind]);

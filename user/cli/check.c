@@ -12,7 +12,7 @@
 #include "torwatch.h"
 #include "tw_status.h"
 
-static const char check_usage[] =
+const char tw_check_usage[] =
 	"usage: torwatch check ADDR [--json] [--geoip FILE] [--asn-db FILE] [--pin-root DIR]\n"
 	"  also says where ADDR is (country, network) by the daemon's databases or FILE\n"
 	"  exit status: 0 in the exit set, 1 not in it, 2 error\n";
@@ -22,6 +22,12 @@ static int on_check_opt(int opt, const char *arg, void *ctx)
 	((const char **)ctx)[opt == 'G' ? 0 : 1] = arg;
 	return 0;
 }
+
+const struct option tw_check_options[] = {
+	{ "geoip", required_argument, NULL, 'G' },
+	{ "asn-db", required_argument, NULL, 'A' },
+	{},
+};
 
 int tw_cmd_check(int argc, char **argv)
 {
@@ -34,19 +40,14 @@ int tw_cmd_check(int argc, char **argv)
 	char text[TW_ADDR_STRLEN], mtext[TW_ADDR_STRLEN];
 	const char *why;
 	bool found, allowed = false;
-	static const struct option extra[] = {
-		{ "geoip", required_argument, NULL, 'G' },
-		{ "asn-db", required_argument, NULL, 'A' },
-		{},
-	};
 	const char *dbs[2] = { NULL, NULL };	/* --geoip, --asn-db */
 	struct tw_geo_result where = {};
 	struct tw_geo *geo = NULL;
-	int ret = tw_cli_parse_common(argc, argv, &cli, check_usage, extra, on_check_opt, dbs);
+	int ret = tw_cli_parse_common(argc, argv, &cli, tw_check_usage, tw_check_options, on_check_opt, dbs);
 
 	if (ret)
 		return ret > 0 ? 0 : 2;
-	if (tw_cli_expect_args(&cli, argc, argv, 1, check_usage))
+	if (tw_cli_expect_args(&cli, argc, argv, 1, tw_check_usage))
 		return 2;
 	if (tw_prefix_parse(argv[optind], &a, &why))
 		return tw_cli_fail(&cli, "'%.64s' is not an address: %s", argv[optind], why);

@@ -64,6 +64,11 @@ int tw_cli_main(int argc, char **argv, const struct tw_command *commands)
 		printf("torwatch %s\n", TORWATCH_VERSION);
 		return 0;
 	}
+	/* What 'make' installs as the bash completion: made from commands. */
+	if (!strcmp(argv[1], "completion")) {
+		tw_cli_completion(stdout, commands);
+		return 0;
+	}
 	cmd = tw_cli_find(commands, argv[1], &ambiguous);
 	if (!cmd) {
 		fprintf(stderr, "torwatch: %s object '%s'; see 'torwatch help'\n",
@@ -83,20 +88,26 @@ struct json_object *tw_json_time(uint64_t unix_s)
 	return json_object_new_string(buf);
 }
 
+enum { OPT_PIN_ROOT = 1000, OPT_JSON };
+
+const struct option tw_cli_common_options[] = {
+	{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
 int tw_cli_parse_common(int argc, char **argv, struct tw_cli *cli, const char *usage_text,
 			const void *extra, int (*on_extra)(int opt, const char *arg, void *ctx),
 			void *ctx)
 {
-	enum { OPT_PIN_ROOT = 1000, OPT_JSON };
-	struct option opts[16] = {
-		{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-	};
-	size_t n = 4;
+	struct option opts[16] = {};
+	size_t n = 0;
 	int c;
 
+	for (const struct option *e = tw_cli_common_options; e->name; e++)
+		opts[n++] = *e;
 	for (const struct option *e = extra; e && e->name && n < 15; e++)
 		opts[n++] = *e;
 	memset(&opts[n], 0, sizeof(opts[n]));

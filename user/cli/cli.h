@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <getopt.h>
 #include <stdio.h>
 #include "kernel/counters.h"
 #include "kernel/pins.h"
@@ -17,10 +18,16 @@ struct tw_cli {
 	bool write;		/* the command changes the pinned state */
 };
 
+/* One object of the CLI, declared once: what runs it, what 'torwatch
+ * help' says of it, and what completion offers after it. */
 struct tw_command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *summary;
+	const char *usage;		/* its --help; "--opt a|b|c" there lists values */
+	const struct option *options;	/* beyond the common ones; NULL-terminated */
+	const char *const *verbs;	/* NULL-terminated, or NULL */
+	bool run_options;		/* its options are the run option table's */
 };
 
 /* Finds the command that name (or an unambiguous prefix of it) names;
@@ -53,6 +60,18 @@ bool tw_daemon_alive(const char *pin_root, uint32_t *pid);
  * verified to be it (it holds the pin root open; through a pidfd, so the
  * pid cannot be another's by then): 0, -ESRCH when it is not, or -errno. */
 int tw_daemon_signal(const char *pin_root, uint32_t pid, int sig);
+
+/* --pin-root, --json, --verbose, --help: every object takes them. */
+extern const struct option tw_cli_common_options[];
+/* completion.c: the bash completion of commands, written to f. */
+void tw_cli_completion(FILE *f, const struct tw_command *commands);
+
+/* Each object's usage, its own options and its verbs. */
+extern const char tw_block_usage[], tw_check_usage[], tw_feed_usage[], tw_prepare_usage[],
+	tw_stats_usage[], tw_status_usage[], tw_top_usage[], tw_unload_usage[];
+extern const struct option tw_block_options[], tw_check_options[], tw_feed_options[],
+	tw_prepare_options[], tw_stats_options[], tw_top_options[];
+extern const char *const tw_block_verbs[], *const tw_feed_verbs[], *const tw_stats_verbs[];
 
 int tw_cmd_status(int argc, char **argv);
 int tw_cmd_stats(int argc, char **argv);

@@ -15,7 +15,7 @@
 #include "torwatch.h"
 #include "tw_status.h"
 
-static const char feed_usage[] =
+const char tw_feed_usage[] =
 	"usage: torwatch feed update [--force] [--timeout SECONDS] [--json] [--pin-root DIR]\n"
 	"       torwatch feed show [--json] [--pin-root DIR]\n"
 	"       torwatch feed export [--output FILE] [--pin-root DIR]\n"
@@ -211,30 +211,32 @@ static int update(const struct tw_cli *cli, const struct tw_pinned *p, const str
 			   fo->timeout_s);
 }
 
+const char *const tw_feed_verbs[] = { "update", "show", "export", NULL };
+
+const struct option tw_feed_options[] = {
+	{ "force", no_argument, NULL, 'f' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "output", required_argument, NULL, 'o' },
+	{},
+};
+
 int tw_cmd_feed(int argc, char **argv)
 {
-	static const struct option extra[] = {
-		{ "force", no_argument, NULL, 'f' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "output", required_argument, NULL, 'o' },
-		{},
-	};
-	static const char *const verbs[] = { "update", "show", "export" };
 	struct feed_opts fo = { .timeout_s = 120 };
 	struct tw_cli cli = {};
 	struct tw_pinned p;
 	const char *verb = NULL;
-	int ret = tw_cli_parse_common(argc, argv, &cli, feed_usage, extra, on_feed_opt, &fo);
+	int ret = tw_cli_parse_common(argc, argv, &cli, tw_feed_usage, tw_feed_options, on_feed_opt, &fo);
 
 	if (ret)
 		return ret > 0 ? 0 : 2;
 	if (fo.bad_timeout)
 		return tw_cli_fail(&cli, "--timeout needs a duration such as 30 or 2m");
-	if (tw_cli_expect_args(&cli, argc, argv, 1, feed_usage))
+	if (tw_cli_expect_args(&cli, argc, argv, 1, tw_feed_usage))
 		return 2;
-	for (size_t i = 0; i < 3; i++)
-		if (argv[optind][0] && !strncmp(verbs[i], argv[optind], strlen(argv[optind])))
-			verb = verbs[i];
+	for (size_t i = 0; tw_feed_verbs[i]; i++)
+		if (argv[optind][0] && !strncmp(tw_feed_verbs[i], argv[optind], strlen(argv[optind])))
+			verb = tw_feed_verbs[i];
 	if (!verb)
 		return tw_cli_fail(&cli, "unknown verb '%.32s' for 'feed' (update, show, export)",
 				   argv[optind]);

@@ -17,7 +17,7 @@
 #include "cli/cli.h"
 #include "config/run_opts.h"
 
-static const char prepare_usage[] =
+const char tw_prepare_usage[] =
 	"usage: torwatch prepare --user USER [--config FILE] [--pin-root DIR]\n"
 	"  as root, before 'torwatch run' starts as USER: mounts bpffs if needed, lets\n"
 	"  others search /sys/fs/bpf (o+x: the pins keep their own modes), and gives\n"
@@ -82,13 +82,14 @@ static int enter_init_mount_ns(void)
 	return ret;
 }
 
+const struct option tw_prepare_options[] = {
+	{ "user", required_argument, NULL, 'u' },
+	{ "config", required_argument, NULL, 'c' },
+	{},
+};
+
 int tw_cmd_prepare(int argc, char **argv)
 {
-	static const struct option extra[] = {
-		{ "user", required_argument, NULL, 'u' },
-		{ "config", required_argument, NULL, 'c' },
-		{},
-	};
 	struct tw_cli cli = {};
 	struct prepare_opts po = {};
 	struct tw_run_opts ro;
@@ -96,11 +97,11 @@ int tw_cmd_prepare(int argc, char **argv)
 	struct passwd *pw;
 	struct stat st;
 	char err[512];
-	int ret = tw_cli_parse_common(argc, argv, &cli, prepare_usage, extra, on_prepare_opt, &po);
+	int ret = tw_cli_parse_common(argc, argv, &cli, tw_prepare_usage, tw_prepare_options, on_prepare_opt, &po);
 
 	if (ret)
 		return ret > 0 ? 0 : 2;
-	if (tw_cli_expect_args(&cli, argc, argv, 0, prepare_usage))
+	if (tw_cli_expect_args(&cli, argc, argv, 0, tw_prepare_usage))
 		return 2;
 	for (int i = 1; i < argc; i++)
 		po.pin_root |= !strncmp(argv[i], "--pin-root", 10);

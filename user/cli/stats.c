@@ -20,7 +20,7 @@
 #include "common/timeutil.h"
 #include "torwatch.h"
 
-static const char stats_usage[] =
+const char tw_stats_usage[] =
 	"usage: torwatch stats [--by source|port|proto|country|asn] [--top N] [--json]\n"
 	"                      [--geoip FILE] [--asn-db FILE] [--pin-root DIR]\n"
 	"       torwatch stats --prometheus [--output FILE] [--ports LIST] [--pin-root DIR]\n"
@@ -221,13 +221,13 @@ static int stats_reset(int argc, char **argv)
 	struct tw_port_key pk;
 	struct tw_pinned p;
 	int ncpu = libbpf_num_possible_cpus();
-	int ret = tw_cli_parse_common(argc, argv, &cli, stats_usage, NULL, NULL, NULL);
+	int ret = tw_cli_parse_common(argc, argv, &cli, tw_stats_usage, NULL, NULL, NULL);
 	void *zeros;
 	__u32 zero = 0;
 
 	if (ret)
 		return ret > 0 ? 0 : 2;
-	if (tw_cli_expect_args(&cli, argc, argv, 0, stats_usage))
+	if (tw_cli_expect_args(&cli, argc, argv, 0, tw_stats_usage))
 		return 2;
 	cli.write = true;
 	ret = tw_cli_open(&cli, &p);
@@ -265,18 +265,21 @@ static int stats_reset(int argc, char **argv)
 	return 0;
 }
 
+const char *const tw_stats_verbs[] = { "reset", NULL };
+
+const struct option tw_stats_options[] = {
+	{ "by", required_argument, NULL, 'b' },
+	{ "prometheus", no_argument, NULL, 'P' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "ports", required_argument, NULL, 'p' },
+	{ "geoip", required_argument, NULL, 'G' },
+	{ "asn-db", required_argument, NULL, 'A' },
+	{ "top", required_argument, NULL, 't' },
+	{},
+};
+
 int tw_cmd_stats(int argc, char **argv)
 {
-	static const struct option extra[] = {
-		{ "by", required_argument, NULL, 'b' },
-		{ "prometheus", no_argument, NULL, 'P' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "ports", required_argument, NULL, 'p' },
-		{ "geoip", required_argument, NULL, 'G' },
-		{ "asn-db", required_argument, NULL, 'A' },
-		{ "top", required_argument, NULL, 't' },
-		{},
-	};
 	struct stats_opts so = { .by = BY_ALL, .top = 10 };
 	struct tw_cli cli = {};
 	struct tw_table t[3] = {};
@@ -289,12 +292,12 @@ int tw_cmd_stats(int argc, char **argv)
 	uint64_t seen_all = 0, seen_today = 0;
 	int ret;
 
-	if (argc > 1 && !strcmp(argv[1], "reset"))
+	if (argc > 1 && !strcmp(argv[1], tw_stats_verbs[0]))
 		return stats_reset(argc - 1, argv + 1);
-	ret = tw_cli_parse_common(argc, argv, &cli, stats_usage, extra, on_stats_opt, &so);
+	ret = tw_cli_parse_common(argc, argv, &cli, tw_stats_usage, tw_stats_options, on_stats_opt, &so);
 	if (ret)
 		return ret > 0 ? 0 : 2;
-	if (tw_cli_expect_args(&cli, argc, argv, 0, stats_usage))
+	if (tw_cli_expect_args(&cli, argc, argv, 0, tw_stats_usage))
 		return 2;
 	if ((so.output || so.ports) && !so.prometheus)
 		return tw_cli_fail(&cli, "--output and --ports go with --prometheus");

@@ -14,7 +14,7 @@
 #include "tw_status.h"
 #include "kernel/xdp_attach.h"
 
-static const char status_usage[] = "usage: torwatch status [--json] [--pin-root DIR]\n";
+const char tw_status_usage[] = "usage: torwatch status [--json] [--pin-root DIR]\n";
 
 struct status {
 	struct tw_meta meta;
@@ -282,11 +282,11 @@ int tw_cmd_status(int argc, char **argv)
 	struct tw_cli cli = {};
 	struct tw_pinned p;
 	struct status s;
-	int ret = tw_cli_parse_common(argc, argv, &cli, status_usage, NULL, NULL, NULL);
+	int ret = tw_cli_parse_common(argc, argv, &cli, tw_status_usage, NULL, NULL, NULL);
 
 	if (ret)
 		return ret > 0 ? 0 : 2;
-	if (tw_cli_expect_args(&cli, argc, argv, 0, status_usage))
+	if (tw_cli_expect_args(&cli, argc, argv, 0, tw_status_usage))
 		return 2;
 	ret = tw_cli_open(&cli, &p);
 	if (ret)

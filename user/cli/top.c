@@ -28,7 +28,7 @@
 #include "metrics/by_geo.h"
 #include "tw_status.h"
 
-static const char top_usage[] =
+const char tw_top_usage[] =
 	"usage: torwatch top [--interval SECONDS] [--geoip FILE] [--pin-root DIR]\n"
 	"  a live view: exit traffic per second, drops, top sources with country and\n"
 	"  bytes per packet, top ports, recent alerts; q or Ctrl-C quits. When stdout\n"
@@ -270,13 +270,14 @@ static int on_top_opt(int opt, const char *arg, void *ctx)
 	return 0;
 }
 
+const struct option tw_top_options[] = {
+	{ "interval", required_argument, NULL, 'n' },
+	{ "geoip", required_argument, NULL, 'G' },
+	{},
+};
+
 int tw_cmd_top(int argc, char **argv)
 {
-	static const struct option extra[] = {
-		{ "interval", required_argument, NULL, 'n' },
-		{ "geoip", required_argument, NULL, 'G' },
-		{},
-	};
 	const char *args[2] = { NULL, NULL };	/* --interval, --geoip */
 	struct tw_cli cli = {};
 	struct tw_pinned p;
@@ -286,11 +287,11 @@ int tw_cmd_top(int argc, char **argv)
 	struct termios saved;
 	bool tty = isatty(STDOUT_FILENO), keys = tty && isatty(STDIN_FILENO);
 	unsigned interval_ms = 1000;
-	int ret = tw_cli_parse_common(argc, argv, &cli, top_usage, extra, on_top_opt, args);
+	int ret = tw_cli_parse_common(argc, argv, &cli, tw_top_usage, tw_top_options, on_top_opt, args);
 
 	if (ret)
 		return ret > 0 ? 0 : 2;
-	if (tw_cli_expect_args(&cli, argc, argv, 0, top_usage))
+	if (tw_cli_expect_args(&cli, argc, argv, 0, tw_top_usage))
 		return 2;
 	if (args[0]) {
 		char *end;

@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include "cli/cli.h"
 
-static const char unload_usage[] = "usage: torwatch unload [--pin-root DIR]\n"
+const char tw_unload_usage[] = "usage: torwatch unload [--pin-root DIR]\n"
 				   "  detaches XDP from every interface and removes the pinned maps;\n"
 				   "  stop the daemon first\n";
 
@@ -16,11 +16,11 @@ int tw_cmd_unload(int argc, char **argv)
 	struct stat st;
 	char why[PATH_MAX + 160];
 	uint32_t pid;
-	int ret = tw_cli_parse_common(argc, argv, &cli, unload_usage, NULL, NULL, NULL);
+	int ret = tw_cli_parse_common(argc, argv, &cli, tw_unload_usage, NULL, NULL, NULL);
 
 	if (ret)
 		return ret > 0 ? 0 : 2;
-	if (tw_cli_expect_args(&cli, argc, argv, 0, unload_usage))
+	if (tw_cli_expect_args(&cli, argc, argv, 0, tw_unload_usage))
 		return 2;
 	if (stat(cli.pin_root, &st))
 		return tw_cli_fail(&cli, "nothing to unload: %s does not exist", cli.pin_root);

@@ -522,7 +522,7 @@ const struct tw_option tw_run_options[] = {
 		  "syslog: (the local socket, or syslog:PATH), syslog+udp://HOST:PORT,\n"
 		  "syslog+tcp://HOST:PORT (RFC 5424), webhook+http(s)://URL,\n"
 		  "slack+https://URL, hec+http(s)://HOST:PORT, es+http(s)://HOST:PORT/INDEX" },
-	{ .name = "xdp-mode", .arg = "MODE", .def = "auto",
+	{ .name = "xdp-mode", .arg = "auto|native|skb", .def = "auto",
 	  .set = set_xdp_mode,
 	  .help = "auto (native, else skb with a warning), native or skb" },
 	{ .name = "pin-root", .arg = "DIR", .def = TW_DEFAULT_PIN_ROOT,
