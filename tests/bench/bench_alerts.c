@@ -184,11 +184,11 @@ static void wait_delivered(struct tw_sink *s, uint64_t n)
 {
 	double until = now_s() + 120;
 
-	while (__atomic_load_n(&s->delivered, __ATOMIC_RELAXED) < n && now_s() < until)
+	while (__atomic_load_n(&s->counts.delivered, __ATOMIC_RELAXED) < n && now_s() < until)
 		usleep(200);
-	if (s->delivered < n)
+	if (s->counts.delivered < n)
 		fprintf(stderr, "bench_alerts: only %llu of %llu delivered\n",
-			(unsigned long long)s->delivered, (unsigned long long)n);
+			(unsigned long long)s->counts.delivered, (unsigned long long)n);
 }
 
 static struct result http_sink(const char *url, const char *spool_dir)

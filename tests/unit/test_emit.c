@@ -193,18 +193,18 @@ static void test_http_queue_drops_low_first(void **state)
 	assert_int_equal(tw_emitter_add(&e, "webhook+http://127.0.0.1:9/hook", err, sizeof(err)), 0);
 	for (int i = 0; i < 10000; i++)
 		tw_emit(&e, tw_alert_new(&tw_rule_tor_traffic, "low", 0));
-	assert_int_equal(e.sinks[0].dropped, 0);
+	assert_int_equal(e.sinks[0].counts.dropped, 0);
 	tw_emit(&e, tw_alert_new(&tw_rule_ssh_from_tor, "critical", 0));
-	assert_int_equal(e.sinks[0].dropped, 1);	/* a low one made room */
+	assert_int_equal(e.sinks[0].counts.dropped, 1);	/* a low one made room */
 	assert_int_equal(e.sinks[0].failed, 0);
 	for (int i = 0; i < 9999; i++)
 		tw_emit(&e, tw_alert_new(&tw_rule_ssh_from_tor, "critical", 0));
-	assert_int_equal(e.sinks[0].dropped, 10000);	/* every low one is gone */
+	assert_int_equal(e.sinks[0].counts.dropped, 10000);	/* every low one is gone */
 	assert_int_equal(e.sinks[0].failed, 0);
 	tw_emit(&e, tw_alert_new(&tw_rule_ssh_from_tor, "critical", 0));
-	assert_int_equal(e.sinks[0].dropped, 10001);	/* no room left: the newest */
+	assert_int_equal(e.sinks[0].counts.dropped, 10001);	/* no room left: the newest */
 	assert_int_equal(e.sinks[0].failed, 1);
-	assert_int_equal(e.sinks[0].delivered, 0);
+	assert_int_equal(e.sinks[0].counts.delivered, 0);
 	tw_emitter_close(&e);				/* the worker stops */
 }
 

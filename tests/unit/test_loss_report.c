@@ -25,8 +25,8 @@ static void test_rise_and_alert(void **state)
 	now.listen = 3;
 	assert_true(tw_losses_rose(&then, &now));
 	now = then;
-	e.sinks[1].dropped = 7;
-	e.sinks[1].too_large = 1;
+	e.sinks[1].counts.dropped = 7;
+	e.sinks[1].counts.too_large = 1;
 	tw_losses_of_sinks(&e, &now);
 	now.traffic = 150, now.ssh = 1, now.listen = 0;
 	assert_true(tw_losses_rose(&then, &now));

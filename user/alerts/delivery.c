@@ -14,7 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 #include "alerts/rules.h"
-#include "alerts/sink.h"
 #include "alerts/spool.h"
 #include "common/log.h"
 #include "common/quiet_thread.h"
@@ -32,7 +31,8 @@ struct item {
 
 struct tw_delivery {
 	struct tw_delivery_conf conf;
-	struct tw_sink *s;
+	struct tw_delivery_counts *c;	/* the sink's */
+	const char *shown;	/* the sink, for logs */
 	struct tw_spool *spool;	/* NULL when there is none */
 	pthread_t thread;
 	bool started, stop;
@@ -62,7 +62,7 @@ static void drop_front(struct tw_delivery *d, size_t k)
 	}
 }
 
-static void note_error(struct tw_sink *s, const char *why)
+static void note_error(struct tw_delivery_counts *s, const char *why)
 {
 	snprintf(s->last_error, sizeof(s->last_error), "%s", why);
 	s->last_error_at = (uint64_t)time(NULL);
@@ -104,7 +104,7 @@ static void sync_spool(struct tw_delivery *d)
 	ret = fdatasync(fd);
 	pthread_mutex_lock(&d->lock);
 	if (ret)
-		note_error(d->s, "cannot sync the spool");
+		note_error(d->c, "cannot sync the spool");
 }
 
 /* Waits out a backoff of about backoff_s seconds, or until a stop. */
@@ -125,7 +125,7 @@ static void back_off(struct tw_delivery *d, double backoff_s)
 static void *worker(void *arg)
 {
 	struct tw_delivery *d = arg;
-	struct tw_sink *s = d->s;
+	struct tw_delivery_counts *s = d->c;
 	double backoff = 0;
 	char why[160];
 
@@ -184,8 +184,9 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-int tw_delivery_start(struct tw_delivery **out, struct tw_sink *s,
-		      const struct tw_delivery_conf *conf, char *err, size_t errlen)
+int tw_delivery_start(struct tw_delivery **out, struct tw_delivery_counts *counts,
+		      const char *shown, const struct tw_delivery_conf *conf, char *err,
+		      size_t errlen)
 {
 	struct tw_delivery *d = calloc(1, sizeof(*d));
 
@@ -195,7 +196,8 @@ int tw_delivery_start(struct tw_delivery **out, struct tw_sink *s,
 	}
 	d->conf = *conf;
 	d->conf.spool_path = NULL;	/* not kept: the caller's string */
-	d->s = s;
+	d->c = counts;
+	d->shown = shown;
 	if (conf->spool_path) {
 		int ret = tw_spool_open(&d->spool, conf->spool_path, conf->spool_max, err, errlen);
 
@@ -206,12 +208,12 @@ int tw_delivery_start(struct tw_delivery **out, struct tw_sink *s,
 		d->next_seq = tw_spool_last_seq(d->spool);
 		if (tw_spool_pending(d->spool))
 			tw_info("alert sink %s: %zu alerts from an earlier run wait in its spool",
-				s->shown, tw_spool_pending(d->spool));
+				shown, tw_spool_pending(d->spool));
 	}
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_cond_init(&d->cond, NULL);
 	if (tw_quiet_thread_start(&d->thread, TW_CAPS_NONE, worker, d)) {
-		snprintf(err, errlen, "sink %s: cannot start its thread", s->shown);
+		snprintf(err, errlen, "sink %s: cannot start its thread", shown);
 		tw_spool_close(d->spool);
 		free(d->q), free(d);
 		return -EAGAIN;
@@ -233,7 +235,7 @@ static bool drop_oldest_low(struct tw_delivery *d)
 	if (victim == d->n)
 		return false;
 	free(at(d, victim)->body);
-	d->s->dropped++;
+	d->c->dropped++;
 	for (size_t i = victim; i > 0; i--)
 		*at(d, i) = *at(d, i - 1);
 	d->head = (d->head + 1) % d->conf.queue_max;
@@ -243,7 +245,7 @@ static bool drop_oldest_low(struct tw_delivery *d)
 
 int tw_delivery_push(struct tw_delivery *d, char *body, size_t len, int score)
 {
-	struct tw_sink *s = d->s;
+	struct tw_delivery_counts *s = d->c;
 	int ret = 0;
 
 	if (len > d->conf.body_max) {
@@ -307,17 +309,17 @@ void tw_delivery_stop(struct tw_delivery *d)
 	}
 	if (d->spool && tw_spool_close_merged(d->spool, recs, n_recs)) {
 		tw_warn("alert sink %s: cannot spool the %zu high and critical alerts still queued",
-			d->s->shown, n_recs);
+			d->shown, n_recs);
 		lost += n_recs;
 		n_recs = 0;
 	}
 	if (n_recs)
 		tw_info("alert sink %s: %zu high and critical alerts still queued wait in its spool",
-			d->s->shown, n_recs);
+			d->shown, n_recs);
 	if (lost)
-		tw_warn("alert sink %s: %zu alerts still queued at the stop are lost", d->s->shown,
+		tw_warn("alert sink %s: %zu alerts still queued at the stop are lost", d->shown,
 			lost);
-	d->s->dropped += lost;
+	d->c->dropped += lost;
 	free(recs);
 	drop_front(d, d->n);
 	free(d->q);

@@ -11,8 +11,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct tw_sink;
 struct tw_delivery;
+
+/* What a worker counts for its sink (the sink holds them; the worker
+ * writes them, the event loop reads them). */
+struct tw_delivery_counts {
+	uint64_t delivered, retried, rejected, dropped;
+	uint64_t spooled;	/* high alerts that went to the spool */
+	uint64_t too_large;	/* alerts dropped for their size */
+	char last_error[160];
+	uint64_t last_error_at;	/* unix seconds */
+};
 
 /* Sends n rendered alerts joined into body (len bytes): how many of them the
  * receiver refused for good (0 when it took them all), or -1 to try all
@@ -32,10 +41,11 @@ struct tw_delivery_conf {
 
 /* Starts the worker; in the spool it finds, alerts from an earlier run are
  * sent first. 0 or -errno with one sentence in err. */
-int tw_delivery_start(struct tw_delivery **out, struct tw_sink *s,
-		      const struct tw_delivery_conf *conf, char *err, size_t errlen);
+int tw_delivery_start(struct tw_delivery **out, struct tw_delivery_counts *counts,
+		      const char *shown, const struct tw_delivery_conf *conf, char *err,
+		      size_t errlen);
 /* Queues one rendered alert (taking body, malloc'd) of ECS severity score:
- * 0, or -errno when it was dropped (counted in the sink). */
+ * 0, or -errno when it was dropped (counted). */
 int tw_delivery_push(struct tw_delivery *d, char *body, size_t len, int score);
 /* Alerts waiting: in memory, and in the spool. */
 void tw_delivery_backlog(struct tw_delivery *d, size_t *queued, size_t *spooled);

@@ -178,7 +178,7 @@ void tw_emit(struct tw_emitter *e, struct json_object *alert)
 
 		if (ret) {
 			s->failed++;
-			snprintf(s->last_error, sizeof(s->last_error), "%s", strerror(-ret));
+			snprintf(s->counts.last_error, sizeof(s->counts.last_error), "%s", strerror(-ret));
 			tw_warn("cannot write an alert to %s: %s", s->shown, strerror(-ret));
 		} else {
 			s->written++;

@@ -14,7 +14,7 @@ void tw_losses_of_sinks(const struct tw_emitter *e, struct tw_losses *out)
 
 		/* A sink that delivers later counts its own drops; one that
 		 * writes at once fails (and is counted) in tw_emit. */
-		out->sink[i] = s->dropped + s->too_large + (s->later ? 0 : s->failed);
+		out->sink[i] = s->counts.dropped + s->counts.too_large + (s->later ? 0 : s->failed);
 	}
 }
 

@@ -96,5 +96,5 @@ int tw_sink_deliver_later(struct tw_sink *s, const char *target,
 		spool_path(s, target, path, sizeof(path));
 		conf.spool_path = path;
 	}
-	return tw_delivery_start(&s->later, s, &conf, err, errlen);
+	return tw_delivery_start(&s->later, &s->counts, s->shown, &conf, err, errlen);
 }

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "alerts/delivery.h"
 
 struct json_object;
 
@@ -50,12 +51,9 @@ struct tw_sink {
 	uint64_t written;	/* alerts written */
 	uint64_t failed;	/* alerts this sink could not write */
 	uint64_t filtered;	/* alerts its filter kept from it */
-	/* Sinks that deliver later (HTTP, syslog): counted by their worker. */
-	uint64_t delivered, retried, rejected, dropped;
-	uint64_t spooled;	/* high alerts that went to the spool */
-	uint64_t too_large;	/* alerts dropped for their size */
-	char last_error[160];
-	uint64_t last_error_at;	/* unix seconds */
+	/* Sinks that deliver later (HTTP, syslog): counted by their worker;
+	 * last_error by any sink. */
+	struct tw_delivery_counts counts;
 	int min_score;		/* filter: the lowest ECS severity it takes (0: all) */
 	char rules[512];	/* filter: ",rule,rule," it takes ("": all) */
 };

@@ -40,15 +40,15 @@ static void publish_sinks(struct tw_daemon *d)
 			if (s->later)
 				tw_delivery_backlog(s->later, &queued, &spooled);
 			st = (struct tw_sink_stat){ .written = s->written, .failed = s->failed,
-						    .filtered = s->filtered, .delivered = s->delivered,
-						    .retried = s->retried, .rejected = s->rejected,
-						    .dropped = s->dropped, .spooled = s->spooled,
+						    .filtered = s->filtered, .delivered = s->counts.delivered,
+						    .retried = s->counts.retried, .rejected = s->counts.rejected,
+						    .dropped = s->counts.dropped, .spooled = s->counts.spooled,
 						    .spool_pending = spooled, .queued = queued,
-						    .too_large = s->too_large,
-						    .last_error_at = s->last_error_at, .in_use = 1 };
+						    .too_large = s->counts.too_large,
+						    .last_error_at = s->counts.last_error_at, .in_use = 1 };
 			snprintf(st.kind, sizeof(st.kind), "%s", s->ops->kind);
 			snprintf(st.name, sizeof(st.name), "%s", s->shown);
-			snprintf(st.last_error, sizeof(st.last_error), "%s", s->last_error);
+			snprintf(st.last_error, sizeof(st.last_error), "%s", s->counts.last_error);
 		}
 		bpf_map__update_elem(d->xdp.skel->maps.sink_stats, &i, sizeof(i), &st, sizeof(st),
 				     BPF_ANY);
@@ -80,8 +80,8 @@ static void publish_alerts(void *ctx)
 		a.written += s->written;
 		a.failed += s->failed;
 		/* The HTTP workers' counters move on their own: a change mark. */
-		mark += s->delivered + s->retried + s->rejected + s->dropped + s->filtered +
-			s->spooled + s->too_large;
+		mark += s->counts.delivered + s->counts.retried + s->counts.rejected + s->counts.dropped + s->filtered +
+			s->counts.spooled + s->counts.too_large;
 	}
 	if (!memcmp(&a, &d->pub.alerts, sizeof(a)) && mark == d->pub.sinks_mark)
 		return;
