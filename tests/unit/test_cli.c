@@ -287,8 +287,8 @@ static void test_ssh_block_allow(void **state)
 static void test_object_prefix_matching(void **state)
 {
 	static const struct tw_command cmds[] = {
-		{ "run", dummy, "" }, { "status", dummy, "" }, { "stats", dummy, "" },
-		{ "check", dummy, "" }, {},
+		{ .name = "run", .fn = dummy }, { .name = "status", .fn = dummy },
+		{ .name = "stats", .fn = dummy }, { .name = "check", .fn = dummy }, {},
 	};
 	bool amb;
 
