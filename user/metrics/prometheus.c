@@ -13,45 +13,9 @@
 #include "kernel/counters.h"
 #include "kernel/pin_lock.h"
 #include "metrics/by_geo.h"
+#include "metrics/prom_text.h"
 #include "torwatch.h"
 #include "tw_status.h"
-
-/* "# HELP" and "# TYPE" once per metric family. */
-static void family(FILE *f, const char *name, const char *type, const char *help)
-{
-	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-/* A label value as the format wants it: \\, \" and \n escaped; the values
- * are names from the configuration, cut to a sane length. */
-static void label_value(FILE *f, const char *v)
-{
-	for (size_t i = 0; v[i] && i < 256; i++) {
-		if (v[i] == '\\' || v[i] == '"')
-			fprintf(f, "\\%c", v[i]);
-		else if (v[i] == '\n')
-			fputs("\\n", f);
-		else
-			fputc(v[i], f);
-	}
-}
-
-static void sample(FILE *f, const char *name, const char *label, const char *value, uint64_t v)
-{
-	fputs(name, f);
-	if (label) {
-		fprintf(f, "{%s=\"", label);
-		label_value(f, value);
-		fputs("\"}", f);
-	}
-	fprintf(f, " %llu\n", (unsigned long long)v);
-}
-
-static void one(FILE *f, const char *name, const char *type, const char *help, uint64_t v)
-{
-	family(f, name, type, help);
-	sample(f, name, NULL, NULL, v);
-}
 
 static void counters(FILE *f, const struct tw_pinned *p)
 {
@@ -90,16 +54,16 @@ static void counters(FILE *f, const struct tw_pinned *p)
 
 	tw_percpu_sum(p->counters, &zero, &c, sizeof(c));
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
-		one(f, plain[i].name, "counter", plain[i].help, c.c[plain[i].index]);
-	family(f, "torwatch_kernel_events_total", "counter",
+		tw_prom_one(f, plain[i].name, "counter", plain[i].help, c.c[plain[i].index]);
+	tw_prom_family(f, "torwatch_kernel_events_total", "counter",
 	       "Events the kernel programs reported, by class.");
 	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
-		sample(f, "torwatch_kernel_events_total", "class", classes[i].class,
+		tw_prom_sample(f, "torwatch_kernel_events_total", "class", classes[i].class,
 		       c.c[classes[i].events]);
-	family(f, "torwatch_kernel_events_lost_total", "counter",
+	tw_prom_family(f, "torwatch_kernel_events_lost_total", "counter",
 	       "Events lost for lack of ring-buffer room, by class.");
 	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
-		sample(f, "torwatch_kernel_events_lost_total", "class", classes[i].class,
+		tw_prom_sample(f, "torwatch_kernel_events_lost_total", "class", classes[i].class,
 		       c.c[classes[i].lost]);
 }
 
@@ -119,9 +83,9 @@ static void traffic_pair(FILE *f, const char *by, const char *label, const char 
 		snprintf(name, sizeof(name), "torwatch_exit_%s_%s_total", by, bytes ? "bytes" : "packets");
 		snprintf(help, sizeof(help), "%s from exit nodes by %s.", bytes ? "Bytes" : "Frames",
 			 help_by);
-		family(f, name, "counter", help);
+		tw_prom_family(f, name, "counter", help);
 		for (size_t i = 0; i < n; i++)
-			sample(f, name, label, rows[i].value, bytes ? rows[i].bytes : rows[i].packets);
+			tw_prom_sample(f, name, label, rows[i].value, bytes ? rows[i].bytes : rows[i].packets);
 	}
 }
 
@@ -179,7 +143,7 @@ static void by_port(FILE *f, const struct tw_pinned *p, const struct tw_port_set
 		const char *name = metric ? "torwatch_exit_port_bytes_total" :
 					    "torwatch_exit_port_packets_total";
 
-		family(f, name, "counter", metric ?
+		tw_prom_family(f, name, "counter", metric ?
 		       "Bytes from exit nodes by destination port (listed ports; the rest as other)." :
 		       "Frames from exit nodes by destination port (listed ports; the rest as other).");
 		for (int t = 0; t < 2; t++) {
@@ -214,19 +178,19 @@ static void exit_set(FILE *f, const struct tw_meta *m)
 	};
 	const __u32 n[4] = { m->exact_v4, m->exact_v6, m->prefixes_v4, m->prefixes_v6 };
 
-	family(f, "torwatch_exit_set_entries", "gauge",
+	tw_prom_family(f, "torwatch_exit_set_entries", "gauge",
 	       "Entries in the exit set by address family and kind.");
 	for (int i = 0; i < 4; i++)
 		fprintf(f, "torwatch_exit_set_entries{family=\"%s\",kind=\"%s\"} %u\n",
 			family_kind[i][0], family_kind[i][1], n[i]);
-	one(f, "torwatch_exit_set_loaded_timestamp_seconds", "gauge",
+	tw_prom_one(f, "torwatch_exit_set_loaded_timestamp_seconds", "gauge",
 	    "When the exit set was last applied (Unix time).", m->set_loaded_at);
-	family(f, "torwatch_exit_set_apply_duration_seconds", "gauge",
+	tw_prom_family(f, "torwatch_exit_set_apply_duration_seconds", "gauge",
 	       "How long the last apply of the exit set took.");
 	fprintf(f, "torwatch_exit_set_apply_duration_seconds %.6f\n", (double)m->apply_usec / 1e6);
-	one(f, "torwatch_feed_newest_data_timestamp_seconds", "gauge",
+	tw_prom_one(f, "torwatch_feed_newest_data_timestamp_seconds", "gauge",
 	    "The date of the newest good exit-list data (Unix time).", m->set_newest_data);
-	one(f, "torwatch_feed_stale", "gauge",
+	tw_prom_one(f, "torwatch_feed_stale", "gauge",
 	    "1 while the newest good data is older than the stale-after setting.", m->feed_stale);
 }
 
@@ -245,14 +209,14 @@ static void sources(FILE *f, const struct tw_source_info *src)
 	};
 
 	for (size_t k = 0; k < sizeof(fam) / sizeof(fam[0]); k++) {
-		family(f, fam[k].name, fam[k].type, fam[k].help);
+		tw_prom_family(f, fam[k].name, fam[k].type, fam[k].help);
 		for (int i = 0; i < TW_MAX_SOURCES; i++) {
 			const struct tw_source_info *s = &src[i];
 			const uint64_t v[] = { s->exact_v4 + s->exact_v6 + s->prefixes_v4 + s->prefixes_v6,
 					       s->last_success, s->newest_data, s->failures };
 
 			if (s->in_use)
-				sample(f, fam[k].name, "source", s->name, v[k]);
+				tw_prom_sample(f, fam[k].name, "source", s->name, v[k]);
 		}
 	}
 }
@@ -268,10 +232,10 @@ static void alerts(FILE *f, const char *root)
 		bpf_map_lookup_elem(fd, &zero, &a);
 		close(fd);
 	}
-	family(f, "torwatch_alerts_total", "counter", "Alerts raised by rule (since the daemon started).");
+	tw_prom_family(f, "torwatch_alerts_total", "counter", "Alerts raised by rule (since the daemon started).");
 	for (int i = 0; tw_rules[i] && i < TW_MAX_RULES; i++)
-		sample(f, "torwatch_alerts_total", "rule", tw_rules[i]->id, a.by_rule[i]);
-	one(f, "torwatch_alerts_suppressed_total", "counter",
+		tw_prom_sample(f, "torwatch_alerts_total", "rule", tw_rules[i]->id, a.by_rule[i]);
+	tw_prom_one(f, "torwatch_alerts_suppressed_total", "counter",
 	    "Alerts a rule's throttle held back.", a.suppressed);
 
 	fd = tw_pin_open_ro(root, TW_PIN_NAME(sink_stats));
@@ -279,7 +243,7 @@ static void alerts(FILE *f, const char *root)
 		bpf_map_lookup_elem(fd, &i, &s[i]);
 	if (fd >= 0)
 		close(fd);
-	family(f, "torwatch_sink_alerts_total", "counter",
+	tw_prom_family(f, "torwatch_sink_alerts_total", "counter",
 	       "Alerts by sink and outcome (since the daemon started).");
 	for (int i = 0; i < TW_MAX_SINKS && s[i].in_use; i++) {
 		const struct {
@@ -294,16 +258,16 @@ static void alerts(FILE *f, const char *root)
 		s[i].name[sizeof(s[i].name) - 1] = '\0';
 		for (size_t k = 0; k < sizeof(o) / sizeof(o[0]); k++) {
 			fputs("torwatch_sink_alerts_total{sink=\"", f);
-			label_value(f, s[i].name);
+			tw_prom_label_value(f, s[i].name);
 			fprintf(f, "\",outcome=\"%s\"} %llu\n", o[k].outcome, (unsigned long long)o[k].v);
 		}
 	}
-	family(f, "torwatch_sink_queued_alerts", "gauge", "Alerts waiting in each sink's memory queue.");
+	tw_prom_family(f, "torwatch_sink_queued_alerts", "gauge", "Alerts waiting in each sink's memory queue.");
 	for (int i = 0; i < TW_MAX_SINKS && s[i].in_use; i++)
-		sample(f, "torwatch_sink_queued_alerts", "sink", s[i].name, s[i].queued);
-	family(f, "torwatch_sink_spooled_alerts", "gauge", "Alerts waiting in each sink's spool on disk.");
+		tw_prom_sample(f, "torwatch_sink_queued_alerts", "sink", s[i].name, s[i].queued);
+	tw_prom_family(f, "torwatch_sink_spooled_alerts", "gauge", "Alerts waiting in each sink's spool on disk.");
 	for (int i = 0; i < TW_MAX_SINKS && s[i].in_use; i++)
-		sample(f, "torwatch_sink_spooled_alerts", "sink", s[i].name, s[i].spool_pending);
+		tw_prom_sample(f, "torwatch_sink_spooled_alerts", "sink", s[i].name, s[i].spool_pending);
 }
 
 /* Exit traffic by country: at most some 250 values, never an address. */
@@ -331,10 +295,10 @@ static void sources_seen(FILE *f, const struct tw_pinned *p)
 	uint64_t all = 0, today = 0;
 
 	tw_sources_seen(p, tw_local_midnight_ns(), &all, &today);
-	family(f, "torwatch_exit_sources_seen", "gauge",
+	tw_prom_family(f, "torwatch_exit_sources_seen", "gauge",
 	       "Distinct exit sources that sent traffic: since the counters began, and today (local time).");
-	sample(f, "torwatch_exit_sources_seen", "period", "since_reset", all);
-	sample(f, "torwatch_exit_sources_seen", "period", "today", today);
+	tw_prom_sample(f, "torwatch_exit_sources_seen", "period", "since_reset", all);
+	tw_prom_sample(f, "torwatch_exit_sources_seen", "period", "today", today);
 }
 
 int tw_metrics_write(FILE *f, const char *root, const struct tw_pinned *p,
@@ -352,11 +316,11 @@ int tw_metrics_write(FILE *f, const char *root, const struct tw_pinned *p,
 	m.version[sizeof(m.version) - 1] = '\0';
 	for (int i = 0; i < TW_MAX_SOURCES; i++)
 		src[i].name[sizeof(src[i].name) - 1] = '\0';
-	family(f, "torwatch_build_info", "gauge", "The torwatch that renders these metrics; always 1.");
-	sample(f, "torwatch_build_info", "version", TORWATCH_VERSION, 1);
-	one(f, "torwatch_daemon_up", "gauge", "1 while a daemon tends the pinned state.",
+	tw_prom_family(f, "torwatch_build_info", "gauge", "The torwatch that renders these metrics; always 1.");
+	tw_prom_sample(f, "torwatch_build_info", "version", TORWATCH_VERSION, 1);
+	tw_prom_one(f, "torwatch_daemon_up", "gauge", "1 while a daemon tends the pinned state.",
 	    tw_pin_lock_holder(root) != 0);
-	one(f, "torwatch_daemon_start_time_seconds", "gauge",
+	tw_prom_one(f, "torwatch_daemon_start_time_seconds", "gauge",
 	    "When the daemon that pinned the state last started (Unix time).", m.started_at);
 	counters(f, p);
 	by_protocol(f, p, &tcp, &udp);
