@@ -86,11 +86,16 @@ listen_in "$H" tcp4 0.0.0.0 8050 100
 listen_in "$H" udp4 0.0.0.0 53 100
 listen_in "$H" udp0 0.0.0.0 0 100
 listen_in "$H" udpclient 127.0.0.1 9999 100
-sleep 0.5
+# The barrier: unexpected listeners opened after those, on the same ring;
+# once their alerts are written, the daemon has read everything before.
+listen_in "$H" udp4 0.0.0.0 9150 100
+listen_in "$H" tcp4 0.0.0.0 9151 100
+barrier() { alerts_are 9150 udp 1 && alerts_are 9151 tcp 1; }
+check "the barrier listeners alert" wait_for 2 barrier
 check_eq "no alert for allowed 443/tcp" 0 "$(n_alerts 443 tcp)"
 check_eq "no alert for allowed 8050/tcp (8000-8100/tcp)" 0 "$(n_alerts 8050 tcp)"
 check_eq "no alert for allowed 53/udp" 0 "$(n_alerts 53 udp)"
-check_eq "no UDP alert but the ones above (client and port-0 sockets left out)" 2 \
+check_eq "no UDP alert but the ones above and the barrier (client and port-0 sockets left out)" 3 \
 	"$(jq -c 'select(.rule.id=="unexpected_listen_port" and .network.transport=="udp")' "$T/alerts.json" | grep -c .)"
 
 # --- another namespace ---
@@ -102,7 +107,10 @@ check "with that namespace" test "$(alerts_for 9106 tcp | jq .torwatch.netns)" !
 listen_in "$H" tcp4twice 0.0.0.0 9140 100
 check "the second listen() on the taken port failed" grep -q "second listen: Address already in use" "$T/lp.out"
 check "the listen() that worked raises one alert" wait_for 1 alerts_are 9140 tcp 1
-sleep 2.5	# past the dedup window: a folded second listen would show now as a count of 2
+# The barrier: a port opened twice after it has its window closed with a
+# count; 9140's window, opened before, has closed by then.
+listen_in "$H" tcp4 0.0.0.0 9143 50 2
+check "a later window closes with its count" wait_for 5 alerts_are 9143 tcp 2
 check_eq "the listen() that failed raised nothing, not even a count" 1 "$(n_alerts 9140 tcp)"
 listen_in "$H" tcp4nobind 0.0.0.0 0 100
 port=$(awk '/^port/ {print $2}' "$T/lp.out")
@@ -125,7 +133,8 @@ check_eq "with its bind address" 127.0.0.1 "$(alerts_for 9107 tcp | jq -r .desti
 
 # --- dedup: five listens in the window give one alert, then one with the count ---
 listen_in "$H" tcp4 0.0.0.0 9110 50 5
-sleep 0.3
+listen_in "$H" tcp4 0.0.0.0 9111 50	# the barrier: read after the five
+check "a listener after the repeats alerts" wait_for 1 alerts_are 9111 tcp 1
 check_eq "repeats within the window: one alert" 1 "$(n_alerts 9110 tcp)"
 check "when the window closes, one more with the count" wait_for 4 alerts_are 9110 tcp 2
 check_eq "count of the window" 5 "$(alerts_for 9110 tcp | tail -1 | jq '.event.count')"
