@@ -59,9 +59,12 @@ check "STOPPING=1 at the stop" nth 'STOPPING=1' 1
 # Without NOTIFY_SOCKET nothing is sent and nothing fails.
 n=$(wc -l <"$T/notify.log")
 check "without a notify socket the daemon runs as before" start_daemon "$H" -i vX --feed "$T/exits.txt"
-sleep 1.5
-check_eq "and sends nothing" "$n" "$(wc -l <"$T/notify.log")"
+# Every point that would notify, passed: the start, a reload, the stop.
+reloads=$(grep -c "SIGHUP: reloading" "$T/daemon.log")
+kill -HUP $DAEMON_PID
+check "it reloads" wait_for 5 test "$(grep -c "SIGHUP: reloading" "$T/daemon.log")" -gt "$reloads"
 stop_daemon
+check_eq "and sends nothing through a start, a reload and a stop" "$n" "$(wc -l <"$T/notify.log")"
 kill $listener
 check "unload" tw_in "$H" unload
 finish

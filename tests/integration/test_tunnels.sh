@@ -89,7 +89,12 @@ for i in $(seq 12); do in_ns "$H" dig +tries=1 +time=1 @198.51.100.10 "q$i.examp
 answer=$(in_ns "$H" dig +tries=1 +time=1 +ignore +short @198.51.100.10 x.example TXT)
 check "the resolver answered with large TXT records (${#answer} characters)" test ${#answer} -ge 1200
 kill $RSP
-sleep 1
+# The barrier: the DNS-tunnel exit (.8) now pings with large payloads; its
+# ICMP alert, read from the same XDP ring after everything above, comes
+# only once the benign traffic's records are processed.
+in_ns "$IO" ping -q -c 12 -i 0.05 -s 1000 203.0.113.8 >/dev/null
+check "the barrier: large pings from .8 raise its ICMP tunnel alert" \
+	wait_for 3 sh -c "[ \$(jq -c 'select(.rule.id == \"tor_icmp_tunnel\" and .source.ip == \"198.51.100.8\")' $T/alerts.json | grep -c .) -ge 1 ]"
 check_eq "ordinary ping, one ping -s 1400 and dig: no tunnel alert" 0 "$(tunnel_alerts tor_icmp_tunnel 198.51.100.9)$(tunnel_alerts tor_dns_tunnel 198.51.100.9 | sed 's/^0$//')"
 check_eq "a resolver's large answers: no tunnel alert" 0 "$(jq -c 'select((.rule.id | test("tunnel")) and .source.ip == "198.51.100.10")' "$T/alerts.json" | grep -c .)"
 check "the benign traffic was seen (tor_traffic from .9)" has_alert 'select(.rule.id == "tor_traffic" and .source.ip == "198.51.100.9")'
