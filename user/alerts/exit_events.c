@@ -55,8 +55,10 @@ struct json_object *tw_event_to_alert(const struct tw_event *ev,
 	bool ports = ev->proto == IPPROTO_TCP || ev->proto == IPPROTO_UDP;
 	struct json_object *a;
 
-	if (!rule)
+	if (!rule) {
+		tw_warn("ignoring a kernel event of unknown kind %u", ev->kind);
 		return NULL;
+	}
 	tw_prefix_from_in6(ev->saddr.addr, &src);
 	tw_prefix_from_in6(ev->daddr.addr, &dst);
 	tw_prefix_format(&src, ip, sizeof(ip));
@@ -86,16 +88,4 @@ struct json_object *tw_event_to_alert(const struct tw_event *ev,
 	}
 	tw_alert_add_exit_indicator(a, &src, ev->sources, sources);
 	return a;
-}
-
-void tw_event_alert(const struct tw_event *ev, const struct tw_source_info sources[TW_MAX_SOURCES],
-		    struct tw_emitter *out)
-{
-	struct json_object *a = tw_event_to_alert(ev, sources);
-
-	if (!a) {
-		tw_warn("ignoring a kernel event of unknown kind %u", ev->kind);
-		return;
-	}
-	tw_emit(out, a);
 }

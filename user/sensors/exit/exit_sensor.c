@@ -93,7 +93,7 @@ static int on_event(void *ctx, void *data, size_t size)
 							x->env->sources));
 		return 0;
 	}
-	tw_event_alert(ev, x->env->sources, x->env->alerts);
+	tw_emit(x->env->alerts, tw_event_to_alert(ev, x->env->sources));
 	return 0;
 }
 

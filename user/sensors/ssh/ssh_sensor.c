@@ -33,7 +33,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct ssh_sensor *s = ctx;
 
 	if (size >= sizeof(struct tw_event))
-		tw_event_alert(data, s->env->sources, s->env->alerts);
+		tw_emit(s->env->alerts, tw_event_to_alert(data, s->env->sources));
 	return 0;
 }
 
