@@ -18,7 +18,7 @@
 #define TW_METRICS_PORTS_DEFAULT "22,23,80,443,3389,5060,5900"
 #define TW_MAX_ALLOW 256	/* allowlist entries from options and config */
 #define TW_MAX_LIST_FILES 8	/* deny files, and allow files */
-#define TW_MAX_RUN_OPTIONS 48	/* room in tw_run_opts for the table's entries */
+#define TW_MAX_RUN_OPTIONS 64	/* room in tw_run_opts for the table's entries */
 
 /* A [source NAME] section: a built-in source changed, or a new one. */
 struct tw_source_conf {
@@ -141,8 +141,9 @@ enum {
 	TW_OPT_CLI_ONLY = 4,	/* not a config-file key */
 };
 
-extern const struct tw_option tw_run_options[];
-extern const size_t tw_n_run_options;
+/* The table, joined before main from the concerns' rows (run_options.c). */
+extern struct tw_option tw_run_options[];
+extern size_t tw_n_run_options;
 
 void tw_run_opts_defaults(struct tw_run_opts *o);
 /* Frees what the config file left in o. */
