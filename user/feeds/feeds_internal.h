@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Shared by feeds.c and feed_rounds.c only. */
+#ifndef TW_FEEDS_INTERNAL_H
+#define TW_FEEDS_INTERNAL_H
+
+#include "feeds/feeds.h"
+
+/* The lines of s's last list that did not parse, logged. */
+void tw_feeds_log_bad_lines(const struct tw_source *s);
+/* Stamps s's attempt on disk (STATE_DIR/feeds/NAME.attempt). */
+void tw_feeds_note_attempt(const struct tw_feeds *f, const struct tw_source *s);
+
+/* s's new list refused (why): its last good data stays, feed_rejected is
+ * raised, and the next attempt is scheduled. */
+void tw_feeds_refused(struct tw_feeds *f, struct tw_source *s, int64_t now, const char *why);
+
+#endif
