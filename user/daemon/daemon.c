@@ -20,7 +20,6 @@
 #include "daemon/state.h"
 #include "feeds/fetch.h"
 #include "geo/geo.h"
-#include "tw_pins.h"
 
 /* The signals the event loop reads from a signalfd. */
 static void daemon_signals(sigset_t *mask)
@@ -125,10 +124,7 @@ static int start(struct tw_daemon *d)
 		ret = daemon_metrics_start(d);
 	if (ret)
 		return ret;
-	d->pub.meta.started_at = (__u64)tw_now_unix();
-	d->pub.meta.daemon_pid = (__u32)getpid();
-	d->pub.meta.layout = TW_PIN_LAYOUT;
-	snprintf(d->pub.meta.version, sizeof(d->pub.meta.version), "%s", TORWATCH_VERSION);
+	daemon_status_started(d);
 	ret = daemon_exits_start(d);
 	if (!ret)
 		ret = daemon_load_sensors(d);
@@ -152,11 +148,7 @@ static int start(struct tw_daemon *d)
 static void stop(struct tw_daemon *d, bool failed)
 {
 	/* The pinned state may outlive us; say that no daemon tends it, since when. */
-	if (d->pub.meta.daemon_pid) {
-		d->pub.meta.daemon_pid = 0;
-		d->pub.meta.stopped_at = (__u64)tw_now_unix();
-		daemon_status_write(d);
-	}
+	daemon_status_stopped(d);
 	daemon_metrics_stop(d);
 	daemon_iface_watch_close(d);
 	daemon_exits_close(d);

@@ -64,8 +64,6 @@ static void log_in_use(struct tw_daemon *d)
 static int finish_apply(struct tw_daemon *d, const struct tw_exit_set *set,
 			const struct tw_apply_stats *st, int err, uint64_t digest)
 {
-	struct tw_meta *m = &d->pub.meta;
-
 	if (err) {
 		if (d->exits.queued_digest == digest)
 			d->exits.queued_digest = 0; /* the maps may hold part of it: diff next time */
@@ -73,13 +71,7 @@ static int finish_apply(struct tw_daemon *d, const struct tw_exit_set *set,
 		return err;
 	}
 	tw_sources_describe(&d->exits.feeds.sources, set, d->pub.info);
-	m->set_loaded_at = (__u64)tw_now_unix();
-	m->apply_usec = st->usec;
-	m->exact_v4 = set->exact_v4;
-	m->exact_v6 = set->exact_v6;
-	m->prefixes_v4 = set->prefixes_v4;
-	m->prefixes_v6 = set->prefixes_v6;
-	daemon_status_sources(d);
+	daemon_status_exit_set(d, set, st->usec);
 	tw_info("exit set: %u IPv4 + %u IPv6 addresses, %u + %u prefixes (+%zu, ~%zu, -%zu in %llu us)",
 		set->exact_v4, set->exact_v6, set->prefixes_v4, set->prefixes_v6, st->added,
 		st->updated, st->removed, (unsigned long long)st->usec);

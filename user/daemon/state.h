@@ -148,8 +148,14 @@ void daemon_service_reloading(void);
 void daemon_service_reloaded(void);
 void daemon_service_stopping(void);
 
-/* status.c */
+/* status.c: the only writer of the published meta, but for the interfaces
+ * (xdp_links.c) and the hooks each sensor chose (through its env). */
 int daemon_status_write(struct tw_daemon *d);
+/* The daemon's pid, version and start; at the stop, that none tends it. */
+void daemon_status_started(struct tw_daemon *d);
+void daemon_status_stopped(struct tw_daemon *d);
+/* A set went into the maps: its counts, then the sources' state. */
+void daemon_status_exit_set(struct tw_daemon *d, const struct tw_exit_set *set, uint64_t usec);
 /* Publishes the alert counts after every round of the loop. */
 int daemon_status_start(struct tw_daemon *d);
 /* The sources' state (not their entries) into the pinned metadata. */

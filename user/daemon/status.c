@@ -3,11 +3,14 @@
  * (interfaces, hooks, the last apply, staleness) and each source's state. */
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "alerts/delivery.h"
 #include "daemon/state.h"
+#include "tw_pins.h"
 #include "xdp_tor.skel.h"
 
 int daemon_status_write(struct tw_daemon *d)
@@ -106,6 +109,38 @@ static void heartbeat(void *ctx)
 	d->pub.meta.heartbeat_at = now;
 	bpf_map__update_elem(d->xdp.skel->maps.meta, &(__u32){ 0 }, sizeof(__u32), &d->pub.meta,
 			     sizeof(d->pub.meta), BPF_ANY);
+}
+
+void daemon_status_started(struct tw_daemon *d)
+{
+	struct tw_meta *m = &d->pub.meta;
+
+	m->started_at = (__u64)tw_now_unix();
+	m->daemon_pid = (__u32)getpid();
+	m->layout = TW_PIN_LAYOUT;
+	snprintf(m->version, sizeof(m->version), "%s", TORWATCH_VERSION);
+}
+
+void daemon_status_stopped(struct tw_daemon *d)
+{
+	if (!d->pub.meta.daemon_pid)
+		return;
+	d->pub.meta.daemon_pid = 0;
+	d->pub.meta.stopped_at = (__u64)tw_now_unix();
+	daemon_status_write(d);
+}
+
+void daemon_status_exit_set(struct tw_daemon *d, const struct tw_exit_set *set, uint64_t usec)
+{
+	struct tw_meta *m = &d->pub.meta;
+
+	m->set_loaded_at = (__u64)tw_now_unix();
+	m->apply_usec = usec;
+	m->exact_v4 = set->exact_v4;
+	m->exact_v6 = set->exact_v6;
+	m->prefixes_v4 = set->prefixes_v4;
+	m->prefixes_v6 = set->prefixes_v6;
+	daemon_status_sources(d);
 }
 
 int daemon_status_start(struct tw_daemon *d)
