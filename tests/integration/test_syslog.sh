@@ -79,10 +79,10 @@ while IFS= read -r a; do
 done <"$T/alerts.json"
 check_eq "APP-NAME, MSGID, severity, facility, PROCID, structured data and the JSON as MSG" \
 	$((2 * n)) $ok_fields
-weird=$(received imtcp | awk -F'\t' '$3 == "unexpected_listen_port"' | grep -F '9202' | cut -f8)
+weird=$(received imtcp | awk -F'\t' '$3 == "unexpected_listen_port"' | grep -F 'Port Opened: 9202' | cut -f8)
 check_eq "a hostile process name survives syslog and a JSON parser" 'q"b\s]x' "$(jq -r .process.name <<<"$weird")"
 check_eq "... and is the executable's" "$WEIRD" "$(jq -r .process.executable <<<"$weird")"
-sd=$(received imtcp | awk -F'\t' '$3 == "unexpected_listen_port"' | grep -F '9202' | cut -f7)
+sd=$(received imtcp | awk -F'\t' '$3 == "unexpected_listen_port"' | grep -F 'Port Opened: 9202' | cut -f7)
 check "in the structured data it is escaped as RFC 5424 says (\\\" \\\\ \\])" \
 	grep -qF 'process="q\"b\\s\]x"]' <<<"$sd"
 evil() { received "$1" | awk -F'\t' '$3 == "unexpected_listen_port"' | grep -F 'Port Opened: 9206' | cut -f8; }
