@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The rounds of downloads: what is due, the request (parsed on the fetch
  * thread), the answer taken or refused with its alert, the backoff with
- * jitter, expiry and staleness, 'feed update'. */
+ * jitter, expiry and staleness, 'feed update', and the local files read
+ * again when they changed. */
 #include "feeds/feeds.h"
 
 #include <errno.h>
@@ -324,4 +325,39 @@ bool tw_feeds_round_finished(struct tw_feeds *f)
 	f->round_active = false;
 	f->rounds_done++;
 	return true;
+}
+
+int tw_feeds_reload_files(struct tw_feeds *f, bool force, int64_t now)
+{
+	char err[512];
+	int changed = 0, ret;
+
+	for (unsigned i = 0; i < f->sources.n; i++) {
+		struct tw_source *s = &f->sources.s[i];
+
+		if (s->kind != TW_SOURCE_FILE && s->kind != TW_SOURCE_DENY)
+			continue;
+		s->last_attempt = now;
+		ret = tw_source_read_file(s, now, &f->pol, force, err, sizeof(err));
+		if (ret == -EBADMSG) {
+			tw_feeds_refused(f, s, now, err);
+		} else if (ret) {
+			snprintf(s->error, sizeof(s->error), "%.*s", (int)sizeof(s->error) - 1, err);
+			s->state = TW_SRC_FAILED;
+			tw_err("%s", err);
+		} else {
+			s->state = TW_SRC_OK;
+			s->error[0] = '\0';
+			tw_feeds_log_bad_lines(s);
+			changed |= TW_FEEDS_DATA;
+		}
+		changed |= TW_FEEDS_STATE;
+	}
+	if (f->n_allow_files) {
+		if (tw_feeds_read_allow_files(f, err, sizeof(err)))
+			tw_err("%s; the allowlist stays as it was", err);
+		else
+			changed |= TW_FEEDS_ALLOW;
+	}
+	return changed;
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The exit-list sources: set up from the options (URLs, built-ins, files,
- * caches), the local files watched and read again, and the stamps of each
- * source's last attempt. The rounds of downloads are feed_rounds.c's. See
- * feeds.h and docs/data-paths.md. */
+ * caches), the local files watched, and the stamps of each source's last
+ * attempt. The rounds of downloads, and reading the files again, are
+ * feed_rounds.c's. See feeds.h and docs/data-paths.md. */
 #include "feeds/feeds.h"
 
 #include <errno.h>
@@ -115,7 +115,7 @@ static void watch(struct tw_feeds *f, const char *path)
 	f->watched[f->n_watched++] = path;
 }
 
-static int read_allow_files(struct tw_feeds *f, char *err, size_t errlen)
+int tw_feeds_read_allow_files(struct tw_feeds *f, char *err, size_t errlen)
 {
 	struct tw_prefix *all = NULL;
 	size_t n = 0;
@@ -260,7 +260,7 @@ static int add_file_sources(struct tw_feeds *f, const struct tw_run_opts *o, int
 		f->allow_files[f->n_allow_files++] = o->allow_files[i];
 		watch(f, o->allow_files[i]);
 	}
-	return read_allow_files(f, err, errlen);
+	return tw_feeds_read_allow_files(f, err, errlen);
 }
 
 int tw_feeds_open(struct tw_feeds *f, const struct tw_run_opts *o, struct tw_emitter *out,
@@ -321,42 +321,6 @@ int tw_feeds_watch_fd(const struct tw_feeds *f)
 	return f->inotify_fd;
 }
 
-
-int tw_feeds_reload_files(struct tw_feeds *f, bool force, int64_t now)
-{
-	char err[512];
-	int changed = 0, ret;
-
-	for (unsigned i = 0; i < f->sources.n; i++) {
-		struct tw_source *s = &f->sources.s[i];
-
-		if (s->kind != TW_SOURCE_FILE && s->kind != TW_SOURCE_DENY)
-			continue;
-		s->last_attempt = now;
-		ret = tw_source_read_file(s, now, &f->pol, force, err, sizeof(err));
-		if (ret == -EBADMSG) {
-			tw_feeds_refused(f, s, now, err);
-		} else if (ret) {
-			snprintf(s->error, sizeof(s->error), "%.*s", (int)sizeof(s->error) - 1, err);
-			s->state = TW_SRC_FAILED;
-			tw_err("%s", err);
-		} else {
-			s->state = TW_SRC_OK;
-			s->error[0] = '\0';
-			tw_feeds_log_bad_lines(s);
-			changed |= TW_FEEDS_DATA;
-		}
-		changed |= TW_FEEDS_STATE;
-	}
-	if (f->n_allow_files) {
-		if (read_allow_files(f, err, sizeof(err)))
-			tw_err("%s; the allowlist stays as it was", err);
-		else
-			changed |= TW_FEEDS_ALLOW;
-	}
-	return changed;
-}
-
 bool tw_feeds_files_changed(struct tw_feeds *f)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
@@ -379,4 +343,3 @@ bool tw_feeds_files_changed(struct tw_feeds *f)
 	}
 	return hit;
 }
-

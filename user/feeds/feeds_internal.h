@@ -10,6 +10,8 @@ void tw_feeds_log_bad_lines(const struct tw_source *s);
 /* Stamps s's attempt on disk (STATE_DIR/feeds/NAME.attempt). */
 void tw_feeds_note_attempt(const struct tw_feeds *f, const struct tw_source *s);
 
+/* The allow files read (again) into f->allow. 0, or -1 with one sentence. */
+int tw_feeds_read_allow_files(struct tw_feeds *f, char *err, size_t errlen);
 /* s's new list refused (why): its last good data stays, feed_rejected is
  * raised, and the next attempt is scheduled. */
 void tw_feeds_refused(struct tw_feeds *f, struct tw_source *s, int64_t now, const char *why);
