@@ -18,6 +18,7 @@ struct exit_settings {
 struct exit_sensor {
 	const struct tw_sensor_env *env;
 	struct exit_settings in_force;
+	int tunnel_state_fd;	/* looked up once, read on every tunnel event */
 	bool applied;
 };
 
@@ -74,6 +75,8 @@ static int exit_apply(void *self, const struct tw_sensor_env *env, const void *s
 			return err;
 	}
 	x->in_force = *s;
+	if (!x->applied)
+		x->tunnel_state_fd = map_fd(env, "tunnel_state");
 	x->applied = true;
 	return 0;
 }
@@ -87,7 +90,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		return 0;
 	if (ev->kind == TW_EV_ICMP_TUNNEL || ev->kind == TW_EV_DNS_TUNNEL) {
 		struct tw_tunnel_state st;
-		bool have = !bpf_map_lookup_elem(map_fd(x->env, "tunnel_state"), &ev->saddr, &st);
+		bool have = !bpf_map_lookup_elem(x->tunnel_state_fd, &ev->saddr, &st);
 
 		tw_emit(x->env->alerts, tw_tunnel_alert(ev, have ? &st : NULL, &x->in_force.tunnel,
 							x->env->sources));
