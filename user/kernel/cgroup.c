@@ -50,11 +50,15 @@ int tw_attach_cgroup_all(struct bpf_program *const *progs, size_t n, int cgroup_
 	return 0;
 }
 
-int tw_attach_cgroup_root(struct bpf_program *const *progs, size_t n, struct bpf_link **links,
-			  char *why, size_t whylen)
+int tw_attach_cgroup_root(struct bpf_program *const *progs, struct bpf_link **const *slots,
+			  size_t n, char *why, size_t whylen)
 {
+	struct bpf_link *links[TW_CGROUP_MAX_PROGS] = {};
 	char root[256];
 	int fd, ret;
+
+	if (n > TW_CGROUP_MAX_PROGS)
+		return -E2BIG;
 
 	if (tw_cgroup2_root(root, sizeof(root))) {
 		snprintf(why, whylen, "no cgroup v2 hierarchy is mounted");
@@ -68,7 +72,11 @@ int tw_attach_cgroup_root(struct bpf_program *const *progs, size_t n, struct bpf
 	}
 	ret = tw_attach_cgroup_all(progs, n, fd, links);
 	close(fd);
-	if (ret)
+	if (ret) {
 		snprintf(why, whylen, "cannot attach to cgroup %s (%s)", root, strerror(-ret));
-	return ret;
+		return ret;
+	}
+	for (size_t i = 0; i < n; i++)
+		*slots[i] = links[i];
+	return 0;
 }

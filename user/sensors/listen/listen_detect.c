@@ -102,20 +102,14 @@ static int attach_cgroup(struct tw_listen_detect *ld, char *why, size_t whylen)
 	 * would raise alerts. All four or none. */
 	struct bpf_program *progs[4] = { s->progs.bind4, s->progs.bind6, s->progs.post_bind4,
 					 s->progs.post_bind6 };
-	struct bpf_link *links[4] = {};
+	struct bpf_link **slots[4] = { &s->links.bind4, &s->links.bind6, &s->links.post_bind4,
+				       &s->links.post_bind6 };
 	char inner[400];
-	int ret = tw_attach_cgroup_root(progs, 4, links, inner, sizeof(inner));
+	int ret = tw_attach_cgroup_root(progs, slots, 4, inner, sizeof(inner));
 
-	if (ret) {
+	if (ret)
 		snprintf(why, whylen, "%s; none of the bind hooks stays", inner);
-		return ret;
-	}
-	/* The skeleton destroys links it holds. */
-	s->links.bind4 = links[0];
-	s->links.bind6 = links[1];
-	s->links.post_bind4 = links[2];
-	s->links.post_bind6 = links[3];
-	return 0;
+	return ret;
 }
 
 int tw_listen_detect_start(struct tw_listen_detect *ld, struct bpf_object *shared_with,

@@ -15,20 +15,14 @@ static int attach_egress(struct session_track_bpf *s, char *why, size_t whylen)
 {
 	struct bpf_program *progs[4] = { s->progs.egress_connect4, s->progs.egress_connect6,
 					 s->progs.egress_sendmsg4, s->progs.egress_sendmsg6 };
-	struct bpf_link *links[4] = {};
+	struct bpf_link **slots[4] = { &s->links.egress_connect4, &s->links.egress_connect6,
+				       &s->links.egress_sendmsg4, &s->links.egress_sendmsg6 };
 	char inner[360];
-	int ret = tw_attach_cgroup_root(progs, 4, links, inner, sizeof(inner));
+	int ret = tw_attach_cgroup_root(progs, slots, 4, inner, sizeof(inner));
 
-	if (ret) {
+	if (ret)
 		snprintf(why, whylen, "egress hooks: %s", inner);
-		return ret;
-	}
-	/* The skeleton destroys links it holds. */
-	s->links.egress_connect4 = links[0];
-	s->links.egress_connect6 = links[1];
-	s->links.egress_sendmsg4 = links[2];
-	s->links.egress_sendmsg6 = links[3];
-	return 0;
+	return ret;
 }
 
 struct session_track_bpf *tw_session_track_start(struct bpf_object *shared_with, char *err,
