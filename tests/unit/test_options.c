@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "config/run_opts.h"
+#include "sensors/sensor.h"
 
 #define EXAMPLE_CONFIG "packaging/torwatch.conf"
 
@@ -85,6 +86,39 @@ static void test_every_option_is_in_help(void **state)
 	}
 	free(raw);
 	free(help);
+}
+
+static size_t row_of(const char *name)
+{
+	for (size_t i = 0; i < tw_n_run_options; i++)
+		if (!strcmp(tw_run_options[i].name, name))
+			return i;
+	fail_msg("--%s is not in the table", name);
+	return 0;
+}
+
+/* Each sensor's own rows are joined once, in its part: after the feeds'
+ * last row and before the outputs' first, in the sensor list's order. */
+static void test_sensor_rows_are_joined(void **state)
+{
+	size_t feeds_end = row_of("ca-file"), outputs_start = row_of("alerts"), last = feeds_end;
+	size_t n = 0;
+
+	for (size_t s = 0; s < tw_n_sensors; s++) {
+		const struct tw_sensor_ops *ops = tw_sensor_list[s];
+
+		assert_non_null(ops->options);
+		for (size_t i = 0; i < *ops->n_options; i++) {
+			size_t at = row_of(ops->options[i].name);
+
+			if (at <= last || at >= outputs_start)
+				fail_msg("--%s of sensor %s is at row %zu, not after %zu and before %zu",
+					 ops->options[i].name, ops->name, at, last, outputs_start);
+			last = at;
+			n++;
+		}
+	}
+	assert_int_equal(n, outputs_start - feeds_end - 1);
 }
 
 /* Each config key appears as "name =" (commented out or not). */
@@ -275,6 +309,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_option_is_in_help),
+		cmocka_unit_test(test_sensor_rows_are_joined),
 		cmocka_unit_test(test_every_key_is_in_the_example_config),
 		cmocka_unit_test(test_example_config_parses),
 		cmocka_unit_test(test_defaults_parse),

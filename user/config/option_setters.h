@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* What the option files (options_*.c) share: the flags and field macros of
  * their table entries, the setters several options use, and each file's
- * rows, which run_options.c joins into the one table. */
+ * rows, which run_options.c joins into the one table; a sensor's options
+ * file uses the same macros and setters. */
 #ifndef TW_OPTION_SETTERS_H
 #define TW_OPTION_SETTERS_H
 
@@ -40,10 +41,10 @@ int tw_opt_add_list_file(struct tw_run_opts *o, const struct tw_option *opt, con
 int tw_opt_set_port_set(struct tw_run_opts *o, const struct tw_option *opt, const char *v,
 			char *err, size_t errlen);
 
-/* Each file's rows, in the order --help shows them. */
-extern const struct tw_option tw_daemon_options[], tw_feeds_options[], tw_sensors_options[],
-	tw_outputs_options[], tw_control_options[];
-extern const size_t tw_n_daemon_options, tw_n_feeds_options, tw_n_sensors_options,
-	tw_n_outputs_options, tw_n_control_options;
+/* The rows of config/options_*.c; a sensor's own are in its folder. */
+extern const struct tw_option tw_daemon_options[], tw_feeds_options[], tw_outputs_options[],
+	tw_control_options[];
+extern const size_t tw_n_daemon_options, tw_n_feeds_options, tw_n_outputs_options,
+	tw_n_control_options;
 
 #endif

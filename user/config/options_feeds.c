@@ -122,6 +122,23 @@ static int set_widest_prefix(struct tw_run_opts *o, const struct tw_option *opt,
 	return 0;
 }
 
+static int set_allow(struct tw_run_opts *o, const struct tw_option *opt, const char *v, char *err,
+		     size_t errlen)
+{
+	const char *why;
+
+	if (o->n_allow == TW_MAX_ALLOW) {
+		snprintf(err, errlen, "at most %d allowlist entries", TW_MAX_ALLOW);
+		return -1;
+	}
+	if (tw_prefix_parse(v, &o->allow[o->n_allow], &why)) {
+		snprintf(err, errlen, "allow '%.64s': %s", v, why);
+		return -1;
+	}
+	o->n_allow++;
+	return 0;
+}
+
 const struct tw_option tw_feeds_options[] = {
 	{ .name = "sources", .arg = "LIST",
 	  .set = set_sources, .show_default = show_default_sources,
@@ -138,6 +155,9 @@ const struct tw_option tw_feeds_options[] = {
 	  .set = tw_opt_add_list_file, .field = FIELD(allow_files), .count = FIELD(n_allow_files),
 	  .help = "addresses/CIDRs never matched (repeatable); both files are\n"
 		  "re-read when they change and on SIGHUP" },
+	{ .name = "allow", .arg = "ADDR[/LEN]", .flags = LIST | RELOAD,
+	  .set = set_allow, .count = FIELD(n_allow),
+	  .help = "never drop or alert on this address or prefix (repeatable)" },
 	{ .name = "feed-interval", .arg = "D", .def = "30m",
 	  .set = tw_opt_set_duration, .field = FIELD(feed_interval_s),
 	  .help = "how often --feed URLs are fetched" },

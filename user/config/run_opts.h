@@ -141,9 +141,22 @@ enum {
 	TW_OPT_CLI_ONLY = 4,	/* not a config-file key */
 };
 
-/* The table, joined before main from the concerns' rows (run_options.c). */
+/* The table, joined before main from the concerns' rows (run_options.c)
+ * and the sensors' (sensors/sensor_list.c), part by part in this order,
+ * which is the order of --help. */
 extern struct tw_option tw_run_options[];
 extern size_t tw_n_run_options;
+
+enum tw_option_part {
+	TW_OPTS_DAEMON,
+	TW_OPTS_FEEDS,
+	TW_OPTS_SENSORS,
+	TW_OPTS_OUTPUTS,
+	TW_OPTS_CONTROL,
+};
+
+/* Adds rows at the end of their part; only before main (a constructor). */
+void tw_run_options_add(enum tw_option_part part, const struct tw_option *rows, size_t n);
 
 void tw_run_opts_defaults(struct tw_run_opts *o);
 /* Frees what the config file left in o. */

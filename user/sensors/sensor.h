@@ -36,6 +36,10 @@ struct tw_sensor_ops {
 	const char *name;
 	size_t state_size;	/* zeroed by the daemon, passed as self */
 	size_t settings_size;	/* a plain value: compared byte by byte */
+	/* Its rows of the option table, which the sensor list joins into
+	 * 'torwatch run' before main (--help, the config file, reload). */
+	const struct tw_option *options;
+	const size_t *n_options;
 	/* Its settings from the options, into a zeroed struct: the one place
 	 * a sensor reads them. */
 	void (*settings)(const struct tw_run_opts *o, void *out);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Every sensor, in the order their rings are read: the high-value ones
- * first (ssh_from_tor before all else). */
+ * first (ssh_from_tor before all else); and, before main, their option rows
+ * joined into the table of 'torwatch run' in the same order. */
 #include "sensors/sensor.h"
 #include "sensors/exit/exit_sensor.h"
 #include "sensors/listen/listen_sensor.h"
@@ -14,3 +15,10 @@ const struct tw_sensor_ops *const tw_sensor_list[] = {
 	&tw_exit_sensor,
 };
 const size_t tw_n_sensors = sizeof(tw_sensor_list) / sizeof(tw_sensor_list[0]);
+
+__attribute__((constructor)) static void join_sensor_options(void)
+{
+	for (size_t i = 0; i < tw_n_sensors; i++)
+		tw_run_options_add(TW_OPTS_SENSORS, tw_sensor_list[i]->options,
+				   *tw_sensor_list[i]->n_options);
+}

@@ -110,6 +110,8 @@ static size_t exit_rings(void *self, struct tw_sensor_ring *out)
 
 const struct tw_sensor_ops tw_exit_sensor = {
 	.name = "exit",
+	.options = tw_exit_options,
+	.n_options = &tw_n_exit_options,
 	.state_size = sizeof(struct exit_sensor),
 	.settings_size = sizeof(struct exit_settings),
 	.settings = exit_settings,

@@ -9,5 +9,8 @@
 #include "sensors/sensor.h"
 
 extern const struct tw_sensor_ops tw_exit_sensor;
+/* Its rows of the option table (exit_options.c). */
+extern const struct tw_option tw_exit_options[];
+extern const size_t tw_n_exit_options;
 
 #endif

@@ -127,6 +127,8 @@ static void listen_close(void *self)
 
 const struct tw_sensor_ops tw_listen_sensor = {
 	.name = "listen",
+	.options = tw_listen_options,
+	.n_options = &tw_n_listen_options,
 	.state_size = sizeof(struct listen_sensor),
 	.settings_size = sizeof(struct tw_listen_policy),
 	.settings = listen_settings,

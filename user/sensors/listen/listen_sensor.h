@@ -8,5 +8,8 @@
 #include "sensors/sensor.h"
 
 extern const struct tw_sensor_ops tw_listen_sensor;
+/* Its rows of the option table (listen_options.c). */
+extern const struct tw_option tw_listen_options[];
+extern const size_t tw_n_listen_options;
 
 #endif

@@ -151,6 +151,8 @@ static void session_close(void *self)
 
 const struct tw_sensor_ops tw_session_sensor = {
 	.name = "session",
+	.options = tw_session_options,
+	.n_options = &tw_n_session_options,
 	.state_size = sizeof(struct session_sensor),
 	.settings_size = sizeof(struct session_settings),
 	.settings = session_settings,

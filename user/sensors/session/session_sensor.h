@@ -8,5 +8,8 @@
 #include "sensors/sensor.h"
 
 extern const struct tw_sensor_ops tw_session_sensor;
+/* Its rows of the option table (session_options.c). */
+extern const struct tw_option tw_session_options[];
+extern const size_t tw_n_session_options;
 
 #endif

@@ -62,6 +62,8 @@ static void ssh_close(void *self)
 
 const struct tw_sensor_ops tw_ssh_sensor = {
 	.name = "ssh",
+	.options = tw_ssh_options,
+	.n_options = &tw_n_ssh_options,
 	.state_size = sizeof(struct ssh_sensor),
 	.load = ssh_load,
 	.rings = ssh_rings,

@@ -7,5 +7,8 @@
 #include "sensors/sensor.h"
 
 extern const struct tw_sensor_ops tw_ssh_sensor;
+/* Its rows of the option table (ssh_options.c). */
+extern const struct tw_option tw_ssh_options[];
+extern const size_t tw_n_ssh_options;
 
 #endif
