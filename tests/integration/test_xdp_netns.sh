@@ -208,7 +208,13 @@ check_eq "no source left with traffic" 0 "$(jq '.sources | length' <<<"$s")"
 check "the exit set is untouched" tw_in "$H" check $EXIT4
 in_ns "$X" ping -q -c 2 -i 0.05 $HOST4X >/dev/null
 check_eq "counting starts again from zero" 2 "$(tw_in "$H" stats --json | jq --arg a $EXIT4 '.sources[] | select(.source==$a) | .packets')"
-sleep 0.5
+# The barrier: a first packet from another listed exit, later on the same
+# ring; once its alert is written, any alert for the pings above would be.
+BARRIER4=192.0.2.99
+ip -n "$X" addr add $BARRIER4/32 dev eX
+in_ns "$X" ping -q -c 1 -W 1 -I $BARRIER4 $HOST4X >/dev/null	# no route back: no reply
+check "the barrier's tor_traffic alert is written" wait_for 5 sh -c \
+	"jq -e --arg a $BARRIER4 'select(.rule.id==\"tor_traffic\" and .source.ip==\$a)' $T/alerts.json >/dev/null"
 check_eq "the reset kept the alert window: no new tor_traffic for $EXIT4" "$n_before" "$(traffic_alerts)"
 
 # --- unload ---
