@@ -12,11 +12,15 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
 # its date is written; the code gets both as macros.
 SNAPSHOT := $(lastword $(sort $(wildcard data/exit-addresses.*.txt)))
 SNAPSHOT_DATE := $(patsubst data/exit-addresses.%.txt,%,$(SNAPSHOT))
+# The same for Tor's own directory authorities and fallbacks (relays).
+RELAYS := $(lastword $(sort $(wildcard data/tor-directories.*.txt)))
+RELAYS_DATE := $(patsubst data/tor-directories.%.txt,%,$(RELAYS))
+EMBEDDED := -DTW_SNAPSHOT_FILE='"$(SNAPSHOT)"' -DTW_SNAPSHOT_DATE='"$(SNAPSHOT_DATE)"' \
+	    -DTW_RELAYS_BUILTIN_FILE='"$(RELAYS)"' -DTW_RELAYS_BUILTIN_DATE='"$(RELAYS_DATE)"'
 
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE -MMD -MP \
-	  -Iheaders -Iuser -I$(OUTPUT) -DTORWATCH_VERSION='"$(VERSION)"' \
-	  -DTW_SNAPSHOT_FILE='"$(SNAPSHOT)"' -DTW_SNAPSHOT_DATE='"$(SNAPSHOT_DATE)"'
+	  -Iheaders -Iuser -I$(OUTPUT) -DTORWATCH_VERSION='"$(VERSION)"' $(EMBEDDED)
 LIBS := -lbpf -lelf -lz -ljson-c -linih -lcurl -lsystemd -lcap -lmicrohttpd -lmaxminddb -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall \
 	      -Iheaders -Ibpf/include $(if $(MULTIARCH),-I/usr/include/$(MULTIARCH))
@@ -30,12 +34,12 @@ SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
 LAYERS := common geo kernel alerts exitset config feeds sensors metrics cli daemon
 # A layer's sources are its folder's and its subfolders' (sensors/NAME/).
 layer_objs = $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(wildcard user/$(1)/*.c user/$(1)/*/*.c)) \
-	     $(patsubst user/%.S,$(OUTPUT)/user/%.o,$(wildcard user/$(1)/*.S))
+	     $(patsubst user/%.S,$(OUTPUT)/user/%.o,$(wildcard user/$(1)/*.S user/$(1)/*/*.S))
 LAYER_LIBS := $(patsubst %,$(OUTPUT)/lib/libtw_%.a,$(LAYERS))
 # The linker resolves left to right: highest layer first.
 LINK_LIBS := $(shell printf '%s\n' $(LAYER_LIBS) | tac)
 LIB_SRCS := $(wildcard $(patsubst %,user/%/*.c,$(LAYERS)) $(patsubst %,user/%/*/*.c,$(LAYERS)))
-ASM_SRCS := $(wildcard $(patsubst %,user/%/*.S,$(LAYERS)))
+ASM_SRCS := $(wildcard $(patsubst %,user/%/*.S,$(LAYERS)) $(patsubst %,user/%/*/*.S,$(LAYERS)))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/%,$(wildcard tests/bpf/test_*.c))
 BENCHES := $(patsubst tests/bench/%.c,$(OUTPUT)/tests/%,$(wildcard tests/bench/bench_*.c))
@@ -44,7 +48,7 @@ FUZZERS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(wildcard tests/fuzz/fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	       -std=gnu11 -D_GNU_SOURCE -Iheaders -Iuser -I$(OUTPUT) -DTORWATCH_VERSION='"fuzz"' \
-	       -DTW_SNAPSHOT_FILE='"$(SNAPSHOT)"' -DTW_SNAPSHOT_DATE='"$(SNAPSHOT_DATE)"'
+	       $(EMBEDDED)
 
 ifeq ($(V),1)
 Q :=
@@ -99,7 +103,7 @@ $(OUTPUT)/user/%.o: user/%.c | $(SKELS)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 # The dated exit-list snapshot is embedded so that one binary works offline.
-$(OUTPUT)/user/%.o: user/%.S $(SNAPSHOT)
+$(OUTPUT)/user/%.o: user/%.S $(SNAPSHOT) $(RELAYS)
 	$(call msg,AS,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
@@ -138,7 +142,7 @@ $(OUTPUT)/tools/%: tests/tools/%.c | $(OUTPUT)/tools
 	$(Q)$(CC) $(CFLAGS) -Wno-unused-function $< -ljson-c -o $@
 
 # libFuzzer targets: the parsers, built with clang, ASan and UBSan.
-$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(ASM_SRCS) $(SNAPSHOT) | $(SKELS) $(OUTPUT)/fuzz
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(ASM_SRCS) $(SNAPSHOT) $(RELAYS) | $(SKELS) $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -MMD -MP $< $(LIB_SRCS) $(ASM_SRCS) $(LIBS) -o $@
 

@@ -27,6 +27,7 @@
 #include "counters.bpf.h"
 #include "exit_lookup.bpf.h"
 #include "in6.bpf.h"
+#include "sock_addr.bpf.h"
 #include "task_sock.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -481,17 +482,12 @@ static __always_inline void egress(const struct tw_in6 *daddr, __u16 dport, __u8
 	count(TW_CNT_SESSION_EVENTS);
 }
 
-static __always_inline __u8 proto_of(struct bpf_sock_addr *ctx)
-{
-	return ctx->type == 1 ? IPPROTO_TCP : ctx->type == 2 ? IPPROTO_UDP : 0;
-}
-
 /* Every hook returns 1: it watches, it never refuses a connection. */
 SEC("cgroup/connect4")
 int egress_connect4(struct bpf_sock_addr *ctx)
 {
 	struct tw_in6 d;
-	__u8 proto = proto_of(ctx);
+	__u8 proto = sock_addr_proto(ctx);
 
 	if (proto) {
 		set_v4_mapped(&d, ctx->user_ip4);
@@ -504,11 +500,10 @@ SEC("cgroup/connect6")
 int egress_connect6(struct bpf_sock_addr *ctx)
 {
 	struct tw_in6 d;
-	__u8 proto = proto_of(ctx);
+	__u8 proto = sock_addr_proto(ctx);
 
 	if (proto) {
-		for (int i = 0; i < 4; i++)
-			((__u32 *)d.addr)[i] = ctx->user_ip6[i];
+		sock_addr_dst6(ctx, &d);
 		egress(&d, bpf_ntohs((__u16)ctx->user_port), proto);
 	}
 	return 1;
@@ -532,8 +527,7 @@ int egress_sendmsg6(struct bpf_sock_addr *ctx)
 	struct tw_in6 d;
 
 	if (ctx->type == 2) {
-		for (int i = 0; i < 4; i++)
-			((__u32 *)d.addr)[i] = ctx->user_ip6[i];
+		sock_addr_dst6(ctx, &d);
 		egress(&d, bpf_ntohs((__u16)ctx->user_port), IPPROTO_UDP);
 	}
 	return 1;

@@ -97,11 +97,30 @@ const struct tw_rule tw_rule_ssh_login_from_tor = {
 	.builder = "user/sensors/session/session_alerts.c",
 };
 
+const struct tw_rule tw_rule_tor_client_connection = {
+	.id = "tor_client_connection",
+	.name = "Process Connects to the Tor Network",
+	.severity = "high",	/* low when its executable may use Tor */
+	.hook = "bpf/trace/tor_client.bpf.c",
+	.abi = "headers/tw_tor_client.h: struct tw_tor_client_event, TW_TOR_RELAY",
+	.builder = "user/sensors/torclient/torclient_alerts.c",
+};
+
+const struct tw_rule tw_rule_tor_proxy_use = {
+	.id = "tor_proxy_use",
+	.name = "Process Uses the Local Tor Proxy",
+	.severity = "medium",
+	.hook = "bpf/trace/tor_client.bpf.c",
+	.abi = "headers/tw_tor_client.h: struct tw_tor_client_event, TW_TOR_PROXY",
+	.builder = "user/sensors/torclient/torclient_alerts.c",
+};
+
 const struct tw_rule *const tw_rules[] = {
 	&tw_rule_ssh_from_tor,	&tw_rule_unexpected_listen_port, &tw_rule_tor_traffic,
 	&tw_rule_tor_blocked,	&tw_rule_feed_rejected,		 &tw_rule_feed_stale,
 	&tw_rule_events_lost,	&tw_rule_sshd_child_egress,	 &tw_rule_ssh_login_from_tor,
-	&tw_rule_tor_icmp_tunnel, &tw_rule_tor_dns_tunnel,
+	&tw_rule_tor_icmp_tunnel, &tw_rule_tor_dns_tunnel,	 &tw_rule_tor_client_connection,
+	&tw_rule_tor_proxy_use,
 	NULL,
 };
 

@@ -28,6 +28,8 @@ extern const struct tw_rule tw_rule_sshd_child_egress;
 extern const struct tw_rule tw_rule_ssh_login_from_tor;
 extern const struct tw_rule tw_rule_tor_icmp_tunnel;
 extern const struct tw_rule tw_rule_tor_dns_tunnel;
+extern const struct tw_rule tw_rule_tor_client_connection;
+extern const struct tw_rule tw_rule_tor_proxy_use;
 
 /* Every rule, NULL-terminated. */
 extern const struct tw_rule *const tw_rules[];

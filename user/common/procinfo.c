@@ -186,3 +186,44 @@ bool tw_proc_each_socket(int pid, int (*fn)(unsigned long inode, void *ctx), voi
 	closedir(dir);
 	return true;
 }
+
+/* The name of uid in a passwd file. */
+static void name_in(FILE *f, uint32_t uid, char *out, size_t len)
+{
+	char line[512];
+
+	while (fgets(line, sizeof(line), f)) {
+		char *save, *name = strtok_r(line, ":", &save), *pw = strtok_r(NULL, ":", &save);
+		char *id = strtok_r(NULL, ":", &save);
+
+		if (name && pw && id && strtoul(id, NULL, 10) == uid) {
+			snprintf(out, len, "%s", name);
+			return;
+		}
+	}
+}
+
+void tw_user_name_of(uint32_t tgid, uint32_t uid, char *out, size_t len)
+{
+	char path[64];
+	FILE *f;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%u/root/etc/passwd", tgid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	name_in(f, uid, out, len);
+	fclose(f);
+}
+
+void tw_user_name_here(uint32_t uid, char *out, size_t len)
+{
+	FILE *f = fopen("/etc/passwd", "re");
+
+	out[0] = '\0';
+	if (f) {
+		name_in(f, uid, out, len);
+		fclose(f);
+	}
+}

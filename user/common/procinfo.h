@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct tw_procinfo {
 	char exe[512];		/* "" when unknown */
@@ -31,5 +32,10 @@ void tw_proc_name(int pid, char *out, size_t len);
  * whose environment has it (read from /proc, so root sees through sudo's
  * env_reset). Returns the pid it came from, 0 when none has it. */
 int tw_ancestor_env(const char *name, char *out, size_t len);
+/* The name of uid as the process tgid sees it (its root's /etc/passwd:
+ * a chroot or a container has its own), "" when unknown. */
+void tw_user_name_of(uint32_t tgid, uint32_t uid, char *out, size_t len);
+/* The same in our own /etc/passwd. */
+void tw_user_name_here(uint32_t uid, char *out, size_t len);
 
 #endif

@@ -107,6 +107,14 @@ struct tw_run_opts {
 	struct tw_prefix egress_exclude[64];	/* no sshd_child_egress to these */
 	size_t n_egress_exclude;
 	bool egress_forwarding;		/* report connections of a session's sshd */
+	bool tor_client;		/* the Tor client sensor is on */
+	const char *relay_files[TW_MAX_LIST_FILES];	/* relay lists: files */
+	size_t n_relay_files;
+	bool builtin_relays;		/* Tor's directory authorities and fallbacks */
+	struct tw_port_set tor_proxy_ports;	/* local Tor SOCKS and control ports */
+	char tor_allowed_exe[8][128];	/* executables that may use Tor (low) */
+	size_t n_tor_allowed_exe;
+	unsigned max_relays;		/* a relay set larger than this is refused */
 	char **owned;		/* strings copied from the config file */
 	size_t n_owned;
 	bool verbose;

@@ -7,11 +7,13 @@
 #include "sensors/listen/listen_sensor.h"
 #include "sensors/session/session_sensor.h"
 #include "sensors/ssh/ssh_sensor.h"
+#include "sensors/torclient/torclient_sensor.h"
 
 const struct tw_sensor_ops *const tw_sensor_list[] = {
 	&tw_ssh_sensor,
 	&tw_listen_sensor,
 	&tw_session_sensor,
+	&tw_torclient_sensor,
 	&tw_exit_sensor,
 };
 const size_t tw_n_sensors = sizeof(tw_sensor_list) / sizeof(tw_sensor_list[0]);

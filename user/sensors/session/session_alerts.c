@@ -56,22 +56,6 @@ static void note_login(struct tw_egress_dedup *d, uint64_t sid)
 	d->alerted[d->n_alerted++ % ALERTED_MAX] = sid;
 }
 
-/* The name of uid in a passwd file. */
-static void name_in(FILE *f, uint32_t uid, char *out, size_t len)
-{
-	char line[512];
-
-	while (fgets(line, sizeof(line), f)) {
-		char *save, *name = strtok_r(line, ":", &save), *pw = strtok_r(NULL, ":", &save);
-		char *id = strtok_r(NULL, ":", &save);
-
-		if (name && pw && id && strtoul(id, NULL, 10) == uid) {
-			snprintf(out, len, "%s", name);
-			return;
-		}
-	}
-}
-
 struct tw_egress_dedup *tw_egress_dedup_new(void)
 {
 	return calloc(1, sizeof(struct tw_egress_dedup));
@@ -82,34 +66,16 @@ void tw_egress_dedup_free(struct tw_egress_dedup *d)
 	free(d);
 }
 
-void tw_user_name_of(uint32_t tgid, uint32_t uid, char *out, size_t len)
-{
-	char path[64];
-	FILE *f;
-
-	out[0] = '\0';
-	snprintf(path, sizeof(path), "/proc/%u/root/etc/passwd", tgid);
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	name_in(f, uid, out, len);
-	fclose(f);
-}
-
 /* The user name as the session sees it: from the process, else (it is
  * gone) from the session's sshd, else from our own /etc/passwd. */
 static void session_user_name(const struct tw_session_event *ev, uint32_t uid, char *out,
 			      size_t len)
 {
-	FILE *f;
-
 	tw_user_name_of(ev->tgid, uid, out, len);
 	if (!out[0])
 		tw_user_name_of(ev->session.sshd_tgid, uid, out, len);
-	if (!out[0] && (f = fopen("/etc/passwd", "re"))) {
-		name_in(f, uid, out, len);
-		fclose(f);
-	}
+	if (!out[0])
+		tw_user_name_here(uid, out, len);
 }
 
 static void set_ip(struct json_object *a, const char *path, const struct tw_in6 *addr)

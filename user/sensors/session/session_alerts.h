@@ -28,8 +28,5 @@ struct json_object *tw_session_event_alert(struct tw_egress_dedup *d,
 struct json_object *tw_egress_flush_next(struct tw_egress_dedup *d,
 					 const struct tw_source_info sources[TW_MAX_SOURCES],
 					 uint64_t window_ns, uint64_t now_ns);
-/* The name of uid as the process tgid sees it (its root's /etc/passwd:
- * a chroot or a container has its own), "" when unknown. */
-void tw_user_name_of(uint32_t tgid, uint32_t uid, char *out, size_t len);
 
 #endif

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "sensors/torclient/torclient_alerts.h"
+
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "alerts/ecs.h"
+#include "alerts/rules.h"
+#include "common/addr.h"
+#include "common/hash.h"
+#include "common/procinfo.h"
+#include "common/timeutil.h"
+
+#define FOLD_SLOTS 1024
+
+struct slot {
+	bool used;
+	uint64_t first_ns;
+	uint64_t repeats;	/* within the window, after the first */
+	struct tw_tor_client_event ev;	/* the first, for the summary */
+	char exe[256];	/* as it was read then: the process may be gone */
+};
+
+struct tw_torclient_fold {
+	struct slot s[FOLD_SLOTS];
+};
+
+struct tw_torclient_fold *tw_torclient_fold_new(void)
+{
+	return calloc(1, sizeof(struct tw_torclient_fold));
+}
+
+void tw_torclient_fold_free(struct tw_torclient_fold *f)
+{
+	free(f);
+}
+
+static bool same_key(const struct tw_tor_client_event *a, const struct tw_tor_client_event *b)
+{
+	return a->tgid == b->tgid && a->kind == b->kind && a->dport == b->dport &&
+	       a->proto == b->proto && !memcmp(&a->daddr, &b->daddr, sizeof(a->daddr));
+}
+
+static size_t slot_of(const struct tw_tor_client_event *ev)
+{
+	uint64_t seed = ((uint64_t)ev->tgid << 32) ^ ((uint64_t)ev->dport << 8) ^ ev->kind;
+
+	return (size_t)(tw_fnv1a(seed, ev->daddr.addr, sizeof(ev->daddr.addr)) % FOLD_SLOTS);
+}
+
+static bool allowed(const struct tw_torclient_policy *pol, const char *exe)
+{
+	for (size_t i = 0; exe[0] && i < pol->n_allowed_exe; i++)
+		if (!strcmp(exe, pol->allowed_exe[i]))
+			return true;
+	return false;
+}
+
+/* An executable under a directory anyone may write to (/tmp, /dev/shm, or
+ * one below them), as the process's root sees it. */
+static bool world_writable_dir(uint32_t tgid, const char *exe)
+{
+	char dir[PATH_MAX + 32], *slash;
+	size_t root_len;
+	struct stat st;
+
+	if (exe[0] != '/')
+		return false;
+	root_len = (size_t)snprintf(dir, sizeof(dir), "/proc/%u/root", tgid);
+	snprintf(dir + root_len, sizeof(dir) - root_len, "%s", exe);
+	while ((slash = strrchr(dir + root_len, '/')) && slash > dir + root_len) {
+		*slash = '\0';
+		if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH))
+			return true;
+	}
+	return false;
+}
+
+/* process.*, user.*, container.*: what /proc still says, else what the
+ * kernel kept (comm). */
+static void add_process(struct json_object *a, const struct tw_tor_client_event *ev,
+			const char *exe)
+{
+	char name[TW_COMM_LEN + 1], user[64], uid[16], cg[24];
+	struct tw_procinfo pi;
+	size_t n = strlen(exe);
+	const char *deleted = " (deleted)";
+	char clean[PATH_MAX];
+
+	snprintf(name, sizeof(name), "%.*s", TW_COMM_LEN, ev->comm);
+	tw_json_set(a, "process.pid", json_object_new_int64(ev->tgid));
+	tw_json_set(a, "process.thread.id", json_object_new_int64(ev->pid));
+	tw_json_set(a, "process.name", json_object_new_string(name));
+	snprintf(uid, sizeof(uid), "%u", ev->uid);
+	tw_json_set(a, "user.id", json_object_new_string(uid));
+	tw_user_name_of(ev->tgid, ev->uid, user, sizeof(user));
+	if (user[0])
+		tw_json_set(a, "user.name", json_object_new_string(user));
+	snprintf(cg, sizeof(cg), "%llu", (unsigned long long)ev->cgroup_id);
+	tw_json_set(a, "torwatch.cgroup_id", json_object_new_string(cg));
+	if (exe[0]) {
+		bool gone = n > strlen(deleted) && !strcmp(exe + n - strlen(deleted), deleted);
+
+		snprintf(clean, sizeof(clean), "%.*s", (int)(gone ? n - strlen(deleted) : n), exe);
+		tw_json_set(a, "process.executable", json_object_new_string(clean));
+		tw_json_set(a, "torwatch.executable_deleted", json_object_new_boolean(gone));
+		tw_json_set(a, "torwatch.executable_world_writable_dir",
+			    json_object_new_boolean(world_writable_dir(ev->tgid, clean)));
+	}
+	if (!tw_procinfo_read((int)ev->tgid, &pi))
+		return;
+	if (pi.cmdline[0])
+		tw_json_set(a, "process.command_line", json_object_new_string(pi.cmdline));
+	if (pi.cmdline_cut)
+		tw_json_set(a, "torwatch.command_line_cut", json_object_new_boolean(true));
+	if (pi.ppid) {
+		tw_json_set(a, "process.parent.pid", json_object_new_int64(pi.ppid));
+		if (pi.parent_name[0])
+			tw_json_set(a, "process.parent.name", json_object_new_string(pi.parent_name));
+	}
+	if (pi.container_id[0])
+		tw_json_set(a, "container.id", json_object_new_string(pi.container_id));
+}
+
+static struct json_object *build(const struct tw_tor_client_event *ev, const char *exe,
+				 const struct tw_relay_list *relays,
+				 const struct tw_torclient_policy *pol, uint64_t count,
+				 bool found_at_start)
+{
+	const struct tw_rule *rule = ev->kind == TW_TOR_PROXY ? &tw_rule_tor_proxy_use :
+								 &tw_rule_tor_client_connection;
+	struct tw_relay_key key = { .addr = ev->daddr, .port = ev->any_port ? 0 : ev->dport };
+	const struct tw_relay_entry *relay = tw_relay_list_find(relays, &key);
+	char comm[TW_COMM_LEN + 1], dst[TW_ADDR_STRLEN + 8], msg[320], pbuf[8];
+	struct tw_relay_key shown = { .addr = ev->daddr, .port = ev->dport };
+	struct json_object *a;
+	struct tw_prefix d;
+	bool ok = allowed(pol, exe);
+
+	snprintf(comm, sizeof(comm), "%.*s", TW_COMM_LEN, ev->comm);
+	tw_relay_key_format(&shown, dst, sizeof(dst));
+	if (ev->kind == TW_TOR_PROXY)
+		snprintf(msg, sizeof(msg), "Process %s (%u) uses the local Tor proxy (%s)", comm,
+			 ev->tgid, dst);
+	else
+		snprintf(msg, sizeof(msg), "Process %s (%u) connects to the Tor network (relay %s)",
+			 comm, ev->tgid, dst);
+	a = tw_alert_new(rule, msg, tw_mono_to_unix_ns(ev->ts_ns));
+	if (ev->kind == TW_TOR_RELAY && ok)
+		tw_alert_set_severity(a, "low");
+	tw_prefix_from_in6(ev->daddr.addr, &d);
+	tw_alert_set_endpoint(a, "destination", &d, 1, ev->dport);
+	tw_json_set(a, "network.transport",
+		    json_object_new_string(tw_proto_name(ev->proto, pbuf, sizeof(pbuf))));
+	tw_json_set(a, "network.direction", json_object_new_string("egress"));
+	tw_json_set(a, "network.type", json_object_new_string(d.family == AF_INET ? "ipv4" : "ipv6"));
+	tw_json_set(a, "event.count", json_object_new_int64((int64_t)count));
+	tw_json_set(a, "torwatch.tor_client.allowed_executable", json_object_new_boolean(ok));
+	if (ev->kind == TW_TOR_RELAY) {
+		tw_json_set(a, "torwatch.tor_client.relay_listed_by",
+			    json_object_new_string(ev->any_port ? "address" : "address_and_port"));
+		if (relay && relay->nickname[0])
+			tw_json_set(a, "torwatch.tor_client.relay.nickname",
+				    json_object_new_string(relay->nickname));
+		if (relay && relay->fingerprint[0])
+			tw_json_set(a, "torwatch.tor_client.relay.fingerprint",
+				    json_object_new_string(relay->fingerprint));
+	}
+	if (found_at_start)
+		tw_json_set(a, "torwatch.found_at_start", json_object_new_boolean(true));
+	add_process(a, ev, exe);
+	return a;
+}
+
+static void exe_of(uint32_t tgid, char *out, size_t len)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%u/exe", tgid);
+	n = readlink(path, out, len - 1);	/* cut: it no longer names an allowed path */
+	out[n > 0 ? n : 0] = '\0';
+}
+
+struct json_object *tw_torclient_alert(struct tw_torclient_fold *f,
+				       const struct tw_tor_client_event *ev,
+				       const struct tw_relay_list *relays,
+				       const struct tw_torclient_policy *pol, bool found_at_start,
+				       uint64_t now_ns)
+{
+	char exe[PATH_MAX];
+
+	exe_of(ev->tgid, exe, sizeof(exe));
+	/* The Tor daemon on its own proxy port is the proxy, not a client. */
+	if (ev->kind == TW_TOR_PROXY && allowed(pol, exe))
+		return NULL;
+	if (pol->window_ns && f && !found_at_start) {
+		size_t i = slot_of(ev);
+
+		for (size_t k = 0; k < FOLD_SLOTS; k++, i = (i + 1) % FOLD_SLOTS) {
+			struct slot *s = &f->s[i];
+
+			if (s->used && same_key(&s->ev, ev) && now_ns - s->first_ns < pol->window_ns) {
+				s->repeats += 1 + ev->repeats;
+				return NULL;
+			}
+			if (!s->used) {
+				*s = (struct slot){ .used = true, .first_ns = now_ns, .ev = *ev };
+				snprintf(s->exe, sizeof(s->exe), "%.255s", exe);
+				break;
+			}
+		}
+		/* A full table: alert anyway, never fold into a wrong key. */
+	}
+	return build(ev, exe, relays, pol, 1 + ev->repeats, found_at_start);
+}
+
+struct json_object *tw_torclient_flush_next(struct tw_torclient_fold *f,
+					    const struct tw_relay_list *relays,
+					    const struct tw_torclient_policy *pol, uint64_t now_ns)
+{
+	for (size_t i = 0; f && i < FOLD_SLOTS; i++) {
+		struct slot *s = &f->s[i];
+		struct json_object *a;
+
+		if (!s->used || now_ns - s->first_ns < pol->window_ns)
+			continue;
+		s->used = false;
+		if (!s->repeats)
+			continue;
+		a = build(&s->ev, s->exe, relays, pol, s->repeats, false);
+		tw_json_set(a, "torwatch.summary", json_object_new_boolean(true));
+		return a;
+	}
+	return NULL;
+}

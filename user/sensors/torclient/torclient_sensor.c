@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "sensors/torclient/torclient_sensor.h"
+
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "alerts/ecs.h"
+#include "alerts/rules.h"
+#include "common/log.h"
+#include "common/timeutil.h"
+#include "kernel/cgroup.h"
+#include "sensors/torclient/relay_set.h"
+#include "sensors/torclient/torclient_alerts.h"
+#include "tor_client.skel.h"
+
+#define RELAY_FILES_CHECK_NS TW_NS_PER_SEC	/* how often the relay files are stat()ed */
+
+struct torclient_settings {
+	bool on;
+	bool builtin;
+	char files[TW_MAX_LIST_FILES][256];
+	size_t n_files;
+	struct tw_port_set proxy_ports;
+	char allowed_exe[8][128];
+	size_t n_allowed_exe;
+	unsigned max_relays;
+	unsigned max_shrink_pct;
+	uint64_t window_ns;
+};
+
+struct torclient_sensor {
+	const struct tw_sensor_env *env;
+	struct tor_client_bpf *skel;
+	struct tw_relay_set relays;
+	struct tw_torclient_fold *fold;
+	struct tw_torclient_policy pol;
+	char allowed_exe[8][128];
+	uint64_t next_check_ns;
+};
+
+static void torclient_settings(const struct tw_run_opts *o, void *out)
+{
+	struct torclient_settings *s = out;
+
+	s->on = o->tor_client;
+	s->builtin = o->builtin_relays;
+	for (size_t i = 0; i < o->n_relay_files && i < TW_MAX_LIST_FILES; i++, s->n_files++)
+		snprintf(s->files[i], sizeof(s->files[i]), "%s", o->relay_files[i]);
+	s->proxy_ports = o->tor_proxy_ports;
+	_Static_assert(sizeof(s->allowed_exe) == sizeof(o->tor_allowed_exe), "allowed executables");
+	memcpy(s->allowed_exe, o->tor_allowed_exe, sizeof(s->allowed_exe));
+	s->n_allowed_exe = o->n_tor_allowed_exe;
+	s->max_relays = o->max_relays;
+	s->max_shrink_pct = o->max_shrink_pct;
+	s->window_ns = (uint64_t)o->dedup_window_s * TW_NS_PER_SEC;
+}
+
+/* A relay list refused: its last good data stays, and the owner hears it. */
+static void rejected(struct torclient_sensor *tc, const char *what)
+{
+	char msg[512];
+	struct json_object *a;
+
+	snprintf(msg, sizeof(msg), "Relay list %s refused; the last good data stays", what);
+	tw_warn("%s", msg);
+	a = tw_alert_new(&tw_rule_feed_rejected, msg, tw_now_unix_ns());
+	tw_json_set(a, "event.category", json_object_new_string("configuration"));
+	tw_json_set(a, "torwatch.feed.kind", json_object_new_string("relays"));
+	tw_json_set(a, "torwatch.feed.entries_kept",
+		    json_object_new_int64((int64_t)tc->relays.current.n));
+	tw_emit(tc->env->alerts, a);
+}
+
+static void refresh(struct torclient_sensor *tc, bool force)
+{
+	struct tw_relay_refresh r;
+	int err = tw_relay_set_refresh(&tc->relays, bpf_map__fd(tc->skel->maps.relays), force, &r);
+
+	for (size_t i = 0; i < r.n_refused; i++)
+		rejected(tc, r.refused[i]);
+	if (err)
+		tw_err("cannot write the relay set to the kernel: %s", strerror(-err));
+	else if (r.changed)
+		tw_info("relay set: %zu addresses and ports (+%zu, -%zu in %llu us)",
+			tc->relays.current.n, r.added, r.removed,
+			(unsigned long long)tc->relays.apply_usec);
+}
+
+/* The settings into the relay set's sources and the hooks' config map. */
+static int write_settings(struct torclient_sensor *tc, const struct torclient_settings *s)
+{
+	struct tw_tor_client_config c = {};
+	__u32 zero = 0;
+	bool files_changed = s->n_files != tc->relays.n_files || s->builtin != tc->relays.builtin;
+
+	for (size_t i = 0; !files_changed && i < s->n_files; i++)
+		files_changed = strcmp(s->files[i], tc->relays.files[i].path);
+	if (files_changed) {
+		for (size_t i = 0; i < tc->relays.n_files; i++)
+			tw_relay_list_free(&tc->relays.files[i].good);
+		memset(tc->relays.files, 0, sizeof(tc->relays.files));
+		for (size_t i = 0; i < s->n_files; i++)
+			snprintf(tc->relays.files[i].path, sizeof(tc->relays.files[i].path), "%s",
+				 s->files[i]);
+		tc->relays.n_files = s->n_files;
+		tc->relays.builtin = s->builtin;
+	}
+	tc->relays.max_relays = s->max_relays;
+	tc->relays.max_shrink_pct = s->max_shrink_pct;
+	memcpy(tc->allowed_exe, s->allowed_exe, sizeof(tc->allowed_exe));
+	tc->pol = (struct tw_torclient_policy){ .allowed_exe = (const char(*)[128])tc->allowed_exe,
+						.n_allowed_exe = s->n_allowed_exe,
+						.window_ns = s->window_ns };
+	memcpy(c.proxy_ports, s->proxy_ports.w, sizeof(c.proxy_ports));
+	if (bpf_map_update_elem(bpf_map__fd(tc->skel->maps.tor_client_config), &zero, &c, BPF_ANY)) {
+		tw_err("cannot write the Tor client sensor's settings: %s", strerror(errno));
+		return -errno;
+	}
+	refresh(tc, files_changed);
+	return 0;
+}
+
+static int torclient_apply(void *self, const struct tw_sensor_env *env, const void *settings)
+{
+	struct torclient_sensor *tc = self;
+
+	tc->env = env;
+	return tc->skel ? write_settings(tc, settings) : 0;
+}
+
+static int attach(struct tor_client_bpf *skel, char *why, size_t whylen)
+{
+	struct bpf_program *progs[2] = { skel->progs.tor_client_connect4,
+					 skel->progs.tor_client_connect6 };
+	struct bpf_link **slots[2] = { &skel->links.tor_client_connect4,
+				       &skel->links.tor_client_connect6 };
+
+	return tw_attach_cgroup_root(progs, slots, 2, why, whylen);
+}
+
+static int torclient_load(void *self, const struct tw_sensor_env *env, const void *settings)
+{
+	struct torclient_sensor *tc = self;
+	const struct torclient_settings *s = settings;
+	char why[400];
+	int err;
+
+	if (!s->on) {
+		tw_info("Tor client sensor: off (--tor-client no)");
+		return 0;
+	}
+	tc->fold = tw_torclient_fold_new();
+	tc->skel = tor_client_bpf__open_and_load();
+	if (!tc->fold || !tc->skel) {
+		err = -errno;
+		tw_warn("cannot load the Tor client sensor: %s; Tor used from this host is not seen (no tor_client_connection, no tor_proxy_use)",
+			strerror(errno));
+		goto fail;
+	}
+	err = attach(tc->skel, why, sizeof(why));
+	if (err) {
+		tw_warn("Tor client sensor: %s; Tor used from this host is not seen", why);
+		goto fail;
+	}
+	err = write_settings(tc, s);
+	if (err)
+		goto fail;
+	tw_info("Tor client sensor: connect() watched for %zu relay addresses and ports and the local proxy ports",
+		tc->relays.current.n);
+	return 0;
+fail:
+	tor_client_bpf__destroy(tc->skel);
+	tc->skel = NULL;
+	tw_torclient_fold_free(tc->fold);
+	tc->fold = NULL;
+	return err ? err : -EINVAL;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct torclient_sensor *tc = ctx;
+
+	if (size >= sizeof(struct tw_tor_client_event))
+		tw_emit(tc->env->alerts, tw_torclient_alert(tc->fold, data, &tc->relays.current,
+							    &tc->pol, false, tw_now_mono_ns()));
+	return 0;
+}
+
+static size_t torclient_rings(void *self, struct tw_sensor_ring *out)
+{
+	struct torclient_sensor *tc = self;
+
+	if (!tc->skel)
+		return 0;
+	out[0] = (struct tw_sensor_ring){ bpf_map__fd(tc->skel->maps.tor_client_events), on_event };
+	return 1;
+}
+
+/* Relay files that changed, and folding windows that closed. */
+static void torclient_tick(void *self, uint64_t now_ns)
+{
+	struct torclient_sensor *tc = self;
+	struct json_object *a;
+
+	if (!tc->skel)
+		return;
+	if (now_ns >= tc->next_check_ns) {
+		tc->next_check_ns = now_ns + RELAY_FILES_CHECK_NS;
+		refresh(tc, false);
+	}
+	while ((a = tw_torclient_flush_next(tc->fold, &tc->relays.current, &tc->pol, now_ns)))
+		tw_emit(tc->env->alerts, a);
+}
+
+static struct bpf_object *torclient_object(void *self)
+{
+	struct torclient_sensor *tc = self;
+
+	return tc->skel ? tc->skel->obj : NULL;
+}
+
+static void torclient_close(void *self)
+{
+	struct torclient_sensor *tc = self;
+
+	tor_client_bpf__destroy(tc->skel);
+	tc->skel = NULL;
+	tw_torclient_fold_free(tc->fold);
+	tc->fold = NULL;
+	tw_relay_set_free(&tc->relays);
+}
+
+const struct tw_sensor_ops tw_torclient_sensor = {
+	.name = "torclient",
+	.options = tw_torclient_options,
+	.n_options = &tw_n_torclient_options,
+	.state_size = sizeof(struct torclient_sensor),
+	.settings_size = sizeof(struct torclient_settings),
+	.settings = torclient_settings,
+	.apply = torclient_apply,
+	.load = torclient_load,
+	.optional = true,
+	.rings = torclient_rings,
+	.tick = torclient_tick,
+	.object = torclient_object,
+	.close = torclient_close,
+};
