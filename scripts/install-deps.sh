@@ -25,6 +25,7 @@ PACKAGES=(
 	nftables ethtool bc	# make bench: the nftables cases, veth counters, ratios
 	tmux	# torwatch top under a real pseudo-terminal
 	iodine ptunnel-ng dnsutils	# real DNS and ICMP tunnels (and dig) for the tunnel tests
+	tor torsocks	# the Tor client sensor's tests: a real tor and torsocks
 )
 
 missing=()

@@ -221,7 +221,8 @@ struct json_object *tw_torclient_alert(struct tw_torclient_fold *f,
 
 struct json_object *tw_torclient_flush_next(struct tw_torclient_fold *f,
 					    const struct tw_relay_list *relays,
-					    const struct tw_torclient_policy *pol, uint64_t now_ns)
+					    const struct tw_torclient_policy *pol, uint64_t now_ns,
+					    tw_torclient_pending_fn pending, void *ctx)
 {
 	for (size_t i = 0; f && i < FOLD_SLOTS; i++) {
 		struct slot *s = &f->s[i];
@@ -230,6 +231,8 @@ struct json_object *tw_torclient_flush_next(struct tw_torclient_fold *f,
 		if (!s->used || now_ns - s->first_ns < pol->window_ns)
 			continue;
 		s->used = false;
+		if (pending)
+			s->repeats += pending(ctx, &s->ev);
 		if (!s->repeats)
 			continue;
 		a = build(&s->ev, s->exe, relays, pol, s->repeats, false);

@@ -31,9 +31,14 @@ struct json_object *tw_torclient_alert(struct tw_torclient_fold *f,
 				       const struct tw_relay_list *relays,
 				       const struct tw_torclient_policy *pol, bool found_at_start,
 				       uint64_t now_ns);
+/* Repeats the kernel still holds for ev's key (counted there, not yet
+ * sent), taken: the summary of a window counts them too. */
+typedef uint64_t (*tw_torclient_pending_fn)(void *ctx, const struct tw_tor_client_event *ev);
+
 /* A summary for a window that closed with repeats; NULL when none is left. */
 struct json_object *tw_torclient_flush_next(struct tw_torclient_fold *f,
 					    const struct tw_relay_list *relays,
-					    const struct tw_torclient_policy *pol, uint64_t now_ns);
+					    const struct tw_torclient_policy *pol, uint64_t now_ns,
+					    tw_torclient_pending_fn pending, void *ctx);
 
 #endif

@@ -197,6 +197,26 @@ static size_t torclient_rings(void *self, struct tw_sensor_ring *out)
 	return 1;
 }
 
+/* The kernel's count of repeats it held back for ev's key, taken (a
+ * repeat counted between the read and the write is lost: at most a few). */
+static uint64_t kernel_repeats(void *ctx, const struct tw_tor_client_event *ev)
+{
+	struct torclient_sensor *tc = ctx;
+	struct tw_tor_client_seen_key k = { .daddr = ev->daddr, .tgid = ev->tgid,
+					    .dport = ev->dport, .kind = (__u8)ev->kind,
+					    .proto = ev->proto };
+	int fd = bpf_map__fd(tc->skel->maps.tor_client_seen);
+	struct tw_tor_client_seen v;
+	uint64_t n;
+
+	if (bpf_map_lookup_elem(fd, &k, &v) || !v.repeats)
+		return 0;
+	n = v.repeats;
+	v.repeats = 0;
+	bpf_map_update_elem(fd, &k, &v, BPF_EXIST);
+	return n;
+}
+
 /* Relay files that changed, and folding windows that closed. */
 static void torclient_tick(void *self, uint64_t now_ns)
 {
@@ -209,7 +229,8 @@ static void torclient_tick(void *self, uint64_t now_ns)
 		tc->next_check_ns = now_ns + RELAY_FILES_CHECK_NS;
 		refresh(tc, false);
 	}
-	while ((a = tw_torclient_flush_next(tc->fold, &tc->relays.current, &tc->pol, now_ns)))
+	while ((a = tw_torclient_flush_next(tc->fold, &tc->relays.current, &tc->pol, now_ns,
+					    kernel_repeats, tc)))
 		tw_emit(tc->env->alerts, a);
 }
 
