@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* egress_latency ALERTS N ADDR BASEPORT: run inside an SSH session,
+/* egress_latency ALERTS N ADDR BASEPORT [RULE]: run inside an SSH session
+ * (or, with RULE tor_client_connection, to a relay listed by address),
  * connects a UDP socket N times to ADDR (IPv4) on ports BASEPORT, +1, ...
  * (connect() on UDP sends nothing: the cgroup connect4 hook sees it as it
  * sees a TCP connect), notes when each connect() returns, finds each one's
- * sshd_child_egress alert in ALERTS (by port and our pid), and reports
+ * RULE alert (sshd_child_egress by default) in ALERTS (by port and our
+ * pid), and reports
  * p50/p99/max of the time to event.created. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -13,13 +15,14 @@
 #define MAX_CONNECTS 10000
 
 static int n_conn, base_port;
+static const char *rule = "sshd_child_egress";
 
 static int match(struct json_object *a, const double *written)
 {
 	const char *id = json_path(a, "rule.id"), *port = json_path(a, "destination.port"),
 		   *pid = json_path(a, "process.pid");
 
-	if (!id || strcmp(id, "sshd_child_egress") || !port || !pid || atoi(pid) != getpid())
+	if (!id || strcmp(id, rule) || !port || !pid || atoi(pid) != getpid())
 		return -1;
 	return atoi(port) - base_port;
 }
@@ -30,10 +33,12 @@ int main(int argc, char **argv)
 		lat[MAX_CONNECTS], own[MAX_CONNECTS];
 	struct sockaddr_in a = { .sin_family = AF_INET };
 
-	if (argc != 5 || (n_conn = atoi(argv[2])) <= 0 || n_conn > MAX_CONNECTS ||
+	if (argc == 6)
+		rule = argv[5];
+	if (argc < 5 || argc > 6 || (n_conn = atoi(argv[2])) <= 0 || n_conn > MAX_CONNECTS ||
 	    inet_pton(AF_INET, argv[3], &a.sin_addr) != 1 || (base_port = atoi(argv[4])) <= 0 ||
 	    base_port + n_conn > 65535) {
-		fprintf(stderr, "usage: egress_latency ALERTS N ADDR BASEPORT\n");
+		fprintf(stderr, "usage: egress_latency ALERTS N ADDR BASEPORT [RULE]\n");
 		return 2;
 	}
 	for (int i = 0; i < n_conn; i++) {
@@ -58,7 +63,7 @@ int main(int argc, char **argv)
 		lat[i] = written[i] - done[i];
 		own[i] = written[i] - seen[i];
 	}
-	printf("  %d connects from an SSH session; ms %16s p50      p99      max\n", n_conn, "");
+	printf("  %d connects (%s); ms %16s p50      p99      max\n", n_conn, rule, "");
 	report("connect() returned -> alert written", lat, n_conn, 0.005);
 	report("kernel event (@timestamp) -> alert written", own, n_conn, 0);
 	return 0;
