@@ -7,7 +7,8 @@
 # tor_proxy_use naming curl; a Python process to a listed relay port is
 # high, and to an unlisted port or address nothing; IPv6 and IPv4-mapped
 # destinations; 1000 connections fold into one alert and one summary; a
-# refresh that drops a relay, and a relay list that is garbage.
+# refresh that drops a relay, and a relay list that is garbage; a
+# connection already open at the start is found (found_at_start).
 . "$(dirname "$0")/lib.sh"
 require_root
 command -v tor >/dev/null && command -v torsocks >/dev/null ||
@@ -38,8 +39,16 @@ while True:
     c, _ = s.accept(); conns.append(c)
 ' </dev/null >/dev/null 2>&1 &
 LISTENER=$!
-trap 'kill $LISTENER 2>/dev/null; pkill -f "$T/torrc" 2>/dev/null; cleanup' EXIT
+trap 'kill $LISTENER ${HELD:-} 2>/dev/null; pkill -f "$T/torrc" 2>/dev/null; cleanup' EXIT
 
+check "the relay's ORPort listens" wait_for 5 sh -c "nsenter --net=/run/netns/$S ss -Hltn 'sport = :9001' | grep -q 9001"
+# A connection to the relay open before torwatch starts, held by "heldopen".
+in_ns "$C" python3 -c '
+import ctypes, socket, time
+ctypes.CDLL(None).prctl(15, b"heldopen", 0, 0, 0)
+s = socket.create_connection(("'$RELAY4'", 9001)); time.sleep(120)' </dev/null >/dev/null 2>&1 &
+HELD=$!
+check "it is open" wait_for 5 sh -c "nsenter --net=/run/netns/$C ss -Htn state established 'dport = :9001' | grep -q 9001"
 check "the daemon starts with a relay file" start_daemon "$C" -i vS --relay-file "$T/relays.txt" --dedup-window 3
 check "the relay set is written, with the built-in directories" \
 	grep -q "relay set: 3[0-9][0-9] addresses and ports" "$T/daemon.log"
@@ -62,6 +71,11 @@ barrier() {	# barrier NAME: a listed relay connection by NAME, alerted
 	connect "$1" $RELAY4 9030
 	wait_for 5 sh -c "jq -e 'select(.rule.id==\"tor_client_connection\" and .process.name==\"$1\")' $T/alerts.json"
 }
+
+check "a connection open before the start is found" wait_for 5 has_alert \
+	'select(.rule.id=="tor_client_connection" and .process.name=="heldopen" and .torwatch.found_at_start)'
+check "the log counts it (and any other such connection of the machine)" grep -Eq "Tor client sensor: [1-9][0-9]* connection\(s\) to Tor found open at start" "$T/daemon.log"
+kill $HELD
 
 # --- a process to a listed relay port: high, named; elsewhere: nothing ---
 connect probe1 $RELAY4 9001

@@ -11,6 +11,7 @@
 #include "common/timeutil.h"
 #include "kernel/cgroup.h"
 #include "sensors/torclient/relay_set.h"
+#include "sensors/torclient/torclient_inventory.h"
 #include "sensors/torclient/torclient_alerts.h"
 #include "tor_client.skel.h"
 
@@ -36,6 +37,7 @@ struct torclient_sensor {
 	struct tw_torclient_fold *fold;
 	struct tw_torclient_policy pol;
 	char allowed_exe[8][128];
+	struct tw_port_set proxy_ports;
 	uint64_t next_check_ns;
 };
 
@@ -112,6 +114,7 @@ static int write_settings(struct torclient_sensor *tc, const struct torclient_se
 	tc->pol = (struct tw_torclient_policy){ .allowed_exe = (const char(*)[128])tc->allowed_exe,
 						.n_allowed_exe = s->n_allowed_exe,
 						.window_ns = s->window_ns };
+	tc->proxy_ports = s->proxy_ports;
 	memcpy(c.proxy_ports, s->proxy_ports.w, sizeof(c.proxy_ports));
 	if (bpf_map_update_elem(bpf_map__fd(tc->skel->maps.tor_client_config), &zero, &c, BPF_ANY)) {
 		tw_err("cannot write the Tor client sensor's settings: %s", strerror(errno));
@@ -197,6 +200,26 @@ static size_t torclient_rings(void *self, struct tw_sensor_ring *out)
 	return 1;
 }
 
+static void found(const struct tw_tor_client_event *ev, void *ctx)
+{
+	struct torclient_sensor *tc = ctx;
+
+	tw_emit(tc->env->alerts, tw_torclient_alert(tc->fold, ev, &tc->relays.current, &tc->pol,
+						    true, tw_now_mono_ns()));
+}
+
+/* Once the ring is read: the connections that were open before the hooks. */
+static void torclient_inventory(void *self)
+{
+	struct torclient_sensor *tc = self;
+	int n;
+
+	if (!tc->skel)
+		return;
+	n = tw_torclient_inventory(&tc->relays.current, &tc->proxy_ports, found, tc);
+	tw_info("Tor client sensor: %d connection(s) to Tor found open at start", n);
+}
+
 /* The kernel's count of repeats it held back for ev's key, taken (a
  * repeat counted between the read and the write is lost: at most a few). */
 static uint64_t kernel_repeats(void *ctx, const struct tw_tor_client_event *ev)
@@ -263,6 +286,7 @@ const struct tw_sensor_ops tw_torclient_sensor = {
 	.load = torclient_load,
 	.optional = true,
 	.rings = torclient_rings,
+	.inventory = torclient_inventory,
 	.tick = torclient_tick,
 	.object = torclient_object,
 	.close = torclient_close,
