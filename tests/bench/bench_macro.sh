@@ -85,7 +85,7 @@ tw_daemon() {
 	shift
 	[ $# != 0 ] || set -- --feed "$T/exits.txt"
 	nsenter --net="/run/netns/$R" "$TW" run --pin-root "$PINS-$c" --state-dir "$T/state-$c" \
-		--alerts "$T/alerts-$c.json" --sources none -i r$k "$@" \
+		--alerts "$T/alerts-$c.json" --sources none --relay-sources none -i r$k "$@" \
 		</dev/null >/dev/null 2>>"$T/daemon-$c.log" &
 	DAEMONS+=($!)
 	wait_for 60 grep -q "running (pid $!," "$T/daemon-$c.log" ||

@@ -169,7 +169,7 @@ start_daemon() {
 	# As the unit's ExecStartPre=+ does before every start.
 	[ ${#AS_SERVICE[@]} = 0 ] || "$TW" prepare --user $SVC_USER --pin-root "$PIN" || return 1
 	# Not through in_ns: $! must be the daemon itself (nsenter and setpriv exec it).
-	nsenter --net="/run/netns/$ns" "${AS_SERVICE[@]}" "$TW" run --pin-root "$PIN" --state-dir "$T/state" --alerts "$T/alerts.json" --sources none --keep-on-stop --group $SVC_GROUP "$@" \
+	nsenter --net="/run/netns/$ns" "${AS_SERVICE[@]}" "$TW" run --pin-root "$PIN" --state-dir "$T/state" --alerts "$T/alerts.json" --sources none --relay-sources none --keep-on-stop --group $SVC_GROUP "$@" \
 		</dev/null >/dev/null 2>>"$T/daemon.log" &
 	DAEMON_PID=$!
 	wait_for 10 grep -q "running (pid $DAEMON_PID," "$T/daemon.log" || return 1

@@ -61,7 +61,7 @@ nsenter --net="/run/netns/$B" python3 "$SERVER" --root "$T/www" --log "$T/reques
 server=$!
 wait_for 10 test -s "$T/port"
 url="http://127.0.0.1:$(cat "$T/port")/f/exits.txt"
-nsenter --net="/run/netns/$B" "$TW" run -i vB --feed "$url" --sources none --pin-root "$PIN-b" \
+nsenter --net="/run/netns/$B" "$TW" run -i vB --feed "$url" --sources none --relay-sources none --pin-root "$PIN-b" \
 	--state-dir "$T/stateB" --alerts "$T/alertsB.json" --keep-on-stop </dev/null >/dev/null 2>"$T/b.log" &
 bpid=$!
 check "host B starts on the mirror" wait_for 10 grep -q "running (pid $bpid," "$T/b.log"

@@ -95,16 +95,16 @@ tw_in "$H" unload >/dev/null
 
 # --- damaged databases: one sentence, never a crash ---
 head -c 1000 "$T/asn.mmdb" >"$T/cut.mmdb"
-out=$(in_ns "$H" "$TW" run -i vX --sources none --geoip "$T/cut.mmdb" --pin-root "$PIN" --state-dir "$T/state" 2>&1); rc=$?
+out=$(in_ns "$H" "$TW" run -i vX --sources none --relay-sources none --geoip "$T/cut.mmdb" --pin-root "$PIN" --state-dir "$T/state" 2>&1); rc=$?
 check_eq "a cut .mmdb stops the start" 1 $rc
 check "naming the file and what is wrong" grep -q "cannot open the geo database $T/cut.mmdb: " <<<"$out"
 check "and leaves nothing pinned" test ! -e "$PIN"
 printf '16777216,16777471,AU\n16777472,16778239,CN\n1677,x,US\n' >"$T/bad-geoip"
-out=$(in_ns "$H" "$TW" run -i vX --sources none --geoip "$T/bad-geoip" --pin-root "$PIN" --state-dir "$T/state" 2>&1)
+out=$(in_ns "$H" "$TW" run -i vX --sources none --relay-sources none --geoip "$T/bad-geoip" --pin-root "$PIN" --state-dir "$T/state" 2>&1)
 check "a bad line names file, line and reason" grep -q "$T/bad-geoip:3: not a 32-bit number" <<<"$out"
 printf '1,10,AU\n5,20,CN\n' >"$T/overlap"
-out=$(in_ns "$H" "$TW" run -i vX --sources none --geoip "$T/overlap" --pin-root "$PIN" --state-dir "$T/state" 2>&1)
+out=$(in_ns "$H" "$TW" run -i vX --sources none --relay-sources none --geoip "$T/overlap" --pin-root "$PIN" --state-dir "$T/state" 2>&1)
 check "overlapping ranges are refused" grep -q "the IPv4 ranges overlap at 5" <<<"$out"
 check "a missing database is named" grep -q "cannot open the geo database /nonexistent.mmdb: " \
-	<<<"$(in_ns "$H" "$TW" run -i vX --sources none --geoip /nonexistent.mmdb --pin-root "$PIN" --state-dir "$T/state" 2>&1)"
+	<<<"$(in_ns "$H" "$TW" run -i vX --sources none --relay-sources none --geoip /nonexistent.mmdb --pin-root "$PIN" --state-dir "$T/state" 2>&1)"
 finish

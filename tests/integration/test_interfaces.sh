@@ -76,7 +76,7 @@ check "unload" tw_in "$H" unload
 ip -n "$H" link add vF type veth peer name eF && ip -n "$H" link set vF up && ip -n "$H" link set eF up
 check "xdp-filter loads on vF" in_ns "$H" xdp-filter load vF -m native
 foreign=$(xdp_id "$H" vF)
-out=$(in_ns "$H" "$TW" run -i vF --sources none --pin-root "$PIN" --state-dir "$T/state" 2>&1); rc=$?
+out=$(in_ns "$H" "$TW" run -i vF --sources none --relay-sources none --pin-root "$PIN" --state-dir "$T/state" 2>&1); rc=$?
 check_eq "torwatch refuses vF" 1 $rc
 check "and names the program there, and what to do" grep -q "vF already has another XDP program (id $foreign 'xdpfilt_.*'); torwatch leaves it attached and does not attach there: detach it first ('ip link set dev vF xdp off', or 'xdp-loader unload vF --all' for libxdp's)" <<<"$out"
 check_eq "xdp-filter's program is still attached" "$foreign" "$(xdp_id "$H" vF)"

@@ -14,7 +14,7 @@ xdp_on() { ip -n "$H" -j link show vX | jq -e '.[0].xdp != null' >/dev/null; }
 exit_packets() { tw_in "$H" stats --json 2>/dev/null | jq .totals.exit_packets; }
 
 # --- the foreground default: Ctrl-C leaves nothing behind ---
-nsenter --net=/run/netns/$H "$TW" run -i vX --feed "$T/exits.txt" --sources none --pin-root "$PIN" \
+nsenter --net=/run/netns/$H "$TW" run -i vX --feed "$T/exits.txt" --sources none --relay-sources none --pin-root "$PIN" \
 	--state-dir "$T/state" --alerts "$T/fg.json" </dev/null >/dev/null 2>"$T/fg.log" &
 fg=$!
 check "a foreground daemon starts" wait_for 10 grep -q "running (pid $fg," "$T/fg.log"
@@ -34,7 +34,7 @@ check "the refusal left the first one's XDP attached" xdp_on
 # Two started at the same instant on a fresh pin root: exactly one runs.
 ip -n "$H" link add race0 type veth peer name race1 && ip -n "$H" link set race0 up && ip -n "$H" link set race1 up
 for i in 1 2; do
-	nsenter --net=/run/netns/$H "$TW" run -i race0 --xdp-mode skb --feed "$T/exits.txt" --sources none \
+	nsenter --net=/run/netns/$H "$TW" run -i race0 --xdp-mode skb --feed "$T/exits.txt" --sources none --relay-sources none \
 		--pin-root "$PIN-race" --state-dir "$T/state" --alerts "$T/race$i.json" </dev/null >/dev/null 2>"$T/race$i.log" &
 	eval race$i=$!
 done

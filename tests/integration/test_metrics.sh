@@ -107,7 +107,7 @@ wait $slow
 check_eq "after 8 s no slow client is still connected (5 s for the headers)" 0 "$(tail -1 "$T/slow.out")"
 
 # --- bad settings: one sentence ---
-out=$(in_ns "$H" "$TW" run -i vX --metrics-listen 127.0.0.1:$PORT --pin-root "$PIN-2" --state-dir "$T/state" --sources none 2>&1); rc=$?
+out=$(in_ns "$H" "$TW" run -i vX --metrics-listen 127.0.0.1:$PORT --pin-root "$PIN-2" --state-dir "$T/state" --sources none --relay-sources none 2>&1); rc=$?
 check_eq "a second server on the port: the start fails" 1 $rc
 check "saying why" grep -q "cannot serve metrics on 127.0.0.1:$PORT: .*(is the port in use?)" <<<"$out"
 check "and leaves nothing pinned" test ! -e "$PIN-2"

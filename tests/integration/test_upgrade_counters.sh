@@ -64,13 +64,13 @@ old_state() {
 	bpftool map create "$PIN/config" type array key 4 value 16 entries 1 name config
 }
 old_state 264
-out=$(in_ns "$H" "$TW" run -i vU --sources none --pin-root "$PIN" --state-dir "$T/state" 2>&1); rc=$?
+out=$(in_ns "$H" "$TW" run -i vU --sources none --relay-sources none --pin-root "$PIN" --state-dir "$T/state" 2>&1); rc=$?
 check_eq "a start over a map it cannot carry over is refused" 1 $rc
 check "naming an unstamped older torwatch and what to do" grep -q "the map 'config' under $PIN was pinned by a torwatch from before layout stamps in a layout this torwatch .* (layout [0-9]*) cannot carry over; keep the torwatch that made it, or remove the state with 'torwatch unload --pin-root $PIN'" <<<"$out"
 check "the refused start left that state as it was" test -e "$PIN/config" -a -e "$PIN/meta"
 "$TW" unload --pin-root "$PIN" >/dev/null
 old_state 384 9 "9.9-future"
-out=$(in_ns "$H" "$TW" run -i vU --sources none --pin-root "$PIN" --state-dir "$T/state" 2>&1); rc=$?
+out=$(in_ns "$H" "$TW" run -i vU --sources none --relay-sources none --pin-root "$PIN" --state-dir "$T/state" 2>&1); rc=$?
 check_eq "over a newer layout too" 1 $rc
 check "naming its version and layout from the stamp" grep -q "was pinned by torwatch 9.9-future (layout 9) in a layout this torwatch" <<<"$out"
 "$TW" unload --pin-root "$PIN" >/dev/null

@@ -111,6 +111,10 @@ struct tw_run_opts {
 	const char *relay_files[TW_MAX_LIST_FILES];	/* relay lists: files */
 	size_t n_relay_files;
 	bool builtin_relays;		/* Tor's directory authorities and fallbacks */
+	bool relay_onionoo;		/* relay-sources: Onionoo's running relays */
+	const char *relay_feeds[TW_MAX_LIST_FILES];	/* relay lists: URLs */
+	size_t n_relay_feeds;
+	unsigned relay_interval_s;
 	struct tw_port_set tor_proxy_ports;	/* local Tor SOCKS and control ports */
 	char tor_allowed_exe[8][128];	/* executables that may use Tor (low) */
 	size_t n_tor_allowed_exe;

@@ -18,7 +18,7 @@
 #include "common/privilege.h"
 #include "common/timeutil.h"
 #include "daemon/state.h"
-#include "feeds/fetch.h"
+#include "common/fetch.h"
 #include "geo/geo.h"
 
 /* The signals the event loop reads from a signalfd. */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The sensors' ring buffers in the event loop, and their windows closed on
- * every round of it. */
+/* The sensors' ring buffers and other fds in the event loop, and their
+ * windows closed on every round of it. */
 #include <errno.h>
 #include <string.h>
 #include "common/log.h"
@@ -23,10 +23,18 @@ static void on_round(void *ctx)
 
 int daemon_events_start(struct tw_daemon *d)
 {
+	struct tw_sensor_fd fds[TW_MAX_SENSORS * TW_SENSOR_MAX_FDS];
+	size_t n = tw_sensors_fds(&d->sensors, fds, TW_MAX_SENSORS * TW_SENSOR_MAX_FDS);
 	int ret = tw_sensors_start_events(&d->sensors);
 
 	if (ret)
 		return ret;
+	for (size_t i = 0; i < n && !ret; i++)
+		ret = tw_loop_add_fd(&d->loop, fds[i].name, fds[i].fd, fds[i].fn, fds[i].ctx);
+	if (ret) {
+		tw_err("cannot watch a sensor's fd: %s", strerror(-ret));
+		return ret;
+	}
 	ret = tw_loop_add_fd(&d->loop, "kernel events", ring_buffer__epoll_fd(d->sensors.rb),
 			     on_ring, d);
 	if (!ret)

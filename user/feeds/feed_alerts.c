@@ -5,7 +5,7 @@
 #include "alerts/ecs.h"
 #include "common/timeutil.h"
 #include "common/url.h"
-#include "feeds/fetch.h"
+#include "common/fetch.h"
 
 static void set_str(struct json_object *a, const char *path, const char *v)
 {

@@ -10,7 +10,7 @@
 #include <json-c/json.h>
 #include <limits.h>
 #include "alerts/emit.h"
-#include "feeds/fetch.h"
+#include "common/fetch.h"
 #include "config/run_opts.h"
 #include "feeds/source_state.h"
 

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include "exitset/exit_set.h"
 #include "feeds/list_parse.h"
-#include "feeds/fetch.h"
+#include "common/fetch.h"
 #include "torwatch.h"
 #include "tw_status.h"
 

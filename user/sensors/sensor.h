@@ -32,6 +32,17 @@ struct tw_sensor_ring {
 
 #define TW_SENSOR_MAX_RINGS 2
 
+/* Another fd the event loop watches for a sensor (a download thread's
+ * eventfd): fn(ctx) when it is readable. */
+struct tw_sensor_fd {
+	const char *name;
+	int fd;
+	void (*fn)(void *ctx);
+	void *ctx;
+};
+
+#define TW_SENSOR_MAX_FDS 2
+
 struct tw_sensor_ops {
 	const char *name;
 	size_t state_size;	/* zeroed by the daemon, passed as self */
@@ -51,6 +62,8 @@ struct tw_sensor_ops {
 	bool optional;
 	/* Its ring buffers, the most urgent first; how many. */
 	size_t (*rings)(void *self, struct tw_sensor_ring *out);
+	/* Its other fds for the loop, after load; how many. */
+	size_t (*fds)(void *self, struct tw_sensor_fd *out);
 	/* Once the rings are read: what was there before the hooks. */
 	void (*inventory)(void *self);
 	/* Every round of the loop: windows that closed. */

@@ -114,6 +114,21 @@ int tw_sensors_start_events(struct tw_sensor_set *set)
 	return 0;
 }
 
+size_t tw_sensors_fds(struct tw_sensor_set *set, struct tw_sensor_fd *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < set->n; i++) {
+		struct tw_sensor_fd fds[TW_SENSOR_MAX_FDS];
+		size_t k = set->s[i].loaded && set->s[i].ops->fds ?
+				   set->s[i].ops->fds(set->s[i].self, fds) : 0;
+
+		for (size_t j = 0; j < k && n < max; j++)
+			out[n++] = fds[j];
+	}
+	return n;
+}
+
 void tw_sensors_tick(struct tw_sensor_set *set, uint64_t now_ns)
 {
 	for (size_t i = 0; i < set->n; i++)

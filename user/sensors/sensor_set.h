@@ -32,6 +32,8 @@ int tw_sensors_load(struct tw_sensor_set *set);
 /* One ring buffer over every loaded sensor's rings; then each inventory. */
 int tw_sensors_start_events(struct tw_sensor_set *set);
 void tw_sensors_tick(struct tw_sensor_set *set, uint64_t now_ns);
+/* The loaded sensors' other fds (struct tw_sensor_fd), at most max. */
+size_t tw_sensors_fds(struct tw_sensor_set *set, struct tw_sensor_fd *out, size_t max);
 /* A loaded sensor's map named name (its fd), or -ENOENT. */
 int tw_sensors_map_fd(const struct tw_sensor_set *set, const char *name);
 void tw_sensors_close(struct tw_sensor_set *set);

@@ -21,6 +21,11 @@ static void refused(struct tw_relay_refresh *r, const char *what, const char *wh
 		snprintf(r->refused[r->n_refused++], sizeof(r->refused[0]), "%s: %s", what, why);
 }
 
+static int64_t mtime_ns(const struct stat *st)
+{
+	return (int64_t)st->st_mtim.tv_sec * (int64_t)TW_NS_PER_SEC + st->st_mtim.tv_nsec;
+}
+
 static char *read_all(const char *path, size_t *len, char *why, size_t whylen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -52,9 +57,9 @@ out:
 	return buf;
 }
 
-/* Reads f again when its stat changed; a list that does not parse leaves
- * its last good one. True when its list changed. */
-static bool reload_file(struct tw_relay_file *f, uint32_t bit, bool force,
+/* Reads f again when its stat changed, into its pending list; a list that
+ * does not parse is refused (its last good one stays). */
+static void reload_file(struct tw_relay_source *f, uint32_t bit, bool force,
 			struct tw_relay_refresh *r)
 {
 	struct tw_relay_list fresh = {};
@@ -63,34 +68,40 @@ static bool reload_file(struct tw_relay_file *f, uint32_t bit, bool force,
 	size_t len = 0;
 	char *text;
 
-	if (stat(f->path, &st)) {
+	if (stat(f->name, &st)) {
 		if (!f->seen || force)
-			refused(r, f->path, strerror(errno));
+			refused(r, f->name, strerror(errno));
 		f->seen = true;
-		return false;
+		return;
 	}
 	if (!force && f->seen && st.st_dev == f->dev && st.st_ino == f->ino &&
-	    st.st_size == f->size && ((int64_t)st.st_mtim.tv_sec * (int64_t)TW_NS_PER_SEC + st.st_mtim.tv_nsec) == f->mtime_ns)
-		return false;
+	    st.st_size == f->size && mtime_ns(&st) == f->mtime_ns)
+		return;
 	f->seen = true;
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
 	f->size = st.st_size;
-	f->mtime_ns = ((int64_t)st.st_mtim.tv_sec * (int64_t)TW_NS_PER_SEC + st.st_mtim.tv_nsec);
-	text = read_all(f->path, &len, why, sizeof(why));
+	f->mtime_ns = mtime_ns(&st);
+	text = read_all(f->name, &len, why, sizeof(why));
 	if (!text || tw_relay_list_parse(text, len, bit, &fresh, why, sizeof(why))) {
 		if (!why[0])
 			snprintf(why, sizeof(why), "out of memory");
-		refused(r, f->path, why);
+		refused(r, f->name, why);
 		free(text);
 		tw_relay_list_free(&fresh);
-		return false;
+		return;
 	}
 	free(text);
 	tw_relay_list_sort(&fresh);
-	tw_relay_list_free(&f->good);
-	f->good = fresh;
-	return true;
+	tw_relay_list_free(&f->pending);
+	f->pending = fresh;
+	f->has_pending = true;
+}
+
+static void drop_pending(struct tw_relay_source *s)
+{
+	tw_relay_list_free(&s->pending);
+	s->has_pending = false;
 }
 
 static int merged(const struct tw_relay_set *rs, struct tw_relay_list *out)
@@ -101,8 +112,9 @@ static int merged(const struct tw_relay_set *rs, struct tw_relay_list *out)
 					       (size_t)(tw_relays_builtin_end - tw_relays_builtin_start),
 					       1, out, why, sizeof(why)))
 		return -EINVAL;	/* the build's own list: tests keep it good */
-	for (size_t i = 0; i < rs->n_files; i++)
-		if (tw_relay_list_merge(out, &rs->files[i].good))
+	for (size_t i = 0; i < rs->n_src; i++)
+		if (tw_relay_list_merge(out, rs->src[i].has_pending ? &rs->src[i].pending :
+								      &rs->src[i].good))
 			return -ENOMEM;
 	tw_relay_list_sort(out);
 	return 0;
@@ -144,26 +156,22 @@ static int write_map(int fd, const struct tw_relay_list *old, const struct tw_re
 	return 0;
 }
 
-int tw_relay_set_refresh(struct tw_relay_set *rs, int map_fd, bool force,
-			 struct tw_relay_refresh *r)
+/* The merged set through the guards: written and the pending lists made
+ * good, or every pending list dropped. */
+static int commit(struct tw_relay_set *rs, int map_fd, struct tw_relay_refresh *r)
 {
 	struct tw_relay_list next = {};
-	bool any = force || !rs->current.n;
+	bool ok = false;
 	char why[200];
 	uint64_t t0;
 	int err;
 
-	memset(r, 0, sizeof(*r));
-	for (size_t i = 0; i < rs->n_files; i++)
-		if (reload_file(&rs->files[i], 1u << (i + 1), force, r))
-			any = true;
-	if (!any)
-		return 0;
 	err = merged(rs, &next);
 	if (err)
 		goto out;
-	if (!next.n) {
-		refused(r, "the relay set", "it would be empty; the last good set stays");
+	if (!next.n) {	/* nothing yet (feeds not fetched) is not a refusal */
+		if (rs->current.n)
+			refused(r, "the relay set", "it would be empty; the last good set stays");
 		goto out;
 	}
 	if (next.n > rs->max_relays) {
@@ -179,6 +187,7 @@ int tw_relay_set_refresh(struct tw_relay_set *rs, int map_fd, bool force,
 		refused(r, "the relay set", why);
 		goto out;
 	}
+	ok = true;
 	if (same_set(&rs->current, &next))
 		goto out;
 	t0 = tw_now_mono_ns();
@@ -193,13 +202,67 @@ int tw_relay_set_refresh(struct tw_relay_set *rs, int map_fd, bool force,
 	memset(&next, 0, sizeof(next));
 	r->changed = true;
 out:
+	for (size_t i = 0; i < rs->n_src; i++) {
+		struct tw_relay_source *s = &rs->src[i];
+
+		if (!s->has_pending)
+			continue;
+		if (ok && !err) {
+			tw_relay_list_free(&s->good);
+			s->good = s->pending;
+			memset(&s->pending, 0, sizeof(s->pending));
+			r->accepted[i] = true;
+		}
+		if (!r->accepted[i])
+			drop_pending(s);
+		s->has_pending = false;
+	}
 	tw_relay_list_free(&next);
 	return err;
 }
 
+int tw_relay_set_refresh(struct tw_relay_set *rs, int map_fd, bool force,
+			 struct tw_relay_refresh *r)
+{
+	bool any = force || !rs->current.n;
+
+	memset(r, 0, sizeof(*r));
+	for (size_t i = 0; i < rs->n_src; i++)
+		if (!rs->src[i].is_feed) {
+			reload_file(&rs->src[i], 1u << (i + 1), force, r);
+			any |= rs->src[i].has_pending;
+		}
+	return any ? commit(rs, map_fd, r) : 0;
+}
+
+int tw_relay_set_offer(struct tw_relay_set *rs, size_t i, struct tw_relay_list *list, int map_fd,
+		       struct tw_relay_refresh *r)
+{
+	struct tw_relay_source *s = &rs->src[i];
+
+	memset(r, 0, sizeof(*r));
+	drop_pending(s);
+	for (size_t k = 0; k < list->n; k++)
+		list->e[k].sources = 1u << (i + 1);
+	tw_relay_list_sort(list);
+	s->pending = *list;
+	memset(list, 0, sizeof(*list));
+	s->has_pending = true;
+	return commit(rs, map_fd, r);
+}
+
+void tw_relay_set_clear_sources(struct tw_relay_set *rs)
+{
+	for (size_t i = 0; i < rs->n_src; i++) {
+		drop_pending(&rs->src[i]);
+		tw_relay_list_free(&rs->src[i].good);
+	}
+	memset(rs->src, 0, sizeof(rs->src));
+	rs->n_src = 0;
+}
+
 void tw_relay_set_free(struct tw_relay_set *rs)
 {
-	for (size_t i = 0; i < rs->n_files; i++)
-		tw_relay_list_free(&rs->files[i].good);
+	tw_relay_set_clear_sources(rs);
 	tw_relay_list_free(&rs->current);
 }

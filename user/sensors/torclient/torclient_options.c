@@ -5,7 +5,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "common/url.h"
 #include "config/option_setters.h"
+#include "sensors/torclient/relay_feed.h"
 #include "tw_tor_client.h"
 
 static int set_allowed_exe(struct tw_run_opts *o, const struct tw_option *opt, const char *v,
@@ -31,6 +33,32 @@ static int set_allowed_exe(struct tw_run_opts *o, const struct tw_option *opt, c
 	return 0;
 }
 
+static int set_relay_sources(struct tw_run_opts *o, const struct tw_option *opt, const char *v,
+			     char *err, size_t errlen)
+{
+	if (strcmp(v, "onionoo") && strcmp(v, "none")) {
+		snprintf(err, errlen, "relay-sources is onionoo or none, not '%.32s'", v);
+		return -1;
+	}
+	o->relay_onionoo = !strcmp(v, "onionoo");
+	return 0;
+}
+
+static int add_relay_feed(struct tw_run_opts *o, const struct tw_option *opt, const char *v,
+			  char *err, size_t errlen)
+{
+	if (!tw_is_feed_url(v)) {
+		snprintf(err, errlen, "relay-feed must start with http:// or https://, not '%.64s'", v);
+		return -1;
+	}
+	if (o->n_relay_feeds == TW_MAX_RELAY_FEEDS - 1) {
+		snprintf(err, errlen, "at most %d relay-feeds", TW_MAX_RELAY_FEEDS - 1);
+		return -1;
+	}
+	o->relay_feeds[o->n_relay_feeds++] = v;
+	return 0;
+}
+
 static int set_max_relays(struct tw_run_opts *o, const struct tw_option *opt, const char *v,
 			  char *err, size_t errlen)
 {
@@ -48,6 +76,17 @@ const struct tw_option tw_torclient_options[] = {
 	  .help = "a relay list: ADDR:PORT, [ADDR6]:PORT, addresses alone (any\n"
 		  "port), exit-addresses, or Onionoo details (repeatable);\n"
 		  "re-read when it changes" },
+	{ .name = "relay-sources", .arg = "onionoo|none", .def = "onionoo",
+	  .set = set_relay_sources,
+	  .help = "fetch Onionoo's running relays (ORPorts and DirPorts) into\n"
+		  "the relay set" },
+	{ .name = "relay-feed", .arg = "URL", .flags = LIST,
+	  .set = add_relay_feed, .count = FIELD(n_relay_feeds),
+	  .help = "one more relay list over HTTP(S), in any relay-file format\n"
+		  "(repeatable)" },
+	{ .name = "relay-interval", .arg = "D", .def = "1h",
+	  .set = tw_opt_set_duration, .field = FIELD(relay_interval_s),
+	  .help = "how often the relay feeds are fetched" },
 	{ .name = "builtin-relays", .arg = "yes|no", .def = "yes", .flags = RELOAD,
 	  .set = tw_opt_set_bool, .field = FIELD(builtin_relays),
 	  .help = "the relays built into tor: its directory authorities and\n"

@@ -10,35 +10,31 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "kernel/cgroup.h"
+#include "sensors/torclient/relay_feed.h"
 #include "sensors/torclient/relay_set.h"
+#include "sensors/torclient/relay_sources.h"
 #include "sensors/torclient/torclient_inventory.h"
+#include "sensors/torclient/torclient_settings.h"
 #include "sensors/torclient/torclient_alerts.h"
 #include "tor_client.skel.h"
 
 #define RELAY_FILES_CHECK_NS TW_NS_PER_SEC	/* how often the relay files are stat()ed */
 
-struct torclient_settings {
-	bool on;
-	bool builtin;
-	char files[TW_MAX_LIST_FILES][256];
-	size_t n_files;
-	struct tw_port_set proxy_ports;
-	char allowed_exe[8][128];
-	size_t n_allowed_exe;
-	unsigned max_relays;
-	unsigned max_shrink_pct;
-	uint64_t window_ns;
-};
 
 struct torclient_sensor {
 	const struct tw_sensor_env *env;
 	struct tor_client_bpf *skel;
 	struct tw_relay_set relays;
+	struct tw_relay_feeds feeds;
+	unsigned stale_after_s;
+	uint64_t started_ns;
+	bool stale;		/* a feed_stale alert is out and the data is still old */
 	struct tw_torclient_fold *fold;
 	struct tw_torclient_policy pol;
 	char allowed_exe[8][128];
 	struct tw_port_set proxy_ports;
 	uint64_t next_check_ns;
+	bool configured;	/* the sources were set up once */
 };
 
 static void torclient_settings(const struct tw_run_opts *o, void *out)
@@ -49,6 +45,17 @@ static void torclient_settings(const struct tw_run_opts *o, void *out)
 	s->builtin = o->builtin_relays;
 	for (size_t i = 0; i < o->n_relay_files && i < TW_MAX_LIST_FILES; i++, s->n_files++)
 		snprintf(s->files[i], sizeof(s->files[i]), "%s", o->relay_files[i]);
+	s->onionoo = o->relay_onionoo;
+	for (size_t i = 0; i < o->n_relay_feeds && i < TW_MAX_RELAY_FEEDS - 1; i++, s->n_feeds++)
+		snprintf(s->feeds[i], sizeof(s->feeds[i]), "%s", o->relay_feeds[i]);
+	s->feed_interval_s = o->relay_interval_s;
+	s->limits.connect_timeout_s = o->connect_timeout_s;
+	s->limits.timeout_s = o->fetch_timeout_s;
+	s->limits.max_body = o->max_body;
+	snprintf(s->limits.ca_file, sizeof(s->limits.ca_file), "%s", o->ca_file ? o->ca_file : "");
+	s->retry_min_s = o->retry_min_s;
+	s->stale_after_s = o->stale_after_s;
+	snprintf(s->state_dir, sizeof(s->state_dir), "%s", o->state_dir ? o->state_dir : ".");
 	s->proxy_ports = o->tor_proxy_ports;
 	_Static_assert(sizeof(s->allowed_exe) == sizeof(o->tor_allowed_exe), "allowed executables");
 	memcpy(s->allowed_exe, o->tor_allowed_exe, sizeof(s->allowed_exe));
@@ -74,19 +81,85 @@ static void rejected(struct torclient_sensor *tc, const char *what)
 	tw_emit(tc->env->alerts, a);
 }
 
+/* What a change of the relay set did: refusals alerted, the set logged. */
+static void report(struct torclient_sensor *tc, const struct tw_relay_refresh *r, int err)
+{
+	for (size_t i = 0; i < r->n_refused; i++)
+		rejected(tc, r->refused[i]);
+	if (err)
+		tw_err("cannot write the relay set to the kernel: %s", strerror(-err));
+	else if (r->changed)
+		tw_info("relay set: %zu addresses and ports (+%zu, -%zu in %llu us)",
+			tc->relays.current.n, r->added, r->removed,
+			(unsigned long long)tc->relays.apply_usec);
+}
+
 static void refresh(struct torclient_sensor *tc, bool force)
 {
 	struct tw_relay_refresh r;
 	int err = tw_relay_set_refresh(&tc->relays, bpf_map__fd(tc->skel->maps.relays), force, &r);
 
-	for (size_t i = 0; i < r.n_refused; i++)
-		rejected(tc, r.refused[i]);
-	if (err)
-		tw_err("cannot write the relay set to the kernel: %s", strerror(-err));
-	else if (r.changed)
-		tw_info("relay set: %zu addresses and ports (+%zu, -%zu in %llu us)",
-			tc->relays.current.n, r.added, r.removed,
-			(unsigned long long)tc->relays.apply_usec);
+	report(tc, &r, err);
+}
+
+static void feed_news(struct torclient_sensor *tc, const struct tw_relay_feed_news *news)
+{
+	for (size_t i = 0; i < news->n_failed; i++)
+		tw_warn("relay feed %s", news->failed[i]);
+	report(tc, &news->refresh, 0);
+}
+
+/* Downloads that finished. */
+static void on_fetched(void *ctx)
+{
+	struct torclient_sensor *tc = ctx;
+	struct tw_relay_feed_news news;
+
+	tw_relay_feeds_collect(&tc->feeds, &tc->relays, bpf_map__fd(tc->skel->maps.relays),
+			       tw_now_mono_ns(), &news);
+	feed_news(tc, &news);
+}
+
+static size_t torclient_fds(void *self, struct tw_sensor_fd *out)
+{
+	struct torclient_sensor *tc = self;
+
+	if (!tc->skel || !tc->feeds.fetcher)
+		return 0;
+	out[0] = (struct tw_sensor_fd){ "relay feeds", tw_fetcher_fd(tc->feeds.fetcher), on_fetched,
+					tc };
+	return 1;
+}
+
+/* feed_stale for the relay feeds: their newest good data (or, with none,
+ * the start) older than stale-after; once, until it is fresh again. */
+static void check_stale(struct torclient_sensor *tc, uint64_t now_ns)
+{
+	int64_t newest = tw_relay_feeds_newest(&tc->feeds), now = tw_now_unix();
+	uint64_t since_start = (now_ns - tc->started_ns) / TW_NS_PER_SEC;
+	bool old = newest ? now - newest > (int64_t)tc->stale_after_s :
+			    since_start > tc->stale_after_s;
+	struct json_object *a;
+	char msg[256], when[32];
+
+	if (!tc->feeds.n || !tc->stale_after_s || old == tc->stale)
+		return;
+	tc->stale = old;
+	if (!old)
+		return;
+	tw_format_iso8601(newest, when, sizeof(when));
+	if (newest)
+		snprintf(msg, sizeof(msg), "The relay set's newest fetched data is from %s, older than stale-after (%u s): relays that appeared since are not known",
+			 when, tc->stale_after_s);
+	else
+		snprintf(msg, sizeof(msg), "No relay feed has delivered a good list since the start (%u s ago)",
+			 (unsigned)since_start);
+	tw_warn("%s", msg);
+	a = tw_alert_new(&tw_rule_feed_stale, msg, tw_now_unix_ns());
+	tw_json_set(a, "event.category", json_object_new_string("configuration"));
+	tw_json_set(a, "torwatch.feed.kind", json_object_new_string("relays"));
+	tw_json_set(a, "torwatch.feed.stale_after_s", json_object_new_int64(tc->stale_after_s));
+	tw_emit(tc->env->alerts, a);
 }
 
 /* The settings into the relay set's sources and the hooks' config map. */
@@ -94,22 +167,10 @@ static int write_settings(struct torclient_sensor *tc, const struct torclient_se
 {
 	struct tw_tor_client_config c = {};
 	__u32 zero = 0;
-	bool files_changed = s->n_files != tc->relays.n_files || s->builtin != tc->relays.builtin;
+	bool files_changed = tw_relay_sources_configure(&tc->relays, &tc->feeds, s, !tc->configured);
 
-	for (size_t i = 0; !files_changed && i < s->n_files; i++)
-		files_changed = strcmp(s->files[i], tc->relays.files[i].path);
-	if (files_changed) {
-		for (size_t i = 0; i < tc->relays.n_files; i++)
-			tw_relay_list_free(&tc->relays.files[i].good);
-		memset(tc->relays.files, 0, sizeof(tc->relays.files));
-		for (size_t i = 0; i < s->n_files; i++)
-			snprintf(tc->relays.files[i].path, sizeof(tc->relays.files[i].path), "%s",
-				 s->files[i]);
-		tc->relays.n_files = s->n_files;
-		tc->relays.builtin = s->builtin;
-	}
-	tc->relays.max_relays = s->max_relays;
-	tc->relays.max_shrink_pct = s->max_shrink_pct;
+	tc->configured = true;
+	tc->stale_after_s = s->stale_after_s;
 	memcpy(tc->allowed_exe, s->allowed_exe, sizeof(tc->allowed_exe));
 	tc->pol = (struct tw_torclient_policy){ .allowed_exe = (const char(*)[128])tc->allowed_exe,
 						.n_allowed_exe = s->n_allowed_exe,
@@ -169,6 +230,19 @@ static int torclient_load(void *self, const struct tw_sensor_env *env, const voi
 	err = write_settings(tc, s);
 	if (err)
 		goto fail;
+	tc->started_ns = tw_now_mono_ns();
+	if (tc->feeds.n) {
+		struct tw_relay_feed_news news;
+
+		tw_relay_feeds_load_cache(&tc->feeds, &tc->relays,
+					  bpf_map__fd(tc->skel->maps.relays), &news);
+		feed_news(tc, &news);
+		err = tw_relay_feeds_start(&tc->feeds);
+		if (err) {
+			tw_warn("relay feeds: cannot start the download thread: %s", strerror(-err));
+			goto fail;
+		}
+	}
 	tw_info("Tor client sensor: connect() watched for %zu relay addresses and ports and the local proxy ports",
 		tc->relays.current.n);
 	return 0;
@@ -251,7 +325,10 @@ static void torclient_tick(void *self, uint64_t now_ns)
 	if (now_ns >= tc->next_check_ns) {
 		tc->next_check_ns = now_ns + RELAY_FILES_CHECK_NS;
 		refresh(tc, false);
+		check_stale(tc, now_ns);
 	}
+	if (tc->feeds.fetcher)
+		tw_relay_feeds_tick(&tc->feeds, now_ns);
 	while ((a = tw_torclient_flush_next(tc->fold, &tc->relays.current, &tc->pol, now_ns,
 					    kernel_repeats, tc)))
 		tw_emit(tc->env->alerts, a);
@@ -268,6 +345,7 @@ static void torclient_close(void *self)
 {
 	struct torclient_sensor *tc = self;
 
+	tw_relay_feeds_stop(&tc->feeds);
 	tor_client_bpf__destroy(tc->skel);
 	tc->skel = NULL;
 	tw_torclient_fold_free(tc->fold);
@@ -286,6 +364,7 @@ const struct tw_sensor_ops tw_torclient_sensor = {
 	.load = torclient_load,
 	.optional = true,
 	.rings = torclient_rings,
+	.fds = torclient_fds,
 	.inventory = torclient_inventory,
 	.tick = torclient_tick,
 	.object = torclient_object,

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-#include "feeds/fetch.h"
+#include "common/fetch.h"
 
 #include <curl/curl.h>
 #include <ctype.h>

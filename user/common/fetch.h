@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* HTTP(S) downloads of exit lists with libcurl, off the event loop: one
+/* HTTP(S) downloads (exit and relay lists) with libcurl, off the event loop: one
  * worker thread drives every transfer at once (curl multi), and hands each
  * finished download back through an eventfd, so alerts keep flowing while a
  * slow server drips. */
