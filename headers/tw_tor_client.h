@@ -8,6 +8,7 @@
 #include "torwatch.h"
 
 #define TW_MAX_RELAYS 65536		/* relay addresses and ports in the map */
+#define TW_PIN_RELAYS "relays"		/* the relays map under the pin root, for 'check' */
 #define TW_TOR_CLIENT_RINGBUF_BYTES (128 * 1024)
 #define TW_TOR_CLIENT_REPEAT_NS TW_NS_PER_SEC	/* repeats within this are counted, not sent */
 

@@ -77,6 +77,17 @@ check "a connection open before the start is found" wait_for 5 has_alert \
 check "the log counts it (and any other such connection of the machine)" grep -Eq "Tor client sensor: [1-9][0-9]* connection\(s\) to Tor found open at start" "$T/daemon.log"
 kill $HELD
 
+# --- torwatch check ADDR[:PORT]: relay, with its ports ---
+check_eq "check ADDR:PORT of a listed relay port" "$RELAY4:9001 is a Tor relay: ports 9001, 9030" \
+	"$(tw_in "$C" check $RELAY4:9001 | grep relay)"
+check_eq "check ADDR:PORT of another port of a relay" "$RELAY4 is a Tor relay, but not on port 443: listed ports 9001, 9030" \
+	"$(tw_in "$C" check $RELAY4:443 | grep relay)"
+check_eq "check of an unlisted address" "$OTHER4 is not a known Tor relay" "$(tw_in "$C" check $OTHER4 | grep relay)"
+check_eq "check [IPv6]:PORT --json" true "$(tw_in "$C" check "[$RELAY6]:9001" --json | jq .relay.listed)"
+check_eq "check of a built-in directory authority (moria1's ORPort)" true \
+	"$(tw_in "$C" check 128.31.0.39:9201 --json | jq .relay.listed)"
+check "check of a bad port says why" sh -c "$TW check $RELAY4:99999 --pin-root $PIN 2>&1 | grep -q 'the port must be 1 to 65535'"
+
 # --- a process to a listed relay port: high, named; elsewhere: nothing ---
 connect probe1 $RELAY4 9001
 check "a connection to a listed relay port raises tor_client_connection" \

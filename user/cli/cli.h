@@ -82,6 +82,18 @@ int tw_cmd_block(int argc, char **argv);
 int tw_cmd_feed(int argc, char **argv);
 int tw_cmd_top(int argc, char **argv);
 struct tw_geo;
+/* check_relay.c: is the address (and port, when port > 0) in the Tor
+ * client sensor's relay set? 0, or -errno (-ENOENT: no relay set pinned). */
+#define TW_CHECK_MAX_PORTS 16
+struct tw_relay_answer {
+	bool listed;		/* the port (any, when none was given) is a relay port */
+	bool any_port;		/* the address is listed alone: every port */
+	uint16_t ports[TW_CHECK_MAX_PORTS];	/* its listed ports, sorted */
+	size_t n_ports;
+};
+int tw_check_relay(const char *root, const struct tw_prefix *a, int port,
+		   struct tw_relay_answer *out);
+
 /* stats_geo.c: the databases for 'stats' (the daemon's, from meta, unless
  * named); 0, or 2 with one sentence (a damaged database). */
 int tw_stats_geo_open(const struct tw_cli *cli, const struct tw_pinned *p, const char *geoip,

@@ -4,7 +4,9 @@
 #include <bpf/bpf.h>
 #include <errno.h>
 #include <stdio.h>
+#include <limits.h>
 #include <string.h>
+#include <unistd.h>
 #include "alerts/ecs.h"
 #include "alerts/rules.h"
 #include "common/log.h"
@@ -193,6 +195,20 @@ static int torclient_apply(void *self, const struct tw_sensor_env *env, const vo
 	return tc->skel ? write_settings(tc, settings) : 0;
 }
 
+/* The relays map under the pin root, where 'torwatch check' reads it; the
+ * one of an earlier run is replaced. Without it check says nothing of
+ * relays: a warning, not a failure. */
+static void pin_relays(struct torclient_sensor *tc, const char *root)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/" TW_PIN_RELAYS, root);
+	unlink(path);
+	if (bpf_map__pin(tc->skel->maps.relays, path))
+		tw_warn("cannot pin the relay set at %s: %s; 'torwatch check' cannot say whether an address is a relay",
+			path, strerror(errno));
+}
+
 static int attach(struct tor_client_bpf *skel, char *why, size_t whylen)
 {
 	struct bpf_program *progs[2] = { skel->progs.tor_client_connect4,
@@ -231,6 +247,7 @@ static int torclient_load(void *self, const struct tw_sensor_env *env, const voi
 	if (err)
 		goto fail;
 	tc->started_ns = tw_now_mono_ns();
+	pin_relays(tc, env->pin_root);
 	if (tc->feeds.n) {
 		struct tw_relay_feed_news news;
 
