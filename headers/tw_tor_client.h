@@ -66,6 +66,30 @@ struct tw_tor_client_event {
 	char comm[TW_COMM_LEN];
 };
 
+/* What the sensor counted, pinned for 'stats', 'top' and the metrics: per
+ * process (the tor_clients LRU map, TW_PIN_TOR_CLIENTS) and per rule and
+ * allowed or not (the tor_client_totals array, TW_PIN_TOR_CLIENT_TOTALS,
+ * index kind * 2 + allowed - 2). Connections are the alerts' event.count. */
+#define TW_MAX_TOR_CLIENTS 1024
+#define TW_PIN_TOR_CLIENTS "tor_clients"
+#define TW_PIN_TOR_CLIENT_TOTALS "tor_client_totals"
+#define TW_TOR_EXE_LEN 128
+
+struct tw_tor_client_key {
+	__u32 kind;		/* enum tw_tor_client_kind */
+	__u32 allowed;		/* its executable may use Tor */
+	char comm[TW_COMM_LEN];
+	char exe[TW_TOR_EXE_LEN];	/* "" when it was gone before /proc was read */
+};
+
+struct tw_tor_client_count {
+	__u64 connections;
+	__u64 alerts;
+	__u64 last_seen;	/* unix seconds */
+	__u32 last_pid;
+	__u32 uid;
+};
+
 /* Counts of the hooks (the tor_client_stats array). */
 enum { TW_TOR_STAT_EVENTS, TW_TOR_STAT_LOST, TW_TOR_STAT_MAX };
 

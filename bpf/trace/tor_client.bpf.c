@@ -46,6 +46,21 @@ struct {
 	__type(value, __u64);
 } tor_client_stats SEC(".maps");
 
+/* Written by the sensor from its alerts, pinned for the CLI and metrics. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, TW_MAX_TOR_CLIENTS);
+	__type(key, struct tw_tor_client_key);
+	__type(value, struct tw_tor_client_count);
+} tor_clients SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 4);
+	__type(key, __u32);
+	__type(value, __u64);
+} tor_client_totals SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, TW_TOR_CLIENT_RINGBUF_BYTES);

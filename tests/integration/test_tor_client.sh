@@ -127,6 +127,17 @@ check "the window's summary arrives" wait_for 10 has_alert 'select(.rule.id=="to
 check_eq "one alert at once for 1000 connections" 1 "$(alerts_of tor_client_connection 'select(.process.name=="many" and (.torwatch.summary|not))' | wc -l)"
 check_eq "and their counts add up to 1000" 1000 "$(alerts_of tor_client_connection 'select(.process.name=="many") | .event.count' | jq -s add)"
 
+# --- counted per process in stats, by rule and allowed/not in the metrics ---
+check_eq "stats counts the 1000 connections of 'many'" 1000 \
+	"$(tw_in "$C" stats --json | jq '[.tor_clients[] | select(.name=="many")] | .[0].connections')"
+check "stats shows Tor used from this host by process" sh -c \
+	"$TW stats --pin-root $PIN | grep -A3 'Tor used from this host, by process' | grep -q 'many .*tor_client_connection .*no .*1000'"
+prom=$(tw_in "$C" stats --prometheus)
+check "the metrics count connections by rule and allowed" grep -Eq '^torwatch_tor_client_connections_total\{rule="tor_client_connection",allowed="no"\} [0-9]{4}' <<<"$prom"
+check_eq "and never name a process or an address in a label" "" "$(grep '^torwatch_tor_client' <<<"$prom" | grep -E 'many|198\.51')"
+out=$(promtool check metrics <<<"$prom" 2>&1); rc=$?
+check_eq "promtool passes them, with no lint problem" "0 " "$rc $out"
+
 # --- the real tor, pointed at an authority in the relay namespace only ---
 cat >"$T/torrc" <<EOT
 DataDirectory $T/tor-data

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include "kernel/counters.h"
 #include "kernel/pins.h"
+#include "tw_tor_client.h"
 
 struct tw_cli {
 	const char *pin_root;
@@ -93,6 +94,17 @@ struct tw_relay_answer {
 };
 int tw_check_relay(const char *root, const struct tw_prefix *a, int port,
 		   struct tw_relay_answer *out);
+
+/* stats_tor_clients.c: the Tor client sensor's counts per process, most
+ * connections first (the caller frees rows); -errno (-ENOENT: not pinned). */
+struct tw_tor_client_row {
+	struct tw_tor_client_key key;
+	struct tw_tor_client_count count;
+};
+int tw_read_tor_clients(const char *root, struct tw_tor_client_row **rows, size_t *n);
+/* For 'stats': NULL (JSON) or nothing (text) when not pinned. */
+struct json_object *tw_stats_tor_clients_json(const char *root, long top);
+void tw_stats_tor_clients_text(const char *root, long top);
 
 /* stats_geo.c: the databases for 'stats' (the daemon's, from meta, unless
  * named); 0, or 2 with one sentence (a damaged database). */

@@ -348,6 +348,9 @@ int tw_cmd_stats(int argc, char **argv)
 			json_object_object_add(o, "countries", tw_stats_geo_json(&p, geo, false, so.top));
 		if (so.by == BY_ASN)
 			json_object_object_add(o, "networks", tw_stats_geo_json(&p, geo, true, so.top));
+		if (!so.by)
+			json_object_object_add(o, "tor_clients",
+					       tw_stats_tor_clients_json(cli.pin_root, so.top));
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
 		json_object_put(o);
 	} else {
@@ -371,6 +374,8 @@ int tw_cmd_stats(int argc, char **argv)
 			tw_stats_geo_text(&p, geo, false, so.top);
 		if (so.by == BY_ASN)
 			tw_stats_geo_text(&p, geo, true, so.top);
+		if (!so.by)
+			tw_stats_tor_clients_text(cli.pin_root, so.top);
 	}
 	for (int i = 0; i < 3; i++)
 		free(t[i].rows);

@@ -163,6 +163,26 @@ static void recent_alerts(struct screen *s, const char *root, int rows)
 		put(s, "  (none since the daemon started)");
 }
 
+/* Tor used from this host: the processes the Tor client sensor counted. */
+static void tor_clients_line(struct screen *s, const char *root)
+{
+	struct tw_tor_client_row *rows;
+	unsigned long long total = 0;
+	size_t n;
+
+	if (tw_read_tor_clients(root, &rows, &n))
+		return;
+	for (size_t i = 0; i < n; i++)
+		total += rows[i].count.connections;
+	if (n)
+		put(s, "Tor used from this host: %zu process(es), %llu connection(s); most: %s (%llu%s)",
+		    n, total, rows[0].key.comm, (unsigned long long)rows[0].count.connections,
+		    rows[0].key.allowed ? ", allowed" : "");
+	else
+		put(s, "Tor used from this host: none seen");
+	free(rows);
+}
+
 static void draw(struct screen *s, const struct tw_cli *cli, const struct sample *now,
 		 const struct sample *prev, const struct tw_geo *geo)
 {
@@ -186,6 +206,7 @@ static void draw(struct screen *s, const struct tw_cli *cli, const struct sample
 	put(s, "totals: %llu packets, %llu bytes from %zu exit sources; %llu dropped",
 	    (unsigned long long)c[TW_CNT_EXIT_PACKETS], (unsigned long long)c[TW_CNT_EXIT_BYTES],
 	    now->sources.n, (unsigned long long)c[TW_CNT_DROPPED]);
+	tor_clients_line(s, cli->pin_root);
 	put(s, "");
 	/* What is left of the height: sources get half, ports and alerts a quarter each. */
 	room = s->height - s->line - 6;

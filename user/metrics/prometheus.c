@@ -16,6 +16,7 @@
 #include "metrics/prom_text.h"
 #include "torwatch.h"
 #include "tw_status.h"
+#include "tw_tor_client.h"
 
 static void counters(FILE *f, const struct tw_pinned *p)
 {
@@ -270,6 +271,40 @@ static void alerts(FILE *f, const char *root)
 		tw_prom_sample(f, "torwatch_sink_spooled_alerts", "sink", s[i].name, s[i].spool_pending);
 }
 
+/* Tor used from this host, as the Tor client sensor counted it: by rule and
+ * whether the executable may use Tor; never a process or an address as a
+ * label. Nothing when the sensor is off (not pinned). */
+static void tor_clients(FILE *f, const char *root)
+{
+	static const char *const rules[2] = { "tor_client_connection", "tor_proxy_use" };
+	int fd = tw_pin_open_ro(root, TW_PIN_TOR_CLIENT_TOTALS);
+	__u64 v[4] = {};
+	struct tw_tor_client_key k, next;
+	void *prev = NULL;
+	uint64_t procs = 0;
+
+	if (fd < 0)
+		return;
+	for (__u32 i = 0; i < 4; i++)
+		bpf_map_lookup_elem(fd, &i, &v[i]);
+	close(fd);
+	tw_prom_family(f, "torwatch_tor_client_connections_total", "counter",
+	    "Connections from this host to Tor relays or the local Tor proxy, by rule and whether the executable may use Tor (since the daemon started).");
+	for (int i = 0; i < 4; i++)
+		fprintf(f, "torwatch_tor_client_connections_total{rule=\"%s\",allowed=\"%s\"} %llu\n",
+			rules[i / 2], i % 2 ? "yes" : "no", (unsigned long long)v[i]);
+	fd = tw_pin_open_ro(root, TW_PIN_TOR_CLIENTS);
+	while (fd >= 0 && !bpf_map_get_next_key(fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		procs++;
+	}
+	if (fd >= 0)
+		close(fd);
+	tw_prom_one(f, "torwatch_tor_client_processes", "gauge",
+	    "Processes (name and executable) seen using Tor from this host since the daemon started.", procs);
+}
+
 /* Exit traffic by country: at most some 250 values, never an address. */
 static void by_country(FILE *f, const struct tw_pinned *p, const struct tw_geo *geo)
 {
@@ -330,5 +365,6 @@ int tw_metrics_write(FILE *f, const char *root, const struct tw_pinned *p,
 	exit_set(f, &m);
 	sources(f, src);
 	alerts(f, root);
+	tor_clients(f, root);
 	return ferror(f) ? -EIO : 0;
 }

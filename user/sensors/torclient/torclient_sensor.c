@@ -18,6 +18,7 @@
 #include "sensors/torclient/torclient_inventory.h"
 #include "sensors/torclient/torclient_settings.h"
 #include "sensors/torclient/torclient_alerts.h"
+#include "sensors/torclient/torclient_counts.h"
 #include "tor_client.skel.h"
 
 #define RELAY_FILES_CHECK_NS TW_NS_PER_SEC	/* how often the relay files are stat()ed */
@@ -195,18 +196,28 @@ static int torclient_apply(void *self, const struct tw_sensor_env *env, const vo
 	return tc->skel ? write_settings(tc, settings) : 0;
 }
 
-/* The relays map under the pin root, where 'torwatch check' reads it; the
- * one of an earlier run is replaced. Without it check says nothing of
- * relays: a warning, not a failure. */
-static void pin_relays(struct torclient_sensor *tc, const char *root)
+/* The relay set and the counts under the pin root, where 'check', 'stats',
+ * 'top' and the metrics read them; an earlier run's are replaced. Without
+ * them those say nothing of Tor used from here: a warning, not a failure. */
+static void pin_maps(struct torclient_sensor *tc, const char *root)
 {
+	const struct {
+		struct bpf_map *map;
+		const char *name;
+	} pins[] = {
+		{ tc->skel->maps.relays, TW_PIN_RELAYS },
+		{ tc->skel->maps.tor_clients, TW_PIN_TOR_CLIENTS },
+		{ tc->skel->maps.tor_client_totals, TW_PIN_TOR_CLIENT_TOTALS },
+	};
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/" TW_PIN_RELAYS, root);
-	unlink(path);
-	if (bpf_map__pin(tc->skel->maps.relays, path))
-		tw_warn("cannot pin the relay set at %s: %s; 'torwatch check' cannot say whether an address is a relay",
-			path, strerror(errno));
+	for (size_t i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", root, pins[i].name);
+		unlink(path);
+		if (bpf_map__pin(pins[i].map, path))
+			tw_warn("cannot pin %s: %s; 'check', 'stats' and the metrics say nothing of Tor used from this host",
+				path, strerror(errno));
+	}
 }
 
 static int attach(struct tor_client_bpf *skel, char *why, size_t whylen)
@@ -247,7 +258,7 @@ static int torclient_load(void *self, const struct tw_sensor_env *env, const voi
 	if (err)
 		goto fail;
 	tc->started_ns = tw_now_mono_ns();
-	pin_relays(tc, env->pin_root);
+	pin_maps(tc, env->pin_root);
 	if (tc->feeds.n) {
 		struct tw_relay_feed_news news;
 
@@ -271,13 +282,23 @@ fail:
 	return err ? err : -EINVAL;
 }
 
+/* One of the sensor's own alerts: counted, then emitted. */
+static void emit(struct torclient_sensor *tc, struct json_object *a)
+{
+	if (!a)
+		return;
+	tw_torclient_count(bpf_map__fd(tc->skel->maps.tor_clients),
+			   bpf_map__fd(tc->skel->maps.tor_client_totals), a);
+	tw_emit(tc->env->alerts, a);
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct torclient_sensor *tc = ctx;
 
 	if (size >= sizeof(struct tw_tor_client_event))
-		tw_emit(tc->env->alerts, tw_torclient_alert(tc->fold, data, &tc->relays.current,
-							    &tc->pol, false, tw_now_mono_ns()));
+		emit(tc, tw_torclient_alert(tc->fold, data, &tc->relays.current, &tc->pol, false,
+					    tw_now_mono_ns()));
 	return 0;
 }
 
@@ -295,8 +316,8 @@ static void found(const struct tw_tor_client_event *ev, void *ctx)
 {
 	struct torclient_sensor *tc = ctx;
 
-	tw_emit(tc->env->alerts, tw_torclient_alert(tc->fold, ev, &tc->relays.current, &tc->pol,
-						    true, tw_now_mono_ns()));
+	emit(tc, tw_torclient_alert(tc->fold, ev, &tc->relays.current, &tc->pol, true,
+				    tw_now_mono_ns()));
 }
 
 /* Once the ring is read: the connections that were open before the hooks. */
@@ -348,7 +369,7 @@ static void torclient_tick(void *self, uint64_t now_ns)
 		tw_relay_feeds_tick(&tc->feeds, now_ns);
 	while ((a = tw_torclient_flush_next(tc->fold, &tc->relays.current, &tc->pol, now_ns,
 					    kernel_repeats, tc)))
-		tw_emit(tc->env->alerts, a);
+		emit(tc, a);
 }
 
 static struct bpf_object *torclient_object(void *self)
