@@ -6,7 +6,7 @@
 # tracker's hooks only), and with the sensor on; interleaved, five rounds,
 # medians. (2) The time from connect() returning to the
 # tor_client_connection line, over N connects to a relay listed by address.
-# (3) The relay set's size and apply time, from the log.
+# (3) The time to write an Onionoo-sized relay set, and to refresh it.
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/bench_lib.sh"
 require_root
@@ -57,8 +57,42 @@ echo "bench_tor_client: ns per run of a connect4 hook on that miss (kernel.bpf_s
 printf '  Tor client (tor_client_connect4)   %6.1f\n  session tracker (egress_connect4)  %6.1f\n' "$tor_ns" "$ses_ns"
 record events "connect4 miss: Tor client hook, ns per run" "$tor_ns" ns
 record events "connect4 miss: session tracker hook, ns per run" "$ses_ns" ns
-grep -o "relay set: .*" "$T/daemon.log" | tail -1 | sed 's/^/  /'
 echo "bench_tor_client: connect() to a listed relay -> tor_client_connection"
 in_ns "$H" "$TOOLS/egress_latency" "$T/alerts.json" "$N" 198.51.100.99 30000 tor_client_connection
+stop_daemon
+
+# (3) An Onionoo-sized relay set: 9,000 relays (an IPv4 ORPort each, IPv6
+# for half, a DirPort for a third), written first, then refreshed with 5% gone.
+onionoo() {	# onionoo N SKIP: relays 1..N but every SKIP-th
+	python3 - "$@" <<'PY'
+import json, sys
+n, skip = int(sys.argv[1]), int(sys.argv[2])
+relays = []
+for i in range(1, n + 1):
+    if skip and i % skip == 0:
+        continue
+    a = "10.%d.%d.%d" % (i >> 16, (i >> 8) & 255, i & 255)
+    r = {"nickname": "r%d" % i, "fingerprint": "%040X" % i, "or_addresses": [a + ":9001"]}
+    if i % 2:
+        r["or_addresses"].append("[2001:db8:%x::1]:443" % i)
+    if i % 3 == 0:
+        r["dir_address"] = a + ":9030"
+    relays.append(r)
+print(json.dumps({"relays": relays}))
+PY
+}
+onionoo 9000 0 >"$T/big.json"
+start_daemon "$H" -i vB --relay-file "$T/big.json" --builtin-relays no --dedup-window 0
+first=$(grep -o "relay set: .*" "$T/daemon.log" | tail -1)
+n_before=$(grep -c "relay set: " "$T/daemon.log")
+onionoo 9000 20 >"$T/big.new" && mv "$T/big.new" "$T/big.json"
+wait_for 10 sh -c "[ \$(grep -c 'relay set: ' $T/daemon.log) -gt $n_before ]"
+again=$(grep -o "relay set: .*" "$T/daemon.log" | tail -1)
+echo "bench_tor_client: an Onionoo-sized relay set (9,000 relays) written to the map"
+echo "  first:   $first"
+echo "  refresh: $again"
+us_of() { sed -n 's/.* in \([0-9]*\) us.*/\1/p' <<<"$1"; }
+record events "relay set of 9,000 relays: first write, us" "$(us_of "$first")" us
+record events "relay set of 9,000 relays: refresh with 5% gone, us" "$(us_of "$again")" us
 stop_daemon
 finish
