@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* What the option files (options_*.c) share: the flags and field macros of
  * their table entries, the setters several options use, and each file's
- * rows, which run_options.c joins into the one table; a sensor's options
+ * rows, which option_table.c joins into the one table; a sensor's options
  * file uses the same macros and setters. */
 #ifndef TW_OPTION_SETTERS_H
 #define TW_OPTION_SETTERS_H

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Everything made from the option table (run_options.c): the defaults,
+/* Everything made from the option table (option_table.c): the defaults,
  * --help, getopt, the config file's [run] keys, and which settings a SIGHUP
  * may change. */
 #include "config/run_opts.h"

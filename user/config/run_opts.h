@@ -131,7 +131,7 @@ struct tw_run_opts {
 
 /* One option of 'torwatch run', declared once: its --help line, its getopt
  * entry, its config-file key, its default and whether SIGHUP takes it all
- * come from here (the table: run_options.c; what is made of it: run_opts.c). */
+ * come from here (the table: option_table.c; what is made of it: run_opts.c). */
 struct tw_option {
 	const char *name;	/* the long option and the config-file key */
 	char letter;		/* the short option, 0 for none */
@@ -153,7 +153,7 @@ enum {
 	TW_OPT_CLI_ONLY = 4,	/* not a config-file key */
 };
 
-/* The table, joined before main from the concerns' rows (run_options.c)
+/* The table, joined before main from the concerns' rows (option_table.c)
  * and the sensors' (sensors/sensor_list.c), part by part in this order,
  * which is the order of --help. */
 extern struct tw_option tw_run_options[];

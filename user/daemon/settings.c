@@ -2,7 +2,7 @@
 /* The settings a running daemon writes: the allowlist here, and each
  * sensor's through the sensors; and SIGHUP, which reads them again and
  * applies what changed. Which settings a SIGHUP may change is in the option
- * table (config/run_options.c); the others wait for a restart. */
+ * table (config/option_table.c); the others wait for a restart. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
