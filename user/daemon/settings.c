@@ -99,6 +99,7 @@ static void free_opts(struct tw_run_opts *o)
 bool daemon_reload_settings(struct tw_daemon *d)
 {
 	struct tw_run_opts *o = calloc(1, sizeof(*o));
+	struct tw_feeds_settings fs;
 	char err[512], names[512];
 
 	if (!o)
@@ -117,7 +118,8 @@ bool daemon_reload_settings(struct tw_daemon *d)
 		free_opts(o);
 		return false;
 	}
-	tw_feeds_set_policy(&d->exits.feeds, o);
+	daemon_feeds_settings(o, &fs);
+	tw_feeds_set_policy(&d->exits.feeds, &fs);
 	d->opts = o;
 	free_opts(d->reloaded);
 	d->reloaded = o;

@@ -110,6 +110,8 @@ void daemon_iface_watch_close(struct tw_daemon *d);
 void daemon_xdp_close(struct tw_daemon *d, bool failed);
 
 /* exit_feed.c */
+/* The feeds' part of o (pointers into o). */
+void daemon_feeds_settings(const struct tw_run_opts *o, struct tw_feeds_settings *s);
 int daemon_feeds_open(struct tw_daemon *d);
 /* The first set, applied here and now; then the apply thread and the
  * feed inputs join the loop. */

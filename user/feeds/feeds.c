@@ -38,7 +38,7 @@ static struct tw_source *add_url(struct tw_feeds *f, const char *name, const cha
 	return s;
 }
 
-static const struct tw_source_conf *conf_of(const struct tw_run_opts *o, const char *name)
+static const struct tw_source_conf *conf_of(const struct tw_feeds_settings *o, const char *name)
 {
 	for (size_t i = 0; i < o->n_source_conf; i++)
 		if (!strcmp(o->source_conf[i].name, name))
@@ -48,7 +48,7 @@ static const struct tw_source_conf *conf_of(const struct tw_run_opts *o, const c
 
 /* Built-ins as 'sources' and their [source] sections say, then new
  * [source] sections, then --feed URLs. */
-static int add_url_sources(struct tw_feeds *f, const struct tw_run_opts *o, char *err,
+static int add_url_sources(struct tw_feeds *f, const struct tw_feeds_settings *o, char *err,
 			   size_t errlen)
 {
 	for (unsigned i = 0; i < tw_n_builtin_sources; i++) {
@@ -160,19 +160,11 @@ void tw_feeds_log_bad_lines(const struct tw_source *s)
 			s->errors[i].excerpt);
 }
 
-void tw_feeds_set_policy(struct tw_feeds *f, const struct tw_run_opts *o)
+void tw_feeds_set_policy(struct tw_feeds *f, const struct tw_feeds_settings *s)
 {
-	f->pol = (struct tw_feed_policy){ .expire_s = o->expire_s,
-					  .max_shrink_pct = o->max_shrink_pct,
-					  .retry_min_s = o->retry_min_s,
-					  .widest_v4 = o->widest_v4,
-					  .widest_v6 = o->widest_v6,
-					  .max_entries = o->max_exits };
-	f->limits = (struct tw_fetch_limits){ .connect_timeout_s = o->connect_timeout_s,
-					      .timeout_s = o->fetch_timeout_s,
-					      .max_body = o->max_body };
-	snprintf(f->limits.ca_file, sizeof(f->limits.ca_file), "%s", o->ca_file ? o->ca_file : "");
-	f->stale_after_s = o->stale_after_s;
+	f->pol = s->pol;
+	f->limits = s->limits;
+	f->stale_after_s = s->stale_after_s;
 }
 
 
@@ -232,7 +224,7 @@ static void load_caches(struct tw_feeds *f, int64_t now)
 
 /* --feed files and deny files: read now (a file that cannot be read stops
  * the start), and watched. */
-static int add_file_sources(struct tw_feeds *f, const struct tw_run_opts *o, int64_t now,
+static int add_file_sources(struct tw_feeds *f, const struct tw_feeds_settings *o, int64_t now,
 			    char *err, size_t errlen)
 {
 	for (size_t i = 0; i < o->n_feeds + o->n_deny_files; i++) {
@@ -263,7 +255,7 @@ static int add_file_sources(struct tw_feeds *f, const struct tw_run_opts *o, int
 	return tw_feeds_read_allow_files(f, err, errlen);
 }
 
-int tw_feeds_open(struct tw_feeds *f, const struct tw_run_opts *o, struct tw_emitter *out,
+int tw_feeds_open(struct tw_feeds *f, const struct tw_feeds_settings *o, struct tw_emitter *out,
 		  char *err, size_t errlen)
 {
 	int64_t now = tw_now_unix();

@@ -43,16 +43,36 @@ struct tw_feeds {
 	struct tw_emitter *out;	/* feed_rejected, feed_stale */
 };
 
-/* Sets up every source from the options: built-ins, [source] sections,
- * --feed URLs and files, deny files, the snapshot; reads the files and the
- * caches (fetches start on the first tick). Returns 0 or -1 with one
- * sentence in err; tw_feeds_close then frees what was set up. */
-int tw_feeds_open(struct tw_feeds *f, const struct tw_run_opts *o, struct tw_emitter *out,
+/* The feeds' part of the options (daemon/exit_feed.c makes it): what the
+ * feeds read, and nothing else. The pointers must outlive the feeds. */
+struct tw_feeds_settings {
+	unsigned builtin_on;		/* bit i: tw_builtin_sources[i] is enabled */
+	const struct tw_source_conf *source_conf;	/* [source NAME] sections */
+	size_t n_source_conf;
+	const char *const *feeds;	/* --feed URLs and files */
+	size_t n_feeds;
+	const char *const *deny_files;
+	size_t n_deny_files;
+	const char *const *allow_files;
+	size_t n_allow_files;
+	unsigned feed_interval_s;	/* for --feed URLs */
+	const char *state_dir;		/* the caches: STATE_DIR/feeds */
+	/* What a SIGHUP may change: */
+	struct tw_feed_policy pol;
+	struct tw_fetch_limits limits;
+	unsigned stale_after_s;
+};
+
+/* Sets up every source from s: built-ins, [source] sections, --feed URLs
+ * and files, deny files, the snapshot; reads the files and the caches
+ * (fetches start on the first tick). Returns 0 or -1 with one sentence in
+ * err; tw_feeds_close then frees what was set up. */
+int tw_feeds_open(struct tw_feeds *f, const struct tw_feeds_settings *s, struct tw_emitter *out,
 		  char *err, size_t errlen);
 void tw_feeds_close(struct tw_feeds *f);
 /* The settings a SIGHUP can change: guard, expiry, staleness, retries and
  * download limits (the list of sources needs a restart). */
-void tw_feeds_set_policy(struct tw_feeds *f, const struct tw_run_opts *o);
+void tw_feeds_set_policy(struct tw_feeds *f, const struct tw_feeds_settings *s);
 int tw_feeds_fetch_fd(const struct tw_feeds *f);
 int tw_feeds_watch_fd(const struct tw_feeds *f);	/* -1 without local files */
 /* Starts the downloads that are due, expires entries, checks staleness. */
