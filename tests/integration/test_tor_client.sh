@@ -132,6 +132,10 @@ check_eq "stats counts the 1000 connections of 'many'" 1000 \
 	"$(tw_in "$C" stats --json | jq '[.tor_clients[] | select(.name=="many")] | .[0].connections')"
 check "stats shows Tor used from this host by process" sh -c \
 	"$TW stats --pin-root $PIN | grep -A3 'Tor used from this host, by process' | grep -q 'many .*tor_client_connection .*no .*1000'"
+check "status says what the Tor client sensor watches" grep -Eq \
+	"^tor client:  connect\(\) watched against 3[0-9][0-9] relay addresses and ports; [1-9][0-9]* process\(es\) seen using Tor" \
+	<<<"$(tw_in "$C" status)"
+check_eq "status --json counts them" true "$(tw_in "$C" status --json | jq '.tor_client.relays > 300 and .tor_client.processes >= 1')"
 prom=$(tw_in "$C" stats --prometheus)
 check "the metrics count connections by rule and allowed" grep -Eq '^torwatch_tor_client_connections_total\{rule="tor_client_connection",allowed="no"\} [0-9]{4}' <<<"$prom"
 check_eq "and never name a process or an address in a label" "" "$(grep '^torwatch_tor_client' <<<"$prom" | grep -E 'many|198\.51')"

@@ -102,6 +102,9 @@ struct tw_tor_client_row {
 	struct tw_tor_client_count count;
 };
 int tw_read_tor_clients(const char *root, struct tw_tor_client_row **rows, size_t *n);
+/* For 'status': the relay set's entries and the processes counted;
+ * -ENOENT when the sensor pinned nothing. */
+int tw_tor_client_summary(const char *root, long *relays, long *processes);
 /* For 'stats': NULL (JSON) or nothing (text) when not pinned. */
 struct json_object *tw_stats_tor_clients_json(const char *root, long top);
 void tw_stats_tor_clients_text(const char *root, long top);

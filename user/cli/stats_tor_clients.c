@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Tor used from this host in 'stats' and 'top': the processes the Tor
- * client sensor counted (its pinned tor_clients map), most connections
- * first. */
+/* Tor used from this host in 'stats', 'top' and 'status': the processes
+ * the Tor client sensor counted (its pinned tor_clients map), most
+ * connections first, and the size of its relay set. */
 #include <bpf/bpf.h>
 #include <errno.h>
 #include <json-c/json.h>
@@ -51,6 +51,31 @@ int tw_read_tor_clients(const char *root, struct tw_tor_client_row **rows, size_
 	if (*n)
 		qsort(*rows, *n, sizeof(**rows), by_connections);
 	return 0;
+}
+
+static long count_keys(const char *root, const char *name, size_t key_size)
+{
+	char cur[sizeof(struct tw_tor_client_key)], next[sizeof(struct tw_tor_client_key)];
+	int fd = tw_pin_open_ro(root, name);
+	void *prev = NULL;
+	long n = 0;
+
+	if (fd < 0 || key_size > sizeof(cur))
+		return -1;
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(cur, next, key_size);
+		prev = cur;
+		n++;
+	}
+	close(fd);
+	return n;
+}
+
+int tw_tor_client_summary(const char *root, long *relays, long *processes)
+{
+	*relays = count_keys(root, TW_PIN_RELAYS, sizeof(struct tw_relay_key));
+	*processes = count_keys(root, TW_PIN_TOR_CLIENTS, sizeof(struct tw_tor_client_key));
+	return *relays < 0 ? -ENOENT : 0;
 }
 
 static const char *rule_of(const struct tw_tor_client_key *k)

@@ -191,6 +191,17 @@ static void print_json(const struct tw_cli *cli, const struct status *s)
 	json_object_object_add(hooks, "udp_bind",
 			       json_object_new_string(tw_listen_hook_name(s->meta.udp_hook)));
 	json_object_object_add(o, "listen_hooks", hooks);
+	long relays, procs;
+
+	if (!tw_tor_client_summary(cli->pin_root, &relays, &procs)) {
+		struct json_object *tc = json_object_new_object();
+
+		json_object_object_add(tc, "relays", json_object_new_int64(relays));
+		json_object_object_add(tc, "processes", json_object_new_int64(procs));
+		json_object_object_add(o, "tor_client", tc);
+	} else {
+		json_object_object_add(o, "tor_client", NULL);
+	}
 	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 							 JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
@@ -275,6 +286,13 @@ static void print_text(const struct tw_cli *cli, const struct status *s)
 	if (s->block.mode)
 		printf(" (ports %s)", s->block.all ? "all" : s->block_ports);
 	printf("\n");
+	long relays, procs;
+
+	if (!tw_tor_client_summary(cli->pin_root, &relays, &procs))
+		printf("tor client:  connect() watched against %ld relay addresses and ports; %ld process(es) seen using Tor\n",
+		       relays, procs);
+	else
+		printf("tor client:  off (no relay set pinned)\n");
 }
 
 int tw_cmd_status(int argc, char **argv)
