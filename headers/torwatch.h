@@ -118,7 +118,9 @@ static inline __u64 tw_filter_hash_prefix_v6(__u64 hi, __u64 lo, __u32 len)
 	X(SESSION_EVENTS, "session_events", "session events reported (egress, logins from exits)") \
 	X(SESSION_EVENTS_LOST, "session_events_lost", "session events the ring buffer had no room for") \
 	X(SESSION_MAP_FULL, "session_map_full", "sessions or session processes the maps had no room for") \
-	X(DROPPED_UNINSPECTABLE, "dropped_uninspectable", "block mode: of dropped, exit-node fragments and packets whose headers could not be read")
+	X(DROPPED_UNINSPECTABLE, "dropped_uninspectable", "block mode: of dropped, exit-node fragments and packets whose headers could not be read") \
+	X(TOR_CLIENT_EVENTS, "tor_client_events", "connections to Tor relays or the local Tor proxy reported") \
+	X(TOR_CLIENT_EVENTS_LOST, "tor_client_events_lost", "Tor client events the ring buffer had no room for")
 
 enum tw_counter {
 #define TW_COUNTER_INDEX(id, name, about) TW_CNT_##id,

@@ -90,7 +90,4 @@ struct tw_tor_client_count {
 	__u32 uid;
 };
 
-/* Counts of the hooks (the tor_client_stats array). */
-enum { TW_TOR_STAT_EVENTS, TW_TOR_STAT_LOST, TW_TOR_STAT_MAX };
-
 #endif

@@ -15,4 +15,14 @@ struct {
 	__type(value, struct tw_counters);
 } counters SEC(".maps");
 
+/* One more of counter i (TW_CNT_*), on this CPU. */
+static __always_inline void counter_inc(int i)
+{
+	__u32 zero = 0;
+	struct tw_counters *cnt = bpf_map_lookup_elem(&counters, &zero);
+
+	if (cnt)
+		cnt->c[i]++;
+}
+
 #endif

@@ -98,15 +98,6 @@ struct sys_exit_args {
 	long ret;
 };
 
-static __always_inline void count(int i)
-{
-	__u32 zero = 0;
-	struct tw_counters *cnt = bpf_map_lookup_elem(&counters, &zero);
-
-	if (cnt)
-		cnt->c[i]++;
-}
-
 static __always_inline __u32 current_tgid(void)
 {
 	return bpf_get_current_pid_tgid() >> 32;
@@ -213,13 +204,13 @@ static __always_inline void session_event(__u32 kind, __u64 sid, const struct tw
 	struct tw_session_event *ev = bpf_ringbuf_reserve(&session_events, sizeof(*ev), 0);
 
 	if (!ev) {
-		count(TW_CNT_SESSION_EVENTS_LOST);
+		counter_inc(TW_CNT_SESSION_EVENTS_LOST);
 		return;
 	}
 	__builtin_memset(ev, 0, sizeof(*ev));
 	fill_event(ev, kind, sid, s, p);
 	bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
-	count(TW_CNT_SESSION_EVENTS);
+	counter_inc(TW_CNT_SESSION_EVENTS);
 }
 
 /* Authentication succeeded in session sid: once, and an event when the
@@ -306,10 +297,10 @@ int session_exec(struct trace_event_raw_sched_process_exec *ctx)
 	if (bpf_map_update_elem(&sessions, &sid, &s, BPF_NOEXIST) ||
 	    bpf_map_update_elem(&session_procs, &tid, np, BPF_NOEXIST)) {
 		bpf_map_delete_elem(&sessions, &sid);
-		count(TW_CNT_SESSION_MAP_FULL);
+		counter_inc(TW_CNT_SESSION_MAP_FULL);
 		return 0;
 	}
-	count(TW_CNT_SESSIONS);
+	counter_inc(TW_CNT_SESSIONS);
 	return 0;
 }
 
@@ -333,7 +324,7 @@ int session_fork(struct trace_event_raw_sched_process_fork *ctx)
 	*np = *p;
 	np->parent = tgid;
 	if (bpf_map_update_elem(&session_procs, &child, np, BPF_ANY)) {
-		count(TW_CNT_SESSION_MAP_FULL);
+		counter_inc(TW_CNT_SESSION_MAP_FULL);
 		return 0;
 	}
 	__sync_fetch_and_add(&s->refs, 1);
@@ -468,7 +459,7 @@ static __always_inline void egress(const struct tw_in6 *daddr, __u16 dport, __u8
 	}
 	ev = bpf_ringbuf_reserve(&session_events, sizeof(*ev), 0);
 	if (!ev) {
-		count(TW_CNT_SESSION_EVENTS_LOST);
+		counter_inc(TW_CNT_SESSION_EVENTS_LOST);
 		return;
 	}
 	__builtin_memset(ev, 0, sizeof(*ev));
@@ -479,7 +470,7 @@ static __always_inline void egress(const struct tw_in6 *daddr, __u16 dport, __u8
 	ev->repeats = repeats;
 	ev->forwarding = (p->flags & TW_PROC_SSHD) ? 1 : 0;
 	bpf_ringbuf_submit(ev, 0);
-	count(TW_CNT_SESSION_EVENTS);
+	counter_inc(TW_CNT_SESSION_EVENTS);
 }
 
 /* Every hook returns 1: it watches, it never refuses a connection. */

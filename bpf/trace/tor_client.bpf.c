@@ -4,7 +4,8 @@
  * (or a relay listed by address only), or a local Tor SOCKS or control
  * port, sends one event naming the process. Repeats of the same process to
  * the same destination within a second are counted and ride on the next
- * event. Every hook returns 1: it watches, it never refuses a connection. */
+ * event. Every hook returns 1: it watches, it never refuses a connection.
+ * Its counts go to the XDP object's counters map, reused. */
 #include <linux/bpf.h>
 #include <linux/in.h>
 #include <bpf/bpf_endian.h>
@@ -12,6 +13,7 @@
 #include <stdbool.h>
 #include "torwatch.h"
 #include "tw_tor_client.h"
+#include "counters.bpf.h"
 #include "in6.bpf.h"
 #include "sock_addr.bpf.h"
 
@@ -39,13 +41,6 @@ struct {
 	__type(value, struct tw_tor_client_seen);
 } tor_client_seen SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, TW_TOR_STAT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} tor_client_stats SEC(".maps");
-
 /* Written by the sensor from its alerts, pinned for the CLI and metrics. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -65,14 +60,6 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, TW_TOR_CLIENT_RINGBUF_BYTES);
 } tor_client_events SEC(".maps");
-
-static __always_inline void stat(__u32 i)
-{
-	__u64 *v = bpf_map_lookup_elem(&tor_client_stats, &i);
-
-	if (v)
-		*v += 1;
-}
 
 static __always_inline bool is_loopback(const struct tw_in6 *a)
 {
@@ -147,7 +134,7 @@ static __always_inline void check(const struct tw_in6 *daddr, __u16 dport, __u8 
 		return;
 	ev = bpf_ringbuf_reserve(&tor_client_events, sizeof(*ev), 0);
 	if (!ev) {
-		stat(TW_TOR_STAT_LOST);
+		counter_inc(TW_CNT_TOR_CLIENT_EVENTS_LOST);
 		return;
 	}
 	__builtin_memset(ev, 0, sizeof(*ev));
@@ -165,7 +152,7 @@ static __always_inline void check(const struct tw_in6 *daddr, __u16 dport, __u8 
 	ev->any_port = any_port;
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	bpf_ringbuf_submit(ev, 0);
-	stat(TW_TOR_STAT_EVENTS);
+	counter_inc(TW_CNT_TOR_CLIENT_EVENTS);
 }
 
 SEC("cgroup/connect4")

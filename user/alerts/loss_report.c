@@ -20,7 +20,8 @@ void tw_losses_of_sinks(const struct tw_emitter *e, struct tw_losses *out)
 
 bool tw_losses_rose(const struct tw_losses *then, const struct tw_losses *now)
 {
-	if (now->traffic > then->traffic || now->ssh > then->ssh || now->listen > then->listen)
+	if (now->traffic > then->traffic || now->ssh > then->ssh || now->listen > then->listen ||
+	    now->session > then->session || now->tor_client > then->tor_client)
 		return true;
 	for (size_t i = 0; i < now->n_sinks; i++)
 		if (now->sink[i] > then->sink[i])
@@ -32,7 +33,8 @@ struct json_object *tw_loss_alert(const struct tw_losses *then, const struct tw_
 				  const struct tw_emitter *e, int64_t since_ns, int64_t now_ns)
 {
 	uint64_t kernel = (now->traffic - then->traffic) + (now->ssh - then->ssh) +
-			  (now->listen - then->listen), sinks = 0;
+			  (now->listen - then->listen) + (now->session - then->session) +
+			  (now->tor_client - then->tor_client), sinks = 0;
 	struct json_object *a, *by_sink = json_object_new_array();
 	char msg[200], since[40];
 
@@ -59,6 +61,10 @@ struct json_object *tw_loss_alert(const struct tw_losses *then, const struct tw_
 		    json_object_new_int64((int64_t)(now->ssh - then->ssh)));
 	tw_json_set(a, "torwatch.lost.kernel.listen",
 		    json_object_new_int64((int64_t)(now->listen - then->listen)));
+	tw_json_set(a, "torwatch.lost.kernel.session",
+		    json_object_new_int64((int64_t)(now->session - then->session)));
+	tw_json_set(a, "torwatch.lost.kernel.tor_client",
+		    json_object_new_int64((int64_t)(now->tor_client - then->tor_client)));
 	tw_json_set(a, "torwatch.lost.alerts", json_object_new_int64((int64_t)sinks));
 	tw_json_set(a, "torwatch.lost.sinks", by_sink);
 	return a;

@@ -12,7 +12,7 @@
 
 /* Loss counters, each since the daemon started. */
 struct tw_losses {
-	uint64_t traffic, ssh, listen;		/* kernel records not reserved */
+	uint64_t traffic, ssh, listen, session, tor_client;	/* kernel records not reserved */
 	uint64_t sink[TW_MAX_SINKS];		/* per sink: dropped, too large, failed */
 	size_t n_sinks;
 };

@@ -22,6 +22,8 @@ static void read_losses(struct tw_daemon *d, struct tw_losses *out)
 	out->traffic = cnt.c[TW_CNT_EVENTS_LOST];
 	out->ssh = cnt.c[TW_CNT_SSH_EVENTS_LOST];
 	out->listen = cnt.c[TW_CNT_LISTEN_EVENTS_LOST];
+	out->session = cnt.c[TW_CNT_SESSION_EVENTS_LOST];
+	out->tor_client = cnt.c[TW_CNT_TOR_CLIENT_EVENTS_LOST];
 }
 
 static void check_losses(void *ctx)

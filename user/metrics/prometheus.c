@@ -30,6 +30,7 @@ static void counters(FILE *f, const struct tw_pinned *p)
 		{ "ssh", TW_CNT_SSH_EVENTS, TW_CNT_SSH_EVENTS_LOST },
 		{ "listen", TW_CNT_LISTEN_EVENTS, TW_CNT_LISTEN_EVENTS_LOST },
 		{ "session", TW_CNT_SESSION_EVENTS, TW_CNT_SESSION_EVENTS_LOST },
+		{ "tor_client", TW_CNT_TOR_CLIENT_EVENTS, TW_CNT_TOR_CLIENT_EVENTS_LOST },
 	};
 
 	static const struct {

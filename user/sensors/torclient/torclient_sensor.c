@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "kernel/cgroup.h"
+#include "kernel/pin_upgrade.h"
 #include "sensors/torclient/relay_feed.h"
 #include "sensors/torclient/relay_set.h"
 #include "sensors/torclient/relay_sources.h"
@@ -242,11 +243,16 @@ static int torclient_load(void *self, const struct tw_sensor_env *env, const voi
 		return 0;
 	}
 	tc->fold = tw_torclient_fold_new();
-	tc->skel = tor_client_bpf__open_and_load();
-	if (!tc->fold || !tc->skel) {
-		err = -errno;
+	tc->skel = tor_client_bpf__open();
+	err = tc->fold && tc->skel ? 0 : -errno;
+	/* Its counts go to the XDP object's counters. */
+	if (!err)
+		err = tw_reuse_maps(tc->skel->obj, env->shared);
+	if (!err)
+		err = tor_client_bpf__load(tc->skel);
+	if (err) {
 		tw_warn("cannot load the Tor client sensor: %s; Tor used from this host is not seen (no tor_client_connection, no tor_proxy_use)",
-			strerror(errno));
+			strerror(-err));
 		goto fail;
 	}
 	err = attach(tc->skel, why, sizeof(why));
