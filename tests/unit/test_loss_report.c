@@ -25,6 +25,16 @@ static void test_rise_and_alert(void **state)
 	now.listen = 3;
 	assert_true(tw_losses_rose(&then, &now));
 	now = then;
+	now.session = 1;	/* the session tracker's ring */
+	assert_true(tw_losses_rose(&then, &now));
+	now = then;
+	now.tor_client = 2;	/* the Tor client sensor's ring */
+	assert_true(tw_losses_rose(&then, &now));
+	a = tw_loss_alert(&then, &now, &e, 0, 0);
+	assert_int_equal(json_object_get_int64(tw_json_get(a, "torwatch.lost.kernel.tor_client")), 2);
+	assert_non_null(strstr(tw_json_get_string(a, "message"), "2 kernel events"));
+	json_object_put(a);
+	now = then;
 	e.sinks[1].counts.dropped = 7;
 	e.sinks[1].counts.too_large = 1;
 	tw_losses_of_sinks(&e, &now);
