@@ -98,6 +98,8 @@ check_eq "it names the relay" "Process probe1 ($(jq .process.pid <<<"$a")) conne
 check_eq "with its nickname and fingerprint" "testrelay $FP" "$(jq -r '.torwatch.tor_client.relay | "\(.nickname) \(.fingerprint)"' <<<"$a")"
 check_eq "listed by address and port" address_and_port "$(jq -r .torwatch.tor_client.relay_listed_by <<<"$a")"
 check "and the process's executable" jq -e '.process.executable | test("python")' <<<"$a"
+check "and who started it: its parents, nearest first" jq -e '.torwatch.process_chain | length >= 2 and .[0].pid == (input.process.parent.pid)' <<<"$a
+$a"
 connect probe2 $RELAY4 443
 connect probe3 $OTHER4 9001
 check "the barrier after them is alerted" barrier barrier1

@@ -52,7 +52,7 @@ void tw_proc_name(int pid, char *out, size_t len)
 
 /* ppid is the 4th field of /proc/PID/stat, after "(comm)", which may itself
  * hold spaces and parentheses: parse from the last ')'. */
-static int read_ppid(int pid)
+int tw_proc_ppid(int pid)
 {
 	char path[64], buf[1024], *close_paren;
 	int ppid = 0;
@@ -112,7 +112,7 @@ bool tw_procinfo_read(int pid, struct tw_procinfo *pi)
 			buf[--n] = '\0';
 		memcpy(pi->cmdline, buf, (size_t)n + 1);
 	}
-	pi->ppid = read_ppid(pid);
+	pi->ppid = tw_proc_ppid(pid);
 	if (pi->ppid)
 		tw_proc_name(pi->ppid, pi->parent_name, sizeof(pi->parent_name));
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
@@ -156,7 +156,7 @@ int tw_ancestor_env(const char *name, char *out, size_t len)
 	for (int depth = 0; pid > 1 && depth < 64; depth++) {
 		if (environ_value(pid, name, out, len))
 			return pid;
-		pid = read_ppid(pid);
+		pid = tw_proc_ppid(pid);
 	}
 	return 0;
 }

@@ -26,6 +26,8 @@ void tw_container_id_from_cgroup(const char *text, char *out, size_t len);
  * (/proc/PID/fd), until fn returns non-zero. False when pid's files cannot
  * be read (gone, or not ours to read). */
 bool tw_proc_each_socket(int pid, int (*fn)(unsigned long inode, void *ctx), void *ctx);
+/* The parent of pid from /proc/PID/stat, 0 when gone. */
+int tw_proc_ppid(int pid);
 /* The process name of pid from /proc/PID/stat (or comm), "" if gone. */
 void tw_proc_name(int pid, char *out, size_t len);
 /* The variable name from our environment, else from the nearest ancestor

@@ -80,6 +80,28 @@ static bool world_writable_dir(uint32_t tgid, const char *exe)
 	return false;
 }
 
+/* torwatch.process_chain: the parents from /proc, nearest first, up to
+ * PID 1 or CHAIN_MAX: who started the Tor client. */
+#define CHAIN_MAX 6
+
+static void add_chain(struct json_object *a, int pid)
+{
+	struct json_object *chain = json_object_new_array();
+	char name[64];
+
+	for (int i = 0; i < CHAIN_MAX && pid > 0; i++, pid = tw_proc_ppid(pid)) {
+		struct json_object *link = json_object_new_object();
+
+		tw_proc_name(pid, name, sizeof(name));
+		tw_json_set(link, "pid", json_object_new_int64(pid));
+		tw_json_set(link, "name", json_object_new_string(name));
+		json_object_array_add(chain, link);
+		if (pid == 1)
+			break;
+	}
+	tw_json_set(a, "torwatch.process_chain", chain);
+}
+
 /* process.*, user.*, container.*: what /proc still says, else what the
  * kernel kept (comm). */
 static void add_process(struct json_object *a, const struct tw_tor_client_event *ev,
@@ -121,6 +143,7 @@ static void add_process(struct json_object *a, const struct tw_tor_client_event 
 		tw_json_set(a, "process.parent.pid", json_object_new_int64(pi.ppid));
 		if (pi.parent_name[0])
 			tw_json_set(a, "process.parent.name", json_object_new_string(pi.parent_name));
+		add_chain(a, pi.ppid);
 	}
 	if (pi.container_id[0])
 		tw_json_set(a, "container.id", json_object_new_string(pi.container_id));
