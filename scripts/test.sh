@@ -4,5 +4,5 @@
 # missing and building; ends with "summary: N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --test
 make -s test

@@ -31,7 +31,7 @@ DAEMONS=()
 XDP_FILTER_LOADED=
 
 command -v xdp-filter >/dev/null && command -v nft >/dev/null ||
-	{ echo "bench_macro: needs xdp-filter (xdp-tools) and nft (nftables): run scripts/install-deps.sh"; exit 1; }
+	{ echo "bench_macro: needs xdp-filter (xdp-tools) and nft (nftables): run scripts/install-deps.sh --test"; exit 1; }
 [ "$(nproc)" -ge 2 ] || echo "bench_macro: one CPU: the split placement runs on it too"
 
 macro_cleanup() {

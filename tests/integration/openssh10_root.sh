@@ -12,7 +12,7 @@ if [ -x "$root/usr/lib/openssh/sshd-session" ] && [ -e "$root/.complete" ]; then
 	echo "$root"
 	exit 0
 fi
-command -v debootstrap >/dev/null || { echo "debootstrap is not installed (scripts/install-deps.sh installs it)" >&2; exit 77; }
+command -v debootstrap >/dev/null || { echo "debootstrap is not installed (scripts/install-deps.sh --test installs it)" >&2; exit 77; }
 [ -e /usr/share/debootstrap/scripts/trixie ] || { echo "this debootstrap does not know trixie" >&2; exit 77; }
 mkdir -p "$(dirname "$root")"
 tmp="$root.tmp.$$"

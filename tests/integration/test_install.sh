@@ -97,7 +97,7 @@ if command -v logrotate >/dev/null; then
 	check_eq "logrotate parses the snippet" 0 $rc
 	check "and would rotate the alert files" grep -q "/var/log/torwatch/\*.json" <<<"$out"
 else
-	echo "# logrotate is not installed (scripts/install-deps.sh installs it): its check did not run"
+	echo "# logrotate is not installed (scripts/install-deps.sh --test installs it): its check did not run"
 	not_ok "logrotate is there to check the snippet"
 fi
 

@@ -7,7 +7,7 @@
 # names included. --alerts is given three times: file, UDP and TCP.
 . "$(dirname "$0")/lib.sh"
 require_root
-command -v rsyslogd >/dev/null || { echo "SKIP: rsyslogd is not installed (scripts/install-deps.sh installs it)"; exit 77; }
+command -v rsyslogd >/dev/null || { echo "SKIP: rsyslogd is not installed (scripts/install-deps.sh --test installs it)"; exit 77; }
 H=tws-$ID
 LP=$TOOLS/listen_port
 add_netns "$H"

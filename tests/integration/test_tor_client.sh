@@ -12,7 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 command -v tor >/dev/null && command -v torsocks >/dev/null ||
-	{ echo "# tor and torsocks are needed (scripts/install-deps.sh installs them)"; exit 1; }
+	{ echo "# tor and torsocks are needed (scripts/install-deps.sh --test installs them)"; exit 1; }
 
 C=twc-$ID S=tws-$ID
 RELAY4=198.51.100.10 RELAY6=2001:db8:10::10 OTHER4=198.51.100.11

@@ -42,7 +42,7 @@ if [ "$root" != "$base" ]; then
 	echo "$root"
 	exit 0
 fi
-command -v debootstrap >/dev/null || { echo "debootstrap is not installed (scripts/install-deps.sh installs it)" >&2; exit 77; }
+command -v debootstrap >/dev/null || { echo "debootstrap is not installed (scripts/install-deps.sh --test installs it)" >&2; exit 77; }
 mkdir -p "$(dirname "$root")"
 tmp="$root.tmp.$$"
 rm -rf "$tmp"

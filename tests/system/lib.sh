@@ -11,7 +11,7 @@ EXIT4=198.51.100.7 HOST4=198.51.100.1
 
 sys_require() {
 	require_root
-	command -v systemd-nspawn >/dev/null || { echo "SKIP: systemd-nspawn is missing (scripts/install-deps.sh installs systemd-container)"; exit 77; }
+	command -v systemd-nspawn >/dev/null || { echo "SKIP: systemd-nspawn is missing (scripts/install-deps.sh --test installs systemd-container)"; exit 77; }
 }
 
 # sys_root_copy CACHED: a throwaway copy of a cached root ($SYS_ROOT).
