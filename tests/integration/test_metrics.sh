@@ -12,14 +12,23 @@ one_exit_node
 PORT=19477
 check "the daemon starts with --metrics-listen" start_daemon "$H" -i vX --feed "$T/exits.txt" \
 	--metrics-listen 127.0.0.1:$PORT --metrics-ports 22,5060
+# Its own metrics port is not an unexpected listener: checked behind a
+# barrier, another process's listener opened after the start and alerted.
+in_ns "$H" "$TOOLS/listen_port" tcp4 127.0.0.1 19999 200 >/dev/null 2>&1
+check "the barrier listener is alerted" wait_for 5 has_alert 'select(.rule.id=="unexpected_listen_port" and .destination.port==19999)'
+check_eq "torwatch's own metrics port raises no unexpected_listen_port" "" \
+	"$(jq -c --argjson p $PORT 'select(.rule.id=="unexpected_listen_port" and .destination.port==$p)' "$T/alerts.json")"
 check "it says where" grep -q "metrics: http://127.0.0.1:$PORT/metrics" "$T/daemon.log"
 # Traffic: 3 pings, 2 TCP SYNs to 22, 4 UDP datagrams to 5060, 1 to 8080.
 in_ns "$X" ping -q -c 3 -i 0.05 $HOST4 >/dev/null
 for i in 1 2; do in_ns "$X" nc -z -w 1 $HOST4 22 >/dev/null 2>&1; done
 tcp=$(tw_in "$H" stats --json --by proto | jq '[.protocols[] | select(.transport=="tcp") | .packets] | add')
-for i in 1 2 3 4; do echo x | in_ns "$X" nc -u -w 0 -q 0 $HOST4 5060 2>/dev/null; done
-echo x | in_ns "$X" nc -u -w 0 -q 0 $HOST4 8080 2>/dev/null
-sleep 0.3
+PACE=$(dirname "$0")/../tools/udp_pace.py
+in_ns "$X" python3 "$PACE" send $EXIT4 $HOST4 5060 4 1
+in_ns "$X" python3 "$PACE" send $EXIT4 $HOST4 8080 1 1
+# XDP counts them as the veth delivers them: wait for all five, not a while.
+udp_counted() { [ "$(tw_in "$H" stats --json --by proto | jq '[.protocols[] | select(.transport=="udp") | .packets] | add')" = 5 ]; }
+check "the 5 datagrams are counted" wait_for 5 udp_counted
 metric() { awk -v m="$1" '$1 == m {print $2}' "$2"; }
 
 # --- stats --prometheus ---

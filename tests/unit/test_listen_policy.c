@@ -65,6 +65,15 @@ static void test_expected(void **state)
 	assert_false(tw_listen_expected(&p, &ev));
 	ev = listener("127.1.2.3", 8080, IPPROTO_UDP);
 	assert_true(tw_listen_expected(&p, &ev));
+	/* torwatch's own listener (its metrics port) is expected; another
+	 * process's on the same port is not. */
+	policy(&p, "22", false);
+	p.self_tgid = 4242;
+	ev = listener("127.0.0.1", 9477, IPPROTO_TCP);
+	ev.tgid = 4243;
+	assert_false(tw_listen_expected(&p, &ev));
+	ev.tgid = 4242;
+	assert_true(tw_listen_expected(&p, &ev));
 }
 
 static int emitted;

@@ -24,6 +24,8 @@ bool tw_listen_expected(const struct tw_listen_policy *p, const struct tw_listen
 {
 	const struct tw_port_set *allowed = ev->proto == IPPROTO_UDP ? &p->udp : &p->tcp;
 
+	if (p->self_tgid && ev->tgid == p->self_tgid)
+		return true;
 	if (tw_port_set_has(allowed, ev->lport))
 		return true;
 	return p->ignore_loopback && is_loopback(ev);

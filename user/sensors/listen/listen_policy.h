@@ -20,6 +20,7 @@ struct tw_listen_policy {
 	struct tw_port_set tcp, udp;	/* allowed */
 	bool ignore_loopback;
 	uint64_t window_ns;
+	uint32_t self_tgid;	/* torwatch itself: its listeners (--metrics-listen) are expected */
 };
 
 struct tw_listen_seen {

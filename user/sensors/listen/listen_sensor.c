@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "listen_detect.skel.h"
@@ -23,6 +24,7 @@ static void listen_settings(const struct tw_run_opts *o, void *out)
 	*(struct tw_listen_policy *)out = (struct tw_listen_policy){
 		.tcp = o->allowed_tcp, .udp = o->allowed_udp, .ignore_loopback = o->ignore_loopback,
 		.window_ns = (uint64_t)o->dedup_window_s * TW_NS_PER_SEC,
+		.self_tgid = (uint32_t)getpid(),
 	};
 }
 
