@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "alerts/ecs.h"
+#include "alerts/fold.h"
 #include "sensors/torclient/torclient_alerts.h"
 
 #define SEC 1000000000ULL
@@ -107,7 +108,7 @@ static void test_fold(void **state)
 	struct tw_relay_list l = relays();
 	struct tw_torclient_policy pol = { .allowed_exe = (const char(*)[128])allowed,
 					   .window_ns = 60 * SEC };
-	struct tw_torclient_fold *f = tw_torclient_fold_new();
+	struct tw_fold *f = tw_torclient_fold_new();
 	struct tw_tor_client_event ev = event(TW_TOR_RELAY, "198.51.100.10", 9001);
 	struct json_object *a = tw_torclient_alert(f, &ev, &l, &pol, false, 1 * SEC);
 
@@ -122,7 +123,7 @@ static void test_fold(void **state)
 	assert_true(json_object_get_boolean(tw_json_get(a, "torwatch.summary")));
 	json_object_put(a);
 	assert_null(tw_torclient_flush_next(f, &l, &pol, 63 * SEC, held_by_kernel, NULL));
-	tw_torclient_fold_free(f);
+	tw_fold_free(f);
 	tw_relay_list_free(&l);
 }
 

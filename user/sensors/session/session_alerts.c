@@ -7,20 +7,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include "alerts/ecs.h"
+#include "alerts/fold.h"
 #include "alerts/rules.h"
 #include "common/addr.h"
-#include "common/hash.h"
 #include "common/procinfo.h"
 #include "common/timeutil.h"
 #include "alerts/exit_events.h"
 
 #define DEDUP_SLOTS 4096
 
-struct slot {
-	bool used;
-	uint64_t first_ns;
-	uint64_t repeats;	/* within the window, after the first */
-	struct tw_session_event ev;	/* the first, for the summary */
+/* What tells one connection out of a session from another. */
+struct egress_key {
+	uint64_t session_id;
+	struct tw_in6 daddr;
+	uint32_t tgid;
+	uint16_t dport;
+	uint8_t proto;
+	uint8_t pad;
 };
 
 #define PENDING_MAX 64
@@ -28,7 +31,7 @@ struct slot {
 #define AUTH_GRACE_NS 1500000000ULL	/* for the uid change that names the user */
 
 struct tw_egress_dedup {
-	struct slot s[DEDUP_SLOTS];
+	struct tw_fold *fold;	/* egress repeats; the first event of each window */
 	/* Sessions that authenticated, waiting for the event that names the
 	 * user; and those whose login alert went out (once per session). */
 	struct {
@@ -58,11 +61,22 @@ static void note_login(struct tw_egress_dedup *d, uint64_t sid)
 
 struct tw_egress_dedup *tw_egress_dedup_new(void)
 {
-	return calloc(1, sizeof(struct tw_egress_dedup));
+	struct tw_egress_dedup *d = calloc(1, sizeof(struct tw_egress_dedup));
+
+	if (d)
+		d->fold = tw_fold_new(DEDUP_SLOTS, sizeof(struct egress_key),
+				      sizeof(struct tw_session_event));
+	if (d && !d->fold) {
+		free(d);
+		return NULL;
+	}
+	return d;
 }
 
 void tw_egress_dedup_free(struct tw_egress_dedup *d)
 {
+	if (d)
+		tw_fold_free(d->fold);
 	free(d);
 }
 
@@ -232,20 +246,6 @@ static struct json_object *login_alert(const struct tw_session_event *ev,
 	return a;
 }
 
-static bool same_key(const struct tw_session_event *a, const struct tw_session_event *b)
-{
-	return a->session_id == b->session_id && a->tgid == b->tgid && a->dport == b->dport &&
-	       a->proto == b->proto && !memcmp(&a->daddr, &b->daddr, sizeof(a->daddr));
-}
-
-static size_t slot_of(const struct tw_session_event *ev)
-{
-	uint64_t seed = ev->session_id ^ ((uint64_t)ev->tgid << 32) ^
-			((uint64_t)ev->dport << 8) ^ ev->proto;
-
-	return (size_t)(tw_fnv1a(seed, ev->daddr.addr, sizeof(ev->daddr.addr)) % DEDUP_SLOTS);
-}
-
 struct json_object *tw_session_event_alert(struct tw_egress_dedup *d,
 					   const struct tw_session_event *ev,
 					   const struct tw_source_info sources[TW_MAX_SOURCES],
@@ -272,21 +272,11 @@ struct json_object *tw_session_event_alert(struct tw_egress_dedup *d,
 	if (ev->kind != TW_EV_SSHD_EGRESS)
 		return NULL;
 	if (window_ns && d) {
-		size_t i = slot_of(ev);
+		struct egress_key k = { .session_id = ev->session_id, .daddr = ev->daddr,
+					.tgid = ev->tgid, .dport = ev->dport, .proto = ev->proto };
 
-		for (size_t k = 0; k < DEDUP_SLOTS; k++, i = (i + 1) % DEDUP_SLOTS) {
-			struct slot *s = &d->s[i];
-
-			if (s->used && same_key(&s->ev, ev) && now_ns - s->first_ns < window_ns) {
-				s->repeats += 1 + ev->repeats;
-				return NULL;
-			}
-			if (!s->used) {
-				*s = (struct slot){ .used = true, .first_ns = now_ns, .ev = *ev };
-				break;
-			}
-		}
-		/* A full table: alert anyway, never fold into a wrong key. */
+		if (tw_fold_seen(d->fold, &k, ev, 1 + ev->repeats, now_ns, window_ns))
+			return NULL;
 	}
 	return egress_alert(ev, sources, 1 + ev->repeats, window_ns);
 }
@@ -334,16 +324,15 @@ struct json_object *tw_egress_flush_next(struct tw_egress_dedup *d,
 		return login_alert(&ev, sources);
 	}
 
-	for (size_t i = 0; d && i < DEDUP_SLOTS; i++) {
-		struct slot *s = &d->s[i];
+	struct tw_session_event first;
+	uint64_t repeats;
+
+	while (d && tw_fold_next_closed(d->fold, now_ns, window_ns, &first, &repeats)) {
 		struct json_object *a;
 
-		if (!s->used || now_ns - s->first_ns < window_ns)
+		if (!repeats)
 			continue;
-		s->used = false;
-		if (!s->repeats)
-			continue;
-		a = egress_alert(&s->ev, sources, s->repeats, window_ns);
+		a = egress_alert(&first, sources, repeats, window_ns);
 		tw_json_set(a, "torwatch.summary", json_object_new_boolean(true));
 		return a;
 	}

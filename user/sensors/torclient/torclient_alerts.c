@@ -9,47 +9,34 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "alerts/ecs.h"
+#include "alerts/fold.h"
 #include "alerts/rules.h"
 #include "common/addr.h"
-#include "common/hash.h"
 #include "common/procinfo.h"
 #include "common/timeutil.h"
 
 #define FOLD_SLOTS 1024
 
-struct slot {
-	bool used;
-	uint64_t first_ns;
-	uint64_t repeats;	/* within the window, after the first */
-	struct tw_tor_client_event ev;	/* the first, for the summary */
-	char exe[256];	/* as it was read then: the process may be gone */
+/* What tells one connection to Tor from another. */
+struct fold_key {
+	struct tw_in6 daddr;
+	uint32_t tgid;
+	uint32_t kind;
+	uint16_t dport;
+	uint8_t proto;
+	uint8_t pad[5];
 };
 
-struct tw_torclient_fold {
-	struct slot s[FOLD_SLOTS];
+/* A window's first record, with the executable as it was read then: the
+ * process may be gone when the summary is made. */
+struct fold_rec {
+	struct tw_tor_client_event ev;
+	char exe[256];
 };
 
-struct tw_torclient_fold *tw_torclient_fold_new(void)
+struct tw_fold *tw_torclient_fold_new(void)
 {
-	return calloc(1, sizeof(struct tw_torclient_fold));
-}
-
-void tw_torclient_fold_free(struct tw_torclient_fold *f)
-{
-	free(f);
-}
-
-static bool same_key(const struct tw_tor_client_event *a, const struct tw_tor_client_event *b)
-{
-	return a->tgid == b->tgid && a->kind == b->kind && a->dport == b->dport &&
-	       a->proto == b->proto && !memcmp(&a->daddr, &b->daddr, sizeof(a->daddr));
-}
-
-static size_t slot_of(const struct tw_tor_client_event *ev)
-{
-	uint64_t seed = ((uint64_t)ev->tgid << 32) ^ ((uint64_t)ev->dport << 8) ^ ev->kind;
-
-	return (size_t)(tw_fnv1a(seed, ev->daddr.addr, sizeof(ev->daddr.addr)) % FOLD_SLOTS);
+	return tw_fold_new(FOLD_SLOTS, sizeof(struct fold_key), sizeof(struct fold_rec));
 }
 
 static bool allowed(const struct tw_torclient_policy *pol, const char *exe)
@@ -209,7 +196,7 @@ static void exe_of(uint32_t tgid, char *out, size_t len)
 	out[n > 0 ? n : 0] = '\0';
 }
 
-struct json_object *tw_torclient_alert(struct tw_torclient_fold *f,
+struct json_object *tw_torclient_alert(struct tw_fold *f,
 				       const struct tw_tor_client_event *ev,
 				       const struct tw_relay_list *relays,
 				       const struct tw_torclient_policy *pol, bool found_at_start,
@@ -222,43 +209,34 @@ struct json_object *tw_torclient_alert(struct tw_torclient_fold *f,
 	if (ev->kind == TW_TOR_PROXY && allowed(pol, exe))
 		return NULL;
 	if (pol->window_ns && f && !found_at_start) {
-		size_t i = slot_of(ev);
+		struct fold_key k = { .daddr = ev->daddr, .tgid = ev->tgid, .kind = ev->kind,
+				      .dport = ev->dport, .proto = ev->proto };
+		struct fold_rec rec = { .ev = *ev };
 
-		for (size_t k = 0; k < FOLD_SLOTS; k++, i = (i + 1) % FOLD_SLOTS) {
-			struct slot *s = &f->s[i];
-
-			if (s->used && same_key(&s->ev, ev) && now_ns - s->first_ns < pol->window_ns) {
-				s->repeats += 1 + ev->repeats;
-				return NULL;
-			}
-			if (!s->used) {
-				*s = (struct slot){ .used = true, .first_ns = now_ns, .ev = *ev };
-				snprintf(s->exe, sizeof(s->exe), "%.255s", exe);
-				break;
-			}
-		}
-		/* A full table: alert anyway, never fold into a wrong key. */
+		snprintf(rec.exe, sizeof(rec.exe), "%.255s", exe);
+		if (tw_fold_seen(f, &k, &rec, 1 + ev->repeats, now_ns,
+				 pol->window_ns))
+			return NULL;
 	}
 	return build(ev, exe, relays, pol, 1 + ev->repeats, found_at_start);
 }
 
-struct json_object *tw_torclient_flush_next(struct tw_torclient_fold *f,
+struct json_object *tw_torclient_flush_next(struct tw_fold *f,
 					    const struct tw_relay_list *relays,
 					    const struct tw_torclient_policy *pol, uint64_t now_ns,
 					    tw_torclient_pending_fn pending, void *ctx)
 {
-	for (size_t i = 0; f && i < FOLD_SLOTS; i++) {
-		struct slot *s = &f->s[i];
+	struct fold_rec rec;
+	uint64_t repeats;
+
+	while (f && tw_fold_next_closed(f, now_ns, pol->window_ns, &rec, &repeats)) {
 		struct json_object *a;
 
-		if (!s->used || now_ns - s->first_ns < pol->window_ns)
-			continue;
-		s->used = false;
 		if (pending)
-			s->repeats += pending(ctx, &s->ev);
-		if (!s->repeats)
+			repeats += pending(ctx, &rec.ev);
+		if (!repeats)
 			continue;
-		a = build(&s->ev, s->exe, relays, pol, s->repeats, false);
+		a = build(&rec.ev, rec.exe, relays, pol, repeats, false);
 		tw_json_set(a, "torwatch.summary", json_object_new_boolean(true));
 		return a;
 	}

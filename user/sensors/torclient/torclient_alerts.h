@@ -13,7 +13,7 @@
 #include "sensors/torclient/relay_list.h"
 #include "tw_tor_client.h"
 
-struct tw_torclient_fold;
+struct tw_fold;	/* alerts/fold.h */
 
 struct tw_torclient_policy {
 	const char (*allowed_exe)[128];	/* executables that may use Tor */
@@ -21,12 +21,12 @@ struct tw_torclient_policy {
 	uint64_t window_ns;		/* folding window; 0: every event alerts */
 };
 
-struct tw_torclient_fold *tw_torclient_fold_new(void);
-void tw_torclient_fold_free(struct tw_torclient_fold *f);
+/* A fold table sized and keyed for these records (tw_fold_free frees it). */
+struct tw_fold *tw_torclient_fold_new(void);
 
 /* The alert for ev, or NULL: folded into an open window, or the Tor
  * daemon itself on its proxy port. found_at_start marks the inventory's. */
-struct json_object *tw_torclient_alert(struct tw_torclient_fold *f,
+struct json_object *tw_torclient_alert(struct tw_fold *f,
 				       const struct tw_tor_client_event *ev,
 				       const struct tw_relay_list *relays,
 				       const struct tw_torclient_policy *pol, bool found_at_start,
@@ -36,7 +36,7 @@ struct json_object *tw_torclient_alert(struct tw_torclient_fold *f,
 typedef uint64_t (*tw_torclient_pending_fn)(void *ctx, const struct tw_tor_client_event *ev);
 
 /* A summary for a window that closed with repeats; NULL when none is left. */
-struct json_object *tw_torclient_flush_next(struct tw_torclient_fold *f,
+struct json_object *tw_torclient_flush_next(struct tw_fold *f,
 					    const struct tw_relay_list *relays,
 					    const struct tw_torclient_policy *pol, uint64_t now_ns,
 					    tw_torclient_pending_fn pending, void *ctx);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "alerts/ecs.h"
+#include "alerts/fold.h"
 #include "alerts/rules.h"
 #include "common/log.h"
 #include "common/timeutil.h"
@@ -33,7 +34,7 @@ struct torclient_sensor {
 	unsigned stale_after_s;
 	uint64_t started_ns;
 	bool stale;		/* a feed_stale alert is out and the data is still old */
-	struct tw_torclient_fold *fold;
+	struct tw_fold *fold;
 	struct tw_torclient_policy pol;
 	char allowed_exe[8][128];
 	struct tw_port_set proxy_ports;
@@ -283,7 +284,7 @@ static int torclient_load(void *self, const struct tw_sensor_env *env, const voi
 fail:
 	tor_client_bpf__destroy(tc->skel);
 	tc->skel = NULL;
-	tw_torclient_fold_free(tc->fold);
+	tw_fold_free(tc->fold);
 	tc->fold = NULL;
 	return err ? err : -EINVAL;
 }
@@ -392,7 +393,7 @@ static void torclient_close(void *self)
 	tw_relay_feeds_stop(&tc->feeds);
 	tor_client_bpf__destroy(tc->skel);
 	tc->skel = NULL;
-	tw_torclient_fold_free(tc->fold);
+	tw_fold_free(tc->fold);
 	tc->fold = NULL;
 	tw_relay_set_free(&tc->relays);
 }
