@@ -19,8 +19,10 @@ mac=$(mac_of "$H" vX)
 	sleep 0.2
 done) &
 SENDER=$!
+# Each rotation once the new file has alerts in it: while they flow, not
+# after a while that a loaded machine may stretch past the flood.
 for i in $(seq 1 10); do
-	sleep 0.15
+	wait_for 10 test -s "$T/alerts.json" || break
 	mv "$T/alerts.json" "$T/alerts.json.$i"
 	kill -HUP "$DAEMON_PID"
 done
