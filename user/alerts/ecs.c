@@ -136,6 +136,19 @@ void tw_alert_set_severity(struct json_object *alert, const char *severity)
 	tw_json_set(alert, "event.severity", json_object_new_int(tw_severity_score(severity)));
 }
 
+void tw_alert_set_task(struct json_object *alert, uint32_t tgid, uint32_t pid, const char *comm,
+		       uint32_t uid)
+{
+	char name[TW_COMM_LEN + 1], id[16];
+
+	snprintf(name, sizeof(name), "%.*s", TW_COMM_LEN, comm);
+	snprintf(id, sizeof(id), "%u", uid);
+	tw_json_set(alert, "process.pid", json_object_new_int64(tgid));
+	tw_json_set(alert, "process.thread.id", json_object_new_int64(pid));
+	tw_json_set(alert, "process.name", json_object_new_string(name));
+	tw_json_set(alert, "user.id", json_object_new_string(id));
+}
+
 void tw_alert_set_endpoint(struct json_object *alert, const char *side, const struct tw_prefix *a,
 			   int has_port, uint16_t port)
 {

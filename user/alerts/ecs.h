@@ -25,6 +25,10 @@ void tw_json_set(struct json_object *obj, const char *path, struct json_object *
  * event.severity ("high", ...). */
 void tw_alert_set_severity(struct json_object *alert, const char *severity);
 /* Sets "<side>.ip" and "<side>.port" (port omitted when has_port is 0). */
+/* process.pid, process.thread.id, process.name (the kernel's comm, cut at
+ * TW_COMM_LEN) and user.id: what a hook saw of the task. */
+void tw_alert_set_task(struct json_object *alert, uint32_t tgid, uint32_t pid, const char *comm,
+		       uint32_t uid);
 void tw_alert_set_endpoint(struct json_object *alert, const char *side, const struct tw_prefix *a,
 			   int has_port, uint16_t port);
 /* "tcp", "udp", "icmp", "ipv6-icmp", or the protocol number as text. */

@@ -138,14 +138,9 @@ static void add_process(struct json_object *a, const struct tw_session_event *ev
 {
 	struct json_object *chain = json_object_new_array();
 	struct tw_procinfo pi;
-	char name[TW_COMM_LEN + 1], user[64], uid[16];
+	char name[TW_COMM_LEN + 1], user[64];
 
-	snprintf(name, sizeof(name), "%.*s", TW_COMM_LEN, ev->comm);
-	tw_json_set(a, "process.pid", json_object_new_int64(ev->tgid));
-	tw_json_set(a, "process.thread.id", json_object_new_int64(ev->pid));
-	tw_json_set(a, "process.name", json_object_new_string(name));
-	snprintf(uid, sizeof(uid), "%u", ev->uid);
-	tw_json_set(a, "user.id", json_object_new_string(uid));
+	tw_alert_set_task(a, ev->tgid, ev->pid, ev->comm, ev->uid);
 	session_user_name(ev, ev->uid, user, sizeof(user));
 	if (user[0])
 		tw_json_set(a, "user.name", json_object_new_string(user));

@@ -94,18 +94,13 @@ static void add_chain(struct json_object *a, int pid)
 static void add_process(struct json_object *a, const struct tw_tor_client_event *ev,
 			const char *exe)
 {
-	char name[TW_COMM_LEN + 1], user[64], uid[16], cg[24];
+	char user[64], cg[24];
 	struct tw_procinfo pi;
 	size_t n = strlen(exe);
 	const char *deleted = " (deleted)";
 	char clean[PATH_MAX];
 
-	snprintf(name, sizeof(name), "%.*s", TW_COMM_LEN, ev->comm);
-	tw_json_set(a, "process.pid", json_object_new_int64(ev->tgid));
-	tw_json_set(a, "process.thread.id", json_object_new_int64(ev->pid));
-	tw_json_set(a, "process.name", json_object_new_string(name));
-	snprintf(uid, sizeof(uid), "%u", ev->uid);
-	tw_json_set(a, "user.id", json_object_new_string(uid));
+	tw_alert_set_task(a, ev->tgid, ev->pid, ev->comm, ev->uid);
 	tw_user_name_of(ev->tgid, ev->uid, user, sizeof(user));
 	if (user[0])
 		tw_json_set(a, "user.name", json_object_new_string(user));
