@@ -159,12 +159,13 @@ struct tw_src_stats {
 	__u64 first_seen_ns;	/* CLOCK_MONOTONIC (coarse) */
 	__u64 last_seen_ns;
 	__u64 last_event_ns;	/* start of the current alert window, 0 = none yet */
-	__u64 dropped;		/* block mode: dropped (or, dry run, would be) */
+	__u64 dropped;		/* block mode: dropped */
 	__u64 last_drop_event_ns; /* window of the tor_blocked alert */
 	__u32 sources;		/* bitmask of feed sources listing the entry */
 	__u16 last_dport;
 	__u8 last_proto;
 	__u8 pad;
+	__u64 would_drop;	/* block mode, dry run: counted, let through */
 };
 
 /* Well-known ports (below TW_LOW_PORTS) are counted in a per-CPU array
@@ -185,7 +186,8 @@ struct tw_port_key {
 struct tw_traffic {
 	__u64 packets;
 	__u64 bytes;
-	__u64 dropped;		/* block mode: dropped (or, dry run, would be) */
+	__u64 dropped;		/* block mode: dropped */
+	__u64 would_drop;	/* block mode, dry run: counted, let through */
 };
 
 /* A set of ports (SSH ports, blocked ports): a bitmap of 1024 words. */
@@ -391,11 +393,11 @@ _Static_assert(sizeof(struct tw_check_ctx) == 40, "tw_check_ctx ABI");
 _Static_assert(sizeof(struct tw_reset_ctx) == 16, "tw_reset_ctx ABI");
 _Static_assert(sizeof(struct tw_lpm_v4_key) == 8, "tw_lpm_v4_key ABI");
 _Static_assert(sizeof(struct tw_lpm_v6_key) == 20, "tw_lpm_v6_key ABI");
-_Static_assert(sizeof(struct tw_src_stats) == 64, "tw_src_stats ABI");
+_Static_assert(sizeof(struct tw_src_stats) == 72, "tw_src_stats ABI");
 _Static_assert(sizeof(struct tw_port_key) == 4, "tw_port_key ABI");
 _Static_assert(sizeof(struct tw_config) == 24, "tw_config ABI");
 _Static_assert(sizeof(struct tw_block_config) == 8, "tw_block_config ABI");
-_Static_assert(sizeof(struct tw_traffic) == 24, "tw_traffic ABI");
+_Static_assert(sizeof(struct tw_traffic) == 32, "tw_traffic ABI");
 _Static_assert(sizeof(struct tw_event) == 64, "tw_event ABI");
 _Static_assert(sizeof(struct tw_listen_event) == 72, "tw_listen_event ABI");
 _Static_assert(sizeof(struct tw_sock_owner) == 48, "tw_sock_owner ABI");

@@ -23,9 +23,12 @@
  * over another layout refuses and names both. */
 #define TW_PIN_LAYOUT 2
 
-/* Per-CPU arrays whose value may grow at the end (TW_COUNTERS gains
- * counters): a pin with a smaller value is carried over, not refused. */
-#define TW_GROWABLE_MAPS(X) X(counters)
+/* Maps whose value may grow at the end (TW_COUNTERS gains counters, the
+ * traffic counters gained would_drop): a pin with a smaller value is carried
+ * over entry by entry, the new fields zero, not refused. At most
+ * TW_MAX_GROWN (user/kernel/pin_upgrade.h). */
+#define TW_GROWABLE_MAPS(X) X(counters) X(exit_v4) X(exit_v6) X(src_stats) \
+	X(port_stats) X(low_port_stats) X(proto_stats)
 
 /* The pin of one map, relative to the pin root. */
 #define TW_PIN_NAME(map) #map

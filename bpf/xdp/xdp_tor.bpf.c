@@ -108,23 +108,27 @@ struct {
 	__type(value, struct tw_source_info);
 } sources SEC(".maps");
 
-static __always_inline void count_traffic(void *map, void *key, __u64 bytes, __u64 dropped)
+/* drop: 0 pass, TW_DROP_DONE dropped, TW_DROP_WOULD a dry run let it through. */
+enum { TW_DROP_NONE, TW_DROP_DONE, TW_DROP_WOULD };
+
+static __always_inline void count_traffic(void *map, void *key, __u64 bytes, int drop)
 {
 	struct tw_traffic *t = bpf_map_lookup_elem(map, key);
 
 	if (t) {
 		t->packets++;
 		t->bytes += bytes;
-		t->dropped += dropped;
+		t->dropped += drop == TW_DROP_DONE;
+		t->would_drop += drop == TW_DROP_WOULD;
 	}
 }
 
-static __always_inline void count_port(const struct packet_info *pi, __u64 bytes, __u64 dropped)
+static __always_inline void count_port(const struct packet_info *pi, __u64 bytes, int drop)
 {
 	if (pi->dport < TW_LOW_PORTS) {
 		__u32 idx = tw_low_port_index(pi->proto, pi->dport);
 
-		count_traffic(&low_port_stats, &idx, bytes, dropped);
+		count_traffic(&low_port_stats, &idx, bytes, drop);
 		return;
 	}
 	struct tw_port_key pk = { .port = pi->dport, .proto = pi->proto };
@@ -133,14 +137,16 @@ static __always_inline void count_port(const struct packet_info *pi, __u64 bytes
 	if (t) {
 		t->packets++;
 		t->bytes += bytes;
-		t->dropped += dropped;
+		t->dropped += drop == TW_DROP_DONE;
+		t->would_drop += drop == TW_DROP_WOULD;
 		return;
 	}
-	struct tw_traffic init = { .packets = 1, .bytes = bytes, .dropped = dropped };
+	struct tw_traffic init = { .packets = 1, .bytes = bytes, .dropped = drop == TW_DROP_DONE,
+				   .would_drop = drop == TW_DROP_WOULD };
 
 	/* Another CPU may insert first: its per-CPU slot is separate, retry once. */
 	if (bpf_map_update_elem(&port_stats, &pk, &init, BPF_NOEXIST))
-		count_traffic(&port_stats, &pk, bytes, dropped);
+		count_traffic(&port_stats, &pk, bytes, drop);
 }
 
 static __always_inline void emit_event(__u32 kind, const struct packet_info *pi, __u32 sources,
@@ -342,6 +348,7 @@ static long zero_source(void *map, const void *key, struct tw_src_stats *st,
 	st->packets = 0;
 	st->bytes = 0;
 	st->dropped = 0;
+	st->would_drop = 0;
 	st->first_seen_ns = 0;
 	st->last_seen_ns = 0;
 	st->last_dport = 0;
@@ -386,7 +393,7 @@ int xdp_tor(struct xdp_md *ctx)
 	struct tw_src_stats *st;
 	struct tw_exit_val *prefix;
 	struct tw_config *cfg;
-	bool drop = false, dry_run = false;
+	int drop = TW_DROP_NONE;
 	__u32 zero = 0;
 	int res;
 
@@ -423,10 +430,9 @@ int xdp_tor(struct xdp_md *ctx)
 	bool unsure = false;
 
 	if (blk && blk->mode != TW_BLOCK_OFF && blocked(&pi, res, blk, &unsure)) {
-		drop = true;
-		dry_run = blk->mode == TW_BLOCK_DRY_RUN;
-		cnt->c[dry_run ? TW_CNT_WOULD_DROP : TW_CNT_DROPPED]++;
-		if (unsure && !dry_run)
+		drop = blk->mode == TW_BLOCK_DRY_RUN ? TW_DROP_WOULD : TW_DROP_DONE;
+		cnt->c[drop == TW_DROP_WOULD ? TW_CNT_WOULD_DROP : TW_CNT_DROPPED]++;
+		if (unsure && drop == TW_DROP_DONE)
 			cnt->c[TW_CNT_DROPPED_UNINSPECTABLE]++;
 	}
 	cnt->c[TW_CNT_EXIT_PACKETS]++;
@@ -447,11 +453,11 @@ int xdp_tor(struct xdp_md *ctx)
 			emit_event(TW_EV_TOR_TRAFFIC, &pi, st->sources, len, ctx->ingress_ifindex, now,
 				   false, cnt);
 		if (drop) {
-			__sync_fetch_and_add(&st->dropped, 1);
+			__sync_fetch_and_add(drop == TW_DROP_DONE ? &st->dropped : &st->would_drop, 1);
 			if (window_opens(&st->last_drop_event_ns, now, cfg->alert_window_ns))
 				emit_event(TW_EV_TOR_BLOCKED, &pi, st->sources, len,
-					   ctx->ingress_ifindex, now, dry_run, cnt);
+					   ctx->ingress_ifindex, now, drop == TW_DROP_WOULD, cnt);
 		}
 	}
-	return drop && !dry_run ? XDP_DROP : XDP_PASS;
+	return drop == TW_DROP_DONE ? XDP_DROP : XDP_PASS;
 }

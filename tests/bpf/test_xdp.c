@@ -1032,7 +1032,16 @@ static void test_one_block_event_per_window(void **state)
 	ring_buffer__free(rb);
 	assert_int_equal(drops, 1);
 	assert_int_equal(exact_v4_stats(EXIT4).dropped, 20);
+	assert_int_equal(exact_v4_stats(EXIT4).would_drop, 0);
 	assert_int_equal(exact_v4_stats(EXIT4).packets, 20);
+	/* A dry run counts apart: the source's dropped stays. */
+	set_block(TW_BLOCK_DRY_RUN, 0, "22");
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(run_frame(p.data, p.len, &ret), 0);
+		assert_int_equal(ret, XDP_PASS);
+	}
+	assert_int_equal(exact_v4_stats(EXIT4).dropped, 20);
+	assert_int_equal(exact_v4_stats(EXIT4).would_drop, 5);
 	set_block(TW_BLOCK_OFF, 0, "22");
 }
 

@@ -123,6 +123,19 @@ check_eq "dry run lets the connection through" logged-in "$(ssh_login "$X" $EXIT
 check "dry run counts what it would drop" test "$(tw_in "$S" block show --json | jq .would_drop)" -gt 0
 check_eq "dry run: IPv6 too" logged-in "$(ssh_login "$X" $EXIT6 $SRV6X)"
 check "dry run alerts with dry_run true" wait_for 1 has_alert 'select(.rule.id=="tor_blocked" and .source.ip==$a and .torwatch.dry_run==true)' --arg a $EXIT6
+check_eq "the dry-run alert says nothing was blocked" \
+	"Tor Exit Node Traffic to port 22 Would Be Blocked (dry run, let through)" \
+	"$(jq -r --arg a $EXIT6 'select(.rule.id=="tor_blocked" and .source.ip==$a) | .message' "$T/alerts.json")"
+# Would-drops are counted apart in every table, never as drops.
+s=$(tw_in "$S" stats --json --top 50)
+check_eq "dry run, per source: nothing dropped, some would be" "0 true" \
+	"$(jq -r --arg a $EXIT6 '.sources[] | select(.source==$a) | "\(.dropped) \(.would_drop > 0)"' <<<"$s")"
+check_eq "dry run, port 2222: nothing dropped, some would be" "0 true" \
+	"$(jq -r '.ports[] | select(.port==2222 and .transport=="tcp") | "\(.dropped) \(.would_drop > 0)"' <<<"$s")"
+check_eq "dry run, tcp: dropped equals the real drops, would_drop equals the totals'" \
+	"$(jq -r '"\(.totals.dropped) \(.totals.would_drop)"' <<<"$s")" \
+	"$(jq -r '.protocols[] | select(.transport=="tcp") | "\(.dropped) \(.would_drop)"' <<<"$s")"
+check "the text table has a dry run column" grep -Eq '^  2222/tcp +[0-9]+ +[0-9]+ +0 +[1-9]' <<<"$(tw_in "$S" stats --by port)"
 check "block enable --all --ports is refused" sh -c "! $TW block enable --all --ports 22 --pin-root $PIN 2>/dev/null"
 out=$(tw_in "$S" block enable --ports 22,x 2>&1); rc=$?
 check_eq "a bad port list is refused" 2 $rc

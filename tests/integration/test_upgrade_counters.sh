@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # An upgrade over the pinned counters of an older torwatch, which had fewer
-# of them (TW_COUNTERS grows at its end): the new daemon carries each
-# counter over into its own layout, the new counters start at zero, and the
-# start is not refused. State that cannot be carried over (a map of another
+# of them (TW_COUNTERS grows at its end) and traffic values without
+# would_drop: the new daemon carries each counter and each entry over into
+# its own layout, the new fields start at zero, and the start is not refused. State that cannot be carried over (a map of another
 # layout) is refused in one sentence that names, from the version stamp in
 # meta, the torwatch that pinned it.
 . "$(dirname "$0")/lib.sh"
@@ -24,11 +24,26 @@ ncpu=$(bpftool -j map dump pinned "$PIN/counters" | jq '.[0].values | length')
 # at byte 56, source bit 0 = the first --feed).
 bpftool map create "$PIN/exit_v4" type hash key 4 value 64 entries 65536 name exit_v4
 bpftool map update pinned "$PIN/exit_v4" key 198 51 100 7 value 5 0 0 0 0 0 0 0 $(printf '0 %.0s' $(seq 48)) 1 0 0 0 0 0 0 0
+# Per-protocol and per-port traffic as it was before would_drop (struct
+# tw_traffic: packets, bytes, dropped): 3 TCP packets on every CPU, and
+# 2 to 8080/tcp (an LRU per-CPU hash, key port 8080 proto 6).
+bpftool map create "$PIN/proto_stats" type percpu_array key 4 value 24 entries 256 name proto_stats
+bpftool map update pinned "$PIN/proto_stats" key 6 0 0 0 value 3 0 0 0 0 0 0 0 120 0 0 0 0 0 0 0 1 0 0 0 0 0 0 0
+bpftool map create "$PIN/port_stats" type lru_percpu_hash key 4 value 24 entries 65536 name port_stats
+bpftool map update pinned "$PIN/port_stats" key 0x90 0x1f 6 0 value 2 0 0 0 0 0 0 0 80 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0
 echo 198.51.100.7 >"$T/exits.txt"
 check "torwatch starts over the older, smaller counters" start_daemon "$H" -i vU --feed "$T/exits.txt"
 check_eq "the preallocated exit map is adopted as it is" 0 "$(bpftool -j map show pinned "$PIN/exit_v4" | jq '.flags')"
 check_eq "... with the exit node's packets" 5 "$(($(bpftool -j map lookup pinned "$PIN/exit_v4" key 198 51 100 7 | jq -r '.value[0]')))"
 check "... and says it carried them over" grep -q "counters of an earlier torwatch carried over" "$T/daemon.log"
+check_eq "the exit map grew to this layout's value" 72 "$(bpftool -j map show pinned "$PIN/exit_v4" | jq .bytes_value)"
+s=$(tw_in "$H" stats --json --top 50)
+check_eq "per-protocol traffic carried over, would_drop new and zero" "$((3 * ncpu)) $((120 * ncpu)) $ncpu 0" \
+	"$(jq -r '.protocols[] | select(.transport=="tcp") | "\(.packets) \(.bytes) \(.dropped) \(.would_drop)"' <<<"$s")"
+check_eq "per-port traffic carried over (LRU per-CPU hash)" "$((2 * ncpu)) 0" \
+	"$(jq -r '.ports[] | select(.port==8080) | "\(.packets) \(.would_drop)"' <<<"$s")"
+check_eq "the exit node's source row too" "5 0" \
+	"$(jq -r '.sources[] | select(.source=="198.51.100.7") | "\(.packets) \(.would_drop)"' <<<"$s")"
 t=$(tw_in "$H" stats --json --by proto | jq -c .totals)
 check_eq "events_lost (counter 9) kept its count on every CPU" $((10 * ncpu)) "$(jq .events_lost <<<"$t")"
 check_eq "listen_events_lost (counter 16) too" $((17 * ncpu)) "$(jq .listen_events_lost <<<"$t")"

@@ -119,6 +119,8 @@ static void test_tor_blocked(void **state)
 	ev.dry_run = 1;
 	a = tw_event_to_alert(&ev, src);
 	assert_string_equal(json_path(a, "torwatch.dry_run"), "true");
+	assert_string_equal(json_path(a, "message"),
+			    "Tor Exit Node Traffic to port 2222 Would Be Blocked (dry run, let through)");
 	json_object_put(a);
 	ev.kind = 77;
 	assert_null(tw_event_to_alert(&ev, src));

@@ -64,6 +64,10 @@ struct json_object *tw_event_to_alert(const struct tw_event *ev,
 	tw_prefix_format(&src, ip, sizeof(ip));
 	if (ev->kind == TW_EV_SSH_FROM_TOR)
 		snprintf(msg, sizeof(msg), "SSH Connection Established from TOR Exit Node (%s)", ip);
+	else if (ev->kind == TW_EV_TOR_BLOCKED && ev->dry_run)
+		snprintf(msg, sizeof(msg),
+			 "Tor Exit Node Traffic to port %u Would Be Blocked (dry run, let through)",
+			 ev->dport);
 	else if (ev->kind == TW_EV_TOR_BLOCKED)
 		snprintf(msg, sizeof(msg), "Blocked Tor Exit Node Traffic to port %u", ev->dport);
 	else

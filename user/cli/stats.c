@@ -108,6 +108,7 @@ static struct json_object *table_json(int kind, const struct tw_table *t, long t
 		json_object_object_add(o, "packets", json_object_new_int64((int64_t)r->packets));
 		json_object_object_add(o, "bytes", json_object_new_int64((int64_t)r->bytes));
 		json_object_object_add(o, "dropped", json_object_new_int64((int64_t)r->dropped));
+		json_object_object_add(o, "would_drop", json_object_new_int64((int64_t)r->would_drop));
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -120,14 +121,15 @@ static void table_text(int kind, const struct tw_table *t, long top, const struc
 	char label[TW_ADDR_STRLEN], t1[40], t2[40];
 
 	printf("\nby %s (top %ld of %zu):\n", titles[kind], top, t->n);
-	printf("  %-40s %12s %14s %10s%s\n", titles[kind], "packets", "bytes", "dropped",
+	printf("  %-40s %12s %14s %10s %10s%s\n", titles[kind], "packets", "bytes", "dropped", "dry run",
 	       kind == BY_SOURCE ? "  B/pkt  cc  first seen                  last seen" : "");
 	for (size_t i = 0; i < t->n && (long)i < top; i++) {
 		const struct tw_row *r = &t->rows[i];
 
 		row_label(kind, r, label, sizeof(label));
-		printf("  %-40s %12llu %14llu %10llu", label, (unsigned long long)r->packets,
-		       (unsigned long long)r->bytes, (unsigned long long)r->dropped);
+		printf("  %-40s %12llu %14llu %10llu %10llu", label, (unsigned long long)r->packets,
+		       (unsigned long long)r->bytes, (unsigned long long)r->dropped,
+		       (unsigned long long)r->would_drop);
 		if (kind == BY_SOURCE) {
 			char cc[3];
 			const char *c = source_country(geo, r, cc);

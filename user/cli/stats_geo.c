@@ -61,6 +61,8 @@ struct json_object *tw_stats_geo_json(const struct tw_pinned *p, const struct tw
 			json_object_object_add(r, "packets", json_object_new_int64((int64_t)rows[i].packets));
 			json_object_object_add(r, "bytes", json_object_new_int64((int64_t)rows[i].bytes));
 			json_object_object_add(r, "dropped", json_object_new_int64((int64_t)rows[i].dropped));
+			json_object_object_add(r, "would_drop",
+					       json_object_new_int64((int64_t)rows[i].would_drop));
 			json_object_array_add(arr, r);
 		}
 	free(rows);
@@ -84,11 +86,12 @@ void tw_stats_geo_text(const struct tw_pinned *p, const struct tw_geo *g, bool a
 	}
 	printf("\nby %s (top %ld of %zu; %s):\n", asn ? "network" : "country", top, n,
 	       asn ? tw_geo_asn_source(g) : tw_geo_country_source(g));
-	printf("  %-10s %-28s %8s %12s %14s %10s\n", asn ? "asn" : "country", "name", "sources",
-	       "packets", "bytes", "dropped");
+	printf("  %-10s %-28s %8s %12s %14s %10s %10s\n", asn ? "asn" : "country", "name", "sources",
+	       "packets", "bytes", "dropped", "dry run");
 	for (size_t i = 0; i < n && (long)i < top; i++)
-		printf("  %-10s %-28.28s %8llu %12llu %14llu %10llu\n", rows[i].key, rows[i].name,
+		printf("  %-10s %-28.28s %8llu %12llu %14llu %10llu %10llu\n", rows[i].key, rows[i].name,
 		       (unsigned long long)rows[i].sources, (unsigned long long)rows[i].packets,
-		       (unsigned long long)rows[i].bytes, (unsigned long long)rows[i].dropped);
+		       (unsigned long long)rows[i].bytes, (unsigned long long)rows[i].dropped,
+		       (unsigned long long)rows[i].would_drop);
 	free(rows);
 }

@@ -94,8 +94,6 @@ static void to_rates(struct tw_table *now, const struct tw_table *prev,
 		const struct tw_row *was = prev->n ? bsearch(&now->rows[i], prev->rows, prev->n,
 							     sizeof(*prev->rows), cmp) : NULL;
 
-		/* dropped keeps the total: the rate sorts, the total is shown. */
-		now->rows[i].dropped = now->rows[i].packets;
 		if (was && was->packets <= now->rows[i].packets) {
 			now->rows[i].packets -= was->packets;
 			now->rows[i].bytes -= was->bytes;
@@ -224,7 +222,7 @@ static void draw(struct screen *s, const struct tw_cli *cli, const struct sample
 		country = tw_geo_country_of(geo, a.family, a.addr, cc);
 		put(s, "  %-38s %9.1f %10.0f %6llu %-3s %12llu", addr, per_s(r->packets, secs),
 		    per_s(r->bytes, secs), (unsigned long long)(r->packets ? r->bytes / r->packets : 0),
-		    country ? country : "--", (unsigned long long)r->dropped);
+		    country ? country : "--", (unsigned long long)r->total);
 	}
 	put(s, "");
 	put(s, "%-40s %9s %10s %12s", "top ports", "pkt/s", "B/s", "packets");
@@ -235,7 +233,7 @@ static void draw(struct screen *s, const struct tw_cli *cli, const struct sample
 		snprintf(addr, sizeof(addr), "%u/%s", r->port.port,
 			 tw_proto_name(r->port.proto, pb, sizeof(pb)));
 		put(s, "  %-38s %9.1f %10.0f %12llu", addr, per_s(r->packets, secs),
-		    per_s(r->bytes, secs), (unsigned long long)r->dropped);
+		    per_s(r->bytes, secs), (unsigned long long)r->total);
 	}
 	put(s, "");
 	recent_alerts(s, cli->pin_root, room > 8 ? room / 4 : 1);

@@ -25,15 +25,16 @@ static struct tw_row *table_add(struct tw_table *t)
 }
 
 /* A new row counting packets and bytes; NULL when memory runs out. */
-static struct tw_row *table_add_traffic(struct tw_table *t, uint64_t packets, uint64_t bytes,
-				     uint64_t dropped)
+static struct tw_row *table_add_traffic(struct tw_table *t, const struct tw_traffic *tr)
 {
 	struct tw_row *r = table_add(t);
 
 	if (r) {
-		r->packets = packets;
-		r->bytes = bytes;
-		r->dropped = dropped;
+		r->packets = tr->packets;
+		r->bytes = tr->bytes;
+		r->dropped = tr->dropped;
+		r->would_drop = tr->would_drop;
+		r->total = tr->packets;
 	}
 	return r;
 }
@@ -42,7 +43,9 @@ int tw_rows_by_packets(const void *a, const void *b)
 {
 	const struct tw_row *x = a, *y = b;
 
-	return x->packets < y->packets ? 1 : x->packets > y->packets ? -1 : 0;
+	if (x->packets != y->packets)
+		return x->packets < y->packets ? 1 : -1;
+	return x->total < y->total ? 1 : x->total > y->total ? -1 : 0;
 }
 
 static int add_source_row(const __u8 *key, size_t key_len, const struct tw_src_stats *st,
@@ -52,7 +55,9 @@ static int add_source_row(const __u8 *key, size_t key_len, const struct tw_src_s
 
 	if (!st->packets)
 		return 0; /* listed, no traffic yet */
-	r = table_add_traffic(ctx, st->packets, st->bytes, st->dropped);
+	r = table_add_traffic(ctx, &(struct tw_traffic){ .packets = st->packets, .bytes = st->bytes,
+							 .dropped = st->dropped,
+							 .would_drop = st->would_drop });
 	if (!r)
 		return -ENOMEM;
 	if (key_len == 4) {
@@ -96,7 +101,7 @@ int tw_read_ports(const struct tw_pinned *p, struct tw_table *t)
 
 			if (tw_percpu_sum(p->low_port_stats, &idx, &tr, sizeof(tr)) || !tr.packets)
 				continue;
-			struct tw_row *r = table_add_traffic(t, tr.packets, tr.bytes, tr.dropped);
+			struct tw_row *r = table_add_traffic(t, &tr);
 
 			if (!r)
 				return -ENOMEM;
@@ -109,7 +114,7 @@ int tw_read_ports(const struct tw_pinned *p, struct tw_table *t)
 		prev = &key;
 		if (tw_percpu_sum(fd, &key, &tr, sizeof(tr)))
 			continue;
-		struct tw_row *r = table_add_traffic(t, tr.packets, tr.bytes, tr.dropped);
+		struct tw_row *r = table_add_traffic(t, &tr);
 
 		if (!r)
 			return -ENOMEM;
@@ -125,7 +130,7 @@ int tw_read_protos(int fd, struct tw_table *t)
 	for (uint32_t p = 0; p < 256; p++) {
 		if (tw_percpu_sum(fd, &p, &tr, sizeof(tr)) || !tr.packets)
 			continue;
-		struct tw_row *r = table_add_traffic(t, tr.packets, tr.bytes, tr.dropped);
+		struct tw_row *r = table_add_traffic(t, &tr);
 
 		if (!r)
 			return -ENOMEM;

@@ -12,6 +12,8 @@
 /* One row: a source, a port or a protocol, and its traffic. */
 struct tw_row {
 	uint64_t packets, bytes, dropped;
+	uint64_t would_drop;	/* a dry-run block counted, let through */
+	uint64_t total;		/* 'top': packets since the start, while packets is the rate */
 	union {
 		struct {
 			struct tw_in6 addr;
@@ -31,7 +33,7 @@ struct tw_table {
 int tw_read_sources(const struct tw_pinned *p, struct tw_table *t);
 int tw_read_ports(const struct tw_pinned *p, struct tw_table *t);
 int tw_read_protos(int fd, struct tw_table *t);
-/* qsort order: most packets first. */
+/* qsort order: most packets first, then the larger total. */
 int tw_rows_by_packets(const void *a, const void *b);
 
 #endif

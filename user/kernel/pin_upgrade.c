@@ -126,6 +126,44 @@ int tw_pins_replace_republished(struct bpf_object *obj, const char *root)
 	return 0;
 }
 
+static bool percpu_type(__u32 type)
+{
+	return type == BPF_MAP_TYPE_PERCPU_ARRAY || type == BPF_MAP_TYPE_PERCPU_HASH ||
+	       type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
+
+/* Bytes of one value as the syscalls pass it: per-CPU values are one 8-byte
+ * aligned slot per possible CPU. */
+static size_t value_stride(__u32 type, size_t size, int ncpu)
+{
+	return percpu_type(type) ? (size_t)ncpu * ((size + 7) & ~(size_t)7) : size;
+}
+
+/* Every key and value of the map behind fd into g (arrays: every index). */
+static int keep_entries(int fd, const struct bpf_map_info *info, int ncpu, struct tw_grown_map *g)
+{
+	size_t stride = value_stride(info->type, info->value_size, ncpu);
+	char *key = malloc(info->key_size), *prev = NULL;
+
+	g->keys = calloc(info->max_entries ? info->max_entries : 1, info->key_size);
+	g->values = calloc(info->max_entries ? info->max_entries : 1, stride);
+	if (!key || !g->keys || !g->values) {
+		free(key);
+		return -ENOMEM;
+	}
+	while (g->n < info->max_entries && !bpf_map_get_next_key(fd, prev, key)) {
+		char *k = (char *)g->keys + (size_t)g->n * info->key_size;
+
+		memcpy(k, key, info->key_size);
+		prev = k;
+		/* An LRU entry may go between the two calls: skip it. */
+		if (!bpf_map_lookup_elem(fd, k, (char *)g->values + (size_t)g->n * stride))
+			g->n++;
+	}
+	free(key);
+	return 0;
+}
+
 int tw_pins_grow_prepare(struct bpf_object *obj, const char *root,
 			 struct tw_grown_map grown[TW_MAX_GROWN])
 {
@@ -142,8 +180,7 @@ int tw_pins_grow_prepare(struct bpf_object *obj, const char *root,
 		struct tw_grown_map *g = &grown[n];
 		__u32 len = sizeof(info);
 		char path[PATH_MAX];
-		int fd = tw_pin_open(root, names[i]);
-		bool ok = true;
+		int fd = tw_pin_open(root, names[i]), ret;
 
 		if (fd < 0 || !m || ncpu <= 0) {
 			if (fd >= 0)
@@ -151,25 +188,22 @@ int tw_pins_grow_prepare(struct bpf_object *obj, const char *root,
 			continue;
 		}
 		if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.value_size >= bpf_map__value_size(m) ||
-		    info.max_entries != bpf_map__max_entries(m) || info.type != bpf_map__type(m)) {
+		    info.key_size != bpf_map__key_size(m) || info.type != bpf_map__type(m) ||
+		    (info.type == BPF_MAP_TYPE_PERCPU_ARRAY &&
+		     info.max_entries != bpf_map__max_entries(m))) {
 			close(fd);
 			continue;
 		}
-		*g = (struct tw_grown_map){ .old_size = info.value_size, .entries = info.max_entries,
-					    .ncpu = ncpu };
+		*g = (struct tw_grown_map){ .old_size = info.value_size, .key_size = info.key_size,
+					    .type = info.type, .ncpu = ncpu };
 		snprintf(g->name, sizeof(g->name), "%s", names[i]);
-		g->values = calloc((size_t)info.max_entries * (size_t)ncpu, info.value_size);
-		for (__u32 k = 0; ok && g->values && k < info.max_entries; k++)
-			ok = !bpf_map_lookup_elem(fd, &k, (char *)g->values +
-						  (size_t)k * ncpu * info.value_size);
+		ret = keep_entries(fd, &info, ncpu, g);
 		close(fd);
 		snprintf(path, sizeof(path), "%s/%s", root, names[i]);
-		if (!g->values || !ok || unlink(path)) {
-			int ret = g->values && ok ? -errno : -ENOMEM;
-
-			free(g->values);
-			while (n--)
-				free(grown[n].values);
+		if (!ret && unlink(path))
+			ret = -errno;
+		if (ret) {
+			tw_pins_grow_finish(NULL, grown, n + 1);	/* frees */
 			return ret;
 		}
 		n++;
@@ -185,23 +219,30 @@ int tw_pins_grow_finish(struct bpf_object *obj, struct tw_grown_map *grown, int 
 		struct tw_grown_map *g = &grown[i];
 		const struct bpf_map *m = obj ? bpf_object__find_map_by_name(obj, g->name) : NULL;
 		size_t new_size = m ? bpf_map__value_size(m) : 0;
-		char *buf = new_size ? calloc((size_t)g->ncpu, new_size) : NULL;
+		size_t old_stride = value_stride(g->type, g->old_size, g->ncpu);
+		size_t new_stride = value_stride(g->type, new_size, g->ncpu);
+		int slots = percpu_type(g->type) ? g->ncpu : 1;
+		char *buf = new_size ? calloc(1, new_stride) : NULL;
 
-		for (__u32 k = 0; buf && k < g->entries; k++) {
-			memset(buf, 0, (size_t)g->ncpu * new_size);
-			for (int c = 0; c < g->ncpu; c++)
-				memcpy(buf + (size_t)c * new_size,
-				       (char *)g->values + ((size_t)k * g->ncpu + c) * g->old_size,
-				       g->old_size);
-			if (bpf_map__update_elem(m, &k, sizeof(k), buf, (size_t)g->ncpu * new_size,
-						 BPF_ANY))
+		/* Each value (each CPU's slot) keeps its old bytes first; the
+		 * fields the new layout added at the end start at zero. */
+		for (__u32 k = 0; buf && k < g->n; k++) {
+			const char *old = (const char *)g->values + (size_t)k * old_stride;
+
+			memset(buf, 0, new_stride);
+			for (int c = 0; c < slots; c++)
+				memcpy(buf + (size_t)c * (new_stride / slots),
+				       old + (size_t)c * (old_stride / slots), g->old_size);
+			if (bpf_map__update_elem(m, (char *)g->keys + (size_t)k * g->key_size,
+						 g->key_size, buf, new_stride, BPF_ANY))
 				ret = -errno;
 		}
 		if (!buf && obj)
 			ret = -ENOMEM;
 		free(buf);
+		free(g->keys);
 		free(g->values);
-		g->values = NULL;
+		g->keys = g->values = NULL;
 	}
 	return ret;
 }

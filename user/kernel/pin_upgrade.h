@@ -19,19 +19,20 @@ int tw_pins_check_layout(struct bpf_object *obj, const char *root, char *bad, si
  * (left by an older torwatch), so that loading obj makes them anew. 0 or
  * -errno. */
 int tw_pins_replace_republished(struct bpf_object *obj, const char *root);
-/* The values of a TW_GROWABLE_MAPS pin of an older, smaller layout, kept
+/* The entries of a TW_GROWABLE_MAPS pin of an older, smaller layout, kept
  * across the load that makes the map anew. */
 struct tw_grown_map {
 	char name[32];
-	void *values;		/* entries x CPUs x old_size */
-	uint32_t old_size, entries;
+	void *keys;		/* n x key_size */
+	void *values;		/* n values as the syscalls pass them (per-CPU: all CPUs) */
+	uint32_t old_size, key_size, type, n;
 	int ncpu;
 };
 
-#define TW_MAX_GROWN 4
+#define TW_MAX_GROWN 8
 
-/* For each TW_GROWABLE_MAPS pin whose value is smaller than obj's: its
- * values into grown[] and the pin removed. The number kept, or -errno
+/* For each TW_GROWABLE_MAPS pin whose value is smaller than obj's (same
+ * type and key): its entries into grown[] and the pin removed. The number kept, or -errno
  * (then nothing was removed). */
 int tw_pins_grow_prepare(struct bpf_object *obj, const char *root,
 			 struct tw_grown_map grown[TW_MAX_GROWN]);

@@ -64,6 +64,7 @@ static int add_source(const __u8 *key, size_t key_len, const struct tw_src_stats
 	row->packets += st->packets;
 	row->bytes += st->bytes;
 	row->dropped += st->dropped;
+	row->would_drop += st->would_drop;
 	return 0;
 }
 

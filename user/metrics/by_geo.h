@@ -15,7 +15,7 @@ struct tw_geo_row {
 	char key[16];		/* "DE", "AS24940", or "unknown" */
 	char name[96];		/* the country's or network's name, "" when unknown */
 	uint64_t sources;	/* exit sources that sent traffic */
-	uint64_t packets, bytes, dropped;
+	uint64_t packets, bytes, dropped, would_drop;
 };
 
 /* Rows sorted by packets, most first (*rows to free). 0 or -errno. */
