@@ -10,7 +10,9 @@
 #include <unistd.h>
 #include "cli/cli.h"
 #include "feeds/list_parse.h"
+#include "config/config_file.h"
 #include "config/run_opts.h"
+#include "common/port_list.h"
 #include "sensors/sensor.h"
 
 #define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
@@ -68,7 +70,12 @@ static void test_run_errors(void **state)
 	assert_int_equal(PARSE(&o, err, "run", "--feed"), -1);
 	assert_string_equal(err, "option --feed needs a value");
 	assert_int_equal(PARSE(&o, err, "run", "-i", "eth0", "-i", "eth0"), -1);
-	assert_string_equal(err, "interface eth0 given twice");
+	assert_string_equal(err, "--interface 'eth0' is given twice");
+	/* One rule for every list: the same value twice is refused. */
+	assert_int_equal(PARSE(&o, err, "run", "--alerts", "-", "--alerts", "-"), -1);
+	assert_string_equal(err, "--alerts '-' is given twice");
+	assert_int_equal(PARSE(&o, err, "run", "--feed", "/a", "--feed", "/a"), -1);
+	assert_string_equal(err, "--feed '/a' is given twice");
 	assert_int_equal(PARSE(&o, err, "run", "-i", "an-interface-name-too-long"), -1);
 	assert_string_equal(err, "'an-interface-name-too-long' is not a valid interface name");
 	assert_int_equal(PARSE(&o, err, "run", "stray"), -1);
@@ -143,7 +150,15 @@ static void test_config_errors(void **state)
 		{ "[block]\nports = 22\n", ":2: unknown section [block]" },
 		{ "[run]\nthis line has no equals sign\n", ":2: expected 'name = value' or '[run]'" },
 		{ "[run]\nmax-exits = lots\n", ":2: max-exits must be a number from 1024 to" },
-		{ "interface = eth0\ninterface = eth0\n", ":2: interface eth0 given twice" },
+		{ "interface = eth0\ninterface = eth0\n", ":2: interface 'eth0' is given twice" },
+		{ "[run]\nfeed = /a\n[sink s]\nurl = -\n[run]\nfeed = /b\n",
+		  ":5: [run] appears a second time (first at line 1)" },
+		{ "[sink s]\nurl = -\n[sink s]\nrules = tor_traffic\n",
+		  ":3: [sink s] appears a second time (first at line 1)" },
+		{ "[run]\nssh-ports = 22\nssh-ports = 2222\n", ":3: 'ssh-ports' is set a second time" },
+		{ "[sink s]\nurl = -\nurl = /tmp/x\n", ":3: 'url' is set a second time in [sink s]" },
+		{ "[sink s]\nurl = -\nrules = ssh_from_tor,tor_trafic\n",
+		  ":3: rules: no rule is called 'tor_trafic' (the rules: ssh_from_tor," },
 	};
 	struct tw_run_opts o;
 	char err[256];
@@ -156,8 +171,26 @@ static void test_config_errors(void **state)
 		assert_non_null(strstr(err, cases[i].want));
 		unlink(path);
 	}
-	assert_int_equal(PARSE(&o, err, "run", "-c", "/nonexistent/torwatch.conf"), -1);
+	assert_int_equal(PARSE(&o, err, "run", "-c", "/nonexistent/torwatch.conf"), TW_CONFIG_UNREADABLE);
 	assert_string_equal(err, "cannot read config /nonexistent/torwatch.conf: No such file or directory");
+	assert_int_equal(PARSE(&o, err, "run", "-c", "/tmp"), TW_CONFIG_UNREADABLE);
+	assert_string_equal(err, "config /tmp is a directory, not a file");
+}
+
+/* Comments are the same everywhere: ';' or '#', at the start of a line or
+ * after a space; a '#' inside a value (a URL's fragment) stays. */
+static void test_config_comments(void **state)
+{
+	struct tw_run_opts o;
+	char err[256];
+	const char *path = write_config("# a comment\n; another\n[run]\nssh-ports = 22,2222 # why\n"
+					"feed = http://mirror.example/list#frag ; where\n");
+
+	assert_int_equal(PARSE(&o, err, "run", "-c", (char *)path), 0);
+	assert_int_equal(o.n_feeds, 1);
+	assert_string_equal(o.feeds[0], "http://mirror.example/list#frag");
+	assert_true(tw_port_set_has(&o.ssh_ports, 2222));
+	unlink(path);
 }
 
 static void test_feed_options(void **state)
@@ -317,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_object_prefix_matching),
 		cmocka_unit_test(test_config_file),
 		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_config_comments),
 		cmocka_unit_test(test_feed_options),
 		cmocka_unit_test(test_feed_option_errors),
 		cmocka_unit_test(test_ssh_block_allow),

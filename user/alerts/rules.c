@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "alerts/rules.h"
 
+#include <stdio.h>
 #include <string.h>
 
 const struct tw_rule tw_rule_tor_traffic = {
@@ -137,6 +138,16 @@ const struct tw_rule *tw_rule_find(const char *id)
 	int i = tw_rule_index(id);
 
 	return i < 0 ? NULL : tw_rules[i];
+}
+
+void tw_rule_ids(char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; tw_rules[i] && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
+					 tw_rules[i]->id);
 }
 
 int tw_severity_score(const char *severity)

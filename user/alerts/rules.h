@@ -35,6 +35,8 @@ extern const struct tw_rule tw_rule_tor_proxy_use;
 extern const struct tw_rule *const tw_rules[];
 /* The rule called id, or NULL. */
 const struct tw_rule *tw_rule_find(const char *id);
+/* Every rule's id, separated by ", ", for a message that names them. */
+void tw_rule_ids(char *buf, size_t len);
 /* Its position in tw_rules[] (counts by rule are kept in that order), or -1. */
 int tw_rule_index(const char *id);
 

@@ -85,6 +85,8 @@ int tw_sink_deliver_later(struct tw_sink *s, const char *target,
 	};
 	char path[512];
 
+	if (set->check_only)
+		return 0;
 	if (set->spool_dir[0]) {
 		if (mkdir(set->spool_dir, 0700) && errno != EEXIST) {
 			int ret = -errno;

@@ -40,6 +40,7 @@ struct tw_sink_settings {
 	unsigned spool_mb;	/* spool size (0: the default, 64 MiB) */
 	char headers[4][256];	/* HTTP: "Name: value" lines sent with every request */
 	char basic_auth[256];	/* HTTP: "user:password"; never logged */
+	bool check_only;	/* --check-config: the target checked, nothing opened or started */
 };
 
 struct tw_sink {

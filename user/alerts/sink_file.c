@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -23,6 +24,39 @@ static bool file_takes(const char *target)
 	return *target && !strstr(target, "://") && strncmp(target, "syslog:", 7);
 }
 
+/* What opening would refuse, said without creating the file: for
+ * --check-config, and for a start that found no directory. */
+static int file_check_path(const char *path, char *err, size_t errlen)
+{
+	char dir[4096];
+	struct stat st;
+	char *slash;
+
+	if (!lstat(path, &st)) {
+		if (S_ISLNK(st.st_mode)) {
+			snprintf(err, errlen, "alert file %s is a symbolic link, which torwatch does not follow: name the file itself",
+				 path);
+			return -ELOOP;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "alert file %s is a directory: name a file in it", path);
+			return -EISDIR;
+		}
+		return 0;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return 0;	/* the working directory */
+	slash[slash == dir] = '\0';
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "cannot open alert file %s: its directory %s does not exist", path,
+			 dir);
+		return -ENOENT;
+	}
+	return 0;
+}
+
 static int file_open_path(struct file_sink *fs, char *err, size_t errlen)
 {
 	int fd = open(fs->path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
@@ -34,7 +68,7 @@ static int file_open_path(struct file_sink *fs, char *err, size_t errlen)
 		if (e == ELOOP)
 			snprintf(err, errlen, "alert file %s is a symbolic link, which torwatch does not follow: name the file itself",
 				 fs->path);
-		else
+		else if (e != ENOENT || !file_check_path(fs->path, err, errlen))
 			snprintf(err, errlen, "cannot open alert file %s: %s", fs->path, strerror(e));
 		return -e;
 	}
@@ -56,6 +90,10 @@ static int file_open(struct tw_sink *s, const char *target, char *err, size_t er
 	fs->path = strdup(target);
 	if (!fs->path)
 		return -ENOMEM;
+	if (s->settings.check_only) {
+		fs->fd = -1;
+		return file_check_path(fs->path, err, errlen);
+	}
 	return file_open_path(fs, err, errlen);
 }
 

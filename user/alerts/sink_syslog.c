@@ -225,7 +225,8 @@ static int syslog_open(struct tw_sink *s, const char *target, char *err, size_t 
 	}
 	ss->timeout_s = tw_sink_timeout_s(s);
 	/* A collector that is down now may be up later: connect on first use. */
-	connect_sink(ss);
+	if (!s->settings.check_only)
+		connect_sink(ss);
 	/* TCP frames go many to a write; a datagram carries one message. */
 	return tw_sink_deliver_later(s, target, send_messages, ss, ss->how == TCP ? 100 : 1, err,
 				     errlen);

@@ -96,7 +96,7 @@ int tw_cmd_prepare(int argc, char **argv)
 	const char *user;
 	struct passwd *pw;
 	struct stat st;
-	char err[512];
+	char err[1024];
 	int ret = tw_cli_parse_common(argc, argv, &cli, tw_prepare_usage, tw_prepare_options, on_prepare_opt, &po);
 
 	if (ret)

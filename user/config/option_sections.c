@@ -101,6 +101,22 @@ int tw_run_opts_set_sink(struct tw_run_opts *o, const char *sink, const char *ke
 			snprintf(err, errlen, "rules must be rule ids separated by commas (e.g. ssh_from_tor,unexpected_listen_port), not '%.64s'", v);
 			return -1;
 		}
+		/* Names are checked against the catalogue, as [throttle RULE] is. */
+		for (const char *p = v; *p;) {
+			size_t len = strcspn(p, ",");
+			char id[64];
+
+			snprintf(id, sizeof(id), "%.*s", (int)(len < sizeof(id) ? len : sizeof(id) - 1), p);
+			if (!tw_rule_find(id)) {
+				char ids[512];
+
+				tw_rule_ids(ids, sizeof(ids));
+				snprintf(err, errlen, "rules: no rule is called '%s' (the rules: %s)", id,
+					 ids);
+				return -1;
+			}
+			p += len + (p[len] == ',');
+		}
 		c->rules = v;
 	} else if (!strcmp(key, "token")) {
 		c->token = v;
@@ -155,7 +171,11 @@ int tw_run_opts_set_throttle(struct tw_run_opts *o, const char *rule, const char
 			c = &o->throttle_conf[i];
 	if (!c) {
 		if (!tw_rule_find(rule)) {
-			snprintf(err, errlen, "[throttle %.48s]: no rule is called that", rule);
+			char ids[512];
+
+			tw_rule_ids(ids, sizeof(ids));
+			snprintf(err, errlen, "[throttle %.48s]: no rule is called that (the rules: %s)",
+				 rule, ids);
 			return -1;
 		}
 		if (o->n_throttle_conf == max) {

@@ -16,8 +16,9 @@ const struct tw_option tw_control_options[] = {
 	  .help = "log libbpf's and our debug lines" },
 	{ .name = "check-config", .flags = CLI_ONLY,
 	  .set = tw_opt_set_bool, .field = FIELD(check_config),
-	  .help = "parse the command line and the config file, say what is\n"
-		  "wrong or 'ok', and exit without loading anything" },
+	  .help = "run the start's checks that need no kernel (sinks, sources,\n"
+		  "files, addresses), say what is wrong or that the settings\n"
+		  "are valid, and exit; nothing is opened, created or loaded" },
 	{ .name = "help", .letter = 'h', .flags = CLI_ONLY,
 	  .help = "this text" },
 };

@@ -19,11 +19,7 @@ static int set_interface(struct tw_run_opts *o, const struct tw_option *opt, con
 		snprintf(err, errlen, "'%.64s' is not a valid interface name", v);
 		return -1;
 	}
-	for (size_t i = 0; i < o->n_ifaces; i++)
-		if (!strcmp(o->ifaces[i], v)) {
-			snprintf(err, errlen, "interface %s given twice", v);
-			return -1;
-		}
+	/* The same name twice is refused for every list (run_opts.c). */
 	o->ifaces[o->n_ifaces++] = v;
 	return 0;
 }

@@ -166,6 +166,40 @@ static uint64_t digest_add(uint64_t h, const char *s)
 	return (h ^ '\n') * 0x100000001b3ULL;
 }
 
+/* Has what (an option's index, or TW_SEEN_SECTION_KEY) been given with
+ * this hash before? If not, it is noted. */
+static bool seen_before(struct tw_run_opts *o, uint32_t what, uint64_t hash)
+{
+	for (size_t i = 0; i < o->n_seen; i++)
+		if (o->seen[i].what == what && o->seen[i].hash == hash)
+			return true;
+	if (o->n_seen < TW_MAX_SEEN)
+		o->seen[o->n_seen++] = (typeof(o->seen[0])){ what, hash };
+	return false;
+}
+
+/* A command line list replaces the config file's: its values are forgotten. */
+static void forget_values(struct tw_run_opts *o, uint32_t what)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < o->n_seen; i++)
+		if (o->seen[i].what != what)
+			o->seen[n++] = o->seen[i];
+	o->n_seen = n;
+}
+
+/* One rule for every list option: the same value twice is refused. */
+static int refuse_repeat(struct tw_run_opts *o, const struct tw_option *opt, const char *v,
+			 bool cli, char *err, size_t errlen)
+{
+	if (!(opt->flags & TW_OPT_LIST) ||
+	    !seen_before(o, (uint32_t)(opt - tw_run_options), digest_add(0, v)))
+		return 0;
+	snprintf(err, errlen, "%s%s '%.128s' is given twice", cli ? "--" : "", opt->name, v);
+	return -1;
+}
+
 int tw_run_opts_set(struct tw_run_opts *o, const char *name, const char *v, char *err,
 		    size_t errlen)
 {
@@ -175,6 +209,13 @@ int tw_run_opts_set(struct tw_run_opts *o, const char *name, const char *v, char
 		snprintf(err, errlen, "unknown setting '%.64s'", name);
 		return -1;
 	}
+	if (!(opt->flags & TW_OPT_LIST) && o->given[opt - tw_run_options]) {
+		snprintf(err, errlen, "'%s' is set a second time (only list settings, such as feed or alerts, take more than one line)",
+			 opt->name);
+		return -1;
+	}
+	if (refuse_repeat(o, opt, v, false, err, errlen))
+		return -1;
 	/* A list's default goes at its first value (alerts = FILE replaces '-'). */
 	if ((opt->flags & TW_OPT_LIST) && opt->def && !o->given[opt - tw_run_options])
 		*(size_t *)((char *)o + opt->count) = 0;
@@ -234,6 +275,12 @@ static int on_config_setting(void *ctx, const char *section, const char *name, c
 	section_name = keep(o, section + strlen(named_sections[k].prefix));
 	if (!section_name) {
 		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	/* Every key of a named section is set once, but a sink's headers. */
+	if (strcmp(name, "header") &&
+	    seen_before(o, TW_SEEN_SECTION_KEY, digest_add(digest_add(0, section), name))) {
+		snprintf(why, whylen, "'%.64s' is set a second time in [%.64s]", name, section);
 		return -1;
 	}
 	if (named_sections[k].set(o, section_name, name, copy, why, whylen))
@@ -298,8 +345,12 @@ int tw_run_opts_parse(int argc, char **argv, struct tw_run_opts *o, char *err, s
 		else if (c == 'h')
 			return 1;
 	}
-	if (config && tw_config_load(config, o, err, errlen))
-		return -1;
+	if (config) {
+		int ret = tw_config_load(config, o, err, errlen);
+
+		if (ret)
+			return ret;
+	}
 
 	optind = 0;
 	opterr = 0;
@@ -322,9 +373,11 @@ int tw_run_opts_parse(int argc, char **argv, struct tw_run_opts *o, char *err, s
 		if ((opt->flags & TW_OPT_LIST) && !replaced[i]) {
 			*(size_t *)((char *)o + opt->count) = 0;
 			o->given[i] = 0;
+			forget_values(o, (uint32_t)i);
 			replaced[i] = true;
 		}
-		if (opt->set(o, opt, optarg ? optarg : "yes", err, errlen))
+		if (refuse_repeat(o, opt, optarg ? optarg : "yes", true, err, errlen) ||
+		    opt->set(o, opt, optarg ? optarg : "yes", err, errlen))
 			return -1;
 		o->given[i] = digest_add(o->given[i], optarg ? optarg : "yes");
 	}

@@ -19,6 +19,8 @@
 #define TW_MAX_ALLOW 256	/* allowlist entries from options and config */
 #define TW_MAX_LIST_FILES 8	/* deny files, and allow files */
 #define TW_MAX_RUN_OPTIONS 64	/* room in tw_run_opts for the table's entries */
+#define TW_MAX_SEEN 1024	/* list values and section keys checked for repeats */
+#define TW_SEEN_SECTION_KEY UINT32_MAX
 
 /* A [source NAME] section: a built-in source changed, or a new one. */
 struct tw_source_conf {
@@ -127,6 +129,14 @@ struct tw_run_opts {
 	 * changed settings that only a restart takes. 0 = not given. */
 	uint64_t given[TW_MAX_RUN_OPTIONS];
 	uint64_t given_sources;
+	/* The values of list options so far (option index, hash of the value),
+	 * and the keys set in named sections (TW_SEEN_SECTION_KEY, hash of
+	 * section and key): one given twice is refused, not merged by chance. */
+	struct {
+		uint32_t what;
+		uint64_t hash;
+	} seen[TW_MAX_SEEN];
+	size_t n_seen;
 };
 
 /* One option of 'torwatch run', declared once: its --help line, its getopt
@@ -187,7 +197,8 @@ int tw_run_opts_set_throttle(struct tw_run_opts *o, const char *rule, const char
 int tw_run_opts_set_source(struct tw_run_opts *o, const char *source, const char *key,
 			   const char *v, char *err, size_t errlen);
 /* Parses argv (argv[0] is "run"): defaults, then the -c file, then the
- * options. Returns 0, 1 for --help, or -1 with one sentence in err. */
+ * options. Returns 0, 1 for --help, -1 with one sentence in err, or
+ * TW_CONFIG_UNREADABLE (config_file.h) when the -c file cannot be read. */
 int tw_run_opts_parse(int argc, char **argv, struct tw_run_opts *o, char *err, size_t errlen);
 void tw_run_usage(FILE *f);
 /* Reads the config file at path into o (after tw_run_opts_defaults). On

@@ -57,6 +57,7 @@ static struct tw_sink_settings sink_defaults(const struct tw_daemon *d)
 	struct tw_sink_settings set = {};
 
 	snprintf(set.spool_dir, sizeof(set.spool_dir), "%s/spool", d->opts->state_dir);
+	set.check_only = d->check_only;
 	return set;
 }
 

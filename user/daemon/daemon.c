@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "common/privilege.h"
 #include "common/timeutil.h"
+#include "config/config_file.h"
 #include "daemon/state.h"
 #include "common/fetch.h"
 #include "geo/geo.h"
@@ -207,12 +208,16 @@ int tw_daemon_run(const struct tw_run_opts *opts, int argc, char **argv)
 int tw_cmd_run(int argc, char **argv)
 {
 	struct tw_run_opts o;
-	char err[256];
+	char err[1024];
 	int ret = tw_run_opts_parse(argc, argv, &o, err, sizeof(err));
 
 	if (ret == 1) {
 		tw_run_usage(stdout);
 		return 0;
+	}
+	if (ret == TW_CONFIG_UNREADABLE) {
+		fprintf(stderr, "torwatch: %s\n", err);
+		return 2;
 	}
 	if (ret) {
 		fprintf(stderr, "torwatch: %s; 'torwatch run --help' lists the options\n", err);
@@ -220,9 +225,11 @@ int tw_cmd_run(int argc, char **argv)
 	}
 	tw_log_init(o.verbose);
 	if (o.check_config) {
-		printf("the settings are valid\n");
+		ret = tw_daemon_check(&o);
+		if (!ret)
+			printf("the settings are valid\n");
 		tw_run_opts_free(&o);
-		return 0;
+		return ret ? 2 : 0;
 	}
 	ret = tw_daemon_run(&o, argc, argv);
 	tw_run_opts_free(&o);

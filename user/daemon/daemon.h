@@ -9,5 +9,8 @@
 int tw_daemon_run(const struct tw_run_opts *opts, int argc, char **argv);
 /* torwatch run [options]: parses them and runs the daemon. */
 int tw_cmd_run(int argc, char **argv);
+/* --check-config: the start's checks that need no kernel (check_config.c).
+ * 0 when the start would get past them; each failure is logged. */
+int tw_daemon_check(const struct tw_run_opts *opts);
 
 #endif

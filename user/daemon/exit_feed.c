@@ -49,6 +49,7 @@ int daemon_feeds_open(struct tw_daemon *d)
 	char err[512];
 
 	daemon_feeds_settings(d->opts, &s);
+	s.check_only = d->check_only;
 	if (tw_feeds_open(&d->exits.feeds, &s, &d->alerts, err, sizeof(err))) {
 		tw_err("%s", err);
 		tw_feeds_close(&d->exits.feeds);

@@ -100,7 +100,7 @@ bool daemon_reload_settings(struct tw_daemon *d)
 {
 	struct tw_run_opts *o = calloc(1, sizeof(*o));
 	struct tw_feeds_settings fs;
-	char err[512], names[512];
+	char err[1024], names[512];
 
 	if (!o)
 		return false;

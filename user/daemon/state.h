@@ -31,6 +31,7 @@ struct tw_daemon {
 	char **argv;
 	struct tw_event_loop loop;
 	struct tw_emitter alerts;
+	bool check_only;		/* --check-config: the start's checks, nothing opened */
 
 	struct {			/* xdp_object.c, xdp_links.c */
 		struct xdp_tor_bpf *skel;

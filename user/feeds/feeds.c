@@ -268,7 +268,7 @@ int tw_feeds_open(struct tw_feeds *f, const struct tw_feeds_settings *o, struct 
 	f->last_expiry = now;
 	srandom((unsigned)(now ^ getpid()));
 	snprintf(f->cache_dir, sizeof(f->cache_dir), "%s/feeds", o->state_dir);
-	if (mkdir(f->cache_dir, 0700) && errno != EEXIST)
+	if (!o->check_only && mkdir(f->cache_dir, 0700) && errno != EEXIST)
 		tw_warn("cannot create %s: %s; fetched lists will not be cached", f->cache_dir,
 			strerror(errno));
 	if (add_url_sources(f, o, err, errlen))
@@ -283,6 +283,8 @@ int tw_feeds_open(struct tw_feeds *f, const struct tw_feeds_settings *o, struct 
 		return -1;
 	}
 	s->state = TW_SRC_OK;
+	if (o->check_only)
+		return 0;
 	f->fetcher = tw_fetcher_new();
 	if (!f->fetcher) {
 		snprintf(err, errlen, "cannot start the download thread: %s", strerror(errno));

@@ -61,6 +61,7 @@ struct tw_feeds_settings {
 	struct tw_feed_policy pol;
 	struct tw_fetch_limits limits;
 	unsigned stale_after_s;
+	bool check_only;		/* --check-config: read and checked, no cache dir, no downloads */
 };
 
 /* Sets up every source from s: built-ins, [source] sections, --feed URLs

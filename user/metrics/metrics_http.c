@@ -114,6 +114,13 @@ static int resolve(const char *listen, struct sockaddr_storage *sa, char *err, s
 	return 0;
 }
 
+int tw_metrics_listen_check(const char *listen, char *err, size_t errlen)
+{
+	struct sockaddr_storage sa;
+
+	return resolve(listen, &sa, err, errlen);
+}
+
 /* The server runs on a thread of ours (MHD's own would start with every
  * capability the daemon has while it starts); a stop is seen within the
  * wait's bound. */

@@ -19,5 +19,8 @@ struct tw_metrics_http *tw_metrics_http_start(const char *listen, const char *ro
 					      const struct tw_port_set *ports,
 					      const struct tw_geo *geo, char *err, size_t errlen);
 void tw_metrics_http_stop(struct tw_metrics_http *h);
+/* --check-config: is listen an address the server could bind (nothing is
+ * bound)? 0, or -EINVAL with one sentence in err. */
+int tw_metrics_listen_check(const char *listen, char *err, size_t errlen);
 
 #endif
