@@ -119,7 +119,32 @@ check_eq "the filtered one does not" 0 "$(grep -c feed_stale "$T/high.json")"
 stop_daemon
 printf '[run]\ninterface = vS\n[sink bad]\nurl = -\nrules = ssh_from_tor,nope\n' >"$T/bad-sink.conf"
 out=$(in_ns "$H" "$TW" run -c "$T/bad-sink.conf" --pin-root "$PIN" --state-dir "$T/state" 2>&1)
-check "a sink filter naming an unknown rule stops the start, named" grep -q "\[sink bad\]: sink stdout: no rule is called 'nope'" <<<"$out"
+check "a sink filter naming an unknown rule stops the start, with its line" grep -q "$T/bad-sink.conf:5: rules: no rule is called 'nope'" <<<"$out"
+
+# --- the local socket missing, then there: said once each, named ---
+DEVLOG=$T/devlog
+check "torwatch starts with syslog: on a socket that is not there" start_daemon "$H" -i vS \
+	--alerts "syslog:$DEVLOG" --allowed-ports 22
+in_ns "$H" "$LP" tcp4 0.0.0.0 9208 100 >/dev/null
+check "the log says the sink is failing, naming the socket" wait_for 5 grep -q \
+	"alert sink syslog:$DEVLOG is failing: cannot connect to $DEVLOG: No such file or directory" "$T/daemon.log"
+cat >"$T/rsyslog-local.conf" <<EOT
+global(workDirectory="$T/rsyslog")
+module(load="imuxsock" SysSock.Use="off")
+input(type="imuxsock" Socket="$DEVLOG")
+*.* action(type="omfile" file="$T/received-local.txt")
+EOT
+nsenter --net="/run/netns/$H" /usr/sbin/rsyslogd -n -f "$T/rsyslog-local.conf" -i "$T/rsyslog-local.pid" \
+	</dev/null >"$T/rsyslog-local.log" 2>&1 &
+RSYSLOG=$!
+check "once the socket is there, the alert arrives" wait_for 20 grep -q "Unexpected Port Opened: 9208" "$T/received-local.txt"
+check "the log says once that it delivers again" wait_for 3 grep -q "alert sink syslog:$DEVLOG delivers again, after [1-9][0-9]* failed attempts" "$T/daemon.log"
+check_eq "... and said the failure once, not per attempt" 1 "$(grep -c "alert sink syslog:$DEVLOG is failing" "$T/daemon.log")"
+# status is published on a timer: wait for the delivery to show.
+status_delivered() { tw_in "$H" status | grep -q "^  syslog syslog:$DEVLOG: [0-9]* queued for delivery, .* [1-9][0-9]* delivered, [1-9][0-9]* failed attempts\? retried"; }
+check "status names the socket and says what was delivered" wait_for 5 status_delivered
+stop_daemon
+kill "$RSYSLOG"; wait "$RSYSLOG" 2>/dev/null
 
 out=$(in_ns "$H" "$TW" run -i vS --alerts syslog+udp://nowhere --pin-root "$PIN" 2>&1); rc=$?
 check_eq "a syslog URL without a port is a start error" 1 $rc

@@ -41,6 +41,10 @@ struct tw_delivery {
 	struct item *q;		/* a ring of conf.queue_max: head, n */
 	size_t head, n;
 	uint64_t next_seq;
+	/* An episode of failed attempts, logged once at its start and once at
+	 * its end: 0 when the receiver takes what is sent. */
+	time_t failing_since;
+	uint64_t failed_attempts;
 };
 
 static bool is_high(int score)
@@ -172,11 +176,26 @@ static void *worker(void *arg)
 			s->rejected += (size_t)ret;
 			if (ret)
 				note_error(s, why);
+			if (d->failing_since) {
+				char took[32];
+
+				tw_format_age(time(NULL) - d->failing_since, took, sizeof(took));
+				tw_info("alert sink %s delivers again, after %llu failed attempts over %s",
+					d->shown, (unsigned long long)d->failed_attempts, took);
+				d->failing_since = 0;
+			}
 			backoff = 0;
 			continue;
 		}
 		s->retried++;
 		note_error(s, why);
+		if (!d->failing_since) {
+			d->failing_since = time(NULL);
+			d->failed_attempts = 0;
+			tw_warn("alert sink %s is failing: %s; its alerts wait (high and critical ones in the spool, if it has one) and are retried",
+				d->shown, why);
+		}
+		d->failed_attempts++;
 		backoff = backoff ? (backoff * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : backoff * 2) : 1;
 		back_off(d, backoff);
 	}

@@ -177,10 +177,21 @@ void tw_emit(struct tw_emitter *e, struct json_object *alert)
 		ret = s->ops->write(s, line, len, alert);
 
 		if (ret) {
+			/* Said once per episode, not once per alert. */
+			if (!s->failing) {
+				s->failing = true;
+				s->failed_before = s->failed;
+				tw_warn("cannot write alerts to %s: %s; each is counted as failed until it works again",
+					s->shown, strerror(-ret));
+			}
 			s->failed++;
 			snprintf(s->counts.last_error, sizeof(s->counts.last_error), "%s", strerror(-ret));
-			tw_warn("cannot write an alert to %s: %s", s->shown, strerror(-ret));
 		} else {
+			if (s->failing) {
+				s->failing = false;
+				tw_info("%s takes alerts again; %llu could not be written meanwhile", s->shown,
+					(unsigned long long)(s->failed - s->failed_before));
+			}
 			s->written++;
 		}
 	}

@@ -52,6 +52,8 @@ struct tw_sink {
 	uint64_t written;	/* alerts written */
 	uint64_t failed;	/* alerts this sink could not write */
 	uint64_t filtered;	/* alerts its filter kept from it */
+	bool failing;		/* the last write failed: an episode was logged */
+	uint64_t failed_before;	/* failed when the episode began */
 	/* Sinks that deliver later (HTTP, syslog): counted by their worker;
 	 * last_error by any sink. */
 	struct tw_delivery_counts counts;

@@ -175,13 +175,17 @@ static int send_messages(void *ctx, const char *body, size_t len, size_t n, char
 		close(ss->fd);
 		ss->fd = -1;
 	}
+	bool connecting = false;
+
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (ss->how == TCP && ss->fd >= 0 && peer_gone(ss->fd)) {
 			close(ss->fd);
 			ss->fd = -1;
 		}
+		connecting = ss->fd < 0;
 		if (ss->fd < 0 && (ret = connect_sink(ss)))
 			break;
+		connecting = false;
 		if (send(ss->fd, body, len, MSG_NOSIGNAL) == (ssize_t)len)
 			return 0;
 		/* Cut short or refused: a collector that restarted gets one new
@@ -192,7 +196,13 @@ static int send_messages(void *ctx, const char *body, size_t len, size_t n, char
 		if (ss->how == UDP && ret != -ECONNREFUSED)
 			break;
 	}
-	snprintf(why, wlen, "%s", strerror(-ret));
+	/* Name what failed: the socket's path or the collector. */
+	if (ss->how == LOCAL)
+		snprintf(why, wlen, "cannot %s %s: %s", connecting ? "connect to" : "send to", ss->path,
+			 strerror(-ret));
+	else
+		snprintf(why, wlen, "cannot %s %s:%s: %s", connecting ? "connect to" : "send to",
+			 ss->host, ss->port, strerror(-ret));
 	/* A datagram too big for the path never fits: refused for good. */
 	return ret == -EMSGSIZE ? (int)n : -1;
 }
@@ -214,6 +224,9 @@ static int syslog_open(struct tw_sink *s, const char *target, char *err, size_t 
 	if (!strncmp(target, "syslog:", 7) && strncmp(target, "syslog+", 7)) {
 		ss->how = LOCAL;
 		snprintf(ss->path, sizeof(ss->path), "%s", target[7] ? target + 7 : "/dev/log");
+		/* Logs and status name the socket: syslog:/dev/log, not syslog:. */
+		if (!strcmp(s->shown, "syslog:"))
+			snprintf(s->shown, sizeof(s->shown), "syslog:%s", ss->path);
 	} else {
 		ss->how = !strncmp(target, "syslog+tcp://", 13) ? TCP : UDP;
 		if (split_host_port(target + 13, ss->host, sizeof(ss->host), ss->port,

@@ -261,11 +261,16 @@ static void print_text(const struct tw_cli *cli, const struct status *s)
 	for (int i = 0; s->has_sinks && i < TW_MAX_SINKS && s->sinks[i].in_use; i++) {
 		const struct tw_sink_stat *k = &s->sinks[i];
 
-		printf("  %s %s: %llu written, %llu failed, %llu filtered", k->kind, k->name,
-		       (unsigned long long)k->written, (unsigned long long)k->failed,
+		bool later = strcmp(k->kind, "file") != 0;	/* the kinds that deliver later */
+
+		/* A sink that delivers later accepts into its queue: only
+		 * "delivered" means the receiver took it. */
+		printf("  %s %s: %llu %s, %llu %s, %llu filtered", k->kind, k->name,
+		       (unsigned long long)k->written, later ? "queued for delivery" : "written",
+		       (unsigned long long)k->failed, later ? "could not be queued" : "could not be written",
 		       (unsigned long long)k->filtered);
-		if (strcmp(k->kind, "file"))	/* the kinds that deliver later */
-			printf("; %llu delivered, %llu retried, %llu rejected, %llu dropped, %llu too large, %llu spooled; %llu queued, %llu in the spool",
+		if (later)
+			printf("; %llu delivered, %llu failed attempts retried, %llu rejected, %llu dropped, %llu too large, %llu spooled; %llu waiting in memory, %llu in the spool",
 			       (unsigned long long)k->delivered, (unsigned long long)k->retried,
 			       (unsigned long long)k->rejected, (unsigned long long)k->dropped,
 			       (unsigned long long)k->too_large, (unsigned long long)k->spooled,
