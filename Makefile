@@ -202,12 +202,15 @@ COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 INSTALLED := $(SBINDIR)/torwatch $(UNITDIR)/torwatch.service $(SYSUSERSDIR)/torwatch.conf \
 	     $(MANDIR)/man8/torwatch.8 $(COMPLETIONDIR)/torwatch $(SYSCONFDIR)/logrotate.d/torwatch
 
-$(OUTPUT)/torwatch.8: packaging/torwatch.8.in packaging/man-options.awk torwatch | $(OUTPUT)
+# The page's tables are written by the binary (torwatch manpage PART).
+$(OUTPUT)/torwatch.8: packaging/torwatch.8.in torwatch | $(OUTPUT)
 	$(call msg,GEN,$@)
-	$(Q)./torwatch run --help | awk -f packaging/man-options.awk >$@.options
-	$(Q)sed -e '/@RUN_OPTIONS@/{r $@.options' -e 'd}' -e 's|@VERSION@|$(VERSION)|g' \
+	$(Q)for part in synopsis commands options reload; do ./torwatch manpage $$part >$@.$$part || exit 1; done
+	$(Q)sed -e '/^@SYNOPSIS@$$/{r $@.synopsis' -e 'd}' -e '/^@COMMANDS@$$/{r $@.commands' -e 'd}' \
+		-e '/^@RUN_OPTIONS@$$/{r $@.options' -e 'd}' -e '/^@RELOAD_OPTIONS@$$/{r $@.reload' -e 'd}' \
+		-e 's|@VERSION@|$(VERSION)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 		-e "s|@DATE@|$$(git log -1 --format=%cs 2>/dev/null || date +%F)|g" $< >$@
-	$(Q)rm -f $@.options
+	$(Q)rm -f $@.synopsis $@.commands $@.options $@.reload
 
 # The completion is written by the binary from its command and option tables.
 $(OUTPUT)/torwatch.bash-completion: torwatch | $(OUTPUT)

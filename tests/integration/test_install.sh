@@ -34,11 +34,35 @@ for opt in $("$D/usr/sbin/torwatch" run --help | grep -oE '^  (-[a-z], )?--[a-z0
 	grep -q -- "^ *\(-[a-z], \)\?$opt\b" <<<"$page" || missing="$missing $opt"
 done
 check_eq "every option of 'run --help' has its entry in the page" "" "$missing"
+# The rest of the CLI too: every object, every verb, every object's options.
+missing=
+objects=$("$D/usr/sbin/torwatch" help | sed -n 's/^  \([a-z]*\) .*/\1/p')
+check "the objects are listed by 'torwatch help'" test "$(wc -w <<<"$objects")" -ge 9
+# section OBJ: the page's COMMANDS entry for OBJ.
+section() { awk -v h="   torwatch $1" '$0 == h { on = 1; next } /^   torwatch |^[A-Z]/ { on = 0 } on' <<<"$page"; }
+for obj in $objects; do
+	grep -q "^   torwatch $obj$" <<<"$page" || missing="$missing $obj"
+	[ "$obj" = run ] && continue
+	help=$("$D/usr/sbin/torwatch" "$obj" --help)
+	entry=$(section "$obj")
+	for verb in $(sed -n "s/^\(usage:\)\? *torwatch $obj \([a-z]\+\)\b.*/\2/p" <<<"$help"); do
+		grep -q "torwatch $obj $verb\b" <<<"$page" || missing="$missing $obj:$verb"
+	done
+	for opt in $(grep -oE -- '--[a-z0-9-]+' <<<"$help" | sort -u); do
+		grep -q -- "$opt\b" <<<"$entry" || missing="$missing $obj:$opt"
+	done
+done
+check_eq "every object, verb and object option is in the page" "" "$missing"
+check_eq "no placeholder is left in the page" "" "$(grep -o '@[A-Z_]*@' "$D/usr/share/man/man8/torwatch.8")"
+check "the page built by make names the config in FILES too" grep -q "^/etc/torwatch/torwatch.conf\|^\.I /etc/torwatch/torwatch.conf" "$REPO/.output/torwatch.8"
 check "the page's FILES name the installed config" grep -q "/etc/torwatch/torwatch.conf" <<<"$page"
 
 # The installed config parses, and a broken one names file, line and reason.
-out=$("$D/usr/sbin/torwatch" run -c "$D/etc/torwatch/torwatch.conf" --check-config 2>&1)
-check_eq "the installed config parses" "the settings are valid" "$out"
+# --check-config runs the start's checks: the alert file's directory is
+# the unit's LogsDirectory, not made here, so the check writes elsewhere.
+out=$("$D/usr/sbin/torwatch" run -c "$D/etc/torwatch/torwatch.conf" -i lo --alerts "$T/alerts.json" \
+	--check-config 2>&1 | tail -n 1)
+check_eq "the installed config passes --check-config" "the settings are valid" "$out"
 cp "$D/etc/torwatch/torwatch.conf" "$T/broken.conf" && echo "dedup-window = soon" >>"$T/broken.conf"
 out=$("$D/usr/sbin/torwatch" run -c "$T/broken.conf" --check-config 2>&1); rc=$?
 check_eq "--check-config on a broken config exits 2" 2 $rc

@@ -55,6 +55,14 @@ int tw_cli_main(int argc, char **argv, const struct tw_command *commands)
 	const struct tw_command *cmd;
 	bool ambiguous;
 
+	/* 'torwatch help OBJECT' is 'torwatch OBJECT --help'. */
+	if (argc == 3 && !strcmp(argv[1], "help")) {
+		char *help_argv[] = { argv[2], "--help", NULL };
+
+		cmd = tw_cli_find(commands, argv[2], &ambiguous);
+		if (cmd)
+			return cmd->fn(2, help_argv);
+	}
 	if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
 	    !strcmp(argv[1], "-h")) {
 		usage(argc < 2 ? stderr : stdout, commands);
@@ -69,10 +77,25 @@ int tw_cli_main(int argc, char **argv, const struct tw_command *commands)
 		tw_cli_completion(stdout, commands);
 		return 0;
 	}
+	/* What 'make' puts into the man page: also made from commands. */
+	if (!strcmp(argv[1], "manpage")) {
+		if (!tw_cli_manpage(stdout, commands, argc > 2 ? argv[2] : NULL))
+			return 0;
+		fprintf(stderr, "usage: torwatch manpage synopsis|commands|options|reload\n");
+		return 2;
+	}
 	cmd = tw_cli_find(commands, argv[1], &ambiguous);
+	if (!cmd && ambiguous) {
+		/* Name the objects it could be. */
+		fprintf(stderr, "torwatch: ambiguous object '%s': it could be", argv[1]);
+		for (const struct tw_command *c = commands; c->name; c++)
+			if (!strncmp(c->name, argv[1], strlen(argv[1])))
+				fprintf(stderr, " %s", c->name);
+		fprintf(stderr, "\n");
+		return 2;
+	}
 	if (!cmd) {
-		fprintf(stderr, "torwatch: %s object '%s'; see 'torwatch help'\n",
-			ambiguous ? "ambiguous" : "unknown", argv[1]);
+		fprintf(stderr, "torwatch: unknown object '%s'; see 'torwatch help'\n", argv[1]);
 		return 2;
 	}
 	return cmd->fn(argc - 1, argv + 1);

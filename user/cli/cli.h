@@ -66,6 +66,9 @@ int tw_daemon_signal(const char *pin_root, uint32_t pid, int sig);
 extern const struct option tw_cli_common_options[];
 /* completion.c: the bash completion of commands, written to f. */
 void tw_cli_completion(FILE *f, const struct tw_command *commands);
+/* One part of torwatch(8) as roff, made from the tables (manpage.c): part
+ * is synopsis, commands, options or reload. 0, or -1 for another part. */
+int tw_cli_manpage(FILE *f, const struct tw_command *commands, const char *part);
 
 /* Each object's usage, its own options and its verbs. */
 extern const char tw_block_usage[], tw_check_usage[], tw_feed_usage[], tw_prepare_usage[],

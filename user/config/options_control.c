@@ -20,6 +20,6 @@ const struct tw_option tw_control_options[] = {
 		  "files, addresses), say what is wrong or that the settings\n"
 		  "are valid, and exit; nothing is opened, created or loaded" },
 	{ .name = "help", .letter = 'h', .flags = CLI_ONLY,
-	  .help = "this text" },
+	  .help = "print these options and exit" },
 };
 const size_t tw_n_control_options = sizeof(tw_control_options) / sizeof(tw_control_options[0]);

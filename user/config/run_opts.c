@@ -92,7 +92,8 @@ void tw_run_usage(FILE *f)
 		else if (opt->def)
 			snprintf(def, sizeof(def), "%s", opt->def);
 		fprintf(f, "  %-22s", left);
-		if (strlen(left) > 22)
+		/* The text starts a column on: one that reaches it goes below. */
+		if (strlen(left) >= 22)
 			fprintf(f, "\n  %-22s", "");
 		for (;;) {
 			nl = strchr(line, '\n');
