@@ -14,7 +14,8 @@ xdp_on() { ip -n "$H" -j link show vX | jq -e '.[0].xdp != null' >/dev/null; }
 exit_packets() { tw_in "$H" stats --json 2>/dev/null | jq .totals.exit_packets; }
 
 # --- the foreground default: Ctrl-C leaves nothing behind ---
-nsenter --net=/run/netns/$H "$TW" run -i vX --feed "$T/exits.txt" --sources none --relay-sources none --pin-root "$PIN" \
+# -i vNope never exists: it is watched for, never attached, never detached.
+nsenter --net=/run/netns/$H "$TW" run -i vX -i vNope --feed "$T/exits.txt" --sources none --relay-sources none --pin-root "$PIN" \
 	--state-dir "$T/state" --alerts "$T/fg.json" </dev/null >/dev/null 2>"$T/fg.log" &
 fg=$!
 check "a foreground daemon starts" wait_for 10 grep -q "running (pid $fg," "$T/fg.log"
@@ -23,7 +24,7 @@ kill -INT $fg; wait $fg; rc=$?
 check_eq "Ctrl-C ends it with status 0" 0 $rc
 check "and XDP is detached" sh -c "! ip -n $H -j link show vX | jq -e '.[0].xdp != null' >/dev/null"
 check "and nothing stays pinned" test ! -e "$PIN"
-check "the log says what was removed" grep -q "XDP detached from 1 interface(s) and $PIN removed (--keep-on-stop keeps them)" "$T/fg.log"
+check "the log says what was removed (not the interface that never was)" grep -q "XDP detached from 1 interface and $PIN removed (--keep-on-stop keeps them)" "$T/fg.log"
 
 # --- one daemon per pin root: the lock, not the pid in a map ---
 check "the service-like daemon starts" start_daemon "$H" -i vX --feed "$T/exits.txt"
@@ -109,6 +110,21 @@ check "status after a clean stop says when" grep -q "daemon:      not running: s
 	<<<"$(tw_in "$H" status 2>/dev/null)"
 check_eq "status --json: a clean stop" true "$(tw_in "$H" status --json 2>/dev/null | jq .daemon.clean_stop)"
 check "the log of the kept stop says so" grep -q "stopped; XDP stays attached with the current exit set, counting on, until the next start" "$T/daemon.log"
+out=$(tw_in "$H" status 2>&1); rc=$?
+check_eq "status after a kept stop exits 3: no daemon runs" 3 $rc
 check "unload removes what a kept stop left" tw_in "$H" unload
 check "and XDP is gone" sh -c "! ip -n $H -j link show vX | jq -e '.[0].xdp != null' >/dev/null"
+out=$(tw_in "$H" unload 2>&1); rc=$?
+check_eq "a second unload has nothing to do, and that is not an error" "0 nothing to unload: $PIN does not exist" "$rc $out"
+out=$(tw_in "$H" status 2>&1); rc=$?
+check_eq "status with nothing pinned exits 3 too" 3 $rc
+
+# --- the CLI's words ---
+out=$("$TW" st 2>&1); rc=$?
+check_eq "an ambiguous object names what it could be" "2 torwatch: ambiguous object 'st': it could be status stats" "$rc $out"
+check "'torwatch help block' is block's help" grep -q "^usage: torwatch block enable" <<<"$("$TW" help block)"
+out=$("$TW" block enable --ports --pin-root "$PIN" 2>&1); rc=$?
+check_eq "a missing option value is named" "2 torwatch: option --ports needs a value" "$rc $out"
+out=$("$TW" status --pin-root "" 2>&1); rc=$?
+check "--pin-root '' is refused in one sentence" grep -q "^torwatch: --pin-root needs a directory" <<<"$out"
 finish

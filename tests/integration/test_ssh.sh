@@ -140,6 +140,11 @@ check "block enable --all --ports is refused" sh -c "! $TW block enable --all --
 out=$(tw_in "$S" block enable --ports 22,x 2>&1); rc=$?
 check_eq "a bad port list is refused" 2 $rc
 check "and named" grep -q "'x' in '22,x' is not a port" <<<"$out"
+out=$(tw_in "$S" block enable --ports 0 2>&1)
+check_eq "a single bad port is named once" "torwatch: --ports: '0' is not a port (1-65535) or a range A-B" "$out"
+out=$(tw_in "$S" block enable --ports 8080/tcp 2>&1); rc=$?
+check "a protocol in --ports is refused, saying why" grep -q "block mode drops TCP and UDP to its ports alike" <<<"$out"
+check_eq "... and nothing changed" dry-run "$(tw_in "$S" block show --json | jq -r .mode)"
 # A positive control first: the same ping gets through before --all.
 check "ping from the exit node gets through before --all" in_ns "$X" ping -c 1 -W 2 $SRV4X
 dropped=$(tw_in "$S" block show --json | jq .dropped)

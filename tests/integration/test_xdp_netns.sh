@@ -49,11 +49,11 @@ check "the refusal names the file" grep -q "empty.txt: no valid entry in 2 lines
 for i in $(seq 0 1099); do echo "10.77.$((i / 256)).$((i % 256))"; done >"$T/big.txt"
 out=$(in_ns "$H" "$TW" run -i vX --feed "$T/big.txt" --max-exits 1024 --pin-root "$PIN-big" --state-dir "$T/state" 2>&1); rc=$?
 check "a set larger than the maps is refused" test $rc -ne 0
-check "the refusal names --max-exits" grep -q "the exit set has 1100 IPv4 and 0 IPv6 addresses, more than the 1024 per family the maps hold; restart with a larger --max-exits" <<<"$out"
+check "the refusal names --max-exits" grep -q "the exit set has 1100 IPv4 and 0 IPv6 addresses, more than the 1024 per family the maps hold; start with a larger --max-exits\$" <<<"$out"
 check "a failed first start leaves nothing pinned" test ! -e "$PIN-big"
 out=$("$TW" status --pin-root "$PIN" 2>&1); rc=$?
-check_eq "status with nothing loaded exits 2" 2 $rc
-check "status with nothing loaded says so" grep -q "torwatch is not running: nothing is pinned under $PIN" <<<"$out"
+check_eq "status with nothing loaded exits 3 (not running)" 3 $rc
+check "status with nothing loaded says so" grep -q "no daemon runs and nothing is pinned under $PIN" <<<"$out"
 # nobody may not be able to reach the checkout (under /root, mode 0700): a copy.
 bin=$(mktemp -d /tmp/torwatch-bin.XXXXXX)
 install -m 0755 "$TW" "$bin/torwatch" && chmod 0755 "$bin"
@@ -183,8 +183,9 @@ check_eq "all 400 packets counted across the reloads" $((before + 400)) "$after"
 # --- SIGKILL: XDP and counters survive; a new daemon adopts them ---
 before=$(tw_in "$H" stats --json | jq .totals.exit_packets)
 stop_daemon -KILL
-out=$(tw_in "$H" status 2>&1)
+out=$(tw_in "$H" status 2>&1); rc=$?
 check "status without a daemon says so in one sentence" grep -q "the daemon is not running; showing the state pinned under $PIN" <<<"$out"
+check_eq "... and exits 3 (not running), for scripts and monitoring" 3 $rc
 in_ns "$X" ping -q -c 2 -i 0.05 $HOST4X >/dev/null
 after=$(tw_in "$H" stats --json 2>/dev/null | jq .totals.exit_packets)
 check_eq "XDP keeps counting with the daemon dead" $((before + 2)) "$after"

@@ -79,6 +79,11 @@ static int block_enable(const struct tw_cli *cli, const struct tw_pinned *p,
 
 	if (b->all && b->ports)
 		return tw_cli_fail(cli, "--ports and --all exclude each other");
+	/* One port set drops TCP and UDP alike: a protocol would be a promise
+	 * the drop does not keep. */
+	if (b->ports && strchr(b->ports, '/'))
+		return tw_cli_fail(cli, "--ports: block mode drops TCP and UDP to its ports alike, so '%.64s' cannot name a protocol; give the ports without /tcp or /udp",
+				   b->ports);
 	if (b->ports && tw_port_list_parse(b->ports, &ports, err, sizeof(err)))
 		return tw_cli_fail(cli, "--ports: %s", err);
 	if (!b->ports && tw_port_set_load(p->ssh_ports, &ports))

@@ -139,8 +139,18 @@ int tw_cli_parse_common(int argc, char **argv, struct tw_cli *cli, const char *u
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
+		/* "--ports --pin-root X": the value is missing, not X. */
+		if (optarg && !strncmp(optarg, "--", 2) && optind >= 2) {
+			fprintf(stderr, "torwatch: option %s needs a value\n", argv[optind - 2]);
+			return -1;
+		}
 		switch (c) {
 		case OPT_PIN_ROOT:
+			if (!*optarg) {
+				fprintf(stderr, "torwatch: --pin-root needs a directory (default %s)\n",
+					TW_DEFAULT_PIN_ROOT);
+				return -1;
+			}
 			cli->pin_root = optarg;
 			break;
 		case OPT_JSON:
@@ -264,9 +274,8 @@ int tw_cli_open(const struct tw_cli *cli, struct tw_pinned *p)
 	if (tw_pinned_open(cli->pin_root, p, cli->write, err, sizeof(err)))
 		return tw_cli_fail(cli, "%s", err);
 	if (!tw_daemon_alive(cli->pin_root, &pid))
-		fprintf(stderr,
-			"torwatch: the daemon is not running; showing the state pinned under %s (XDP stays attached)\n",
-			cli->pin_root);
+		fprintf(stderr, "torwatch: the daemon is not running; %s the state pinned under %s (XDP stays attached)\n",
+			cli->write ? "changing" : "showing", cli->pin_root);
 	return 0;
 }
 

@@ -14,7 +14,12 @@
 #include "tw_status.h"
 #include "kernel/xdp_attach.h"
 
-const char tw_status_usage[] = "usage: torwatch status [--json] [--pin-root DIR]\n";
+const char tw_status_usage[] =
+	"usage: torwatch status [--json] [--pin-root DIR]\n"
+	"  exit status: 0 a daemon runs, 3 none runs (its state pinned or not), 2 errors\n";
+
+/* As LSB's 'status' says "program is not running". */
+#define EXIT_NOT_RUNNING 3
 
 struct status {
 	struct tw_meta meta;
@@ -311,6 +316,11 @@ int tw_cmd_status(int argc, char **argv)
 		return ret > 0 ? 0 : 2;
 	if (tw_cli_expect_args(&cli, argc, argv, 0, tw_status_usage))
 		return 2;
+	if (!tw_pins_exist(cli.pin_root)) {
+		tw_cli_fail(&cli, "no daemon runs and nothing is pinned under %s; start one with 'torwatch run'",
+			    cli.pin_root);
+		return EXIT_NOT_RUNNING;
+	}
 	ret = tw_cli_open(&cli, &p);
 	if (ret)
 		return ret;
@@ -323,5 +333,5 @@ int tw_cmd_status(int argc, char **argv)
 	else
 		print_text(&cli, &s);
 	tw_pinned_close(&p);
-	return 0;
+	return s.alive ? 0 : EXIT_NOT_RUNNING;
 }

@@ -22,8 +22,11 @@ int tw_cmd_unload(int argc, char **argv)
 		return ret > 0 ? 0 : 2;
 	if (tw_cli_expect_args(&cli, argc, argv, 0, tw_unload_usage))
 		return 2;
-	if (stat(cli.pin_root, &st))
-		return tw_cli_fail(&cli, "nothing to unload: %s does not exist", cli.pin_root);
+	/* Unloading what is not there leaves the host as asked: not an error. */
+	if (stat(cli.pin_root, &st) && errno == ENOENT) {
+		printf("nothing to unload: %s does not exist\n", cli.pin_root);
+		return 0;
+	}
 	if (tw_pins_root_ours(cli.pin_root, true, why, sizeof(why)))
 		return tw_cli_fail(&cli, "%s", why);
 	if (tw_daemon_alive(cli.pin_root, &pid))

@@ -57,8 +57,12 @@ static int parse_items(const char *text, struct tw_port_set *tcp, struct tw_port
 		dash = memchr(p, '-', (size_t)(stop - p));
 		if (dash ? parse_port(p, dash, &lo) || parse_port(dash + 1, stop, &hi) :
 			   parse_port(p, stop, &lo)) {
-			snprintf(err, errlen, "'%.*s' in '%.64s' is not a port (1-65535) or a range A-B",
-				 (int)(end - p > 32 ? 32 : end - p), p, text);
+			if (p == text && !*end)	/* the whole list: say it once */
+				snprintf(err, errlen, "'%.64s' is not a port (1-65535) or a range A-B",
+					 text);
+			else
+				snprintf(err, errlen, "'%.*s' in '%.64s' is not a port (1-65535) or a range A-B",
+					 (int)(end - p > 32 ? 32 : end - p), p, text);
 			return -1;
 		}
 		if (!dash)

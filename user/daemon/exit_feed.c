@@ -66,9 +66,12 @@ static int check_room(const struct tw_daemon *d, const struct tw_exit_set *set, 
 	__u32 prefixes = bpf_map__max_entries(d->xdp.skel->maps.exit_prefix_v4);
 
 	if (set->exact_v4 > exact || set->exact_v6 > exact) {
+		/* Pinned maps keep their size: a larger one needs them gone first. */
 		if (!quiet)
-			tw_err("the exit set has %u IPv4 and %u IPv6 addresses, more than the %u per family the maps hold; restart with a larger --max-exits (after 'torwatch unload')",
-			       set->exact_v4, set->exact_v6, exact);
+			tw_err("the exit set has %u IPv4 and %u IPv6 addresses, more than the %u per family the maps hold; %s",
+			       set->exact_v4, set->exact_v6, exact,
+			       d->xdp.fresh_pins ? "start with a larger --max-exits" :
+						   "restart with a larger --max-exits (after 'torwatch unload')");
 		return -E2BIG;
 	}
 	if (set->prefixes_v4 > prefixes || set->prefixes_v6 > prefixes) {

@@ -164,13 +164,17 @@ void daemon_xdp_close(struct tw_daemon *d, bool failed)
 					    !d->opts->keep_on_stop);
 
 	int ret = remove ? tw_pins_remove(d->opts->pin_root) : 0;
+	size_t attached = 0;
 
+	/* Only those that had XDP: one named but never there was not detached. */
+	for (size_t i = 0; i < d->xdp.n_ifaces; i++)
+		attached += d->pub.meta.ifaces[i].xdp_mode != TW_XDP_NONE;
 	if (ret)
 		tw_warn("could not remove everything under %s: %s", d->opts->pin_root,
 			strerror(-ret));
 	else if (remove && !failed)
-		tw_info("XDP detached from %zu interface(s) and %s removed (--keep-on-stop keeps them)",
-			d->xdp.n_ifaces, d->opts->pin_root);
+		tw_info("XDP detached from %zu interface%s and %s removed (--keep-on-stop keeps them)",
+			attached, attached == 1 ? "" : "s", d->opts->pin_root);
 	tw_sensors_close(&d->sensors);
 	xdp_tor_bpf__destroy(d->xdp.skel);
 	d->xdp.skel = NULL;

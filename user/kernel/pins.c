@@ -89,6 +89,14 @@ int tw_pinned_open(const char *root, struct tw_pinned *p, bool write, char *err,
 	return 0;
 }
 
+bool tw_pins_exist(const char *root)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/" TW_PIN_NAME(meta), root);
+	return !(access(path, F_OK) && errno == ENOENT);
+}
+
 void tw_pinned_close(struct tw_pinned *p)
 {
 	int *fds = (int *)p;

@@ -28,6 +28,9 @@ int tw_pin_open_ro(const char *root, const char *name);
 /* Opens all pinned maps, read-only unless write; one sentence in err when
  * nothing is pinned or we may not open them. */
 int tw_pinned_open(const char *root, struct tw_pinned *p, bool write, char *err, size_t errlen);
+/* Has a daemon pinned its state under root (true also when root cannot be
+ * searched by us: the open then says why)? */
+bool tw_pins_exist(const char *root);
 /* Lets group gid read the pins under root (maps 0640, check_exit 0660, the
  * directory 0750); the other programs and the links stay the owner's.
  * 0 or -errno. */
