@@ -127,4 +127,12 @@ out=$("$TW" block enable --ports --pin-root "$PIN" 2>&1); rc=$?
 check_eq "a missing option value is named" "2 torwatch: option --ports needs a value" "$rc $out"
 out=$("$TW" status --pin-root "" 2>&1); rc=$?
 check "--pin-root '' is refused in one sentence" grep -q "^torwatch: --pin-root needs a directory" <<<"$out"
+# Options that do not apply are refused, not ignored.
+for args in "stats --prometheus --json" "stats --prometheus --by port" "stats --prometheus --top 3"; do
+	out=$("$TW" $args --pin-root "$PIN" 2>&1); rc=$?
+	check_eq "'$args' is refused (exit 2)" 2 $rc
+	check "... saying why" grep -q "go with the tables" <<<"$out"
+done
+out=$("$TW" feed export --json --pin-root "$PIN" 2>&1); rc=$?
+check "'feed export --json' is refused, saying why" grep -q "plain list format that --feed reads; --json does not apply" <<<"$out"
 finish

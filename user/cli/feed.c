@@ -244,6 +244,8 @@ int tw_cmd_feed(int argc, char **argv)
 		return tw_cli_fail(&cli, "--force belongs to 'feed update'");
 	if (fo.output && strcmp(verb, "export"))
 		return tw_cli_fail(&cli, "--output belongs to 'feed export'");
+	if (cli.json && !strcmp(verb, "export"))
+		return tw_cli_fail(&cli, "'feed export' writes the plain list format that --feed reads; --json does not apply");
 	ret = tw_cli_open(&cli, &p);
 	if (ret)
 		return ret;

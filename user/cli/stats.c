@@ -37,6 +37,7 @@ struct stats_opts {
 	int by;
 	long top;
 	bool prometheus;
+	bool table_opts;	/* --by or --top: the tables' shape */
 	const char *output;
 	const char *ports;
 	const char *geoip, *asn_db;	/* overrides of the daemon's databases */
@@ -157,6 +158,8 @@ static int on_stats_opt(int opt, const char *arg, void *ctx)
 							     &so->asn_db) = arg;
 		return 0;
 	}
+	if (opt == 'b' || opt == 't')
+		so->table_opts = true;
 	if (opt == 'b') {
 		if (!strcmp(arg, "source"))
 			so->by = BY_SOURCE;
@@ -303,6 +306,9 @@ int tw_cmd_stats(int argc, char **argv)
 		return 2;
 	if ((so.output || so.ports) && !so.prometheus)
 		return tw_cli_fail(&cli, "--output and --ports go with --prometheus");
+	/* Refused rather than ignored: the metrics have one format and shape. */
+	if (so.prometheus && (cli.json || so.table_opts))
+		return tw_cli_fail(&cli, "--prometheus writes every metric in Prometheus' text format; --json, --by and --top go with the tables");
 	ret = tw_cli_open(&cli, &p);
 	if (ret)
 		return ret;
