@@ -299,7 +299,7 @@ static void test_ssh_block_allow(void **state)
 	assert_int_equal(o.n_allow, 2);
 	assert_int_equal(o.allow[1].prefixlen, 48);
 	assert_int_equal(PARSE(&o, err, "run", "--ssh-ports", "ssh"), -1);
-	assert_string_equal(err, "ssh-ports: 'ssh' in 'ssh' is not a port (1-65535) or a range A-B");
+	assert_string_equal(err, "ssh-ports: 'ssh' is not a port (1-65535) or a range A-B");
 	assert_int_equal(PARSE(&o, err, "run", "--allow", "198.51.100.0/33"), -1);
 	assert_string_equal(err, "allow '198.51.100.0/33': prefix length over 32");
 	assert_int_equal(PARSE(&o, err, "run", "--block=yes"), -1);

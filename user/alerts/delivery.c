@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "common/quiet_thread.h"
 #include "common/timeutil.h"
+#include "common/plural.h"
 
 #define BATCH_BYTES (4u << 20)	/* one request's body at most */
 #define BACKOFF_MAX_S 60
@@ -180,8 +181,9 @@ static void *worker(void *arg)
 				char took[32];
 
 				tw_format_age(time(NULL) - d->failing_since, took, sizeof(took));
-				tw_info("alert sink %s delivers again, after %llu failed attempts over %s",
-					d->shown, (unsigned long long)d->failed_attempts, took);
+				tw_info("alert sink %s delivers again, after %llu failed %s over %s",
+					d->shown, (unsigned long long)d->failed_attempts,
+					tw_plural(d->failed_attempts, "attempt", "attempts"), took);
 				d->failing_since = 0;
 			}
 			backoff = 0;

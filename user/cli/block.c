@@ -127,8 +127,7 @@ static int block_show(const struct tw_cli *cli, const struct tw_pinned *p)
 				       json_object_new_int64((int64_t)cnt.c[TW_CNT_DROPPED]));
 		json_object_object_add(o, "would_drop",
 				       json_object_new_int64((int64_t)cnt.c[TW_CNT_WOULD_DROP]));
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-		json_object_put(o);
+		tw_cli_print_json(o, false);
 	} else {
 		printf("block mode: %s\n", tw_block_mode_name(cfg.mode));
 		printf("ports:      %s\n", cfg.all ? "all" : list);

@@ -207,9 +207,7 @@ int tw_cmd_check(int argc, char **argv)
 			json_object_object_add(o, "sources", json_object_get(names));
 			json_object_object_add(o, "allowlisted", json_object_new_boolean(allowed));
 		}
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-								 JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(o);
+		tw_cli_print_json(o, false);
 	} else if (found) {
 		printf("%s is in the exit set: %s %s, listed by ", text,
 		       tw_prefix_is_exact(&match) ? "exact entry" : "prefix", mtext);

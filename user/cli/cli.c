@@ -192,6 +192,14 @@ int tw_cli_expect_args(const struct tw_cli *cli, int argc, char **argv, int n,
 	return -1;
 }
 
+void tw_cli_print_json(struct json_object *o, bool pretty)
+{
+	printf("%s\n", json_object_to_json_string_ext(o, (pretty ? JSON_C_TO_STRING_PRETTY :
+								   JSON_C_TO_STRING_PLAIN) |
+							 JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
 int tw_cli_fail(const struct tw_cli *cli, const char *fmt, ...)
 {
 	char msg[1024];
@@ -204,8 +212,7 @@ int tw_cli_fail(const struct tw_cli *cli, const char *fmt, ...)
 		struct json_object *o = json_object_new_object();
 
 		json_object_object_add(o, "error", json_object_new_string(msg));
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-		json_object_put(o);
+		tw_cli_print_json(o, false);
 	} else {
 		fprintf(stderr, "torwatch: %s\n", msg);
 	}

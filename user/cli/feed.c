@@ -14,6 +14,7 @@
 #include "common/timeutil.h"
 #include "torwatch.h"
 #include "tw_status.h"
+#include "common/plural.h"
 
 const char tw_feed_usage[] =
 	"usage: torwatch feed update [--force] [--timeout SECONDS] [--json] [--pin-root DIR]\n"
@@ -111,9 +112,10 @@ void tw_sources_print_text(const struct tw_source_info *src, int64_t now, bool d
 			printf(", HTTP %u", si->http_status);
 		if (si->failures)
 			printf(", %u failure%s in a row", si->failures, si->failures == 1 ? "" : "s");
-		printf("\n    %u IPv4 + %u IPv6 addresses, %u prefixes in the set; %u in the last good list, %u bad lines\n",
-		       si->exact_v4, si->exact_v6, si->prefixes_v4 + si->prefixes_v6, si->listed,
-		       si->bad_lines);
+		printf("\n    %u IPv4 + %u IPv6 addresses, %u %s in the set; %u in the last good list, %u bad %s\n",
+		       si->exact_v4, si->exact_v6, si->prefixes_v4 + si->prefixes_v6,
+		       tw_plural(si->prefixes_v4 + si->prefixes_v6, "prefix", "prefixes"), si->listed,
+		       si->bad_lines, tw_plural(si->bad_lines, "line", "lines"));
 		if (si->last_success) {
 			tw_format_age(now - (int64_t)si->last_success, age, sizeof(age));
 			printf("    last good data %s ago", age);
@@ -170,9 +172,7 @@ static int show(const struct tw_cli *cli, const struct tw_pinned *p)
 		json_object_object_add(o, "stale", json_object_new_boolean(meta.feed_stale));
 		json_object_object_add(o, "newest_data", tw_json_time(meta.set_newest_data));
 		json_object_object_add(o, "sources", tw_sources_json(src, now, alive));
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-								 JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(o);
+		tw_cli_print_json(o, true);
 	} else {
 		printf("exit set data: %s\nsources:\n", meta.feed_stale ? "STALE" : "fresh");
 		tw_sources_print_text(src, now, alive);

@@ -45,7 +45,7 @@ struct stats_opts {
 
 static void fmt_time(uint64_t mono_ns, char *buf, size_t len)
 {
-	tw_format_iso8601_ns(tw_mono_to_unix_ns(mono_ns), buf, len);
+	tw_format_iso8601_ms(tw_mono_to_unix_ns(mono_ns), buf, len);
 }
 
 static void row_label(int kind, const struct tw_row *r, char *buf, size_t len)
@@ -123,7 +123,7 @@ static void table_text(int kind, const struct tw_table *t, long top, const struc
 
 	printf("\nby %s (top %ld of %zu):\n", titles[kind], top, t->n);
 	printf("  %-40s %12s %14s %10s %10s%s\n", titles[kind], "packets", "bytes", "dropped", "dry run",
-	       kind == BY_SOURCE ? "  B/pkt  cc  first seen                  last seen" : "");
+	       kind == BY_SOURCE ? "  B/pkt  cc  first seen               last seen" : "");
 	for (size_t i = 0; i < t->n && (long)i < top; i++) {
 		const struct tw_row *r = &t->rows[i];
 
@@ -359,8 +359,7 @@ int tw_cmd_stats(int argc, char **argv)
 		if (!so.by)
 			json_object_object_add(o, "tor_clients",
 					       tw_stats_tor_clients_json(cli.pin_root, so.top));
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
-		json_object_put(o);
+		tw_cli_print_json(o, true);
 	} else {
 		printf("all packets seen: %llu (%llu bytes); IPv4 %llu, IPv6 %llu, non-IP %llu, unreadable %llu\n",
 		       (unsigned long long)totals[TW_CNT_PACKETS], (unsigned long long)totals[TW_CNT_BYTES],

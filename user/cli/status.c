@@ -13,6 +13,7 @@
 #include "torwatch.h"
 #include "tw_status.h"
 #include "kernel/xdp_attach.h"
+#include "common/plural.h"
 
 const char tw_status_usage[] =
 	"usage: torwatch status [--json] [--pin-root DIR]\n"
@@ -207,9 +208,7 @@ static void print_json(const struct tw_cli *cli, const struct status *s)
 	} else {
 		json_object_object_add(o, "tor_client", NULL);
 	}
-	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-							 JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
+	tw_cli_print_json(o, true);
 }
 
 static void print_text(const struct tw_cli *cli, const struct status *s)
@@ -260,8 +259,9 @@ static void print_text(const struct tw_cli *cli, const struct status *s)
 	printf("sources:%s\n", s->meta.feed_stale ? "     the newest good data is STALE" : "");
 	tw_sources_print_text(s->src, now, s->alive);
 	if (s->has_alerts)
-		printf("alerts:      %llu raised, %llu lines written, %llu could not be written, %llu held back by throttles\n",
+		printf("alerts:      %llu raised, %llu %s written, %llu could not be written, %llu held back by throttles\n",
 		       (unsigned long long)s->alerts.emitted, (unsigned long long)s->alerts.written,
+		       tw_plural(s->alerts.written, "line", "lines"),
 		       (unsigned long long)s->alerts.failed, (unsigned long long)s->alerts.suppressed);
 	for (int i = 0; s->has_sinks && i < TW_MAX_SINKS && s->sinks[i].in_use; i++) {
 		const struct tw_sink_stat *k = &s->sinks[i];
@@ -275,8 +275,9 @@ static void print_text(const struct tw_cli *cli, const struct status *s)
 		       (unsigned long long)k->failed, later ? "could not be queued" : "could not be written",
 		       (unsigned long long)k->filtered);
 		if (later)
-			printf("; %llu delivered, %llu failed attempts retried, %llu rejected, %llu dropped, %llu too large, %llu spooled; %llu waiting in memory, %llu in the spool",
+			printf("; %llu delivered, %llu failed %s retried, %llu rejected, %llu dropped, %llu too large, %llu spooled; %llu waiting in memory, %llu in the spool",
 			       (unsigned long long)k->delivered, (unsigned long long)k->retried,
+			       tw_plural(k->retried, "attempt", "attempts"),
 			       (unsigned long long)k->rejected, (unsigned long long)k->dropped,
 			       (unsigned long long)k->too_large, (unsigned long long)k->spooled,
 			       (unsigned long long)k->queued, (unsigned long long)k->spool_pending);

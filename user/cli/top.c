@@ -27,6 +27,7 @@
 #include "kernel/counters.h"
 #include "metrics/by_geo.h"
 #include "tw_status.h"
+#include "common/plural.h"
 
 const char tw_top_usage[] =
 	"usage: torwatch top [--interval SECONDS] [--geoip FILE] [--pin-root DIR]\n"
@@ -201,9 +202,11 @@ static void draw(struct screen *s, const struct tw_cli *cli, const struct sample
 	    per_s(c[TW_CNT_DROPPED] - p[TW_CNT_DROPPED], secs),
 	    per_s(c[TW_CNT_WOULD_DROP] - p[TW_CNT_WOULD_DROP], secs),
 	    per_s(c[TW_CNT_PACKETS] - p[TW_CNT_PACKETS], secs));
-	put(s, "totals: %llu packets, %llu bytes from %zu exit sources; %llu dropped",
-	    (unsigned long long)c[TW_CNT_EXIT_PACKETS], (unsigned long long)c[TW_CNT_EXIT_BYTES],
-	    now->sources.n, (unsigned long long)c[TW_CNT_DROPPED]);
+	put(s, "totals: %llu %s, %llu %s from %zu exit %s; %llu dropped",
+	    (unsigned long long)c[TW_CNT_EXIT_PACKETS], tw_plural(c[TW_CNT_EXIT_PACKETS], "packet", "packets"),
+	    (unsigned long long)c[TW_CNT_EXIT_BYTES], tw_plural(c[TW_CNT_EXIT_BYTES], "byte", "bytes"),
+	    now->sources.n, tw_plural(now->sources.n, "source", "sources"),
+	    (unsigned long long)c[TW_CNT_DROPPED]);
 	tor_clients_line(s, cli->pin_root);
 	put(s, "");
 	/* What is left of the height: sources get half, ports and alerts a quarter each. */

@@ -48,8 +48,12 @@ static int parse_items(const char *text, struct tw_port_set *tcp, struct tw_port
 			to_tcp = plen == 3 && !strncmp(slash + 1, "tcp", 3);
 			to_udp = plen == 3 && !strncmp(slash + 1, "udp", 3);
 			if (!to_tcp && !to_udp) {
-				snprintf(err, errlen, "'%.*s' in '%.64s': the protocol must be /tcp or /udp",
-					 (int)(end - p > 32 ? 32 : end - p), p, text);
+				if (p == text && !*end)
+					snprintf(err, errlen, "'%.64s': the protocol must be /tcp or /udp",
+						 text);
+				else
+					snprintf(err, errlen, "'%.*s' in '%.64s': the protocol must be /tcp or /udp",
+						 (int)(end - p > 32 ? 32 : end - p), p, text);
 				return -1;
 			}
 			stop = slash;

@@ -44,6 +44,17 @@ void tw_format_iso8601_ns(int64_t unix_ns, char *buf, size_t len)
 	snprintf(buf, len, "%s.%06dZ", base, (int)((unix_ns / 1000) % 1000000));
 }
 
+void tw_format_iso8601_ms(int64_t unix_ns, char *buf, size_t len)
+{
+	time_t s = (time_t)(unix_ns / (int64_t)TW_NS_PER_SEC);
+	struct tm tm;
+	char base[32];
+
+	gmtime_r(&s, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03dZ", base, (int)((unix_ns / 1000000) % 1000));
+}
+
 void tw_format_iso8601(int64_t unix_s, char *buf, size_t len)
 {
 	time_t s = (time_t)unix_s;

@@ -14,6 +14,9 @@ int64_t tw_now_unix(void);
 int64_t tw_now_unix_ns(void);
 /* "2024-03-12T14:24:53.123456Z" (microseconds) from unix nanoseconds. */
 void tw_format_iso8601_ns(int64_t unix_ns, char *buf, size_t len);
+/* The same to the millisecond: for times of the coarse kernel clock, which
+ * has no finer digits to show. */
+void tw_format_iso8601_ms(int64_t unix_ns, char *buf, size_t len);
 /* "2024-03-12T14:24:53Z" from unix seconds; "never" for 0. */
 void tw_format_iso8601(int64_t unix_s, char *buf, size_t len);
 /* "3d 4h", "5m 2s": a short human age. */

@@ -14,6 +14,7 @@
 #include "exitset/exit_set.h"
 #include "feeds/feed_alerts.h"
 #include "xdp_tor.skel.h"
+#include "common/plural.h"
 
 void daemon_feeds_settings(const struct tw_run_opts *o, struct tw_feeds_settings *s)
 {
@@ -106,8 +107,9 @@ static int finish_apply(struct tw_daemon *d, const struct tw_exit_set *set,
 	}
 	tw_sources_describe(&d->exits.feeds.sources, set, d->pub.info);
 	daemon_status_exit_set(d, set, st->usec);
-	tw_info("exit set: %u IPv4 + %u IPv6 addresses, %u + %u prefixes (+%zu, ~%zu, -%zu in %llu us)",
-		set->exact_v4, set->exact_v6, set->prefixes_v4, set->prefixes_v6, st->added,
+	tw_info("exit set: %u IPv4 + %u IPv6 addresses, %u + %u %s (+%zu, ~%zu, -%zu in %llu us)",
+		set->exact_v4, set->exact_v6, set->prefixes_v4, set->prefixes_v6,
+		tw_plural(set->prefixes_v4 + set->prefixes_v6, "prefix", "prefixes"), st->added,
 		st->updated, st->removed, (unsigned long long)st->usec);
 	if (st->no_room)
 		tw_warn("the maps could not hold the old and the new set at once, so leaving entries went first; give them room with a larger --max-exits");

@@ -10,6 +10,7 @@
 #include <time.h>
 #include "common/timeutil.h"
 #include "daemon/state.h"
+#include "common/plural.h"
 
 /* The feeds in one word or so. The feed_stale alert waits until every
  * source has answered once (the first fetch may settle it), but the status
@@ -42,8 +43,9 @@ static void status_line(const struct tw_daemon *d, char *buf, size_t len)
 					 m->ifaces[i].name);
 	if (used < len)
 		snprintf(buf + used, len - used,
-			 "; exit set %u IPv4 + %u IPv6 addresses, %u prefixes; feeds %s",
+			 "; exit set %u IPv4 + %u IPv6 addresses, %u %s; feeds %s",
 			 m->exact_v4, m->exact_v6, m->prefixes_v4 + m->prefixes_v6,
+			 tw_plural(m->prefixes_v4 + m->prefixes_v6, "prefix", "prefixes"),
 			 feeds_state(d, feeds, sizeof(feeds)));
 }
 

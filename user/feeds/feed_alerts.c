@@ -6,6 +6,7 @@
 #include "common/timeutil.h"
 #include "common/url.h"
 #include "common/fetch.h"
+#include "common/plural.h"
 
 static void set_str(struct json_object *a, const char *path, const char *v)
 {
@@ -18,8 +19,8 @@ struct json_object *tw_feed_alert_rejected(const struct tw_source *s, const char
 	char msg[512], url[1024];
 	struct json_object *a;
 
-	snprintf(msg, sizeof(msg), "Exit list %s refused: %s; the last good data (%zu entries) stays",
-		 s->name, why, s->n_seen);
+	snprintf(msg, sizeof(msg), "Exit list %s refused: %s; the last good data (%zu %s) stays",
+		 s->name, why, s->n_seen, tw_plural(s->n_seen, "entry", "entries"));
 	a = tw_alert_new(&tw_rule_feed_rejected, msg, now_ns);
 	set_str(a, "event.category", "configuration");
 	set_str(a, "event.reason", why);

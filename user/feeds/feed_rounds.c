@@ -17,6 +17,7 @@
 #include "feeds/feeds_internal.h"
 #include "feeds/onionoo.h"
 #include "feeds/source_cache.h"
+#include "common/plural.h"
 
 /* dan.me.uk's answer to a fetch within 30 minutes of the last one. */
 #define RATE_LIMIT_TEXT "Umm... You can only fetch the data every 30 minutes"
@@ -165,8 +166,8 @@ static void failed(struct tw_feeds *f, struct tw_source *s, int64_t now, const c
 	s->next_attempt_ms = tw_source_next_attempt(s, now_ms(), false, &f->pol, jitter());
 	tw_format_age((s->next_attempt_ms + 999) / 1000 - now, in, sizeof(in));
 	if (s->n_seen)
-		tw_warn("%s: fetch failed: %s; keeping its %zu entries, retry in %s", s->name, why,
-			s->n_seen, in);
+		tw_warn("%s: fetch failed: %s; keeping its %zu %s, retry in %s", s->name, why,
+			s->n_seen, tw_plural(s->n_seen, "entry", "entries"), in);
 	else
 		tw_warn("%s: fetch failed: %s; it has no data yet, retry in %s", s->name, why, in);
 }
@@ -250,7 +251,8 @@ static int take(struct tw_feeds *f, struct tw_source *s, const struct tw_fetch_r
 		tw_source_confirm(s, now);
 		s->state = TW_SRC_NOT_MODIFIED;
 		succeeded(f, s, now, r);
-		tw_info("%s: not modified; %zu entries confirmed", s->name, s->listed);
+		tw_info("%s: not modified; %zu %s confirmed", s->name, s->listed,
+			tw_plural(s->listed, "entry", "entries"));
 		return TW_FEEDS_STATE;
 	}
 	if (r->http_status != 200) {
@@ -274,8 +276,9 @@ static int take(struct tw_feeds *f, struct tw_source *s, const struct tw_fetch_r
 	s->state = TW_SRC_OK;
 	succeeded(f, s, now, r);
 	tw_feeds_log_bad_lines(s);
-	tw_info("%s: %zu entries (%lu bad line%s) in %.2f s", s->name, s->listed, s->bad_lines,
-		s->bad_lines == 1 ? "" : "s", r->seconds);
+	tw_info("%s: %zu %s (%lu bad %s) in %.2f s", s->name, s->listed,
+		tw_plural(s->listed, "entry", "entries"), s->bad_lines,
+		tw_plural(s->bad_lines, "line", "lines"), r->seconds);
 	return TW_FEEDS_DATA | TW_FEEDS_STATE;
 }
 
