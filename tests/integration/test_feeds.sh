@@ -212,6 +212,7 @@ tw_in "$H" feed update --json >"$T/show.json"
 check_eq "a 90% shrink is refused" "rejected 20" "$(field shrink state) $(field shrink listed)"
 check "the refusal gives the numbers" grep -q '2 entries would replace 20 (-90%, more than the 50% allowed)' <<<"$(field shrink error)"
 check "a feed_rejected alert says so" has_alert 'select(.rule.id=="feed_rejected" and .torwatch.feed.name=="shrink") | select(.event.reason | contains("-90%"))'
+check_eq "... saying once what stays" 1 "$(alerts feed_rejected | jq -r 'select(.torwatch.feed.name=="shrink") | .message' | grep -o 'last good data' | wc -l)"
 check "the refused entries stay" in_set 203.0.113.20
 set_v4() { tw_in "$H" status --json | jq .exit_set.exact_v4; }
 check_eq "the set is as it was: 28 IPv4 addresses" 28 "$(set_v4)"
@@ -363,6 +364,12 @@ n=$(requests /status/503 | wc -l)
 check_eq "backoff: 4 attempts in 9.5 s (after 1, 2, 4 s), not 9" 4 "$n"
 t=$(requests /status/503 | jq -s 'map(.t)')
 check "the gaps grow: 1 s, 2 s, 4 s (+-20%)" jq -e '(.[2]-.[1]) > (.[1]-.[0]) and (.[3]-.[2]) > 2 * (.[1]-.[0])' <<<"$t"
+# A manual update while the source is down does not push its retry out.
+next=$(tw_in "$H" feed show --json | jq '.sources[] | select(.name=="backoff") | .next_attempt')
+tw_in "$H" feed update >/dev/null
+check_eq "a manual update that fails keeps the scheduled retry" "$next" \
+	"$(tw_in "$H" feed show --json | jq '.sources[] | select(.name=="backoff") | .next_attempt')"
+check "... and it did try" test "$(requests /status/503 | wc -l)" -gt "$n"
 stop_daemon
 
 finish

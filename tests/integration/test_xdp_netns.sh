@@ -157,7 +157,7 @@ check "reload adds 198.51.100.8" wait_for 5 tw_in "$H" check 198.51.100.8
 check "reload drops the /25 prefix" wait_for 5 sh -c "! $TW check 203.0.113.200 --pin-root $PIN"
 : >"$T/plain.txt"
 kill -HUP "$DAEMON_PID"
-check "an empty file is reported" wait_for 5 grep -q "plain.txt: no valid entry.*keeping its last good data" "$T/daemon.log"
+check "an empty file is reported" wait_for 5 grep -q "plain.txt: no valid entry.*; the last good data ([0-9]* entr[a-z]*) stays" "$T/daemon.log"
 check "an empty file keeps the last good data" tw_in "$H" check 198.51.100.8
 rm -f "$T/plain.txt"
 kill -HUP "$DAEMON_PID"
@@ -179,6 +179,17 @@ wait $pingpid
 after=$(tw_in "$H" stats --json --top 100 | jq --arg a $EXIT4 '.sources[] | select(.source==$a) | .packets')
 check "20 reloads happened during the traffic" test "$(grep -c 'SIGHUP: reloading' "$T/daemon.log")" -ge 22
 check_eq "all 400 packets counted across the reloads" $((before + 400)) "$after"
+# The file was refused (empty) before: read well again, it has no failures.
+plain() { tw_in "$H" feed show --json | jq -r --arg p "$T/plain.txt" ".sources[] | select(.url==\$p) | $1"; }
+check_eq "a file read well again: ok, no failures in a row" "ok 0" "$(plain '"\(.state) \(.failures)"')"
+# Its bad lines are said once per content, not at every 'feed update'.
+printf '%s\n%s\nnot-an-address-7\n' $EXIT4 $EXIT6 >"$T/plain.txt"
+kill -HUP "$DAEMON_PID"
+check "a new bad line is logged" wait_for 5 grep -q 'not-an-address-7' "$T/daemon.log"
+tw_in "$H" feed update >/dev/null
+tw_in "$H" feed update >/dev/null
+check_eq "... once, though the file was read twice more" 1 "$(grep -c 'not-an-address-7' "$T/daemon.log")"
+check_eq "the JSON of status leaves '/' unescaped" 0 "$(tw_in "$H" status --json | grep -c '\\/')"
 
 # --- SIGKILL: XDP and counters survive; a new daemon adopts them ---
 before=$(tw_in "$H" stats --json | jq .totals.exit_packets)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "common/log.h"
 #include "common/timeutil.h"
@@ -163,7 +164,13 @@ static void failed(struct tw_feeds *f, struct tw_source *s, int64_t now, const c
 	s->failures++;
 	s->state = TW_SRC_FAILED;
 	snprintf(s->error, sizeof(s->error), "%.*s", (int)sizeof(s->error) - 1, why);
-	s->next_attempt_ms = tw_source_next_attempt(s, now_ms(), false, &f->pol, jitter());
+	/* An attempt asked for out of turn keeps the schedule: it does not
+	 * push the next retry further out. */
+	if (s->resume_ms > now_ms())
+		s->next_attempt_ms = s->resume_ms;
+	else
+		s->next_attempt_ms = tw_source_next_attempt(s, now_ms(), false, &f->pol, jitter());
+	s->resume_ms = 0;
 	tw_format_age((s->next_attempt_ms + 999) / 1000 - now, in, sizeof(in));
 	if (s->n_seen)
 		tw_warn("%s: fetch failed: %s; keeping its %zu %s, retry in %s", s->name, why,
@@ -178,6 +185,7 @@ static void succeeded(struct tw_feeds *f, struct tw_source *s, int64_t now,
 	int err;
 
 	s->failures = 0;
+	s->resume_ms = 0;
 	s->error[0] = '\0';
 	memcpy(s->etag, r->etag, sizeof(s->etag));
 	memcpy(s->last_modified, r->last_modified, sizeof(s->last_modified));
@@ -217,10 +225,15 @@ void tw_feeds_refused(struct tw_feeds *f, struct tw_source *s, int64_t now, cons
 	bool again = s->state == TW_SRC_REJECTED && !strncmp(s->error, why, sizeof(s->error) - 1);
 
 	s->failures++;
+	s->resume_ms = 0;
 	s->state = TW_SRC_REJECTED;
 	snprintf(s->error, sizeof(s->error), "%.*s", (int)sizeof(s->error) - 1, why);
 	s->next_attempt_ms = tw_source_next_attempt(s, now_ms(), false, &f->pol, jitter());
-	tw_warn("%s: list refused: %s", s->name, why);
+	if (s->n_seen)
+		tw_warn("%s: list refused: %s; the last good data (%zu %s) stays", s->name, why,
+			s->n_seen, tw_plural(s->n_seen, "entry", "entries"));
+	else
+		tw_warn("%s: list refused: %s", s->name, why);
 	if (!again)
 		tw_emit(f->out, tw_feed_alert_rejected(s, why, tw_now_unix_ns()));
 }
@@ -311,8 +324,11 @@ int tw_feeds_request(struct tw_feeds *f, bool force, int64_t now)
 				s->name, s->min_interval_s, (long long)(allowed - now));
 			continue;
 		}
+		int64_t scheduled = s->next_attempt_ms;
+
 		s->force = force;
 		submit(f, s, now);
+		s->resume_ms = scheduled;
 	}
 	f->round_active = true;
 	return tw_feeds_reload_files(f, force, now) | TW_FEEDS_STATE;
@@ -327,6 +343,21 @@ bool tw_feeds_round_finished(struct tw_feeds *f)
 			return false;
 	f->round_active = false;
 	f->rounds_done++;
+	return true;
+}
+
+bool tw_feed_file_changed(struct tw_source *s)
+{
+	struct stat st;
+	uint64_t key;
+
+	if (stat(s->url, &st))
+		return true;
+	key = ((uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec) ^
+	      ((uint64_t)st.st_size << 20) ^ (uint64_t)st.st_ino;
+	if (key == s->file_key)
+		return false;
+	s->file_key = key;
 	return true;
 }
 
@@ -350,8 +381,11 @@ int tw_feeds_reload_files(struct tw_feeds *f, bool force, int64_t now)
 			tw_err("%s", err);
 		} else {
 			s->state = TW_SRC_OK;
+			s->failures = 0;
 			s->error[0] = '\0';
-			tw_feeds_log_bad_lines(s);
+			/* The same file read again: its bad lines were said already. */
+			if (tw_feed_file_changed(s))
+				tw_feeds_log_bad_lines(s);
 			changed |= TW_FEEDS_DATA;
 		}
 		changed |= TW_FEEDS_STATE;

@@ -245,6 +245,7 @@ static int add_file_sources(struct tw_feeds *f, const struct tw_feeds_settings *
 			return -1;
 		s->state = TW_SRC_OK;
 		s->last_attempt = now;
+		tw_feed_file_changed(s);	/* its bad lines are said once */
 		tw_feeds_log_bad_lines(s);
 		watch(f, s->url);
 	}

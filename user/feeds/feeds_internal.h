@@ -7,6 +7,9 @@
 
 /* The lines of s's last list that did not parse, logged. */
 void tw_feeds_log_bad_lines(const struct tw_source *s);
+/* Has the file of s changed (inode, size, mtime) since the last call? The
+ * first call says yes; it notes what it saw. */
+bool tw_feed_file_changed(struct tw_source *s);
 /* Stamps s's attempt on disk (STATE_DIR/feeds/NAME.attempt). */
 void tw_feeds_note_attempt(const struct tw_feeds *f, const struct tw_source *s);
 

@@ -224,8 +224,7 @@ int tw_source_read_file(struct tw_source *s, int64_t now, const struct tw_feed_p
 	if (!ret && !stat(s->url, &st) && st.st_mtime < now)
 		s->confirmed_at = s->listed_at = st.st_mtime;
 	if (ret == -EBADMSG)
-		snprintf(err, errlen, "%s: %s%s", s->url, why,
-			 s->listed ? "; keeping its last good data" : "");
+		snprintf(err, errlen, "%s: %s", s->url, why);	/* the refusal says what stays */
 	else if (ret)
 		snprintf(err, errlen, "%s: %s", s->url, strerror(-ret));
 	tw_feed_free(&feed);

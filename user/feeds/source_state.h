@@ -63,6 +63,8 @@ struct tw_source {
 	bool in_flight;
 	bool answered;			/* a download finished since the start */
 	bool force;			/* the guard is off for the attempt in flight */
+	int64_t resume_ms;		/* an attempt asked for out of turn: the schedule it interrupted */
+	uint64_t file_key;		/* files: inode, size and mtime at the last read */
 };
 
 struct tw_sources {
