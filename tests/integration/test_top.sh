@@ -25,7 +25,7 @@ s=$(screen)
 rate=$(grep "^exit nodes:" <<<"$s" | awk '{print $3}')
 check "about ten packets a second from exit nodes (got $rate)" awk -v r="$rate" 'BEGIN { exit !(r >= 5 && r <= 15) }'
 check "the port: ICMP has none, so the table is empty or names a port" grep -q "top ports" <<<"$s"
-check "the recent alert" wait_for 3 shows "tor_traffic .*Known Tor Exit Node Traffic"
+check "the recent alert, with its source" wait_for 3 shows "tor_traffic .*Known Tor Exit Node Traffic from 198.51.100.7"
 check_eq "nothing wider than the pane" 0 "$(screen | awk 'length > 120' | grep -c .)"
 
 tmux resize-window -t $S -x 70 -y 18
@@ -50,7 +50,16 @@ out=$(tw_in "$H" top --interval 0 2>&1); rc=$?
 check_eq "a bad interval is a usage error" 2 $rc
 check "said in one sentence" grep -q "interval takes seconds from 0.1 to 3600, not '0'" <<<"$out"
 
+# The daemon stops (the state stays, as the unit's --keep-on-stop leaves
+# it), then the state is removed: top ends rather than show the removed
+# maps' old figures.
+in_ns "$H" timeout 20 "$TW" top --interval 0.2 --pin-root "$PIN" >"$T/top.out" 2>"$T/top.err" &
+topper=$!
+check "top runs in line mode" wait_for 3 grep -q exit_pps= "$T/top.out"
 kill $PINGER
 stop_daemon
 check "unload" tw_in "$H" unload
+wait $topper; rc=$?
+check_eq "when the state is removed, top ends with status 3" 3 $rc
+check "... saying why" grep -q "the state under $PIN is gone (removed by the daemon as it stopped, or by unload); top ends" "$T/top.err"
 finish

@@ -132,6 +132,14 @@ static void remember(struct tw_emitter *e, struct json_object *alert)
 		snprintf(r->severity, sizeof(r->severity), "%s", json_object_get_string(v));
 	if ((v = tw_json_get(alert, "message")))
 		snprintf(r->message, sizeof(r->message), "%s", json_object_get_string(v));
+	/* 'top' shows this line alone: say whose traffic when the message
+	 * does not (tor_traffic's is the rule's name). */
+	if ((v = tw_json_get(alert, "source.ip")) && !strstr(r->message, json_object_get_string(v))) {
+		size_t used = strlen(r->message);
+
+		snprintf(r->message + used, sizeof(r->message) - used, " from %s",
+			 json_object_get_string(v));
+	}
 }
 
 static void count_rule(struct tw_emitter *e, struct json_object *alert)

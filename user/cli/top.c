@@ -33,7 +33,24 @@ const char tw_top_usage[] =
 	"usage: torwatch top [--interval SECONDS] [--geoip FILE] [--pin-root DIR]\n"
 	"  a live view: exit traffic per second, drops, top sources with country and\n"
 	"  bytes per packet, top ports, recent alerts; q or Ctrl-C quits. When stdout\n"
-	"  is not a terminal, one plain line per interval instead.\n";
+	"  is not a terminal, one plain line per interval instead. A daemon that\n"
+	"  pins its state anew is followed; when the state is removed, top ends\n"
+	"  saying so, with exit status 3.\n";
+
+/* The id of the counters map pinned under root now; 0 when none is. */
+static __u32 pinned_counters_id(const char *root)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), id = 0;
+	int fd = tw_pin_open_ro(root, TW_PIN_NAME(counters));
+
+	if (fd < 0)
+		return 0;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		id = info.id;
+	close(fd);
+	return id;
+}
 
 static volatile sig_atomic_t quit, resized;
 
@@ -352,6 +369,9 @@ int tw_cmd_top(int argc, char **argv)
 		fputs("\033[?1049h\033[?25l\033[H\033[2J", stdout);
 		screen_size(&scr);
 	}
+	__u32 pinned_id = pinned_counters_id(cli.pin_root);
+	bool gone = false;
+
 	ret = take(&p, &prev);
 	if (!ret) {
 		qsort(prev.sources.rows, prev.sources.n, sizeof(struct tw_row), by_addr);
@@ -378,6 +398,27 @@ int tw_cmd_top(int argc, char **argv)
 			fputs("\033[2J", stdout);
 			if (tw_now_mono_ns() < due)
 				continue;	/* redrawn at the interval */
+		}
+		/* Our fds keep removed maps alive: never show their old figures. */
+		__u32 id = pinned_counters_id(cli.pin_root);
+
+		if (!id) {
+			gone = true;
+			break;
+		}
+		if (id != pinned_id) {	/* a new daemon's state: start over on it */
+			char err[512];
+
+			tw_pinned_close(&p);
+			ret = tw_pinned_open(cli.pin_root, &p, false, err, sizeof(err));
+			if (ret)
+				break;
+			pinned_id = id;
+			drop(&prev);
+			ret = take(&p, &prev);
+			qsort(prev.sources.rows, prev.sources.n, sizeof(struct tw_row), by_addr);
+			qsort(prev.ports.rows, prev.ports.n, sizeof(struct tw_row), by_port);
+			continue;
 		}
 		ret = take(&p, &now);
 		if (ret)
@@ -417,6 +458,11 @@ int tw_cmd_top(int argc, char **argv)
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 	tw_geo_close(geo);
 	tw_pinned_close(&p);
+	if (gone) {
+		fprintf(stderr, "torwatch: the state under %s is gone (removed by the daemon as it stopped, or by unload); top ends\n",
+			cli.pin_root);
+		return 3;
+	}
 	if (ret)
 		return tw_cli_fail(&cli, "cannot read the counters: %s", strerror(-ret));
 	return 0;
