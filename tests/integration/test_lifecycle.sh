@@ -127,6 +127,11 @@ out=$("$TW" block enable --ports --pin-root "$PIN" 2>&1); rc=$?
 check_eq "a missing option value is named" "2 torwatch: option --ports needs a value" "$rc $out"
 out=$("$TW" status --pin-root "" 2>&1); rc=$?
 check "--pin-root '' is refused in one sentence" grep -q "^torwatch: --pin-root needs a directory" <<<"$out"
+out=$(in_ns "$H" "$TW" run -i vX --pin-root "" --state-dir "$T/state" 2>&1); rc=$?
+check_eq "run --pin-root '' is refused in one sentence" "1 torwatch: error: the pin root must be an absolute path under /sys/fs/bpf, not ''" "$rc $(tail -n 1 <<<"$out")"
+out=$(in_ns "$H" "$TW" run -i vX --pin-root "$T/notbpf/pins" --state-dir "$T/state" 2>&1); rc=$?
+check "a pin root off bpffs is refused" grep -q "pin root $T/notbpf/pins must be a folder of torwatch's own on bpffs" <<<"$out"
+check "... leaving no directory behind" test ! -e "$T/notbpf"
 # Options that do not apply are refused, not ignored.
 for args in "stats --prometheus --json" "stats --prometheus --by port" "stats --prometheus --top 3"; do
 	out=$("$TW" $args --pin-root "$PIN" 2>&1); rc=$?

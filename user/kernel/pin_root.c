@@ -93,6 +93,11 @@ int tw_pins_root_ours(const char *root, bool must_exist, char *err, size_t errle
 
 int tw_pins_prepare_root(const char *root, char *err, size_t errlen)
 {
+	if (root[0] != '/') {
+		snprintf(err, errlen, "the pin root must be an absolute path under /sys/fs/bpf, not '%.64s'",
+			 root);
+		return -1;
+	}
 	if (!strncmp(root, "/sys/fs/bpf", 11) && !tw_is_bpffs("/sys/fs/bpf") &&
 	    mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
 		snprintf(err, errlen, "cannot mount bpffs on /sys/fs/bpf: %s (run as root)",
