@@ -293,16 +293,21 @@ static void test_restart_only_changes(void **state)
 {
 	struct tw_run_opts a, b;
 	char err[256], names[256];
+	bool files;
 
 	PARSE(&a, "run", "-i", "eth0", "--ssh-ports", "22");
 	PARSE(&b, "run", "-i", "eth0", "--ssh-ports", "2222", "--max-shrink", "90");
-	assert_false(tw_run_opts_restart_only_changes(&a, &b, names, sizeof(names)));
+	assert_false(tw_run_opts_restart_only_changes(&a, &b, names, sizeof(names), &files));
 	PARSE(&b, "run", "-i", "eth1", "--ssh-ports", "22", "--max-exits", "2048");
-	assert_true(tw_run_opts_restart_only_changes(&a, &b, names, sizeof(names)));
+	assert_true(tw_run_opts_restart_only_changes(&a, &b, names, sizeof(names), &files));
 	assert_string_equal(names, "interface and max-exits");
+	assert_false(files);	/* neither names a file: the log says nothing of files */
 	PARSE(&b, "run", "-i", "eth0", "-i", "eth1", "--alerts", "/tmp/x", "--sources", "none");
-	assert_true(tw_run_opts_restart_only_changes(&a, &b, names, sizeof(names)));
+	assert_true(tw_run_opts_restart_only_changes(&a, &b, names, sizeof(names), &files));
 	assert_string_equal(names, "interface, sources and alerts");
+	PARSE(&b, "run", "-i", "eth0", "--ssh-ports", "22", "--deny-file", "/tmp/deny");
+	assert_true(tw_run_opts_restart_only_changes(&a, &b, names, sizeof(names), &files));
+	assert_true(files);
 }
 
 int main(void)

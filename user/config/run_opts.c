@@ -390,14 +390,18 @@ int tw_run_opts_parse(int argc, char **argv, struct tw_run_opts *o, char *err, s
 }
 
 bool tw_run_opts_restart_only_changes(const struct tw_run_opts *was, const struct tw_run_opts *now,
-				      char *names, size_t len)
+				      char *names, size_t len, bool *name_files)
 {
 	const char *changed[TW_MAX_RUN_OPTIONS + 1];
 	size_t n = 0, used = 0;
 
+	*name_files = false;
 	for (size_t i = 0; i < tw_n_run_options; i++)
-		if (!(tw_run_options[i].flags & TW_OPT_RELOAD) && was->given[i] != now->given[i])
+		if (!(tw_run_options[i].flags & TW_OPT_RELOAD) && was->given[i] != now->given[i]) {
 			changed[n++] = tw_run_options[i].name;
+			if (tw_run_options[i].arg && strstr(tw_run_options[i].arg, "FILE"))
+				*name_files = true;
+		}
 	if (was->given_sources != now->given_sources)
 		changed[n++] = "[source] sections";
 	names[0] = '\0';

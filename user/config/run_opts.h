@@ -206,8 +206,9 @@ void tw_run_usage(FILE *f);
  * used: a half-read config never runs. */
 int tw_config_load(const char *path, struct tw_run_opts *o, char *err, size_t errlen);
 /* The settings that differ between was and now but change only with a
- * restart, as "a, b and c" in names; false when there are none. */
+ * restart, as "a, b and c" in names; false when there are none.
+ * *name_files: whether one of them names files (--feed FILE...). */
 bool tw_run_opts_restart_only_changes(const struct tw_run_opts *was, const struct tw_run_opts *now,
-				      char *names, size_t len);
+				      char *names, size_t len, bool *name_files);
 
 #endif

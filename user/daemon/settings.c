@@ -109,9 +109,12 @@ bool daemon_reload_settings(struct tw_daemon *d)
 		free_opts(o);
 		return false;
 	}
-	if (tw_run_opts_restart_only_changes(d->opts, o, names, sizeof(names)))
-		tw_warn("SIGHUP: %s change only with a restart; the running ones stay (the files they name are re-read)",
-			names);
+	bool files;
+
+	if (tw_run_opts_restart_only_changes(d->opts, o, names, sizeof(names), &files))
+		tw_warn("SIGHUP: %s change%s only with a restart; the running %s%s", names,
+			strchr(names, ' ') ? "" : "s", strchr(names, ' ') ? "ones stay" : "one stays",
+			files ? " (the files already named are re-read)" : "");
 	/* Each piece only when its settings changed: an allow file that
 	 * changed rewrites the allowlist and nothing else. */
 	if (daemon_apply_allowlist(d, o) || tw_sensors_apply(&d->sensors, o)) {

@@ -315,11 +315,14 @@ int tw_sources_build_set_without(const struct tw_sources *ss, uint32_t skip,
 
 uint32_t tw_sources_in_use(const struct tw_sources *ss, int64_t now, char *buf, size_t len)
 {
-	bool live = live_data(ss);
+	bool live = live_data(ss), fed = false;
 	uint32_t mask = 0;
 	size_t used = 0;
 	char age[32];
 
+	/* Whether anything could ever replace the snapshot. */
+	for (unsigned i = 0; i < ss->n; i++)
+		fed |= ss->s[i].kind == TW_SOURCE_URL || ss->s[i].kind == TW_SOURCE_FILE;
 	buf[0] = '\0';
 	for (unsigned i = 0; i < ss->n && used < len; i++) {
 		const struct tw_source *s = &ss->s[i];
@@ -331,8 +334,10 @@ uint32_t tw_sources_in_use(const struct tw_sources *ss, int64_t now, char *buf, 
 			tw_format_age(now - s->data_time, age, sizeof(age));
 			used += (size_t)snprintf(buf + used, len - used,
 						 "%sthe embedded snapshot of " TW_SNAPSHOT_DATE
-						 " (%zu entries, %s old; no fetched list or feed file has data yet)",
-						 used ? ", " : "", s->n_seen, age);
+						 " (%zu entries, %s old; %s)",
+						 used ? ", " : "", s->n_seen, age,
+						 fed ? "no fetched list or feed file has data yet" :
+						       "no source to fetch and no --feed file are configured, so it stays");
 		} else {
 			used += (size_t)snprintf(buf + used, len - used, "%s%s (%zu)",
 						 used ? ", " : "", s->name, s->n_seen);
