@@ -28,7 +28,7 @@ printf '[run]\nmax-body = 32M\n[source bomb]\nurl = http://127.0.0.1:%s/f/bomb.j
 # --- capabilities, thread by thread -------------------------------------------
 check "the daemon starts with a fetched feed, metrics and an HTTP sink, in block mode" \
 	start_daemon "$H" -i vX --feed "http://127.0.0.1:$PORT/f/wide.txt" --deny-file "$T/exits.txt" \
-	--metrics-listen 127.0.0.1:$MPORT --alerts "$T/alerts.json" -c "$T/sinks.conf" --block
+	--metrics-listen 127.0.0.1:$MPORT -c "$T/sinks.conf" --block
 # CAP_BPF (39), CAP_SYS_PTRACE (19), CAP_NET_ADMIN (12): what the main thread keeps.
 RUNNING=0000008000081000
 n=0 wider=0 nnp=0 bound=0 none=0
