@@ -103,7 +103,7 @@ check "the benign traffic was seen (tor_traffic from .9)" has_alert 'select(.rul
 out=$(in_ns "$H" "$TW" run --tunnel-window soon --check-config 2>&1); rc=$?
 check_eq "a bad window is a usage error" 2 $rc
 check "named in one sentence" grep -q "tunnel-window must be a duration" <<<"$out"
-check "--tunnel-window off is valid" in_ns "$H" "$TW" run --tunnel-window off --check-config
+check "--tunnel-window off is valid" in_ns "$H" "$TW" run -i vx7 --sources none --relay-sources none --tunnel-window off --check-config
 stop_daemon
 check "unload" tw_in "$H" unload
 finish

@@ -28,7 +28,9 @@ check_eq "make install" 0 $?
 check "it made the torwatch user" sys_in id torwatch
 check_eq "the config is the service's group's" "root:torwatch 640" "$(sys_in stat -c '%U:%G %a' /etc/torwatch/torwatch.conf)"
 echo $EXIT4 >"$SYS_ROOT/etc/torwatch/exits.txt"
-printf 'sources = none\ndeny-file = /etc/torwatch/exits.txt\n' >>"$SYS_ROOT/etc/torwatch/torwatch.conf"
+# The config sets sources once: a second line would be refused, so it is edited.
+sed -i 's/^sources = .*/sources = none/' "$SYS_ROOT/etc/torwatch/torwatch.conf"
+printf 'deny-file = /etc/torwatch/exits.txt\n' >>"$SYS_ROOT/etc/torwatch/torwatch.conf"
 t0=$(date +%s%N)
 sys_in systemctl enable --now torwatch >"$T/enable.log" 2>&1
 rc=$?

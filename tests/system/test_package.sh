@@ -76,6 +76,10 @@ start_receiver tw-receiver
 # A fresh root's first python3 compiles its modules: seconds, at times.
 check "the webhook receiver listens" wait_for 60 sys_in bash -c "ss -Htln 'sport = :8099' | grep -q ."
 echo $EXIT4 >"$SYS_ROOT/etc/torwatch/exits.txt"
+# Each setting is given once (a second line is refused): the owner's
+# values replace the shipped ones.
+sed -i -E '/^(sources|deny-file|allowed-ports|metrics-listen|egress-exclude) =/d' \
+	"$SYS_ROOT/etc/torwatch/torwatch.conf"
 cat >>"$SYS_ROOT/etc/torwatch/torwatch.conf" <<EOF
 sources = none
 deny-file = /etc/torwatch/exits.txt
