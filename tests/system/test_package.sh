@@ -91,6 +91,9 @@ egress-exclude = 127.0.0.0/8,::1
 [sink journal]
 url = syslog:
 
+[sink fields]
+url = journal:
+
 [sink hook]
 url = webhook+http://127.0.0.1:8099/
 # Small, so that high alerts raised while the receiver is down go to the
@@ -156,6 +159,8 @@ check "a process of that session connecting out raises sshd_child_egress" \
 	wait_for 10 has ".rule.id==\"sshd_child_egress\" and .destination.ip==\"$EXIT4\""
 check "the syslog sink delivers to the journal from inside the sandbox" \
 	wait_for 10 bash -c "sys_in journalctl -q --no-pager _TRANSPORT=syslog | grep -q 'torwatch.*ssh_from_tor'"
+check "the journal: sink's entries are selected by field: journalctl -u torwatch TORWATCH_RULE=ssh_from_tor" \
+	wait_for 10 bash -c "sys_in journalctl -q --no-pager -u torwatch TORWATCH_RULE=ssh_from_tor -o json | jq -e 'select(.SOURCE_IP == \"$EXIT4\" and .PRIORITY == \"2\")' >/dev/null"
 hook='.alerts.sinks[] | select(.name | startswith("[sink hook]"))'
 check "high alerts went to the spool on disk while the receiver was down" \
 	test "$(sys_in torwatch status --json | jq "$hook | .spooled")" -gt 0

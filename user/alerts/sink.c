@@ -17,6 +17,7 @@
 /* The kinds, most specific first: the file sink takes whatever is left. */
 static const struct tw_sink_ops *const kinds[] = {
 	&tw_sink_syslog,
+	&tw_sink_journal,
 	&tw_sink_webhook,
 	&tw_sink_file,
 };
@@ -42,7 +43,7 @@ int tw_sink_open(struct tw_sink *s, const char *target, const struct tw_sink_set
 		s->ops = kinds[i];
 		return s->ops->open(s, target, err, errlen);
 	}
-	snprintf(err, errlen, "no alert sink takes '%.64s' (known: '-', a file path, syslog:, syslog:PATH, syslog+udp://HOST:PORT, syslog+tcp://HOST:PORT, webhook+http(s)://..., slack+https://..., hec+http(s)://HOST:PORT, es+http(s)://HOST:PORT/INDEX)",
+	snprintf(err, errlen, "no alert sink takes '%.64s' (known: '-', a file path, journal:, syslog:, syslog:PATH, syslog+udp://HOST:PORT, syslog+tcp://HOST:PORT, webhook+http(s)://..., slack+https://..., hec+http(s)://HOST:PORT, es+http(s)://HOST:PORT/INDEX)",
 		 s->shown);
 	return -EINVAL;
 }

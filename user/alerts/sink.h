@@ -76,6 +76,7 @@ unsigned tw_sink_timeout_s(const struct tw_sink *s);
 
 extern const struct tw_sink_ops tw_sink_file;
 extern const struct tw_sink_ops tw_sink_syslog;
+extern const struct tw_sink_ops tw_sink_journal;
 extern const struct tw_sink_ops tw_sink_webhook;
 
 #endif
