@@ -199,8 +199,11 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 MANDIR ?= $(PREFIX)/share/man
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+# Prometheus rules and the Grafana dashboard, for the fleet's servers to take.
+DATADIR ?= $(PREFIX)/share/torwatch
 INSTALLED := $(SBINDIR)/torwatch $(UNITDIR)/torwatch.service $(SYSUSERSDIR)/torwatch.conf \
-	     $(MANDIR)/man8/torwatch.8 $(COMPLETIONDIR)/torwatch $(SYSCONFDIR)/logrotate.d/torwatch
+	     $(MANDIR)/man8/torwatch.8 $(COMPLETIONDIR)/torwatch $(SYSCONFDIR)/logrotate.d/torwatch \
+	     $(DATADIR)/prometheus/torwatch-rules.yml $(DATADIR)/grafana/torwatch-dashboard.json
 
 # The page's tables are written by the binary (torwatch manpage PART).
 $(OUTPUT)/torwatch.8: packaging/torwatch.8.in torwatch | $(OUTPUT)
@@ -227,6 +230,8 @@ install: torwatch $(OUTPUT)/torwatch.8 $(OUTPUT)/torwatch.bash-completion
 	sed -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $(OUTPUT)/torwatch.8 >$(DESTDIR)$(MANDIR)/man8/torwatch.8
 	install -D -m 0644 $(OUTPUT)/torwatch.bash-completion $(DESTDIR)$(COMPLETIONDIR)/torwatch
 	install -D -m 0644 packaging/torwatch.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/torwatch
+	install -D -m 0644 packaging/prometheus/torwatch-rules.yml $(DESTDIR)$(DATADIR)/prometheus/torwatch-rules.yml
+	install -D -m 0644 packaging/grafana/torwatch-dashboard.json $(DESTDIR)$(DATADIR)/grafana/torwatch-dashboard.json
 	@# A config that exists is the owner's: the new one goes beside it.
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/torwatch/torwatch.conf ]; then \
 		install -D -m 0640 packaging/torwatch.conf $(DESTDIR)$(SYSCONFDIR)/torwatch/torwatch.conf.new; \
@@ -254,6 +259,7 @@ deb:
 # The config stays (it is the owner's), as does the torwatch user.
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED)) $(DESTDIR)$(SYSCONFDIR)/torwatch/torwatch.conf.new
+	@rmdir $(DESTDIR)$(DATADIR)/prometheus $(DESTDIR)$(DATADIR)/grafana $(DESTDIR)$(DATADIR) 2>/dev/null || true
 	@[ -n "$(DESTDIR)" ] || systemctl daemon-reload 2>/dev/null || true
 
 clean:

@@ -17,7 +17,9 @@ want="/etc/logrotate.d/torwatch
 /usr/lib/sysusers.d/torwatch.conf
 /usr/sbin/torwatch
 /usr/share/bash-completion/completions/torwatch
-/usr/share/man/man8/torwatch.8"
+/usr/share/man/man8/torwatch.8
+/usr/share/torwatch/grafana/torwatch-dashboard.json
+/usr/share/torwatch/prometheus/torwatch-rules.yml"
 check_eq "the installed files" "$want" "$(cd "$D" && find . -type f | sed 's|^\.||' | sort)"
 check_eq "the binary is executable" 755 "$(stat -c %a "$D/usr/sbin/torwatch")"
 check_eq "the config is not world-readable" 640 "$(stat -c %a "$D/etc/torwatch/torwatch.conf")"
