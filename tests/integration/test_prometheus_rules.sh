@@ -89,8 +89,11 @@ in_ns "$X" python3 "$PACE" send $EXIT4 $HOST4 5353 5 1
 # High alerts to the dead receiver: one dropped from its queue of 1, the
 # rest spooled; more listeners over time so that the spool grows.
 for port in 9401 9402 9403; do in_ns "$H" "$TOOLS/listen_port" tcp4 0.0.0.0 $port 50 >/dev/null; done
-# The surge: 200 packets a second.
-in_ns "$X" ping -q -i 0.005 -c 6000 $HOST4 >/dev/null &
+# The surge: 200 packets a second, once Prometheus holds 20 s of the quiet
+# rate (the host's baseline in this short life).
+baseline() { [ "$(query 'count_over_time(torwatch:exit_packets:rate5m[1m])' | jq -r '.data.result[0].value[1] // 0')" -ge 20 ]; }
+check "Prometheus has 20 s of the quiet baseline" wait_for 40 baseline
+in_ns "$X" ping -q -i 0.005 -c 20000 $HOST4 >/dev/null &
 FLOOD=$!
 for port in 9404 9405 9406; do sleep 1; in_ns "$H" "$TOOLS/listen_port" tcp4 0.0.0.0 $port 50 >/dev/null; done
 
