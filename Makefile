@@ -182,6 +182,7 @@ bench: torwatch $(BENCHES) $(BENCH_HELPERS) $(TOOLS)
 	tests/bench/bench_listen_latency.sh && \
 	tests/bench/bench_session.sh && \
 	tests/bench/bench_tor_client.sh && \
+	tests/bench/bench_container.sh && \
 	tests/bench/bench_metrics.sh && \
 	tests/bench/bench_report.py report $$BENCH_RECORDS $(BENCH_OUT) && rm -f $$BENCH_RECORDS
 

@@ -37,6 +37,7 @@ TEST=(
 	tmux	# torwatch top under a real pseudo-terminal
 	iodine ptunnel-ng dnsutils	# real DNS and ICMP tunnels (and dig) for the tunnel tests
 	tor torsocks	# the Tor client sensor's tests: a real tor and torsocks
+	podman runc	# containers named in alerts: a real runtime (runc: crun refuses hybrid cgroup trees)
 )
 
 case "${1:-}" in

@@ -29,6 +29,10 @@ void tw_alert_set_severity(struct json_object *alert, const char *severity);
  * TW_COMM_LEN) and user.id: what a hook saw of the task. */
 void tw_alert_set_task(struct json_object *alert, uint32_t tgid, uint32_t pid, const char *comm,
 		       uint32_t uid);
+/* container.id, .name, .runtime, torwatch.cgroup and kubernetes.pod.uid of
+ * the process pid, when it runs in a container or pod (common/container.h:
+ * local state only, cached). tw_alert_set_task calls it. */
+void tw_alert_set_container(struct json_object *alert, int pid);
 void tw_alert_set_endpoint(struct json_object *alert, const char *side, const struct tw_prefix *a,
 			   int has_port, uint16_t port);
 /* "tcp", "udp", "icmp", "ipv6-icmp", or the protocol number as text. */

@@ -73,6 +73,8 @@ static struct json_object *build_alert(const struct tw_listen_event *ev,
 	}
 	if (proc->container_id[0])
 		tw_json_set(a, "container.id", json_object_new_string(proc->container_id));
+	if (ev->tgid)
+		tw_alert_set_container(a, (int)ev->tgid);
 	if (ev->cgroup_id)
 		tw_json_set(a, "torwatch.cgroup_id", json_object_new_int64((int64_t)ev->cgroup_id));
 	if (ev->netns)

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Containers named in alerts, with a real runtime: Debian's Podman (runc, on
+# a Debian 12 root given with --rootfs, so no registry is needed) runs a
+# container in the test's network namespace. A listener and a connect to
+# the Tor proxy port inside it raise alerts that name it (container.id as
+# Podman knows it, container.name, container.runtime, the cgroup); the same
+# on the host names none.
+. "$(dirname "$0")/lib.sh"
+require_root
+command -v podman >/dev/null && command -v runc >/dev/null ||
+	{ echo "SKIP: podman and runc are not installed (scripts/install-deps.sh --test installs them)"; exit 77; }
+root=$("$(dirname "$0")/../system/debian12_root.sh") || { echo "SKIP: no Debian 12 root: $root"; exit 77; }
+
+one_exit_node
+NAME=twtest-ctr-$ID
+mkdir -p "$T/rootfs"
+cp -a "$root/." "$T/rootfs/"
+install -m 0755 "$TOOLS/listen_port" "$T/rootfs/usr/local/bin/listen_port"
+trap 'podman rm -f "$NAME" >/dev/null 2>&1; cleanup' EXIT
+check "the daemon starts" start_daemon "$H" -i vX --feed "$T/exits.txt" --tor-proxy-ports 9050
+# runc and these ulimits: this VM's hybrid cgroup tree refuses crun and the
+# default rlimits (measured).
+ctr() {
+	podman --runtime runc run -d --name "$NAME" --network "ns:/run/netns/$H" \
+		--ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --rootfs "$T/rootfs" "$@"
+}
+# Inside: a listener, and a connection to a Tor proxy port (a listener of
+# its own there) held open, so its process is there when the alert is made.
+cid=$(ctr bash -c 'listen_port tcp4 0.0.0.0 9801 60000 >/dev/null & listen_port tcp4 127.0.0.1 9050 60000 >/dev/null &
+	sleep 0.5; exec 3<>/dev/tcp/127.0.0.1/9050; exec sleep 60' 2>"$T/podman.err")
+check "podman runs the container (runc, --rootfs)" test -n "$cid"
+[ -n "$cid" ] || sed 's/^/# /' "$T/podman.err"
+listen() { jq -c 'select(.rule.id=="unexpected_listen_port" and .destination.port==9801)' "$T/alerts.json"; }
+check "the listener inside raises unexpected_listen_port" wait_for 10 sh -c "[ -n \"\$(jq -c 'select(.rule.id==\"unexpected_listen_port\" and .destination.port==9801)' $T/alerts.json)\" ]"
+a=$(listen | head -1)
+check_eq "it names the container as Podman does" "$cid $NAME podman" \
+	"$(jq -r '"\(.container.id) \(.container.name) \(.container.runtime)"' <<<"$a")"
+check "and its cgroup" jq -e --arg id "$cid" '.torwatch.cgroup | contains("libpod-" + $id)' <<<"$a"
+proxy() { jq -c 'select(.rule.id=="tor_proxy_use")' "$T/alerts.json"; }
+check "the connect to the Tor proxy port inside raises tor_proxy_use" wait_for 10 sh -c "grep -q tor_proxy_use $T/alerts.json"
+check_eq "... naming the container too" "$cid $NAME" "$(proxy | head -1 | jq -r '"\(.container.id) \(.container.name)"')"
+# The same on the host: no container. Its alert is the barrier for the check.
+in_ns "$H" "$TOOLS/listen_port" tcp4 0.0.0.0 9802 100 >/dev/null
+check "a listener on the host raises its alert" wait_for 5 has_alert 'select(.destination.port==9802)'
+check_eq "... naming no container" null "$(jq -c 'select(.destination.port==9802) | .container' "$T/alerts.json" | head -1)"
+podman rm -f "$NAME" >/dev/null 2>&1
+stop_daemon
+check "unload" tw_in "$H" unload
+finish

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Which container a process is in, and its name, from local state only.
+ *
+ * The cgroup path says the runtime and the id: .../libpod-ID.scope (and
+ * /libpod_parent/libpod-ID) for Podman, docker-ID.scope or /docker/ID,
+ * cri-containerd-ID.scope, crio-ID.scope, machine.slice/machine-NAME.scope
+ * for systemd-nspawn, and kubepods...podUID for kubelet's pods. The name:
+ * Podman and CRI-O start one conmon per container, '-n NAME' on its command
+ * line and its pid in /run/containers/storage/overlay-containers/ID/
+ * userdata/conmon.pid, there as long as the container runs; Docker keeps
+ * "Name" in /var/lib/docker/containers/ID/config.v2.json; nspawn's machine
+ * name is in the scope's name. None of these needs the runtime's socket. */
+#include "common/container.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "common/procinfo.h"
+
+#define CACHE_SLOTS 128
+#define RETRY_NAME_S 5	/* a name not found yet (a container starting) is asked again */
+
+static struct {
+	struct tw_container c;
+	bool found;
+	time_t asked;
+} cache[CACHE_SLOTS];
+static unsigned cache_next;
+
+static ssize_t read_small(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return -1;
+	n = fread(buf, 1, len - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return (ssize_t)n;
+}
+
+/* The cgroup v2 path ("0::PATH"); on a hybrid host whose v2 tree is empty
+ * ("0::/"), the first v1 path that is not the root. */
+static void cgroup_path(const char *text, char *out, size_t len)
+{
+	const char *v2 = NULL, *v1 = NULL, *pick;
+	size_t v2len = 0;
+
+	for (const char *line = text; line && *line;) {
+		const char *end = line + strcspn(line, "\n");
+		const char *path = strchr(line, ':');
+
+		if (path && (path = strchr(path + 1, ':')) && path < end) {
+			path++;
+			if (!strncmp(line, "0::", 3))
+				v2 = path, v2len = (size_t)(end - path);
+			else if (!v1 && end - path > 1)
+				v1 = path;
+		}
+		line = *end ? end + 1 : NULL;
+	}
+	pick = v2 && v2len > 1 ? v2 : v1 ? v1 : v2 ? v2 : "/";
+	snprintf(out, len, "%.*s", (int)strcspn(pick, "\n"), pick);
+}
+
+/* systemd's escaping in unit names: "\x2d" is '-'. */
+static void unescape_unit(const char *s, size_t n, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && o + 1 < len; i++) {
+		unsigned v;
+
+		if (s[i] == '\\' && i + 3 < n && s[i + 1] == 'x' && sscanf(s + i + 2, "%2x", &v) == 1) {
+			out[o++] = (char)v;
+			i += 3;
+		} else {
+			out[o++] = s[i];
+		}
+	}
+	out[o] = '\0';
+}
+
+bool tw_container_parse(const char *text, struct tw_container *c)
+{
+	static const struct {
+		const char *marker, *runtime;
+	} kinds[] = {
+		{ "libpod-", "podman" },	 { "docker-", "docker" },
+		{ "/docker/", "docker" },	 { "cri-containerd-", "containerd" },
+		{ ":cri-containerd:", "containerd" },
+		{ "crio-", "cri-o" },
+	};
+	const char *m, *pod = NULL;
+
+	memset(c, 0, sizeof(*c));
+	cgroup_path(text, c->cgroup, sizeof(c->cgroup));
+	tw_container_id_from_cgroup(c->cgroup, c->id, sizeof(c->id));
+	for (size_t i = 0; c->id[0] && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strstr(c->cgroup, kinds[i].marker)) {
+			snprintf(c->runtime, sizeof(c->runtime), "%s", kinds[i].runtime);
+			break;
+		}
+	if (c->id[0] && !c->runtime[0])
+		snprintf(c->runtime, sizeof(c->runtime), "unknown");
+	/* kubepods.slice/kubepods-besteffort-pod<uid>.slice or /kubepods/.../pod<uid>/ */
+	/* "pod" then hex, after '-' or '/': not the "pods" of "kubepods". */
+	for (const char *p = strstr(c->cgroup, "kubepods") ? strstr(c->cgroup, "pod") : NULL; p;
+	     p = strstr(p + 1, "pod"))
+		if ((p[-1] == '-' || p[-1] == '/') && isxdigit((unsigned char)p[3]))
+			pod = p;
+	if (pod) {
+		size_t n = strcspn(pod + 3, "./");
+
+		snprintf(c->pod_uid, sizeof(c->pod_uid), "%.*s", (int)(n < 39 ? n : 39), pod + 3);
+		for (char *p = c->pod_uid; *p; p++)
+			if (*p == '_')
+				*p = '-';
+	}
+	if (!c->id[0] && (m = strstr(c->cgroup, "machine.slice/machine-"))) {
+		const char *name = m + strlen("machine.slice/machine-");
+		const char *end = strstr(name, ".scope");
+
+		if (end) {
+			unescape_unit(name, (size_t)(end - name), c->id, sizeof(c->id));
+			snprintf(c->name, sizeof(c->name), "%s", c->id);
+			snprintf(c->runtime, sizeof(c->runtime), "systemd-nspawn");
+		}
+	}
+	return c->id[0] || c->pod_uid[0];
+}
+
+/* The word after "-n" in conmon's command line (NUL-separated). */
+static void conmon_name(const char *id, char *out, size_t len)
+{
+	char path[256], buf[8192];
+	ssize_t n;
+	int pid;
+
+	snprintf(path, sizeof(path), "/run/containers/storage/overlay-containers/%s/userdata/conmon.pid", id);
+	if (read_small(path, buf, sizeof(buf)) <= 0 || sscanf(buf, "%d", &pid) != 1 || pid <= 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	n = read_small(path, buf, sizeof(buf));
+	for (ssize_t i = 0; i + 3 < n; i += (ssize_t)strlen(buf + i) + 1)
+		if (!strcmp(buf + i, "-n") || !strcmp(buf + i, "--name")) {
+			const char *v = buf + i + strlen(buf + i) + 1;
+
+			if (v < buf + n)
+				snprintf(out, len, "%s", v);
+			return;
+		}
+}
+
+/* "Name":"/NAME" in Docker's config.v2.json. */
+static void docker_name(const char *id, char *out, size_t len)
+{
+	static char buf[1 << 16];
+	char path[256];
+	const char *p;
+
+	snprintf(path, sizeof(path), "/var/lib/docker/containers/%s/config.v2.json", id);
+	if (read_small(path, buf, sizeof(buf)) <= 0 || !(p = strstr(buf, "\"Name\":\"")))
+		return;
+	p += 8;
+	if (*p == '/')
+		p++;
+	snprintf(out, len, "%.*s", (int)strcspn(p, "\""), p);
+}
+
+static void find_name(struct tw_container *c)
+{
+	if (c->name[0])
+		return;
+	if (!strcmp(c->runtime, "podman") || !strcmp(c->runtime, "cri-o"))
+		conmon_name(c->id, c->name, sizeof(c->name));
+	else if (!strcmp(c->runtime, "docker"))
+		docker_name(c->id, c->name, sizeof(c->name));
+	/* Names are the owner's words: nothing in them drives a terminal. */
+	for (char *p = c->name; *p; p++)
+		if (iscntrl((unsigned char)*p))
+			*p = '?';
+}
+
+bool tw_container_of_pid(int pid, struct tw_container *out)
+{
+	char path[64], text[4096];
+	struct tw_container c;
+	time_t now = time(NULL);
+	unsigned i;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	if (read_small(path, text, sizeof(text)) <= 0)
+		return false;
+	tw_container_parse(text, &c);
+	for (i = 0; i < CACHE_SLOTS; i++)
+		if (cache[i].asked && !strcmp(cache[i].c.cgroup, c.cgroup))
+			break;
+	if (i < CACHE_SLOTS && (cache[i].c.name[0] || !cache[i].found ||
+				now - cache[i].asked < RETRY_NAME_S)) {
+		*out = cache[i].c;
+		return cache[i].found;
+	}
+	bool found = c.id[0] || c.pod_uid[0];
+
+	if (found)
+		find_name(&c);
+	if (i == CACHE_SLOTS)
+		i = cache_next++ % CACHE_SLOTS;
+	cache[i].c = c;
+	cache[i].found = found;
+	cache[i].asked = now;
+	*out = c;
+	return found;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The container a process runs in, from its cgroup path and the runtime's
+ * local state (no network call, no runtime socket): Podman and CRI-O (the
+ * name conmon was started with), Docker (its config.v2.json), containerd,
+ * systemd-nspawn (the machine scope) and kubelet's pod layout. Cached by
+ * cgroup path. */
+#ifndef TW_CONTAINER_H
+#define TW_CONTAINER_H
+
+#include <stdbool.h>
+
+struct tw_container {
+	char id[65];		/* 64 hex digits, or an nspawn machine's name */
+	char name[128];		/* "" when the runtime's state does not say */
+	char runtime[24];	/* podman, docker, containerd, cri-o, systemd-nspawn */
+	char pod_uid[40];	/* kubelet's pod, "" outside one */
+	char cgroup[256];	/* the cgroup v2 path (or the first v1 one) */
+};
+
+/* Parses a /proc/PID/cgroup text into c (name left ""): true when it shows
+ * a container or a pod. */
+bool tw_container_parse(const char *cgroup_text, struct tw_container *c);
+/* The container of pid, cached by cgroup path; false when it runs in none
+ * (or is gone). */
+bool tw_container_of_pid(int pid, struct tw_container *c);
+
+#endif
