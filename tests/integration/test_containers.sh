@@ -5,7 +5,8 @@
 # container in the test's network namespace. A listener and a connect to
 # the Tor proxy port inside it raise alerts that name it (container.id as
 # Podman knows it, container.name, container.runtime, the cgroup); the same
-# on the host names none.
+# on the host names none; pids are given as the host and the container see
+# them; --container-allowed-ports expects a port from that container only.
 . "$(dirname "$0")/lib.sh"
 require_root
 command -v podman >/dev/null && command -v runc >/dev/null ||
@@ -18,7 +19,8 @@ mkdir -p "$T/rootfs"
 cp -a "$root/." "$T/rootfs/"
 install -m 0755 "$TOOLS/listen_port" "$T/rootfs/usr/local/bin/listen_port"
 trap 'podman rm -f "$NAME" >/dev/null 2>&1; cleanup' EXIT
-check "the daemon starts" start_daemon "$H" -i vX --feed "$T/exits.txt" --tor-proxy-ports 9050
+check "the daemon starts" start_daemon "$H" -i vX --feed "$T/exits.txt" --tor-proxy-ports 9050 \
+	--container-allowed-ports "$NAME:9803"
 # runc and these ulimits: this VM's hybrid cgroup tree refuses crun and the
 # default rlimits (measured).
 ctr() {
@@ -27,8 +29,8 @@ ctr() {
 }
 # Inside: a listener, and a connection to a Tor proxy port (a listener of
 # its own there) held open, so its process is there when the alert is made.
-cid=$(ctr bash -c 'listen_port tcp4 0.0.0.0 9801 60000 >/dev/null & listen_port tcp4 127.0.0.1 9050 60000 >/dev/null &
-	sleep 0.5; exec 3<>/dev/tcp/127.0.0.1/9050; exec sleep 60' 2>"$T/podman.err")
+cid=$(ctr bash -c 'listen_port tcp4 0.0.0.0 9801 60000 >/tmp/ready9801 & listen_port tcp4 127.0.0.1 9803 60000 >/dev/null &
+	listen_port tcp4 127.0.0.1 9050 60000 >/dev/null & sleep 0.5; exec 3<>/dev/tcp/127.0.0.1/9050; exec sleep 60' 2>"$T/podman.err")
 check "podman runs the container (runc, --rootfs)" test -n "$cid"
 [ -n "$cid" ] || sed 's/^/# /' "$T/podman.err"
 listen() { jq -c 'select(.rule.id=="unexpected_listen_port" and .destination.port==9801)' "$T/alerts.json"; }
@@ -37,13 +39,19 @@ a=$(listen | head -1)
 check_eq "it names the container as Podman does" "$cid $NAME podman" \
 	"$(jq -r '"\(.container.id) \(.container.name) \(.container.runtime)"' <<<"$a")"
 check "and its cgroup" jq -e --arg id "$cid" '.torwatch.cgroup | contains("libpod-" + $id)' <<<"$a"
+inner=$(sed -n 's/^ready \([0-9]*\).*/\1/p' "$T/rootfs/tmp/ready9801")
+check_eq "the pid as the container sees it (listen_port said 'ready $inner' inside)" "$inner" "$(jq -r .torwatch.container_pid <<<"$a")"
+check "and process.pid as the host sees it" test "$(jq -r .process.pid <<<"$a")" != "$inner"
 proxy() { jq -c 'select(.rule.id=="tor_proxy_use")' "$T/alerts.json"; }
 check "the connect to the Tor proxy port inside raises tor_proxy_use" wait_for 10 sh -c "grep -q tor_proxy_use $T/alerts.json"
 check_eq "... naming the container too" "$cid $NAME" "$(proxy | head -1 | jq -r '"\(.container.id) \(.container.name)"')"
-# The same on the host: no container. Its alert is the barrier for the check.
-in_ns "$H" "$TOOLS/listen_port" tcp4 0.0.0.0 9802 100 >/dev/null
-check "a listener on the host raises its alert" wait_for 5 has_alert 'select(.destination.port==9802)'
-check_eq "... naming no container" null "$(jq -c 'select(.destination.port==9802) | .container' "$T/alerts.json" | head -1)"
+# The same port on the host (another address of the same namespace): no
+# container, and not expected there. Its
+# alert is the barrier for the container's 9803, which must raise none.
+in_ns "$H" "$TOOLS/listen_port" tcp4 $HOST4 9803 100 >/dev/null
+check "the host's listener on 9803 raises its alert" wait_for 5 has_alert 'select(.destination.port==9803)'
+check_eq "... the one alert for 9803 names no container: the container's 9803 was expected" \
+	"1 null" "$(jq -c 'select(.destination.port==9803)' "$T/alerts.json" | wc -l) $(jq -c 'select(.destination.port==9803) | .container' "$T/alerts.json" | head -1)"
 podman rm -f "$NAME" >/dev/null 2>&1
 stop_daemon
 check "unload" tw_in "$H" unload

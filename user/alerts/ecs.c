@@ -158,8 +158,13 @@ void tw_alert_set_container(struct json_object *alert, int pid)
 	if (pid <= 0 || !tw_container_of_pid(pid, &c))
 		return;
 	if (c.id[0]) {
+		int inner = tw_pid_in_namespace(pid);
+
 		tw_json_set(alert, "container.id", json_object_new_string(c.id));
 		tw_json_set(alert, "container.runtime", json_object_new_string(c.runtime));
+		/* process.pid is the host's number; this is the container's. */
+		if (inner)
+			tw_json_set(alert, "torwatch.container_pid", json_object_new_int(inner));
 	}
 	if (c.name[0])
 		tw_json_set(alert, "container.name", json_object_new_string(c.name));

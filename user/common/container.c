@@ -14,6 +14,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "common/procinfo.h"
@@ -182,6 +183,23 @@ static void find_name(struct tw_container *c)
 	for (char *p = c->name; *p; p++)
 		if (iscntrl((unsigned char)*p))
 			*p = '?';
+}
+
+int tw_pid_in_namespace(int pid)
+{
+	char path[64], buf[2048];
+	char *ns, *end, *last;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (read_small(path, buf, sizeof(buf)) <= 0 || !(ns = strstr(buf, "\nNSpid:")))
+		return 0;
+	ns += 7;
+	end = strchr(ns, '\n');
+	if (end)
+		*end = '\0';
+	/* "NSpid:	host	...	innermost": the last number. */
+	last = strrchr(ns, '\t');
+	return atoi(last ? last + 1 : ns);
 }
 
 bool tw_container_of_pid(int pid, struct tw_container *out)

@@ -8,6 +8,7 @@
 #define TW_CONTAINER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct tw_container {
 	char id[65];		/* 64 hex digits, or an nspawn machine's name */
@@ -17,9 +18,25 @@ struct tw_container {
 	char cgroup[256];	/* the cgroup v2 path (or the first v1 one) */
 };
 
+/* --container-allowed-ports NAME:LIST: ports expected from one container
+ * (its name, or 12+ hex digits of its id), as ranges. */
+#define TW_MAX_CONTAINER_PORTS 8
+#define TW_CONTAINER_PORT_RANGES 16
+struct tw_container_ports {
+	char container[64];
+	struct {
+		uint16_t lo, hi;
+		bool tcp, udp;
+	} r[TW_CONTAINER_PORT_RANGES];
+	unsigned n;
+};
+
 /* Parses a /proc/PID/cgroup text into c (name left ""): true when it shows
  * a container or a pod. */
 bool tw_container_parse(const char *cgroup_text, struct tw_container *c);
+/* pid as its own PID namespace numbers it (the last of /proc/PID/status
+ * NSpid), 0 when unknown. */
+int tw_pid_in_namespace(int pid);
 /* The container of pid, cached by cgroup path; false when it runs in none
  * (or is gone). */
 bool tw_container_of_pid(int pid, struct tw_container *c);

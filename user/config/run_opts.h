@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "common/addr.h"
+#include "common/container.h"
 #include "common/port_list.h"
 #include "kernel/xdp_attach.h"
 #include "torwatch.h"
@@ -101,6 +102,8 @@ struct tw_run_opts {
 	struct tw_prefix allow[TW_MAX_ALLOW];
 	size_t n_allow;
 	struct tw_port_set allowed_tcp, allowed_udp;	/* listeners that are expected */
+	struct tw_container_ports container_ports[TW_MAX_CONTAINER_PORTS];	/* ... in one container */
+	size_t n_container_ports;
 	bool ignore_loopback;	/* listeners bound only to loopback are expected */
 	unsigned dedup_window_s;	/* fold repeats of a listener within this */
 	unsigned loss_report_s;		/* events_lost at most this often */

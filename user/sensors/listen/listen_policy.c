@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "common/addr.h"
+#include "common/container.h"
 #include "alerts/ecs.h"
 #include "sensors/listen/listen_detect.h"
 #include "common/timeutil.h"
@@ -20,6 +21,36 @@ static bool is_loopback(const struct tw_listen_event *ev)
 	return !memcmp(a.addr, v6_loopback, 16);
 }
 
+/* Is c the container an entry names: its name, or 12+ hex digits of its id? */
+static bool names_container(const char *entry, const struct tw_container *c)
+{
+	size_t n = strlen(entry);
+
+	return (c->name[0] && !strcmp(entry, c->name)) ||
+	       (n >= 12 && c->id[0] && !strncmp(entry, c->id, n));
+}
+
+/* A port --container-allowed-ports expects from the listener's container. */
+static bool container_expects(const struct tw_listen_policy *p, const struct tw_listen_event *ev)
+{
+	struct tw_container c;
+	bool udp = ev->proto == IPPROTO_UDP;
+
+	if (!p->n_containers || !ev->tgid || !tw_container_of_pid((int)ev->tgid, &c))
+		return false;
+	for (unsigned i = 0; i < p->n_containers; i++) {
+		const struct tw_container_ports *e = &p->containers[i];
+
+		if (!names_container(e->container, &c))
+			continue;
+		for (unsigned k = 0; k < e->n; k++)
+			if (ev->lport >= e->r[k].lo && ev->lport <= e->r[k].hi &&
+			    (udp ? e->r[k].udp : e->r[k].tcp))
+				return true;
+	}
+	return false;
+}
+
 bool tw_listen_expected(const struct tw_listen_policy *p, const struct tw_listen_event *ev)
 {
 	const struct tw_port_set *allowed = ev->proto == IPPROTO_UDP ? &p->udp : &p->tcp;
@@ -27,6 +58,8 @@ bool tw_listen_expected(const struct tw_listen_policy *p, const struct tw_listen
 	if (p->self_tgid && ev->tgid == p->self_tgid)
 		return true;
 	if (tw_port_set_has(allowed, ev->lport))
+		return true;
+	if (container_expects(p, ev))
 		return true;
 	return p->ignore_loopback && is_loopback(ev);
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "common/port_list.h"
+#include "common/container.h"
 #include "common/procinfo.h"
 #include "sensors/listen/listen_detect.h"
 #include "torwatch.h"
@@ -21,6 +22,8 @@ struct tw_listen_policy {
 	bool ignore_loopback;
 	uint64_t window_ns;
 	uint32_t self_tgid;	/* torwatch itself: its listeners (--metrics-listen) are expected */
+	struct tw_container_ports containers[TW_MAX_CONTAINER_PORTS];	/* expected per container */
+	unsigned n_containers;
 };
 
 struct tw_listen_seen {

@@ -25,7 +25,10 @@ static void listen_settings(const struct tw_run_opts *o, void *out)
 		.tcp = o->allowed_tcp, .udp = o->allowed_udp, .ignore_loopback = o->ignore_loopback,
 		.window_ns = (uint64_t)o->dedup_window_s * TW_NS_PER_SEC,
 		.self_tgid = (uint32_t)getpid(),
+		.n_containers = (unsigned)o->n_container_ports,
 	};
+	memcpy(((struct tw_listen_policy *)out)->containers, o->container_ports,
+	       o->n_container_ports * sizeof(o->container_ports[0]));
 }
 
 static int listen_apply(void *self, const struct tw_sensor_env *env, const void *settings)
