@@ -178,6 +178,7 @@ bench: torwatch $(BENCHES) $(BENCH_HELPERS) $(TOOLS)
 	$(OUTPUT)/tests/bench_xdp && \
 	tests/bench/bench_macro.sh && \
 	$(OUTPUT)/tests/bench_alerts && \
+	tests/bench/bench_journal.sh && \
 	tests/bench/bench_ssh_latency.sh && \
 	tests/bench/bench_listen_latency.sh && \
 	tests/bench/bench_session.sh && \

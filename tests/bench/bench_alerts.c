@@ -242,7 +242,22 @@ static double spool_drain(const char *url, const char *spool_dir, double *cpu_ms
 	return t0;
 }
 
-int main(void)
+/* bench_alerts --journal: the journal: sink beside the file sink, run by
+ * bench_journal.sh where a journald of its own listens. */
+static int journal_only(const char *path)
+{
+	struct result off, journal;
+
+	printf("alert delivery to the journal (tor_traffic alerts; CPU of the whole process)\n");
+	printf("  %-50s %10s %12s %8s\n", "case", "alerts", "CPU/10k", "ratio");
+	off = file_sink(path, OFF);
+	journal = http_sink("journal:", "");
+	row("file sink, throttle off", off, NULL);
+	row("journal: sink, one entry per alert", journal, &off);
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	char dir[] = "/tmp/torwatch-bench-alerts.XXXXXX", path[128], spool[128], url[128];
 	struct result off, distinct, one, single, hec;
@@ -255,6 +270,12 @@ int main(void)
 		return 1;
 	snprintf(path, sizeof(path), "%s/alerts.json", dir);
 	snprintf(spool, sizeof(spool), "%s/spool", dir);
+	if (argc > 1 && !strcmp(argv[1], "--journal")) {
+		int ret = journal_only(path);
+
+		snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+		return ret || system(path) ? 1 : 0;
+	}
 	port = start_receiver();
 	receiver_up = 1;
 	if (port < 0) {
