@@ -5,9 +5,11 @@
 # container in the test's network namespace. A listener and a connect to
 # the Tor proxy port inside it raise alerts that name it (container.id as
 # Podman knows it, container.name, container.runtime, the cgroup); the same
-# on the host names none; pids are given as the host and the container see
+# on the host names none; an SSH login from the fake exit node into an sshd
+# in a second container, and its session's connection out, name that one; pids are given as the host and the container see
 # them; --container-allowed-ports expects a port from that container only.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/sshd_lib.sh"
 require_root
 command -v podman >/dev/null && command -v runc >/dev/null ||
 	{ echo "SKIP: podman and runc are not installed (scripts/install-deps.sh --test installs them)"; exit 77; }
@@ -18,8 +20,10 @@ NAME=twtest-ctr-$ID
 mkdir -p "$T/rootfs"
 cp -a "$root/." "$T/rootfs/"
 install -m 0755 "$TOOLS/listen_port" "$T/rootfs/usr/local/bin/listen_port"
-trap 'podman rm -f "$NAME" >/dev/null 2>&1; cleanup' EXIT
+trap 'podman rm -f "$NAME" "$NAME-ssh" >/dev/null 2>&1; cleanup' EXIT
+# The fake exit is in a documentation range, which egress-exclude leaves out by default.
 check "the daemon starts" start_daemon "$H" -i vX --feed "$T/exits.txt" --tor-proxy-ports 9050 \
+	--egress-exclude 127.0.0.0/8 \
 	--container-allowed-ports "$NAME:9803"
 # runc and these ulimits: this VM's hybrid cgroup tree refuses crun and the
 # default rlimits (measured).
@@ -52,7 +56,27 @@ in_ns "$H" "$TOOLS/listen_port" tcp4 $HOST4 9803 100 >/dev/null
 check "the host's listener on 9803 raises its alert" wait_for 5 has_alert 'select(.destination.port==9803)'
 check_eq "... the one alert for 9803 names no container: the container's 9803 was expected" \
 	"1 null" "$(jq -c 'select(.destination.port==9803)' "$T/alerts.json" | wc -l) $(jq -c 'select(.destination.port==9803) | .container' "$T/alerts.json" | head -1)"
-podman rm -f "$NAME" >/dev/null 2>&1
+
+# --- an sshd in a container: a login from the exit node and its egress ---
+mkdir -p "$T/rootfs/etc/twssh" "$T/rootfs/run/sshd"
+ssh-keygen -q -t ed25519 -N '' -f "$T/rootfs/etc/twssh/host_key" </dev/null
+mkdir -p "$T/ssh" && ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/id" </dev/null
+cp "$T/ssh/id.pub" "$T/rootfs/etc/twssh/authorized_keys"
+sshd_config "ListenAddress 0.0.0.0:2222" /etc/twssh >"$T/rootfs/etc/twssh/sshd_config"
+NAME_SSH=$NAME-ssh
+scid=$(podman --runtime runc run -d --name "$NAME_SSH" --network "ns:/run/netns/$H" \
+	--ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --rootfs "$T/rootfs" \
+	/usr/sbin/sshd -D -e -f /etc/twssh/sshd_config 2>>"$T/podman.err")
+check "sshd runs in a container" wait_for 10 in_ns "$H" bash -c "echo >/dev/tcp/127.0.0.1/2222"
+# The connecting process stays a while: the container is read from /proc
+# when the alert is made, so a process gone by then is named without it.
+out=$(ssh_run "$X" $EXIT4 $HOST4 2222 "bash -c ': 3<>/dev/tcp/$EXIT4/80 2>/dev/null; sleep 3'; echo logged-in")
+check_eq "the exit node logs in to the container's sshd" logged-in "$out"
+check "ssh_login_from_tor names the container" wait_for 10 has_alert \
+	'select(.rule.id=="ssh_login_from_tor" and .container.name==$n and .container.id==$i)' --arg n "$NAME_SSH" --arg i "$scid"
+check "sshd_child_egress of its session names it too" wait_for 10 has_alert \
+	'select(.rule.id=="sshd_child_egress" and .destination.ip==$e and .container.name==$n)' --arg e $EXIT4 --arg n "$NAME_SSH"
+podman rm -f "$NAME" "$NAME_SSH" >/dev/null 2>&1
 stop_daemon
 check "unload" tw_in "$H" unload
 finish
