@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
-#include "common/container.h"
+#include "common/procinfo.h"
 #include "common/timeutil.h"
 #include "common/utf8.h"
 
@@ -148,30 +148,28 @@ void tw_alert_set_task(struct json_object *alert, uint32_t tgid, uint32_t pid, c
 	tw_json_set(alert, "process.thread.id", json_object_new_int64(pid));
 	tw_json_set(alert, "process.name", json_object_new_string(name));
 	tw_json_set(alert, "user.id", json_object_new_string(id));
-	tw_alert_set_container(alert, (int)tgid);
 }
 
-void tw_alert_set_container(struct json_object *alert, int pid)
+void tw_alert_set_container(struct json_object *alert, const struct tw_procinfo *pi)
 {
-	struct tw_container c;
+	const struct tw_container *c = &pi->container;
 
-	if (pid <= 0 || !tw_container_of_pid(pid, &c))
+	if (!pi->in_container)
 		return;
-	if (c.id[0]) {
-		int inner = tw_pid_in_namespace(pid);
-
-		tw_json_set(alert, "container.id", json_object_new_string(c.id));
-		tw_json_set(alert, "container.runtime", json_object_new_string(c.runtime));
+	if (c->id[0]) {
+		tw_json_set(alert, "container.id", json_object_new_string(c->id));
+		tw_json_set(alert, "container.runtime", json_object_new_string(c->runtime));
 		/* process.pid is the host's number; this is the container's. */
-		if (inner)
-			tw_json_set(alert, "torwatch.container_pid", json_object_new_int(inner));
+		if (pi->container_pid)
+			tw_json_set(alert, "torwatch.container_pid",
+				    json_object_new_int(pi->container_pid));
 	}
-	if (c.name[0])
-		tw_json_set(alert, "container.name", json_object_new_string(c.name));
-	tw_json_set(alert, "torwatch.cgroup", json_object_new_string(c.cgroup));
-	if (c.pod_uid[0]) {
+	if (c->name[0])
+		tw_json_set(alert, "container.name", json_object_new_string(c->name));
+	tw_json_set(alert, "torwatch.cgroup", json_object_new_string(c->cgroup));
+	if (c->pod_uid[0]) {
 		tw_json_set(alert, "orchestrator.type", json_object_new_string("kubernetes"));
-		tw_json_set(alert, "kubernetes.pod.uid", json_object_new_string(c.pod_uid));
+		tw_json_set(alert, "kubernetes.pod.uid", json_object_new_string(c->pod_uid));
 	}
 }
 

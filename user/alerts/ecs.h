@@ -29,10 +29,11 @@ void tw_alert_set_severity(struct json_object *alert, const char *severity);
  * TW_COMM_LEN) and user.id: what a hook saw of the task. */
 void tw_alert_set_task(struct json_object *alert, uint32_t tgid, uint32_t pid, const char *comm,
 		       uint32_t uid);
-/* container.id, .name, .runtime, torwatch.cgroup and kubernetes.pod.uid of
- * the process pid, when it runs in a container or pod (common/container.h:
- * local state only, cached). tw_alert_set_task calls it. */
-void tw_alert_set_container(struct json_object *alert, int pid);
+struct tw_procinfo;
+/* container.id, .name, .runtime, torwatch.cgroup, torwatch.container_pid
+ * and kubernetes.pod.uid, from what tw_procinfo_read found (nothing when
+ * the process runs in no container or pod). */
+void tw_alert_set_container(struct json_object *alert, const struct tw_procinfo *pi);
 void tw_alert_set_endpoint(struct json_object *alert, const char *side, const struct tw_prefix *a,
 			   int has_port, uint16_t port);
 /* "tcp", "udp", "icmp", "ipv6-icmp", or the protocol number as text. */

@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "common/procinfo.h"
 
 #define CACHE_SLOTS 128
 #define RETRY_NAME_S 5	/* a name not found yet (a container starting) is asked again */
@@ -40,6 +39,33 @@ static ssize_t read_small(const char *path, char *buf, size_t len)
 	fclose(f);
 	buf[n] = '\0';
 	return (ssize_t)n;
+}
+
+static bool is_hex64(const char *s)
+{
+	for (int i = 0; i < 64; i++)
+		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+void tw_container_id_from_cgroup(const char *text, char *out, size_t len)
+{
+	size_t n = strlen(text);
+
+	out[0] = '\0';
+	/* The last 64-hex run bounded by '/', '-' or '.' on the left: the forms
+	 * .../docker/<id>, docker-<id>.scope, cri-containerd-<id>.scope,
+	 * crio-<id>.scope, libpod-<id>.scope. */
+	for (size_t i = 0; i + 64 <= n; i++) {
+		if (i && text[i - 1] != '/' && text[i - 1] != '-' && text[i - 1] != ':')
+			continue;
+		if (!is_hex64(text + i))
+			continue;
+		if (i + 64 < n && text[i + 64] != '.' && text[i + 64] != '/' && text[i + 64] != '\n')
+			continue;
+		snprintf(out, len, "%.64s", text + i);
+	}
 }
 
 /* The cgroup v2 path ("0::PATH"); on a hybrid host whose v2 tree is empty

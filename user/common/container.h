@@ -8,6 +8,7 @@
 #define TW_CONTAINER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct tw_container {
@@ -31,6 +32,9 @@ struct tw_container_ports {
 	unsigned n;
 };
 
+/* The container id in a /proc/PID/cgroup text (docker, containerd, CRI-O,
+ * podman path forms), "" when none. */
+void tw_container_id_from_cgroup(const char *text, char *out, size_t len);
 /* Parses a /proc/PID/cgroup text into c (name left ""): true when it shows
  * a container or a pod. */
 bool tw_container_parse(const char *cgroup_text, struct tw_container *c);

@@ -66,33 +66,6 @@ int tw_proc_ppid(int pid)
 	return ppid;
 }
 
-static bool is_hex64(const char *s)
-{
-	for (int i = 0; i < 64; i++)
-		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
-			return false;
-	return true;
-}
-
-void tw_container_id_from_cgroup(const char *text, char *out, size_t len)
-{
-	size_t n = strlen(text);
-
-	out[0] = '\0';
-	/* The last 64-hex run bounded by '/', '-' or '.' on the left: the forms
-	 * .../docker/<id>, docker-<id>.scope, cri-containerd-<id>.scope,
-	 * crio-<id>.scope, libpod-<id>.scope. */
-	for (size_t i = 0; i + 64 <= n; i++) {
-		if (i && text[i - 1] != '/' && text[i - 1] != '-' && text[i - 1] != ':')
-			continue;
-		if (!is_hex64(text + i))
-			continue;
-		if (i + 64 < n && text[i + 64] != '.' && text[i + 64] != '/' && text[i + 64] != '\n')
-			continue;
-		snprintf(out, len, "%.64s", text + i);
-	}
-}
-
 bool tw_procinfo_read(int pid, struct tw_procinfo *pi)
 {
 	char path[64], buf[sizeof(pi->cmdline)];
@@ -115,9 +88,9 @@ bool tw_procinfo_read(int pid, struct tw_procinfo *pi)
 	pi->ppid = tw_proc_ppid(pid);
 	if (pi->ppid)
 		tw_proc_name(pi->ppid, pi->parent_name, sizeof(pi->parent_name));
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
-	if (read_file(path, buf, sizeof(buf)) > 0)
-		tw_container_id_from_cgroup(buf, pi->container_id, sizeof(pi->container_id));
+	pi->in_container = tw_container_of_pid(pid, &pi->container);
+	if (pi->in_container && pi->container.id[0])
+		pi->container_pid = tw_pid_in_namespace(pid);
 	return pi->exe[0] || pi->cmdline[0] || pi->ppid;
 }
 

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "common/container.h"
 
 struct tw_procinfo {
 	char exe[512];		/* "" when unknown */
@@ -14,14 +15,13 @@ struct tw_procinfo {
 	bool cmdline_cut;	/* it was longer and was cut to fit */
 	int ppid;		/* 0 when unknown */
 	char parent_name[64];
-	char container_id[65];	/* 64 hex digits, "" when not in a container */
+	bool in_container;	/* container (or pod) below says which */
+	struct tw_container container;
+	int container_pid;	/* the pid as the container numbers it, 0 outside one */
 };
 
 /* Fills what can still be read; returns false when the process is gone. */
 bool tw_procinfo_read(int pid, struct tw_procinfo *pi);
-/* The container id in a /proc/PID/cgroup text (docker, containerd, CRI-O,
- * podman path forms), "" when none. */
-void tw_container_id_from_cgroup(const char *text, char *out, size_t len);
 /* Calls fn with the inode of each socket among pid's open files
  * (/proc/PID/fd), until fn returns non-zero. False when pid's files cannot
  * be read (gone, or not ours to read). */

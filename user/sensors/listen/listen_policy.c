@@ -104,10 +104,8 @@ static struct json_object *build_alert(const struct tw_listen_event *ev,
 		tw_json_set(a, "process.parent.pid", json_object_new_int64(proc->ppid));
 		tw_json_set(a, "process.parent.name", json_object_new_string(proc->parent_name));
 	}
-	if (proc->container_id[0])
-		tw_json_set(a, "container.id", json_object_new_string(proc->container_id));
-	if (ev->tgid)
-		tw_alert_set_container(a, (int)ev->tgid);
+	/* As read when the listener was seen: a folded alert comes later. */
+	tw_alert_set_container(a, proc);
 	if (ev->cgroup_id)
 		tw_json_set(a, "torwatch.cgroup_id", json_object_new_int64((int64_t)ev->cgroup_id));
 	if (ev->netns)

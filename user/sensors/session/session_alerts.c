@@ -146,6 +146,7 @@ static void add_process(struct json_object *a, const struct tw_session_event *ev
 		tw_json_set(a, "user.name", json_object_new_string(user));
 	if (!tw_procinfo_read((int)ev->tgid, &pi))
 		memset(&pi, 0, sizeof(pi));
+	tw_alert_set_container(a, &pi);
 	/* Gone already (a short connect): what the kernel kept from its exec. */
 	if (!pi.exe[0])
 		snprintf(pi.exe, sizeof(pi.exe), "%.*s", TW_EXE_LEN, ev->exe);

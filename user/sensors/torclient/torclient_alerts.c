@@ -127,8 +127,7 @@ static void add_process(struct json_object *a, const struct tw_tor_client_event 
 			tw_json_set(a, "process.parent.name", json_object_new_string(pi.parent_name));
 		add_chain(a, pi.ppid);
 	}
-	if (pi.container_id[0])
-		tw_json_set(a, "container.id", json_object_new_string(pi.container_id));
+	tw_alert_set_container(a, &pi);
 }
 
 static struct json_object *build(const struct tw_tor_client_event *ev, const char *exe,
