@@ -48,6 +48,19 @@ int tw_sink_open(struct tw_sink *s, const char *target, const struct tw_sink_set
 	return -EINVAL;
 }
 
+int tw_sink_syslog_priority(const char *level, int unknown)
+{
+	static const struct {
+		const char *word;
+		int prio;
+	} map[] = { { "critical", 2 }, { "high", 3 }, { "medium", 4 }, { "low", 5 }, { "info", 6 } };
+
+	for (size_t i = 0; level && i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(level, map[i].word))
+			return map[i].prio;
+	return unknown;
+}
+
 unsigned tw_sink_timeout_s(const struct tw_sink *s)
 {
 	return s->settings.timeout_s ? s->settings.timeout_s : TIMEOUT_DEFAULT_S;

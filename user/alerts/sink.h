@@ -71,6 +71,10 @@ int tw_sink_deliver_later(struct tw_sink *s, const char *target,
 			  int (*send)(void *ctx, const char *body, size_t len, size_t n, char *why,
 				      size_t wlen),
 			  void *ctx, size_t batch_max, char *err, size_t errlen);
+/* syslog(3) priority of an alert's log.level (critical 2, high 3, medium 4,
+ * low 5, info 6), or unknown for another word: the syslog and journal
+ * sinks' PRIORITY. */
+int tw_sink_syslog_priority(const char *level, int unknown);
 /* The per-attempt timeout of s, in seconds. */
 unsigned tw_sink_timeout_s(const struct tw_sink *s);
 

@@ -29,20 +29,6 @@ static bool journal_takes(const char *target)
 	return !strcmp(target, "journal:");
 }
 
-/* syslog(3) priorities, as journalctl -p reads them. */
-static int priority_of(const char *level)
-{
-	static const struct {
-		const char *level;
-		int prio;
-	} map[] = { { "critical", 2 }, { "high", 3 }, { "medium", 4 }, { "low", 5 }, { "info", 6 } };
-
-	for (size_t i = 0; level && i < sizeof(map) / sizeof(map[0]); i++)
-		if (!strcmp(level, map[i].level))
-			return map[i].prio;
-	return 6;
-}
-
 /* The worker's send: the fields, packed NUL-separated in body, as one
  * entry. 0 when journald took it, -1 to try again later. */
 static int send_entry(void *ctx, const char *body, size_t len, size_t n, char *why, size_t wlen)
@@ -122,7 +108,8 @@ static int journal_write(struct tw_sink *s, const char *json, size_t len, struct
 	size_t used = 0, cap = len + 1024;
 	char *body = malloc(cap), prio[4], *copy;
 
-	snprintf(prio, sizeof(prio), "%d", priority_of(level));
+	/* As journalctl -p reads it; info when unknown. */
+	snprintf(prio, sizeof(prio), "%d", tw_sink_syslog_priority(level, 6));
 	field(&body, &used, &cap, "PRIORITY", prio);
 	field(&body, &used, &cap, "SYSLOG_IDENTIFIER", "torwatch");
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {

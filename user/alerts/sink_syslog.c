@@ -110,18 +110,10 @@ static int connect_sink(struct syslog_sink *ss)
 	return 0;
 }
 
-/* RFC 5424 severities from the alert's words. */
+/* RFC 5424 severities from the alert's words (notice when unknown). */
 static int severity_of(const char *level)
 {
-	static const struct {
-		const char *word;
-		int sev;
-	} map[] = { { "critical", 2 }, { "high", 3 }, { "medium", 4 }, { "low", 5 }, { "info", 6 } };
-
-	for (size_t i = 0; level && i < sizeof(map) / sizeof(map[0]); i++)
-		if (!strcmp(level, map[i].word))
-			return map[i].sev;
-	return 5;
+	return tw_sink_syslog_priority(level, 5);
 }
 
 /* An SD-PARAM value: '"', '\' and ']' escaped with a backslash (RFC 5424

@@ -48,6 +48,10 @@ int tw_cli_parse_common(int argc, char **argv, struct tw_cli *cli, const char *u
  * argv[optind]; otherwise prints usage and returns -1. */
 int tw_cli_expect_args(const struct tw_cli *cli, int argc, char **argv, int n, const char *usage);
 /* Prints msg as one sentence, or {"error": msg} under --json; returns 2. */
+/* The exit status of status and top when no daemon runs (LSB's "program
+ * is not running"). */
+#define TW_EXIT_NOT_RUNNING 3
+
 struct json_object;
 /* Prints o as one JSON document ('/' not escaped) and frees it. */
 void tw_cli_print_json(struct json_object *o, bool pretty);

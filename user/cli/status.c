@@ -19,9 +19,6 @@ const char tw_status_usage[] =
 	"usage: torwatch status [--json] [--pin-root DIR]\n"
 	"  exit status: 0 a daemon runs, 3 none runs (its state pinned or not), 2 errors\n";
 
-/* As LSB's 'status' says "program is not running". */
-#define EXIT_NOT_RUNNING 3
-
 struct status {
 	struct tw_meta meta;
 	struct tw_block_config block;
@@ -320,7 +317,7 @@ int tw_cmd_status(int argc, char **argv)
 	if (!tw_pins_exist(cli.pin_root)) {
 		tw_cli_fail(&cli, "no daemon runs and nothing is pinned under %s; start one with 'torwatch run'",
 			    cli.pin_root);
-		return EXIT_NOT_RUNNING;
+		return TW_EXIT_NOT_RUNNING;
 	}
 	ret = tw_cli_open(&cli, &p);
 	if (ret)
@@ -334,5 +331,5 @@ int tw_cmd_status(int argc, char **argv)
 	else
 		print_text(&cli, &s);
 	tw_pinned_close(&p);
-	return s.alive ? 0 : EXIT_NOT_RUNNING;
+	return s.alive ? 0 : TW_EXIT_NOT_RUNNING;
 }

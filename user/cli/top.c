@@ -461,7 +461,7 @@ int tw_cmd_top(int argc, char **argv)
 	if (gone) {
 		fprintf(stderr, "torwatch: the state under %s is gone (removed by the daemon as it stopped, or by unload); top ends\n",
 			cli.pin_root);
-		return 3;
+		return TW_EXIT_NOT_RUNNING;
 	}
 	if (ret)
 		return tw_cli_fail(&cli, "cannot read the counters: %s", strerror(-ret));

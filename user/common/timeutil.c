@@ -33,26 +33,28 @@ int64_t tw_mono_to_unix_ns(uint64_t mono_ns)
 	return clock_ns(CLOCK_REALTIME) - (clock_ns(CLOCK_MONOTONIC) - (int64_t)mono_ns);
 }
 
-void tw_format_iso8601_ns(int64_t unix_ns, char *buf, size_t len)
+/* UTC to the second, then digits (3 or 6) of its fraction. */
+static void format_iso8601_fraction(int64_t unix_ns, int digits, char *buf, size_t len)
 {
 	time_t s = (time_t)(unix_ns / (int64_t)TW_NS_PER_SEC);
+	int64_t unit = digits == 3 ? 1000000 : 1000;
 	struct tm tm;
 	char base[32];
 
 	gmtime_r(&s, &tm);
 	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%06dZ", base, (int)((unix_ns / 1000) % 1000000));
+	snprintf(buf, len, "%s.%0*dZ", base, digits,
+		 (int)((unix_ns / unit) % ((int64_t)TW_NS_PER_SEC / unit)));
+}
+
+void tw_format_iso8601_ns(int64_t unix_ns, char *buf, size_t len)
+{
+	format_iso8601_fraction(unix_ns, 6, buf, len);
 }
 
 void tw_format_iso8601_ms(int64_t unix_ns, char *buf, size_t len)
 {
-	time_t s = (time_t)(unix_ns / (int64_t)TW_NS_PER_SEC);
-	struct tm tm;
-	char base[32];
-
-	gmtime_r(&s, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%03dZ", base, (int)((unix_ns / 1000000) % 1000));
+	format_iso8601_fraction(unix_ns, 3, buf, len);
 }
 
 void tw_format_iso8601(int64_t unix_s, char *buf, size_t len)
