@@ -6,16 +6,13 @@
 # and a cached one (20,000 in one process), in microseconds.
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/bench_lib.sh"
+. "$(dirname "$0")/../integration/podman_lib.sh"
 require_root
-command -v podman >/dev/null && command -v runc >/dev/null ||
-	{ echo "bench_container: SKIP: podman and runc are not installed (scripts/install-deps.sh --test)"; exit 0; }
-root=$("$(dirname "$0")/../system/debian12_root.sh") || { echo "bench_container: SKIP: no Debian 12 root"; exit 0; }
+podman_ready "$T/rootfs" || { echo "bench_container: SKIP: $PODMAN_WHY"; exit 0; }
 BIN=$(dirname "$TW")/.output/tests/bench_container
 NAME=twbench-ctr-$ID
 trap 'podman rm -f "$NAME" >/dev/null 2>&1; cleanup' EXIT
-mkdir -p "$T/rootfs" && cp -a "$root/." "$T/rootfs/"
-podman --runtime runc run -d --name "$NAME" --network none --ulimit nofile=1024:1024 \
-	--ulimit nproc=1024:1024 --rootfs "$T/rootfs" sleep 600 >/dev/null
+ctr_run "$NAME" none "$T/rootfs" sleep 600 >/dev/null
 cpid=$(podman inspect -f '{{.State.Pid}}' "$NAME")
 sleep 600 & hpid=$!
 run() {	# run PID: "cold_median cached_median name"

@@ -7,8 +7,7 @@ require_root
 N=${N:-200}
 H=tbl-$ID
 add_netns "$H"
-ip -n "$H" link add vL type veth peer name vM
-ip -n "$H" link set vL up; ip -n "$H" link set vM up
+veth_in "$H" vL vM
 mkdir -p "$T/state"
 start_daemon "$H" -i vL || { echo "bench_listen_latency: torwatch did not start"; cat "$T/daemon.log"; exit 1; }
 echo "bench_listen_latency: $N listens on distinct ports ($(grep -o 'listen hook: [a-z]*' "$T/daemon.log"))"

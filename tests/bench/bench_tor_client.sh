@@ -14,8 +14,7 @@ trap cleanup EXIT
 N=${N:-200} CONNECTS=${CONNECTS:-20000}
 H=tbt-$ID
 add_netns "$H"
-ip -n "$H" link add vB type veth peer name vB2
-ip -n "$H" link set vB up && ip -n "$H" link set vB2 up
+veth_in "$H" vB vB2
 add_addrs "$H" vB 198.51.100.1/24
 mkdir -p "$T/state"
 echo "198.51.100.99" >"$T/relays.txt"	# by address: every port is a relay port

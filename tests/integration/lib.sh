@@ -62,6 +62,13 @@ add_netns() {
 	ip -n "$1" link set lo up
 }
 
+# veth_in NS A B: a veth pair A-B inside NS, both ends up (an interface to
+# watch where no traffic needs to come from elsewhere).
+veth_in() {
+	ip -n "$1" link add "$2" type veth peer name "$3" &&
+		ip -n "$1" link set "$2" up && ip -n "$1" link set "$3" up
+}
+
 # link_ns NS_A IF_A NS_B IF_B: a veth pair between two namespaces, both ends up.
 link_ns() {
 	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
@@ -114,8 +121,7 @@ host_and_exit() {
 receiver_host() {
 	H=twh-$ID
 	add_netns "$H"
-	ip -n "$H" link add vW type veth peer name vV
-	ip -n "$H" link set vW up; ip -n "$H" link set vV up
+	veth_in "$H" vW vV
 	mkdir -p "$T/state" "$T/recv"
 	echo "$1" >"$T/recv/mode"
 	# Not through in_ns: $! must be the receiver itself (nsenter execs it).

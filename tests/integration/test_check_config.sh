@@ -9,8 +9,7 @@
 require_root
 H=twk-$ID
 add_netns "$H"
-ip -n "$H" link add vK type veth peer name vL
-ip -n "$H" link set vK up; ip -n "$H" link set vL up
+veth_in "$H" vK vL
 ST=$T/state
 BASE=(run -i vK --sources none --relay-sources none --state-dir "$ST" --pin-root "$PIN")
 check_run() { in_ns "$H" "$TW" "${BASE[@]}" "$@" --check-config 2>&1; }

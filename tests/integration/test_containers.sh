@@ -10,30 +10,21 @@
 # them; --container-allowed-ports expects a port from that container only.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sshd_lib.sh"
+. "$(dirname "$0")/podman_lib.sh"
 require_root
-command -v podman >/dev/null && command -v runc >/dev/null ||
-	{ echo "SKIP: podman and runc are not installed (scripts/install-deps.sh --test installs them)"; exit 77; }
-root=$("$(dirname "$0")/../system/debian12_root.sh") || { echo "SKIP: no Debian 12 root: $root"; exit 77; }
+podman_ready "$T/rootfs" || { echo "SKIP: $PODMAN_WHY"; exit 77; }
 
 one_exit_node
 NAME=twtest-ctr-$ID
-mkdir -p "$T/rootfs"
-cp -a "$root/." "$T/rootfs/"
 install -m 0755 "$TOOLS/listen_port" "$T/rootfs/usr/local/bin/listen_port"
 trap 'podman rm -f "$NAME" "$NAME-ssh" >/dev/null 2>&1; cleanup' EXIT
 # The fake exit is in a documentation range, which egress-exclude leaves out by default.
 check "the daemon starts" start_daemon "$H" -i vX --feed "$T/exits.txt" --tor-proxy-ports 9050 \
 	--egress-exclude 127.0.0.0/8 \
 	--container-allowed-ports "$NAME:9803"
-# runc and these ulimits: this VM's hybrid cgroup tree refuses crun and the
-# default rlimits (measured).
-ctr() {
-	podman --runtime runc run -d --name "$NAME" --network "ns:/run/netns/$H" \
-		--ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --rootfs "$T/rootfs" "$@"
-}
 # Inside: a listener, and a connection to a Tor proxy port (a listener of
 # its own there) held open, so its process is there when the alert is made.
-cid=$(ctr bash -c 'listen_port tcp4 0.0.0.0 9801 60000 >/tmp/ready9801 & listen_port tcp4 127.0.0.1 9803 60000 >/dev/null &
+cid=$(ctr_run "$NAME" "ns:/run/netns/$H" "$T/rootfs" bash -c 'listen_port tcp4 0.0.0.0 9801 60000 >/tmp/ready9801 & listen_port tcp4 127.0.0.1 9803 60000 >/dev/null &
 	listen_port tcp4 127.0.0.1 9050 60000 >/dev/null & sleep 0.5; exec 3<>/dev/tcp/127.0.0.1/9050; exec sleep 60' 2>"$T/podman.err")
 check "podman runs the container (runc, --rootfs)" test -n "$cid"
 [ -n "$cid" ] || sed 's/^/# /' "$T/podman.err"
@@ -64,8 +55,7 @@ mkdir -p "$T/ssh" && ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/id" </dev/null
 cp "$T/ssh/id.pub" "$T/rootfs/etc/twssh/authorized_keys"
 sshd_config "ListenAddress 0.0.0.0:2222" /etc/twssh >"$T/rootfs/etc/twssh/sshd_config"
 NAME_SSH=$NAME-ssh
-scid=$(podman --runtime runc run -d --name "$NAME_SSH" --network "ns:/run/netns/$H" \
-	--ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --rootfs "$T/rootfs" \
+scid=$(ctr_run "$NAME_SSH" "ns:/run/netns/$H" "$T/rootfs" \
 	/usr/sbin/sshd -D -e -f /etc/twssh/sshd_config 2>>"$T/podman.err")
 check "sshd runs in a container" wait_for 10 in_ns "$H" bash -c "echo >/dev/tcp/127.0.0.1/2222"
 # The connecting process stays a while: the container is read from /proc

@@ -7,21 +7,13 @@
 # TORWATCH_RULE=...), a PRIORITY from its severity, a hostile process name
 # kept byte for byte, and the JSON itself; journald gone then back is said
 # once each and nothing is lost.
-if [ -z "${TW_JOURNAL_NS:-}" ]; then
-	TW_JOURNAL_NS=1 exec unshare -m --propagation private "$0" "$@"
-fi
+. "$(dirname "$0")/journald_lib.sh"
+in_own_mount_ns "$@"
 . "$(dirname "$0")/lib.sh"
 require_root
-JD=$(command -v systemd-journald || echo /lib/systemd/systemd-journald)
-[ -x "$JD" ] || { echo "SKIP: systemd-journald is not installed (Debian's systemd package has it)"; exit 77; }
+[ -x "$JOURNALD" ] || { echo "SKIP: systemd-journald is not installed (Debian's systemd package has it)"; exit 77; }
 
-mkdir -p /run/systemd/journal /run/log /var/log/journal
-for d in /run/systemd/journal /run/log /var/log/journal; do mount -t tmpfs tmpfs $d; done
-start_journald() {
-	"$JD" </dev/null >>"$T/journald.log" 2>&1 &
-	JPID=$!
-	wait_for 5 test -S /run/systemd/journal/socket
-}
+check "journald's directories are the test's own" own_journal_dirs
 check "a journald of the test's own runs" start_journald
 trap 'kill $JPID 2>/dev/null; cleanup' EXIT
 jq_journal() { journalctl -D /run/log/journal --no-pager -o json "$@" 2>/dev/null; }

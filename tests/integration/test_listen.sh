@@ -9,8 +9,7 @@ require_root
 H=twl-$ID N2=twm-$ID
 LP=$TOOLS/listen_port
 add_netns "$H"; add_netns "$N2"
-ip -n "$H" link add vL type veth peer name vM
-ip -n "$H" link set vL up; ip -n "$H" link set vM up
+veth_in "$H" vL vM
 mkdir -p "$T/state"
 ALLOWED="22,80,443,53/udp,8000-8100/tcp"
 

@@ -12,8 +12,7 @@ SERVER="$(cd "$(dirname "$0")/../tools" && pwd)/feed_server.py"
 
 H=twrh-$ID
 add_netns "$H"
-ip -n "$H" link add vR type veth peer name vR2
-ip -n "$H" link set vR up && ip -n "$H" link set vR2 up
+veth_in "$H" vR vR2
 add_addrs "$H" vR 203.0.113.1/24
 mkdir -p "$T/www" "$T/state"
 onionoo() {	# onionoo N: a details document of N relays, 203.0.113.10 and up

@@ -12,8 +12,7 @@ H=tws-$ID
 LP=$TOOLS/listen_port
 add_netns "$H"
 ip -n "$H" link set lo up
-ip -n "$H" link add vS type veth peer name vT
-ip -n "$H" link set vS up; ip -n "$H" link set vT up
+veth_in "$H" vS vT
 mkdir -p "$T/state" "$T/rsyslog"
 
 cat >"$T/rsyslog.conf" <<EOT

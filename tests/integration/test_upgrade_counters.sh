@@ -10,8 +10,7 @@
 require_root
 H=twu-$ID
 add_netns "$H"
-ip -n "$H" link add vU type veth peer name vV
-ip -n "$H" link set vU up; ip -n "$H" link set vV up
+veth_in "$H" vU vV
 mkdir -p "$T/state" "$PIN"
 OLD=17	# the counters of the release before the session counters
 # Counter i holds i + 1 on every CPU.
