@@ -94,6 +94,7 @@ struct tw_session_event {
 	struct tw_session session;	/* as it was then */
 	struct tw_in6 daddr;	/* egress: the destination */
 	__u64 repeats;		/* egress: the same connections held back before this one */
+	__u64 cgroup_id;	/* the process's cgroup v2 id (its container) */
 	__u32 kind;
 	__u32 pid;		/* thread id */
 	__u32 tgid;

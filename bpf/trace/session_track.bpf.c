@@ -175,6 +175,7 @@ static __always_inline void fill_event(struct tw_session_event *ev, __u32 kind, 
 	__u32 tgid = p->parent;
 
 	ev->ts_ns = bpf_ktime_get_ns();
+	ev->cgroup_id = bpf_get_current_cgroup_id();
 	ev->kind = kind;
 	ev->session_id = sid;
 	ev->session = *s;

@@ -17,10 +17,10 @@ podman_ready() {
 
 # ctr_run NAME NETWORK ROOTFS CMD...: a detached container; prints its id.
 # runc and these ulimits: this VM's hybrid cgroup tree refuses crun and the
-# default rlimits (measured).
+# default rlimits (measured). CTR_OPTS: more podman run options (-v A:B).
 ctr_run() {
 	local name=$1 net=$2 rootfs=$3
 	shift 3
 	podman --runtime runc run -d --name "$name" --network "$net" \
-		--ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --rootfs "$rootfs" "$@"
+		--ulimit nofile=1024:1024 --ulimit nproc=1024:1024 ${CTR_OPTS:-} --rootfs "$rootfs" "$@"
 }

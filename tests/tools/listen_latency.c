@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* listen_latency ALERTS N BASEPORT: listens on N ports (BASEPORT, +1, ...),
  * one after the other, notes when each listen() returns, finds each one's
- * unexpected_listen_port alert in ALERTS (by port and our pid), and reports
+ * unexpected_listen_port alert in ALERTS (by port and our pid, as the host
+ * or, run in a container, as the container numbers it), and reports
  * p50/p99/max of the time to event.created. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -15,9 +16,10 @@ static int n_listen, base_port;
 static int match(struct json_object *a, const double *written)
 {
 	const char *id = json_path(a, "rule.id"), *port = json_path(a, "destination.port"),
-		   *pid = json_path(a, "process.pid");
+		   *pid = json_path(a, "process.pid"), *cpid = json_path(a, "torwatch.container_pid");
 
-	if (!id || strcmp(id, "unexpected_listen_port") || !port || !pid || atoi(pid) != getpid())
+	if (!id || strcmp(id, "unexpected_listen_port") || !port ||
+	    !((pid && atoi(pid) == getpid()) || (cpid && atoi(cpid) == getpid())))
 		return -1;
 	return atoi(port) - base_port;
 }

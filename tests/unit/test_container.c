@@ -7,7 +7,11 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "common/cgroup2.h"
 #include "common/container.h"
 
 #define ID "292f62c0b7901b1e47b48f3a7ddd71bc53a6fd6efc1595abef498e50ae72b1b2"
@@ -69,7 +73,46 @@ static void test_host_is_in_none(void **state)
 	assert_string_equal(c.cgroup, "/user.slice/user-0.slice/session-1.scope");
 	assert_false(tw_container_parse("9:name=systemd:/\n0::/\n", &c));
 	assert_false(tw_container_parse("", &c));
-	assert_false(tw_container_of_pid(1 << 30, &c));	/* no such process */
+	assert_false(tw_container_of(1 << 30, 0, &c));	/* no such process */
+}
+
+/* A real cgroup in the v2 tree, named as Podman names its own, with no
+ * process in it: what an event of a process that has already exited
+ * leaves. Its id finds its path, and the container, without /proc. */
+static void test_gone_process_by_cgroup_id(void **state)
+{
+	char root[512], dir[1024], sub[1100], path[512];
+	struct tw_container c;
+	uint64_t id;
+
+	if (geteuid() || tw_cgroup2_root(root, sizeof(root))) {
+		print_message("  SKIP: needs root and a cgroup v2 mount to make a cgroup\n");
+		skip();
+	}
+	snprintf(dir, sizeof(dir), "%s/twtest-%d", root, getpid());
+	snprintf(sub, sizeof(sub), "%s/libpod-" ID, dir);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	snprintf(path, sizeof(path), "/twtest-%d/libpod-" ID, getpid());
+	id = tw_cgroup2_id(path);
+	assert_true(id > 1);
+	char found[512];
+
+	assert_true(tw_cgroup2_path(id, found, sizeof(found)));
+	assert_string_equal(found, path);
+	/* No such process, but the event's cgroup id names the container, and
+	 * the second ask is served from the cache. */
+	assert_true(tw_container_of(1 << 30, id, &c));
+	assert_string_equal(c.runtime, "podman");
+	assert_string_equal(c.id, ID);
+	assert_string_equal(c.cgroup, path);
+	assert_int_equal(rmdir(sub), 0);
+	assert_true(tw_container_of(1 << 30, id, &c));
+	assert_string_equal(c.id, ID);
+	assert_int_equal(rmdir(dir), 0);
+	/* An id no cgroup has. */
+	assert_false(tw_cgroup2_path(~0ULL, found, sizeof(found)));
+	assert_false(tw_container_of(1 << 30, ~0ULL, &c));
 }
 
 int main(void)
@@ -78,6 +121,7 @@ int main(void)
 		cmocka_unit_test(test_runtimes),
 		cmocka_unit_test(test_pods_and_machines),
 		cmocka_unit_test(test_host_is_in_none),
+		cmocka_unit_test(test_gone_process_by_cgroup_id),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

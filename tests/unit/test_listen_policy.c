@@ -193,13 +193,13 @@ static void test_procinfo_self(void **state)
 {
 	struct tw_procinfo pi;
 
-	assert_true(tw_procinfo_read(getpid(), &pi));
+	assert_true(tw_procinfo_read(getpid(), 0, &pi));
 	assert_non_null(strstr(pi.exe, "test_listen_policy"));
 	assert_non_null(strstr(pi.cmdline, "test_listen_policy"));
 	assert_int_equal(pi.ppid, getppid());
 	assert_true(strlen(pi.parent_name) > 0);
 	/* A pid that does not exist: nothing, and no crash. */
-	assert_false(tw_procinfo_read(0x3fffffff, &pi));
+	assert_false(tw_procinfo_read(0x3fffffff, 0, &pi));
 	assert_string_equal(pi.exe, "");
 }
 

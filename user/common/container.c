@@ -18,11 +18,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/cgroup2.h"
+
 #define CACHE_SLOTS 128
 #define RETRY_NAME_S 5	/* a name not found yet (a container starting) is asked again */
 
 static struct {
 	struct tw_container c;
+	uint64_t cgroup_id;	/* of c.cgroup when that is the v2 path, else 0 */
 	bool found;
 	time_t asked;
 } cache[CACHE_SLOTS];
@@ -70,7 +73,7 @@ void tw_container_id_from_cgroup(const char *text, char *out, size_t len)
 
 /* The cgroup v2 path ("0::PATH"); on a hybrid host whose v2 tree is empty
  * ("0::/"), the first v1 path that is not the root. */
-static void cgroup_path(const char *text, char *out, size_t len)
+static bool cgroup_path(const char *text, char *out, size_t len)
 {
 	const char *v2 = NULL, *v1 = NULL, *pick;
 	size_t v2len = 0;
@@ -90,6 +93,7 @@ static void cgroup_path(const char *text, char *out, size_t len)
 	}
 	pick = v2 && v2len > 1 ? v2 : v1 ? v1 : v2 ? v2 : "/";
 	snprintf(out, len, "%.*s", (int)strcspn(pick, "\n"), pick);
+	return pick == v2;
 }
 
 /* systemd's escaping in unit names: "\x2d" is '-'. */
@@ -110,7 +114,16 @@ static void unescape_unit(const char *s, size_t n, char *out, size_t len)
 	out[o] = '\0';
 }
 
+static bool parse(const char *text, struct tw_container *c, bool *from_v2);
+
 bool tw_container_parse(const char *text, struct tw_container *c)
+{
+	bool v2;
+
+	return parse(text, c, &v2);
+}
+
+static bool parse(const char *text, struct tw_container *c, bool *from_v2)
 {
 	static const struct {
 		const char *marker, *runtime;
@@ -123,7 +136,7 @@ bool tw_container_parse(const char *text, struct tw_container *c)
 	const char *m, *pod = NULL;
 
 	memset(c, 0, sizeof(*c));
-	cgroup_path(text, c->cgroup, sizeof(c->cgroup));
+	*from_v2 = cgroup_path(text, c->cgroup, sizeof(c->cgroup));
 	tw_container_id_from_cgroup(c->cgroup, c->id, sizeof(c->id));
 	for (size_t i = 0; c->id[0] && i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (strstr(c->cgroup, kinds[i].marker)) {
@@ -228,31 +241,70 @@ int tw_pid_in_namespace(int pid)
 	return atoi(last ? last + 1 : ns);
 }
 
-bool tw_container_of_pid(int pid, struct tw_container *out)
+/* The cgroup text of pid, or, when the process has gone or has moved since
+ * the event, the v2 line made from the event's cgroup id: false when
+ * neither is there. */
+static bool cgroup_text(int pid, uint64_t cgroup_id, char *text, size_t len)
 {
-	char path[64], text[4096];
+	char path[64], found[512];
 	struct tw_container c;
-	time_t now = time(NULL);
-	unsigned i;
+	bool v2;
 
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
-	if (read_small(path, text, sizeof(text)) <= 0)
+	if (pid > 0 && read_small(path, text, len) > 0) {
+		if (!cgroup_id || (parse(text, &c, &v2), !v2) || tw_cgroup2_id(c.cgroup) == cgroup_id)
+			return true;
+	}
+	if (!cgroup_id || !tw_cgroup2_path(cgroup_id, found, sizeof(found)))
 		return false;
-	tw_container_parse(text, &c);
-	for (i = 0; i < CACHE_SLOTS; i++)
-		if (cache[i].asked && !strcmp(cache[i].c.cgroup, c.cgroup))
-			break;
-	if (i < CACHE_SLOTS && (cache[i].c.name[0] || !cache[i].found ||
-				now - cache[i].asked < RETRY_NAME_S)) {
+	snprintf(text, len, "0::%s\n", found);
+	return true;
+}
+
+static int cache_find(uint64_t cgroup_id, const char *path)
+{
+	for (int i = 0; i < CACHE_SLOTS; i++)
+		if (cache[i].asked && (cgroup_id ? cache[i].cgroup_id == cgroup_id
+						 : !strcmp(cache[i].c.cgroup, path)))
+			return i;
+	return -1;
+}
+
+bool tw_container_of(int pid, uint64_t cgroup_id, struct tw_container *out)
+{
+	char text[4096];
+	struct tw_container c;
+	time_t now = time(NULL);
+	bool v2 = false, found;
+	int i = -1;
+
+	/* A cgroup's id is never reused while the host runs: a hit needs no
+	 * read at all. The root (id 1 on hybrid hosts, where the v1 path says
+	 * more) is not cached by id. */
+	if (cgroup_id > 1)
+		i = cache_find(cgroup_id, "");
+	if (i < 0) {
+		if (!cgroup_text(pid, cgroup_id, text, sizeof(text)))
+			return false;
+		parse(text, &c, &v2);
+		i = cache_find(0, c.cgroup);
+		if (i >= 0 && v2 && cgroup_id > 1)
+			cache[i].cgroup_id = cgroup_id;
+	}
+	if (i >= 0 && (cache[i].c.name[0] || !cache[i].found ||
+		       now - cache[i].asked < RETRY_NAME_S)) {
 		*out = cache[i].c;
 		return cache[i].found;
 	}
-	bool found = c.id[0] || c.pod_uid[0];
-
+	if (i >= 0)
+		c = cache[i].c;
+	found = c.id[0] || c.pod_uid[0];
 	if (found)
 		find_name(&c);
-	if (i == CACHE_SLOTS)
-		i = cache_next++ % CACHE_SLOTS;
+	if (i < 0) {
+		i = (int)(cache_next++ % CACHE_SLOTS);
+		cache[i].cgroup_id = v2 && cgroup_id > 1 ? cgroup_id : 0;
+	}
 	cache[i].c = c;
 	cache[i].found = found;
 	cache[i].asked = now;

@@ -3,7 +3,7 @@
  * local state (no network call, no runtime socket): Podman and CRI-O (the
  * name conmon was started with), Docker (its config.v2.json), containerd,
  * systemd-nspawn (the machine scope) and kubelet's pod layout. Cached by
- * cgroup path. */
+ * the cgroup's id (and by path where only a v1 path shows it). */
 #ifndef TW_CONTAINER_H
 #define TW_CONTAINER_H
 
@@ -41,8 +41,10 @@ bool tw_container_parse(const char *cgroup_text, struct tw_container *c);
 /* pid as its own PID namespace numbers it (the last of /proc/PID/status
  * NSpid), 0 when unknown. */
 int tw_pid_in_namespace(int pid);
-/* The container of pid, cached by cgroup path; false when it runs in none
- * (or is gone). */
-bool tw_container_of_pid(int pid, struct tw_container *c);
+/* The container of pid, whose event gave cgroup_id (its v2 cgroup's id,
+ * 0 when unknown): cached by that id, so a cached cgroup costs no read and
+ * a process that has gone is still named. False when it runs in none (or
+ * is gone and its cgroup too). */
+bool tw_container_of(int pid, uint64_t cgroup_id, struct tw_container *c);
 
 #endif

@@ -66,7 +66,7 @@ int tw_proc_ppid(int pid)
 	return ppid;
 }
 
-bool tw_procinfo_read(int pid, struct tw_procinfo *pi)
+bool tw_procinfo_read(int pid, uint64_t cgroup_id, struct tw_procinfo *pi)
 {
 	char path[64], buf[sizeof(pi->cmdline)];
 	ssize_t n;
@@ -88,7 +88,7 @@ bool tw_procinfo_read(int pid, struct tw_procinfo *pi)
 	pi->ppid = tw_proc_ppid(pid);
 	if (pi->ppid)
 		tw_proc_name(pi->ppid, pi->parent_name, sizeof(pi->parent_name));
-	pi->in_container = tw_container_of_pid(pid, &pi->container);
+	pi->in_container = tw_container_of(pid, cgroup_id, &pi->container);
 	if (pi->in_container && pi->container.id[0])
 		pi->container_pid = tw_pid_in_namespace(pid);
 	return pi->exe[0] || pi->cmdline[0] || pi->ppid;

@@ -20,8 +20,10 @@ struct tw_procinfo {
 	int container_pid;	/* the pid as the container numbers it, 0 outside one */
 };
 
-/* Fills what can still be read; returns false when the process is gone. */
-bool tw_procinfo_read(int pid, struct tw_procinfo *pi);
+/* Fills what can still be read; returns false when the process is gone.
+ * cgroup_id is the one its kernel event gave (0: none): the container is
+ * named from it even when the process has gone. */
+bool tw_procinfo_read(int pid, uint64_t cgroup_id, struct tw_procinfo *pi);
 /* Calls fn with the inode of each socket among pid's open files
  * (/proc/PID/fd), until fn returns non-zero. False when pid's files cannot
  * be read (gone, or not ours to read). */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The cgroup-v2 root, and attaching programs to a cgroup all or none: the
- * listen detector's UDP hooks and the session tracker's use both. */
+/* Attaching programs to a cgroup all or none, and to the cgroup v2 root:
+ * the listen detector's UDP hooks and the session tracker's use both. */
 #include "kernel/cgroup.h"
 
 #include <bpf/libbpf.h>
@@ -9,28 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-int tw_cgroup2_root(char *buf, size_t len)
-{
-	char line[1024], mnt[512], fstype[64];
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		/* id parent major:minor root mountpoint opts... - fstype source superopts */
-		const char *dash = strstr(line, " - ");
-
-		if (!dash || sscanf(line, "%*s %*s %*s %*s %511s", mnt) != 1 ||
-		    sscanf(dash + 3, "%63s", fstype) != 1 || strcmp(fstype, "cgroup2"))
-			continue;
-		fclose(f);
-		snprintf(buf, len, "%s", mnt);
-		return 0;
-	}
-	fclose(f);
-	return -1;
-}
 
 int tw_attach_cgroup_all(struct bpf_program *const *progs, size_t n, int cgroup_fd,
 			 struct bpf_link **links)

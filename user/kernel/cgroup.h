@@ -5,12 +5,11 @@
 
 #include <stddef.h>
 
+#include "common/cgroup2.h"
+
 struct bpf_program;
 struct bpf_link;
 
-/* Where cgroup v2 is mounted ("/sys/fs/cgroup" or, on hybrid hosts,
- * "/sys/fs/cgroup/unified"); -1 when it is not. */
-int tw_cgroup2_root(char *buf, size_t len);
 /* Attaches each of progs to the cgroup, links[i] for progs[i]; when one
  * fails, the ones before are detached again: all or none. 0 or -errno. */
 int tw_attach_cgroup_all(struct bpf_program *const *progs, size_t n, int cgroup_fd,

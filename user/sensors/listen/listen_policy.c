@@ -36,7 +36,8 @@ static bool container_expects(const struct tw_listen_policy *p, const struct tw_
 	struct tw_container c;
 	bool udp = ev->proto == IPPROTO_UDP;
 
-	if (!p->n_containers || !ev->tgid || !tw_container_of_pid((int)ev->tgid, &c))
+	if (!p->n_containers || (!ev->tgid && !ev->cgroup_id) ||
+	    !tw_container_of((int)ev->tgid, ev->cgroup_id, &c))
 		return false;
 	for (unsigned i = 0; i < p->n_containers; i++) {
 		const struct tw_container_ports *e = &p->containers[i];
@@ -151,7 +152,7 @@ struct json_object *tw_listen_handle(const struct tw_listen_policy *p, struct tw
 	if (tw_listen_expected(p, ev))
 		return NULL;
 	if (ev->tgid)
-		tw_procinfo_read((int)ev->tgid, &proc);
+		tw_procinfo_read((int)ev->tgid, ev->cgroup_id, &proc);
 	else
 		memset(&proc, 0, sizeof(proc));
 	s = find_slot(d, ev->lport, ev->proto, proc.exe);

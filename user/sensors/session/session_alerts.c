@@ -144,8 +144,8 @@ static void add_process(struct json_object *a, const struct tw_session_event *ev
 	session_user_name(ev, ev->uid, user, sizeof(user));
 	if (user[0])
 		tw_json_set(a, "user.name", json_object_new_string(user));
-	if (!tw_procinfo_read((int)ev->tgid, &pi))
-		memset(&pi, 0, sizeof(pi));
+	/* Gone or not, pi has what could be read (and the container). */
+	tw_procinfo_read((int)ev->tgid, ev->cgroup_id, &pi);
 	tw_alert_set_container(a, &pi);
 	/* Gone already (a short connect): what the kernel kept from its exec. */
 	if (!pi.exe[0])

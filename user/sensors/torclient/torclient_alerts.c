@@ -115,8 +115,9 @@ static void add_process(struct json_object *a, const struct tw_tor_client_event 
 		tw_json_set(a, "torwatch.executable_world_writable_dir",
 			    json_object_new_boolean(world_writable_dir(ev->tgid, clean)));
 	}
-	if (!tw_procinfo_read((int)ev->tgid, &pi))
-		return;
+	/* Gone or not, the container comes from the event's cgroup. */
+	tw_procinfo_read((int)ev->tgid, ev->cgroup_id, &pi);
+	tw_alert_set_container(a, &pi);
 	if (pi.cmdline[0])
 		tw_json_set(a, "process.command_line", json_object_new_string(pi.cmdline));
 	if (pi.cmdline_cut)
@@ -127,7 +128,6 @@ static void add_process(struct json_object *a, const struct tw_tor_client_event 
 			tw_json_set(a, "process.parent.name", json_object_new_string(pi.parent_name));
 		add_chain(a, pi.ppid);
 	}
-	tw_alert_set_container(a, &pi);
 }
 
 static struct json_object *build(const struct tw_tor_client_event *ev, const char *exe,
