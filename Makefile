@@ -1,6 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # torwatch: BPF objects -> skeletons -> userspace binary; tests and benchmarks.
+# SANITIZE=1: everything built with AddressSanitizer and UBSan into
+# .output-san (its own objects, never mixed with the plain build); 'make
+# test' runs the unit and BPF tiers that way too.
+ifeq ($(SANITIZE),1)
+OUTPUT := .output-san
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+else
 OUTPUT := .output
+endif
 CLANG ?= clang
 BPFTOOL ?= bpftool
 CC ?= cc
@@ -20,7 +28,7 @@ EMBEDDED := -DTW_SNAPSHOT_FILE='"$(SNAPSHOT)"' -DTW_SNAPSHOT_DATE='"$(SNAPSHOT_D
 
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE -MMD -MP \
-	  -Iheaders -Iuser -I$(OUTPUT) -DTORWATCH_VERSION='"$(VERSION)"' $(EMBEDDED)
+	  -Iheaders -Iuser -I$(OUTPUT) -DTORWATCH_VERSION='"$(VERSION)"' $(EMBEDDED) $(SAN_FLAGS)
 LIBS := -lbpf -lelf -lz -ljson-c -linih -lcurl -lsystemd -lcap -lmicrohttpd -lmaxminddb -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall \
 	      -Iheaders -Ibpf/include $(if $(MULTIARCH),-I/usr/include/$(MULTIARCH))
@@ -67,7 +75,7 @@ BENCH_SKELS := $(OUTPUT)/xdp_empty.skel.h $(OUTPUT)/xdp_bench_driver.skel.h $(OU
 # The macro benchmark's generator and the XDP programs it attaches by file.
 BENCH_HELPERS := $(OUTPUT)/tests/live_gen $(OUTPUT)/xdp_empty.bpf.o $(OUTPUT)/xdp_drop_all.bpf.o
 .SECONDARY: $(SKELS) $(BENCH_SKELS) $(patsubst %.skel.h,%.bpf.o,$(SKELS) $(BENCH_SKELS)) $(OUTPUT)/xdp_drop_all.bpf.o
-.PHONY: all clean test test-unit test-bpf test-integration test-system test-fuzz bench bench-compare fuzz install uninstall deb
+.PHONY: all clean test test-sanitized sanitized-tests sanitized-binaries sanitized-daemon test-unit test-bpf test-integration test-system test-fuzz bench bench-compare fuzz install uninstall deb
 
 all: torwatch
 
@@ -157,8 +165,26 @@ test-system: torwatch
 test-fuzz: $(FUZZERS)
 	$(Q)tests/run_tests.sh fuzz
 
-test: torwatch $(UNIT_TESTS) $(BPF_TESTS) $(TOOLS) $(FUZZERS)
+test: torwatch $(UNIT_TESTS) $(BPF_TESTS) $(TOOLS) $(FUZZERS) sanitized-tests
 	$(Q)tests/run_tests.sh
+
+# The unit and BPF test programs under ASan and UBSan (.output-san/tests),
+# run by the 'sanitized' tier.
+sanitized-tests:
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 sanitized-binaries
+sanitized-binaries: $(UNIT_TESTS) $(BPF_TESTS)
+
+test-sanitized: sanitized-tests
+	$(Q)tests/run_tests.sh sanitized
+
+# The daemon under ASan and UBSan, for integration tests run with
+# TW=$(CURDIR)/.output-san/torwatch (not in 'make test': the tier takes as
+# long again).
+sanitized-daemon:
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 .output-san/torwatch
+.output-san/torwatch: $(OUTPUT)/user/main.o $(LINK_LIBS) $(OUTPUT)/lib/layers.ok
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(OUTPUT)/user/main.o $(LINK_LIBS) $(LIBS) -o $@
 
 test-unit: $(UNIT_TESTS)
 	$(Q)tests/run_tests.sh unit
@@ -266,7 +292,7 @@ uninstall:
 
 clean:
 	$(call msg,CLEAN)
-	$(Q)rm -rf $(OUTPUT) torwatch
+	$(Q)rm -rf .output .output-san torwatch
 
 -include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/user/*/*.d $(OUTPUT)/user/*/*/*.d $(OUTPUT)/tests/*.d \
 		     $(OUTPUT)/tools/*.d $(OUTPUT)/fuzz/*.d)

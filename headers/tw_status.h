@@ -63,6 +63,25 @@ struct tw_alert_stats {
 	__u64 by_rule[TW_MAX_RULES];	/* raised, by position in tw_rules[] */
 };
 
+/* What the earlier daemons on this pinned state counted (the history map),
+ * added up by each start from the alert_stats, sink_stats and meta the one
+ * before left: a daemon's loss figures outlive it, after a crash too (those
+ * maps hold its last second). Gone with the state ('unload', a stop
+ * without --keep-on-stop). The kernel's own counters (events the rings
+ * had no room for) are pinned and outlive daemons already. */
+struct tw_history {
+	__u64 since;		/* unix seconds: the first start counted */
+	__u64 runs;		/* earlier daemons */
+	__u64 unclean;		/* of them, ended without a clean stop (SIGKILL, a crash) */
+	__u64 last_end;		/* unix seconds: the last one's stop, or last heartbeat */
+	__u64 raised;		/* alerts */
+	__u64 lost;		/* over the sinks: dropped, too large, not written */
+	__u64 suppressed;	/* held back by throttles */
+	__u64 spooled;		/* high and critical alerts written ahead */
+	__u64 delivered;	/* taken by receivers (the sinks that deliver later) */
+	__u64 folded_start;	/* started_at of the last daemon added: never added twice */
+};
+
 /* One alert sink as status shows it (the sink_stats map, one entry per
  * sink, in_use 0 past the last). Counters since the daemon started. */
 #define TW_MAX_SINKS 16		/* alert sinks a daemon runs at most */

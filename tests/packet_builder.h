@@ -17,6 +17,10 @@
 #define PKT_MAX 512
 
 struct pkt {
+	/* As a driver's NET_IP_ALIGN: the IP header after 14 (or 18, 22) bytes
+	 * of Ethernet lands on a 4-byte boundary, where struct iphdr may be
+	 * written (UBSan checks it). */
+	uint8_t ip_align[2];
 	uint8_t data[PKT_MAX];
 	size_t len;
 	/* Offsets where each header starts: truncation points for tests. */

@@ -92,6 +92,13 @@ struct {
 	__type(value, struct tw_sink_stat);
 } sink_stats SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tw_history);
+} history SEC(".maps");
+
 /* The last alerts the daemon raised, for 'torwatch top' (slot = number %
  * TW_RECENT_ALERTS). Written by the daemon only. */
 struct {

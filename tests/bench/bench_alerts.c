@@ -191,7 +191,7 @@ static void wait_delivered(struct tw_sink *s, uint64_t n)
 			(unsigned long long)s->counts.delivered, (unsigned long long)n);
 }
 
-static struct result http_sink(const char *url, const char *spool_dir)
+static struct result http_sink(const char *url, const char *spool_dir, const struct tw_rule *rule)
 {
 	struct tw_sink_settings set = { .token = "bench", .queue_max = HTTP_ALERTS };
 	struct tw_emitter e = {};
@@ -205,7 +205,7 @@ static struct result http_sink(const char *url, const char *spool_dir)
 	}
 	t0 = now_s(), c0 = cpu_s();
 	for (uint32_t i = 0; i < HTTP_ALERTS; i++)
-		tw_emit(&e, traffic_alert(i, &tw_rule_tor_traffic));
+		tw_emit(&e, traffic_alert(i, rule));
 	wait_delivered(&e.sinks[0], HTTP_ALERTS);
 	struct result r = measure(t0, c0, HTTP_ALERTS);
 
@@ -251,7 +251,7 @@ static int journal_only(const char *path)
 	printf("alert delivery to the journal (tor_traffic alerts; CPU of the whole process)\n");
 	printf("  %-50s %10s %12s %8s\n", "case", "alerts", "CPU/10k", "ratio");
 	off = file_sink(path, OFF);
-	journal = http_sink("journal:", "");
+	journal = http_sink("journal:", "", &tw_rule_tor_traffic);
 	row("file sink, throttle off", off, NULL);
 	row("journal: sink, one entry per alert", journal, &off);
 	return 0;
@@ -260,7 +260,7 @@ static int journal_only(const char *path)
 int main(int argc, char **argv)
 {
 	char dir[] = "/tmp/torwatch-bench-alerts.XXXXXX", path[128], spool[128], url[128];
-	struct result off, distinct, one, single, hec;
+	struct result off, distinct, one, single, hec, single_high, hec_high;
 	int port;
 	double drain, drain_cpu;
 
@@ -291,11 +291,15 @@ int main(int argc, char **argv)
 	row("file sink, throttle on, every alert a new source", distinct, &off);
 	row("file sink, throttle on, one source (1 written)", one, &off);
 	snprintf(url, sizeof(url), "webhook+http://127.0.0.1:%d/hook", port);
-	single = http_sink(url, "");
+	single = http_sink(url, "", &tw_rule_tor_traffic);
+	single_high = http_sink(url, spool, &tw_rule_unexpected_listen_port);
 	snprintf(url, sizeof(url), "hec+http://127.0.0.1:%d", port);
-	hec = http_sink(url, "");
+	hec = http_sink(url, "", &tw_rule_tor_traffic);
+	hec_high = http_sink(url, spool, &tw_rule_unexpected_listen_port);
 	row("HTTP webhook, one alert per POST", single, &off);
+	row("HTTP webhook, high alerts, written ahead", single_high, &single);
 	row("HTTP Splunk HEC, 100 per POST", hec, &off);
+	row("HTTP Splunk HEC, high alerts, written ahead", hec_high, &hec);
 	printf("  HEC batches vs one per POST: %.1fx the alerts per second\n", hec.per_s / single.per_s);
 	snprintf(url, sizeof(url), "webhook+http://127.0.0.1:%d/spool", port);
 	drain = spool_drain(url, spool, &drain_cpu);

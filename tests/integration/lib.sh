@@ -4,7 +4,10 @@
 set -u
 
 TW=${TW:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/torwatch}
-TOOLS=$(dirname "$TW")/.output/tools	# the helpers tests/tools/*.c build
+SANITIZED=$([[ $TW == */.output-san/* ]] && echo 1)
+# The helpers tests/tools/*.c build: the repository's, also when TW is the
+# sanitized daemon (.output-san/torwatch).
+TOOLS=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/.output/tools
 ID=$$
 T=$(mktemp -d /tmp/torwatch-test.XXXXXX)
 PIN=/sys/fs/bpf/torwatch-test-$ID
@@ -220,6 +223,13 @@ require_root() {
 }
 
 finish() {
+	# A daemon built with 'make sanitized-daemon' writes ASan, LSan and
+	# UBSan reports to its log: each one is a failure.
+	if [ -n "$SANITIZED" ]; then
+		stop_daemon
+		check_eq "no sanitizer report in the daemon's log" "" \
+			"$(grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/daemon.log" 2>/dev/null | head -3)"
+	fi
 	echo "# $N_OK passed, $N_FAIL failed"
 	[ "$N_FAIL" = 0 ]
 }

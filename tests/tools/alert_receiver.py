@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 """A real HTTP receiver for torwatch's HTTP alert sinks. Every POST is
 answered as the file DIR/mode says at that moment: "ok" (200), a status
-code ("500", "400"), "hang" (no answer for 30 s), "reset" (the
+code ("500", "400"), "slow:MS" (logged at once, then 200 after MS
+milliseconds), "hang" (no answer for 30 s), "reset" (the
 connection is closed with a TCP reset, no answer) or "bulk": Elasticsearch
 _bulk as a real cluster answers it, item by item (200 with "errors" and a
 status per item): 409 for an _id it already holds (DIR/es_ids), 400 for a
@@ -88,6 +89,9 @@ class Handler(BaseHTTPRequestHandler):
         if mode == "bulk":
             self.bulk(body)
             return
+        delay = 0
+        if mode.startswith("slow:"):
+            mode, delay = "ok", int(mode[5:]) / 1000
         status = 200 if mode == "ok" else int(mode)
         with open(os.path.join(DIR, "requests.jsonl"), "a") as log:
             log.write(json.dumps({
@@ -99,6 +103,7 @@ class Handler(BaseHTTPRequestHandler):
                 "body": body.decode("utf-8", "replace"),
                 "status": status,
             }) + "\n")
+        time.sleep(delay)
         reply = b'{"text":"Success","code":0}' if status == 200 else b'{"error":"test"}'
         self.send_response(status)
         self.send_header("Content-Type", "application/json")

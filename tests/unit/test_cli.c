@@ -127,6 +127,7 @@ static void test_config_file(void **state)
 	assert_string_equal(o.alerts[0], "/var/log/torwatch/alerts.json");
 	assert_int_equal(o.xdp_mode, TW_XDP_REQ_SKB);
 	assert_int_equal(o.max_exits, 200000);
+	tw_run_opts_free(&o);
 	/* The command line overrides the file; its lists replace the file's. */
 	assert_int_equal(PARSE(&o, err, "run", "-i", "veth9", "--config", (char *)path,
 			       "--xdp-mode", "native"),
@@ -135,6 +136,7 @@ static void test_config_file(void **state)
 	assert_string_equal(o.ifaces[0], "veth9");
 	assert_int_equal(o.n_feeds, 1);
 	assert_int_equal(o.xdp_mode, TW_XDP_REQ_NATIVE);
+	tw_run_opts_free(&o);
 	unlink(path);
 }
 
@@ -190,6 +192,7 @@ static void test_config_comments(void **state)
 	assert_int_equal(o.n_feeds, 1);
 	assert_string_equal(o.feeds[0], "http://mirror.example/list#frag");
 	assert_true(tw_port_set_has(&o.ssh_ports, 2222));
+	tw_run_opts_free(&o);
 	unlink(path);
 }
 
@@ -315,6 +318,7 @@ static void test_ssh_block_allow(void **state)
 	assert_int_equal(o.n_allow, 1);
 	assert_true(tw_port_set_has(&o.ssh_ports, 2222));
 	assert_false(tw_port_set_has(&o.ssh_ports, 22));
+	tw_run_opts_free(&o);
 	unlink(path);
 }
 

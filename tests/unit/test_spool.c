@@ -110,6 +110,40 @@ static void test_order_consume_and_reopen(void **state)
 }
 
 /* A crash in the middle of a write: the whole records before it stay. */
+/* The worker's walk: records one by one (a head only, or with its body),
+ * then the ones it sent counted delivered from where the walk stopped. */
+static void test_walk_and_consume_to(void **state)
+{
+	struct fixture *f = *state;
+	struct tw_spool *sp = open_spool(f, 1 << 20);
+	uint64_t cursor = 0, seq = 0;
+	size_t len = 0;
+	char *body = NULL;
+
+	assert_int_equal(tw_spool_append(sp, 3, "x\n", 2), 0);
+	assert_int_equal(tw_spool_append(sp, 4, "yy\n", 3), 0);
+	assert_int_equal(tw_spool_append(sp, 7, "z\n", 2), 0);
+	assert_int_equal(tw_spool_next(sp, &cursor, &seq, NULL, &len), 0);
+	assert_true(seq == 3 && len == 2);
+	assert_int_equal(tw_spool_next(sp, &cursor, &seq, &body, &len), 0);
+	assert_true(seq == 4 && len == 3);
+	assert_string_equal(body, "yy\n");
+	free(body);
+	assert_int_equal(tw_spool_consume_to(sp, 2, cursor), 0);
+	assert_int_equal(tw_spool_pending(sp), 1);
+	assert_int_equal(tw_spool_head_seq(sp), 7);
+	cursor = 0;
+	assert_int_equal(tw_spool_next(sp, &cursor, &seq, NULL, &len), 0);
+	assert_true(seq == 7);
+	assert_int_equal(tw_spool_next(sp, &cursor, &seq, NULL, &len), -ENODATA);
+	tw_spool_close(sp);
+	/* Delivered up to there across a reopen: only the last is left. */
+	sp = open_spool(f, 1 << 20);
+	assert_int_equal(tw_spool_pending(sp), 1);
+	assert_int_equal(tw_spool_head_seq(sp), 7);
+	tw_spool_close(sp);
+}
+
 static void test_torn_tail_is_cut(void **state)
 {
 	struct fixture *f = *state;
@@ -196,6 +230,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_order_consume_and_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_walk_and_consume_to, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_tail_is_cut, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_size_bound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_merged_keeps_sequence, setup, teardown),

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Every alert gets a sequence number when it is queued; the worker always
- * sends the oldest, from memory or from the spool, so the order holds when
- * a full queue sends high alerts to disk and when alerts still in memory at
- * a stop join those already spooled. */
+/* High and critical alerts are written ahead to the spool before anything
+ * else happens to them, so that SIGKILL, a crash or the OOM killer loses
+ * none; the others wait in memory. Every alert gets a sequence number when
+ * it is queued, and the worker builds each batch from the two in that
+ * order, so alerts leave in the order they were raised. */
 #include "alerts/delivery.h"
 
 #include <errno.h>
@@ -22,12 +23,16 @@
 
 #define BATCH_BYTES (4u << 20)	/* one request's body at most */
 #define BACKOFF_MAX_S 60
+/* A high alert written ahead is on disk within this (plus one send) while
+ * alerts keep coming: a bound on what a crash of the host could take. */
+#define SYNC_EVERY_NS (10 * TW_NS_PER_MS)
 
 struct item {
 	char *body;
 	size_t len;
 	int score;
 	uint64_t seq;
+	bool spooled;	/* also written ahead to the spool (a copy kept to send) */
 };
 
 struct tw_delivery {
@@ -46,6 +51,8 @@ struct tw_delivery {
 	 * its end: 0 when the receiver takes what is sent. */
 	time_t failing_since;
 	uint64_t failed_attempts;
+	bool spool_failing;	/* the last write ahead failed (said once) */
+	uint64_t synced_ns;	/* the last group commit, CLOCK_MONOTONIC */
 };
 
 static bool is_high(int score)
@@ -73,43 +80,104 @@ static void note_error(struct tw_delivery_counts *s, const char *why)
 	s->last_error_at = (uint64_t)time(NULL);
 }
 
-/* Up to batch_max queued alerts older than the spool's first, joined. */
-static char *take_queued(struct tw_delivery *d, uint64_t before, size_t *count, size_t *len)
+/* The next batch: up to batch_max alerts, the oldest first, joined. A
+ * high alert written ahead while there was room in memory is sent from its
+ * copy there; the spool is read for the rest (an earlier run's, those past
+ * a full queue). *from_spool spool records (up to *cursor) and *from_mem
+ * queued alerts leave when it is delivered. NULL with *err set when the
+ * spool cannot be read or memory runs out. *count alerts in all (a copy
+ * sent from memory is one of each). */
+static char *take_batch(struct tw_delivery *d, size_t *from_spool, uint64_t *cursor,
+			size_t *from_mem, size_t *count, size_t *len, int *err)
 {
-	size_t k = 0, total = 0;
-	char *body;
+	size_t spooled = d->spool ? tw_spool_pending(d->spool) : 0, ks = 0, km = 0, n = 0, total = 0;
+	uint64_t cur = 0, next = 0, sseq = 0;
+	bool have_rec = false;
+	char *out = malloc(1);
 
-	while (k < d->n && k < d->conf.batch_max && at(d, k)->seq < before &&
-	       (!k || total + at(d, k)->len <= BATCH_BYTES))
-		total += at(d, k++)->len;
-	body = malloc(total + 1);
-	if (!body)
-		return NULL;
-	total = 0;
-	for (size_t i = 0; i < k; i++) {
-		memcpy(body + total, at(d, i)->body, at(d, i)->len);
-		total += at(d, i)->len;
+	*err = out ? 0 : -ENOMEM;
+	while (out && n < d->conf.batch_max) {
+		const struct item *m = km < d->n ? at(d, km) : NULL;
+		char *rbody = NULL, *grown;
+		const char *body;
+		size_t blen;
+
+		if (!have_rec && ks < spooled) {
+			next = cur;
+			if ((*err = tw_spool_next(d->spool, &next, &sseq, NULL, &blen)))
+				break;
+			have_rec = true;
+		}
+		bool mirrored = have_rec && m && m->seq == sseq;
+		bool from_file = have_rec && !mirrored && (!m || sseq < m->seq);
+
+		if (!m && !from_file)
+			break;
+		if (from_file) {
+			uint64_t at_rec = cur, seq;
+
+			if ((*err = tw_spool_next(d->spool, &at_rec, &seq, &rbody, &blen)))
+				break;
+			body = rbody;
+		} else {
+			body = m->body;
+			blen = m->len;
+		}
+		if (n && total + blen > BATCH_BYTES) {
+			free(rbody);
+			break;
+		}
+		grown = realloc(out, total + blen + 1);
+		if (!grown) {
+			free(rbody);
+			*err = -ENOMEM;
+			break;
+		}
+		out = grown;
+		memcpy(out + total, body, blen);
+		total += blen;
+		n++;
+		free(rbody);
+		if (from_file || mirrored) {
+			ks++;
+			cur = next;
+			have_rec = false;
+		}
+		if (!from_file)
+			km++;
 	}
-	body[total] = '\0';
-	*count = k;
+	if (*err) {
+		free(out);
+		return NULL;
+	}
+	out[total] = '\0';
+	*from_spool = ks;
+	*cursor = cur;
+	*from_mem = km;
+	*count = n;
 	*len = total;
-	return body;
+	return out;
 }
 
-/* Called with the lock held; makes what was spooled durable without
- * holding the lock (the event loop may be queueing meanwhile). */
-static void sync_spool(struct tw_delivery *d)
+/* Group commit, called with the lock held: one fdatasync for all that was
+ * written ahead since the last, at most every SYNC_EVERY_NS while alerts
+ * keep coming (now: at once), without holding the lock (the event loop may
+ * be queueing meanwhile). True when it synced. */
+static bool sync_spool(struct tw_delivery *d, bool now)
 {
-	int fd = d->spool ? tw_spool_sync_begin(d->spool) : -1;
-	int ret;
+	uint64_t t = tw_now_mono_ns();
+	int fd, ret;
 
-	if (fd < 0)
-		return;
+	if (!d->spool || (!now && t - d->synced_ns < SYNC_EVERY_NS) ||
+	    (fd = tw_spool_sync_begin(d->spool)) < 0)
+		return false;
+	d->synced_ns = t;
 	pthread_mutex_unlock(&d->lock);
 	ret = fdatasync(fd);
 	pthread_mutex_lock(&d->lock);
 	if (ret)
 		note_error(d->c, "cannot sync the spool");
+	return true;
 }
 
 /* Waits out a backoff of about backoff_s seconds, or until a stop. */
@@ -124,7 +192,7 @@ static void back_off(struct tw_delivery *d, double backoff_s)
 	if (until.tv_nsec >= (long)TW_NS_PER_SEC)
 		until.tv_sec++, until.tv_nsec -= (long)TW_NS_PER_SEC;
 	while (!d->stop && pthread_cond_timedwait(&d->cond, &d->lock, &until) != ETIMEDOUT)
-		sync_spool(d);	/* woken by a new alert: it may have been spooled */
+		sync_spool(d, true);	/* woken by a new alert: it may have been written ahead */
 }
 
 static void *worker(void *arg)
@@ -136,28 +204,29 @@ static void *worker(void *arg)
 
 	pthread_mutex_lock(&d->lock);
 	while (!d->stop) {
-		uint64_t spool_head = d->spool ? tw_spool_head_seq(d->spool) : UINT64_MAX;
-		uint64_t mem_head = d->n ? at(d, 0)->seq : UINT64_MAX;
-		bool from_spool = spool_head < mem_head;
-		size_t count = 0, len = 0;
-		char *body = NULL;
-		int ret;
+		size_t ks = 0, km = 0, count, len = 0;
+		uint64_t cursor = 0;
+		char *body;
+		int ret, err;
 
-		sync_spool(d);
-		if (spool_head == UINT64_MAX && mem_head == UINT64_MAX) {
-			pthread_cond_wait(&d->cond, &d->lock);
+		sync_spool(d, false);
+		if (d->stop)	/* asked while the lock was let go for the sync */
+			break;
+		if (!d->n && !(d->spool && tw_spool_pending(d->spool))) {
+			/* Idle: what was written ahead is made durable first. */
+			if (!sync_spool(d, true) && !d->stop)
+				pthread_cond_wait(&d->cond, &d->lock);
 			continue;
 		}
-		if (from_spool) {
-			if (tw_spool_peek(d->spool, d->conf.batch_max, mem_head, &body, &len, &count)) {
-				/* Unreadable: not retried forever, counted as lost. */
-				note_error(s, "cannot read the spool");
-				s->dropped += tw_spool_pending(d->spool);
-				tw_spool_consume(d->spool, tw_spool_pending(d->spool));
-				continue;
-			}
-		} else {
-			body = take_queued(d, spool_head, &count, &len);
+		body = take_batch(d, &ks, &cursor, &km, &count, &len, &err);
+		if (!body && err != -ENOMEM) {
+			/* An unreadable spool is not retried forever: counted as lost. */
+			tw_warn("alert sink %s: cannot read its spool (%s); its %zu alerts there are lost",
+				d->shown, strerror(-err), tw_spool_pending(d->spool));
+			note_error(s, "cannot read the spool");
+			s->dropped += tw_spool_pending(d->spool);
+			tw_spool_consume(d->spool, tw_spool_pending(d->spool));
+			continue;
 		}
 		pthread_mutex_unlock(&d->lock);
 		ret = body ? d->conf.send(d->conf.ctx, body, len, count, why, sizeof(why)) : -1;
@@ -167,10 +236,9 @@ static void *worker(void *arg)
 		pthread_mutex_lock(&d->lock);
 		if (ret >= 0) {
 			/* Taken, or refused for good: either way they leave. */
-			if (from_spool)
-				tw_spool_consume(d->spool, count);
-			else
-				drop_front(d, count);
+			if (ks && tw_spool_consume_to(d->spool, ks, cursor))
+				note_error(s, "cannot record what the spool delivered");
+			drop_front(d, km);
 			if ((size_t)ret > count)
 				ret = (int)count;
 			s->delivered += count - (size_t)ret;
@@ -275,22 +343,42 @@ int tw_delivery_push(struct tw_delivery *d, char *body, size_t len, int score)
 		return -EMSGSIZE;
 	}
 	pthread_mutex_lock(&d->lock);
+	if (is_high(score) && d->spool) {
+		/* Written ahead: the worker's next group commit makes it durable;
+		 * a copy stays in memory to send when there is room. */
+		ret = tw_spool_append(d->spool, ++d->next_seq, body, len);
+		if (!ret) {
+			s->spooled++;
+			if (d->spool_failing)
+				tw_info("alert sink %s: its spool takes alerts again", d->shown);
+			d->spool_failing = false;
+			if (d->n < d->conf.queue_max) {
+				*at(d, d->n) = (struct item){ body, len, score, d->next_seq, true };
+				d->n++;
+			} else {
+				free(body);
+			}
+			goto out;
+		}
+		/* Spool full or its disk failing: memory keeps it while the
+		 * daemon runs, and the stop tries the spool again. */
+		note_error(s, ret == -ENOSPC ? "spool full" : "cannot write the spool");
+		if (!d->spool_failing)
+			tw_warn("alert sink %s: %s; high and critical alerts wait in memory until it takes them again",
+				d->shown, ret == -ENOSPC ? "its spool is full" : "cannot write its spool");
+		d->spool_failing = true;
+		d->next_seq--;
+	}
 	if (d->n == d->conf.queue_max && !drop_oldest_low(d)) {
 		/* Every queued alert is high or critical. */
-		ret = is_high(score) && d->spool ?
-			tw_spool_append(d->spool, ++d->next_seq, body, len) : -ENOBUFS;
-		if (ret) {
-			s->dropped++;
-			if (d->spool && is_high(score))
-				note_error(s, ret == -ENOSPC ? "spool full" : "cannot write the spool");
-		} else {
-			s->spooled++;
-		}
+		s->dropped++;
 		free(body);
+		ret = -ENOBUFS;
 		goto out;
 	}
-	*at(d, d->n) = (struct item){ body, len, score, ++d->next_seq };
+	*at(d, d->n) = (struct item){ body, len, score, ++d->next_seq, false };
 	d->n++;
+	ret = 0;
 out:
 	pthread_cond_signal(&d->cond);
 	pthread_mutex_unlock(&d->lock);
@@ -300,7 +388,10 @@ out:
 void tw_delivery_backlog(struct tw_delivery *d, size_t *queued, size_t *spooled)
 {
 	pthread_mutex_lock(&d->lock);
-	*queued = d->n;
+	/* The copies of alerts written ahead are counted in the spool only. */
+	*queued = 0;
+	for (size_t i = 0; i < d->n; i++)
+		*queued += !at(d, i)->spooled;
 	*spooled = d->spool ? tw_spool_pending(d->spool) : 0;
 	pthread_mutex_unlock(&d->lock);
 }
@@ -308,7 +399,7 @@ void tw_delivery_backlog(struct tw_delivery *d, size_t *queued, size_t *spooled)
 void tw_delivery_stop(struct tw_delivery *d)
 {
 	struct tw_spool_rec *recs;
-	size_t n_recs = 0, lost = 0;
+	size_t n_recs = 0, lost = 0, waiting;
 
 	if (!d)
 		return;
@@ -323,20 +414,25 @@ void tw_delivery_stop(struct tw_delivery *d)
 	for (size_t i = 0; i < d->n; i++) {
 		const struct item *it = at(d, i);
 
+		if (it->spooled)
+			continue;	/* there already */
 		if (d->spool && recs && is_high(it->score))
 			recs[n_recs++] = (struct tw_spool_rec){ it->seq, it->body, it->len };
 		else
 			lost++;
 	}
+	/* Those written ahead are there already; the merge adds those the
+	 * spool refused while the daemon ran. */
+	waiting = d->spool ? tw_spool_pending(d->spool) + n_recs : 0;
 	if (d->spool && tw_spool_close_merged(d->spool, recs, n_recs)) {
-		tw_warn("alert sink %s: cannot spool the %zu high and critical alerts still queued",
+		tw_warn("alert sink %s: cannot spool the %zu high and critical alerts kept in memory",
 			d->shown, n_recs);
 		lost += n_recs;
-		n_recs = 0;
+		waiting -= n_recs;
 	}
-	if (n_recs)
-		tw_info("alert sink %s: %zu high and critical alerts still queued wait in its spool",
-			d->shown, n_recs);
+	if (waiting)
+		tw_info("alert sink %s: %zu high and critical alerts not delivered wait in its spool",
+			d->shown, waiting);
 	if (lost)
 		tw_warn("alert sink %s: %zu alerts still queued at the stop are lost", d->shown,
 			lost);

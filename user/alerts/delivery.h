@@ -2,8 +2,8 @@
 /* Delivery to a receiver that may be slow or down (HTTP, a syslog
  * collector): a bounded queue in memory, a worker thread of its own that
  * sends in batches and retries with backoff and jitter, and for high and
- * critical alerts a spool on disk (spool.h) past the queue and across a
- * restart. Alerts leave in the order they came; the sink's counters
+ * critical alerts a spool on disk (spool.h) they are written ahead to, so
+ * that SIGKILL, a crash or a restart loses none. Alerts leave in the order they came; the sink's counters
  * (sink.h) say where each one went. */
 #ifndef TW_DELIVERY_H
 #define TW_DELIVERY_H
@@ -47,10 +47,12 @@ int tw_delivery_start(struct tw_delivery **out, struct tw_delivery_counts *count
 /* Queues one rendered alert (taking body, malloc'd) of ECS severity score:
  * 0, or -errno when it was dropped (counted). */
 int tw_delivery_push(struct tw_delivery *d, char *body, size_t len, int score);
-/* Alerts waiting: in memory, and in the spool. */
+/* Alerts waiting: in memory only, and in the spool (high and critical
+ * ones, written ahead; a copy in memory is not counted twice). */
 void tw_delivery_backlog(struct tw_delivery *d, size_t *queued, size_t *spooled);
 /* Stops the worker (a send under way ends first); high and critical alerts
- * still queued go to the spool, the others are counted as lost. */
+ * the spool refused while it ran are tried there again, the others still
+ * queued are counted as lost. */
 void tw_delivery_stop(struct tw_delivery *d);
 
 #endif

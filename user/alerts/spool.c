@@ -2,7 +2,8 @@
 /* The spool's two files:
  *   PATH       "TWSPOOL1", a generation, then records: u32 length, u32
  *              CRC-32 of the sequence number and body, u64 sequence, body
- *   PATH.done  the generation and the offset delivered up to
+ *   PATH.done  the generation and the offset delivered up to (written
+ *              after each delivered batch, not synced)
  * A file that is emptied or rewritten gets a new generation, so an offset
  * left from the old file (a crash between the two writes) is never applied
  * to the new one: it then counts from the start, and at worst a record is
@@ -84,12 +85,14 @@ static int read_all_at(int fd, void *buf, size_t len, off_t off)
 	return 0;
 }
 
+/* Not fdatasynced: the page cache keeps it across SIGKILL and a crash of
+ * the daemon; only a crash of the host can leave an older offset, and that
+ * sends a record twice, never loses one. */
 static int write_done(struct tw_spool *sp)
 {
 	uint64_t v[2] = { sp->gen, sp->done };
-	int ret = write_all_at(sp->done_fd, v, sizeof(v), 0);
 
-	return ret ? ret : (fdatasync(sp->done_fd) ? -errno : 0);
+	return write_all_at(sp->done_fd, v, sizeof(v), 0);
 }
 
 static int write_file_head(int fd, uint64_t gen)
@@ -127,11 +130,23 @@ static int read_rec(struct tw_spool *sp, uint64_t off, struct rec_head *h, char 
 	return ret;
 }
 
+/* The head of a record already checked (by scan at open, or written by us):
+ * its length and sequence number, without reading the body again. */
+static int read_head(struct tw_spool *sp, uint64_t off, struct rec_head *h)
+{
+	int ret = off + REC_HEAD > sp->size ? -ENODATA :
+						 read_all_at(sp->fd, h, sizeof(*h), (off_t)off);
+
+	if (!ret && (h->len > REC_MAX || off + REC_HEAD + h->len > sp->size))
+		ret = -EBADMSG;
+	return ret;
+}
+
 static void refresh_head(struct tw_spool *sp)
 {
 	struct rec_head h;
 
-	sp->head_seq = sp->pending && !read_rec(sp, sp->done, &h, NULL) ? h.seq : UINT64_MAX;
+	sp->head_seq = sp->pending && !read_head(sp, sp->done, &h) ? h.seq : UINT64_MAX;
 }
 
 /* Counts the records past done; cuts the file at the first that does not
@@ -280,37 +295,55 @@ uint64_t tw_spool_last_seq(const struct tw_spool *sp)
 	return sp->last_seq;
 }
 
+int tw_spool_next(struct tw_spool *sp, uint64_t *cursor, uint64_t *seq, char **body,
+		  size_t *len)
+{
+	uint64_t off = *cursor ? *cursor : sp->done;
+	struct rec_head h;
+	int ret = body ? read_rec(sp, off, &h, body) : read_head(sp, off, &h);
+
+	if (ret)
+		return ret;
+	if (body)
+		(*body)[h.len] = '\0';
+	*seq = h.seq;
+	*len = h.len;
+	*cursor = off + REC_HEAD + h.len;
+	return 0;
+}
+
 int tw_spool_peek(struct tw_spool *sp, size_t max, uint64_t before_seq, char **body,
 		  size_t *len, size_t *count)
 {
-	uint64_t off = sp->done;
+	uint64_t cursor = 0;
 	char *out = NULL;
 	size_t used = 0, n = 0;
 
 	while (n < max && n < sp->pending) {
-		struct rec_head h;
+		uint64_t seq;
+		size_t blen;
 		char *b, *grown;
-		int ret = read_rec(sp, off, &h, &b);
+		int ret;
 
+		ret = tw_spool_next(sp, &cursor, &seq, &b, &blen);
 		if (ret) {
 			free(out);
 			return ret;
 		}
-		if (h.seq >= before_seq) {
+		if (seq >= before_seq) {
 			free(b);
 			break;
 		}
-		grown = realloc(out, used + h.len + 1);
+		grown = realloc(out, used + blen + 1);
 		if (!grown) {
 			free(b), free(out);
 			return -ENOMEM;
 		}
 		out = grown;
-		memcpy(out + used, b, h.len);
-		used += h.len;
+		memcpy(out + used, b, blen);
+		used += blen;
 		out[used] = '\0';
 		free(b);
-		off += REC_HEAD + h.len;
 		n++;
 	}
 	*body = out;
@@ -319,20 +352,36 @@ int tw_spool_peek(struct tw_spool *sp, size_t max, uint64_t before_seq, char **b
 	return 0;
 }
 
+static int consumed(struct tw_spool *sp)
+{
+	refresh_head(sp);
+	if (!sp->pending)
+		return restart_file(sp);
+	return write_done(sp);
+}
+
 int tw_spool_consume(struct tw_spool *sp, size_t count)
 {
 	struct rec_head h;
 
 	for (size_t i = 0; i < count && sp->pending; i++) {
-		if (read_rec(sp, sp->done, &h, NULL))
+		if (read_head(sp, sp->done, &h))
 			break;
 		sp->done += REC_HEAD + h.len;
 		sp->pending--;
 	}
-	refresh_head(sp);
-	if (!sp->pending)
-		return restart_file(sp);
-	return write_done(sp);
+	return consumed(sp);
+}
+
+int tw_spool_consume_to(struct tw_spool *sp, size_t count, uint64_t cursor)
+{
+	if (!count)
+		return 0;
+	if (count > sp->pending || cursor <= sp->done || cursor > sp->size)
+		return tw_spool_consume(sp, count);
+	sp->done = cursor;
+	sp->pending -= count;
+	return consumed(sp);
 }
 
 static int append_to(int fd, uint64_t *off, uint64_t seq, const char *body, size_t len)

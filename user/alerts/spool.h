@@ -38,14 +38,23 @@ size_t tw_spool_pending(const struct tw_spool *sp);
 uint64_t tw_spool_head_seq(const struct tw_spool *sp);
 /* The highest sequence number the spool ever held (0 when empty). */
 uint64_t tw_spool_last_seq(const struct tw_spool *sp);
+/* The record at *cursor (0: the first not delivered): its sequence number,
+ * its length and, when body is not NULL, its body (malloc'd, checked
+ * against its CRC); *cursor moves past it. 0, -ENODATA past the last
+ * record, or -errno. */
+int tw_spool_next(struct tw_spool *sp, uint64_t *cursor, uint64_t *seq, char **body,
+		  size_t *len);
 /* The first records not delivered, at most max of them and only those whose
  * sequence number is below before_seq, joined into one malloc'd body. 0 with
  * *count 0 when there is none; -errno when the file cannot be read. */
 int tw_spool_peek(struct tw_spool *sp, size_t max, uint64_t before_seq, char **body,
 		  size_t *len, size_t *count);
-/* The first count records were delivered: the offset moves on (fsynced);
- * an emptied spool is truncated. */
+/* The first count records were delivered: the offset moves on; an emptied
+ * spool is truncated. */
 int tw_spool_consume(struct tw_spool *sp, size_t count);
+/* The same when the caller read them with tw_spool_next: cursor is where
+ * that left it after the count-th, so nothing is read again. */
+int tw_spool_consume_to(struct tw_spool *sp, size_t count, uint64_t cursor);
 /* Closes the spool after writing recs (sorted by seq) among its pending
  * records in sequence order, so that alerts still in memory at a stop keep
  * their place. 0 or -errno (the spool is closed either way). */

@@ -337,7 +337,7 @@ int tw_cmd_stats(int argc, char **argv)
 		return tw_cli_fail(&cli, "cannot read the counters: %s", strerror(-ret));
 	}
 	for (int i = 0; i < 3; i++)
-		qsort(t[i].rows, t[i].n, sizeof(struct tw_row), tw_rows_by_packets);
+		tw_table_sort(&t[i], tw_rows_by_packets);
 
 	if (cli.json) {
 		struct json_object *o = json_object_new_object(), *tot = json_object_new_object();

@@ -30,6 +30,7 @@ struct status {
 	bool has_alerts;	/* false: a pin root from before alert counts */
 	struct tw_sink_stat sinks[TW_MAX_SINKS];
 	bool has_sinks;
+	struct tw_history history;	/* runs 0: none before this one (or an older pin root) */
 	uint32_t pid;
 	bool alive;
 };
@@ -78,12 +79,33 @@ static int read_status(const char *root, const struct tw_pinned *p, struct statu
 					   sizeof(s->alerts), 1);
 	s->has_sinks = read_pinned_array(root, TW_PIN_NAME(sink_stats), s->sinks,
 					 sizeof(s->sinks[0]), TW_MAX_SINKS);
+	if (!read_pinned_array(root, TW_PIN_NAME(history), &s->history, sizeof(s->history), 1))
+		memset(&s->history, 0, sizeof(s->history));
 	return 0;
 }
 
 static void iso(int64_t t, char *buf, size_t len)
 {
 	tw_format_iso8601(t, buf, len);
+}
+
+/* What the daemons before this one counted on the same pinned state. */
+static struct json_object *history_json(const struct tw_history *h)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "since", tw_json_time(h->since));
+	json_object_object_add(o, "last_ended_at", tw_json_time(h->last_end));
+#define TW_HISTORY_FIELD(f) json_object_object_add(o, #f, json_object_new_int64((int64_t)h->f));
+	TW_HISTORY_FIELD(runs)
+	TW_HISTORY_FIELD(unclean)
+	TW_HISTORY_FIELD(raised)
+	TW_HISTORY_FIELD(lost)
+	TW_HISTORY_FIELD(suppressed)
+	TW_HISTORY_FIELD(spooled)
+	TW_HISTORY_FIELD(delivered)
+#undef TW_HISTORY_FIELD
+	return o;
 }
 
 static void print_json(const struct tw_cli *cli, const struct status *s)
@@ -145,6 +167,8 @@ static void print_json(const struct tw_cli *cli, const struct status *s)
 		json_object_object_add(al, "failed", json_object_new_int64((int64_t)s->alerts.failed));
 		json_object_object_add(al, "suppressed",
 				       json_object_new_int64((int64_t)s->alerts.suppressed));
+		if (s->history.runs)
+			json_object_object_add(al, "earlier_daemons", history_json(&s->history));
 		if (s->has_sinks) {
 			struct json_object *arr = json_object_new_array();
 
@@ -260,6 +284,18 @@ static void print_text(const struct tw_cli *cli, const struct status *s)
 		       (unsigned long long)s->alerts.emitted, (unsigned long long)s->alerts.written,
 		       tw_plural(s->alerts.written, "line", "lines"),
 		       (unsigned long long)s->alerts.failed, (unsigned long long)s->alerts.suppressed);
+	if (s->history.runs) {
+		const struct tw_history *h = &s->history;
+		char since[32], last[32];
+
+		iso((int64_t)h->since, since, sizeof(since));
+		iso((int64_t)h->last_end, last, sizeof(last));
+		printf("  before:    %llu earlier %s since %s (%llu ended without a clean stop; the last ended %s): %llu raised, %llu lost, %llu held back by throttles, %llu spooled, %llu delivered\n",
+		       (unsigned long long)h->runs, tw_plural(h->runs, "daemon", "daemons"), since,
+		       (unsigned long long)h->unclean, last, (unsigned long long)h->raised,
+		       (unsigned long long)h->lost, (unsigned long long)h->suppressed,
+		       (unsigned long long)h->spooled, (unsigned long long)h->delivered);
+	}
 	for (int i = 0; s->has_sinks && i < TW_MAX_SINKS && s->sinks[i].in_use; i++) {
 		const struct tw_sink_stat *k = &s->sinks[i];
 

@@ -117,7 +117,7 @@ static void to_rates(struct tw_table *now, const struct tw_table *prev,
 			now->rows[i].bytes -= was->bytes;
 		}
 	}
-	qsort(now->rows, now->n, sizeof(*now->rows), tw_rows_by_packets);
+	tw_table_sort(now, tw_rows_by_packets);
 }
 
 /* The screen: lines cut to the width, as many as the height allows. */
@@ -374,8 +374,8 @@ int tw_cmd_top(int argc, char **argv)
 
 	ret = take(&p, &prev);
 	if (!ret) {
-		qsort(prev.sources.rows, prev.sources.n, sizeof(struct tw_row), by_addr);
-		qsort(prev.ports.rows, prev.ports.n, sizeof(struct tw_row), by_port);
+		tw_table_sort(&prev.sources, by_addr);
+		tw_table_sort(&prev.ports, by_port);
 	}
 	while (!ret && !quit) {
 		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
@@ -416,8 +416,8 @@ int tw_cmd_top(int argc, char **argv)
 			pinned_id = id;
 			drop(&prev);
 			ret = take(&p, &prev);
-			qsort(prev.sources.rows, prev.sources.n, sizeof(struct tw_row), by_addr);
-			qsort(prev.ports.rows, prev.ports.n, sizeof(struct tw_row), by_port);
+			tw_table_sort(&prev.sources, by_addr);
+			tw_table_sort(&prev.ports, by_port);
 			continue;
 		}
 		ret = take(&p, &now);
@@ -448,8 +448,8 @@ int tw_cmd_top(int argc, char **argv)
 		free(now.ports.rows);
 		drop(&prev);
 		prev = keep;
-		qsort(prev.sources.rows, prev.sources.n, sizeof(struct tw_row), by_addr);
-		qsort(prev.ports.rows, prev.ports.n, sizeof(struct tw_row), by_port);
+		tw_table_sort(&prev.sources, by_addr);
+		tw_table_sort(&prev.ports, by_port);
 	}
 	drop(&prev);
 	if (tty)

@@ -5,6 +5,7 @@
 #define TW_TRAFFIC_TABLE_H
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include "kernel/pins.h"
 #include "torwatch.h"
@@ -35,5 +36,12 @@ int tw_read_ports(const struct tw_pinned *p, struct tw_table *t);
 int tw_read_protos(int fd, struct tw_table *t);
 /* qsort order: most packets first, then the larger total. */
 int tw_rows_by_packets(const void *a, const void *b);
+/* Sorts t's rows with cmp; an empty table (no rows array) is left alone:
+ * qsort must not be handed NULL, even for no rows. */
+static inline void tw_table_sort(struct tw_table *t, int (*cmp)(const void *, const void *))
+{
+	if (t->n)
+		qsort(t->rows, t->n, sizeof(*t->rows), cmp);
+}
 
 #endif

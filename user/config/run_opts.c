@@ -326,7 +326,18 @@ static const struct tw_option *by_letter(int c)
 	return NULL;
 }
 
+static int parse(int argc, char **argv, struct tw_run_opts *o, char *err, size_t errlen);
+
 int tw_run_opts_parse(int argc, char **argv, struct tw_run_opts *o, char *err, size_t errlen)
+{
+	int ret = parse(argc, argv, o, err, errlen);
+
+	if (ret)
+		tw_run_opts_free(o);	/* nothing is kept from a parse that failed */
+	return ret;
+}
+
+static int parse(int argc, char **argv, struct tw_run_opts *o, char *err, size_t errlen)
 {
 	struct option longopts[TW_MAX_RUN_OPTIONS + 1];
 	char shortopts[2 * TW_MAX_RUN_OPTIONS + 3];

@@ -201,7 +201,8 @@ int tw_run_opts_set_source(struct tw_run_opts *o, const char *source, const char
 			   const char *v, char *err, size_t errlen);
 /* Parses argv (argv[0] is "run"): defaults, then the -c file, then the
  * options. Returns 0, 1 for --help, -1 with one sentence in err, or
- * TW_CONFIG_UNREADABLE (config_file.h) when the -c file cannot be read. */
+ * TW_CONFIG_UNREADABLE (config_file.h) when the -c file cannot be read;
+ * only 0 leaves o owning strings (tw_run_opts_free). */
 int tw_run_opts_parse(int argc, char **argv, struct tw_run_opts *o, char *err, size_t errlen);
 void tw_run_usage(FILE *f);
 /* Reads the config file at path into o (after tw_run_opts_defaults). On

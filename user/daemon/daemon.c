@@ -125,6 +125,7 @@ static int start(struct tw_daemon *d)
 		ret = daemon_metrics_start(d);
 	if (ret)
 		return ret;
+	daemon_history_fold(d);
 	daemon_status_started(d);
 	ret = daemon_exits_start(d);
 	if (!ret)

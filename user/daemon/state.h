@@ -156,6 +156,8 @@ void daemon_service_stopping(void);
 int daemon_status_write(struct tw_daemon *d);
 /* The daemon's pid, version and start; at the stop, that none tends it. */
 void daemon_status_started(struct tw_daemon *d);
+/* Adds what the daemon before counted to the pinned history (history.c). */
+void daemon_history_fold(struct tw_daemon *d);
 void daemon_status_stopped(struct tw_daemon *d);
 /* A set went into the maps: its counts, then the sources' state. */
 void daemon_status_exit_set(struct tw_daemon *d, const struct tw_exit_set *set, uint64_t usec);
