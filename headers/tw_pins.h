@@ -44,4 +44,10 @@
 /* The XDP link of an interface: TW_PIN_LINK_XDP followed by its name. */
 #define TW_PIN_LINK_XDP "link_xdp_"
 
+/* The SSH detector's ring and tracepoint link, pinned so that it keeps
+ * watching while no daemon runs (a restart, an upgrade, a crash): what it
+ * raises meanwhile waits in the ring for the next daemon. */
+#define TW_PIN_SSH_RING "ssh_high_events"
+#define TW_PIN_LINK_SSH "link_ssh_established"
+
 #endif

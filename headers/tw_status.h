@@ -80,6 +80,11 @@ struct tw_history {
 	__u64 spooled;		/* high and critical alerts written ahead */
 	__u64 delivered;	/* taken by receivers (the sinks that deliver later) */
 	__u64 folded_start;	/* started_at of the last daemon added: never added twice */
+	/* The kernel's loss counters (TW_CNT_*_EVENTS_LOST: XDP, SSH, listen,
+	 * session, Tor client) as the last daemon reported them: the next one
+	 * reports what rose while none ran. 0 in seen_at: never reported. */
+	__u64 kernel_lost_seen[5];
+	__u64 seen_at;		/* unix seconds they were read */
 };
 
 /* One alert sink as status shows it (the sink_stats map, one entry per

@@ -7,6 +7,7 @@
 #include <bpf/libbpf.h>
 #include <string.h>
 #include "common/log.h"
+#include "common/timeutil.h"
 #include "daemon/state.h"
 #include "xdp_tor.skel.h"
 
@@ -52,4 +53,35 @@ void daemon_history_fold(struct tw_daemon *d)
 	else if (!m.stopped_at)
 		tw_warn("the daemon before (pid %u) ended without a clean stop (SIGKILL or a crash); its figures stay in 'torwatch status', and the high alerts it had not delivered are sent from the spools",
 			m.daemon_pid);
+}
+
+void daemon_history_losses_seen(struct tw_daemon *d, const struct tw_losses *l)
+{
+	const struct bpf_map *m = d->xdp.skel->maps.history;
+	struct tw_history h = {};
+
+	if (lookup(m, 0, &h, sizeof(h)))
+		return;
+	h.kernel_lost_seen[0] = l->traffic;
+	h.kernel_lost_seen[1] = l->ssh;
+	h.kernel_lost_seen[2] = l->listen;
+	h.kernel_lost_seen[3] = l->session;
+	h.kernel_lost_seen[4] = l->tor_client;
+	h.seen_at = (__u64)tw_now_unix();
+	bpf_map__update_elem(m, &(__u32){ 0 }, sizeof(__u32), &h, sizeof(h), BPF_ANY);
+}
+
+bool daemon_history_losses_before(struct tw_daemon *d, struct tw_losses *l, int64_t *since_ns)
+{
+	struct tw_history h = {};
+
+	if (lookup(d->xdp.skel->maps.history, 0, &h, sizeof(h)) || !h.seen_at)
+		return false;
+	l->traffic = h.kernel_lost_seen[0];
+	l->ssh = h.kernel_lost_seen[1];
+	l->listen = h.kernel_lost_seen[2];
+	l->session = h.kernel_lost_seen[3];
+	l->tor_client = h.kernel_lost_seen[4];
+	*since_ns = (int64_t)h.seen_at * (int64_t)TW_NS_PER_SEC;
+	return true;
 }

@@ -47,12 +47,23 @@ static void check_losses(void *ctx)
 	d->loss.reported = cur;
 	d->loss.since_ns = tw_now_unix_ns();
 	d->loss.last_alert_mono = now;
+	daemon_history_losses_seen(d, &cur);
 }
 
 int daemon_loss_watch_start(struct tw_daemon *d)
 {
-	/* The kernel's counters outlive a daemon: losses count from here. */
-	read_losses(d, &d->loss.reported);
+	struct tw_losses now = {};
+
+	/* The kernel's counters outlive a daemon: losses count from what the
+	 * daemon before reported, so that events lost while none ran (the
+	 * pinned SSH ring full in a long gap) are reported now, with the time
+	 * they count from; from here on a fresh state. */
+	read_losses(d, &now);
+	d->loss.reported = now;
 	d->loss.since_ns = tw_now_unix_ns();
+	if (daemon_history_losses_before(d, &d->loss.reported, &d->loss.since_ns))
+		tw_losses_of_sinks(&d->alerts, &d->loss.reported);
+	else
+		daemon_history_losses_seen(d, &now);
 	return tw_loop_add_tick(&d->loop, "loss watch", TW_LOOP_AFTER_INPUT, check_losses, d);
 }

@@ -158,6 +158,10 @@ int daemon_status_write(struct tw_daemon *d);
 void daemon_status_started(struct tw_daemon *d);
 /* Adds what the daemon before counted to the pinned history (history.c). */
 void daemon_history_fold(struct tw_daemon *d);
+/* The kernel's loss counters as reported (kept in the history), and as the
+ * daemon before last reported them, with when: false when none did. */
+void daemon_history_losses_seen(struct tw_daemon *d, const struct tw_losses *l);
+bool daemon_history_losses_before(struct tw_daemon *d, struct tw_losses *l, int64_t *since_ns);
 void daemon_status_stopped(struct tw_daemon *d);
 /* A set went into the maps: its counts, then the sources' state. */
 void daemon_status_exit_set(struct tw_daemon *d, const struct tw_exit_set *set, uint64_t usec);

@@ -10,9 +10,12 @@ struct bpf_object;
 struct ssh_detect_bpf;
 
 /* Opens, points the shared maps at those of shared_with, loads and attaches.
+ * Its ring and link are pinned under pin_root: a ring pinned by the daemon
+ * before is used again (the events it raised while none ran are read
+ * next), and its link is replaced by the new one once that is attached.
  * Returns NULL with one sentence in err. */
-struct ssh_detect_bpf *tw_ssh_detect_start(struct bpf_object *shared_with, char *err,
-					   size_t errlen);
+struct ssh_detect_bpf *tw_ssh_detect_start(struct bpf_object *shared_with, const char *pin_root,
+					   char *err, size_t errlen);
 void tw_ssh_detect_stop(struct ssh_detect_bpf *s);
 
 #endif

@@ -19,12 +19,12 @@ static int ssh_load(void *self, const struct tw_sensor_env *env, const void *set
 
 	(void)settings;
 	s->env = env;
-	s->skel = tw_ssh_detect_start(env->shared, err, sizeof(err));
+	s->skel = tw_ssh_detect_start(env->shared, env->pin_root, err, sizeof(err));
 	if (!s->skel) {
 		tw_err("%s", err);
 		return -EINVAL;
 	}
-	tw_info("SSH detector: tracepoint sock:inet_sock_set_state");
+	tw_info("SSH detector: tracepoint sock:inet_sock_set_state (pinned: it keeps watching between daemons)");
 	return 0;
 }
 
