@@ -136,6 +136,30 @@ receiver_host() {
 	P=$(cat "$T/recv/port")
 }
 
+# accept_and_close NS PORT: a TCP server on PORT that accepts and closes
+# each connection at once (for detectors that look at the connection, not
+# at what is said on it); its pid in ACCEPT_PID.
+accept_and_close() {
+	nsenter --net="/run/netns/$1" python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(4096)
+while True:
+    c, _ = s.accept(); c.close()' "$2" </dev/null >/dev/null 2>&1 &
+	ACCEPT_PID=$!
+}
+
+# tcp_connects NS N SRC DST PORT: N TCP connections from SRC to DST:PORT,
+# one after the other; prints the last one's source port.
+tcp_connects() {
+	in_ns "$1" python3 -c '
+import socket, sys
+for i in range(int(sys.argv[1])):
+    c = socket.create_connection((sys.argv[3], int(sys.argv[4])), timeout=5, source_address=(sys.argv[2], 0))
+    port = c.getsockname()[1]; c.close()
+print(port)' "$2" "$3" "$4" "$5"
+}
+
 # in_ns NS CMD...: only the network namespace changes, so bpffs stays shared.
 in_ns() {
 	local ns=$1

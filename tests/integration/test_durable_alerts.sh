@@ -17,14 +17,8 @@ nsenter --net="/run/netns/$H" python3 "$(dirname "$0")/../tools/alert_receiver.p
 RPID=$!
 # The SSH port: a server that accepts and closes (the connection is what
 # the alert is about; no SSH is spoken).
-nsenter --net="/run/netns/$H" python3 -c '
-import socket
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", 22)); s.listen(1024)
-while True:
-    c, _ = s.accept(); c.close()' </dev/null >/dev/null 2>&1 &
-SSHPID=$!
-trap 'kill $RPID $SSHPID 2>/dev/null; cleanup' EXIT
+accept_and_close "$H" 22
+trap 'kill $RPID $ACCEPT_PID 2>/dev/null; cleanup' EXIT
 check "the receiver listens" wait_for 5 test -s "$T/recv/port"
 P=$(cat "$T/recv/port")
 cat >"$T/run.conf" <<EOT
@@ -37,11 +31,7 @@ url = webhook+http://127.0.0.1:$P/hook
 rules = ssh_from_tor
 EOT
 check "the daemon starts with a slow webhook receiver" start_daemon "$H" -c "$T/run.conf"
-in_ns "$X" python3 -c '
-import socket, sys
-for i in range(int(sys.argv[1])):
-    c = socket.create_connection((sys.argv[2], 22), timeout=5, source_address=(sys.argv[3], 0)); c.close()' \
-	$N $HOST4 $EXIT4
+tcp_connects "$X" $N $EXIT4 $HOST4 22 >/dev/null
 raised() { jq -r 'select(.rule.id == "ssh_from_tor") | .event.id' "$T/alerts.json" | sort -u; }
 received() { jq -r '.body | fromjson | .event.id' "$T/recv/requests.jsonl" 2>/dev/null; }
 check "the daemon raised $N ssh_from_tor alerts (its alert file)" wait_for 30 sh -c "[ \$(jq -r 'select(.rule.id == \"ssh_from_tor\") | .event.id' $T/alerts.json | sort -u | wc -l) -ge $N ]"

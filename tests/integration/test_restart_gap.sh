@@ -9,22 +9,9 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 one_exit_node
-nsenter --net="/run/netns/$H" python3 -c '
-import socket
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", 22)); s.listen(4096)
-while True:
-    c, _ = s.accept(); c.close()' </dev/null >/dev/null 2>&1 &
-SSHPID=$!
-trap 'kill $SSHPID 2>/dev/null; cleanup' EXIT
-connect() {	# connect N: N TCP connections from the exit node to :22; prints the last one's source port
-	in_ns "$X" python3 -c '
-import socket, sys
-for i in range(int(sys.argv[1])):
-    c = socket.create_connection((sys.argv[2], 22), timeout=5, source_address=(sys.argv[3], 0))
-    port = c.getsockname()[1]; c.close()
-print(port)' "$1" $HOST4 $EXIT4
-}
+accept_and_close "$H" 22
+trap 'kill $ACCEPT_PID 2>/dev/null; cleanup' EXIT
+connect() { tcp_connects "$X" "$1" $EXIT4 $HOST4 22; }	# prints the last source port
 from_port() { jq -c --argjson p "$1" 'select(.rule.id == "ssh_from_tor" and .source.port == $p)' "$T/alerts.json" | grep -c .; }
 links_before=$(bpftool link show 2>/dev/null | grep -c 'ssh_established')
 ssh_alerts() { jq -c 'select(.rule.id == "ssh_from_tor")' "$T/alerts.json" | grep -c .; }
