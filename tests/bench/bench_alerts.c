@@ -5,7 +5,9 @@
  * one source), and into HTTP sinks (one alert per POST, and Splunk HEC in
  * batches of 100) to a real HTTP/1.1 server on loopback started here; and
  * the time a spool of 10k high alerts takes to drain once the receiver is
- * back. CPU is the whole process's (the HTTP worker threads and the
+ * back; high alerts to the HTTP sinks with and without the spool they are
+ * written ahead to (what not losing them to a crash costs). CPU is the
+ * whole process's (the HTTP worker threads and the
  * receiver's included for the HTTP rows). */
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -260,7 +262,7 @@ static int journal_only(const char *path)
 int main(int argc, char **argv)
 {
 	char dir[] = "/tmp/torwatch-bench-alerts.XXXXXX", path[128], spool[128], url[128];
-	struct result off, distinct, one, single, hec, single_high, hec_high;
+	struct result off, distinct, one, single, hec, single_high, hec_high, single_mem, hec_mem;
 	int port;
 	double drain, drain_cpu;
 
@@ -291,15 +293,21 @@ int main(int argc, char **argv)
 	row("file sink, throttle on, every alert a new source", distinct, &off);
 	row("file sink, throttle on, one source (1 written)", one, &off);
 	snprintf(url, sizeof(url), "webhook+http://127.0.0.1:%d/hook", port);
+	/* High alerts with no spool (memory only, as before the write-ahead)
+	 * beside the same with one: what durability costs. */
 	single = http_sink(url, "", &tw_rule_tor_traffic);
+	single_mem = http_sink(url, "", &tw_rule_unexpected_listen_port);
 	single_high = http_sink(url, spool, &tw_rule_unexpected_listen_port);
 	snprintf(url, sizeof(url), "hec+http://127.0.0.1:%d", port);
 	hec = http_sink(url, "", &tw_rule_tor_traffic);
+	hec_mem = http_sink(url, "", &tw_rule_unexpected_listen_port);
 	hec_high = http_sink(url, spool, &tw_rule_unexpected_listen_port);
 	row("HTTP webhook, one alert per POST", single, &off);
-	row("HTTP webhook, high alerts, written ahead", single_high, &single);
+	row("HTTP webhook, high alerts, no spool", single_mem, &single);
+	row("HTTP webhook, high alerts, written ahead", single_high, &single_mem);
 	row("HTTP Splunk HEC, 100 per POST", hec, &off);
-	row("HTTP Splunk HEC, high alerts, written ahead", hec_high, &hec);
+	row("HTTP Splunk HEC, high alerts, no spool", hec_mem, &hec);
+	row("HTTP Splunk HEC, high alerts, written ahead", hec_high, &hec_mem);
 	printf("  HEC batches vs one per POST: %.1fx the alerts per second\n", hec.per_s / single.per_s);
 	snprintf(url, sizeof(url), "webhook+http://127.0.0.1:%d/spool", port);
 	drain = spool_drain(url, spool, &drain_cpu);

@@ -33,6 +33,7 @@ struct item {
 	int score;
 	uint64_t seq;
 	bool spooled;	/* also written ahead to the spool (a copy kept to send) */
+	uint64_t spool_end;	/* then: where its record ends in the spool */
 };
 
 struct tw_delivery {
@@ -91,7 +92,7 @@ static char *take_batch(struct tw_delivery *d, size_t *from_spool, uint64_t *cur
 			size_t *from_mem, size_t *count, size_t *len, int *err)
 {
 	size_t spooled = d->spool ? tw_spool_pending(d->spool) : 0, ks = 0, km = 0, n = 0, total = 0;
-	uint64_t cur = 0, next = 0, sseq = 0;
+	uint64_t cur = d->spool ? tw_spool_done(d->spool) : 0, next = 0, sseq = 0;
 	bool have_rec = false;
 	char *out = malloc(1);
 
@@ -103,9 +104,16 @@ static char *take_batch(struct tw_delivery *d, size_t *from_spool, uint64_t *cur
 		size_t blen;
 
 		if (!have_rec && ks < spooled) {
-			next = cur;
-			if ((*err = tw_spool_next(d->spool, &next, &sseq, NULL, &blen)))
-				break;
+			/* The next record is the copy in memory when it starts here:
+			 * no need to read its head. */
+			if (m && m->spooled && m->spool_end == cur + TW_SPOOL_REC_HEAD + m->len) {
+				sseq = m->seq;
+				next = m->spool_end;
+			} else {
+				next = cur;
+				if ((*err = tw_spool_next(d->spool, &next, &sseq, NULL, &blen)))
+					break;
+			}
 			have_rec = true;
 		}
 		bool mirrored = have_rec && m && m->seq == sseq;
@@ -353,7 +361,8 @@ int tw_delivery_push(struct tw_delivery *d, char *body, size_t len, int score)
 				tw_info("alert sink %s: its spool takes alerts again", d->shown);
 			d->spool_failing = false;
 			if (d->n < d->conf.queue_max) {
-				*at(d, d->n) = (struct item){ body, len, score, d->next_seq, true };
+				*at(d, d->n) = (struct item){ body, len, score, d->next_seq, true,
+							      tw_spool_end(d->spool) };
 				d->n++;
 			} else {
 				free(body);
@@ -376,7 +385,7 @@ int tw_delivery_push(struct tw_delivery *d, char *body, size_t len, int score)
 		ret = -ENOBUFS;
 		goto out;
 	}
-	*at(d, d->n) = (struct item){ body, len, score, ++d->next_seq, false };
+	*at(d, d->n) = (struct item){ body, len, score, ++d->next_seq, false, 0 };
 	d->n++;
 	ret = 0;
 out:

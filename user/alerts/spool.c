@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -24,7 +25,7 @@
 
 #define MAGIC "TWSPOOL1"
 #define FILE_HEAD 16		/* magic, generation */
-#define REC_HEAD 16		/* length, crc, seq */
+#define REC_HEAD TW_SPOOL_REC_HEAD	/* length, crc, seq */
 #define REC_MAX (4u << 20)	/* one alert's body at most */
 
 struct tw_spool {
@@ -88,6 +89,29 @@ static int read_all_at(int fd, void *buf, size_t len, off_t off)
 /* Not fdatasynced: the page cache keeps it across SIGKILL and a crash of
  * the daemon; only a crash of the host can leave an older offset, and that
  * sends a record twice, never loses one. */
+/* One record, head and body in one pwritev (the common case: one call). */
+static int write_rec(int fd, const struct rec_head *h, const char *body, size_t len, uint64_t off)
+{
+	struct iovec iov[2] = { { (void *)h, sizeof(*h) }, { (void *)body, len } };
+	ssize_t n = pwritev(fd, iov, 2, (off_t)off);
+
+	if (n == (ssize_t)(sizeof(*h) + len))
+		return 0;
+	if (n < 0 && errno != EINTR)
+		return -errno;
+	/* Short (or interrupted): the rest piece by piece. */
+	n = n < 0 ? 0 : n;
+	if ((size_t)n < sizeof(*h)) {
+		int ret = write_all_at(fd, (const char *)h + n, sizeof(*h) - (size_t)n, (off_t)off + n);
+
+		if (ret)
+			return ret;
+		n = sizeof(*h);
+	}
+	return write_all_at(fd, body + ((size_t)n - sizeof(*h)), len - ((size_t)n - sizeof(*h)),
+			    (off_t)off + n);
+}
+
 static int write_done(struct tw_spool *sp)
 {
 	uint64_t v[2] = { sp->gen, sp->done };
@@ -247,9 +271,7 @@ int tw_spool_append(struct tw_spool *sp, uint64_t seq, const char *body, size_t 
 	if (sp->size + REC_HEAD + len > sp->max_bytes)
 		return -ENOSPC;
 	h.crc = rec_crc(seq, body, len);
-	ret = write_all_at(sp->fd, &h, sizeof(h), (off_t)sp->size);
-	if (!ret)
-		ret = write_all_at(sp->fd, body, len, (off_t)(sp->size + REC_HEAD));
+	ret = write_rec(sp->fd, &h, body, len, sp->size);
 	if (ret) {
 		/* Nothing half-written stays behind. */
 		if (ftruncate(sp->fd, (off_t)sp->size))
@@ -278,6 +300,16 @@ int tw_spool_sync_begin(struct tw_spool *sp)
 		return -1;
 	sp->dirty = false;
 	return sp->fd;
+}
+
+uint64_t tw_spool_done(const struct tw_spool *sp)
+{
+	return sp->done;
+}
+
+uint64_t tw_spool_end(const struct tw_spool *sp)
+{
+	return sp->size;
 }
 
 size_t tw_spool_pending(const struct tw_spool *sp)
@@ -387,10 +419,8 @@ int tw_spool_consume_to(struct tw_spool *sp, size_t count, uint64_t cursor)
 static int append_to(int fd, uint64_t *off, uint64_t seq, const char *body, size_t len)
 {
 	struct rec_head h = { .len = (uint32_t)len, .seq = seq, .crc = rec_crc(seq, body, len) };
-	int ret = write_all_at(fd, &h, sizeof(h), (off_t)*off);
+	int ret = write_rec(fd, &h, body, len, *off);
 
-	if (!ret)
-		ret = write_all_at(fd, body, len, (off_t)(*off + REC_HEAD));
 	*off += REC_HEAD + len;
 	return ret;
 }

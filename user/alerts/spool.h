@@ -12,6 +12,9 @@
 
 struct tw_spool;
 
+/* Bytes a record takes before its body (length, CRC-32, sequence). */
+#define TW_SPOOL_REC_HEAD 16
+
 /* One record handed to tw_spool_close_merged. */
 struct tw_spool_rec {
 	uint64_t seq;
@@ -27,6 +30,11 @@ int tw_spool_open(struct tw_spool **out, const char *path, uint64_t max_bytes, c
  * one record could never fit, or -errno. Written at once, made durable by
  * tw_spool_sync. */
 int tw_spool_append(struct tw_spool *sp, uint64_t seq, const char *body, size_t len);
+/* The offset of the first record not delivered, and the one past the last
+ * record: a record of len bytes appended last ends at tw_spool_end and
+ * starts TW_SPOOL_REC_HEAD + len before it. */
+uint64_t tw_spool_done(const struct tw_spool *sp);
+uint64_t tw_spool_end(const struct tw_spool *sp);
 /* fdatasync, when something was appended since the last one. */
 int tw_spool_sync(struct tw_spool *sp);
 /* The same in two steps, for an owner that syncs without its lock held:
