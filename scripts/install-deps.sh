@@ -38,6 +38,7 @@ TEST=(
 	iodine ptunnel-ng dnsutils	# real DNS and ICMP tunnels (and dig) for the tunnel tests
 	tor torsocks	# the Tor client sensor's tests: a real tor and torsocks
 	podman runc	# containers named in alerts: a real runtime (runc: crun refuses hybrid cgroup trees)
+	e2fsprogs	# a real ext4 that turns read-only on an error, under an alert file
 )
 
 case "${1:-}" in

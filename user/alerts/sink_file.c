@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include "common/log.h"
 
 struct file_sink {
 	int fd;
@@ -97,22 +98,75 @@ static int file_open(struct tw_sink *s, const char *target, char *err, size_t er
 	return file_open_path(fs, err, errlen);
 }
 
+/* The file was removed under us (its directory too, maybe): lines written
+ * to the old fd would go nowhere. It is made again where it was, or the
+ * write fails (counted) until it can be. */
+static int follow_removal(struct tw_sink *s, struct file_sink *fs)
+{
+	struct stat st;
+	char err[256];
+	int old = fs->fd;
+
+	if (!fs->path || fstat(fs->fd, &st) || st.st_nlink)
+		return 0;
+	if (file_open_path(fs, err, sizeof(err)))
+		return -ENOENT;
+	close(old);
+	tw_info("alert file %s was removed under the daemon; it is made again", fs->path);
+	return 0;
+}
+
+/* A file system that turned read-only on an error, or a dead device: the
+ * fd stays on it even once the disk is repaired and mounted again at the
+ * same place, so the path is opened anew (an open that fails as fast as
+ * the write did while the disk is still dead). True when a new fd is there
+ * to try. */
+static bool reopen_dead(struct file_sink *fs, int err)
+{
+	char why[256];
+	int old = fs->fd;
+
+	if (!fs->path || (err != EROFS && err != EIO && err != ENXIO))
+		return false;
+	if (file_open_path(fs, why, sizeof(why)))
+		return false;
+	close(old);
+	return true;
+}
+
+static ssize_t write_line(int fd, struct iovec *iov)
+{
+	ssize_t n;
+
+	do
+		n = writev(fd, iov, 2);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
 static int file_write(struct tw_sink *s, const char *json, size_t len, struct json_object *alert)
 {
 	struct file_sink *fs = s->priv;
 	struct iovec iov[2] = { { (void *)json, len }, { "\n", 1 } };
 	ssize_t n;
+	int ret = follow_removal(s, fs);
 
-	do
-		n = writev(fs->fd, iov, 2);
-	while (n < 0 && errno == EINTR);
+	if (ret)
+		return ret;
+	n = write_line(fs->fd, iov);
+	if (n < 0 && reopen_dead(fs, errno))
+		n = write_line(fs->fd, iov);
 	if (n < 0)
 		return -errno;
-	/* A short write (a full disk) leaves part of a line: say so, the
-	 * next line still starts on a line of its own. */
+	/* A short write (a full disk) left part of a line: a file is cut
+	 * back to where the line began, so that no reader sees half an
+	 * alert; on a pipe the line is ended instead. */
 	if ((size_t)n != len + 1) {
-		if (write(fs->fd, "\n", 1) < 0) { /* best effort */
-		}
+		off_t end = lseek(fs->fd, 0, SEEK_END);
+
+		if (!fs->path || end < n || ftruncate(fs->fd, end - n))
+			if (write(fs->fd, "\n", 1) < 0) { /* best effort */
+			}
 		return -ENOSPC;
 	}
 	return 0;
