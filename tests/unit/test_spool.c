@@ -189,7 +189,7 @@ static void test_size_bound(void **state)
 	memset(big, 'x', sizeof(big));
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(tw_spool_append(sp, (uint64_t)i + 1, "0123456789", 10), 0);
-	assert_int_equal(tw_spool_append(sp, 4, "0123456789", 10), -ENOSPC);
+	assert_int_equal(tw_spool_append(sp, 4, "0123456789", 10), -EFBIG);
 	assert_int_equal(tw_spool_append(sp, 4, big, sizeof(big)), -E2BIG);
 	assert_int_equal(tw_spool_pending(sp), 3);
 	/* Emptied, it takes records again. */

@@ -371,10 +371,16 @@ int tw_delivery_push(struct tw_delivery *d, char *body, size_t len, int score)
 		}
 		/* Spool full or its disk failing: memory keeps it while the
 		 * daemon runs, and the stop tries the spool again. */
-		note_error(s, ret == -ENOSPC ? "spool full" : "cannot write the spool");
+		char why[160];
+
+		if (ret == -EFBIG)
+			snprintf(why, sizeof(why), "its spool is full (spool-size)");
+		else
+			snprintf(why, sizeof(why), "cannot write its spool: %s", strerror(-ret));
+		note_error(s, why);
 		if (!d->spool_failing)
 			tw_warn("alert sink %s: %s; high and critical alerts wait in memory until it takes them again",
-				d->shown, ret == -ENOSPC ? "its spool is full" : "cannot write its spool");
+				d->shown, why);
 		d->spool_failing = true;
 		d->next_seq--;
 	}

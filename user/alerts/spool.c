@@ -269,7 +269,7 @@ int tw_spool_append(struct tw_spool *sp, uint64_t seq, const char *body, size_t 
 	if (!sp->pending && sp->size > FILE_HEAD && (ret = restart_file(sp)))
 		return ret;
 	if (sp->size + REC_HEAD + len > sp->max_bytes)
-		return -ENOSPC;
+		return -EFBIG;
 	h.crc = rec_crc(seq, body, len);
 	ret = write_rec(sp->fd, &h, body, len, sp->size);
 	if (ret) {

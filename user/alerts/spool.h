@@ -26,7 +26,7 @@ struct tw_spool_rec {
  * -errno with one sentence in err. */
 int tw_spool_open(struct tw_spool **out, const char *path, uint64_t max_bytes, char *err,
 		  size_t errlen);
-/* Appends one record: 0, -ENOSPC when it would pass max_bytes, -E2BIG when
+/* Appends one record: 0, -EFBIG when it would pass max_bytes, -E2BIG when
  * one record could never fit, or -errno. Written at once, made durable by
  * tw_spool_sync. */
 int tw_spool_append(struct tw_spool *sp, uint64_t seq, const char *body, size_t len);
