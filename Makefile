@@ -75,7 +75,7 @@ BENCH_SKELS := $(OUTPUT)/xdp_empty.skel.h $(OUTPUT)/xdp_bench_driver.skel.h $(OU
 # The macro benchmark's generator and the XDP programs it attaches by file.
 BENCH_HELPERS := $(OUTPUT)/tests/live_gen $(OUTPUT)/xdp_empty.bpf.o $(OUTPUT)/xdp_drop_all.bpf.o
 .SECONDARY: $(SKELS) $(BENCH_SKELS) $(patsubst %.skel.h,%.bpf.o,$(SKELS) $(BENCH_SKELS)) $(OUTPUT)/xdp_drop_all.bpf.o
-.PHONY: all clean test test-sanitized sanitized-tests sanitized-binaries sanitized-daemon test-unit test-bpf test-integration test-system test-fuzz bench bench-compare fuzz install uninstall deb
+.PHONY: all clean soak test test-sanitized sanitized-tests sanitized-binaries sanitized-daemon test-unit test-bpf test-integration test-system test-fuzz bench bench-compare fuzz install uninstall deb
 
 all: torwatch
 
@@ -212,6 +212,11 @@ bench: torwatch $(BENCHES) $(BENCH_HELPERS) $(TOOLS)
 	tests/bench/bench_container.sh && \
 	tests/bench/bench_metrics.sh && \
 	tests/bench/bench_report.py report $$BENCH_RECORDS $(BENCH_OUT) && rm -f $$BENCH_RECORDS
+
+# A long run under mixed load (SOAK_MINUTES, 30 by default): RSS, fds and
+# CPU over time, and no high alert lost. Not part of 'make test'.
+soak: torwatch $(TOOLS)
+	$(Q)tests/soak/soak.sh
 
 bench-compare:
 	$(Q)test -n "$(A)" -a -n "$(B)" || { echo "usage: make bench-compare A=old.json B=new.json"; exit 2; }
