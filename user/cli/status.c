@@ -3,6 +3,7 @@
 #include <bpf/bpf.h>
 #include <getopt.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include "common/port_list.h"
 #include "common/timeutil.h"
 #include "torwatch.h"
+#include "tw_pins.h"
 #include "tw_status.h"
 #include "kernel/xdp_attach.h"
 #include "common/plural.h"
@@ -33,6 +35,7 @@ struct status {
 	struct tw_history history;	/* runs 0: none before this one (or an older pin root) */
 	uint32_t pid;
 	bool alive;
+	bool ssh_pinned;	/* the SSH detector's link is pinned: it watches with no daemon */
 };
 
 /* n entries of the pinned array map name (alert_stats, sink_stats): false
@@ -75,6 +78,10 @@ static int read_status(const char *root, const struct tw_pinned *p, struct statu
 		tw_port_list_format(&ports, s->ssh_ports, sizeof(s->ssh_ports));
 	s->meta.version[sizeof(s->meta.version) - 1] = '\0';
 	s->alive = tw_daemon_alive(root, &s->pid);
+	char link[PATH_MAX];
+
+	snprintf(link, sizeof(link), "%s/%s", root, TW_PIN_LINK_SSH);
+	s->ssh_pinned = !access(link, F_OK);
 	s->has_alerts = read_pinned_array(root, TW_PIN_NAME(alert_stats), &s->alerts,
 					   sizeof(s->alerts), 1);
 	s->has_sinks = read_pinned_array(root, TW_PIN_NAME(sink_stats), s->sinks,
@@ -119,6 +126,8 @@ static void print_json(const struct tw_cli *cli, const struct status *s)
 	json_object_object_add(d, "running", json_object_new_boolean(s->alive));
 	json_object_object_add(d, "pid", json_object_new_int64(s->pid));
 	json_object_object_add(d, "started_at", tw_json_time(s->meta.started_at));
+	json_object_object_add(d, "ssh_watched_without_daemon",
+			       json_object_new_boolean(!s->alive && s->ssh_pinned));
 	/* Not running: since when no daemon tends the state. */
 	json_object_object_add(d, "untended_since",
 			       s->alive ? NULL : tw_json_time(s->meta.stopped_at ? s->meta.stopped_at :
@@ -252,6 +261,8 @@ static void print_text(const struct tw_cli *cli, const struct status *s)
 		printf("daemon:      not running: no daemon has tended this state since %s (%s ago; it did not stop cleanly); XDP and the exit set stay as pinned, counting on\n",
 		       t1, age);
 	}
+	if (!s->alive && s->ssh_pinned)
+		printf("             SSH from Tor is still watched: what it sees waits in its pinned ring for the next start\n");
 	if (s->meta.layout)
 		printf("pinned by:   torwatch %.32s (layout %u)\n", s->meta.version, s->meta.layout);
 	printf("pin root:    %s\n", cli->pin_root);
