@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "alerts/ecs.h"
 
+#include "common/hash.h"
+
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -103,6 +105,38 @@ const char *tw_json_get_string(struct json_object *obj, const char *path)
 	struct json_object *v = tw_json_get(obj, path);
 
 	return v ? json_object_get_string(v) : NULL;
+}
+
+/* splitmix64's finaliser: every input bit reaches every output bit. */
+static uint64_t mix64(uint64_t x)
+{
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+void tw_alert_set_record_id(struct json_object *alert, const void *record, size_t len)
+{
+	static char boot[40];
+	uint64_t h[2];
+	char id[33];
+
+	if (!boot[0]) {
+		FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+
+		if (!f || !fgets(boot, sizeof(boot), f))
+			snprintf(boot, sizeof(boot), "no-boot-id");
+		if (f)
+			fclose(f);
+	}
+	/* Two hashes of this boot and the record, seeded apart: 128 bits. */
+	for (int i = 0; i < 2; i++) {
+		uint64_t v = tw_fnv1a(TW_FNV1A_INIT ^ mix64((uint64_t)i + 1), boot, strlen(boot));
+
+		h[i] = mix64(tw_fnv1a(v, record, len));
+	}
+	snprintf(id, sizeof(id), "%016llx%016llx", (unsigned long long)h[0], (unsigned long long)h[1]);
+	tw_json_set(alert, "event.id", json_object_new_string(id));
 }
 
 struct json_object *tw_alert_new(const struct tw_rule *rule, const char *message, int64_t unix_ns)

@@ -12,6 +12,11 @@
 
 /* A new alert with @timestamp, message, event.* (event.id: 32 random hex
  * digits, unique per alert), log.level, rule.*, host.hostname. */
+/* event.id from a kernel record (and this boot's id) instead of random
+ * bits: the same record read again (by the daemon after one killed before
+ * it marked the record read) gives the alert the same id, so a receiver
+ * drops the second as a duplicate. */
+void tw_alert_set_record_id(struct json_object *alert, const void *record, size_t len);
 struct json_object *tw_alert_new(const struct tw_rule *rule, const char *message, int64_t unix_ns);
 /* obj.path (dotted, e.g. "rule.id"), or NULL when a part is missing. */
 struct json_object *tw_json_get(struct json_object *obj, const char *path);

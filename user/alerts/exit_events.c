@@ -74,6 +74,7 @@ struct json_object *tw_event_to_alert(const struct tw_event *ev,
 		snprintf(msg, sizeof(msg), "%s", rule->name);
 
 	a = tw_alert_new(rule, msg, tw_mono_to_unix_ns(ev->ts_ns));
+	tw_alert_set_record_id(a, ev, sizeof(*ev));
 	tw_alert_set_endpoint(a, "source", &src, ports, ev->sport);
 	tw_alert_set_endpoint(a, "destination", &dst, ports, ev->dport);
 	tw_json_set(a, "network.transport",

@@ -75,6 +75,7 @@ static struct json_object *build_alert(const struct tw_listen_event *ev,
 
 	snprintf(msg, sizeof(msg), "Unexpected Port Opened: %u", ev->lport);
 	a = tw_alert_new(&tw_rule_unexpected_listen_port, msg, tw_mono_to_unix_ns(ev->ts_ns));
+	tw_alert_set_record_id(a, ev, sizeof(*ev));
 	tw_prefix_from_in6(ev->laddr.addr, &local);
 	/* An unspecified address on an IPv6 socket is [::] (dual-stack unless v6only). */
 	tw_alert_set_endpoint(a, "destination", &local, 1, ev->lport);

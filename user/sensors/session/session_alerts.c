@@ -194,6 +194,7 @@ static struct json_object *egress_alert(const struct tw_session_event *ev,
 	snprintf(msg, sizeof(msg), "%s (%s to %s port %u%s)", tw_rule_sshd_child_egress.name, comm,
 		 ip, ev->dport, ev->session.is_exit ? ", SSH session from a Tor exit node" : "");
 	a = tw_alert_new(&tw_rule_sshd_child_egress, msg, tw_mono_to_unix_ns(ev->ts_ns));
+	tw_alert_set_record_id(a, ev, sizeof(*ev));
 	if (ev->session.is_exit)
 		tw_alert_set_severity(a, "high");
 	tw_alert_set_endpoint(a, "destination", &dst, 1, ev->dport);
@@ -226,6 +227,7 @@ static struct json_object *login_alert(const struct tw_session_event *ev,
 	snprintf(msg, sizeof(msg), "SSH Login from TOR Exit Node (%s) as %s", ip,
 		 user[0] ? user : uid);
 	a = tw_alert_new(&tw_rule_ssh_login_from_tor, msg, tw_mono_to_unix_ns(ev->ts_ns));
+	tw_alert_set_record_id(a, ev, sizeof(*ev));
 	tw_alert_set_endpoint(a, "source", &client, 1, ev->session.client_port);
 	tw_json_set(a, "destination.port", json_object_new_int(ev->session.local_port));
 	tw_json_set(a, "network.transport", json_object_new_string("tcp"));

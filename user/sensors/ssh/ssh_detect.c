@@ -49,21 +49,30 @@ static int pin_ring(struct ssh_detect_bpf *s, const char *root)
 	return bpf_map__set_pin_path(s->maps.high_events, path);
 }
 
-/* The new link in place of the old one: the old is detached only once the
- * new is attached, so no connection goes unseen between them (one may be
- * reported twice). */
+/* The new link in place of the old one, with a link pinned at every
+ * moment, so that a daemon killed here leaves one watching: the new one is
+ * pinned under a name of its own and renamed over the old pin (atomic in
+ * bpffs); the old link then goes with our fd to it. The old is detached only
+ * after the new is attached, so no connection goes unseen between them
+ * (one may be reported twice). */
 static int replace_link(struct ssh_detect_bpf *s, const char *root)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], tmp[PATH_MAX];
 	struct bpf_link *old;
+	int ret;
 
 	snprintf(path, sizeof(path), "%s/%s", root, TW_PIN_LINK_SSH);
+	/* bpffs refuses names with a dot. */
+	snprintf(tmp, sizeof(tmp), "%s/%s_new", root, TW_PIN_LINK_SSH);
 	old = bpf_link__open(path);
-	if (old) {
-		bpf_link__unpin(old);
-		bpf_link__destroy(old);
-	}
-	return bpf_link__pin(s->links.ssh_established, path);
+	unlink(tmp);	/* left by a daemon killed between the two steps */
+	ret = bpf_link__pin(s->links.ssh_established, tmp);
+	if (!ret && rename(tmp, path))
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+	bpf_link__destroy(old);	/* no longer pinned: detached with our fd */
+	return ret;
 }
 
 struct ssh_detect_bpf *tw_ssh_detect_start(struct bpf_object *shared_with, const char *pin_root,

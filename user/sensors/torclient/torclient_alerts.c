@@ -154,6 +154,7 @@ static struct json_object *build(const struct tw_tor_client_event *ev, const cha
 		snprintf(msg, sizeof(msg), "Process %s (%u) connects to the Tor network (relay %s)",
 			 comm, ev->tgid, dst);
 	a = tw_alert_new(rule, msg, tw_mono_to_unix_ns(ev->ts_ns));
+	tw_alert_set_record_id(a, ev, sizeof(*ev));
 	if (ev->kind == TW_TOR_RELAY && ok)
 		tw_alert_set_severity(a, "low");
 	tw_prefix_from_in6(ev->daddr.addr, &d);
