@@ -125,15 +125,23 @@ receiver_host() {
 	H=twh-$ID
 	add_netns "$H"
 	veth_in "$H" vW vV
-	mkdir -p "$T/state" "$T/recv"
-	echo "$1" >"$T/recv/mode"
-	# Not through in_ns: $! must be the receiver itself (nsenter execs it).
-	nsenter --net="/run/netns/$H" python3 "$(dirname "${BASH_SOURCE[0]}")/../tools/alert_receiver.py" \
-		"$T/recv" </dev/null >/dev/null 2>&1 &
-	RPID=$!
+	mkdir -p "$T/state"
+	receiver_in "$H" "$1"
 	trap 'kill $RPID 2>/dev/null; cleanup' EXIT
 	check "the receiver listens" wait_for 5 test -s "$T/recv/port"
 	P=$(cat "$T/recv/port")
+}
+
+# receiver_in NS MODE: tests/tools/alert_receiver.py in NS, answering as
+# MODE says ($T/recv/mode); its pid in RPID. The caller waits for
+# $T/recv/port.
+receiver_in() {
+	mkdir -p "$T/recv"
+	echo "$2" >"$T/recv/mode"
+	# Not through in_ns: $! must be the receiver itself (nsenter execs it).
+	nsenter --net="/run/netns/$1" python3 "$(dirname "${BASH_SOURCE[0]}")/../tools/alert_receiver.py" \
+		"$T/recv" </dev/null >/dev/null 2>&1 &
+	RPID=$!
 }
 
 # accept_and_close NS PORT: a TCP server on PORT that accepts and closes
@@ -158,6 +166,23 @@ for i in range(int(sys.argv[1])):
     c = socket.create_connection((sys.argv[3], int(sys.argv[4])), timeout=5, source_address=(sys.argv[2], 0))
     port = c.getsockname()[1]; c.close()
 print(port)' "$2" "$3" "$4" "$5"
+}
+
+# connect_loop NS SRC DST PORT PAUSE LOG: TCP connections from SRC to
+# DST:PORT without end, PAUSE seconds apart, each one's source port appended
+# to LOG; its pid in LOOP_PID.
+connect_loop() {
+	nsenter --net="/run/netns/$1" python3 -c '
+import socket, sys, time
+out = open(sys.argv[5], "a", buffering=1)
+while True:
+    try:
+        c = socket.create_connection((sys.argv[2], int(sys.argv[3])), timeout=2, source_address=(sys.argv[1], 0))
+        out.write("%d\n" % c.getsockname()[1]); c.close()
+    except OSError:
+        pass
+    time.sleep(float(sys.argv[4]))' "$2" "$3" "$4" "$5" "$6" </dev/null >/dev/null 2>&1 &
+	LOOP_PID=$!
 }
 
 # in_ns NS CMD...: only the network namespace changes, so bpffs stays shared.

@@ -12,11 +12,7 @@
 require_root
 KILLS=${KILLS:-20}
 one_exit_node
-mkdir -p "$T/recv"
-echo ok >"$T/recv/mode"
-nsenter --net="/run/netns/$H" python3 "$(dirname "$0")/../tools/alert_receiver.py" "$T/recv" \
-	</dev/null >/dev/null 2>&1 &
-RPID=$!
+receiver_in "$H" ok
 accept_and_close "$H" 22
 trap 'kill $RPID $ACCEPT_PID $GEN $PING 2>/dev/null; cleanup' EXIT
 check "the receiver listens" wait_for 5 test -s "$T/recv/port"
@@ -38,17 +34,8 @@ packets() { tw_in "$H" stats --json | jq '[.protocols[]?.packets] | add // 0'; }
 check "the first start" start_daemon "$H" -c "$T/run.conf"
 # The load: 20 connections a second to :22 (each one's source port logged),
 # and a ping every 20 ms.
-in_ns "$X" python3 -c '
-import socket, sys, time
-out = open(sys.argv[3], "a", buffering=1)
-while True:
-    try:
-        c = socket.create_connection((sys.argv[1], 22), timeout=2, source_address=(sys.argv[2], 0))
-        out.write("%d\n" % c.getsockname()[1]); c.close()
-    except OSError:
-        pass
-    time.sleep(0.05)' $HOST4 $EXIT4 "$T/made" </dev/null >/dev/null 2>&1 &
-GEN=$!
+connect_loop "$X" $EXIT4 $HOST4 22 0.05 "$T/made"
+GEN=$LOOP_PID
 in_ns "$X" ping -q -i 0.02 $HOST4 >/dev/null 2>&1 &
 PING=$!
 last=0 grew=1 starts=0

@@ -10,11 +10,7 @@
 require_root
 N=${N:-1000}
 one_exit_node
-mkdir -p "$T/recv"
-echo slow:20 >"$T/recv/mode"
-nsenter --net="/run/netns/$H" python3 "$(dirname "$0")/../tools/alert_receiver.py" "$T/recv" \
-	</dev/null >/dev/null 2>&1 &
-RPID=$!
+receiver_in "$H" slow:20
 # The SSH port: a server that accepts and closes (the connection is what
 # the alert is about; no SSH is spoken).
 accept_and_close "$H" 22

@@ -17,15 +17,12 @@ MIN=${SOAK_MINUTES:-30}
 one_exit_node
 OTHER4=198.51.100.50	# on the exit node's side, not an exit
 add_addrs "$X" eX $OTHER4/24
-mkdir -p "$T/www" "$T/recv"
+mkdir -p "$T/www"
 echo $EXIT4 >"$T/www/exits"
-echo ok >"$T/recv/mode"
 nsenter --net="/run/netns/$H" python3 "$(dirname "$0")/../tools/feed_server.py" --root "$T/www" \
 	--log "$T/feed.log" --portfile "$T/feedport" </dev/null >/dev/null 2>&1 &
 FEED=$!
-nsenter --net="/run/netns/$H" python3 "$(dirname "$0")/../tools/alert_receiver.py" "$T/recv" \
-	</dev/null >/dev/null 2>&1 &
-RPID=$!
+receiver_in "$H" ok
 PIDS=()
 trap 'kill $FEED $RPID "${PIDS[@]}" 2>/dev/null; stop_sshd; cleanup' EXIT
 wait_for 10 test -s "$T/feedport" && wait_for 10 test -s "$T/recv/port" || { echo "soak: the servers did not start"; exit 1; }
@@ -48,16 +45,7 @@ echo "soak: $MIN minutes, daemon pid $DAEMON_PID"
 # --- the load ---
 in_ns "$X" ping -q -i 0.02 $HOST4 -I $EXIT4 >/dev/null 2>&1 & PIDS+=($!)
 in_ns "$X" ping -q -i 0.02 $HOST4 -I $OTHER4 >/dev/null 2>&1 & PIDS+=($!)
-in_ns "$X" python3 -c '
-import socket, sys, time
-out = open(sys.argv[3], "a", buffering=1)
-while True:
-    try:
-        c = socket.create_connection((sys.argv[1], 22), timeout=2, source_address=(sys.argv[2], 0))
-        out.write("%d\n" % c.getsockname()[1]); c.close()
-    except OSError:
-        pass
-    time.sleep(0.5)' $HOST4 $EXIT4 "$T/made" </dev/null >/dev/null 2>&1 & PIDS+=($!)
+connect_loop "$X" $EXIT4 $HOST4 22 0.5 "$T/made"; PIDS+=($LOOP_PID)
 ( while :; do ssh_run "$X" $EXIT4 $HOST4 2222 "bash -c ': 3<>/dev/tcp/$EXIT4/80' 2>/dev/null; true" >/dev/null 2>&1; sleep 30; done ) & PIDS+=($!)
 ( p=40000; while :; do in_ns "$H" "$TOOLS/listen_port" tcp4 0.0.0.0 $p 100 >/dev/null 2>&1; p=$((p + 1)); sleep 20; done ) & PIDS+=($!)
 ( while :; do in_ns "$H" curl -s -o /dev/null --max-time 5 http://127.0.0.1:$MPORT/metrics; sleep 5; done ) & PIDS+=($!)
