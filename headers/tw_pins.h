@@ -44,10 +44,15 @@
 /* The XDP link of an interface: TW_PIN_LINK_XDP followed by its name. */
 #define TW_PIN_LINK_XDP "link_xdp_"
 
-/* The SSH detector's ring and tracepoint link, pinned so that it keeps
- * watching while no daemon runs (a restart, an upgrade, a crash): what it
- * raises meanwhile waits in the ring for the next daemon. */
+/* The event sensors keep watching while no daemon runs (a restart, an
+ * upgrade, a crash): their rings and state maps are pinned (each by its
+ * name in the object, the SSH detector's ring as below) and reused by the
+ * next start, their links pinned with these prefixes and their program's
+ * name; what they raise meanwhile waits in the ring for the next daemon. */
 #define TW_PIN_SSH_RING "ssh_high_events"
 #define TW_PIN_LINK_SSH "link_ssh_established"
+#define TW_PIN_LINK_LISTEN "link_listen_"
+#define TW_PIN_LINK_SESSION "link_session_"
+#define TW_PIN_LINK_TOR_CLIENT "link_torclient_"
 
 #endif

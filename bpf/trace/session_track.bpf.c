@@ -310,7 +310,7 @@ int session_fork(struct trace_event_raw_sched_process_fork *ctx)
 {
 	__u32 parent_tid = (__u32)bpf_get_current_pid_tgid(), tgid = current_tgid();
 	__u32 child = (__u32)ctx->child_pid;
-	struct tw_session_proc *p = bpf_map_lookup_elem(&session_procs, &parent_tid), *np;
+	struct tw_session_proc *p = bpf_map_lookup_elem(&session_procs, &parent_tid), *np, *known;
 	struct tw_session *s;
 	__u32 zero = 0;
 
@@ -321,6 +321,11 @@ int session_fork(struct trace_event_raw_sched_process_fork *ctx)
 	s = bpf_map_lookup_elem(&sessions, &p->session);
 	np = bpf_map_lookup_elem(&proc_scratch, &zero);
 	if (!s || !np)
+		return 0;
+	/* Counted already: while a start replaces the pinned links, the
+	 * earlier daemon's copy of this program runs too. */
+	known = bpf_map_lookup_elem(&session_procs, &child);
+	if (known && known->session == p->session)
 		return 0;
 	*np = *p;
 	np->parent = tgid;

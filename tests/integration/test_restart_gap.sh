@@ -23,7 +23,7 @@ check "a connection while it runs is alerted" wait_for 5 sh -c "[ \$(jq -c 'sele
 stop_daemon
 check "the stop keeps the SSH detector's link and ring pinned" \
 	test -e "$PIN/link_ssh_established" -a -e "$PIN/ssh_high_events"
-check "status says SSH from Tor is still watched" grep -q "SSH from Tor is still watched" <<<"$(tw_in "$H" status)"
+check "status says SSH from Tor is still watched" grep -q "still watched: SSH from Tor" <<<"$(tw_in "$H" status)"
 check_eq "... and so does its JSON" true "$(tw_in "$H" status --json | jq .daemon.ssh_watched_without_daemon)"
 gap_from=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
 connect 3 >/dev/null

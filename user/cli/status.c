@@ -14,6 +14,7 @@
 #include "torwatch.h"
 #include "tw_pins.h"
 #include "tw_status.h"
+#include "kernel/kept_pins.h"
 #include "kernel/xdp_attach.h"
 #include "common/plural.h"
 
@@ -36,7 +37,35 @@ struct status {
 	uint32_t pid;
 	bool alive;
 	bool ssh_pinned;	/* the SSH detector's link is pinned: it watches with no daemon */
+	char watched[160];	/* every sensor whose links are pinned, "" if none */
+	struct json_object *watched_json;
 };
+
+/* The sensors that keep watching with no daemon: their links are pinned. */
+static const struct {
+	const char *prefix, *shown, *key;
+} kept_sensors[] = {
+	{ TW_PIN_LINK_SSH, "SSH from Tor", "ssh" },
+	{ TW_PIN_LINK_LISTEN, "new listeners", "listen" },
+	{ TW_PIN_LINK_SESSION, "SSH sessions", "session" },
+	{ TW_PIN_LINK_TOR_CLIENT, "Tor used from this host", "tor_client" },
+};
+
+static void read_watched(const char *root, struct status *s)
+{
+	size_t used = 0;
+
+	s->watched_json = json_object_new_array();
+	for (size_t i = 0; i < sizeof(kept_sensors) / sizeof(kept_sensors[0]); i++) {
+		if (!tw_kept_link_exists(root, kept_sensors[i].prefix))
+			continue;
+		if (used < sizeof(s->watched))
+			used += (size_t)snprintf(s->watched + used, sizeof(s->watched) - used,
+						 "%s%s", used ? ", " : "", kept_sensors[i].shown);
+		json_object_array_add(s->watched_json,
+				      json_object_new_string(kept_sensors[i].key));
+	}
+}
 
 /* n entries of the pinned array map name (alert_stats, sink_stats): false
  * on a pin root from before it. */
@@ -82,6 +111,7 @@ static int read_status(const char *root, const struct tw_pinned *p, struct statu
 
 	snprintf(link, sizeof(link), "%s/%s", root, TW_PIN_LINK_SSH);
 	s->ssh_pinned = !access(link, F_OK);
+	read_watched(root, s);
 	s->has_alerts = read_pinned_array(root, TW_PIN_NAME(alert_stats), &s->alerts,
 					   sizeof(s->alerts), 1);
 	s->has_sinks = read_pinned_array(root, TW_PIN_NAME(sink_stats), s->sinks,
@@ -128,6 +158,8 @@ static void print_json(const struct tw_cli *cli, const struct status *s)
 	json_object_object_add(d, "started_at", tw_json_time(s->meta.started_at));
 	json_object_object_add(d, "ssh_watched_without_daemon",
 			       json_object_new_boolean(!s->alive && s->ssh_pinned));
+	/* The sensors whose links are pinned: they watch while no daemon runs. */
+	json_object_object_add(d, "kept_watching", json_object_get(s->watched_json));
 	/* Not running: since when no daemon tends the state. */
 	json_object_object_add(d, "untended_since",
 			       s->alive ? NULL : tw_json_time(s->meta.stopped_at ? s->meta.stopped_at :
@@ -261,8 +293,9 @@ static void print_text(const struct tw_cli *cli, const struct status *s)
 		printf("daemon:      not running: no daemon has tended this state since %s (%s ago; it did not stop cleanly); XDP and the exit set stay as pinned, counting on\n",
 		       t1, age);
 	}
-	if (!s->alive && s->ssh_pinned)
-		printf("             SSH from Tor is still watched: what it sees waits in its pinned ring for the next start\n");
+	if (!s->alive && s->watched[0])
+		printf("             still watched: %s; what they see waits in their pinned rings for the next start\n",
+		       s->watched);
 	if (s->meta.layout)
 		printf("pinned by:   torwatch %.32s (layout %u)\n", s->meta.version, s->meta.layout);
 	printf("pin root:    %s\n", cli->pin_root);
@@ -377,6 +410,7 @@ int tw_cmd_status(int argc, char **argv)
 		print_json(&cli, &s);
 	else
 		print_text(&cli, &s);
+	json_object_put(s.watched_json);
 	tw_pinned_close(&p);
 	return s.alive ? 0 : TW_EXIT_NOT_RUNNING;
 }

@@ -8,7 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 #include "listen_detect.skel.h"
+#include "common/log.h"
 #include "kernel/cgroup.h"
+#include "kernel/kept_pins.h"
 #include "kernel/pin_upgrade.h"
 #include "kernel/pins.h"
 #include "torwatch.h"
@@ -55,9 +57,13 @@ static size_t tcp_progs(struct listen_detect_bpf *s, uint32_t hook, struct bpf_p
 	}
 }
 
+/* Kept pinned between daemons: the ring, and what a listen() or bind() in
+ * flight left for its return. */
+static const char *const kept_maps[] = { "listen_events", "listen_in_flight", "ephemeral_binds" };
+
 /* One attempt: the object with only this TCP hook (and the UDP hooks). */
 static struct listen_detect_bpf *try_hook(uint32_t hook, struct bpf_object *shared_with,
-					  char *why, size_t whylen)
+					  const char *pin_root, char *why, size_t whylen)
 {
 	struct listen_detect_bpf *s = listen_detect_bpf__open();
 	struct bpf_program *p[2];
@@ -75,6 +81,9 @@ static struct listen_detect_bpf *try_hook(uint32_t hook, struct bpf_object *shar
 			bpf_program__set_autoload(p[i], tcp_hooks[h] == hook);
 	}
 	err = tw_reuse_maps(s->obj, shared_with);
+	if (!err)
+		err = tw_keep_maps(s->obj, pin_root, kept_maps, sizeof(kept_maps) / sizeof(kept_maps[0]),
+				   "listen detector");
 	if (!err)
 		err = listen_detect_bpf__load(s);
 	if (err) {
@@ -112,15 +121,28 @@ static int attach_cgroup(struct tw_listen_detect *ld, char *why, size_t whylen)
 	return ret;
 }
 
-int tw_listen_detect_start(struct tw_listen_detect *ld, struct bpf_object *shared_with,
-			   char *err, size_t errlen)
+/* The links pinned over an earlier daemon's: new listeners are seen while
+ * no daemon runs. Without, they are seen only while one runs: a warning. */
+static void keep_links(struct tw_listen_detect *ld, const char *pin_root)
 {
+	int ret = tw_keep_skeleton_links(ld->skel->skeleton, pin_root, TW_PIN_LINK_LISTEN);
+
+	if (ret)
+		tw_warn("cannot pin the listen detector's links under %s (%s): new listeners opened while no daemon runs are not seen",
+			pin_root, strerror(-ret));
+}
+
+int tw_listen_detect_start(struct tw_listen_detect *ld, struct bpf_object *shared_with,
+			   const char *pin_root, char *err, size_t errlen)
+{
+	int ret;
+
 	char why[640];
 	size_t o = 0;
 
 	memset(ld, 0, sizeof(*ld));
 	for (size_t h = 0; h < N_TCP_HOOKS && !ld->skel; h++) {
-		ld->skel = try_hook(tcp_hooks[h], shared_with, why, sizeof(why));
+		ld->skel = try_hook(tcp_hooks[h], shared_with, pin_root, why, sizeof(why));
 		if (ld->skel)
 			ld->tcp_hook = tcp_hooks[h];
 		else if (o < sizeof(ld->why))
@@ -131,12 +153,13 @@ int tw_listen_detect_start(struct tw_listen_detect *ld, struct bpf_object *share
 		snprintf(err, errlen, "no hook on the TCP listen path works here: %s", ld->why);
 		return -ENOTSUP;
 	}
-	if (attach_cgroup(ld, why, sizeof(why))) {
+	ret = attach_cgroup(ld, why, sizeof(why));
+	ld->udp_hook = ret ? TW_HOOK_NONE : TW_HOOK_POST_BIND;
+	keep_links(ld, pin_root);
+	if (ret) {
 		snprintf(err, errlen, "UDP binds are not watched: %s", why);
-		ld->udp_hook = TW_HOOK_NONE;
 		return 1; /* TCP works: a warning, not a failure */
 	}
-	ld->udp_hook = TW_HOOK_POST_BIND;
 	return 0;
 }
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Loads the listen detector with the best TCP listen hook the host has,
- * probed in order (kprobe, fentry, tracepoint), and the UDP bind hooks on
+ * probed in order (fentry, kprobe, syscall, tracepoint), and the UDP bind hooks on
  * the cgroup v2 root. */
 #ifndef TW_SENSORS_LISTEN_DETECT_H
 #define TW_SENSORS_LISTEN_DETECT_H
@@ -18,9 +18,10 @@ struct tw_listen_detect {
 	char why[512];		/* why the better hooks were not used */
 };
 
-/* Returns 0, or -errno with one sentence in err (no TCP hook at all). */
+/* Returns 0, or -errno with one sentence in err (no TCP hook at all). Its
+ * ring, state and links are kept pinned under pin_root between daemons. */
 int tw_listen_detect_start(struct tw_listen_detect *ld, struct bpf_object *shared_with,
-			   char *err, size_t errlen);
+			   const char *pin_root, char *err, size_t errlen);
 void tw_listen_detect_stop(struct tw_listen_detect *ld);
 /* "fexit", "kretprobe", "syscall", "tracepoint", "cgroup/post_bind", "none"
  * for enum tw_listen_hook. */

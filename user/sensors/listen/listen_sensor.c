@@ -51,7 +51,7 @@ static int listen_load(void *self, const struct tw_sensor_env *env, const void *
 	l->dedup = calloc(1, sizeof(*l->dedup));
 	if (!l->dedup)
 		return -ENOMEM;
-	ret = tw_listen_detect_start(ld, env->shared, err, sizeof(err));
+	ret = tw_listen_detect_start(ld, env->shared, env->pin_root, err, sizeof(err));
 	if (ret < 0) {
 		tw_err("%s", err);
 		return ret;

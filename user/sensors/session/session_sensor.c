@@ -89,7 +89,7 @@ static int session_load(void *self, const struct tw_sensor_env *env, const void 
 	ss->dedup = tw_egress_dedup_new();
 	if (!ss->dedup)
 		return -ENOMEM;
-	ss->skel = tw_session_track_start(env->shared, err, sizeof(err));
+	ss->skel = tw_session_track_start(env->shared, env->pin_root, err, sizeof(err));
 	if (!ss->skel) {
 		tw_warn("%s; SSH sessions are not followed (no sshd_child_egress, no ssh_login_from_tor)",
 			err);

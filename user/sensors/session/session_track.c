@@ -6,7 +6,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include "common/log.h"
 #include "kernel/cgroup.h"
+#include "kernel/kept_pins.h"
 #include "kernel/pin_upgrade.h"
 #include "kernel/pins.h"
 #include "session_track.skel.h"
@@ -25,8 +27,14 @@ static int attach_egress(struct session_track_bpf *s, char *why, size_t whylen)
 	return ret;
 }
 
-struct session_track_bpf *tw_session_track_start(struct bpf_object *shared_with, char *err,
-						 size_t errlen)
+/* Kept pinned between daemons: the sessions followed and their processes,
+ * so that a session goes on being followed while no daemon runs, its ring,
+ * and the settings that the programs read meanwhile. */
+static const char *const kept_maps[] = { "sessions", "session_procs", "session_config",
+					 "egress_exclude", "egress_seen", "session_events" };
+
+struct session_track_bpf *tw_session_track_start(struct bpf_object *shared_with,
+						 const char *pin_root, char *err, size_t errlen)
 {
 	struct session_track_bpf *s = session_track_bpf__open();
 	char why[400] = "";
@@ -42,6 +50,9 @@ struct session_track_bpf *tw_session_track_start(struct bpf_object *shared_with,
 	bpf_program__set_autoattach(s->progs.egress_sendmsg4, false);
 	bpf_program__set_autoattach(s->progs.egress_sendmsg6, false);
 	ret = tw_reuse_maps(s->obj, shared_with);
+	if (!ret)
+		ret = tw_keep_maps(s->obj, pin_root, kept_maps, sizeof(kept_maps) / sizeof(kept_maps[0]),
+				   "session tracker");
 	if (!ret)
 		ret = session_track_bpf__load(s);
 	if (ret) {
@@ -61,6 +72,10 @@ struct session_track_bpf *tw_session_track_start(struct bpf_object *shared_with,
 		snprintf(err, errlen, "session tracker: %s", why);
 		goto fail;
 	}
+	ret = tw_keep_skeleton_links(s->skeleton, pin_root, TW_PIN_LINK_SESSION);
+	if (ret)
+		tw_warn("cannot pin the session tracker's links under %s (%s): sessions are not followed while no daemon runs",
+			pin_root, strerror(-ret));
 	return s;
 fail:
 	session_track_bpf__destroy(s);

@@ -15,9 +15,10 @@ struct bpf_object;
 struct session_track_bpf;
 
 /* Opens, shares the maps of shared_with, loads and attaches everything or
- * nothing. NULL with one sentence in err. */
-struct session_track_bpf *tw_session_track_start(struct bpf_object *shared_with, char *err,
-						 size_t errlen);
+ * nothing. NULL with one sentence in err. Its maps and links are kept
+ * pinned under pin_root: the sessions go on being followed between daemons. */
+struct session_track_bpf *tw_session_track_start(struct bpf_object *shared_with,
+						 const char *pin_root, char *err, size_t errlen);
 /* The executable names that are sshd (at most TW_SSHD_NAMES, each shorter
  * than TW_COMM_LEN) and whether sshd's own connections are reported. */
 int tw_session_set_config(struct session_track_bpf *s, const char *const *names, size_t n,

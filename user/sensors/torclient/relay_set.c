@@ -156,6 +156,26 @@ static int write_map(int fd, const struct tw_relay_list *old, const struct tw_re
 	return 0;
 }
 
+/* An earlier daemon's entries that the new set does not hold: removed
+ * after it is written, as any that left. */
+static int prune_inherited(int fd, const struct tw_relay_list *new, struct tw_relay_refresh *r)
+{
+	struct tw_relay_key k, next;
+	bool more = !bpf_map_get_next_key(fd, NULL, &k);
+
+	while (more) {
+		/* The next key is taken before k may go. */
+		more = !bpf_map_get_next_key(fd, &k, &next);
+		if (!tw_relay_list_find(new, &k)) {
+			if (bpf_map_delete_elem(fd, &k) && errno != ENOENT)
+				return -errno;
+			r->removed++;
+		}
+		k = next;
+	}
+	return 0;
+}
+
 /* The merged set through the guards: written and the pending lists made
  * good, or every pending list dropped. */
 static int commit(struct tw_relay_set *rs, int map_fd, struct tw_relay_refresh *r)
@@ -193,8 +213,11 @@ static int commit(struct tw_relay_set *rs, int map_fd, struct tw_relay_refresh *
 	t0 = tw_now_mono_ns();
 	if (map_fd >= 0) {
 		err = write_map(map_fd, &rs->current, &next, r);
+		if (!err && rs->map_inherited)
+			err = prune_inherited(map_fd, &next, r);
 		if (err)
 			goto out;
+		rs->map_inherited = false;
 	}
 	rs->apply_usec = (tw_now_mono_ns() - t0) / 1000;
 	tw_relay_list_free(&rs->current);

@@ -38,6 +38,9 @@ struct tw_relay_set {
 	unsigned max_shrink_pct;
 	struct tw_relay_list current;	/* sorted: what the map holds */
 	uint64_t apply_usec;		/* the last write to the map */
+	/* The map is an earlier daemon's, kept pinned: it holds entries that
+	 * current does not know; the first write removes those not in it. */
+	bool map_inherited;
 };
 
 /* What one refresh did, for the log and the alerts. */

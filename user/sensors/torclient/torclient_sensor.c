@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "kernel/cgroup.h"
+#include "kernel/kept_pins.h"
 #include "kernel/pin_upgrade.h"
 #include "sensors/torclient/relay_feed.h"
 #include "sensors/torclient/relay_set.h"
@@ -22,6 +23,7 @@
 #include "sensors/torclient/torclient_alerts.h"
 #include "sensors/torclient/torclient_counts.h"
 #include "tor_client.skel.h"
+#include "tw_pins.h"
 
 #define RELAY_FILES_CHECK_NS TW_NS_PER_SEC	/* how often the relay files are stat()ed */
 
@@ -198,29 +200,12 @@ static int torclient_apply(void *self, const struct tw_sensor_env *env, const vo
 	return tc->skel ? write_settings(tc, settings) : 0;
 }
 
-/* The relay set and the counts under the pin root, where 'check', 'stats',
- * 'top' and the metrics read them; an earlier run's are replaced. Without
- * them those say nothing of Tor used from here: a warning, not a failure. */
-static void pin_maps(struct torclient_sensor *tc, const char *root)
-{
-	const struct {
-		struct bpf_map *map;
-		const char *name;
-	} pins[] = {
-		{ tc->skel->maps.relays, TW_PIN_RELAYS },
-		{ tc->skel->maps.tor_clients, TW_PIN_TOR_CLIENTS },
-		{ tc->skel->maps.tor_client_totals, TW_PIN_TOR_CLIENT_TOTALS },
-	};
-	char path[PATH_MAX];
-
-	for (size_t i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", root, pins[i].name);
-		unlink(path);
-		if (bpf_map__pin(pins[i].map, path))
-			tw_warn("cannot pin %s: %s; 'check', 'stats' and the metrics say nothing of Tor used from this host",
-				path, strerror(errno));
-	}
-}
+/* Kept pinned between daemons: the relay set and the counts, where
+ * 'check', 'stats', 'top' and the metrics read them; the settings and the
+ * repeat window that the program reads meanwhile; its ring. */
+static const char *const kept_maps[] = { TW_PIN_RELAYS, TW_PIN_TOR_CLIENTS,
+					 TW_PIN_TOR_CLIENT_TOTALS, "tor_client_config",
+					 "tor_client_seen", "tor_client_events" };
 
 static int attach(struct tor_client_bpf *skel, char *why, size_t whylen)
 {
@@ -250,6 +235,9 @@ static int torclient_load(void *self, const struct tw_sensor_env *env, const voi
 	if (!err)
 		err = tw_reuse_maps(tc->skel->obj, env->shared);
 	if (!err)
+		err = tw_keep_maps(tc->skel->obj, env->pin_root, kept_maps,
+				   sizeof(kept_maps) / sizeof(kept_maps[0]), "Tor client sensor");
+	if (!err)
 		err = tor_client_bpf__load(tc->skel);
 	if (err) {
 		tw_warn("cannot load the Tor client sensor: %s; Tor used from this host is not seen (no tor_client_connection, no tor_proxy_use)",
@@ -261,11 +249,17 @@ static int torclient_load(void *self, const struct tw_sensor_env *env, const voi
 		tw_warn("Tor client sensor: %s; Tor used from this host is not seen", why);
 		goto fail;
 	}
+	/* A kept relay map holds the earlier daemon's set until this one's is written. */
+	tc->relays.map_inherited = true;
 	err = write_settings(tc, s);
 	if (err)
 		goto fail;
 	tc->started_ns = tw_now_mono_ns();
-	pin_maps(tc, env->pin_root);
+	err = tw_keep_skeleton_links(tc->skel->skeleton, env->pin_root, TW_PIN_LINK_TOR_CLIENT);
+	if (err)
+		tw_warn("cannot pin the Tor client sensor's links under %s (%s): Tor used while no daemon runs is not seen",
+			env->pin_root, strerror(-err));
+
 	if (tc->feeds.n) {
 		struct tw_relay_feed_news news;
 
