@@ -171,15 +171,15 @@ test: torwatch $(UNIT_TESTS) $(BPF_TESTS) $(TOOLS) $(FUZZERS) sanitized-tests
 # The unit and BPF test programs under ASan and UBSan (.output-san/tests),
 # run by the 'sanitized' tier.
 sanitized-tests:
-	$(Q)$(MAKE) --no-print-directory SANITIZE=1 sanitized-binaries
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 sanitized-binaries .output-san/torwatch
 sanitized-binaries: $(UNIT_TESTS) $(BPF_TESTS)
 
 test-sanitized: sanitized-tests
 	$(Q)tests/run_tests.sh sanitized
 
 # The daemon under ASan and UBSan, for integration tests run with
-# TW=$(CURDIR)/.output-san/torwatch (not in 'make test': the tier takes as
-# long again).
+# TW=$(CURDIR)/.output-san/torwatch: the sanitized-daemon tier runs some of
+# them so; all of them so would take as long again.
 sanitized-daemon:
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 .output-san/torwatch
 .output-san/torwatch: $(OUTPUT)/user/main.o $(LINK_LIBS) $(OUTPUT)/lib/layers.ok

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-# Runs the test tiers (unit, bpf, sanitized, integration, system, fuzz; all by
-# default; or the paths of single test programs) and ends with
+# Runs the test tiers (unit, bpf, sanitized, sanitized-daemon, integration,
+# system, fuzz; all by default; or the paths of single test programs) and ends with
 # one summary line: "summary: N passed, N failed, N skipped".
 # A test program that exits 77 is skipped and must say why. V=1 shows all output.
 # Every program has a time limit (TEST_TIMEOUT seconds, 600 by default): one
@@ -9,9 +9,15 @@
 set -u
 cd "$(dirname "$0")/.."
 OUT=.output/tests
-tiers=${*:-unit bpf sanitized integration system fuzz}
+tiers=${*:-unit bpf sanitized sanitized-daemon integration system fuzz}
 # The sanitized tier: the unit and BPF programs built with 'make SANITIZE=1';
 # any report of ASan (leaks included) or UBSan ends the program with a failure.
+# The sanitized-daemon tier: the integration tests that go through most of
+# the daemon (every sensor, delivery, spools, restarts, feeds, metrics) with
+# the daemon built that way; lib.sh fails a test whose daemon log holds a
+# report. The whole integration tier so would take as long again.
+SANITIZED_DAEMON_TESTS="test_durable_alerts test_restart_gap_sensors test_alert_spool test_spool_removed
+	test_webhook test_feeds test_metrics test_tunnels"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 FUZZ_SECONDS=${FUZZ_SECONDS:-10}
@@ -63,6 +69,9 @@ for tier in $tiers; do
 	sanitized) for src in tests/unit/test_*.c tests/bpf/test_*.c; do
 			run_one sanitized ".output-san/tests/$(basename "$src" .c)"
 		done ;;
+	sanitized-daemon) for t in $SANITIZED_DAEMON_TESTS; do
+			TW=$PWD/.output-san/torwatch run_one sanitized-daemon "tests/integration/$t.sh"
+		done ;;
 	integration) for t in tests/integration/test_*.sh; do run_one integration "$t"; done ;;
 	# systemd as PID 1 in a booted Debian 12 root: tests/system/lib.sh.
 	# The cached roots are made first (debootstrap: minutes, once), outside
@@ -72,7 +81,7 @@ for tier in $tiers; do
 	fuzz) for src in tests/fuzz/fuzz_*.c; do run_one fuzz "tests/fuzz/run_fuzzer.sh $(basename "$src" .c) $FUZZ_SECONDS"; done ;;
 	*/*) [ -x "$tier" ] || { echo "$tier: not an executable test"; exit 2; }
 	     run_one one "$tier" ;;	# one test program, by its path
-	*) echo "unknown tier $tier (unit, bpf, sanitized, integration, system, fuzz, or the path of one test)"; exit 2 ;;
+	*) echo "unknown tier $tier (unit, bpf, sanitized, sanitized-daemon, integration, system, fuzz, or the path of one test)"; exit 2 ;;
 	esac
 done
 [ ${#failed_names[@]} = 0 ] || echo "failed: ${failed_names[*]}"

@@ -226,6 +226,31 @@ static void test_close_merged_keeps_sequence(void **state)
 	tw_spool_close(sp);
 }
 
+/* Its directory removed under it: the next append makes file and directory
+ * again, with what was delivered still delivered and what was not kept. */
+static void test_removed_is_made_again(void **state)
+{
+	struct fixture *f = *state;
+	struct tw_spool *sp = open_spool(f, 1 << 20);
+	struct stat st;
+
+	assert_int_equal(tw_spool_append(sp, 1, "a\n", 2), 0);
+	assert_int_equal(tw_spool_append(sp, 2, "b\n", 2), 0);
+	assert_int_equal(tw_spool_consume(sp, 1), 0);
+	unlink(f->path), unlink(f->done);
+	assert_int_equal(rmdir(f->dir), 0);
+	assert_int_equal(tw_spool_append(sp, 3, "c\n", 2), 0);
+	assert_int_equal(stat(f->dir, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	assert_int_equal(tw_spool_sync(sp), 0);
+	tw_spool_close(sp);
+
+	sp = open_spool(f, 1 << 20);
+	assert_int_equal(tw_spool_pending(sp), 2);
+	expect_peek(sp, 10, UINT64_MAX, "b\nc\n", 2);
+	tw_spool_close(sp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,6 +259,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_torn_tail_is_cut, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_size_bound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_merged_keeps_sequence, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_removed_is_made_again, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,6 +30,9 @@
 
 struct tw_spool {
 	int fd, done_fd;
+	/* The files of a spool made again (follow_removed), closed at the next
+	 * sync_begin: an owner may still be syncing the old fd without its lock. */
+	int retired_fd, retired_done_fd;
 	char path[512];
 	uint64_t max_bytes;
 	uint64_t gen;
@@ -206,6 +209,7 @@ int tw_spool_open(struct tw_spool **out, const char *path, uint64_t max_bytes, c
 
 	if (!sp)
 		return -ENOMEM;
+	sp->retired_fd = sp->retired_done_fd = -1;
 	snprintf(sp->path, sizeof(sp->path), "%s", path);
 	snprintf(done_path, sizeof(done_path), "%s.done", path);
 	sp->max_bytes = max_bytes;
@@ -259,6 +263,91 @@ static int restart_file(struct tw_spool *sp)
 	return write_done(sp);
 }
 
+/* The directories above path, made 0700 where they are missing. */
+static int make_parents(const char *path)
+{
+	char dir[sizeof(((struct tw_spool *)0)->path)];
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (char *slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (mkdir(dir, 0700) && errno != EEXIST)
+			return -errno;
+		*slash = '/';
+	}
+	return 0;
+}
+
+/* The whole file, byte for byte, so that every offset stays true. */
+static int copy_file(int from, int to, uint64_t size)
+{
+	char buf[65536];
+
+	for (uint64_t off = 0; off < size;) {
+		size_t n = size - off < sizeof(buf) ? (size_t)(size - off) : sizeof(buf);
+		int ret = read_all_at(from, buf, n, (off_t)off);
+
+		if (!ret)
+			ret = write_all_at(to, buf, n, (off_t)off);
+		if (ret)
+			return ret;
+		off += n;
+	}
+	return 0;
+}
+
+static void retire_old(struct tw_spool *sp)
+{
+	if (sp->retired_fd >= 0)
+		close(sp->retired_fd);
+	if (sp->retired_done_fd >= 0)
+		close(sp->retired_done_fd);
+	sp->retired_fd = sp->retired_done_fd = -1;
+}
+
+/* The spool was removed under the daemon (its directory deleted by a
+ * clean-up gone wrong): what is appended to the removed file would be gone
+ * after a crash. It is made again at its path from the open file, which can
+ * still be read, with the same generation and offsets. 0, or -errno when
+ * it cannot be (then appends fail, and the owner says why once). */
+static int follow_removed(struct tw_spool *sp)
+{
+	char tmp[sizeof(sp->path) + 8], done_path[sizeof(sp->path) + 8];
+	int fd = -1, done_fd = -1, ret;
+	struct stat st;
+
+	if (fstat(sp->fd, &st) || st.st_nlink)
+		return 0;
+	snprintf(tmp, sizeof(tmp), "%s.new", sp->path);
+	snprintf(done_path, sizeof(done_path), "%s.done", sp->path);
+	ret = make_parents(sp->path);
+	if (!ret) {
+		fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+		ret = fd < 0 ? -errno : copy_file(sp->fd, fd, sp->size);
+	}
+	if (!ret && (fdatasync(fd) || rename(tmp, sp->path)))
+		ret = -errno;
+	if (!ret) {
+		done_fd = open(done_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		ret = done_fd < 0 ? -errno : 0;
+	}
+	if (ret) {
+		if (fd >= 0) {
+			unlink(tmp);
+			close(fd);
+		}
+		return ret;
+	}
+	retire_old(sp);
+	sp->retired_fd = sp->fd;
+	sp->retired_done_fd = sp->done_fd;
+	sp->fd = fd;
+	sp->done_fd = done_fd;
+	tw_warn("alert spool %s was removed under the daemon; made again with its %zu record%s not delivered",
+		sp->path, sp->pending, sp->pending == 1 ? "" : "s");
+	return write_done(sp);
+}
+
 int tw_spool_append(struct tw_spool *sp, uint64_t seq, const char *body, size_t len)
 {
 	struct rec_head h = { .len = (uint32_t)len, .seq = seq };
@@ -266,6 +355,9 @@ int tw_spool_append(struct tw_spool *sp, uint64_t seq, const char *body, size_t 
 
 	if (len > REC_MAX || FILE_HEAD + REC_HEAD + len > sp->max_bytes)
 		return -E2BIG;
+	ret = follow_removed(sp);
+	if (ret)
+		return ret;
 	if (!sp->pending && sp->size > FILE_HEAD && (ret = restart_file(sp)))
 		return ret;
 	if (sp->size + REC_HEAD + len > sp->max_bytes)
@@ -296,6 +388,7 @@ int tw_spool_sync(struct tw_spool *sp)
 
 int tw_spool_sync_begin(struct tw_spool *sp)
 {
+	retire_old(sp);	/* the last sync is over: its fd may go */
 	if (!sp->dirty)
 		return -1;
 	sp->dirty = false;
@@ -478,6 +571,7 @@ void tw_spool_close(struct tw_spool *sp)
 {
 	if (!sp)
 		return;
+	retire_old(sp);
 	if (sp->fd >= 0)
 		close(sp->fd);
 	if (sp->done_fd >= 0)

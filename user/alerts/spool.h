@@ -28,7 +28,8 @@ int tw_spool_open(struct tw_spool **out, const char *path, uint64_t max_bytes, c
 		  size_t errlen);
 /* Appends one record: 0, -EFBIG when it would pass max_bytes, -E2BIG when
  * one record could never fit, or -errno. Written at once, made durable by
- * tw_spool_sync. */
+ * tw_spool_sync. A spool removed under it (its directory too) is made
+ * again first, with what it held. */
 int tw_spool_append(struct tw_spool *sp, uint64_t seq, const char *body, size_t len);
 /* The offset of the first record not delivered, and the one past the last
  * record: a record of len bytes appended last ends at tw_spool_end and

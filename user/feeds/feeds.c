@@ -140,7 +140,8 @@ int tw_feeds_read_allow_files(struct tw_feeds *f, char *err, size_t errlen)
 			return -1;
 		}
 		all = grown;
-		memcpy(all + n, feed.entries, feed.n * sizeof(*all));
+		if (feed.n)	/* an empty file has no entries to copy (NULL) */
+			memcpy(all + n, feed.entries, feed.n * sizeof(*all));
 		n += feed.n;
 		tw_feed_free(&feed);
 	}
