@@ -132,6 +132,14 @@ receiver_host() {
 	P=$(cat "$T/recv/port")
 }
 
+# hook_conf [KEY = VALUE...]: $T/run.conf for receiver_host's stage: vW
+# watched, port 22 allowed, a webhook sink "hook" to the receiver with the
+# given keys.
+hook_conf() {
+	printf '[run]\ninterface = vW\nallowed-ports = 22\n[sink hook]\nurl = webhook+http://127.0.0.1:%s/hook\n' "$P" >"$T/run.conf"
+	for kv in "$@"; do echo "$kv" >>"$T/run.conf"; done
+}
+
 # receiver_in NS MODE: tests/tools/alert_receiver.py in NS, answering as
 # MODE says ($T/recv/mode); its pid in RPID. The caller waits for
 # $T/recv/port.

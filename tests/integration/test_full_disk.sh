@@ -24,13 +24,7 @@ unmount_all() {
 	losetup -j "$T/e4.img" | cut -d: -f1 | xargs -r -n1 losetup -d 2>/dev/null
 }
 trap 'kill $RPID 2>/dev/null; unmount_all; cleanup' EXIT
-cat >"$T/run.conf" <<EOT
-[run]
-interface = vW
-allowed-ports = 22
-[sink hook]
-url = webhook+http://127.0.0.1:$P/hook
-EOT
+hook_conf
 # Four files: $T/alerts.json (start_daemon's, on a healthy disk), the
 # small tmpfs, the ext4, and one whose directory will go.
 check "the daemon starts with four alert files and a webhook" \

@@ -11,14 +11,7 @@ receiver_host 500
 mkdir -p "$T/state/spool"
 mount -t tmpfs -o size=32k tmpfs "$T/state/spool"
 trap 'kill $RPID 2>/dev/null; umount -l "$T/state/spool" 2>/dev/null; cleanup' EXIT
-cat >"$T/run.conf" <<EOT
-[run]
-interface = vW
-allowed-ports = 22
-[sink hook]
-url = webhook+http://127.0.0.1:$P/hook
-timeout = 2s
-EOT
+hook_conf "timeout = 2s"
 check "the daemon starts, its spool on a 32 KiB tmpfs" start_daemon "$H" -c "$T/run.conf"
 listen() { for port in "$@"; do in_ns "$H" "$TOOLS/listen_port" tcp4 0.0.0.0 "$port" 50 >/dev/null; done; }
 ours() { jq -r 'select(.rule.id == "unexpected_listen_port") | .destination.port' "$1" 2>/dev/null | grep '^98' | paste -sd' '; }

@@ -9,14 +9,7 @@
 require_root
 receiver_host 500
 trap 'kill $RPID 2>/dev/null; cleanup' EXIT
-cat >"$T/run.conf" <<EOT
-[run]
-interface = vW
-allowed-ports = 22
-[sink hook]
-url = webhook+http://127.0.0.1:$P/hook
-timeout = 2s
-EOT
+hook_conf "timeout = 2s"
 listen() { for port in "$@"; do in_ns "$H" "$TOOLS/listen_port" tcp4 0.0.0.0 "$port" 50 >/dev/null; done; }
 raised() { jq -r 'select(.rule.id == "unexpected_listen_port") | .destination.port' "$T/alerts.json" 2>/dev/null | grep -c '^96'; }
 raised_is() { [ "$(raised)" = "$1" ]; }
