@@ -47,6 +47,7 @@ struct tw_delivery {
 	pthread_cond_t cond;
 	struct item *q;		/* a ring of conf.queue_max: head, n */
 	size_t head, n;
+	size_t n_spooled;	/* of the n, the copies of alerts written ahead */
 	uint64_t next_seq;
 	/* An episode of failed attempts, logged once at its start and once at
 	 * its end: 0 when the receiver takes what is sent. */
@@ -69,6 +70,7 @@ static struct item *at(struct tw_delivery *d, size_t i)
 static void drop_front(struct tw_delivery *d, size_t k)
 {
 	for (size_t i = 0; i < k; i++) {
+		d->n_spooled -= at(d, 0)->spooled;
 		free(at(d, 0)->body);
 		d->head = (d->head + 1) % d->conf.queue_max;
 		d->n--;
@@ -364,6 +366,7 @@ int tw_delivery_push(struct tw_delivery *d, char *body, size_t len, int score)
 				*at(d, d->n) = (struct item){ body, len, score, d->next_seq, true,
 							      tw_spool_end(d->spool) };
 				d->n++;
+				d->n_spooled++;
 			} else {
 				free(body);
 			}
@@ -404,9 +407,7 @@ void tw_delivery_backlog(struct tw_delivery *d, size_t *queued, size_t *spooled)
 {
 	pthread_mutex_lock(&d->lock);
 	/* The copies of alerts written ahead are counted in the spool only. */
-	*queued = 0;
-	for (size_t i = 0; i < d->n; i++)
-		*queued += !at(d, i)->spooled;
+	*queued = d->n - d->n_spooled;
 	*spooled = d->spool ? tw_spool_pending(d->spool) : 0;
 	pthread_mutex_unlock(&d->lock);
 }
