@@ -61,6 +61,7 @@ struct tw_alert_stats {
 	__u64 failed;		/* lines a sink could not write */
 	__u64 suppressed;	/* held back by a rule's throttle */
 	__u64 by_rule[TW_MAX_RULES];	/* raised, by position in tw_rules[] */
+	__u64 folded;		/* per-source alerts folded into tor_source_storm */
 };
 
 /* What the earlier daemons on this pinned state counted (the history map),
@@ -168,7 +169,7 @@ struct tw_source_info {
 
 _Static_assert(sizeof(struct tw_iface) == 32, "tw_iface ABI");
 _Static_assert(sizeof(struct tw_recent_alert) == 192, "tw_recent_alert ABI");
-_Static_assert(sizeof(struct tw_alert_stats) == 32 + 8 * TW_MAX_RULES, "tw_alert_stats ABI");
+_Static_assert(sizeof(struct tw_alert_stats) == 40 + 8 * TW_MAX_RULES, "tw_alert_stats ABI");
 _Static_assert(sizeof(struct tw_sink_stat) == 104 + 16 + 2 * TW_SINK_NAME_LEN, "tw_sink_stat ABI");
 _Static_assert(sizeof(struct tw_meta) == 72 + 32 * TW_MAX_IFACES + 56 + 256, "tw_meta ABI");
 _Static_assert(sizeof(struct tw_source_info) ==

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <curl/curl.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -55,6 +56,7 @@ static void test_every_sink_gets_every_alert(void **state)
 	for (int i = 0; i < 3; i++)
 		tw_emit(&e, alert("SSH Connection Established from TOR Exit Node (192.0.2.7)"));
 	tw_emit(&e, NULL); /* a builder that had nothing to say */
+	assert_true(tw_emitter_flush(&e, 5000));	/* the writer threads wrote them */
 	assert_int_equal(e.emitted, 3);
 	assert_int_equal(e.by_rule[tw_rule_index("ssh_from_tor")], 3);
 	assert_int_equal(e.by_rule[tw_rule_index("tor_traffic")], 0);
@@ -71,6 +73,7 @@ static void test_every_sink_gets_every_alert(void **state)
 	assert_int_equal(rename(a, moved), 0);
 	tw_emitter_reopen(&e);
 	tw_emit(&e, alert("after rotation"));
+	assert_true(tw_emitter_flush(&e, 5000));
 	assert_int_equal(count_lines(moved, "ssh_from_tor"), 3);
 	assert_int_equal(count_lines(a, "after rotation"), 1);
 	tw_emitter_close(&e);
@@ -107,12 +110,62 @@ static void test_failing_sink_is_counted(void **state)
 	assert_int_equal(tw_emitter_add(&e, path, err, sizeof(err)), 0);
 	tw_emit(&e, alert("one"));
 	tw_emit(&e, alert("two"));
+	assert_true(tw_emitter_flush(&e, 5000));
 	assert_int_equal(e.sinks[0].failed, 2);
 	assert_int_equal(e.sinks[0].written, 0);
 	assert_int_equal(e.sinks[1].written, 2);
 	assert_int_equal(count_lines(path, "ssh_from_tor"), 2);
 	tw_emitter_close(&e);
 	unlink(path);
+}
+
+/* A reader that stops reading (stdout piped into a stuck program, here a
+ * FIFO nobody reads) holds the sink's writer thread, never tw_emit: the
+ * emits all return, the queue (100) makes room by dropping the oldest low
+ * alerts, and once the reader reads again every high alert arrives. */
+static void test_stuck_reader_does_not_block(void **state)
+{
+	static char all[8 << 20];
+	char dir[] = "/tmp/torwatch-emit-fifo.XXXXXX", fifo[96], err[256];
+	struct tw_sink_settings set = { .queue_max = 100 };
+	struct tw_emitter e = {};
+	size_t high = 0, used = 0;
+	int rfd;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/stuck", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	rfd = open(fifo, O_RDONLY | O_NONBLOCK);
+	assert_true(rfd >= 0);
+	assert_int_equal(tw_emitter_add_with(&e, fifo, &set, err, sizeof(err)), 0);
+	for (int i = 0; i < 2000; i++)
+		tw_emit(&e, tw_alert_new(&tw_rule_tor_traffic, "low", 0));
+	for (int i = 0; i < 50; i++)
+		tw_emit(&e, alert("critical"));
+	assert_int_equal(e.emitted, 2050);
+	assert_false(tw_emitter_flush(&e, 100));	/* the pipe is full, nobody reads */
+	assert_true(e.sinks[0].counts.dropped > 0);
+	/* The reader reads again: everything queued comes out. */
+	for (bool last = false;;) {
+		ssize_t got = read(rfd, all + used, sizeof(all) - used);
+
+		if (got > 0) {
+			used += (size_t)got;
+			continue;
+		}
+		assert_true(used < sizeof(all));
+		if (last)
+			break;
+		last = tw_emitter_flush(&e, 10);	/* all written: one more read empties the pipe */
+	}
+	for (char *p = all; (p = memmem(p, used - (size_t)(p - all), "ssh_from_tor", 12)); p += 12)
+		high++;
+	/* ssh_from_tor appears twice in each line (rule.id, event.action). */
+	assert_int_equal(high, 2 * 50);
+	assert_int_equal(e.sinks[0].written + e.sinks[0].counts.dropped, 2050);
+	tw_emitter_close(&e);
+	close(rfd);
+	unlink(fifo), rmdir(dir);
 }
 
 /* A new alert file is 0640 whatever the umask: alerts name processes and
@@ -169,6 +222,7 @@ static void test_sink_filters(void **state)
 	tw_emit(&e, tw_alert_new(&tw_rule_unexpected_listen_port, "high", 0));
 	tw_emit(&e, tw_alert_new(&tw_rule_feed_stale, "medium", 0));
 	tw_emit(&e, tw_alert_new(&tw_rule_tor_traffic, "low", 0));
+	assert_true(tw_emitter_flush(&e, 5000));
 	assert_int_equal(count_lines(all, "rule"), 4);
 	assert_int_equal(count_lines(high, "rule"), 2);
 	assert_int_equal(e.sinks[1].filtered, 2);
@@ -216,6 +270,7 @@ int main(void)
 		cmocka_unit_test(test_open_errors_say_why),
 		cmocka_unit_test(test_failing_sink_is_counted),
 		cmocka_unit_test(test_file_mode_and_event_ids),
+		cmocka_unit_test(test_stuck_reader_does_not_block),
 		cmocka_unit_test(test_sink_filters),
 		cmocka_unit_test(test_http_queue_drops_low_first),
 	};

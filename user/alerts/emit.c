@@ -8,9 +8,13 @@
 #include <string.h>
 #include "alerts/ecs.h"
 #include "alerts/rules.h"
+#include "alerts/sink_thread.h"
 #include "geo/geo.h"
 #include "common/log.h"
 #include "common/timeutil.h"
+
+/* How long a stop waits for the writer threads to write what is queued. */
+#define WRITER_STOP_MS 5000
 
 int tw_emitter_add(struct tw_emitter *e, const char *target, char *err, size_t errlen)
 {
@@ -27,6 +31,8 @@ int tw_emitter_add_with(struct tw_emitter *e, const char *target,
 		return -E2BIG;
 	}
 	ret = tw_sink_open(&e->sinks[e->n_sinks], target, set, err, errlen);
+	if (!ret && e->sinks[e->n_sinks].ops->own_thread && !(set && set->check_only))
+		ret = tw_sink_thread_start(&e->sinks[e->n_sinks], err, errlen);
 	if (ret) {
 		struct tw_sink *s = &e->sinks[e->n_sinks];
 
@@ -176,32 +182,19 @@ void tw_emit(struct tw_emitter *e, struct json_object *alert)
 	remember(e, alert);
 	for (size_t i = 0; i < e->n_sinks; i++) {
 		struct tw_sink *s = &e->sinks[i];
-		int ret;
 
 		if (!takes(s, alert)) {
 			s->filtered++;
 			continue;
 		}
-		ret = s->ops->write(s, line, len, alert);
+		if (s->own) {
+			struct json_object *sev = tw_json_get(alert, "event.severity");
 
-		if (ret) {
-			/* Said once per episode, not once per alert. */
-			if (!s->failing) {
-				s->failing = true;
-				s->failed_before = s->failed;
-				tw_warn("cannot write alerts to %s: %s; each is counted as failed until it works again",
-					s->shown, strerror(-ret));
-			}
-			s->failed++;
-			snprintf(s->counts.last_error, sizeof(s->counts.last_error), "%s", strerror(-ret));
-		} else {
-			if (s->failing) {
-				s->failing = false;
-				tw_info("%s takes alerts again; %llu could not be written meanwhile", s->shown,
-					(unsigned long long)(s->failed - s->failed_before));
-			}
-			s->written++;
+			/* Counted by the writer; a line the full queue dropped, here. */
+			tw_sink_thread_push(s->own, line, len, sev ? json_object_get_int(sev) : 0);
+			continue;
 		}
+		tw_sink_count(s, s->ops->write(s, line, len, alert));
 	}
 	json_object_put(alert);
 }
@@ -213,15 +206,32 @@ void tw_emitter_reopen(struct tw_emitter *e)
 	for (size_t i = 0; i < e->n_sinks; i++) {
 		struct tw_sink *s = &e->sinks[i];
 
-		if (s->ops->reopen(s, err, sizeof(err)))
+		if (s->own)
+			tw_sink_thread_reopen(s->own);
+		else if (s->ops->reopen(s, err, sizeof(err)))
 			tw_warn("%s; alerts still go to the file opened before", err);
 	}
 }
 
+bool tw_emitter_flush(struct tw_emitter *e, unsigned wait_ms)
+{
+	bool all = true;
+
+	for (size_t i = 0; i < e->n_sinks; i++)
+		if (e->sinks[i].own)
+			all &= tw_sink_thread_flush(e->sinks[i].own, wait_ms);
+	return all;
+}
+
 void tw_emitter_close(struct tw_emitter *e)
 {
-	for (size_t i = 0; i < e->n_sinks; i++)
-		e->sinks[i].ops->close(&e->sinks[i]);
+	for (size_t i = 0; i < e->n_sinks; i++) {
+		struct tw_sink *s = &e->sinks[i];
+
+		/* A writer stuck in a write keeps its sink: it may still use it. */
+		if (tw_sink_thread_stop(s->own, WRITER_STOP_MS))
+			s->ops->close(s);
+	}
 	e->n_sinks = 0;
 	tw_throttle_free(&e->throttle);
 }

@@ -5,6 +5,7 @@
 #define TW_EMIT_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "alerts/sink.h"
@@ -19,6 +20,7 @@ struct tw_emitter {
 	size_t n_sinks;
 	uint64_t emitted;	/* alerts that went out to the sinks */
 	uint64_t by_rule[TW_MAX_RULES];	/* the same by rule (tw_rule_index) */
+	uint64_t folded;	/* per-source alerts folded into a storm summary (never built) */
 	struct tw_recent_alert recent[TW_RECENT_ALERTS];	/* slot: number % TW_RECENT_ALERTS */
 	struct tw_throttle throttle;	/* per-rule limits; none until set */
 	const struct tw_geo *geo;	/* adds .geo and .as to source and destination; NULL: none */
@@ -41,6 +43,11 @@ int tw_emitter_filter_last(struct tw_emitter *e, const char *min_severity, const
 void tw_emit(struct tw_emitter *e, struct json_object *alert);
 /* Every sink opens what it writes to again (SIGHUP, after logrotate). */
 void tw_emitter_reopen(struct tw_emitter *e);
+/* Waits until the writer threads (file, stdout) wrote what they were given,
+ * at most wait_ms each: true when all did. */
+bool tw_emitter_flush(struct tw_emitter *e, unsigned wait_ms);
+/* Closes every sink; the writer threads write what is queued first (at
+ * most a few seconds: one stuck in a write is left, and said). */
 void tw_emitter_close(struct tw_emitter *e);
 
 #endif

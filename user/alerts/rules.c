@@ -40,6 +40,15 @@ const struct tw_rule tw_rule_tor_blocked = {
 	.builder = "user/alerts/exit_events.c",
 };
 
+const struct tw_rule tw_rule_tor_source_storm = {
+	.id = "tor_source_storm",
+	.name = "Tor Exit Traffic Storm",
+	.severity = "medium",
+	.hook = "bpf/xdp/xdp_tor.bpf.c",
+	.abi = "headers/torwatch.h: struct tw_event, TW_EV_TOR_TRAFFIC, TW_EV_TOR_BLOCKED",
+	.builder = "user/sensors/exit/source_storm.c",
+};
+
 const struct tw_rule tw_rule_ssh_from_tor = {
 	.id = "ssh_from_tor",
 	.name = "SSH Connection Established from TOR Exit Node",
@@ -121,7 +130,7 @@ const struct tw_rule *const tw_rules[] = {
 	&tw_rule_tor_blocked,	&tw_rule_feed_rejected,		 &tw_rule_feed_stale,
 	&tw_rule_events_lost,	&tw_rule_sshd_child_egress,	 &tw_rule_ssh_login_from_tor,
 	&tw_rule_tor_icmp_tunnel, &tw_rule_tor_dns_tunnel,	 &tw_rule_tor_client_connection,
-	&tw_rule_tor_proxy_use,
+	&tw_rule_tor_proxy_use,	&tw_rule_tor_source_storm,
 	NULL,
 };
 

@@ -19,6 +19,7 @@ struct tw_rule {
 
 extern const struct tw_rule tw_rule_tor_traffic;
 extern const struct tw_rule tw_rule_tor_blocked;
+extern const struct tw_rule tw_rule_tor_source_storm;
 extern const struct tw_rule tw_rule_ssh_from_tor;
 extern const struct tw_rule tw_rule_unexpected_listen_port;
 extern const struct tw_rule tw_rule_feed_rejected;

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include "alerts/delivery.h"
 #include "common/hash.h"
+#include "common/log.h"
 #include "common/url.h"
 
 #define QUEUE_DEFAULT 10000
@@ -46,6 +47,27 @@ int tw_sink_open(struct tw_sink *s, const char *target, const struct tw_sink_set
 	snprintf(err, errlen, "no alert sink takes '%.64s' (known: '-', a file path, journal:, syslog:, syslog:PATH, syslog+udp://HOST:PORT, syslog+tcp://HOST:PORT, webhook+http(s)://..., slack+https://..., hec+http(s)://HOST:PORT, es+http(s)://HOST:PORT/INDEX)",
 		 s->shown);
 	return -EINVAL;
+}
+
+void tw_sink_count(struct tw_sink *s, int ret)
+{
+	if (ret) {
+		if (!s->failing) {
+			s->failing = true;
+			s->failed_before = s->failed;
+			tw_warn("cannot write alerts to %s: %s; each is counted as failed until it works again",
+				s->shown, strerror(-ret));
+		}
+		s->failed++;
+		snprintf(s->counts.last_error, sizeof(s->counts.last_error), "%s", strerror(-ret));
+		return;
+	}
+	if (s->failing) {
+		s->failing = false;
+		tw_info("%s takes alerts again; %llu could not be written meanwhile", s->shown,
+			(unsigned long long)(s->failed - s->failed_before));
+	}
+	s->written++;
 }
 
 int tw_sink_syslog_priority(const char *level, int unknown)

@@ -13,6 +13,7 @@
 struct json_object;
 
 struct tw_sink;
+struct tw_sink_thread;
 
 struct tw_sink_ops {
 	const char *kind;	/* "file", ... as logs and status name it */
@@ -28,6 +29,9 @@ struct tw_sink_ops {
 	/* Opens what it writes to again (a rotated log file); 0 or -errno. */
 	int (*reopen)(struct tw_sink *s, char *err, size_t errlen);
 	void (*close)(struct tw_sink *s);
+	/* write and reopen block (a file, stdout): they run on a writer thread
+	 * of the sink's own (sink_thread.h), never on the event loop. */
+	bool own_thread;
 };
 
 /* What a sink takes besides its URL, from its [sink NAME] section. */
@@ -48,6 +52,7 @@ struct tw_sink {
 	struct tw_sink_settings settings;
 	void *priv;		/* the kind's own state */
 	struct tw_delivery *later;	/* the queue of kinds that deliver later */
+	struct tw_sink_thread *own;	/* the writer of kinds with own_thread */
 	char shown[256];	/* for logs: "stdout", a path, a URL without its password */
 	uint64_t written;	/* alerts written */
 	uint64_t failed;	/* alerts this sink could not write */
@@ -71,6 +76,9 @@ int tw_sink_deliver_later(struct tw_sink *s, const char *target,
 			  int (*send)(void *ctx, const char *body, size_t len, size_t n, char *why,
 				      size_t wlen),
 			  void *ctx, size_t batch_max, char *err, size_t errlen);
+/* Counts one write's result (0 or -errno) in s: written, or failed, with
+ * the episode said once at its start and once at its end. */
+void tw_sink_count(struct tw_sink *s, int ret);
 /* syslog(3) priority of an alert's log.level (critical 2, high 3, medium 4,
  * low 5, info 6), or unknown for another word: the syslog and journal
  * sinks' PRIORITY. */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The JSON-lines sink: one alert per line, appended to a file (created
  * 0640: alerts name processes and addresses), or stdout for "-". Each line
- * goes out in one write(2), so a line is never split or interleaved. */
+ * goes out in one write(2), so a line is never split or interleaved. Its
+ * write and reopen run on the sink's writer thread (sink_thread.h). */
 #include "alerts/sink.h"
 
 #include <errno.h>
@@ -208,4 +209,5 @@ const struct tw_sink_ops tw_sink_file = {
 	.write = file_write,
 	.reopen = file_reopen,
 	.close = file_close,
+	.own_thread = true,
 };

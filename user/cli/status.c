@@ -208,6 +208,8 @@ static void print_json(const struct tw_cli *cli, const struct status *s)
 		json_object_object_add(al, "failed", json_object_new_int64((int64_t)s->alerts.failed));
 		json_object_object_add(al, "suppressed",
 				       json_object_new_int64((int64_t)s->alerts.suppressed));
+		json_object_object_add(al, "folded",
+				       json_object_new_int64((int64_t)s->alerts.folded));
 		if (s->history.runs)
 			json_object_object_add(al, "earlier_daemons", history_json(&s->history));
 		if (s->has_sinks) {
@@ -324,10 +326,11 @@ static void print_text(const struct tw_cli *cli, const struct status *s)
 	printf("sources:%s\n", s->meta.feed_stale ? "     the newest good data is STALE" : "");
 	tw_sources_print_text(s->src, now, s->alive);
 	if (s->has_alerts)
-		printf("alerts:      %llu raised, %llu %s written, %llu could not be written, %llu held back by throttles\n",
+		printf("alerts:      %llu raised, %llu %s written, %llu could not be written, %llu held back by throttles, %llu folded into storm summaries\n",
 		       (unsigned long long)s->alerts.emitted, (unsigned long long)s->alerts.written,
 		       tw_plural(s->alerts.written, "line", "lines"),
-		       (unsigned long long)s->alerts.failed, (unsigned long long)s->alerts.suppressed);
+		       (unsigned long long)s->alerts.failed, (unsigned long long)s->alerts.suppressed,
+		       (unsigned long long)s->alerts.folded);
 	if (s->history.runs) {
 		const struct tw_history *h = &s->history;
 		char since[32], last[32];

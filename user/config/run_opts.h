@@ -93,6 +93,8 @@ struct tw_run_opts {
 	const char *metrics_listen;	/* ADDR:PORT for /metrics, NULL: off */
 	const char *geoip;		/* country database; NULL: Tor's files if there */
 	struct tw_tunnel_config tunnel;	/* tunnel detection, as the kernel reads it */
+	unsigned source_alert_limit;	/* per-source alerts a window before they fold; 0: never */
+	unsigned source_alert_window_s;
 	const char *asn_db;		/* ASN .mmdb, NULL: none */
 	struct tw_port_set metrics_ports;	/* labelled ports in the metrics */
 	enum tw_xdp_request xdp_mode;

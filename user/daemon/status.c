@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "alerts/delivery.h"
+#include "alerts/sink_thread.h"
 #include "daemon/state.h"
 #include "tw_pins.h"
 #include "xdp_tor.skel.h"
@@ -42,6 +43,8 @@ static void publish_sinks(struct tw_daemon *d)
 
 			if (s->later)
 				tw_delivery_backlog(s->later, &queued, &spooled);
+			else if (s->own)
+				queued = tw_sink_thread_backlog(s->own);
 			st = (struct tw_sink_stat){ .written = s->written, .failed = s->failed,
 						    .filtered = s->filtered, .delivered = s->counts.delivered,
 						    .retried = s->counts.retried, .rejected = s->counts.rejected,
@@ -71,7 +74,8 @@ static void publish_alerts(void *ctx)
 {
 	struct tw_daemon *d = ctx;
 	struct tw_alert_stats a = { .emitted = d->alerts.emitted,
-				    .suppressed = d->alerts.throttle.suppressed };
+				    .suppressed = d->alerts.throttle.suppressed,
+				    .folded = d->alerts.folded };
 
 	memcpy(a.by_rule, d->alerts.by_rule, sizeof(a.by_rule));
 	uint64_t mark = 0;

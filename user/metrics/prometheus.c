@@ -239,6 +239,8 @@ static void alerts(FILE *f, const char *root)
 		tw_prom_sample(f, "torwatch_alerts_total", "rule", tw_rules[i]->id, a.by_rule[i]);
 	tw_prom_one(f, "torwatch_alerts_suppressed_total", "counter",
 	    "Alerts a rule's throttle held back.", a.suppressed);
+	tw_prom_one(f, "torwatch_alerts_folded_total", "counter",
+	    "Per-source alerts folded into a tor_source_storm summary.", a.folded);
 
 	fd = tw_pin_open_ro(root, TW_PIN_NAME(sink_stats));
 	for (__u32 i = 0; fd >= 0 && i < TW_MAX_SINKS; i++)

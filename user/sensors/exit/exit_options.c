@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Options of 'torwatch run' that the exit sensor reads: block mode at
- * start, and the tunnel thresholds. */
+ * start, the per-source alert limit, and the tunnel thresholds. */
 #include "sensors/exit/exit_sensor.h"
 
 #include <string.h>
@@ -28,11 +28,26 @@ static int set_tunnel_count(struct tw_run_opts *o, const struct tw_option *opt, 
 	return tw_opt_count(tw_opt_field(o, opt), opt->name, v, 1, 65535, err, errlen);
 }
 
+/* 0 (never fold) and up. */
+static int set_storm_limit(struct tw_run_opts *o, const struct tw_option *opt, const char *v,
+			   char *err, size_t errlen)
+{
+	return tw_opt_count(tw_opt_field(o, opt), opt->name, v, 0, 1000000, err, errlen);
+}
+
 const struct tw_option tw_exit_options[] = {
 	{ .name = "block",
 	  .set = tw_opt_set_bool, .field = FIELD(block),
 	  .help = "drop exit-node traffic to the SSH ports (stays on until\n"
 		  "'torwatch block disable')" },
+	{ .name = "source-alert-limit", .arg = "N", .def = "100", .flags = RELOAD,
+	  .set = set_storm_limit, .field = FIELD(source_alert_limit),
+	  .help = "tor_traffic and tor_blocked alerts (one per source) in a\n"
+		  "source-alert-window; past N they fold into one\n"
+		  "tor_source_storm alert at the end of the window (0: never fold)" },
+	{ .name = "source-alert-window", .arg = "D", .def = "60s", .flags = RELOAD,
+	  .set = tw_opt_set_duration, .field = FIELD(source_alert_window_s),
+	  .help = "the window of source-alert-limit" },
 	{ .name = "tunnel-window", .arg = "D", .def = "60s", .flags = RELOAD,
 	  .set = set_tunnel_window,
 	  .help = "the window of tunnel detection per exit source; 'off' turns\n"

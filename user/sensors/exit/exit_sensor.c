@@ -7,11 +7,15 @@
 #include "alerts/exit_events.h"
 #include "common/log.h"
 #include "common/port_list.h"
+#include "common/timeutil.h"
+#include "sensors/exit/source_storm.h"
 #include "sensors/exit/tunnel_alerts.h"
 
 struct exit_settings {
 	struct tw_port_set ssh_ports;
 	struct tw_tunnel_config tunnel;
+	uint32_t source_alert_limit;
+	uint64_t source_alert_window_ns;
 	bool block;		/* at start only: later, 'torwatch block' changes it */
 };
 
@@ -19,6 +23,8 @@ struct exit_sensor {
 	const struct tw_sensor_env *env;
 	struct exit_settings in_force;
 	int tunnel_state_fd;	/* looked up once, read on every tunnel event */
+	struct tw_source_storm *storm;
+	struct tw_storm_maps storm_maps;
 	bool applied;
 };
 
@@ -28,6 +34,8 @@ static void exit_settings(const struct tw_run_opts *o, void *out)
 
 	s->ssh_ports = o->ssh_ports;
 	s->tunnel = o->tunnel;
+	s->source_alert_limit = o->source_alert_limit;
+	s->source_alert_window_ns = (uint64_t)o->source_alert_window_s * TW_NS_PER_SEC;
 	s->block = o->block;
 }
 
@@ -75,8 +83,15 @@ static int exit_apply(void *self, const struct tw_sensor_env *env, const void *s
 			return err;
 	}
 	x->in_force = *s;
-	if (!x->applied)
+	if (!x->applied) {
 		x->tunnel_state_fd = map_fd(env, "tunnel_state");
+		x->storm_maps = (struct tw_storm_maps){ map_fd(env, "exit_v4"), map_fd(env, "exit_v6"),
+							map_fd(env, "src_stats") };
+		x->storm = tw_storm_new(s->source_alert_limit, s->source_alert_window_ns);
+		if (!x->storm)
+			return -ENOMEM;
+	}
+	tw_storm_set_limit(x->storm, s->source_alert_limit, s->source_alert_window_ns);
 	x->applied = true;
 	return 0;
 }
@@ -96,8 +111,29 @@ static int on_event(void *ctx, void *data, size_t size)
 							x->env->sources));
 		return 0;
 	}
+	if (tw_storm_folds(x->storm, ev, tw_now_mono_ns())) {
+		x->env->alerts->folded++;	/* for status and the metrics */
+		return 0;
+	}
 	tw_emit(x->env->alerts, tw_event_to_alert(ev, x->env->sources));
 	return 0;
+}
+
+/* The minute of a storm ended: its one summary. */
+static void exit_tick(void *self, uint64_t now_ns)
+{
+	struct exit_sensor *x = self;
+
+	if (x->storm)
+		tw_emit(x->env->alerts, tw_storm_summary(x->storm, now_ns, &x->storm_maps));
+}
+
+static void exit_close(void *self)
+{
+	struct exit_sensor *x = self;
+
+	tw_storm_free(x->storm);
+	x->storm = NULL;
 }
 
 static size_t exit_rings(void *self, struct tw_sensor_ring *out)
@@ -117,4 +153,6 @@ const struct tw_sensor_ops tw_exit_sensor = {
 	.settings = exit_settings,
 	.apply = exit_apply,
 	.rings = exit_rings,
+	.tick = exit_tick,
+	.close = exit_close,
 };
