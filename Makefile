@@ -211,6 +211,7 @@ bench: torwatch $(BENCHES) $(BENCH_HELPERS) $(TOOLS)
 	tests/bench/bench_tor_client.sh && \
 	tests/bench/bench_container.sh && \
 	tests/bench/bench_metrics.sh && \
+	N=100000 SCRAPES=10 tests/bench/bench_metrics.sh && \
 	tests/bench/bench_report.py report $$BENCH_RECORDS $(BENCH_OUT) && rm -f $$BENCH_RECORDS
 
 # A long run under mixed load (SOAK_MINUTES, 30 by default): RSS, fds and

@@ -49,7 +49,7 @@ struct json_object *tw_stats_geo_json(const struct tw_pinned *p, const struct tw
 
 	json_object_object_add(o, "database", json_object_new_string(
 		why ? why : asn ? tw_geo_asn_source(g) : tw_geo_country_source(g)));
-	if (!why && !tw_traffic_by_geo(p, g, asn, &rows, &n))
+	if (!why && !tw_traffic_by_geo(p, g, asn, NULL, &rows, &n))
 		for (size_t i = 0; i < n && (long)i < top; i++) {
 			struct json_object *r = json_object_new_object();
 
@@ -80,7 +80,7 @@ void tw_stats_geo_text(const struct tw_pinned *p, const struct tw_geo *g, bool a
 		printf("\nby %s: %s\n", asn ? "network" : "country", why);
 		return;
 	}
-	if (tw_traffic_by_geo(p, g, asn, &rows, &n)) {
+	if (tw_traffic_by_geo(p, g, asn, NULL, &rows, &n)) {
 		printf("\nby %s: the counters could not be read\n", asn ? "network" : "country");
 		return;
 	}

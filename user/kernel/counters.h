@@ -15,12 +15,21 @@ const char *tw_counter_about(int i);
 /* Sums a per-CPU value of value_size (made of __u64 fields) over all CPUs. */
 int tw_percpu_sum(int fd, const void *key, void *out, size_t value_size);
 /* Calls fn for each entry of a map of per-source counters: key_len 4
- * (exit_v4) or 16 (exit_v6, src_stats); entries that vanish meanwhile are
- * skipped. Stops at fn's first non-zero return, which it returns. */
+ * (exit_v4) or 16 (exit_v6, src_stats), read in batches; entries that
+ * vanish meanwhile are skipped. Stops at fn's first non-zero return, which
+ * it returns. Not reentrant (its batch buffers are per thread). */
 int tw_for_each_source(int fd, size_t key_len,
 		       int (*fn)(const __u8 *key, size_t key_len, const struct tw_src_stats *st,
 				 void *ctx),
 		       void *ctx);
+
+/* Distinct exit sources that sent traffic (all), and of those the ones seen
+ * at or after since_ns (recent): counted one source at a time. */
+struct tw_sources_count {
+	int64_t since_ns;
+	uint64_t all, recent;
+};
+void tw_sources_count_add(struct tw_sources_count *s, const struct tw_src_stats *st);
 
 struct tw_pinned;
 /* Distinct exit sources that sent traffic since the counters began (*all),

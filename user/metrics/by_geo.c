@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include "common/addr.h"
+#include "common/hash.h"
 #include "kernel/counters.h"
 
 struct grouping {
@@ -14,22 +15,52 @@ struct grouping {
 	bool asn;
 	struct tw_geo_row *rows;
 	size_t n, cap;
+	/* An index of rows by key (open addressing, row + 1, 0 free; 2 x cap
+	 * slots): a source finds its row without a walk of them all. */
+	uint32_t *slot;
+	struct tw_sources_count *seen;	/* NULL, or counted on the same pass */
 };
+
+static size_t slot_of(const struct grouping *gr, const char *key)
+{
+	return (size_t)(tw_fnv1a(TW_FNV1A_INIT, key, strlen(key)) % (2 * gr->cap));
+}
+
+static int grow(struct grouping *gr)
+{
+	size_t cap = gr->cap ? gr->cap * 2 : 64;
+	struct tw_geo_row *v = realloc(gr->rows, cap * sizeof(*v));
+	uint32_t *slot = calloc(2 * cap, sizeof(*slot));
+
+	if (v)
+		gr->rows = v;
+	if (!v || !slot) {
+		free(slot);
+		return -ENOMEM;
+	}
+	free(gr->slot);
+	gr->slot = slot;
+	gr->cap = cap;
+	for (size_t i = 0; i < gr->n; i++) {
+		size_t h = slot_of(gr, gr->rows[i].key);
+
+		while (gr->slot[h])
+			h = (h + 1) % (2 * gr->cap);
+		gr->slot[h] = (uint32_t)i + 1;
+	}
+	return 0;
+}
 
 static struct tw_geo_row *row_for(struct grouping *gr, const char *key, const char *name)
 {
-	for (size_t i = 0; i < gr->n; i++)
-		if (!strcmp(gr->rows[i].key, key))
-			return &gr->rows[i];
-	if (gr->n == gr->cap) {
-		size_t cap = gr->cap ? gr->cap * 2 : 64;
-		struct tw_geo_row *v = realloc(gr->rows, cap * sizeof(*v));
+	size_t h;
 
-		if (!v)
-			return NULL;
-		gr->rows = v;
-		gr->cap = cap;
-	}
+	if (gr->n == gr->cap && grow(gr))
+		return NULL;
+	for (h = slot_of(gr, key); gr->slot[h]; h = (h + 1) % (2 * gr->cap))
+		if (!strcmp(gr->rows[gr->slot[h] - 1].key, key))
+			return &gr->rows[gr->slot[h] - 1];
+	gr->slot[h] = (uint32_t)gr->n + 1;
 	memset(&gr->rows[gr->n], 0, sizeof(gr->rows[0]));
 	snprintf(gr->rows[gr->n].key, sizeof(gr->rows[0].key), "%s", key);
 	snprintf(gr->rows[gr->n].name, sizeof(gr->rows[0].name), "%s", name);
@@ -44,6 +75,8 @@ static int add_source(const __u8 *key, size_t key_len, const struct tw_src_stats
 	struct tw_prefix a;
 	char k[16];
 
+	if (gr->seen)
+		tw_sources_count_add(gr->seen, st);
 	if (!st->packets)
 		return 0;
 	if (key_len == 4) {
@@ -76,9 +109,9 @@ static int by_packets(const void *a, const void *b)
 }
 
 int tw_traffic_by_geo(const struct tw_pinned *p, const struct tw_geo *g, bool asn,
-		      struct tw_geo_row **rows, size_t *n)
+		      struct tw_sources_count *seen, struct tw_geo_row **rows, size_t *n)
 {
-	struct grouping gr = { .g = g, .asn = asn };
+	struct grouping gr = { .g = g, .asn = asn, .seen = seen };
 	/* Exact entries carry their own counters; prefix matches live in src_stats. */
 	int ret = tw_for_each_source(p->exit_v4, 4, add_source, &gr);
 
@@ -86,6 +119,7 @@ int tw_traffic_by_geo(const struct tw_pinned *p, const struct tw_geo *g, bool as
 		ret = tw_for_each_source(p->exit_v6, 16, add_source, &gr);
 	if (!ret)
 		ret = tw_for_each_source(p->src_stats, 16, add_source, &gr);
+	free(gr.slot);
 	if (ret) {
 		free(gr.rows);
 		return ret;

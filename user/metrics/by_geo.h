@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "geo/geo.h"
+#include "kernel/counters.h"
 #include "kernel/pins.h"
 
 struct tw_geo_row {
@@ -18,9 +19,11 @@ struct tw_geo_row {
 	uint64_t packets, bytes, dropped, would_drop;
 };
 
-/* Rows sorted by packets, most first (*rows to free). 0 or -errno. */
+/* Rows sorted by packets, most first (*rows to free), from one pass over
+ * the per-source maps; seen (NULL: not wanted) counts the sources that sent
+ * traffic on the same pass. 0 or -errno. */
 int tw_traffic_by_geo(const struct tw_pinned *p, const struct tw_geo *g, bool asn,
-		      struct tw_geo_row **rows, size_t *n);
+		      struct tw_sources_count *seen, struct tw_geo_row **rows, size_t *n);
 /* The country of one source (AF_INET: 4 bytes), for a 'stats' column. */
 const char *tw_geo_country_of(const struct tw_geo *g, int family, const uint8_t *addr,
 			      char buf[3]);

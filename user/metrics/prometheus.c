@@ -308,15 +308,17 @@ static void tor_clients(FILE *f, const char *root)
 	    "Processes (name and executable) seen using Tor from this host since the daemon started.", procs);
 }
 
-/* Exit traffic by country: at most some 250 values, never an address. */
-static void by_country(FILE *f, const struct tw_pinned *p, const struct tw_geo *geo)
+/* Exit traffic by country: at most some 250 values, never an address. The
+ * sources seen are counted on the same pass over the maps. */
+static void by_country(FILE *f, const struct tw_pinned *p, const struct tw_geo *geo,
+		       struct tw_sources_count *seen)
 {
 	struct tw_geo_row *rows = NULL;
 	size_t n = 0;
 
 	struct labelled *l;
 
-	if (!tw_geo_country_source(geo) || tw_traffic_by_geo(p, geo, false, &rows, &n))
+	if (tw_traffic_by_geo(p, geo, false, seen, &rows, &n))
 		return;
 	l = calloc(n + 1, sizeof(*l));
 	for (size_t i = 0; l && i < n; i++)
@@ -328,15 +330,20 @@ static void by_country(FILE *f, const struct tw_pinned *p, const struct tw_geo *
 	free(rows);
 }
 
-static void sources_seen(FILE *f, const struct tw_pinned *p)
+/* By country and the sources seen, from one pass over the per-source maps
+ * (without a country database, only the sources seen). */
+static void per_source(FILE *f, const struct tw_pinned *p, const struct tw_geo *geo)
 {
-	uint64_t all = 0, today = 0;
+	struct tw_sources_count seen = { .since_ns = tw_local_midnight_ns() };
 
-	tw_sources_seen(p, tw_local_midnight_ns(), &all, &today);
+	if (tw_geo_country_source(geo))
+		by_country(f, p, geo, &seen);
+	else
+		tw_sources_seen(p, seen.since_ns, &seen.all, &seen.recent);
 	tw_prom_family(f, "torwatch_exit_sources_seen", "gauge",
 	       "Distinct exit sources that sent traffic: since the counters began, and today (local time).");
-	tw_prom_sample(f, "torwatch_exit_sources_seen", "period", "since_reset", all);
-	tw_prom_sample(f, "torwatch_exit_sources_seen", "period", "today", today);
+	tw_prom_sample(f, "torwatch_exit_sources_seen", "period", "since_reset", seen.all);
+	tw_prom_sample(f, "torwatch_exit_sources_seen", "period", "today", seen.recent);
 }
 
 int tw_metrics_write(FILE *f, const char *root, const struct tw_pinned *p,
@@ -363,8 +370,7 @@ int tw_metrics_write(FILE *f, const char *root, const struct tw_pinned *p,
 	counters(f, p);
 	by_protocol(f, p, &tcp, &udp);
 	by_port(f, p, ports, &tcp, &udp);
-	by_country(f, p, geo);
-	sources_seen(f, p);
+	per_source(f, p, geo);
 	exit_set(f, &m);
 	sources(f, src);
 	alerts(f, root);
