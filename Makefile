@@ -73,8 +73,10 @@ endif
 BENCH_SKELS := $(OUTPUT)/xdp_empty.skel.h $(OUTPUT)/xdp_bench_driver.skel.h $(OUTPUT)/xdp_live_gen.skel.h \
 	       $(OUTPUT)/xdp_table_probe.skel.h
 # The macro benchmark's generator and the XDP programs it attaches by file.
-BENCH_HELPERS := $(OUTPUT)/tests/live_gen $(OUTPUT)/xdp_empty.bpf.o $(OUTPUT)/xdp_drop_all.bpf.o
-.SECONDARY: $(SKELS) $(BENCH_SKELS) $(patsubst %.skel.h,%.bpf.o,$(SKELS) $(BENCH_SKELS)) $(OUTPUT)/xdp_drop_all.bpf.o
+BENCH_HELPERS := $(OUTPUT)/tests/live_gen $(OUTPUT)/xdp_empty.bpf.o $(OUTPUT)/xdp_drop_all.bpf.o \
+		 $(OUTPUT)/xdp_parse_drop.bpf.o
+.SECONDARY: $(SKELS) $(BENCH_SKELS) $(patsubst %.skel.h,%.bpf.o,$(SKELS) $(BENCH_SKELS)) $(OUTPUT)/xdp_drop_all.bpf.o \
+	    $(OUTPUT)/xdp_parse_drop.bpf.o
 .PHONY: all clean soak test test-sanitized sanitized-tests sanitized-binaries sanitized-daemon test-unit test-bpf test-integration test-system test-fuzz bench bench-compare fuzz install uninstall deb
 
 all: torwatch
@@ -207,6 +209,7 @@ bench: torwatch $(BENCHES) $(BENCH_HELPERS) $(TOOLS)
 	tests/bench/bench_journal.sh && \
 	tests/bench/bench_ssh_latency.sh && \
 	tests/bench/bench_listen_latency.sh && \
+	tests/bench/bench_busy_loop.sh && \
 	tests/bench/bench_session.sh && \
 	tests/bench/bench_tor_client.sh && \
 	tests/bench/bench_container.sh && \

@@ -76,11 +76,15 @@ static int cmp_double(const void *a, const void *b)
 /* p50 and p99 of one row, for the bench report. */
 static void record_latency(const char *what, double p50, double p99, double goal_s)
 {
-	char name[160], goal[32];
+	/* BENCH_CONDITION names what else the daemon was doing (busy loop). */
+	const char *cond = getenv("BENCH_CONDITION");
+	char name[200], goal[32];
 
-	snprintf(name, sizeof(name), "%s: %s, p50", program_invocation_short_name, what);
+	snprintf(name, sizeof(name), "%s: %s%s%s, p50", program_invocation_short_name, what,
+		 cond ? ", while " : "", cond ? cond : "");
 	bench_record("events", name, p50 * 1e3, "ms", NULL, false);
-	snprintf(name, sizeof(name), "%s: %s, p99", program_invocation_short_name, what);
+	snprintf(name, sizeof(name), "%s: %s%s%s, p99", program_invocation_short_name, what,
+		 cond ? ", while " : "", cond ? cond : "");
 	snprintf(goal, sizeof(goal), "< %.0f ms", goal_s * 1e3);
 	bench_record("events", name, p99 * 1e3, "ms", goal_s > 0 ? goal : NULL, p99 < goal_s);
 }
