@@ -200,11 +200,16 @@ static __always_inline void account(struct tw_src_stats *st, const struct packet
 {
 	__sync_fetch_and_add(&st->packets, 1);
 	__sync_fetch_and_add(&st->bytes, bytes);
+	/* Stored only when they change (the clock is coarse): a steady flow
+	 * writes nothing here. */
 	if (!st->first_seen_ns)
 		st->first_seen_ns = now;
-	st->last_seen_ns = now;
-	st->last_dport = pi->dport;
-	st->last_proto = pi->proto;
+	if (st->last_seen_ns != now)
+		st->last_seen_ns = now;
+	if (st->last_dport != pi->dport || st->last_proto != pi->proto) {
+		st->last_dport = pi->dport;
+		st->last_proto = pi->proto;
+	}
 }
 
 /* Counters of a source that matched a prefix: an LRU entry of its own. */
@@ -449,7 +454,8 @@ int xdp_tor(struct xdp_md *ctx)
 		count_port(&pi, len, drop);
 	if (!st && prefix)
 		st = prefix_source(&pi, prefix->sources);
-	__u32 tunnel = tunnel_check(data, data_end, &pi, len, now);
+	/* A dropped frame never reaches the host: it tunnels nothing. */
+	__u32 tunnel = drop == TW_DROP_DONE ? 0 : tunnel_check(data, data_end, &pi, len, now);
 
 	if (tunnel)
 		emit_event(tunnel, &pi, st ? st->sources : prefix ? prefix->sources : 0, len,
