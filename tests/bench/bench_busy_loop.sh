@@ -47,12 +47,11 @@ base=21000
 round() {
 	local out
 	echo "  -- $1"
-	out=$(in_ns "$S" "$TOOLS/listen_latency" "$T/alerts.json" "$N" $base) || { echo "$out"; exit 1; }
-	echo "$out" | grep -v '^listen_latency'
+	# A round whose alerts take longer than the tools wait (3 s) says so
+	# and the next round runs: that is a figure too.
+	in_ns "$S" "$TOOLS/listen_latency" "$T/alerts.json" "$N" $base
 	base=$((base + N))
-	out=$(in_ns "$X" "$TOOLS/ssh_latency" "$T/alerts.json" 198.51.100.7 198.51.100.1 2222 "$N") ||
-		{ echo "$out"; exit 1; }
-	echo "$out" | grep -v '^ssh_latency'
+	in_ns "$X" "$TOOLS/ssh_latency" "$T/alerts.json" 198.51.100.7 198.51.100.1 2222 "$N"
 }
 echo "bench_busy_loop: $N listens and $N SSH connections per condition; webhook receiver 200 ms per POST, stdout piped to a reader that never reads"
 BENCH_CONDITION=quiet round "quiet"

@@ -62,6 +62,8 @@ awk 'NR % 16 == 1' "$T/exits-1m.txt" >"$T/hits-1m.txt"
 # TW_BEFORE=PATH adds "twold": another torwatch binary (the build before a
 # change) in block --all, measured in the same rounds as this one.
 CASES=(${MACRO_CASES:-drop floor twall ${TW_BEFORE:+twold} tw1m twport xfip xfall nftnd nftin pass twdet twmiss})
+# The baselines the ratios need run in every selection.
+for b in pass floor drop; do [[ " ${CASES[*]} " == *" $b "* ]] || CASES=($b "${CASES[@]}"); done
 declare -A IDX=([drop]=0 [twall]=1 [twport]=2 [xfip]=3 [xfall]=4 [nftnd]=5 [nftin]=6 [pass]=7 [twdet]=8 [twmiss]=8 [tw1m]=9
 	[floor]=10 [twold]=11)
 declare -A WHAT=(
