@@ -20,16 +20,21 @@ REAL=$(cd "$(dirname "$0")/../.." && ls data/exit-addresses.*.txt | tail -1)
 REAL=$(cd "$(dirname "$0")/../.." && pwd)/$REAL
 PORT=19478
 
-# ms_stats CMD...: runs CMD $SCRAPES times; prints "median p99" in ms.
+# ms_stats CMD...: runs CMD $SCRAPES times; prints "median p99" in ms. CMD
+# prints its own time in microseconds, or nothing: then the whole command
+# is timed (a process start included).
 ms_stats() {
-	local i t0
+	local i t0 own
 	for i in $(seq "$SCRAPES"); do
 		t0=$(date +%s%N)
-		"$@" >/dev/null
-		echo $((($(date +%s%N) - t0) / 1000))
+		own=$("$@")
+		echo "${own:-$((($(date +%s%N) - t0) / 1000))}"
 	done | sort -n | awk '{v[NR] = $1} END {printf "%.2f %.2f", v[int((NR + 1) / 2)] / 1000, v[int(NR * 0.99 + 0.99)] / 1000}'
 }
-scrape() { in_ns "$H" curl -s -o /dev/null "http://127.0.0.1:$PORT/metrics"; }
+# curl's own time from connect to the last byte: not its process start.
+scrape() { in_ns "$H" curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$PORT/metrics" |
+	awk '{printf "%d", $1 * 1e6}'; }
+cli() { "$TW" stats --prometheus --pin-root "$PIN" >/dev/null; }
 
 printf 'bench_metrics: real list (%s) + %d sources that sent one packet each; %d scrapes per case\n' \
 	"$(basename "$REAL")" "$N" "$SCRAPES"
@@ -42,7 +47,7 @@ for db in none "$GEO/tor/geoip" "$GEO/geolite2-country.mmdb"; do
 	sleep 0.5
 	read -r p50 p99 <<<"$(ms_stats scrape)"
 	bytes=$(in_ns "$H" curl -s "http://127.0.0.1:$PORT/metrics" | wc -c)
-	read -r c50 c99 <<<"$(ms_stats "$TW" stats --prometheus --pin-root "$PIN")"
+	read -r c50 c99 <<<"$(ms_stats cli)"
 	[ -n "$base" ] || base=$p50
 	case $db in none) name="none" ;; *.mmdb) name="GeoLite2 .mmdb" ;; *) name="Tor geoip files" ;; esac
 	printf '  %-34s %8s ms %8s ms %12s %7s ms %9.2fx' "$name" "$p50" "$p99" "$bytes" "$c50" \
