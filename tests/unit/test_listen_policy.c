@@ -6,11 +6,11 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "common/addr.h"
 #include "sensors/listen/listen_policy.h"
 #include "common/procinfo.h"
 
@@ -21,14 +21,12 @@ static struct tw_listen_event listener(const char *addr, uint16_t port, uint8_t 
 	struct tw_listen_event ev = { .lport = port, .proto = proto, .tgid = (__u32)getpid(),
 				      .pid = (__u32)getpid(), .hook = TW_HOOK_TRACEPOINT };
 
-	if (strchr(addr, ':')) {
-		ev.family = AF_INET6;
-		inet_pton(AF_INET6, addr, ev.laddr.addr);
-	} else {
-		ev.family = AF_INET;
-		ev.laddr.addr[10] = ev.laddr.addr[11] = 0xff;
-		inet_pton(AF_INET, addr, ev.laddr.addr + 12);
-	}
+	struct tw_prefix p;
+	const char *why;
+
+	assert_int_equal(tw_prefix_parse(addr, &p, &why), 0);
+	ev.family = p.family;
+	tw_prefix_to_in6(&p, ev.laddr.addr);	/* IPv4 as ::ffff:a.b.c.d, as the kernel writes it */
 	memcpy(ev.comm, "test_listen", 12);
 	return ev;
 }

@@ -9,13 +9,13 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <json-c/json.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <unistd.h>
 #include "../json_path.h"
+#include "common/addr.h"
 #include "sensors/exit/source_storm.h"
 
 #define SEC_NS 1000000000ULL
@@ -23,15 +23,12 @@
 static struct tw_event event(uint32_t kind, const char *addr)
 {
 	struct tw_event ev = { .kind = kind, .proto = IPPROTO_TCP, .dport = 443 };
+	struct tw_prefix p;
+	const char *why;
 
-	if (strchr(addr, ':')) {
-		ev.family = AF_INET6;
-		inet_pton(AF_INET6, addr, ev.saddr.addr);
-	} else {
-		ev.family = AF_INET;
-		ev.saddr.addr[10] = ev.saddr.addr[11] = 0xff;
-		inet_pton(AF_INET, addr, ev.saddr.addr + 12);
-	}
+	assert_int_equal(tw_prefix_parse(addr, &p, &why), 0);
+	ev.family = p.family;
+	tw_prefix_to_in6(&p, ev.saddr.addr);	/* IPv4 as ::ffff:a.b.c.d, as the kernel writes it */
 	return ev;
 }
 
@@ -93,7 +90,6 @@ static void test_folds_past_the_limit(void **state)
 	struct tw_event ssh = event(TW_EV_SSH_FROM_TOR, "192.0.2.9");
 
 	assert_false(tw_storm_folds(s, &ssh, t0 + 11));
-	assert_int_equal(tw_storm_folded(s), 6);
 
 	/* Counters: exact IPv4, exact IPv6, and one matched by a prefix. */
 	struct tw_event e4 = event(0, "192.0.2.4"), e5 = event(0, "198.51.100.5"),

@@ -57,11 +57,6 @@ struct tw_delivery {
 	uint64_t synced_ns;	/* the last group commit, CLOCK_MONOTONIC */
 };
 
-static bool is_high(int score)
-{
-	return score >= tw_severity_score("high");
-}
-
 static struct item *at(struct tw_delivery *d, size_t i)
 {
 	return &d->q[(d->head + i) % d->conf.queue_max];
@@ -329,7 +324,7 @@ static bool drop_oldest_low(struct tw_delivery *d)
 	size_t victim = d->n;
 
 	for (size_t i = 0; i < d->n && victim == d->n; i++)
-		if (!is_high(at(d, i)->score))
+		if (!tw_severity_is_high(at(d, i)->score))
 			victim = i;
 	if (victim == d->n)
 		return false;
@@ -353,7 +348,7 @@ int tw_delivery_push(struct tw_delivery *d, char *body, size_t len, int score)
 		return -EMSGSIZE;
 	}
 	pthread_mutex_lock(&d->lock);
-	if (is_high(score) && d->spool) {
+	if (tw_severity_is_high(score) && d->spool) {
 		/* Written ahead: the worker's next group commit makes it durable;
 		 * a copy stays in memory to send when there is room. */
 		ret = tw_spool_append(d->spool, ++d->next_seq, body, len);
@@ -432,7 +427,7 @@ void tw_delivery_stop(struct tw_delivery *d)
 
 		if (it->spooled)
 			continue;	/* there already */
-		if (d->spool && recs && is_high(it->score))
+		if (d->spool && recs && tw_severity_is_high(it->score))
 			recs[n_recs++] = (struct tw_spool_rec){ it->seq, it->body, it->len };
 		else
 			lost++;

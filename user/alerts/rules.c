@@ -159,6 +159,11 @@ void tw_rule_ids(char *buf, size_t len)
 					 tw_rules[i]->id);
 }
 
+bool tw_severity_is_high(int score)
+{
+	return score >= tw_severity_score("high");
+}
+
 int tw_severity_score(const char *severity)
 {
 	static const struct {

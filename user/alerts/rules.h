@@ -6,6 +6,7 @@
 #ifndef TW_RULES_H
 #define TW_RULES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct tw_rule {
@@ -43,5 +44,7 @@ int tw_rule_index(const char *id);
 
 /* ECS event.severity as Elastic risk scores: low 21 ... critical 99, info 0. */
 int tw_severity_score(const char *severity);
+/* Is score high or critical: what is written ahead and never made room with? */
+bool tw_severity_is_high(int score);
 
 #endif

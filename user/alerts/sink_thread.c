@@ -33,11 +33,6 @@ struct tw_sink_thread {
 	bool reopen, stop, stuck;
 };
 
-static bool is_high(int score)
-{
-	return score >= tw_severity_score("high");
-}
-
 static struct line *at(struct tw_sink_thread *t, size_t i)
 {
 	return &t->q[(t->head + i) % t->cap];
@@ -118,7 +113,7 @@ static bool drop_oldest_low(struct tw_sink_thread *t)
 	size_t victim = t->n;
 
 	for (size_t i = 0; i < t->n && victim == t->n; i++)
-		if (!is_high(at(t, i)->score))
+		if (!tw_severity_is_high(at(t, i)->score))
 			victim = i;
 	if (victim == t->n)
 		return false;

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
+#include "common/dirs.h"
 #include "common/log.h"
 
 #define MAGIC "TWSPOOL1"
@@ -263,21 +264,6 @@ static int restart_file(struct tw_spool *sp)
 	return write_done(sp);
 }
 
-/* The directories above path, made 0700 where they are missing. */
-static int make_parents(const char *path)
-{
-	char dir[sizeof(((struct tw_spool *)0)->path)];
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	for (char *slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		if (mkdir(dir, 0700) && errno != EEXIST)
-			return -errno;
-		*slash = '/';
-	}
-	return 0;
-}
-
 /* The whole file, byte for byte, so that every offset stays true. */
 static int copy_file(int from, int to, uint64_t size)
 {
@@ -320,7 +306,7 @@ static int follow_removed(struct tw_spool *sp)
 		return 0;
 	snprintf(tmp, sizeof(tmp), "%s.new", sp->path);
 	snprintf(done_path, sizeof(done_path), "%s.done", sp->path);
-	ret = make_parents(sp->path);
+	ret = tw_mkdir_parent(sp->path, 0700);
 	if (!ret) {
 		fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 		ret = fd < 0 ? -errno : copy_file(sp->fd, fd, sp->size);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
+#include "common/dirs.h"
 #include "tw_pins.h"
 
 #ifndef BPF_FS_MAGIC
@@ -23,24 +24,6 @@ bool tw_is_bpffs(const char *path)
 	struct statfs st;
 
 	return !statfs(path, &st) && st.f_type == BPF_FS_MAGIC;
-}
-
-static int mkdir_p(const char *path)
-{
-	char buf[PATH_MAX];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0700) && errno != EEXIST)
-		return -errno;
-	return 0;
 }
 
 /* A folder of its own on bpffs, never bpffs' top or a folder elsewhere. */
@@ -109,7 +92,7 @@ int tw_pins_prepare_root(const char *root, char *err, size_t errlen)
 	 * starting beside another sees its half-made pins.) */
 	if (own_folder(root, err, errlen))
 		return -1;
-	if (mkdir_p(root)) {
+	if (tw_mkdir_p(root, 0700)) {
 		snprintf(err, errlen, "cannot create pin root %s: %s", root, strerror(errno));
 		return -1;
 	}

@@ -9,6 +9,7 @@
 #include "alerts/ecs.h"
 #include "alerts/rules.h"
 #include "common/addr.h"
+#include "common/hash.h"
 #include "common/timeutil.h"
 
 /* Sources remembered for the top list; past this many in one minute they
@@ -28,7 +29,6 @@ struct tw_source_storm {
 	uint64_t window_start;	/* CLOCK_MONOTONIC; 0: none open */
 	uint32_t alerted;	/* per-source alerts out in this window */
 	uint64_t folded, sources;	/* in this window */
-	uint64_t folded_total;
 	struct folded_source *kept;	/* KEPT_MAX */
 	size_t n_kept;
 	/* Open addressing over kept, for "one more alert of a source already
@@ -69,25 +69,11 @@ void tw_storm_set_limit(struct tw_source_storm *s, uint32_t limit, uint64_t wind
 	s->window_ns = window_ns ? window_ns : 60 * TW_NS_PER_SEC;
 }
 
-uint64_t tw_storm_folded(const struct tw_source_storm *s)
-{
-	return s->folded_total;
-}
-
-static uint32_t hash_addr(const struct tw_in6 *a)
-{
-	uint32_t h = 2166136261u;
-
-	for (int i = 0; i < 16; i++)
-		h = (h ^ a->addr[i]) * 16777619u;
-	return h;
-}
-
 /* The source's place among the kept, added when there is room: true when it
  * was new (or could not be kept: then each alert counts it again). */
 static bool keep(struct tw_source_storm *s, const struct tw_event *ev)
 {
-	uint32_t h = hash_addr(&ev->saddr) % SLOTS;
+	uint32_t h = (uint32_t)(tw_fnv1a(TW_FNV1A_INIT, ev->saddr.addr, 16) % SLOTS);
 
 	for (uint32_t probe = 0; probe < SLOTS; probe++, h = (h + 1) % SLOTS) {
 		struct folded_source *f;
@@ -123,19 +109,15 @@ bool tw_storm_folds(struct tw_source_storm *s, const struct tw_event *ev, uint64
 {
 	if (!s->limit || (ev->kind != TW_EV_TOR_TRAFFIC && ev->kind != TW_EV_TOR_BLOCKED))
 		return false;
-	if (!s->window_start || now_ns - s->window_start >= s->window_ns) {
-		/* A window that folded nothing ends here; one that did waits
-		 * for its summary (tw_storm_summary), then opens anew. */
-		if (s->folded)
-			return s->folded++, s->folded_total++, true;
+	/* A window that folded alerts stays open until its summary is out
+	 * (tw_storm_summary, the next tick); one that folded none ends here. */
+	if ((!s->window_start || now_ns - s->window_start >= s->window_ns) && !s->folded)
 		open_window(s, now_ns);
-	}
 	if (s->alerted < s->limit) {
 		s->alerted++;
 		return false;
 	}
 	s->folded++;
-	s->folded_total++;
 	s->sources += keep(s, ev);
 	return true;
 }
@@ -234,7 +216,6 @@ struct json_object *tw_storm_summary(struct tw_source_storm *s, uint64_t now_ns,
 	tw_json_set(a, "torwatch.storm.dropped", json_object_new_int64((int64_t)dropped));
 	tw_json_set(a, "torwatch.storm.top_sources", top_json(c, n));
 	free(c);
-	open_window(s, now_ns);
-	s->window_start = 0;	/* the next alert opens the next window */
+	open_window(s, 0);	/* the next alert opens the next window */
 	return a;
 }

@@ -37,7 +37,5 @@ bool tw_storm_folds(struct tw_source_storm *s, const struct tw_event *ev, uint64
  * (and the fold starts again), else NULL. */
 struct json_object *tw_storm_summary(struct tw_source_storm *s, uint64_t now_ns,
 				     const struct tw_storm_maps *maps);
-/* Alerts folded since the start. */
-uint64_t tw_storm_folded(const struct tw_source_storm *s);
 
 #endif
