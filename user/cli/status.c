@@ -59,6 +59,7 @@ static void read_watched(const char *root, struct status *s)
 	for (size_t i = 0; i < sizeof(kept_sensors) / sizeof(kept_sensors[0]); i++) {
 		if (!tw_kept_link_exists(root, kept_sensors[i].prefix))
 			continue;
+		s->ssh_pinned |= !strcmp(kept_sensors[i].key, "ssh");
 		if (used < sizeof(s->watched))
 			used += (size_t)snprintf(s->watched + used, sizeof(s->watched) - used,
 						 "%s%s", used ? ", " : "", kept_sensors[i].shown);
@@ -107,10 +108,6 @@ static int read_status(const char *root, const struct tw_pinned *p, struct statu
 		tw_port_list_format(&ports, s->ssh_ports, sizeof(s->ssh_ports));
 	s->meta.version[sizeof(s->meta.version) - 1] = '\0';
 	s->alive = tw_daemon_alive(root, &s->pid);
-	char link[PATH_MAX];
-
-	snprintf(link, sizeof(link), "%s/%s", root, TW_PIN_LINK_SSH);
-	s->ssh_pinned = !access(link, F_OK);
 	read_watched(root, s);
 	s->has_alerts = read_pinned_array(root, TW_PIN_NAME(alert_stats), &s->alerts,
 					   sizeof(s->alerts), 1);

@@ -130,7 +130,7 @@ int tw_keep_links(const char *root, const char *prefix, struct bpf_link *const *
 int tw_keep_skeleton_links(const struct bpf_object_skeleton *sk, const char *root,
 			   const char *prefix)
 {
-	static char names[MAX_KEPT_LINKS][NAME_MAX + 1];
+	char names[MAX_KEPT_LINKS][NAME_MAX + 1];
 	const char *name_of[MAX_KEPT_LINKS];
 	struct bpf_link *links[MAX_KEPT_LINKS];
 	size_t n = 0;

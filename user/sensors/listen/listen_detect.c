@@ -135,10 +135,9 @@ static void keep_links(struct tw_listen_detect *ld, const char *pin_root)
 int tw_listen_detect_start(struct tw_listen_detect *ld, struct bpf_object *shared_with,
 			   const char *pin_root, char *err, size_t errlen)
 {
-	int ret;
-
 	char why[640];
 	size_t o = 0;
+	int ret;
 
 	memset(ld, 0, sizeof(*ld));
 	for (size_t h = 0; h < N_TCP_HOOKS && !ld->skel; h++) {
