@@ -30,7 +30,9 @@ for i in $(seq 1 10); do
 done
 wait $SENDER
 raised() { tw_in "$H" status --json | jq .alerts.raised; }
-quiet() { a=$(raised); sleep 1; [ "$a" = "$(raised)" ]; }
+# ... and the file's writer thread has taken every line it was given.
+queued() { tw_in "$H" status --json | jq '[.alerts.sinks[].queued] | add'; }
+quiet() { a=$(raised); sleep 1; [ "$a" = "$(raised)" ] && [ "$(queued)" = 0 ]; }
 check "the alerts stop flowing" wait_for 30 quiet
 files=("$T"/alerts.json*)
 check "the alerts went to more than one file" test "$(for f in "${files[@]}"; do [ -s "$f" ] && echo "$f"; done | grep -c .)" -gt 2

@@ -52,6 +52,10 @@ check "with the tmpfs full, the healthy file and the webhook still get every ale
 check_eq "the healthy file has all nine" "$(seq 9701 9709 | paste -sd' ')" "$(ports_in "$T/alerts.json")"
 check_eq "the full disk is said once, not per alert" 1 "$(failing_lines "$SMALL/alerts.json")"
 check "... naming why" grep -q "cannot write alerts to $SMALL/alerts.json: No space left on device" "$T/daemon.log"
+# The sink writes on a thread of its own: the healthy file having 9709
+# means it was queued to this one too; its queue empty is the barrier.
+drained() { [ "$(sink_of "$1" .queued)" = 0 ]; }
+check "the full disk's writer has taken every line" wait_for 5 drained "$SMALL/alerts.json"
 check "no half line is left in the file on the full disk" whole_lines "$SMALL/alerts.json"
 written=$(ports_in "$SMALL/alerts.json" | wc -w)
 failed=$(sink_of "$SMALL/alerts.json" .failed)
@@ -70,9 +74,11 @@ e4_before=$(sink_of "$E4/alerts.json" .failed)
 echo "torwatch test" >"/sys/fs/ext4/$(basename "$(findmnt -no SOURCE "$E4")")/trigger_fs_error"
 listen 9711
 check "the ext4 turned read-only by an error: the others still get it" wait_for 5 everywhere 9711
+wait_for 5 drained "$E4/alerts.json"
 check "... said once, with why" grep -q "cannot write alerts to $E4/alerts.json: Read-only file system" "$T/daemon.log"
 listen 9712
 check "a second alert on the dead disk" wait_for 5 everywhere 9712
+wait_for 5 drained "$E4/alerts.json"
 check_eq "... is not said again" 1 "$(failing_lines "$E4/alerts.json")"
 # The daemon's fd keeps the old mount (and its loop device) alive: the
 # repaired disk comes back on a loop device of its own.
@@ -82,6 +88,7 @@ mount -o errors=remount-ro "$(losetup -f --show "$T/e4.img")" "$E4"
 listen 9713
 check "repaired and mounted again at the same place: the sink opens it anew by itself" \
 	wait_for 5 has_port "$E4/alerts.json" 9713
+wait_for 5 drained "$E4/alerts.json"
 e4_missed=$(( $(sink_of "$E4/alerts.json" .failed) - e4_before ))
 check "... and says the $e4_missed it could not write (ours: 2)" test "$e4_missed" -ge 2
 check "... in one line" grep -q "$E4/alerts.json takes alerts again; $e4_missed could not be written meanwhile" "$T/daemon.log"
@@ -92,11 +99,13 @@ gone_before=$(sink_of "$GONE/alerts.json" .failed)
 rm -rf "$GONE"
 listen 9714
 check "its directory removed: the others still get it" wait_for 5 everywhere 9714
+wait_for 5 drained "$GONE/alerts.json"
 check "... said once: the file cannot be made again" \
 	grep -q "cannot write alerts to $GONE/alerts.json: No such file or directory" "$T/daemon.log"
 mkdir -p "$GONE"
 listen 9715
 check "the directory back: the file is made again with the next alert" wait_for 5 has_port "$GONE/alerts.json" 9715
+wait_for 5 drained "$GONE/alerts.json"
 check "... said" grep -q "alert file $GONE/alerts.json was removed under the daemon; it is made again" "$T/daemon.log"
 gone_missed=$(( $(sink_of "$GONE/alerts.json" .failed) - gone_before ))
 check "... with the $gone_missed it could not write (ours: 1)" test "$gone_missed" -ge 1

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "common/hash.h"
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "alerts/delivery.h"
@@ -31,6 +32,17 @@ int daemon_status_write(struct tw_daemon *d)
 
 /* Each sink's counters (the HTTP workers move theirs at any time: a
  * snapshot, read without their lock, good enough for status). */
+/* What waits in a sink's queue (its writer's or its HTTP worker's) and in
+ * its spool. */
+static void sink_backlog(const struct tw_sink *s, size_t *queued, size_t *spooled)
+{
+	*queued = *spooled = 0;
+	if (s->later)
+		tw_delivery_backlog(s->later, queued, spooled);
+	else if (s->own)
+		*queued = tw_sink_thread_backlog(s->own);
+}
+
 static void publish_sinks(struct tw_daemon *d)
 {
 	for (__u32 i = 0; i < TW_MAX_SINKS; i++) {
@@ -39,12 +51,9 @@ static void publish_sinks(struct tw_daemon *d)
 		if (i < d->alerts.n_sinks) {
 			const struct tw_sink *s = &d->alerts.sinks[i];
 
-			size_t queued = 0, spooled = 0;
+			size_t queued, spooled;
 
-			if (s->later)
-				tw_delivery_backlog(s->later, &queued, &spooled);
-			else if (s->own)
-				queued = tw_sink_thread_backlog(s->own);
+			sink_backlog(s, &queued, &spooled);
 			st = (struct tw_sink_stat){ .written = s->written, .failed = s->failed,
 						    .filtered = s->filtered, .delivered = s->counts.delivered,
 						    .retried = s->counts.retried, .rejected = s->counts.rejected,
@@ -78,7 +87,7 @@ static void publish_alerts(void *ctx)
 				    .folded = d->alerts.folded };
 
 	memcpy(a.by_rule, d->alerts.by_rule, sizeof(a.by_rule));
-	uint64_t mark = 0;
+	uint64_t mark = TW_FNV1A_INIT;
 	__u32 zero = 0;
 
 	for (size_t i = 0; i < d->alerts.n_sinks; i++) {
@@ -86,9 +95,19 @@ static void publish_alerts(void *ctx)
 
 		a.written += s->written;
 		a.failed += s->failed;
-		/* The HTTP workers' counters move on their own: a change mark. */
-		mark += s->counts.delivered + s->counts.retried + s->counts.rejected + s->counts.dropped + s->filtered +
-			s->counts.spooled + s->counts.too_large;
+		size_t queued, spooled;
+
+		/* The writers' and HTTP workers' counters and queues move on
+		 * their own: a change mark, so that a queue that drained after
+		 * its last count is published too. */
+		sink_backlog(s, &queued, &spooled);
+		const uint64_t moving[] = { s->counts.delivered, s->counts.retried, s->counts.rejected,
+					    s->counts.dropped,	 s->filtered,	     s->counts.spooled,
+					    s->counts.too_large, queued,	     spooled };
+
+		/* Mixed, not summed: one alert leaving the queue as it is
+		 * delivered must still change the mark. */
+		mark = tw_fnv1a(mark, moving, sizeof(moving));
 	}
 	if (!memcmp(&a, &d->pub.alerts, sizeof(a)) && mark == d->pub.sinks_mark)
 		return;
