@@ -339,7 +339,8 @@ for i in range(500000):
     out.write('10.%d.%d.%d\\n' % (i >> 16, (i >> 8) & 255, i & 255))
 out.write('198.51.100.30\\n')" >"$T/big.new"
 mv "$T/big.new" "$T/big.txt"
-check "the 500,001-entry file goes to the apply thread" wait_for 10 grep -q "applying the exit set (500001 entries)" "$T/daemon.log"
+check "the 500,001-entry file is read and applied on the apply thread" \
+	wait_for 10 grep -q "building the exit set on the apply thread, the local files read there" "$T/daemon.log"
 in_ns "$X" ping -q -c 1 -I 198.51.100.30 $HOST4X >/dev/null
 check "a tor_traffic alert is written while it is applied" wait_for 1 has_alert 'select(.rule.id=="tor_traffic" and .source.ip=="198.51.100.30")'
 check "the apply was still running then" sh -c "! grep -q '^torwatch: exit set: 500001 IPv4' $T/daemon.log"

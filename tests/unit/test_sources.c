@@ -135,6 +135,56 @@ static void test_expiry(void **state)
 	free(s.seen);
 }
 
+/* The apply thread's copy borrows the loop's entries: while lent, what
+ * the loop accepts or expires goes to new arrays and the copy still reads
+ * the old ones whole (ASan in the sanitized tier sees any early free); the
+ * old are freed when the copy is given back. */
+static void test_lent_entries_stay(void **state)
+{
+	struct tw_sources ss = { .n = 1 }, copy, copy2;
+	struct tw_source *s = &ss.s[0];
+	struct tw_seen *lent;
+	char why[200];
+
+	s->kind = TW_SOURCE_URL;
+	assert_int_equal(accept_text(s, "192.0.2.1\n192.0.2.2\n192.0.2.3\n", 1000, false, why), 0);
+	tw_sources_lend(&ss, &copy);
+	tw_sources_lend(&ss, &copy2);
+	lent = s->seen;
+	assert_ptr_equal(copy.s[0].seen, lent);
+	assert_true(copy.s[0].borrowed);
+	assert_int_equal(s->lent, 2);
+	/* A new list and an expiry on the loop's side: new arrays. */
+	assert_int_equal(accept_text(s, "192.0.2.1\n192.0.2.2\n", 1050, false, why), 0);
+	assert_ptr_not_equal(s->seen, lent);
+	assert_int_equal(tw_source_expire(s, 1200, pol.expire_s), 1);
+	assert_int_equal(s->n_seen, 2);
+	assert_int_equal(s->n_retired, 2);
+	/* The copy reads its three entries as they were. */
+	assert_int_equal(copy.s[0].n_seen, 3);
+	assert_true(has(&copy.s[0], "192.0.2.3"));
+	/* A list accepted into the copy is the copy's own; the lent one stays. */
+	assert_int_equal(accept_text(&copy.s[0], "198.51.100.1\n198.51.100.2\n", 1300, false, why), 0);
+	assert_false(copy.s[0].borrowed);
+	assert_true(has(&copy2.s[0], "192.0.2.3"));
+	tw_sources_free(&copy);
+	tw_sources_give_back(&ss);
+	assert_int_equal(s->n_retired, 2); /* copy2 still reads the first */
+	assert_true(has(&copy2.s[0], "192.0.2.3"));
+	tw_sources_free(&copy2);
+	tw_sources_give_back(&ss);
+	assert_int_equal(s->lent, 0);
+	assert_int_equal(s->n_retired, 0);
+	/* Not lent: expiry works in place again. */
+	assert_int_equal(accept_text(s, "192.0.2.1\n", 1400, true, why), 0);
+	struct tw_seen *before = s->seen;
+
+	assert_int_equal(tw_source_expire(s, 1600, pol.expire_s), 1);
+	assert_ptr_equal(s->seen, before);
+	assert_int_equal(s->n_seen, 1);
+	tw_sources_free(&ss);
+}
+
 static void test_files_are_taken_whole(void **state)
 {
 	struct tw_source s = { .kind = TW_SOURCE_FILE }, d = { .kind = TW_SOURCE_DENY };
@@ -337,6 +387,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_guard),
 		cmocka_unit_test(test_expiry),
+		cmocka_unit_test(test_lent_entries_stay),
 		cmocka_unit_test(test_files_are_taken_whole),
 		cmocka_unit_test(test_daemon_merge_is_the_tested_merge),
 		cmocka_unit_test(test_merge_and_snapshot),

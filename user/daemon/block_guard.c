@@ -58,51 +58,37 @@ static bool was_spared(const struct tw_daemon *d, const struct tw_prefix *p)
 	return false;
 }
 
-size_t daemon_block_guard(struct tw_daemon *d, struct tw_exit_set *set)
+size_t daemon_block_guard_clients(const struct tw_daemon *d, struct tw_prefix *out)
 {
-	struct tw_prefix clients[TW_MAX_SPARED], now_spared[TW_MAX_SPARED] = {};
-	size_t n, kept = 0, spared = 0;
 	/* The session sensor's map: none when it did not load. */
 	int sessions = tw_sensors_map_fd(&d->sensors, "sessions");
 
-	if (sessions < 0 || !block_on(d)) {
-		d->exits.n_spared = 0;
+	if (sessions < 0 || !block_on(d))
 		return 0;
-	}
-	n = clean_clients(sessions, clients, TW_MAX_SPARED);
-	for (size_t i = 0; i < set->n; i++) {
-		const struct tw_exit_entry *e = &set->e[i];
-		size_t c = 0;
+	return clean_clients(sessions, out, TW_MAX_SPARED);
+}
 
-		while (c < n && !tw_prefix_contains(&e->p, &clients[c]))
-			c++;
-		if (c == n) {
-			set->e[kept++] = *e;
-			continue;
-		}
+void daemon_block_guard_report(struct tw_daemon *d, const struct tw_spared *sp, size_t n)
+{
+	size_t shown = n < TW_MAX_SPARED ? n : TW_MAX_SPARED;
+
+	for (size_t i = 0; i < shown; i++) {
 		char who[64], entry[64], why[400];
-		const struct tw_source *src = first_source(&d->exits.feeds.sources, e->sources);
+		const struct tw_source *src = first_source(&d->exits.feeds.sources, sp[i].sources);
 
-		tw_prefix_format(&clients[c], who, sizeof(who));
-		tw_prefix_format(&e->p, entry, sizeof(entry));
+		/* Said once, not at every refresh while the session lives. */
+		if (was_spared(d, &sp[i].entry))
+			continue;
+		tw_prefix_format(&sp[i].client, who, sizeof(who));
+		tw_prefix_format(&sp[i].entry, entry, sizeof(entry));
 		snprintf(why, sizeof(why),
 			 "%s names %s, the client of a live SSH session that did not come from an exit node; block mode would cut it off, so it stays out of the set while the session lives (allowlist it, or end the session)",
 			 entry, who);
-		/* Said once, not at every refresh while the session lives. */
-		if (!was_spared(d, &e->p)) {
-			tw_warn("%s", why);
-			if (src)
-				tw_emit(&d->alerts, tw_feed_alert_rejected(src, why, tw_now_unix_ns()));
-		}
-		if (spared < TW_MAX_SPARED)
-			now_spared[spared] = e->p;
-		spared++;
+		tw_warn("%s", why);
+		if (src)
+			tw_emit(&d->alerts, tw_feed_alert_rejected(src, why, tw_now_unix_ns()));
 	}
-	memcpy(d->exits.spared, now_spared, sizeof(now_spared));
-	d->exits.n_spared = spared < TW_MAX_SPARED ? spared : TW_MAX_SPARED;
-	if (spared) {
-		set->n = kept;
-		tw_exit_set_finalize(set);
-	}
-	return spared;
+	for (size_t i = 0; i < shown; i++)
+		d->exits.spared[i] = sp[i].entry;
+	d->exits.n_spared = shown;
 }

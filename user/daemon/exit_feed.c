@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* From the feeds to the kernel: the sources' entries are merged into one
  * exit set and applied gap-free, first here at start, then on the apply
- * thread so that the event loop goes on meanwhile. */
+ * thread (the local files read, the set merged, compared and written there)
+ * so that the event loop goes on meanwhile. */
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "common/log.h"
 #include "common/timeutil.h"
@@ -13,6 +15,7 @@
 #include "exitset/apply_worker.h"
 #include "exitset/exit_set.h"
 #include "feeds/feed_alerts.h"
+#include "feeds/file_reads.h"
 #include "xdp_tor.skel.h"
 #include "common/plural.h"
 
@@ -60,28 +63,30 @@ int daemon_feeds_open(struct tw_daemon *d)
 	return 0;
 }
 
-/* A set larger than the maps would fail half-way: say so before touching them. */
-static int check_room(const struct tw_daemon *d, const struct tw_exit_set *set, bool quiet)
-{
-	__u32 exact = bpf_map__max_entries(d->xdp.skel->maps.exit_v4);
-	__u32 prefixes = bpf_map__max_entries(d->xdp.skel->maps.exit_prefix_v4);
+/* What a set must fit: the entries per family the exact maps and the
+ * prefix tries hold. */
+struct room {
+	__u32 exact, prefixes;
+};
 
-	if (set->exact_v4 > exact || set->exact_v6 > exact) {
+static bool fits(const struct tw_exit_set *set, struct room r)
+{
+	return set->exact_v4 <= r.exact && set->exact_v6 <= r.exact &&
+	       set->prefixes_v4 <= r.prefixes && set->prefixes_v6 <= r.prefixes;
+}
+
+/* A set larger than the maps would fail half-way: said before touching them. */
+static void say_no_room(const struct tw_daemon *d, const struct tw_exit_set *set, struct room r)
+{
+	if (set->exact_v4 > r.exact || set->exact_v6 > r.exact)
 		/* Pinned maps keep their size: a larger one needs them gone first. */
-		if (!quiet)
-			tw_err("the exit set has %u IPv4 and %u IPv6 addresses, more than the %u per family the maps hold; %s",
-			       set->exact_v4, set->exact_v6, exact,
-			       d->xdp.fresh_pins ? "start with a larger --max-exits" :
-						   "restart with a larger --max-exits (after 'torwatch unload')");
-		return -E2BIG;
-	}
-	if (set->prefixes_v4 > prefixes || set->prefixes_v6 > prefixes) {
-		if (!quiet)
-			tw_err("the exit set has %u IPv4 and %u IPv6 prefixes, more than the %u per family the tries hold",
-			       set->prefixes_v4, set->prefixes_v6, prefixes);
-		return -E2BIG;
-	}
-	return 0;
+		tw_err("the exit set has %u IPv4 and %u IPv6 addresses, more than the %u per family the maps hold; %s",
+		       set->exact_v4, set->exact_v6, r.exact,
+		       d->xdp.fresh_pins ? "start with a larger --max-exits" :
+					   "restart with a larger --max-exits (after 'torwatch unload')");
+	else
+		tw_err("the exit set has %u IPv4 and %u IPv6 prefixes, more than the %u per family the tries hold",
+		       set->prefixes_v4, set->prefixes_v6, r.prefixes);
 }
 
 /* Says what detection runs on, when that changes (not on every refresh). */
@@ -96,14 +101,12 @@ static void log_in_use(struct tw_daemon *d)
 }
 
 /* A set is in the maps (or failed to go in): publish it. */
-static int finish_apply(struct tw_daemon *d, const struct tw_exit_set *set,
-			const struct tw_apply_stats *st, int err, uint64_t digest)
+static void finish_apply(struct tw_daemon *d, const struct tw_exit_set *set,
+			 const struct tw_apply_stats *st, int err)
 {
 	if (err) {
-		if (d->exits.queued_digest == digest)
-			d->exits.queued_digest = 0; /* the maps may hold part of it: diff next time */
 		tw_err("cannot write the exit set to the kernel maps: %s", strerror(-err));
-		return err;
+		return;
 	}
 	tw_sources_describe(&d->exits.feeds.sources, set, d->pub.info);
 	daemon_status_exit_set(d, set, st->usec);
@@ -114,8 +117,21 @@ static int finish_apply(struct tw_daemon *d, const struct tw_exit_set *set,
 	if (st->no_room)
 		tw_warn("the maps could not hold the old and the new set at once, so leaving entries went first; give them room with a larger --max-exits");
 	log_in_use(d);
-	return 0;
 }
+
+/* What the apply thread builds a set from, and what it found: made on the
+ * loop (a copy of the sources, the maps' room, the live sessions block mode
+ * spares), filled where the job runs, said on the loop. */
+struct exit_build {
+	struct tw_file_reads reads;	/* the sources' copy, the files read into it */
+	struct room room;
+	struct tw_prefix clients[TW_MAX_SPARED];
+	size_t n_clients;
+	struct tw_spared spared[TW_MAX_SPARED];
+	size_t n_spared;
+	uint32_t skip;			/* sources left out to fit the maps */
+	bool unchanged;
+};
 
 /* The fetched source with the most entries among those not yet left out. */
 static int largest_url_source(const struct tw_sources *ss, uint32_t skip)
@@ -131,34 +147,85 @@ static int largest_url_source(const struct tw_sources *ss, uint32_t skip)
 
 /* The merged set, leaving out the largest fetched sources while it does
  * not fit the maps: one source that churns must not freeze the set for all
- * the others. A source newly left out raises feed_rejected and says so in
- * feed show; one that fits again is logged. */
-static int build_fitting_set(struct tw_daemon *d, struct tw_exit_set *set)
+ * the others. */
+static int build_fitting_set(struct exit_build *b, struct tw_exit_set *set)
 {
-	struct tw_sources *ss = &d->exits.feeds.sources;
-	uint32_t skip = 0;
+	const struct tw_sources *ss = &b->reads.copy;
 	int err;
 
 	for (;;) {
-		err = tw_sources_build_set_without(ss, skip, set);
+		err = tw_sources_build_set_without(ss, b->skip, set);
 		if (!err)
-			daemon_block_guard(d, set);
-		if (err || !check_room(d, set, true))
-			break;
-		int i = largest_url_source(ss, skip);
+			b->n_spared = tw_exit_set_spare(set, b->clients, b->n_clients, b->spared,
+							TW_MAX_SPARED);
+		if (err || fits(set, b->room))
+			return err;
+		int i = largest_url_source(ss, b->skip);
 
 		if (i < 0)
-			break;	/* what is left is the owner's files: check_room says why */
+			return 0;	/* what is left is the owner's files: the loop says why */
 		tw_exit_set_free(set);
-		skip |= 1u << i;
+		b->skip |= 1u << i;
 	}
+}
+
+/* Where the job runs (the apply thread, or the loop at start): the files
+ * read, the set built and compared with what the maps hold. */
+static bool prepare_build(struct tw_apply_job *job, uint64_t last)
+{
+	struct exit_build *b = job->ctx;
+
+	tw_file_reads_run(&b->reads);
+	job->err = build_fitting_set(b, &job->set);
+	if (job->err)
+		return false;
+	job->digest = tw_exit_set_digest(&job->set);
+	/* Same entries, same masks: nothing to read back or write. */
+	b->unchanged = job->digest == last;
+	if (!b->unchanged && !fits(&job->set, b->room))
+		job->err = -E2BIG;
+	return !b->unchanged && !job->err;
+}
+
+static void free_build(void *ctx)
+{
+	struct exit_build *b = ctx;
+
+	tw_file_reads_free(&b->reads);
+	free(b);
+}
+
+static struct tw_apply_job *new_build(struct tw_daemon *d)
+{
+	struct tw_apply_job *job = calloc(1, sizeof(*job));
+	struct exit_build *b = calloc(1, sizeof(*b));
+
+	if (!job || !b) {
+		free(b);
+		free(job);
+		return NULL;
+	}
+	tw_file_reads_begin(&d->exits.feeds, &b->reads, tw_now_unix());
+	b->room = (struct room){ bpf_map__max_entries(d->xdp.skel->maps.exit_v4),
+				 bpf_map__max_entries(d->xdp.skel->maps.exit_prefix_v4) };
+	b->n_clients = daemon_block_guard_clients(d, b->clients);
+	*job = (struct tw_apply_job){ .prepare = prepare_build, .ctx = b, .free_ctx = free_build };
+	return job;
+}
+
+/* Sources left out, or fitting again, since the last build: a source newly
+ * left out raises feed_rejected and says so in feed show at every apply (a
+ * later fetch says "ok"); one that fits again is logged. */
+static void say_left_out(struct tw_daemon *d, uint32_t skip)
+{
+	struct tw_sources *ss = &d->exits.feeds.sources;
+
 	for (unsigned i = 0; i < ss->n; i++) {
 		struct tw_source *s = &ss->s[i];
 		bool out = skip & (1u << i), was = d->exits.left_out & (1u << i);
 		char why[TW_SOURCE_ERR_LEN];
 
 		if (out) {
-			/* Said in feed show at every apply: a later fetch says "ok". */
 			snprintf(why, sizeof(why),
 				 "its %zu entries do not fit in the maps beside the other sources' (--max-exits %u); the others are applied without it",
 				 s->n_seen, d->opts->max_exits);
@@ -173,41 +240,56 @@ static int build_fitting_set(struct tw_daemon *d, struct tw_exit_set *set)
 		}
 	}
 	d->exits.left_out = skip;
-	return err;
 }
 
-/* Merges the sources' entries and applies them: here and now before the
- * apply thread runs, on it afterwards. */
+/* A build has run (here or on the apply thread): what it read, left out,
+ * spared and wrote is said, in that order. */
+static int finish_build(struct tw_daemon *d, struct tw_apply_job *job)
+{
+	struct exit_build *b = job->ctx;
+	int changed = tw_feeds_take_file_reads(&d->exits.feeds, &b->reads);
+
+	if (job->err == -ENOMEM && !job->written) {
+		tw_err("cannot build the exit set: out of memory; the maps keep the set they hold");
+		return job->err;
+	}
+	say_left_out(d, b->skip);
+	daemon_block_guard_report(d, b->spared, b->n_spared);
+	if (job->err == -E2BIG && !job->written) {
+		say_no_room(d, &job->set, b->room);
+	} else if (b->unchanged) {
+		tw_info("exit set unchanged (%zu entries); nothing to write", job->set.n);
+		changed |= TW_FEEDS_STATE;
+	} else if (job->written) {
+		finish_apply(d, &job->set, &job->st, job->err);
+	}
+	if (changed & TW_FEEDS_STATE)
+		daemon_status_sources(d);
+	return job->err;
+}
+
+/* Reads the files that changed, merges the sources' entries and applies
+ * them: here and now at start, on the apply thread afterwards. */
 static int apply_sources(struct tw_daemon *d)
 {
-	struct tw_apply_stats st;
-	struct tw_exit_set set;
-	uint64_t digest;
+	struct tw_apply_job *job = new_build(d);
 	int err;
 
-	err = build_fitting_set(d, &set);
-	if (err)
-		return err;
-	digest = tw_exit_set_digest(&set);
-	if (digest == d->exits.queued_digest) {
-		/* Same entries, same masks: nothing to read back or write. */
-		tw_info("exit set unchanged (%zu entries); nothing to write", set.n);
-		daemon_status_sources(d);
-		goto out;
+	if (!job) {
+		tw_err("cannot build the exit set: out of memory; the maps keep the set they hold");
+		return -ENOMEM;
 	}
-	err = check_room(d, &set, false);
-	if (err)
-		goto out;
-	d->exits.queued_digest = digest;
 	if (d->exits.applier) {
-		tw_info("applying the exit set (%zu entries) on the apply thread", set.n);
-		err = tw_apply_worker_submit(d->exits.applier, &set, digest);
-		goto out;
+		struct exit_build *b = job->ctx;
+
+		tw_info("building the exit set on the apply thread%s",
+			b->reads.read ? ", the local files read there" : "");
+		tw_apply_worker_submit(d->exits.applier, job);
+		return 0;
 	}
-	err = tw_exit_set_apply(&set, &d->exits.maps, &st);
-	err = finish_apply(d, &set, &st, err, digest);
-out:
-	tw_exit_set_free(&set);
+	tw_apply_job_run(job, &d->exits.maps, &d->exits.applied_digest);
+	err = finish_build(d, job);
+	tw_apply_job_free(job);
 	return err;
 }
 
@@ -230,11 +312,12 @@ void daemon_feed_update(struct tw_daemon *d, bool force)
 static void on_applied(void *ctx)
 {
 	struct tw_daemon *d = ctx;
-	struct tw_apply_job *job = tw_apply_worker_done(d->exits.applier);
+	struct tw_apply_job *job;
 
-	if (job)
-		finish_apply(d, &job->set, &job->st, job->err, job->digest);
-	tw_apply_job_free(job);
+	while ((job = tw_apply_worker_done(d->exits.applier))) {
+		finish_build(d, job);
+		tw_apply_job_free(job);
+	}
 }
 
 static void on_fetched(void *ctx)
@@ -272,7 +355,7 @@ int daemon_exits_start(struct tw_daemon *d)
 
 	if (ret)
 		return ret;
-	d->exits.applier = tw_apply_worker_new(&d->exits.maps);
+	d->exits.applier = tw_apply_worker_new(&d->exits.maps, d->exits.applied_digest);
 	if (!d->exits.applier) {
 		tw_err("cannot start the apply thread: %s", strerror(errno));
 		return -ENOMEM;
@@ -287,6 +370,8 @@ int daemon_exits_start(struct tw_daemon *d)
 		ret = tw_loop_add_tick(l, "feed schedule", TW_LOOP_AFTER_INPUT, on_tick, d);
 	if (ret)
 		tw_err("cannot watch the feeds: %s", strerror(-ret));
+	else
+		tw_feeds_defer_files(&d->exits.feeds);	/* read on the apply thread from now on */
 	return ret;
 }
 

@@ -48,7 +48,7 @@ struct tw_daemon {
 		bool feeds_open;
 		struct tw_exit_maps maps;
 		struct tw_apply_worker *applier;	/* NULL until the first set is in */
-		uint64_t queued_digest;	/* of the newest set written or on its way; 0 = none */
+		uint64_t applied_digest;	/* of the set written at start (the apply thread then keeps its own) */
 		uint32_t in_use;	/* the sources the set was made of at the last log line */
 		uint32_t left_out;	/* sources whose entries did not fit beside the others' */
 		struct tw_prefix spared[TW_MAX_SPARED];	/* block_guard.c: kept out for a live session */

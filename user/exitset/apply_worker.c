@@ -10,6 +10,7 @@
 
 struct tw_apply_worker {
 	struct tw_exit_maps maps;
+	uint64_t last;		/* the digest of what the maps hold; the worker's */
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
@@ -17,7 +18,7 @@ struct tw_apply_worker {
 	bool quit;
 	bool running;
 	struct tw_apply_job *waiting;	/* submitted, not started */
-	struct tw_apply_job *done;	/* finished, not taken (one at most: the newest) */
+	struct tw_apply_job *done, **done_tail;	/* finished, not taken: oldest first */
 };
 
 void tw_apply_job_free(struct tw_apply_job *job)
@@ -25,7 +26,19 @@ void tw_apply_job_free(struct tw_apply_job *job)
 	if (!job)
 		return;
 	tw_exit_set_free(&job->set);
+	if (job->free_ctx)
+		job->free_ctx(job->ctx);
 	free(job);
+}
+
+void tw_apply_job_run(struct tw_apply_job *job, const struct tw_exit_maps *maps, uint64_t *last)
+{
+	if (job->prepare && !job->prepare(job, *last))
+		return;
+	job->written = true;
+	job->err = tw_exit_set_apply(&job->set, maps, &job->st);
+	/* A failed write may have left part of the set: compare nothing with it. */
+	*last = job->err ? 0 : job->digest;
 }
 
 static void *worker(void *arg)
@@ -45,12 +58,11 @@ static void *worker(void *arg)
 		w->waiting = NULL;
 		w->running = true;
 		pthread_mutex_unlock(&w->lock);
-		job->err = tw_exit_set_apply(&job->set, &w->maps, &job->st);
+		tw_apply_job_run(job, &w->maps, &w->last);
 		pthread_mutex_lock(&w->lock);
 		w->running = false;
-		/* An older result nobody took yet says less than this one. */
-		tw_apply_job_free(w->done);
-		w->done = job;
+		*w->done_tail = job;
+		w->done_tail = &job->next;
 		if (write(w->efd, &one, sizeof(one)) < 0)
 			continue; /* the counter is already set */
 	}
@@ -58,7 +70,7 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-struct tw_apply_worker *tw_apply_worker_new(const struct tw_exit_maps *maps)
+struct tw_apply_worker *tw_apply_worker_new(const struct tw_exit_maps *maps, uint64_t last)
 {
 	struct tw_apply_worker *w = calloc(1, sizeof(*w));
 	int ret = -1;
@@ -66,6 +78,8 @@ struct tw_apply_worker *tw_apply_worker_new(const struct tw_exit_maps *maps)
 	if (!w)
 		return NULL;
 	w->maps = *maps;
+	w->last = last;
+	w->done_tail = &w->done;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -85,21 +99,13 @@ int tw_apply_worker_fd(const struct tw_apply_worker *w)
 	return w->efd;
 }
 
-int tw_apply_worker_submit(struct tw_apply_worker *w, struct tw_exit_set *set, uint64_t digest)
+void tw_apply_worker_submit(struct tw_apply_worker *w, struct tw_apply_job *job)
 {
-	struct tw_apply_job *job = calloc(1, sizeof(*job));
-
-	if (!job)
-		return -ENOMEM;
-	job->set = *set;
-	job->digest = digest;
-	*set = (struct tw_exit_set){};
 	pthread_mutex_lock(&w->lock);
 	tw_apply_job_free(w->waiting);
 	w->waiting = job;
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
-	return 0;
 }
 
 struct tw_apply_job *tw_apply_worker_done(struct tw_apply_worker *w)
@@ -109,8 +115,13 @@ struct tw_apply_job *tw_apply_worker_done(struct tw_apply_worker *w)
 
 	pthread_mutex_lock(&w->lock);
 	job = w->done;
-	w->done = NULL;
-	if (read(w->efd, &n, sizeof(n)) < 0)
+	if (job) {
+		w->done = job->next;
+		job->next = NULL;
+		if (!w->done)
+			w->done_tail = &w->done;
+	}
+	if (!w->done && read(w->efd, &n, sizeof(n)) < 0)
 		n = 0; /* nothing was signalled */
 	pthread_mutex_unlock(&w->lock);
 	return job;
@@ -136,7 +147,12 @@ void tw_apply_worker_free(struct tw_apply_worker *w)
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
 	tw_apply_job_free(w->waiting);
-	tw_apply_job_free(w->done);
+	while (w->done) {
+		struct tw_apply_job *next = w->done->next;
+
+		tw_apply_job_free(w->done);
+		w->done = next;
+	}
 	close(w->efd);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->wake);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Applies exit sets on a thread of its own, so that writing a large set
- * (about a second for 1M entries) never holds up the event loop and its
- * alerts. One job runs at a time; a newer set replaces one still waiting. */
+/* Builds and applies exit sets on a thread of its own, so that merging,
+ * sorting and writing a large set (about a second each for 1M entries)
+ * never holds up the event loop and its alerts. One job runs at a time; a
+ * newer job replaces one still waiting (its ctx must then say nothing the
+ * newer one does not). */
 #ifndef TW_APPLY_WORKER_H
 #define TW_APPLY_WORKER_H
 
@@ -10,20 +12,33 @@
 #include "exitset/exit_set.h"
 
 struct tw_apply_job {
+	/* Run first, where the job runs (NULL: set and digest are ready):
+	 * makes set and digest from ctx; last is the digest of the set the
+	 * maps hold (0: unknown). False: nothing to write (err says why, or
+	 * nothing changed). */
+	bool (*prepare)(struct tw_apply_job *job, uint64_t last);
+	void *ctx;
+	void (*free_ctx)(void *ctx);
 	struct tw_exit_set set;
 	uint64_t digest;
+	bool written;		/* set went to the maps (err says how) */
 	struct tw_apply_stats st;
 	int err;
+	struct tw_apply_job *next;	/* the worker's list of finished jobs */
 };
 
 struct tw_apply_worker;
 
-struct tw_apply_worker *tw_apply_worker_new(const struct tw_exit_maps *maps);
+/* Prepares and applies job here and now; *last follows what the maps hold. */
+void tw_apply_job_run(struct tw_apply_job *job, const struct tw_exit_maps *maps, uint64_t *last);
+/* last: the digest of the set the maps hold now. */
+struct tw_apply_worker *tw_apply_worker_new(const struct tw_exit_maps *maps, uint64_t last);
 /* Readable when a job has finished. */
 int tw_apply_worker_fd(const struct tw_apply_worker *w);
-/* Takes set (the worker owns it from now on). */
-int tw_apply_worker_submit(struct tw_apply_worker *w, struct tw_exit_set *set, uint64_t digest);
-/* The next finished job (free it with tw_apply_job_free), or NULL. */
+/* Takes job (the worker owns it until tw_apply_worker_done hands it back). */
+void tw_apply_worker_submit(struct tw_apply_worker *w, struct tw_apply_job *job);
+/* The oldest finished job not yet taken (free it with tw_apply_job_free),
+ * or NULL: every job submitted and not replaced comes back, in order. */
 struct tw_apply_job *tw_apply_worker_done(struct tw_apply_worker *w);
 void tw_apply_job_free(struct tw_apply_job *job);
 /* Nothing running, waiting or finished-but-untaken. */

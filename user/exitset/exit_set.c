@@ -73,6 +73,32 @@ void tw_exit_set_finalize(struct tw_exit_set *set)
 	}
 }
 
+size_t tw_exit_set_spare(struct tw_exit_set *set, const struct tw_prefix *clients, size_t n,
+			 struct tw_spared *out, size_t max)
+{
+	size_t kept = 0, spared = 0;
+
+	for (size_t i = 0; n && i < set->n; i++) {
+		const struct tw_exit_entry *e = &set->e[i];
+		size_t c = 0;
+
+		while (c < n && !tw_prefix_contains(&e->p, &clients[c]))
+			c++;
+		if (c == n) {
+			set->e[kept++] = *e;
+			continue;
+		}
+		if (spared < max)
+			out[spared] = (struct tw_spared){ e->p, clients[c], e->sources };
+		spared++;
+	}
+	if (spared) {
+		set->n = kept;
+		tw_exit_set_finalize(set);
+	}
+	return spared;
+}
+
 void tw_exit_set_free(struct tw_exit_set *set)
 {
 	free(set->e);

@@ -50,6 +50,17 @@ void tw_exit_set_free(struct tw_exit_set *set);
 /* A digest of the entries and their source masks (after finalize), never 0:
  * a refresh whose digest matches the last applied one has nothing to write. */
 uint64_t tw_exit_set_digest(const struct tw_exit_set *set);
+/* An entry taken out of a set because it names a client to spare. */
+struct tw_spared {
+	struct tw_prefix entry, client;
+	uint32_t sources;
+};
+
+/* Takes out of set (finalized) every entry that contains one of the n
+ * clients, and finalizes it again; the first max of them go to out.
+ * Returns how many were taken out. */
+size_t tw_exit_set_spare(struct tw_exit_set *set, const struct tw_prefix *clients, size_t n,
+			 struct tw_spared *out, size_t max);
 /* Binary search for an exact prefix (after finalize). */
 const struct tw_exit_entry *tw_exit_set_find(const struct tw_exit_set *set,
 					     const struct tw_prefix *p);

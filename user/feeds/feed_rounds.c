@@ -361,6 +361,28 @@ bool tw_feed_file_changed(struct tw_source *s)
 	return true;
 }
 
+int tw_feeds_file_read(struct tw_feeds *f, struct tw_source *s, int ret, const char *err,
+		       int64_t now)
+{
+	s->last_attempt = now;
+	if (ret == -EBADMSG) {
+		tw_feeds_refused(f, s, now, err);
+	} else if (ret) {
+		snprintf(s->error, sizeof(s->error), "%.*s", (int)sizeof(s->error) - 1, err);
+		s->state = TW_SRC_FAILED;
+		tw_err("%s", err);
+	} else {
+		s->state = TW_SRC_OK;
+		s->failures = 0;
+		s->error[0] = '\0';
+		/* The same file read again: its bad lines were said already. */
+		if (tw_feed_file_changed(s))
+			tw_feeds_log_bad_lines(s);
+		return TW_FEEDS_DATA | TW_FEEDS_STATE;
+	}
+	return TW_FEEDS_STATE;
+}
+
 int tw_feeds_reload_files(struct tw_feeds *f, bool force, int64_t now)
 {
 	char err[512];
@@ -369,26 +391,19 @@ int tw_feeds_reload_files(struct tw_feeds *f, bool force, int64_t now)
 	for (unsigned i = 0; i < f->sources.n; i++) {
 		struct tw_source *s = &f->sources.s[i];
 
-		if (s->kind != TW_SOURCE_FILE && s->kind != TW_SOURCE_DENY)
+		if (!tw_source_is_file(s))
 			continue;
-		s->last_attempt = now;
-		ret = tw_source_read_file(s, now, &f->pol, force, err, sizeof(err));
-		if (ret == -EBADMSG) {
-			tw_feeds_refused(f, s, now, err);
-		} else if (ret) {
-			snprintf(s->error, sizeof(s->error), "%.*s", (int)sizeof(s->error) - 1, err);
-			s->state = TW_SRC_FAILED;
-			tw_err("%s", err);
-		} else {
-			s->state = TW_SRC_OK;
-			s->failures = 0;
-			s->error[0] = '\0';
-			/* The same file read again: its bad lines were said already. */
-			if (tw_feed_file_changed(s))
-				tw_feeds_log_bad_lines(s);
-			changed |= TW_FEEDS_DATA;
+		if (f->defer_files) {
+			/* The apply thread reads them (file_reads.h). */
+			changed |= TW_FEEDS_DATA | TW_FEEDS_STATE;
+			continue;
 		}
-		changed |= TW_FEEDS_STATE;
+		ret = tw_source_read_file(s, now, &f->pol, force, err, sizeof(err));
+		changed |= tw_feeds_file_read(f, s, ret, err, now);
+	}
+	if (f->defer_files && changed) {
+		f->files_wanted++;
+		f->files_force |= force;
 	}
 	if (f->n_allow_files) {
 		if (tw_feeds_read_allow_files(f, err, sizeof(err)))

@@ -40,6 +40,10 @@ struct tw_feeds {
 	bool round_active;	/* 'feed update' waits for the fetches in flight */
 	uint32_t rounds_done;
 	int64_t last_expiry;
+	/* Local files read off the loop (file_reads.h): */
+	bool defer_files;
+	bool files_force;	/* a 'feed update --force' waits for them */
+	uint64_t files_wanted, files_taken;
 	struct tw_emitter *out;	/* feed_rejected, feed_stale */
 };
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Shared by feeds.c and feed_rounds.c only. */
+/* Shared by feeds.c, feed_rounds.c and file_reads.c only. */
 #ifndef TW_FEEDS_INTERNAL_H
 #define TW_FEEDS_INTERNAL_H
 
@@ -18,5 +18,9 @@ int tw_feeds_read_allow_files(struct tw_feeds *f, char *err, size_t errlen);
 /* s's new list refused (why): its last good data stays, feed_rejected is
  * raised, and the next attempt is scheduled. */
 void tw_feeds_refused(struct tw_feeds *f, struct tw_source *s, int64_t now, const char *why);
+/* What the read of file source s said (ret and err of tw_source_read_file):
+ * its state, the log, a refusal's alert. TW_FEEDS_* */
+int tw_feeds_file_read(struct tw_feeds *f, struct tw_source *s, int ret, const char *err,
+		       int64_t now);
 
 #endif

@@ -183,9 +183,7 @@ int tw_source_cache_read(struct tw_source *s, const char *dir, char *err, size_t
 		free(c.seen);
 		return ret == -ENOENT ? -ENOENT : -EINVAL;
 	}
-	free(s->seen);
-	s->seen = c.seen;
-	s->n_seen = c.n_seen;
+	tw_source_replace_seen(s, c.seen, c.n_seen);
 	s->listed = c.listed;
 	s->listed_at = c.listed_at;
 	s->confirmed_at = c.confirmed_at;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "common/log.h"
 #include "common/timeutil.h"
 #include "common/url.h"
 
@@ -180,9 +181,7 @@ int tw_source_accept(struct tw_source *s, const struct tw_feed *feed, int64_t no
 		return -ENOMEM;
 	if (s->kind == TW_SOURCE_URL && pol->max_entries && n > pol->max_entries)
 		trim_unlisted(fresh, &n, pol->max_entries, now);
-	free(s->seen);
-	s->seen = fresh;
-	s->n_seen = n;
+	tw_source_replace_seen(s, fresh, n);
 	s->listed = m;
 	s->listed_at = s->confirmed_at = now;
 	s->data_time = feed->newest_data;
@@ -196,17 +195,29 @@ void tw_source_confirm(struct tw_source *s, int64_t now)
 	s->confirmed_at = now;
 }
 
+static bool expired(const struct tw_source *s, size_t i, int64_t now, unsigned expire_s)
+{
+	/* The last good list itself stays: an outage must not empty the set. */
+	return s->seen[i].last_seen != s->listed_at && now - s->seen[i].last_seen > (int64_t)expire_s;
+}
+
 size_t tw_source_expire(struct tw_source *s, int64_t now, unsigned expire_s)
 {
-	size_t out = 0, n = s->n_seen;
+	size_t out = 0, n = s->n_seen, gone = 0;
+	struct tw_seen *kept = s->seen;
 
-	/* The last good list itself stays: an outage must not empty the set. */
 	for (size_t i = 0; i < n; i++)
-		if (s->seen[i].last_seen == s->listed_at ||
-		    now - s->seen[i].last_seen <= (int64_t)expire_s)
-			s->seen[out++] = s->seen[i];
-	s->n_seen = out;
-	return n - out;
+		gone += expired(s, i, now, expire_s);
+	if (!gone)
+		return 0;
+	/* Lent to a copy: the kept entries go to a new array. */
+	if (s->lent && !(kept = malloc((n - gone) * sizeof(*kept) + 1)))
+		return 0;	/* they expire at the next tick */
+	for (size_t i = 0; i < n; i++)
+		if (!expired(s, i, now, expire_s))
+			kept[out++] = s->seen[i];
+	tw_source_replace_seen(s, kept, out);
+	return gone;
 }
 
 int tw_source_read_file(struct tw_source *s, int64_t now, const struct tw_feed_policy *pol,
@@ -423,9 +434,64 @@ void tw_sources_describe(const struct tw_sources *ss, const struct tw_exit_set *
 
 void tw_sources_free(struct tw_sources *ss)
 {
-	for (unsigned i = 0; i < ss->n; i++)
-		free(ss->s[i].seen);
+	for (unsigned i = 0; i < ss->n; i++) {
+		struct tw_source *s = &ss->s[i];
+
+		if (!s->borrowed)
+			free(s->seen);
+		for (size_t k = 0; k < s->n_retired; k++)
+			free(s->retired[k]);
+		free(s->retired);
+	}
 	ss->n = 0;
+}
+
+void tw_source_replace_seen(struct tw_source *s, struct tw_seen *fresh, size_t n)
+{
+	struct tw_seen **r;
+
+	if (s->borrowed || fresh == s->seen) {
+		/* A copy's: the loop's source owns the old entries. */
+	} else if (!s->lent || !s->seen) {
+		free(s->seen);
+	} else if ((r = realloc(s->retired, (s->n_retired + 1) * sizeof(*r)))) {
+		s->retired = r;
+		s->retired[s->n_retired++] = s->seen;
+	} else {
+		tw_warn("%s: out of memory: %zu entries stay allocated until the exit", s->name,
+			s->n_seen);
+	}
+	s->borrowed = false;
+	s->seen = fresh;
+	s->n_seen = n;
+}
+
+void tw_sources_lend(struct tw_sources *ss, struct tw_sources *to)
+{
+	to->n = ss->n;
+	for (unsigned i = 0; i < ss->n; i++) {
+		to->s[i] = ss->s[i];
+		to->s[i].borrowed = true;
+		to->s[i].lent = 0;
+		to->s[i].retired = NULL;
+		to->s[i].n_retired = 0;
+		ss->s[i].lent++;
+	}
+}
+
+void tw_sources_give_back(struct tw_sources *ss)
+{
+	for (unsigned i = 0; i < ss->n; i++) {
+		struct tw_source *s = &ss->s[i];
+
+		if (s->lent && --s->lent)
+			continue;
+		for (size_t k = 0; k < s->n_retired; k++)
+			free(s->retired[k]);
+		free(s->retired);
+		s->retired = NULL;
+		s->n_retired = 0;
+	}
 }
 
 const char *tw_source_state_name(enum tw_source_state st)

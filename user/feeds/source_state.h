@@ -65,6 +65,13 @@ struct tw_source {
 	bool force;			/* the guard is off for the attempt in flight */
 	int64_t resume_ms;		/* an attempt asked for out of turn: the schedule it interrupted */
 	uint64_t file_key;		/* files: inode, size and mtime at the last read */
+	/* The entries are shared with the apply thread's copies, never copied
+	 * (tw_sources_lend): a copy's source borrows them and never frees
+	 * them; the loop's, while lent, neither frees nor changes them. */
+	bool borrowed;
+	unsigned lent;
+	struct tw_seen **retired;	/* replaced while lent: freed when no longer */
+	size_t n_retired;
 };
 
 struct tw_sources {
@@ -116,6 +123,19 @@ uint32_t tw_sources_in_use(const struct tw_sources *ss, int64_t now, char *buf, 
 void tw_sources_describe(const struct tw_sources *ss, const struct tw_exit_set *set,
 			 struct tw_source_info info[TW_MAX_SOURCES]);
 void tw_sources_free(struct tw_sources *ss);
+/* A local file (a feed file or a deny file), read rather than fetched. */
+static inline bool tw_source_is_file(const struct tw_source *s)
+{
+	return s->kind == TW_SOURCE_FILE || s->kind == TW_SOURCE_DENY;
+}
+/* A copy of ss into to whose entries are ss's, lent: until
+ * tw_sources_give_back(ss), ss's entries stay as they are (what replaces
+ * them is new; the old are freed then). Free to with tw_sources_free. */
+void tw_sources_lend(struct tw_sources *ss, struct tw_sources *to);
+void tw_sources_give_back(struct tw_sources *ss);
+/* s's entries replaced by fresh (n of them): the old freed, or kept until
+ * no copy borrows them. */
+void tw_source_replace_seen(struct tw_source *s, struct tw_seen *fresh, size_t n);
 const char *tw_source_state_name(enum tw_source_state st);
 const char *tw_source_kind_name(enum tw_source_kind k);
 
