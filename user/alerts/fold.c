@@ -5,9 +5,11 @@
 #include <string.h>
 #include "common/hash.h"
 
+enum { EMPTY, USED, GONE };	/* GONE: a closed window; probes go past it */
+
 /* A slot: its header, then the key, then the record. */
 struct slot {
-	bool used;
+	unsigned char state;
 	uint64_t first_ns;
 	uint64_t repeats;	/* within the window, after the first */
 	unsigned char data[];
@@ -16,6 +18,12 @@ struct slot {
 struct tw_fold {
 	size_t n, key_size, rec_size, slot_size;
 	unsigned char *slots;
+	/* So that a round with no window to close costs nothing (the loop
+	 * asks after every round): the open windows, a lower bound of the
+	 * oldest one's start, and where the last scan stopped. */
+	size_t open, gone;
+	uint64_t oldest_ns;
+	size_t cursor;
 };
 
 static struct slot *slot_at(const struct tw_fold *f, size_t i)
@@ -49,42 +57,91 @@ void tw_fold_free(struct tw_fold *f)
 	free(f);
 }
 
+/* Closed windows lengthen every probe: once they are a quarter of the
+ * table, the open ones are placed again in a clean one. */
+static void compact(struct tw_fold *f)
+{
+	unsigned char *old = malloc(f->n * f->slot_size);
+
+	if (!old)
+		return;	/* probes stay longer, answers stay right */
+	memcpy(old, f->slots, f->n * f->slot_size);
+	memset(f->slots, 0, f->n * f->slot_size);
+	f->gone = 0;
+	for (size_t k = 0; k < f->n; k++) {
+		const struct slot *o = (const struct slot *)(old + k * f->slot_size);
+		size_t i;
+
+		if (o->state != USED)
+			continue;
+		i = (size_t)(tw_fnv1a(TW_FNV1A_INIT, o->data, f->key_size) % f->n);
+		while (slot_at(f, i)->state == USED)
+			i = (i + 1) % f->n;
+		memcpy(slot_at(f, i), o, f->slot_size);
+	}
+	free(old);
+}
+
 bool tw_fold_seen(struct tw_fold *f, const void *key, const void *rec, uint64_t add,
 		  uint64_t now_ns, uint64_t window_ns)
 {
 	size_t i = (size_t)(tw_fnv1a(TW_FNV1A_INIT, key, f->key_size) % f->n);
+	struct slot *room = NULL;
 
 	for (size_t k = 0; k < f->n; k++, i = (i + 1) % f->n) {
 		struct slot *s = slot_at(f, i);
 
-		if (s->used && !memcmp(s->data, key, f->key_size) && now_ns - s->first_ns < window_ns) {
+		if (s->state == USED && !memcmp(s->data, key, f->key_size) &&
+		    now_ns - s->first_ns < window_ns) {
 			s->repeats += add;
 			return true;
 		}
-		if (!s->used) {
-			s->used = true;
-			s->first_ns = now_ns;
-			s->repeats = 0;
-			memcpy(s->data, key, f->key_size);
-			memcpy(s->data + f->key_size, rec, f->rec_size);
-			return false;
-		}
+		if (s->state != USED && !room)
+			room = s;
+		if (s->state == EMPTY)
+			break;	/* the key's chain ends here */
 	}
-	return false;	/* full: alert anyway */
+	if (!room)
+		return false;	/* full: alert anyway */
+	f->gone -= room->state == GONE;
+	room->state = USED;
+	room->first_ns = now_ns;
+	room->repeats = 0;
+	memcpy(room->data, key, f->key_size);
+	memcpy(room->data + f->key_size, rec, f->rec_size);
+	if (!f->open++ || now_ns < f->oldest_ns)
+		f->oldest_ns = now_ns;
+	return false;
 }
 
 bool tw_fold_next_closed(struct tw_fold *f, uint64_t now_ns, uint64_t window_ns, void *rec,
 			 uint64_t *repeats)
 {
-	for (size_t i = 0; i < f->n; i++) {
+	uint64_t oldest = UINT64_MAX;
+
+	if (!f->open || now_ns - f->oldest_ns < window_ns)
+		return false;
+	for (size_t k = 0; k < f->n; k++) {
+		size_t i = (f->cursor + k) % f->n;
 		struct slot *s = slot_at(f, i);
 
-		if (!s->used || now_ns - s->first_ns < window_ns)
+		if (s->state != USED)
 			continue;
-		s->used = false;
+		if (now_ns - s->first_ns < window_ns) {
+			if (s->first_ns < oldest)
+				oldest = s->first_ns;
+			continue;
+		}
+		s->state = GONE;
+		f->open--;
+		f->cursor = i + 1;
 		memcpy(rec, s->data + f->key_size, f->rec_size);
 		*repeats = s->repeats;
+		if (++f->gone > f->n / 4)
+			compact(f);
 		return true;
 	}
+	/* A whole turn without a closed window: the bound is exact now. */
+	f->oldest_ns = oldest;
 	return false;
 }

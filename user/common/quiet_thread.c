@@ -6,6 +6,8 @@
 #include "common/log.h"
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 struct start {
 	void *(*fn)(void *);
@@ -45,4 +47,11 @@ int tw_quiet_thread_start(pthread_t *thread, enum tw_cap_set keep, void *(*fn)(v
 	if (ret)
 		free(s);
 	return ret;
+}
+
+void tw_thread_background(void)
+{
+	/* Per thread on Linux: PRIO_PROCESS with the thread's id. */
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), 10))
+		tw_warn("a helper thread cannot lower its priority: %s", strerror(errno));
 }

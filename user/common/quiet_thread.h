@@ -15,4 +15,9 @@
  * errno (a thread that cannot drop them does not run fn). */
 int tw_quiet_thread_start(pthread_t *thread, enum tw_cap_set keep, void *(*fn)(void *), void *arg);
 
+/* The calling thread yields the CPU to the event loop: nice +10 for bulk
+ * work (an apply, a scrape) that must not delay the kernel's events on a
+ * host with few cores. */
+void tw_thread_background(void);
+
 #endif

@@ -46,6 +46,7 @@ static void *worker(void *arg)
 	struct tw_apply_worker *w = arg;
 	uint64_t one = 1;
 
+	tw_thread_background();
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		struct tw_apply_job *job;

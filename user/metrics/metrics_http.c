@@ -178,6 +178,7 @@ static void *serve(void *p)
 {
 	struct tw_metrics_http *h = p;
 
+	tw_thread_background();
 	while (!atomic_load(&h->stop)) {
 		MHD_run_wait(h->mhd, 200);
 		cut_slow_clients(h);
