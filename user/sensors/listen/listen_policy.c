@@ -164,6 +164,10 @@ struct json_object *tw_listen_handle(const struct tw_listen_policy *p, struct tw
 		s->proc = proc;
 		return NULL;
 	}
+	if (!s->used && !d->open++)
+		d->oldest_ns = now_ns;
+	else if (now_ns < d->oldest_ns)
+		d->oldest_ns = now_ns;
 	*s = (struct tw_listen_seen){ .first_ns = now_ns, .port = ev->lport, .proto = ev->proto,
 				      .used = true, .last = *ev, .proc = proc };
 	snprintf(s->exe, sizeof(s->exe), "%s", proc.exe);
@@ -173,20 +177,31 @@ struct json_object *tw_listen_handle(const struct tw_listen_policy *p, struct tw
 struct json_object *tw_listen_flush_next(const struct tw_listen_policy *p,
 					 struct tw_listen_dedup *d, uint64_t now_ns)
 {
+	uint64_t oldest = UINT64_MAX;
+
+	if (!d->open || now_ns - d->oldest_ns < p->window_ns)
+		return NULL;
 	for (int i = 0; i < TW_LISTEN_DEDUP_SLOTS; i++) {
 		struct tw_listen_seen *s = &d->slot[i];
 		struct json_object *a = NULL;
 
-		if (!s->used || now_ns - s->first_ns < p->window_ns)
+		if (!s->used)
 			continue;
+		if (now_ns - s->first_ns < p->window_ns) {
+			if (s->first_ns < oldest)
+				oldest = s->first_ns;
+			continue;
+		}
 		if (s->repeats) {
 			/* The window's total: the first alert and the repeats folded since. */
 			a = build_alert(&s->last, &s->proc, false, 1 + s->repeats);
 			tw_json_set(a, "torwatch.repeated", json_object_new_boolean(true));
 		}
 		s->used = false;
+		d->open--;
 		if (a)
 			return a;
 	}
+	d->oldest_ns = oldest;	/* a whole turn: the bound is exact */
 	return NULL;
 }

@@ -39,6 +39,11 @@ struct tw_listen_seen {
 
 struct tw_listen_dedup {
 	struct tw_listen_seen slot[TW_LISTEN_DEDUP_SLOTS];
+	/* So that a round with no window to close reads no slot (the loop
+	 * asks after every round): the windows open, and a lower bound of the
+	 * oldest one's start, exact after each full scan. */
+	unsigned open;
+	uint64_t oldest_ns;
 };
 
 /* Is this listener expected (an allowed port, or loopback-only when ignored)? */
