@@ -41,19 +41,9 @@ int tw_feeds_take_file_reads(struct tw_feeds *f, struct tw_file_reads *r)
 
 		if (!tw_source_is_file(s))
 			continue;
-		/* Only reads touch a file source: the copy's is the newer. A
-		 * read that failed or was refused left the entries as lent. */
-		if (!read->borrowed) {
-			tw_source_replace_seen(s, read->seen, read->n_seen);
-			struct tw_source kept = *s;	/* what the loop keeps of its own */
-
-			*s = *read;
-			s->lent = kept.lent;
-			s->retired = kept.retired;
-			s->n_retired = kept.n_retired;
-			read->seen = NULL;	/* the loop's now */
-			read->n_seen = 0;
-		}
+		/* A read that failed or was refused left the entries as lent. */
+		if (!read->borrowed)
+			tw_source_take_list(s, read);
 		changed |= tw_feeds_file_read(f, s, r->ret[i], r->err[i], r->now);
 	}
 	/* A later request (a file that changed meanwhile) is read again. */

@@ -190,6 +190,19 @@ int tw_source_accept(struct tw_source *s, const struct tw_feed *feed, int64_t no
 	return 0;
 }
 
+void tw_source_take_list(struct tw_source *s, struct tw_source *from)
+{
+	tw_source_replace_seen(s, from->seen, from->n_seen);
+	from->seen = NULL;	/* s's now */
+	from->n_seen = 0;
+	s->listed = from->listed;
+	s->listed_at = from->listed_at;
+	s->confirmed_at = from->confirmed_at;
+	s->data_time = from->data_time;
+	s->bad_lines = from->bad_lines;
+	memcpy(s->errors, from->errors, sizeof(s->errors));
+}
+
 void tw_source_confirm(struct tw_source *s, int64_t now)
 {
 	s->confirmed_at = now;

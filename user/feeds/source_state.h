@@ -128,6 +128,10 @@ static inline bool tw_source_is_file(const struct tw_source *s)
 {
 	return s->kind == TW_SOURCE_FILE || s->kind == TW_SOURCE_DENY;
 }
+/* The list a copy's source accepted (its entries, their counts and times,
+ * its bad lines) moved into s; the rest of s (state, schedule, what the
+ * loop noted of the file) stays s's own. */
+void tw_source_take_list(struct tw_source *s, struct tw_source *from);
 /* A copy of ss into to whose entries are ss's, lent: until
  * tw_sources_give_back(ss), ss's entries stay as they are (what replaces
  * them is new; the old are freed then). Free to with tw_sources_free. */
