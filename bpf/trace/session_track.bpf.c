@@ -18,6 +18,7 @@
  * The exit set, config and counters are the XDP object's maps, reused. */
 #include <linux/bpf.h>
 #include <linux/in.h>
+#include <asm-generic/errno-base.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
@@ -286,18 +287,30 @@ int session_exec(struct trace_event_raw_sched_process_exec *ctx)
 
 	if (!connection_on_stdin(&s))
 		return 0;	/* the listener, or sshd run by hand */
-	s.started_ns = sid;
 	s.sshd_tgid = current_tgid();
 	s.refs = 1;
 	look_up_client(&s);
+	/* The key is the start time: sshds started on two CPUs in the same
+	 * nanosecond (sessions started in parallel) take the next free one,
+	 * never the other's. */
+	long err = -EEXIST;
+
+	for (int i = 0; i < 8 && err == -EEXIST; i++, sid++) {
+		s.started_ns = sid;
+		err = bpf_map_update_elem(&sessions, &sid, &s, BPF_NOEXIST);
+	}
+	sid = s.started_ns;
+	if (err) {
+		counter_inc(TW_CNT_SESSION_MAP_FULL);
+		return 0;
+	}
 	__builtin_memset(np, 0, sizeof(*np));
 	np->flags = TW_PROC_SSHD;
 	np->session = sid;
 	__builtin_memcpy(np->comm, comm, TW_COMM_LEN);
 	remember_exec(ctx, np);
-	if (bpf_map_update_elem(&sessions, &sid, &s, BPF_NOEXIST) ||
-	    bpf_map_update_elem(&session_procs, &tid, np, BPF_NOEXIST)) {
-		bpf_map_delete_elem(&sessions, &sid);
+	if (bpf_map_update_elem(&session_procs, &tid, np, BPF_NOEXIST)) {
+		bpf_map_delete_elem(&sessions, &sid);	/* ours: the key is taken above */
 		counter_inc(TW_CNT_SESSION_MAP_FULL);
 		return 0;
 	}
