@@ -144,22 +144,22 @@ static void test_dedup_window(void **state)
 	assert_non_null(a);
 	json_object_put(a);
 	emitted = 0;
-	assert_int_equal(d->open, 2);
+	assert_int_equal(d->windows.open, 2);
 	flush(&p, d, 159 * SEC_NS);
 	assert_int_equal(emitted, 0);	/* the window is still open */
 	flush(&p, d, 160 * SEC_NS);
 	assert_int_equal(emitted, 1);	/* the TCP one had repeats; the UDP one none */
 	assert_int_equal(emitted_count, 4);
-	assert_int_equal(d->open, 1);	/* the UDP one's closes at 161 */
-	assert_true(d->oldest_ns == 101 * SEC_NS);
+	assert_int_equal(d->windows.open, 1);	/* the UDP one's closes at 161 */
+	assert_true(d->windows.oldest_ns == 101 * SEC_NS);
 	flush(&p, d, 200 * SEC_NS);
 	assert_int_equal(emitted, 1);
-	assert_int_equal(d->open, 0);
+	assert_int_equal(d->windows.open, 0);
 	/* After the window: a new alert at once. */
 	a = tw_listen_handle(&p, d, &ev, false, 300 * SEC_NS);
 	assert_non_null(a);
 	json_object_put(a);
-	assert_int_equal(d->open, 1);
+	assert_int_equal(d->windows.open, 1);
 	/* Its repeats come out when its own window closes, not before. */
 	assert_null(tw_listen_handle(&p, d, &ev, false, 301 * SEC_NS));
 	flush(&p, d, 359 * SEC_NS);

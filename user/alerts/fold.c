@@ -18,12 +18,9 @@ struct slot {
 struct tw_fold {
 	size_t n, key_size, rec_size, slot_size;
 	unsigned char *slots;
-	/* So that a round with no window to close costs nothing (the loop
-	 * asks after every round): the open windows, a lower bound of the
-	 * oldest one's start, and where the last scan stopped. */
-	size_t open, gone;
-	uint64_t oldest_ns;
-	size_t cursor;
+	struct tw_open_windows windows;
+	size_t gone;		/* closed slots (tombstones) */
+	size_t cursor;		/* where the last scan stopped */
 };
 
 static struct slot *slot_at(const struct tw_fold *f, size_t i)
@@ -109,8 +106,7 @@ bool tw_fold_seen(struct tw_fold *f, const void *key, const void *rec, uint64_t 
 	room->repeats = 0;
 	memcpy(room->data, key, f->key_size);
 	memcpy(room->data + f->key_size, rec, f->rec_size);
-	if (!f->open++ || now_ns < f->oldest_ns)
-		f->oldest_ns = now_ns;
+	tw_window_opened(&f->windows, now_ns);
 	return false;
 }
 
@@ -119,7 +115,7 @@ bool tw_fold_next_closed(struct tw_fold *f, uint64_t now_ns, uint64_t window_ns,
 {
 	uint64_t oldest = UINT64_MAX;
 
-	if (!f->open || now_ns - f->oldest_ns < window_ns)
+	if (!tw_window_may_close(&f->windows, now_ns, window_ns))
 		return false;
 	for (size_t k = 0; k < f->n; k++) {
 		size_t i = (f->cursor + k) % f->n;
@@ -133,7 +129,7 @@ bool tw_fold_next_closed(struct tw_fold *f, uint64_t now_ns, uint64_t window_ns,
 			continue;
 		}
 		s->state = GONE;
-		f->open--;
+		f->windows.open--;
 		f->cursor = i + 1;
 		memcpy(rec, s->data + f->key_size, f->rec_size);
 		*repeats = s->repeats;
@@ -142,6 +138,6 @@ bool tw_fold_next_closed(struct tw_fold *f, uint64_t now_ns, uint64_t window_ns,
 		return true;
 	}
 	/* A whole turn without a closed window: the bound is exact now. */
-	f->oldest_ns = oldest;
+	f->windows.oldest_ns = oldest;
 	return false;
 }

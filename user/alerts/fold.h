@@ -14,6 +14,26 @@
 
 struct tw_fold;
 
+/* The windows open in a table and a lower bound of the oldest one's start,
+ * so that a round with no window to close reads no slot (the loop asks
+ * after every round). A scan that closes nothing sets the bound exact. */
+struct tw_open_windows {
+	size_t open;
+	uint64_t oldest_ns;
+};
+
+static inline void tw_window_opened(struct tw_open_windows *w, uint64_t now_ns)
+{
+	if (!w->open++ || now_ns < w->oldest_ns)
+		w->oldest_ns = now_ns;
+}
+
+static inline bool tw_window_may_close(const struct tw_open_windows *w, uint64_t now_ns,
+				       uint64_t window_ns)
+{
+	return w->open && now_ns - w->oldest_ns >= window_ns;
+}
+
 /* slots windows at most, keys of key_size bytes (compared as bytes: zero
  * their padding), records of rec_size bytes. NULL when out of memory. */
 struct tw_fold *tw_fold_new(size_t slots, size_t key_size, size_t rec_size);

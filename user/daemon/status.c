@@ -30,8 +30,6 @@ int daemon_status_write(struct tw_daemon *d)
 	return 0;
 }
 
-/* Each sink's counters (the HTTP workers move theirs at any time: a
- * snapshot, read without their lock, good enough for status). */
 /* What waits in a sink's queue (its writer's or its HTTP worker's) and in
  * its spool. */
 static void sink_backlog(const struct tw_sink *s, size_t *queued, size_t *spooled)
@@ -43,6 +41,8 @@ static void sink_backlog(const struct tw_sink *s, size_t *queued, size_t *spoole
 		*queued = tw_sink_thread_backlog(s->own);
 }
 
+/* Each sink's counters (the HTTP workers move theirs at any time: a
+ * snapshot, read without their lock, good enough for status). */
 static void publish_sinks(struct tw_daemon *d)
 {
 	for (__u32 i = 0; i < TW_MAX_SINKS; i++) {

@@ -445,16 +445,22 @@ void tw_sources_describe(const struct tw_sources *ss, const struct tw_exit_set *
 	}
 }
 
+/* The entry arrays s replaced while they were lent. */
+static void free_retired(struct tw_source *s)
+{
+	for (size_t k = 0; k < s->n_retired; k++)
+		free(s->retired[k]);
+	free(s->retired);
+	s->retired = NULL;
+	s->n_retired = 0;
+}
+
 void tw_sources_free(struct tw_sources *ss)
 {
 	for (unsigned i = 0; i < ss->n; i++) {
-		struct tw_source *s = &ss->s[i];
-
-		if (!s->borrowed)
-			free(s->seen);
-		for (size_t k = 0; k < s->n_retired; k++)
-			free(s->retired[k]);
-		free(s->retired);
+		if (!ss->s[i].borrowed)
+			free(ss->s[i].seen);
+		free_retired(&ss->s[i]);
 	}
 	ss->n = 0;
 }
@@ -497,13 +503,8 @@ void tw_sources_give_back(struct tw_sources *ss)
 	for (unsigned i = 0; i < ss->n; i++) {
 		struct tw_source *s = &ss->s[i];
 
-		if (s->lent && --s->lent)
-			continue;
-		for (size_t k = 0; k < s->n_retired; k++)
-			free(s->retired[k]);
-		free(s->retired);
-		s->retired = NULL;
-		s->n_retired = 0;
+		if (!s->lent || !--s->lent)
+			free_retired(s);
 	}
 }
 

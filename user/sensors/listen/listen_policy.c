@@ -164,10 +164,9 @@ struct json_object *tw_listen_handle(const struct tw_listen_policy *p, struct tw
 		s->proc = proc;
 		return NULL;
 	}
-	if (!s->used && !d->open++)
-		d->oldest_ns = now_ns;
-	else if (now_ns < d->oldest_ns)
-		d->oldest_ns = now_ns;
+	/* A slot taken over (the table full) keeps its window counted. */
+	if (!s->used)
+		tw_window_opened(&d->windows, now_ns);
 	*s = (struct tw_listen_seen){ .first_ns = now_ns, .port = ev->lport, .proto = ev->proto,
 				      .used = true, .last = *ev, .proc = proc };
 	snprintf(s->exe, sizeof(s->exe), "%s", proc.exe);
@@ -179,7 +178,7 @@ struct json_object *tw_listen_flush_next(const struct tw_listen_policy *p,
 {
 	uint64_t oldest = UINT64_MAX;
 
-	if (!d->open || now_ns - d->oldest_ns < p->window_ns)
+	if (!tw_window_may_close(&d->windows, now_ns, p->window_ns))
 		return NULL;
 	for (int i = 0; i < TW_LISTEN_DEDUP_SLOTS; i++) {
 		struct tw_listen_seen *s = &d->slot[i];
@@ -198,10 +197,10 @@ struct json_object *tw_listen_flush_next(const struct tw_listen_policy *p,
 			tw_json_set(a, "torwatch.repeated", json_object_new_boolean(true));
 		}
 		s->used = false;
-		d->open--;
+		d->windows.open--;
 		if (a)
 			return a;
 	}
-	d->oldest_ns = oldest;	/* a whole turn: the bound is exact */
+	d->windows.oldest_ns = oldest;	/* a whole turn: the bound is exact */
 	return NULL;
 }

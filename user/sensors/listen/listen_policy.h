@@ -12,6 +12,7 @@
 #include "common/port_list.h"
 #include "common/container.h"
 #include "common/procinfo.h"
+#include "alerts/fold.h"
 #include "sensors/listen/listen_detect.h"
 #include "torwatch.h"
 
@@ -39,11 +40,7 @@ struct tw_listen_seen {
 
 struct tw_listen_dedup {
 	struct tw_listen_seen slot[TW_LISTEN_DEDUP_SLOTS];
-	/* So that a round with no window to close reads no slot (the loop
-	 * asks after every round): the windows open, and a lower bound of the
-	 * oldest one's start, exact after each full scan. */
-	unsigned open;
-	uint64_t oldest_ns;
+	struct tw_open_windows windows;
 };
 
 /* Is this listener expected (an allowed port, or loopback-only when ignored)? */
