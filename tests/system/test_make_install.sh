@@ -42,6 +42,12 @@ check_eq "never restarted" 0 "$(sys_prop NRestarts)"
 check "XDP is attached to eth0" bash -c "ip -n $C -j link show eth0 | jq -e '.[0].xdp.prog.id > 0'"
 check "the journal has no read-only file system error" \
 	bash -c "! sys_in journalctl -q --no-pager -u torwatch | grep -q 'Read-only file system'"
+# The apply and metrics threads lower their priority (setpriority) under
+# the unit's system call filter.
+check "the helper threads run at nice 10 under the unit" bash -c \
+	"sys_in sh -c 'ps -L -o ni= -p \$(systemctl show -P MainPID torwatch)' | grep -qx ' *10'"
+check "... with no warning" \
+	bash -c "! sys_in journalctl -q --no-pager -u torwatch | grep -q 'cannot lower its priority'"
 sys_exit ping -c 2 -i 0.2 -W 1 $HOST4 >/dev/null
 check "a Tor-exit packet raises tor_traffic" wait_for 10 bash -c \
 	"sys_in cat /var/log/torwatch/alerts.json | jq -r 'select(.rule.id==\"tor_traffic\") | .source.ip' | grep -qx $EXIT4"
