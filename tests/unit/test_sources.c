@@ -167,14 +167,23 @@ static void test_lent_entries_stay(void **state)
 	assert_int_equal(accept_text(&copy.s[0], "198.51.100.1\n198.51.100.2\n", 1300, false, why), 0);
 	assert_false(copy.s[0].borrowed);
 	assert_true(has(&copy2.s[0], "192.0.2.3"));
+	struct tw_retired out = {};
+
 	tw_sources_free(&copy);
-	tw_sources_give_back(&ss);
+	tw_sources_give_back(&ss, &out);
 	assert_int_equal(s->n_retired, 2); /* copy2 still reads the first */
+	assert_int_equal(out.n, 0);
 	assert_true(has(&copy2.s[0], "192.0.2.3"));
-	tw_sources_free(&copy2);
-	tw_sources_give_back(&ss);
+	tw_sources_give_back(&ss, &out);
 	assert_int_equal(s->lent, 0);
 	assert_int_equal(s->n_retired, 0);
+	/* The old arrays are the caller's now, whole until it frees them (the
+	 * loop hands them to the apply thread): copy2 still reads them. */
+	assert_int_equal(out.n, 2);
+	assert_true(has(&copy2.s[0], "192.0.2.3"));
+	tw_sources_free(&copy2);
+	tw_retired_free(&out);
+	assert_int_equal(out.n, 0);
 	/* Not lent: expiry works in place again. */
 	assert_int_equal(accept_text(s, "192.0.2.1\n", 1400, true, why), 0);
 	struct tw_seen *before = s->seen;
@@ -246,6 +255,7 @@ static void test_merge_and_snapshot(void **state)
 	struct tw_source *deny = tw_sources_add(&ss, TW_SOURCE_DENY, "deny", "/d");
 	struct tw_source *snap = tw_sources_add(&ss, TW_SOURCE_SNAPSHOT, "snap", "");
 	struct tw_source_info info[TW_MAX_SOURCES];
+	struct tw_set_counts counts[TW_MAX_SOURCES];
 	struct tw_exit_set set;
 	char why[200];
 
@@ -255,7 +265,8 @@ static void test_merge_and_snapshot(void **state)
 	/* Only the deny file has data: the snapshot is used. */
 	assert_int_equal(tw_sources_build_set(&ss, &set), 0);
 	assert_int_equal(set.n, snap->n_seen + 1);
-	tw_sources_describe(&ss, &set, info);
+	tw_sources_count_set(&set, counts);
+	tw_sources_describe(&ss, counts, info);
 	assert_int_equal(info[2].state, TW_SRC_NEVER);
 	assert_int_equal(tw_sources_newest(&ss), 1710253718); /* the snapshot's newest record */
 	tw_exit_set_free(&set);
@@ -264,7 +275,10 @@ static void test_merge_and_snapshot(void **state)
 	assert_int_equal(tw_sources_build_set(&ss, &set), 0);
 	assert_int_equal(set.n, 2);
 	assert_int_equal(set.e[1].sources, 0x3); /* 192.0.2.9: a and the deny file */
-	tw_sources_describe(&ss, &set, info);
+	tw_sources_count_set(&set, counts);
+	assert_int_equal(counts[0].exact_v4, 2);
+	assert_int_equal(counts[1].exact_v4, 1); /* the deny file: 192.0.2.9 */
+	tw_sources_describe(&ss, counts, info);
 	assert_int_equal(info[2].state, TW_SRC_STANDBY);
 	assert_int_equal(info[0].exact_v4, 2);
 	assert_int_equal(info[2].exact_v4, 0);

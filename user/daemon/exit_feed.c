@@ -102,13 +102,13 @@ static void log_in_use(struct tw_daemon *d)
 
 /* A set is in the maps (or failed to go in): publish it. */
 static void finish_apply(struct tw_daemon *d, const struct tw_exit_set *set,
-			 const struct tw_apply_stats *st, int err)
+			 const struct tw_set_counts *counts, const struct tw_apply_stats *st, int err)
 {
 	if (err) {
 		tw_err("cannot write the exit set to the kernel maps: %s", strerror(-err));
 		return;
 	}
-	tw_sources_describe(&d->exits.feeds.sources, set, d->pub.info);
+	tw_sources_describe(&d->exits.feeds.sources, counts, d->pub.info);
 	daemon_status_exit_set(d, set, st->usec);
 	tw_info("exit set: %u IPv4 + %u IPv6 addresses, %u + %u %s (+%zu, ~%zu, -%zu in %llu us)",
 		set->exact_v4, set->exact_v6, set->prefixes_v4, set->prefixes_v6,
@@ -131,6 +131,8 @@ struct exit_build {
 	size_t n_spared;
 	uint32_t skip;			/* sources left out to fit the maps */
 	bool unchanged;
+	struct tw_set_counts counts[TW_MAX_SOURCES];	/* of the set built */
+	struct tw_retired retired;	/* the sources' old arrays, freed with the job */
 };
 
 /* The fetched source with the most entries among those not yet left out. */
@@ -180,6 +182,7 @@ static bool prepare_build(struct tw_apply_job *job, uint64_t last)
 	if (job->err)
 		return false;
 	job->digest = tw_exit_set_digest(&job->set);
+	tw_sources_count_set(&job->set, b->counts);
 	/* Same entries, same masks: nothing to read back or write. */
 	b->unchanged = job->digest == last;
 	if (!b->unchanged && !fits(&job->set, b->room))
@@ -192,6 +195,7 @@ static void free_build(void *ctx)
 	struct exit_build *b = ctx;
 
 	tw_file_reads_free(&b->reads);
+	tw_retired_free(&b->retired);
 	free(b);
 }
 
@@ -249,6 +253,8 @@ static int finish_build(struct tw_daemon *d, struct tw_apply_job *job)
 	struct exit_build *b = job->ctx;
 	int changed = tw_feeds_take_file_reads(&d->exits.feeds, &b->reads);
 
+	tw_file_reads_give_back(&b->reads, &b->retired);
+
 	if (job->err == -ENOMEM && !job->written) {
 		tw_err("cannot build the exit set: out of memory; the maps keep the set they hold");
 		return job->err;
@@ -261,7 +267,7 @@ static int finish_build(struct tw_daemon *d, struct tw_apply_job *job)
 		tw_info("exit set unchanged (%zu entries); nothing to write", job->set.n);
 		changed |= TW_FEEDS_STATE;
 	} else if (job->written) {
-		finish_apply(d, &job->set, &job->st, job->err);
+		finish_apply(d, &job->set, b->counts, &job->st, job->err);
 	}
 	if (changed & TW_FEEDS_STATE)
 		daemon_status_sources(d);
@@ -316,7 +322,7 @@ static void on_applied(void *ctx)
 
 	while ((job = tw_apply_worker_done(d->exits.applier))) {
 		finish_build(d, job);
-		tw_apply_job_free(job);
+		tw_apply_worker_release(d->exits.applier, job);
 	}
 }
 

@@ -19,6 +19,7 @@ struct tw_apply_worker {
 	bool running;
 	struct tw_apply_job *waiting;	/* submitted, not started */
 	struct tw_apply_job *done, **done_tail;	/* finished, not taken: oldest first */
+	struct tw_apply_job *released;	/* taken and handed back, to free here */
 };
 
 void tw_apply_job_free(struct tw_apply_job *job)
@@ -41,6 +42,16 @@ void tw_apply_job_run(struct tw_apply_job *job, const struct tw_exit_maps *maps,
 	*last = job->err ? 0 : job->digest;
 }
 
+static void free_jobs(struct tw_apply_job *job)
+{
+	while (job) {
+		struct tw_apply_job *next = job->next;
+
+		tw_apply_job_free(job);
+		job = next;
+	}
+}
+
 static void *worker(void *arg)
 {
 	struct tw_apply_worker *w = arg;
@@ -51,10 +62,18 @@ static void *worker(void *arg)
 	for (;;) {
 		struct tw_apply_job *job;
 
-		while (!w->quit && !w->waiting)
+		while (!w->quit && !w->waiting && !w->released)
 			pthread_cond_wait(&w->wake, &w->lock);
 		if (w->quit)
 			break;
+		if (w->released) {
+			job = w->released;
+			w->released = NULL;
+			pthread_mutex_unlock(&w->lock);
+			free_jobs(job);
+			pthread_mutex_lock(&w->lock);
+			continue;
+		}
 		job = w->waiting;
 		w->waiting = NULL;
 		w->running = true;
@@ -128,6 +147,17 @@ struct tw_apply_job *tw_apply_worker_done(struct tw_apply_worker *w)
 	return job;
 }
 
+void tw_apply_worker_release(struct tw_apply_worker *w, struct tw_apply_job *job)
+{
+	if (!job)
+		return;
+	pthread_mutex_lock(&w->lock);
+	job->next = w->released;
+	w->released = job;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+}
+
 bool tw_apply_worker_idle(struct tw_apply_worker *w)
 {
 	bool idle;
@@ -148,12 +178,8 @@ void tw_apply_worker_free(struct tw_apply_worker *w)
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
 	tw_apply_job_free(w->waiting);
-	while (w->done) {
-		struct tw_apply_job *next = w->done->next;
-
-		tw_apply_job_free(w->done);
-		w->done = next;
-	}
+	free_jobs(w->done);
+	free_jobs(w->released);
 	close(w->efd);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->wake);

@@ -41,6 +41,10 @@ void tw_apply_worker_submit(struct tw_apply_worker *w, struct tw_apply_job *job)
  * or NULL: every job submitted and not replaced comes back, in order. */
 struct tw_apply_job *tw_apply_worker_done(struct tw_apply_worker *w);
 void tw_apply_job_free(struct tw_apply_job *job);
+/* Hands a taken job back to be freed on the worker's thread: a 1M-entry
+ * set is tens of MB, and giving its pages back to the kernel takes the
+ * caller ms. Its free_ctx must then be safe on any thread. */
+void tw_apply_worker_release(struct tw_apply_worker *w, struct tw_apply_job *job);
 /* Nothing running, waiting or finished-but-untaken. */
 bool tw_apply_worker_idle(struct tw_apply_worker *w);
 /* Lets the running job finish, drops a waiting one, joins. */

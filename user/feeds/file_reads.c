@@ -54,9 +54,15 @@ int tw_feeds_take_file_reads(struct tw_feeds *f, struct tw_file_reads *r)
 	return changed;
 }
 
+void tw_file_reads_give_back(struct tw_file_reads *r, struct tw_retired *out)
+{
+	if (r->lender)
+		tw_sources_give_back(r->lender, out);
+	r->lender = NULL;
+}
+
 void tw_file_reads_free(struct tw_file_reads *r)
 {
+	tw_file_reads_give_back(r, NULL);
 	tw_sources_free(&r->copy);
-	if (r->lender)
-		tw_sources_give_back(r->lender);
 }

@@ -35,7 +35,9 @@ void tw_file_reads_run(struct tw_file_reads *r);
 /* Loop: the files read into r->copy become the sources' own, and each
  * read's outcome is said; TW_FEEDS_* of what changed. */
 int tw_feeds_take_file_reads(struct tw_feeds *f, struct tw_file_reads *r);
-/* Loop: frees r's copy and gives the entries back. */
+/* Loop: the lent entries given back (the arrays freed by it into out). */
+void tw_file_reads_give_back(struct tw_file_reads *r, struct tw_retired *out);
+/* Frees r's copy: on the loop, or on any thread once given back. */
 void tw_file_reads_free(struct tw_file_reads *r);
 
 #endif

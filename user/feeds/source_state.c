@@ -389,7 +389,25 @@ int64_t tw_sources_newest(const struct tw_sources *ss)
 	return newest;
 }
 
-void tw_sources_describe(const struct tw_sources *ss, const struct tw_exit_set *set,
+void tw_sources_count_set(const struct tw_exit_set *set, struct tw_set_counts counts[TW_MAX_SOURCES])
+{
+	memset(counts, 0, TW_MAX_SOURCES * sizeof(*counts));
+	for (size_t j = 0; j < set->n; j++) {
+		const struct tw_exit_entry *e = &set->e[j];
+		bool exact = tw_prefix_is_exact(&e->p), v4 = e->p.family == AF_INET;
+
+		for (uint32_t m = e->sources; m; m &= m - 1) {
+			struct tw_set_counts *c = &counts[__builtin_ctz(m) % TW_MAX_SOURCES];
+
+			if (exact)
+				v4 ? c->exact_v4++ : c->exact_v6++;
+			else
+				v4 ? c->prefixes_v4++ : c->prefixes_v6++;
+		}
+	}
+}
+
+void tw_sources_describe(const struct tw_sources *ss, const struct tw_set_counts *counts,
 			 struct tw_source_info info[TW_MAX_SOURCES])
 {
 	bool live = live_data(ss);
@@ -397,7 +415,7 @@ void tw_sources_describe(const struct tw_sources *ss, const struct tw_exit_set *
 	for (unsigned i = 0; i < TW_MAX_SOURCES; i++) {
 		struct tw_source_info *si = &info[i];
 
-		if (set || i >= ss->n) {
+		if (counts || i >= ss->n) {
 			memset(si, 0, sizeof(*si));
 		} else { /* the counts stay as the last apply left them */
 			struct tw_source_info keep = *si;
@@ -430,29 +448,38 @@ void tw_sources_describe(const struct tw_sources *ss, const struct tw_exit_set *
 		tw_url_redact(s->url, si->url, sizeof(si->url));
 		snprintf(si->error, sizeof(si->error), "%s", s->error);
 	}
-	for (size_t j = 0; set && j < set->n; j++) {
-		const struct tw_exit_entry *e = &set->e[j];
-		bool exact = tw_prefix_is_exact(&e->p), v4 = e->p.family == AF_INET;
-
-		for (unsigned i = 0; i < ss->n; i++) {
-			if (!(e->sources & (1u << i)))
-				continue;
-			if (exact)
-				v4 ? info[i].exact_v4++ : info[i].exact_v6++;
-			else
-				v4 ? info[i].prefixes_v4++ : info[i].prefixes_v6++;
-		}
+	for (unsigned i = 0; counts && i < ss->n; i++) {
+		info[i].exact_v4 = counts[i].exact_v4;
+		info[i].exact_v6 = counts[i].exact_v6;
+		info[i].prefixes_v4 = counts[i].prefixes_v4;
+		info[i].prefixes_v6 = counts[i].prefixes_v6;
 	}
 }
 
-/* The entry arrays s replaced while they were lent. */
-static void free_retired(struct tw_source *s)
+/* The entry arrays s replaced while they were lent: into out, or freed. */
+static void free_retired(struct tw_source *s, struct tw_retired *out)
 {
+	void **p = out && s->n_retired ? realloc(out->p, (out->n + s->n_retired) * sizeof(*p)) : NULL;
+
+	if (p)
+		out->p = p;
 	for (size_t k = 0; k < s->n_retired; k++)
-		free(s->retired[k]);
+		if (p)
+			out->p[out->n++] = s->retired[k];
+		else
+			free(s->retired[k]);
 	free(s->retired);
 	s->retired = NULL;
 	s->n_retired = 0;
+}
+
+void tw_retired_free(struct tw_retired *r)
+{
+	for (size_t k = 0; k < r->n; k++)
+		free(r->p[k]);
+	free(r->p);
+	r->p = NULL;
+	r->n = 0;
 }
 
 void tw_sources_free(struct tw_sources *ss)
@@ -460,7 +487,7 @@ void tw_sources_free(struct tw_sources *ss)
 	for (unsigned i = 0; i < ss->n; i++) {
 		if (!ss->s[i].borrowed)
 			free(ss->s[i].seen);
-		free_retired(&ss->s[i]);
+		free_retired(&ss->s[i], NULL);
 	}
 	ss->n = 0;
 }
@@ -498,13 +525,13 @@ void tw_sources_lend(struct tw_sources *ss, struct tw_sources *to)
 	}
 }
 
-void tw_sources_give_back(struct tw_sources *ss)
+void tw_sources_give_back(struct tw_sources *ss, struct tw_retired *out)
 {
 	for (unsigned i = 0; i < ss->n; i++) {
 		struct tw_source *s = &ss->s[i];
 
 		if (!s->lent || !--s->lent)
-			free_retired(s);
+			free_retired(s, out);
 	}
 }
 

@@ -118,9 +118,17 @@ int64_t tw_sources_newest(const struct tw_sources *ss);
  * deny (3)", or the embedded snapshot with its age when nothing else has
  * data. Returns the sources in it as a bitmask. */
 uint32_t tw_sources_in_use(const struct tw_sources *ss, int64_t now, char *buf, size_t len);
-/* Fills the pinned per-source state from the sources and the merged set
- * (set NULL: the entry counts stay as they are in info). */
-void tw_sources_describe(const struct tw_sources *ss, const struct tw_exit_set *set,
+/* How many entries of a merged set each source lists. */
+struct tw_set_counts {
+	__u32 exact_v4, exact_v6, prefixes_v4, prefixes_v6;
+};
+
+/* Counts set's entries per source (a pass over the whole set: tens of ms
+ * at 1M, so it runs where the set is built, not on the loop). */
+void tw_sources_count_set(const struct tw_exit_set *set, struct tw_set_counts counts[TW_MAX_SOURCES]);
+/* Fills the pinned per-source state from the sources and a set's counts
+ * (NULL: the entry counts stay as they are in info). */
+void tw_sources_describe(const struct tw_sources *ss, const struct tw_set_counts *counts,
 			 struct tw_source_info info[TW_MAX_SOURCES]);
 void tw_sources_free(struct tw_sources *ss);
 /* A local file (a feed file or a deny file), read rather than fetched. */
@@ -132,11 +140,22 @@ static inline bool tw_source_is_file(const struct tw_source *s)
  * its bad lines) moved into s; the rest of s (state, schedule, what the
  * loop noted of the file) stays s's own. */
 void tw_source_take_list(struct tw_source *s, struct tw_source *from);
+/* Entry arrays no source needs any more, to be freed by whoever holds
+ * them: giving tens of MB back to the kernel costs ms, which the loop
+ * hands to the apply thread. */
+struct tw_retired {
+	void **p;
+	size_t n;
+};
+void tw_retired_free(struct tw_retired *r);
+
 /* A copy of ss into to whose entries are ss's, lent: until
  * tw_sources_give_back(ss), ss's entries stay as they are (what replaces
- * them is new; the old are freed then). Free to with tw_sources_free. */
+ * them is new). Free to with tw_sources_free. */
 void tw_sources_lend(struct tw_sources *ss, struct tw_sources *to);
-void tw_sources_give_back(struct tw_sources *ss);
+/* The arrays replaced while lent, once no copy borrows them, move into out
+ * (NULL, or no memory to note them: freed here). */
+void tw_sources_give_back(struct tw_sources *ss, struct tw_retired *out);
 /* s's entries replaced by fresh (n of them): the old freed, or kept until
  * no copy borrows them. */
 void tw_source_replace_seen(struct tw_source *s, struct tw_seen *fresh, size_t n);
