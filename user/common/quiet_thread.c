@@ -2,14 +2,11 @@
 #include "common/quiet_thread.h"
 
 #include <errno.h>
-#include <linux/types.h>
-#include <sched.h>
 #include <signal.h>
 #include "common/log.h"
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 struct start {
@@ -57,21 +54,4 @@ void tw_thread_background(void)
 	/* Per thread on Linux: PRIO_PROCESS with the thread's id. */
 	if (setpriority(PRIO_PROCESS, (id_t)gettid(), 10))
 		tw_warn("a helper thread cannot lower its priority: %s", strerror(errno));
-}
-
-int tw_thread_prompt(void)
-{
-	/* struct sched_attr as the kernel's first version has it (48 bytes):
-	 * its uapi header clashes with glibc's <sched.h>. */
-	struct {
-		__u32 size, policy;
-		__u64 flags;
-		__s32 nice;
-		__u32 priority;
-		__u64 runtime, deadline, period;
-	} a = { .size = sizeof(a), .policy = SCHED_OTHER, .runtime = TW_PROMPT_SLICE_NS };
-
-	/* Per thread: sched_setattr with pid 0 is the calling thread. Kernels
-	 * before 6.12 take the call and ignore the slice of a fair task. */
-	return syscall(SYS_sched_setattr, 0, &a, 0) ? -errno : 0;
 }

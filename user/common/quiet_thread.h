@@ -20,12 +20,4 @@ int tw_quiet_thread_start(pthread_t *thread, enum tw_cap_set keep, void *(*fn)(v
  * host with few cores. */
 void tw_thread_background(void);
 
-/* The calling thread (the event loop) asks for a short time slice, which
- * under EEVDF (Linux 6.12+) lets it preempt the task on its CPU as soon as
- * a kernel event wakes it, instead of waiting out that task's slice (an
- * sshd starting, a scrape). It stays an ordinary fair task: same weight,
- * no real-time class. 0 or -errno. */
-#define TW_PROMPT_SLICE_NS 100000ULL	/* the kernel's smallest: 0.1 ms */
-int tw_thread_prompt(void);
-
 #endif

@@ -16,7 +16,6 @@
 #include <unistd.h>
 #include "common/log.h"
 #include "common/privilege.h"
-#include "common/quiet_thread.h"
 #include "common/timeutil.h"
 #include "config/config_file.h"
 #include "daemon/state.h"
@@ -108,17 +107,6 @@ static void drop_privileges(void)
 		tw_info("capabilities after the start: %s", caps[0] ? caps : "none");
 }
 
-/* Kernel events are handled on this thread: it asks to run as soon as one
- * wakes it (quiet_thread.h). Helper threads keep the default slice. */
-static void loop_prompt(void)
-{
-	int ret = tw_thread_prompt();
-
-	if (ret)
-		tw_warn("the event loop cannot ask for a short time slice: %s; kernel events "
-			"may wait behind other tasks for a few ms", strerror(-ret));
-}
-
 static int start(struct tw_daemon *d)
 {
 	int ret;
@@ -206,7 +194,6 @@ int tw_daemon_run(const struct tw_run_opts *opts, int argc, char **argv)
 						 i ? ", " : "", d.alerts.sinks[i].shown);
 		tw_info("running (pid %d, pin root %s); alerts to %s", getpid(), opts->pin_root, sinks);
 		ret = daemon_service_ready(&d);
-		loop_prompt();
 		if (!ret)
 			ret = tw_loop_run(&d.loop);
 		daemon_service_stopping();
