@@ -182,12 +182,15 @@ static bool prepare_build(struct tw_apply_job *job, uint64_t last)
 	if (job->err)
 		return false;
 	job->digest = tw_exit_set_digest(&job->set);
-	tw_sources_count_set(&job->set, b->counts);
 	/* Same entries, same masks: nothing to read back or write. */
 	b->unchanged = job->digest == last;
 	if (!b->unchanged && !fits(&job->set, b->room))
 		job->err = -E2BIG;
-	return !b->unchanged && !job->err;
+	if (b->unchanged || job->err)
+		return false;
+	/* Only a set that will be written is published with its counts. */
+	tw_sources_count_set(&job->set, b->counts);
+	return true;
 }
 
 static void free_build(void *ctx)
