@@ -207,7 +207,8 @@ tw_in() {
 }
 
 # TW_AS_SERVICE=1: the daemon runs as packaging/torwatch.service.in runs it, as
-# a user of its own holding exactly the unit's capabilities (setpriv), after
+# a user of its own holding exactly the unit's capabilities (setpriv), in
+# the real-time class the unit gives it (chrt), after
 # 'torwatch prepare' gave it the pin root; members of SVC_GROUP may read.
 SVC_USER=twtest-svc SVC_GROUP=twtest-readers
 SVC_CAPS=+bpf,+perfmon,+net_admin,+dac_read_search,+sys_ptrace
@@ -222,7 +223,8 @@ service_setup() {
 	TW=$T/bin/torwatch
 	touch "$T/alerts.json" && chown $SVC_USER "$T/state" "$T/alerts.json"
 	echo "# the daemon runs as the service does: user $SVC_USER, capabilities $SVC_CAPS"
-	AS_SERVICE=(setpriv --reuid $SVC_USER --regid $SVC_GROUP --init-groups --no-new-privs
+	# chrt: the unit's CPUSchedulingPolicy=rr (systemd sets it at exec).
+	AS_SERVICE=(chrt --rr --reset-on-fork 1 setpriv --reuid $SVC_USER --regid $SVC_GROUP --init-groups --no-new-privs
 		    --inh-caps $SVC_CAPS --ambient-caps $SVC_CAPS --bounding-set -all,$SVC_CAPS)
 }
 [ "${TW_AS_SERVICE:-}" = 1 ] && [ "$(id -u)" = 0 ] && service_setup

@@ -43,6 +43,10 @@ check_eq "the pin root is the service's, searchable (not listable) by the reader
 check_eq "a map pin: group-readable" "640" "$(stat -c %a "$PIN/counters")"
 check_eq "the XDP link pin: the owner's alone" "600" "$(stat -c %a "$PIN/link_xdp_vX")"
 check_eq "the reset program: the owner's alone" "600" "$(stat -c %a "$PIN/prog_reset_counters")"
+# The event loop (the main thread) in the class the unit gives, no helper in it.
+classes() { ps -L -o tid=,cls= -p "$DAEMON_PID" | awk -v pid="$DAEMON_PID" '{print ($1 == pid ? "loop" : "helper"), $2}' | sort -u | tr '\n' ' '; }
+check_eq "the event loop is in SCHED_RR, every helper thread in the normal class" "helper TS loop RR " "$(classes)"
+check "it says so" grep -q "the event loop runs in the real-time class (SCHED_RR 1)" "$T/daemon.log"
 in_ns "$X" ping -q -c 3 -i 0.05 $HOST4 >/dev/null
 check "it alerts on exit traffic" wait_for 3 grep -q '"rule":{"id":"tor_traffic"' "$T/alerts.json"
 check "SIGHUP works with the capabilities dropped" sh -c "kill -HUP $DAEMON_PID && sleep 0.5 && kill -0 $DAEMON_PID"
@@ -86,6 +90,30 @@ check_eq "with one sentence naming the group" "torwatch: reading the state pinne
 out=$(as twtest-outsider "$TW" stats --pin-root "$PIN" 2>&1)
 check_eq "never a libbpf dump" "" "$(grep libbpf <<<"$out")"
 
+stop_daemon
+
+# --- the scheduling class outside the unit ---
+unit_as=("${AS_SERVICE[@]}")
+# Without the class at exec and without CAP_SYS_NICE: a warning, not a failed start.
+AS_SERVICE=("${unit_as[@]:4}")
+: >"$T/daemon.log"
+check "as the service user, with no class given, it still starts" start_daemon "$H" -i vX
+check_eq "in the normal class" "helper TS loop TS " "$(classes)"
+check "saying why, in one warning" grep -q "the event loop stays in the normal scheduling class: Operation not permitted; alerts may wait behind busy processes" "$T/daemon.log"
+stop_daemon
+# The quick start: root takes the class itself.
+AS_SERVICE=()
+: >"$T/daemon.log"
+check "as root" start_daemon "$H" -i vX
+check_eq "it takes the class itself, and the helpers do not" "helper TS loop RR " "$(classes)"
+check_eq "a run without sleeping is bounded (RLIMIT_RTTIME, us)" "500000 1500000" "$(awk '/Max realtime timeout/ {print $4, $5}' /proc/$DAEMON_PID/limits)"
+stop_daemon
+# realtime-loop = no leaves the class the unit gave.
+AS_SERVICE=("${unit_as[@]}")
+: >"$T/daemon.log"
+check "as the service, realtime-loop = no" start_daemon "$H" -i vX --realtime-loop no
+check_eq "leaves the class the unit gave" "helper TS loop TS " "$(classes)"
+check "with no warning" sh -c "! grep -q 'real-time\|normal scheduling class' '$T/daemon.log'"
 stop_daemon
 check "unload as root" tw_in "$H" unload
 

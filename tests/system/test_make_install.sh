@@ -48,6 +48,13 @@ check "the helper threads run at nice 10 under the unit" bash -c \
 	"sys_in sh -c 'ps -L -o ni= -p \$(systemctl show -P MainPID torwatch)' | grep -qx ' *10'"
 check "... with no warning" \
 	bash -c "! sys_in journalctl -q --no-pager -u torwatch | grep -q 'cannot lower its priority'"
+# The unit gives the loop (the main thread) the real-time class; the
+# helper threads leave it, and RestrictRealtime= did not refuse it.
+check_eq "the event loop is in SCHED_RR, the helper threads are not" "helper TS loop RR " "$(sys_in sh -c \
+	'pid=$(systemctl show -P MainPID torwatch); ps -L -o tid=,cls= -p $pid' |
+	awk -v pid="$(sys_prop MainPID)" '{print ($1 == pid ? "loop" : "helper"), $2}' | sort -u | tr '\n' ' ')"
+check "... and the daemon says so" bash -c \
+	"sys_in journalctl -q --no-pager -u torwatch | grep -q 'the event loop runs in the real-time class (SCHED_RR 1)'"
 sys_exit ping -c 2 -i 0.2 -W 1 $HOST4 >/dev/null
 check "a Tor-exit packet raises tor_traffic" wait_for 10 bash -c \
 	"sys_in cat /var/log/torwatch/alerts.json | jq -r 'select(.rule.id==\"tor_traffic\") | .source.ip' | grep -qx $EXIT4"

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <signal.h>
 #include "common/log.h"
+#include "common/realtime.h"
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -21,6 +22,10 @@ static void *first(void *p)
 	int ret;
 
 	free(p);
+	/* The event loop's real-time class is its own (common/realtime.h):
+	 * a helper never inherits it, whoever started the process in it. */
+	if (tw_realtime_is() && (ret = tw_realtime_leave()))
+		tw_warn("a helper thread cannot leave the real-time class: %s", strerror(-ret));
 	ret = tw_caps_keep(s.keep);
 	if (ret) {
 		/* Never run with more than the job needs. */

@@ -75,6 +75,11 @@ const struct tw_option tw_daemon_options[] = {
 	  .help = "at SIGINT/SIGTERM leave XDP, the exit set and block mode in\n"
 		  "place, counting on, for the next start to adopt (the service\n"
 		  "does); without it a stop removes everything" },
+	{ .name = "realtime-loop", .arg = "yes|no", .def = "yes",
+	  .set = tw_opt_set_bool, .field = FIELD(realtime_loop),
+	  .help = "run the event loop in the real-time class (SCHED_RR 1), so\n"
+		  "that a kernel event is handled ahead of busy processes; a\n"
+		  "run of more than 500 ms without sleeping moves it back" },
 	{ .name = "state-dir", .arg = "DIR", .def = "/var/lib/torwatch",
 	  .set = tw_opt_set_string, .field = FIELD(state_dir),
 	  .help = "where the last good exit lists are cached" },

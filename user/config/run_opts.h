@@ -90,6 +90,7 @@ struct tw_run_opts {
 	const char *group;	/* may read the pins; "none" */
 	bool keep_on_stop;	/* a stop leaves XDP and the pins for the next start */
 	bool check_config;	/* --check-config: parse and exit */
+	bool realtime_loop;	/* the event loop in SCHED_RR (common/realtime.h) */
 	const char *metrics_listen;	/* ADDR:PORT for /metrics, NULL: off */
 	const char *geoip;		/* country database; NULL: Tor's files if there */
 	struct tw_tunnel_config tunnel;	/* tunnel detection, as the kernel reads it */

@@ -143,6 +143,8 @@ static int start(struct tw_daemon *d)
 	if (!ret)
 		ret = daemon_loss_watch_start(d);
 	if (!ret)
+		ret = daemon_loop_class(d);
+	if (!ret)
 		drop_privileges();
 	return ret;
 }

@@ -76,6 +76,9 @@ struct tw_daemon {
 		int fd;			/* rtnetlink, -1 when not following */
 	} iface_watch;
 
+	struct {			/* loop_class.c */
+		int demoted_fd;		/* readable when the bound left the real-time class; -1 */
+	} loop_class;
 	struct {			/* service.c: systemd's notify protocol */
 		char status[256];	/* the last STATUS= sent */
 		uint64_t watchdog_ns;	/* WatchdogSec, 0 when off */
@@ -126,6 +129,9 @@ void daemon_exits_close(struct tw_daemon *d);
 /* sensor_events.c: the sensors' rings and windows in the event loop */
 int daemon_events_start(struct tw_daemon *d);
 
+/* loop_class.c: the event loop into the real-time class (realtime-loop);
+ * a refusal is a warning, not a failed start. 0 or -errno. */
+int daemon_loop_class(struct tw_daemon *d);
 /* loss_watch.c: events_lost, at most once a minute, when a loss counter rose */
 int daemon_loss_watch_start(struct tw_daemon *d);
 

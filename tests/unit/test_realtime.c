@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The event loop's real-time class and its bound, with the real kernel:
+ * the thread is in SCHED_RR, threads it starts are not, a thread that
+ * sleeps between runs keeps the class however much CPU it uses in all,
+ * and one that runs past the bound without sleeping is moved back to the
+ * normal class and says so on its eventfd. Needs CAP_SYS_NICE (root). The
+ * tests run in order in one process: the class is entered once. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "common/quiet_thread.h"
+#include "common/realtime.h"
+
+#define BOUND_MS 200
+
+static int demoted_fd = -1;
+
+static double cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static double wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static bool told_demoted(void)
+{
+	struct pollfd p = { .fd = demoted_fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1;
+}
+
+static void *report_class(void *arg)
+{
+	*(int *)arg = sched_getscheduler(0) & ~0x40000000;
+	return NULL;
+}
+
+static void enters_and_threads_do_not_inherit(void **state)
+{
+	pthread_t t;
+	int policy = -1, ret;
+
+	(void)state;
+	ret = tw_realtime_enter(TW_REALTIME_PRIORITY, BOUND_MS, &demoted_fd);
+	if (ret)
+		fail_msg("cannot enter the real-time class: %s (this test needs root)",
+			 strerror(-ret));
+	assert_true(tw_realtime_is());
+	assert_int_equal(sched_getscheduler(0) & ~0x40000000, SCHED_RR);
+	assert_int_equal(tw_realtime_enter(TW_REALTIME_PRIORITY, BOUND_MS, &demoted_fd), -EALREADY);
+	/* A plain pthread: SCHED_RESET_ON_FORK alone keeps it out. */
+	assert_int_equal(pthread_create(&t, NULL, report_class, &policy), 0);
+	pthread_join(t, NULL);
+	assert_int_equal(policy, SCHED_OTHER);
+	/* A class given at exec without the reset (CPUSchedulingResetOnFork=no):
+	 * a plain thread inherits it, a helper thread leaves it on its own. */
+	struct sched_param p = { .sched_priority = TW_REALTIME_PRIORITY };
+
+	assert_int_equal(sched_setscheduler(0, SCHED_RR, &p), 0);
+	assert_int_equal(pthread_create(&t, NULL, report_class, &policy), 0);
+	pthread_join(t, NULL);
+	assert_int_equal(policy, SCHED_RR);
+	assert_int_equal(tw_quiet_thread_start(&t, TW_CAPS_UNCHANGED, report_class, &policy), 0);
+	pthread_join(t, NULL);
+	assert_int_equal(policy, SCHED_OTHER);
+	assert_int_equal(sched_setscheduler(0, SCHED_RR | 0x40000000, &p), 0);
+}
+
+/* 3x the bound of CPU in all, in runs of a quarter of it: never moved. */
+static void runs_that_sleep_keep_the_class(void **state)
+{
+	double used = 0;
+
+	(void)state;
+	while (used < 3 * BOUND_MS) {
+		double start = cpu_ms();
+
+		while (cpu_ms() - start < BOUND_MS / 4.0)
+			;
+		used += cpu_ms() - start;
+		usleep(1000);
+	}
+	assert_false(told_demoted());
+	assert_true(tw_realtime_is());
+}
+
+/* One run past the bound: moved back, and told, within a few ticks; with
+ * no capability left, as the daemon's loop runs. */
+static void a_long_run_is_moved_back(void **state)
+{
+	double start, t0;
+
+	(void)state;
+	assert_int_equal(tw_caps_keep(TW_CAPS_NONE), 0);
+	start = cpu_ms();
+	t0 = wall_ms();
+	while (!told_demoted() && wall_ms() - t0 < 5 * BOUND_MS)
+		;
+	assert_true(told_demoted());
+	assert_false(tw_realtime_is());
+	printf("# moved back after %.0f ms of CPU without sleeping (bound %d ms)\n",
+	       cpu_ms() - start, BOUND_MS);
+	/* Well before the hard limit's SIGKILL, a second later. */
+	assert_true(cpu_ms() - start < BOUND_MS + 900);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(enters_and_threads_do_not_inherit),
+		cmocka_unit_test(runs_that_sleep_keep_the_class),
+		cmocka_unit_test(a_long_run_is_moved_back),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
