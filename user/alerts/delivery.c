@@ -20,6 +20,7 @@
 #include "common/quiet_thread.h"
 #include "common/timeutil.h"
 #include "common/plural.h"
+#include "common/realtime.h"
 
 #define BATCH_BYTES (4u << 20)	/* one request's body at most */
 #define BACKOFF_MAX_S 60
@@ -304,7 +305,7 @@ int tw_delivery_start(struct tw_delivery **out, struct tw_delivery_counts *count
 			tw_info("alert sink %s: %zu alerts from an earlier run wait in its spool",
 				shown, tw_spool_pending(d->spool));
 	}
-	pthread_mutex_init(&d->lock, NULL);
+	tw_mutex_init_pi(&d->lock);
 	pthread_cond_init(&d->cond, NULL);
 	if (tw_quiet_thread_start(&d->thread, TW_CAPS_NONE, worker, d)) {
 		snprintf(err, errlen, "sink %s: cannot start its thread", shown);

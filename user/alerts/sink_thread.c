@@ -13,6 +13,7 @@
 #include "alerts/sink.h"
 #include "common/log.h"
 #include "common/quiet_thread.h"
+#include "common/realtime.h"
 
 #define QUEUE_DEFAULT 10000
 
@@ -91,7 +92,7 @@ int tw_sink_thread_start(struct tw_sink *s, char *err, size_t errlen)
 		free(t);
 		return -ENOMEM;
 	}
-	pthread_mutex_init(&t->lock, NULL);
+	tw_mutex_init_pi(&t->lock);
 	pthread_cond_init(&t->more, NULL);
 	pthread_cond_init(&t->drained, NULL);
 	/* The loop's own capabilities: it opened the file, a reopen may again. */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "common/quiet_thread.h"
 #include "common/timeutil.h"
+#include "common/realtime.h"
 
 /* One download: the request, what has arrived so far, and its result. */
 struct transfer {
@@ -277,7 +278,7 @@ struct tw_fetcher *tw_fetcher_new(void)
 
 	if (!f)
 		return NULL;
-	pthread_mutex_init(&f->lock, NULL);
+	tw_mutex_init_pi(&f->lock);
 	int ret = -1;
 
 	f->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -106,3 +106,16 @@ int tw_realtime_enter(int priority, unsigned max_run_ms, int *demoted_fd)
 	*demoted_fd = fd;
 	return 0;
 }
+
+int tw_mutex_init_pi(pthread_mutex_t *m)
+{
+	pthread_mutexattr_t a;
+	int ret = pthread_mutexattr_init(&a);
+
+	if (!ret)
+		ret = pthread_mutexattr_setprotocol(&a, PTHREAD_PRIO_INHERIT);
+	if (!ret)
+		ret = pthread_mutex_init(m, &a);
+	pthread_mutexattr_destroy(&a);
+	return ret;
+}

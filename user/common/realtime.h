@@ -14,6 +14,7 @@
 #ifndef TW_REALTIME_H
 #define TW_REALTIME_H
 
+#include <pthread.h>
 #include <stdbool.h>
 
 #define TW_REALTIME_PRIORITY 1		/* the lowest: never ahead of another real-time task */
@@ -31,5 +32,11 @@ bool tw_realtime_is(void);
 /* The calling thread into the normal class (SCHED_OTHER): allowed without
  * privilege. 0 or -errno. */
 int tw_realtime_leave(void);
+
+/* A lock the loop shares with a helper thread: with priority inheritance,
+ * a helper that holds it while the loop waits runs at the loop's priority
+ * until it lets go. A plain lock would leave the loop waiting for the
+ * fair class to pick the helper again (priority inversion). 0 or an errno. */
+int tw_mutex_init_pi(pthread_mutex_t *m);
 
 #endif

@@ -7,6 +7,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 #include "common/quiet_thread.h"
+#include "common/realtime.h"
 
 struct tw_apply_worker {
 	struct tw_exit_maps maps;
@@ -100,7 +101,7 @@ struct tw_apply_worker *tw_apply_worker_new(const struct tw_exit_maps *maps, uin
 	w->maps = *maps;
 	w->last = last;
 	w->done_tail = &w->done;
-	pthread_mutex_init(&w->lock, NULL);
+	tw_mutex_init_pi(&w->lock);
 	pthread_cond_init(&w->wake, NULL);
 	w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (w->efd >= 0)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common/timeutil.h"
+#include "common/realtime.h"
 
 /* The four kernel maps, one per (family, exact|prefix). */
 enum map_kind { MAP_EXACT_V4, MAP_EXACT_V6, MAP_PREFIX_V4, MAP_PREFIX_V6, MAP__N };
@@ -383,7 +384,13 @@ static void filter_keep_only(const struct tw_exit_filter *f, const uint64_t *wan
 
 /* Prefix counts gate the tries; filter_shift switches the prefilter on
  * (only ever after its bits for the new set are in). */
-pthread_mutex_t tw_config_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t tw_config_lock;
+
+/* Before main: the loop and the apply thread share it (tw_mutex_init_pi). */
+__attribute__((constructor)) static void config_lock_init(void)
+{
+	tw_mutex_init_pi(&tw_config_lock);
+}
 
 static int set_config(const struct tw_exit_maps *maps, __u32 v4, __u32 v6)
 {
