@@ -2,6 +2,7 @@
 #include "common/realtime.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -118,4 +119,10 @@ int tw_mutex_init_pi(pthread_mutex_t *m)
 		ret = pthread_mutex_init(m, &a);
 	pthread_mutexattr_destroy(&a);
 	return ret;
+}
+
+void tw_realtime_malloc_policy(void)
+{
+	/* Setting it also turns glibc's dynamic threshold off. */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 }

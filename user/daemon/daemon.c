@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include "common/log.h"
 #include "common/privilege.h"
+#include "common/realtime.h"
 #include "common/timeutil.h"
 #include "config/config_file.h"
 #include "daemon/state.h"
@@ -170,6 +171,7 @@ int tw_daemon_run(const struct tw_run_opts *opts, int argc, char **argv)
 	sigset_t mask;
 	int ret;
 
+	tw_realtime_malloc_policy();
 	/* A closed alert pipe is reported by the write, not fatal. */
 	signal(SIGPIPE, SIG_IGN);
 	/* Blocked before any thread starts, so that every thread inherits it. */
