@@ -86,12 +86,20 @@ int tw_for_each_source(int fd, size_t key_len,
 	return 0;
 }
 
+struct tw_sources_count tw_sources_count_since(int64_t since_unix_ns)
+{
+	/* Once per pass: two clock reads per source were 8% of a scrape. */
+	return (struct tw_sources_count){
+		.since_mono_ns = since_unix_ns - tw_mono_to_unix_ns(0),
+	};
+}
+
 void tw_sources_count_add(struct tw_sources_count *s, const struct tw_src_stats *st)
 {
 	if (!st->packets)
 		return;
 	s->all++;
-	s->recent += tw_mono_to_unix_ns(st->last_seen_ns) >= s->since_ns;
+	s->recent += (int64_t)st->last_seen_ns >= s->since_mono_ns;
 }
 
 static int count_seen(const __u8 *key, size_t key_len, const struct tw_src_stats *st, void *ctx)
@@ -103,7 +111,7 @@ static int count_seen(const __u8 *key, size_t key_len, const struct tw_src_stats
 int tw_sources_seen(const struct tw_pinned *p, int64_t since_unix_ns, uint64_t *all,
 		    uint64_t *recent)
 {
-	struct tw_sources_count s = { .since_ns = since_unix_ns };
+	struct tw_sources_count s = tw_sources_count_since(since_unix_ns);
 	int ret = tw_for_each_source(p->exit_v4, 4, count_seen, &s);
 
 	if (!ret)

@@ -24,11 +24,13 @@ int tw_for_each_source(int fd, size_t key_len,
 		       void *ctx);
 
 /* Distinct exit sources that sent traffic (all), and of those the ones seen
- * at or after since_ns (recent): counted one source at a time. */
+ * at or after a time (recent): counted one source at a time. */
 struct tw_sources_count {
-	int64_t since_ns;
+	int64_t since_mono_ns;	/* on the kernel's clock: no clock read per source */
 	uint64_t all, recent;
 };
+/* A count whose recent ones are those seen at or after since_unix_ns. */
+struct tw_sources_count tw_sources_count_since(int64_t since_unix_ns);
 void tw_sources_count_add(struct tw_sources_count *s, const struct tw_src_stats *st);
 
 struct tw_pinned;
