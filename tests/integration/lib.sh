@@ -229,6 +229,10 @@ service_setup() {
 }
 [ "${TW_AS_SERVICE:-}" = 1 ] && [ "$(id -u)" = 0 ] && service_setup
 
+# thread_classes PID: 'ps -L -o tid=,cls=' lines on stdin as the classes of
+# the main thread (the event loop) and of the others: "helper TS loop RR ".
+thread_classes() { awk -v pid="$1" '{print ($1 == pid ? "loop" : "helper"), $2}' | sort -u | tr '\n' ' '; }
+
 # The daemon as the service runs it (--keep-on-stop: a stop leaves XDP and
 # the pins for the next start); test_lifecycle.sh tests the foreground default.
 start_daemon() {

@@ -44,7 +44,7 @@ check_eq "a map pin: group-readable" "640" "$(stat -c %a "$PIN/counters")"
 check_eq "the XDP link pin: the owner's alone" "600" "$(stat -c %a "$PIN/link_xdp_vX")"
 check_eq "the reset program: the owner's alone" "600" "$(stat -c %a "$PIN/prog_reset_counters")"
 # The event loop (the main thread) in the class the unit gives, no helper in it.
-classes() { ps -L -o tid=,cls= -p "$DAEMON_PID" | awk -v pid="$DAEMON_PID" '{print ($1 == pid ? "loop" : "helper"), $2}' | sort -u | tr '\n' ' '; }
+classes() { ps -L -o tid=,cls= -p "$DAEMON_PID" | thread_classes "$DAEMON_PID"; }
 check_eq "the event loop is in SCHED_RR, every helper thread in the normal class" "helper TS loop RR " "$(classes)"
 check "it says so" grep -q "the event loop runs in the real-time class (SCHED_RR 1)" "$T/daemon.log"
 in_ns "$X" ping -q -c 3 -i 0.05 $HOST4 >/dev/null

@@ -50,9 +50,9 @@ check "... with no warning" \
 	bash -c "! sys_in journalctl -q --no-pager -u torwatch | grep -q 'cannot lower its priority'"
 # The unit gives the loop (the main thread) the real-time class; the
 # helper threads leave it, and RestrictRealtime= did not refuse it.
-check_eq "the event loop is in SCHED_RR, the helper threads are not" "helper TS loop RR " "$(sys_in sh -c \
-	'pid=$(systemctl show -P MainPID torwatch); ps -L -o tid=,cls= -p $pid' |
-	awk -v pid="$(sys_prop MainPID)" '{print ($1 == pid ? "loop" : "helper"), $2}' | sort -u | tr '\n' ' ')"
+pid=$(sys_prop MainPID)
+check_eq "the event loop is in SCHED_RR, the helper threads are not" "helper TS loop RR " \
+	"$(sys_in ps -L -o tid=,cls= -p "$pid" | thread_classes "$pid")"
 check "... and the daemon says so" bash -c \
 	"sys_in journalctl -q --no-pager -u torwatch | grep -q 'the event loop runs in the real-time class (SCHED_RR 1)'"
 sys_exit ping -c 2 -i 0.2 -W 1 $HOST4 >/dev/null

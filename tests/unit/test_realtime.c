@@ -55,7 +55,7 @@ static bool told_demoted(void)
 
 static void *report_class(void *arg)
 {
-	*(int *)arg = sched_getscheduler(0) & ~0x40000000;
+	*(int *)arg = sched_getscheduler(0) & ~SCHED_RESET_ON_FORK;
 	return NULL;
 }
 
@@ -70,7 +70,7 @@ static void enters_and_threads_do_not_inherit(void **state)
 		fail_msg("cannot enter the real-time class: %s (this test needs root)",
 			 strerror(-ret));
 	assert_true(tw_realtime_is());
-	assert_int_equal(sched_getscheduler(0) & ~0x40000000, SCHED_RR);
+	assert_int_equal(sched_getscheduler(0) & ~SCHED_RESET_ON_FORK, SCHED_RR);
 	assert_int_equal(tw_realtime_enter(TW_REALTIME_PRIORITY, BOUND_MS, &demoted_fd), -EALREADY);
 	/* A plain pthread: SCHED_RESET_ON_FORK alone keeps it out. */
 	assert_int_equal(pthread_create(&t, NULL, report_class, &policy), 0);
@@ -87,7 +87,7 @@ static void enters_and_threads_do_not_inherit(void **state)
 	assert_int_equal(tw_quiet_thread_start(&t, TW_CAPS_UNCHANGED, report_class, &policy), 0);
 	pthread_join(t, NULL);
 	assert_int_equal(policy, SCHED_OTHER);
-	assert_int_equal(sched_setscheduler(0, SCHED_RR | 0x40000000, &p), 0);
+	assert_int_equal(sched_setscheduler(0, SCHED_RR | SCHED_RESET_ON_FORK, &p), 0);
 }
 
 /* 3x the bound of CPU in all, in runs of a quarter of it: never moved. */

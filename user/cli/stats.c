@@ -294,7 +294,7 @@ int tw_cmd_stats(int argc, char **argv)
 	__u32 zero = 0;
 	struct tw_pinned p;
 	struct tw_geo *geo = NULL;
-	uint64_t seen_all = 0, seen_today = 0;
+	struct tw_sources_count seen = {};
 	int ret;
 
 	if (argc > 1 && !strcmp(argv[1], tw_stats_verbs[0]))
@@ -324,7 +324,8 @@ int tw_cmd_stats(int argc, char **argv)
 		return ret;
 	}
 	tw_percpu_sum(p.counters, &zero, &cnt, sizeof(cnt));
-	ret = tw_sources_seen(&p, tw_local_midnight_ns(), &seen_all, &seen_today);
+	seen = tw_sources_count_since(tw_local_midnight_ns());
+	ret = tw_sources_seen(&p, &seen);
 	if (!ret && (!so.by || so.by == BY_SOURCE))
 		ret = tw_read_sources(&p, &t[0]);
 	if (!ret && (!so.by || so.by == BY_PORT))
@@ -346,8 +347,8 @@ int tw_cmd_stats(int argc, char **argv)
 		for (int i = 0; i < TW_CNT__MAX; i++)
 			json_object_object_add(tot, tw_counter_name(i),
 						json_object_new_int64((int64_t)totals[i]));
-		json_object_object_add(tot, "sources_seen", json_object_new_int64((int64_t)seen_all));
-		json_object_object_add(tot, "sources_seen_today", json_object_new_int64((int64_t)seen_today));
+		json_object_object_add(tot, "sources_seen", json_object_new_int64((int64_t)seen.all));
+		json_object_object_add(tot, "sources_seen_today", json_object_new_int64((int64_t)seen.recent));
 		json_object_object_add(o, "totals", tot);
 		for (int i = 0; i < 3; i++)
 			if (!so.by || so.by == kinds[i])
@@ -373,7 +374,7 @@ int tw_cmd_stats(int argc, char **argv)
 		       (unsigned long long)totals[TW_CNT_WOULD_DROP],
 		       (unsigned long long)totals[TW_CNT_ALLOWLISTED]);
 		printf("distinct exit sources seen: %llu since the counters began, %llu today\n",
-		       (unsigned long long)seen_all, (unsigned long long)seen_today);
+		       (unsigned long long)seen.all, (unsigned long long)seen.recent);
 		for (int i = 0; i < 3; i++)
 			if (!so.by || so.by == kinds[i])
 				table_text(kinds[i], &t[i], so.top, geo);

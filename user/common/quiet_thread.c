@@ -24,7 +24,8 @@ static void *first(void *p)
 	free(p);
 	/* The event loop's real-time class is its own (common/realtime.h):
 	 * a helper never inherits it, whoever started the process in it. */
-	if (tw_realtime_is() && (ret = tw_realtime_leave()))
+	ret = tw_realtime_leave();
+	if (ret)
 		tw_warn("a helper thread cannot leave the real-time class: %s", strerror(-ret));
 	ret = tw_caps_keep(s.keep);
 	if (ret) {

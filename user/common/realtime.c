@@ -11,10 +11,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#ifndef SCHED_RESET_ON_FORK
-#define SCHED_RESET_ON_FORK 0x40000000
-#endif
-
 /* For the handler: the thread the bound applies to, and who to tell. */
 static pid_t rt_tid;
 static int rt_demoted_fd = -1;
@@ -51,6 +47,8 @@ int tw_realtime_leave(void)
 {
 	struct sched_param normal = { 0 };
 
+	if (!tw_realtime_is())
+		return 0;
 	/* With the reset flag: a thread that has it may not clear it unprivileged. */
 	return sched_setscheduler(0, SCHED_OTHER | SCHED_RESET_ON_FORK, &normal) ? -errno : 0;
 }

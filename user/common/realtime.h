@@ -29,8 +29,8 @@
 int tw_realtime_enter(int priority, unsigned max_run_ms, int *demoted_fd);
 /* The calling thread is in SCHED_RR or SCHED_FIFO. */
 bool tw_realtime_is(void);
-/* The calling thread into the normal class (SCHED_OTHER): allowed without
- * privilege. 0 or -errno. */
+/* The calling thread out of a real-time class into the normal one
+ * (SCHED_OTHER), if it is in one: allowed without privilege. 0 or -errno. */
 int tw_realtime_leave(void);
 
 /* A lock the loop shares with a helper thread: with priority inheritance,

@@ -31,7 +31,8 @@ int daemon_loop_class(struct tw_daemon *d)
 	d->loop_class.demoted_fd = -1;
 	if (!d->opts->realtime_loop) {
 		/* The unit may have given it: leaving needs no privilege. */
-		if (tw_realtime_is() && (ret = tw_realtime_leave()))
+		ret = tw_realtime_leave();
+		if (ret)
 			tw_warn("realtime-loop = no, but the event loop cannot leave the real-time class: %s",
 				strerror(-ret));
 		return 0;

@@ -108,18 +108,14 @@ static int count_seen(const __u8 *key, size_t key_len, const struct tw_src_stats
 	return 0;
 }
 
-int tw_sources_seen(const struct tw_pinned *p, int64_t since_unix_ns, uint64_t *all,
-		    uint64_t *recent)
+int tw_sources_seen(const struct tw_pinned *p, struct tw_sources_count *s)
 {
-	struct tw_sources_count s = tw_sources_count_since(since_unix_ns);
-	int ret = tw_for_each_source(p->exit_v4, 4, count_seen, &s);
+	int ret = tw_for_each_source(p->exit_v4, 4, count_seen, s);
 
 	if (!ret)
-		ret = tw_for_each_source(p->exit_v6, 16, count_seen, &s);
+		ret = tw_for_each_source(p->exit_v6, 16, count_seen, s);
 	if (!ret)
-		ret = tw_for_each_source(p->src_stats, 16, count_seen, &s);
-	*all = s.all;
-	*recent = s.recent;
+		ret = tw_for_each_source(p->src_stats, 16, count_seen, s);
 	return ret;
 }
 

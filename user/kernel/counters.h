@@ -34,10 +34,10 @@ struct tw_sources_count tw_sources_count_since(int64_t since_unix_ns);
 void tw_sources_count_add(struct tw_sources_count *s, const struct tw_src_stats *st);
 
 struct tw_pinned;
-/* Distinct exit sources that sent traffic since the counters began (*all),
- * and of those the ones seen at or after since_unix_ns (*recent). 0 or -errno. */
-int tw_sources_seen(const struct tw_pinned *p, int64_t since_unix_ns, uint64_t *all,
-		    uint64_t *recent);
+/* Counts into s (tw_sources_count_since) every source of the per-source
+ * maps: those that sent traffic since the counters began, and the recent
+ * ones. 0 or -errno. */
+int tw_sources_seen(const struct tw_pinned *p, struct tw_sources_count *s);
 /* Unix nanoseconds of the last local midnight: where "today" begins. */
 int64_t tw_local_midnight_ns(void);
 

@@ -334,13 +334,12 @@ static void by_country(FILE *f, const struct tw_pinned *p, const struct tw_geo *
  * (without a country database, only the sources seen). */
 static void per_source(FILE *f, const struct tw_pinned *p, const struct tw_geo *geo)
 {
-	int64_t midnight = tw_local_midnight_ns();
-	struct tw_sources_count seen = tw_sources_count_since(midnight);
+	struct tw_sources_count seen = tw_sources_count_since(tw_local_midnight_ns());
 
 	if (tw_geo_country_source(geo))
 		by_country(f, p, geo, &seen);
 	else
-		tw_sources_seen(p, midnight, &seen.all, &seen.recent);
+		tw_sources_seen(p, &seen);
 	tw_prom_family(f, "torwatch_exit_sources_seen", "gauge",
 	       "Distinct exit sources that sent traffic: since the counters began, and today (local time).");
 	tw_prom_sample(f, "torwatch_exit_sources_seen", "period", "since_reset", seen.all);
