@@ -70,8 +70,7 @@ endif
 # BPF objects and skeletons are made by chained pattern rules, so make would
 # delete them as intermediates and rebuild everything on the next run: they
 # stay, and a second 'make' with nothing changed does nothing.
-BENCH_SKELS := $(OUTPUT)/xdp_empty.skel.h $(OUTPUT)/xdp_bench_driver.skel.h $(OUTPUT)/xdp_live_gen.skel.h \
-	       $(OUTPUT)/xdp_table_probe.skel.h
+BENCH_SKELS := $(OUTPUT)/xdp_empty.skel.h $(OUTPUT)/xdp_bench_driver.skel.h $(OUTPUT)/xdp_live_gen.skel.h
 # The macro benchmark's generator and the XDP programs it attaches by file.
 BENCH_HELPERS := $(OUTPUT)/tests/live_gen $(OUTPUT)/xdp_empty.bpf.o $(OUTPUT)/xdp_drop_all.bpf.o \
 		 $(OUTPUT)/xdp_parse_drop.bpf.o

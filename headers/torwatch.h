@@ -11,7 +11,8 @@
 /* Default map sizes; userspace may resize before load. */
 #define TW_DEFAULT_EXIT_ENTRIES 65536
 #define TW_MIN_EXIT_ENTRIES 1024
-#define TW_MAX_EXIT_ENTRIES (16 * 1024 * 1024)
+/* The exact table has 2 slots of 128 bytes an entry: 1 GiB a family here. */
+#define TW_MAX_EXIT_ENTRIES (4 * 1024 * 1024)
 #define TW_DEFAULT_PREFIX_ENTRIES 16384
 #define TW_DEFAULT_SRC_STATS_ENTRIES 65536
 #define TW_PORT_STATS_ENTRIES 16384
@@ -167,6 +168,72 @@ struct tw_src_stats {
 	__u8 pad;
 	__u64 would_drop;	/* block mode, dry run: counted, let through */
 };
+
+/* The exact entries of one family: an open-addressing table, an mmapable
+ * array of 128-byte slots. Slot 0 is the header (struct tw_table_head);
+ * entry slots are 1..mask+1. A key's probe starts at its home and walks on
+ * (linear probing) to its slot, at most TW_TABLE_PROBES slots, or to an
+ * empty one: a hit reads one slot's cache line, key and counters together,
+ * where a hash map walks a bucket to a separately allocated element.
+ * Userspace is the only writer (user/exitset/exit_table.c): it writes key
+ * and counters first and publishes the slot last; a removed entry leaves a
+ * tombstone (TW_SLOT_GONE), so that no live slot ever moves and no counter
+ * XDP adds is lost to a move. */
+#define TW_TABLE_PROBES 64
+#define TW_TABLE_MAGIC 0x74777462u	/* "twtb": a header userspace has written */
+
+enum tw_slot_state { TW_SLOT_EMPTY = 0, TW_SLOT_LIVE = 1, TW_SLOT_GONE = 2 };
+
+struct tw_exit_slot {
+	__u32 tag;		/* IPv4: the address (network order); IPv6: tw_table_tag_v6 */
+	__u32 state;		/* enum tw_slot_state, stored last */
+	struct tw_src_stats st;	/* what a hit writes: the first line but for last_dport */
+	struct tw_in6 key;	/* the address (IPv4 in the first 4 bytes, the rest 0) */
+	__u32 gone_in;		/* userspace only: the apply that left this tombstone */
+	__u8 pad[28];
+};
+
+/* Slot 0: the seed keys the hash, so that nobody can list addresses that
+ * all land in one probe sequence; written once, before any entry. */
+struct tw_table_head {
+	__u64 seed;
+	__u32 mask;		/* entry slots - 1 (a power of two - 1) */
+	__u32 magic;		/* TW_TABLE_MAGIC once written; before, every lookup misses */
+	__u8 pad[112];
+};
+
+/* A 64-bit mix (the MurmurHash3 finaliser): every input bit reaches every
+ * output bit, so the low bits of the result pick a home. */
+static inline __u64 tw_table_mix(__u64 x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	return x ^ (x >> 33);
+}
+
+static inline __u64 tw_table_hash_v4(__u32 addr_be, __u64 seed)
+{
+	return tw_table_mix((__u64)addr_be ^ seed);
+}
+
+static inline __u64 tw_table_hash_v6(const __u64 halves[2], __u64 seed)
+{
+	return tw_table_mix(tw_table_mix(halves[0] ^ seed) ^ halves[1]);
+}
+
+/* IPv6 slots are told apart by this before the whole key is compared. */
+static inline __u32 tw_table_tag_v6(__u64 h)
+{
+	return (__u32)(h >> 32);
+}
+
+/* The slot of probe i (0-based) for hash h. */
+static inline __u32 tw_table_slot(__u64 h, __u32 i, __u32 mask)
+{
+	return 1 + (((__u32)h + i) & mask);
+}
 
 /* Well-known ports (below TW_LOW_PORTS) are counted in a per-CPU array
  * indexed by tw_low_port_index(); higher ones in an LRU per-CPU hash. */
@@ -346,19 +413,6 @@ struct tw_listen_event {
 	char comm[TW_COMM_LEN];
 };
 
-/* New source masks for exact entries, set in place by the set_sources
- * program (BPF_PROG_TEST_RUN) so that userspace never rewrites the counters
- * beside them: a read-modify-write from userspace would lose the packets
- * counted in between. Userspace fills the mask_updates array, then runs the
- * program with struct tw_set_sources_ctx. */
-#define TW_SET_SOURCES_MAX 1024
-
-struct tw_set_sources_entry {
-	struct tw_in6 key;	/* IPv4 entries: the first 4 bytes (the exit_v4 key) */
-	__u32 sources;
-	__u32 pad;
-};
-
 /* 'torwatch check ADDR': the check_exit program runs the lookup of the XDP
  * program (exit_lookup.bpf.h) on one address (BPF_PROG_TEST_RUN with this
  * as the frame, answered in place), so that check and XDP never disagree. */
@@ -380,20 +434,14 @@ struct tw_reset_ctx {
 	__u64 pad;		/* a test-run frame needs 14 bytes at least */
 };
 
-struct tw_set_sources_ctx {
-	__u32 n;		/* entries of mask_updates to apply */
-	__u32 v6;		/* 1: exit_v6, 0: exit_v4 */
-	__u32 done;		/* out: entries found and set */
-	__u32 pad;
-};
-
 _Static_assert(sizeof(struct tw_exit_val) == 8, "tw_exit_val ABI");
-_Static_assert(sizeof(struct tw_set_sources_entry) == 24, "tw_set_sources_entry ABI");
 _Static_assert(sizeof(struct tw_check_ctx) == 40, "tw_check_ctx ABI");
 _Static_assert(sizeof(struct tw_reset_ctx) == 16, "tw_reset_ctx ABI");
 _Static_assert(sizeof(struct tw_lpm_v4_key) == 8, "tw_lpm_v4_key ABI");
 _Static_assert(sizeof(struct tw_lpm_v6_key) == 20, "tw_lpm_v6_key ABI");
 _Static_assert(sizeof(struct tw_src_stats) == 72, "tw_src_stats ABI");
+_Static_assert(sizeof(struct tw_exit_slot) == 128, "tw_exit_slot ABI");
+_Static_assert(sizeof(struct tw_table_head) == 128, "tw_table_head ABI");
 _Static_assert(sizeof(struct tw_port_key) == 4, "tw_port_key ABI");
 _Static_assert(sizeof(struct tw_config) == 24, "tw_config ABI");
 _Static_assert(sizeof(struct tw_block_config) == 8, "tw_block_config ABI");

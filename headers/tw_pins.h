@@ -9,7 +9,7 @@
 /* The maps the CLI opens (struct tw_pinned has one fd each). */
 #define TW_PINNED_MAPS(X) \
 	X(counters) X(src_stats) X(port_stats) X(low_port_stats) X(proto_stats) \
-	X(exit_v4) X(exit_v6) X(exit_prefix_v4) X(exit_prefix_v6) \
+	X(exit_table_v4) X(exit_table_v6) X(exit_prefix_v4) X(exit_prefix_v6) \
 	X(config) X(meta) X(sources) X(block) X(block_ports) X(ssh_ports) \
 	X(allow_v4) X(allow_v6)
 
@@ -27,7 +27,7 @@
  * traffic counters gained would_drop): a pin with a smaller value is carried
  * over entry by entry, the new fields zero, not refused. At most
  * TW_MAX_GROWN (user/kernel/pin_upgrade.h). */
-#define TW_GROWABLE_MAPS(X) X(counters) X(exit_v4) X(exit_v6) X(src_stats) \
+#define TW_GROWABLE_MAPS(X) X(counters) X(src_stats) \
 	X(port_stats) X(low_port_stats) X(proto_stats)
 
 /* The pin of one map, relative to the pin root. */

@@ -274,51 +274,6 @@ int start_clock(struct xdp_md *ctx)
 	return XDP_PASS;
 }
 
-/* Source masks to set in place (see struct tw_set_sources_ctx). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, TW_SET_SOURCES_MAX);
-	__type(key, __u32);
-	__type(value, struct tw_set_sources_entry);
-} mask_updates SEC(".maps");
-
-struct mask_loop {
-	__u32 v6;
-	__u32 done;
-};
-
-static int set_one_mask(__u32 i, struct mask_loop *ctx)
-{
-	struct tw_set_sources_entry *e = bpf_map_lookup_elem(&mask_updates, &i);
-	struct tw_src_stats *st;
-
-	if (!e)
-		return 1;
-	st = ctx->v6 ? bpf_map_lookup_elem(&exit_v6, &e->key) :
-		       bpf_map_lookup_elem(&exit_v4, e->key.addr);
-	if (st) {
-		/* One aligned 32-bit store: XDP sees the old mask or the new one. */
-		*(volatile __u32 *)&st->sources = e->sources;
-		ctx->done++;
-	}
-	return 0;
-}
-
-/* Run by userspace (BPF_PROG_TEST_RUN) when sources start or stop listing an
- * address: only the mask changes; the counters go on untouched. */
-SEC("syscall")
-int set_sources(struct tw_set_sources_ctx *ctx)
-{
-	struct mask_loop lc = { .v6 = ctx->v6 };
-	__u32 n = ctx->n;
-
-	if (n > TW_SET_SOURCES_MAX)
-		n = TW_SET_SOURCES_MAX;
-	bpf_loop(n, set_one_mask, &lc, 0);
-	ctx->done = lc.done;
-	return 0;
-}
-
 /* Run only through BPF_PROG_TEST_RUN, never attached: the "frame" is a
  * struct tw_check_ctx, answered in place. An XDP program and not a syscall
  * one because those sleep, and sleepable programs cannot read LPM tries. */
@@ -354,8 +309,7 @@ int check_exit(struct xdp_md *ctx)
 }
 
 /* Traffic counters only: the source mask and the alert windows stay. */
-static long zero_source(void *map, const void *key, struct tw_src_stats *st,
-			__u64 *zeroed)
+static __always_inline void zero_counters(struct tw_src_stats *st)
 {
 	st->packets = 0;
 	st->bytes = 0;
@@ -365,7 +319,22 @@ static long zero_source(void *map, const void *key, struct tw_src_stats *st,
 	st->last_seen_ns = 0;
 	st->last_dport = 0;
 	st->last_proto = 0;
+}
+
+static long zero_source(void *map, const void *key, struct tw_src_stats *st, __u64 *zeroed)
+{
+	zero_counters(st);
 	(*zeroed)++;
+	return 0;
+}
+
+/* The table's live slots (the header and empty slots are not sources). */
+static long zero_slot(void *map, const __u32 *key, struct tw_exit_slot *s, __u64 *zeroed)
+{
+	if (*key && s->state == TW_SLOT_LIVE) {
+		zero_counters(&s->st);
+		(*zeroed)++;
+	}
 	return 0;
 }
 
@@ -378,8 +347,8 @@ int reset_counters(struct xdp_md *ctx)
 
 	if ((void *)(r + 1) > (void *)(long)ctx->data_end)
 		return XDP_ABORTED;
-	bpf_for_each_map_elem(&exit_v4, zero_source, &zeroed, 0);
-	bpf_for_each_map_elem(&exit_v6, zero_source, &zeroed, 0);
+	bpf_for_each_map_elem(&exit_table_v4, zero_slot, &zeroed, 0);
+	bpf_for_each_map_elem(&exit_table_v6, zero_slot, &zeroed, 0);
 	bpf_for_each_map_elem(&src_stats, zero_source, &zeroed, 0);
 	r->zeroed = zeroed;
 	return XDP_PASS;

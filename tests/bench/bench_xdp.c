@@ -33,7 +33,6 @@
 #include "kernel/xdp_clock.h"
 #include "xdp_empty.skel.h"
 #include "xdp_tor.skel.h"
-#include "xdp_table_probe.skel.h"
 #include <sys/mman.h>
 
 #define SAMPLES 50000		/* cold: packets, one syscall each */
@@ -102,11 +101,11 @@ static unsigned long long map_memlock(int fd)
 
 static void print_memory(void)
 {
-	unsigned long long exact = map_memlock(maps.exact_v4) + map_memlock(maps.exact_v6);
+	unsigned long long exact = map_memlock(maps.exact_v4.fd) + map_memlock(maps.exact_v6.fd);
 	unsigned long long tries = map_memlock(maps.prefix_v4) + map_memlock(maps.prefix_v6);
 	unsigned long long filter = map_memlock(bpf_map__fd(tor->maps.exit_filter));
 
-	printf("  map memory: %.1f MiB exact hash maps, %.1f MiB LPM tries, %.1f MiB prefilter\n",
+	printf("  map memory: %.1f MiB exact tables, %.1f MiB LPM tries, %.1f MiB prefilter\n",
 	       exact / 1048576.0, tries / 1048576.0, filter / 1048576.0);
 }
 
@@ -296,11 +295,10 @@ static int load_synthetic(struct tw_exit_set *set, uint32_t per_family, const ch
 	return apply(set, what, goal_ms);
 }
 
-/* A torwatch into *skel, *m with the product's map sizes, or exact maps of
- * max_exact and tries of max_prefixes (0: the product's); prealloc: exact
- * maps preallocated, as before they allocated entries as they came. */
+/* A torwatch into *skel, *m with the product's map sizes, or exact tables
+ * for max_exact and tries of max_prefixes (0: the product's). */
 static int load_tor_into(struct xdp_tor_bpf **skel, struct tw_exit_maps *m, __u32 max_exact,
-			 __u32 max_prefixes, bool prealloc)
+			 __u32 max_prefixes)
 {
 	struct tw_config cfg = { .alert_window_ns = TW_ALERT_WINDOW_NS };
 	__u32 zero = 0;
@@ -313,9 +311,6 @@ static int load_tor_into(struct xdp_tor_bpf **skel, struct tw_exit_maps *m, __u3
 	if (max_prefixes && (bpf_map__set_max_entries((*skel)->maps.exit_prefix_v4, max_prefixes) ||
 			     bpf_map__set_max_entries((*skel)->maps.exit_prefix_v6, max_prefixes)))
 		return -1;
-	if (prealloc && (bpf_map__set_map_flags((*skel)->maps.exit_v4, 0) ||
-			 bpf_map__set_map_flags((*skel)->maps.exit_v6, 0)))
-		return -1;
 	if (xdp_tor_bpf__load(*skel) || tw_exit_maps_open(*skel, m) || tw_xdp_clock_start(*skel))
 		return -1;
 	return bpf_map_update_elem(m->config, &zero, &cfg, BPF_ANY);
@@ -323,7 +318,7 @@ static int load_tor_into(struct xdp_tor_bpf **skel, struct tw_exit_maps *m, __u3
 
 static int load_tor(__u32 max_exact, __u32 max_prefixes)
 {
-	return load_tor_into(&tor, &maps, max_exact, max_prefixes, false);
+	return load_tor_into(&tor, &maps, max_exact, max_prefixes);
 }
 
 /* When set, compare() also measures this variant of torwatch, side by side. */
@@ -461,16 +456,16 @@ static int touch(const __u8 *key, size_t key_len, const struct tw_src_stats *st,
 	return 0;
 }
 
-/* Every entry of the exact maps read once (a batch lookup copies each
- * value): the maps' memory is faulted in and warm before the timed rounds.
+/* Every slot of the exact tables read once: their memory is faulted in
+ * and warm before the timed rounds.
  * Right after boot a hypervisor may back guest memory only at its first
  * touch, which made a 1M hit 5x slower than on a host that had run a while. */
 static void prefault(void)
 {
 	uint64_t sum = 0;
 
-	tw_for_each_source(maps.exact_v4, 4, touch, &sum);
-	tw_for_each_source(maps.exact_v6, 16, touch, &sum);
+	tw_exit_table_each(&maps.exact_v4, touch, &sum);
+	tw_exit_table_each(&maps.exact_v6, touch, &sum);
 }
 
 static int compare(const char *name, const struct tw_exit_set *set, int family, int hit,
@@ -655,83 +650,9 @@ static void tunnel_figures(const struct tw_exit_set *set)
 	bpf_map_update_elem(bpf_map__fd(tor->maps.tunnel_config), &zero, &off, BPF_ANY);
 }
 
-/* The IPv4 exact lookup as it is (a hash map) and as an open-addressing
- * table would make it (xdp_table_probe.bpf.c), each with the same counting,
- * side by side over set's IPv4 hits: what such a table would take out of
- * the hit path, measured before the exit set is rebuilt around one. */
-static int table_figures(const char *what, const struct tw_exit_set *set)
-{
-	struct xdp_table_probe_bpf *pr = xdp_table_probe_bpf__open();
-	size_t *idx = malloc(set->n * sizeof(*idx)), n4 = family_index(set, AF_INET, idx);
-	struct pkt_spec spec = { .family = AF_INET, .src = "192.0.2.1", .dst = "192.0.2.10",
-				 .proto = IPPROTO_TCP, .sport = 40000, .dport = 443 };
-	double e[ROUNDS], h[ROUNDS], t[ROUNDS], p[ROUNDS], em, hm, tm, pm;
-	unsigned log2 = 1, longest = 0;
-	struct probe_slot {
-		__u32 key, sources;
-		__u64 counters[7];
-	} *slots;
-	struct pkt tmpl;
-	char name[128];
-
-	while ((1ull << log2) < 2 * (uint64_t)n4)
-		log2++;
-	if (!pr || !idx || bpf_map__set_max_entries(pr->maps.probe_hash_map, (__u32)n4 + 4096) ||
-	    bpf_map__set_max_entries(pr->maps.probe_table_map, 1u << log2))
-		return -1;
-	pr->rodata->table_shift = 32 - log2;
-	if (xdp_table_probe_bpf__load(pr))
-		return -1;
-	slots = mmap(NULL, (sizeof(*slots) << log2), PROT_READ | PROT_WRITE, MAP_SHARED,
-		     bpf_map__fd(pr->maps.probe_table_map), 0);
-	if (slots == MAP_FAILED)
-		return -1;
-	for (size_t i = 0; i < n4; i++) {
-		__u32 key, at, probes = 0;
-		__u64 zero[8] = {};
-
-		memcpy(&key, set->e[idx[i]].p.addr, 4);
-		bpf_map_update_elem(bpf_map__fd(pr->maps.probe_hash_map), &key, zero, BPF_ANY);
-		at = (__u32)(((__u64)key * 0x9e3779b97f4a7c15ULL) >> 32) >> (32 - log2);
-		while (slots[at].key && slots[at].key != key) {
-			at = (at + 1) & ((1u << log2) - 1);
-			probes++;
-		}
-		slots[at].key = key;
-		if (probes + 1 > longest)
-			longest = probes + 1;
-	}
-	load_driver_addrs(set, idx, n4, AF_INET, 1);
-	pkt_build(&tmpl, &spec);
-	for (int r = 0; r < ROUNDS; r++) {
-		e[r] = steady(bpf_program__fd(empty->progs.xdp_empty), &tmpl);
-		h[r] = steady(bpf_program__fd(pr->progs.probe_hash), &tmpl);
-		t[r] = steady(bpf_program__fd(pr->progs.probe_table), &tmpl);
-		p[r] = steady(bpf_program__fd(pr->progs.probe_hash_plain), &tmpl);
-	}
-	em = median(e, ROUNDS), hm = median(h, ROUNDS), tm = median(t, ROUNDS), pm = median(p, ROUNDS);
-	printf("  %s, IPv4 hit, lookup + counting only (%zu entries; table of %u slots, longest probe %u%s):\n"
-	       "    hash map %.1f ns, open-addressing table %.1f ns over the empty program: %.2fx\n",
-	       what, n4, 1u << log2, longest, longest > 32 ? ", over the program's 32: misses" : "",
-	       hm - em, tm - em, (hm - em) / (tm - em));
-	printf("    hash map with plain increments instead of the two atomic adds: %.1f ns\n", pm - em);
-	snprintf(name, sizeof(name), "%s, IPv4 hit, lookup + counting, hash map", what);
-	bench_record("micro-table", name, hm - em, "ns", NULL, false);
-	snprintf(name, sizeof(name), "%s, IPv4 hit, lookup + counting, open-addressing table", what);
-	bench_record("micro-table", name, tm - em, "ns", NULL, false);
-	snprintf(name, sizeof(name), "%s, IPv4 hit, lookup + plain counting, hash map", what);
-	bench_record("micro-table", name, pm - em, "ns", NULL, false);
-	munmap(slots, sizeof(*slots) << log2);
-	xdp_table_probe_bpf__destroy(pr);
-	free(idx);
-	return 0;
-}
-
-/* set in a second torwatch that differs in one choice (preallocated exact
- * maps, or no prefilter), hits and misses of both in the same rounds: the
- * figures behind that choice. */
-static int versus_figures(const struct tw_exit_set *set, const char *what, bool prealloc,
-			  bool no_filter)
+/* set in a second torwatch that differs in one choice (no prefilter), hits
+ * and misses of both in the same rounds: the figures behind that choice. */
+static int versus_figures(const struct tw_exit_set *set, const char *what, bool no_filter)
 {
 	struct tw_apply_stats st;
 	struct tw_exit_maps vm;
@@ -739,7 +660,7 @@ static int versus_figures(const struct tw_exit_set *set, const char *what, bool 
 	__u32 zero = 0;
 	char name[96];
 
-	if (load_tor_into(&versus, &vm, SYNTHETIC + 4096, 0, prealloc) ||
+	if (load_tor_into(&versus, &vm, SYNTHETIC, 0) ||
 	    tw_exit_set_apply(set, &vm, &st) || bpf_map_lookup_elem(vm.config, &zero, &cfg))
 		return -1;
 	if (no_filter) {
@@ -758,7 +679,7 @@ static int versus_figures(const struct tw_exit_set *set, const char *what, bool 
 	return 0;
 }
 
-/* BENCH_CASES=real,block,tunnels,table,empty,100k,prefixes,1m,prealloc,nofilter
+/* BENCH_CASES=real,block,tunnels,empty,100k,prefixes,1m,nofilter
  * runs only those packet figures (for quick iterations); unset: all of them. */
 static bool wants(const char *what)
 {
@@ -811,8 +732,6 @@ int main(void)
 	}
 	if (wants("tunnels"))
 		tunnel_figures(&set);
-	if (wants("table") && table_figures("real list", &set))
-		goto fail;
 	if (churn(&set, 50) || remask(&set) || prefixes(&set, 8192))
 		goto fail;
 	tw_exit_set_free(&set);
@@ -846,17 +765,13 @@ int main(void)
 	    churn(&set, 2000) || remask(&set))
 		goto fail;
 	tw_exit_set_free(&set);
-	/* Hash maps sized for 1M per family: their bucket arrays no longer fit in cache. */
-	if (reload(SYNTHETIC + 4096, 0) ||
+	/* Tables sized for 1M per family (256 MiB each): they no longer fit in cache. */
+	if (reload(SYNTHETIC, 0) ||
 	    load_synthetic(&set, SYNTHETIC, "1M synthetic per family", 4000))
 		goto fail;
 	if (wants("1m"))
 		compare_all("1M entries", &set, 25, 150);
-	if (wants("table") && table_figures("1M entries", &set))
-		goto fail;
-	if (wants("prealloc") && versus_figures(&set, "preallocated exact maps", true, false))
-		goto fail;
-	if (wants("nofilter") && versus_figures(&set, "no prefilter", false, true))
+	if (wants("nofilter") && versus_figures(&set, "no prefilter", true))
 		goto fail;
 	if (churn(&set, 4000))
 		goto fail;

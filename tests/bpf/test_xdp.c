@@ -133,31 +133,36 @@ static int run_frame(const void *data, size_t len, __u32 *retval)
 /* Zero every per-source counter: exact entries keep their sources. */
 static void clear_src_stats(void)
 {
-	int fd = bpf_map__fd(skel->maps.src_stats), exact[2] = { maps.exact_v4, maps.exact_v6 };
-	size_t klen[2] = { 4, 16 };
-	struct tw_src_stats st;
-	__u8 k[16], next[16];
-	void *prev;
+	int fd = bpf_map__fd(skel->maps.src_stats);
+	struct tw_exit_table *tables[2] = { &maps.exact_v4, &maps.exact_v6 };
+	__u8 k[16];
 
 	while (!bpf_map_get_next_key(fd, NULL, k))
 		bpf_map_delete_elem(fd, k);
 	for (int m = 0; m < 2; m++)
-		for (prev = NULL; !bpf_map_get_next_key(exact[m], prev, next); prev = k) {
-			memcpy(k, next, klen[m]);
-			assert_int_equal(bpf_map_lookup_elem(exact[m], k, &st), 0);
-			st = (struct tw_src_stats){ .sources = st.sources };
-			assert_int_equal(bpf_map_update_elem(exact[m], k, &st, BPF_EXIST), 0);
+		for (__u32 i = 1; i <= tables[m]->mask + 1; i++) {
+			struct tw_exit_slot *s = &tables[m]->slot[i];
+
+			if (s->state == TW_SLOT_LIVE)
+				s->st = (struct tw_src_stats){ .sources = s->st.sources };
 		}
+}
+
+/* The live slot of an IPv4 exact entry in m's table, or NULL. */
+static struct tw_exit_slot *exact_v4_slot(struct tw_exit_maps *m, const char *addr)
+{
+	__u32 a;
+
+	inet_pton(AF_INET, addr, &a);
+	return tw_exit_table_find(&m->exact_v4, &a);
 }
 
 static struct tw_src_stats exact_v4_stats(const char *addr)
 {
-	struct tw_src_stats st = {};
-	__u32 a;
+	struct tw_exit_slot *s = exact_v4_slot(&maps, addr);
 
-	inet_pton(AF_INET, addr, &a);
-	assert_int_equal(bpf_map_lookup_elem(maps.exact_v4, &a, &st), 0);
-	return st;
+	assert_non_null(s);
+	return s->st;
 }
 
 static int count_blocked(void *ctx, void *data, size_t size)
@@ -411,15 +416,13 @@ static void test_one_event_per_window(void **state)
 
 	/* Age the window by hand: the next packet opens a new one. */
 	struct tw_src_stats st = exact_v4_stats(EXIT4);
-	__u32 a;
 
 	assert_int_equal(st.packets, 100);
 	assert_int_equal(st.bytes, 100 * p.len);
 	assert_int_equal(st.last_dport, 22);
 	assert_true(st.first_seen_ns > 0 && st.first_seen_ns <= st.last_seen_ns);
 	st.last_event_ns -= TW_ALERT_WINDOW_NS + 1;
-	inet_pton(AF_INET, EXIT4, &a);
-	assert_int_equal(bpf_map_update_elem(maps.exact_v4, &a, &st, BPF_EXIST), 0);
+	exact_v4_slot(&maps, EXIT4)->st = st;
 	assert_int_equal(run_frame(p.data, p.len, &ret), 0);
 	assert_int_equal(counter(TW_CNT_EVENTS) - ev0, 2);
 }
@@ -556,7 +559,7 @@ static void test_window_with_clocks_out_of_order(void **state)
 	struct tw_src_stats st;
 	__u64 ev0, ahead;
 	struct pkt p;
-	__u32 ret, a;
+	__u32 ret;
 
 	clear_src_stats();
 	pkt_build(&p, &s);
@@ -564,8 +567,7 @@ static void test_window_with_clocks_out_of_order(void **state)
 	st = exact_v4_stats(EXIT4);
 	ahead = st.last_event_ns + 1000000000ULL; /* a CPU one second ahead */
 	st.last_event_ns = ahead;
-	inet_pton(AF_INET, EXIT4, &a);
-	assert_int_equal(bpf_map_update_elem(maps.exact_v4, &a, &st, BPF_EXIST), 0);
+	exact_v4_slot(&maps, EXIT4)->st = st;
 	ev0 = counter(TW_CNT_EVENTS);
 	for (int i = 0; i < 10; i++)
 		assert_int_equal(run_frame(p.data, p.len, &ret), 0);
@@ -583,7 +585,7 @@ static void test_failed_plan_is_a_failed_apply(void **state)
 	struct tw_apply_stats st;
 	struct tw_feed feed;
 	struct tw_config cfg;
-	__u32 zero = 0, a;
+	__u32 zero = 0;
 	FILE *f;
 
 	f = fmemopen((void *)"198.51.100.77\n2001:db8:200::/48\n", 32, "r");
@@ -594,8 +596,7 @@ static void test_failed_plan_is_a_failed_apply(void **state)
 	broken.prefix_v6 = -1;
 	assert_int_not_equal(tw_exit_set_apply(&set, &broken, &st), 0);
 	assert_int_equal(st.added, 0);
-	inet_pton(AF_INET, "198.51.100.77", &a);
-	assert_int_not_equal(bpf_map_lookup_elem(maps.exact_v4, &a, &(struct tw_src_stats){}), 0);
+	assert_null(exact_v4_slot(&maps, "198.51.100.77"));
 	/* The tries stay consulted: slower, never wrong. */
 	assert_int_equal(bpf_map_lookup_elem(maps.config, &zero, &cfg), 0);
 	assert_int_equal(cfg.prefixes_v4, UINT32_MAX);
@@ -1070,17 +1071,12 @@ static void test_clock_ticks(void **state)
 /* Apply removes what the new set no longer holds. */
 static void test_apply_removes_stale(void **state)
 {
-	__u32 a;
-	struct tw_src_stats v;
 	struct tw_config cfg;
 	__u32 zero = 0;
 
 	assert_int_equal(apply_list("203.0.113.77\n"), 0);
-	inet_pton(AF_INET, "203.0.113.77", &a);
-	assert_int_equal(bpf_map_lookup_elem(maps.exact_v4, &a, &v), 0);
-	assert_int_equal(v.sources, 1);
-	inet_pton(AF_INET, EXIT4, &a);
-	assert_int_not_equal(bpf_map_lookup_elem(maps.exact_v4, &a, &v), 0);
+	assert_int_equal(exact_v4_stats("203.0.113.77").sources, 1);
+	assert_null(exact_v4_slot(&maps, EXIT4));
 	assert_int_equal(bpf_map_lookup_elem(maps.config, &zero, &cfg), 0);
 	assert_int_equal(cfg.prefixes_v4, 0);
 	assert_int_equal(cfg.prefixes_v6, 0);
@@ -1121,46 +1117,72 @@ static void numbered_set(struct tw_exit_set *set, unsigned base, unsigned n)
 	tw_exit_set_finalize(set);
 }
 
-/* Maps too small for the old and the new set at once: stale entries go
- * first, and the entries both sets hold are not touched (their counters stay). */
-static void test_apply_without_room(void **state)
+/* The live IPv4 entries of m: each within [lo, hi) of numbered_set. */
+static unsigned live_between(struct tw_exit_maps *m, unsigned lo, unsigned hi)
+{
+	unsigned count = 0;
+
+	for (__u32 i = 1; i <= m->exact_v4.mask + 1; i++) {
+		const struct tw_exit_slot *s = &m->exact_v4.slot[i];
+		unsigned n = ntohl(s->tag) & 0xffffff;
+
+		if (s->state != TW_SLOT_LIVE)
+			continue;
+		assert_true(n >= lo && n < hi);
+		count++;
+	}
+	return count;
+}
+
+/* Replaces the set old (numbers 0..n_old-1) by new (from base, n_new) in a
+ * table of slots entry slots: entry 600, in both, counts 42 packets in
+ * between, which must stay. Returns the apply's no_room. */
+static int replace_sets(__u32 slots, unsigned n_old, unsigned base, unsigned n_new)
 {
 	struct xdp_tor_bpf *small = xdp_tor_bpf__open();
 	struct tw_exit_maps m;
 	struct tw_exit_set old, new;
 	struct tw_apply_stats st;
-	struct tw_src_stats v;
-	__u32 a, count = 0, key, next, *prev = NULL;
+	int no_room;
 
 	assert_non_null(small);
 	assert_int_equal(tw_exit_maps_size(small, TW_MIN_EXIT_ENTRIES), 0);
+	assert_int_equal(bpf_map__set_max_entries(small->maps.exit_table_v4, slots + 1), 0);
 	assert_int_equal(xdp_tor_bpf__load(small), 0);
 	assert_int_equal(tw_exit_maps_open(small, &m), 0);
-	numbered_set(&old, 0, 1000);
-	numbered_set(&new, 500, 1000); /* 500 shared, 500 new: 1500 do not fit in 1024 */
+	numbered_set(&old, 0, n_old);
+	numbered_set(&new, base, n_new);
 	assert_int_equal(tw_exit_set_apply(&old, &m, &st), 0);
 	assert_int_equal(st.no_room, 0);
-	a = htonl((10u << 24) | 700);
-	assert_int_equal(bpf_map_lookup_elem(m.exact_v4, &a, &v), 0);
-	v.packets = 42;
-	assert_int_equal(bpf_map_update_elem(m.exact_v4, &a, &v, BPF_EXIST), 0);
+	assert_non_null(exact_v4_slot(&m, "10.0.2.88"));	/* number 600 */
+	exact_v4_slot(&m, "10.0.2.88")->st.packets = 42;
 	assert_int_equal(tw_exit_set_apply(&new, &m, &st), 0);
-	assert_int_equal(st.no_room, 1);
-	assert_int_equal(st.added, 500);
-	assert_int_equal(st.removed, 500);
-	while (!bpf_map_get_next_key(m.exact_v4, prev, &next)) {
-		key = next;
-		prev = &key;
-		count++;
-		assert_true((ntohl(key) & 0xffffff) >= 500 && (ntohl(key) & 0xffffff) < 1500);
-	}
-	assert_int_equal(count, 1000);
-	assert_int_equal(bpf_map_lookup_elem(m.exact_v4, &a, &v), 0);
-	assert_int_equal(v.packets, 42);
+	no_room = st.no_room;
+	assert_int_equal(st.added, base);
+	assert_int_equal(st.removed, base);
+	assert_int_equal(live_between(&m, base, base + n_new), n_new);
+	assert_int_equal(exact_v4_slot(&m, "10.0.2.88")->st.packets, 42);
+	assert_int_equal(tw_exit_table_count(&m.exact_v4), n_new);
 	tw_exit_set_free(&old);
 	tw_exit_set_free(&new);
 	tw_exit_maps_close(&m);
 	xdp_tor_bpf__destroy(small);
+	return no_room;
+}
+
+/* --max-exits 1024: old and new (1,500 together) are both in the table
+ * before the stale go, which a hash map of 1,024 entries could not hold. */
+static void test_apply_old_and_new_at_once(void **state)
+{
+	assert_int_equal(replace_sets(2048, 1000, 500, 1000), 0);
+}
+
+/* A table too small for old and new at once (1,050 in 1,024 slots): stale
+ * entries go first, and the entries both sets hold are not touched (their
+ * counters stay). */
+static void test_apply_without_room(void **state)
+{
+	assert_int_equal(replace_sets(1024, 700, 350, 700), 1);
 }
 
 int main(void)
@@ -1190,6 +1212,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_block_uninspectable);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_apply_removes_stale);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_tunnel_detection);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_apply_old_and_new_at_once);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_apply_without_room);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_failed_plan_is_a_failed_apply);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_prefix_prefilter);

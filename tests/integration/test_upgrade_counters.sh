@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # An upgrade over the pinned counters of an older torwatch, which had fewer
 # of them (TW_COUNTERS grows at its end) and traffic values without
-# would_drop: the new daemon carries each counter and each entry over into
-# its own layout, the new fields start at zero, and the start is not refused. State that cannot be carried over (a map of another
+# would_drop, and exact entries in hash maps (before the open-addressing
+# tables): the new daemon carries each counter and each entry over into its
+# own layout, the new fields start at zero, and the start is not refused. State that cannot be carried over (a map of another
 # layout) is refused in one sentence that names, from the version stamp in
 # meta, the torwatch that pinned it.
 . "$(dirname "$0")/lib.sh"
@@ -18,9 +19,10 @@ values=$(for i in $(seq 0 $((OLD - 1))); do printf '%d 0 0 0 0 0 0 0 ' $((i + 1)
 bpftool map create "$PIN/counters" type percpu_array key 4 value $((OLD * 8)) entries 1 name counters
 bpftool map update pinned "$PIN/counters" key 0 0 0 0 value $values
 ncpu=$(bpftool -j map dump pinned "$PIN/counters" | jq '.[0].values | length')
-# An exact map as earlier torwatch made it (preallocated), holding an exit
-# node that has sent 5 packets (struct tw_src_stats: packets first, sources
-# at byte 56, source bit 0 = the first --feed).
+# An exact map as earlier torwatch made it (a preallocated hash map, the
+# value before would_drop), holding an exit node that has sent 5 packets
+# (struct tw_src_stats: packets first, sources at byte 56, source bit 0 =
+# the first --feed).
 bpftool map create "$PIN/exit_v4" type hash key 4 value 64 entries 65536 name exit_v4
 bpftool map update pinned "$PIN/exit_v4" key 198 51 100 7 value 5 0 0 0 0 0 0 0 $(printf '0 %.0s' $(seq 48)) 1 0 0 0 0 0 0 0
 # Per-protocol and per-port traffic as it was before would_drop (struct
@@ -32,10 +34,12 @@ bpftool map create "$PIN/port_stats" type lru_percpu_hash key 4 value 24 entries
 bpftool map update pinned "$PIN/port_stats" key 0x90 0x1f 6 0 value 2 0 0 0 0 0 0 0 80 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0
 echo 198.51.100.7 >"$T/exits.txt"
 check "torwatch starts over the older, smaller counters" start_daemon "$H" -i vU --feed "$T/exits.txt"
-check_eq "the preallocated exit map is adopted as it is" 0 "$(bpftool -j map show pinned "$PIN/exit_v4" | jq '.flags')"
-check_eq "... with the exit node's packets" 5 "$(($(bpftool -j map lookup pinned "$PIN/exit_v4" key 198 51 100 7 | jq -r '.value[0]')))"
-check "... and says it carried them over" grep -q "counters of an earlier torwatch carried over" "$T/daemon.log"
-check_eq "the exit map grew to this layout's value" 72 "$(bpftool -j map show pinned "$PIN/exit_v4" | jq .bytes_value)"
+check "the older exact map's pin is gone" test ! -e "$PIN/exit_v4"
+check "its entry moved into the exit table, and the log says so" \
+	grep -q "1 exact entry of an earlier torwatch moved into the exit tables with their counters" "$T/daemon.log"
+check "... and the other counters were carried over" grep -q "counters of an earlier torwatch carried over" "$T/daemon.log"
+check_eq "'check' finds it in the table, an exact entry" "true exact" \
+	"$(tw_in "$H" check --json 198.51.100.7 | jq -r '"\(.in_exit_set) \(.match)"')"
 s=$(tw_in "$H" stats --json --top 50)
 check_eq "per-protocol traffic carried over, would_drop new and zero" "$((3 * ncpu)) $((120 * ncpu)) $ncpu 0" \
 	"$(jq -r '.protocols[] | select(.transport=="tcp") | "\(.packets) \(.bytes) \(.dropped) \(.would_drop)"' <<<"$s")"
@@ -52,8 +56,9 @@ check_eq "the pinned map has the new layout" "$(($(jq '[keys[] | select(startswi
 	"$(bpftool -j map show pinned "$PIN/counters" | jq .bytes_value)"
 stop_daemon
 check "unload" tw_in "$H" unload
-check "a fresh start allocates exit entries as they come" start_daemon "$H" -i vU --feed "$T/exits.txt"
-check_eq "(BPF_F_NO_PREALLOC)" 1 "$(bpftool -j map show pinned "$PIN/exit_v4" | jq '.flags')"
+check "a fresh start" start_daemon "$H" -i vU --feed "$T/exits.txt"
+check_eq "makes the exit table: mmapable, 128-byte slots, 2 per --max-exits and the header" \
+	"1024 128 131073" "$(bpftool -j map show pinned "$PIN/exit_table_v4" | jq -r '"\(.flags) \(.bytes_value) \(.max_entries)"')"
 stop_daemon
 tw_in "$H" unload >/dev/null
 

@@ -47,11 +47,12 @@ static struct tw_apply_job *new_job(struct record *r)
 	return job;
 }
 
+/* No job here writes: the worker keeps a pointer to maps none of them use. */
+static struct tw_exit_maps no_maps = { .prefix_v4 = -1, .prefix_v6 = -1, .config = -1 };
+
 static struct tw_apply_worker *new_worker(void)
 {
-	struct tw_exit_maps maps = { .exact_v4 = -1, .exact_v6 = -1, .prefix_v4 = -1,
-				     .prefix_v6 = -1, .config = -1, .set_sources_prog = -1 };
-	struct tw_apply_worker *w = tw_apply_worker_new(&maps, 0);
+	struct tw_apply_worker *w = tw_apply_worker_new(&no_maps, 0);
 
 	assert_non_null(w);
 	return w;

@@ -85,7 +85,7 @@ static void test_run_errors(void **state)
 			 -1);
 	assert_string_equal(err, "at most 8 interfaces");
 	assert_int_equal(PARSE(&o, err, "run", "--max-exits", "100"), -1);
-	assert_string_equal(err, "max-exits must be a number from 1024 to 16777216, not '100'");
+	assert_string_equal(err, "max-exits must be a number from 1024 to 4194304, not '100'");
 	assert_int_equal(PARSE(&o, err, "run", "--max-exits", "1e6"), -1);
 	assert_int_equal(PARSE(&o, err, "run", "--max-exits", "-5"), -1);
 	assert_int_equal(PARSE(&o, err, "run", "--max-exits", "1000000"), 0);

@@ -46,35 +46,46 @@ static const char *top(struct json_object *a, size_t i, const char *field)
 	return json_object_get_string(v);
 }
 
-static int map_of(size_t key_size)
+/* A real exact table, as the daemon makes it, mapped for writing. */
+static void table_of(bool v6, struct tw_exit_table *t)
 {
-	int fd = bpf_map_create(BPF_MAP_TYPE_HASH, NULL, (__u32)key_size,
-				sizeof(struct tw_src_stats), 1024, NULL);
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE);
+	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, 4, sizeof(struct tw_exit_slot),
+				tw_exit_table_entries(1024), &opts);
 
 	assert_true(fd >= 0);
-	return fd;
+	assert_int_equal(tw_exit_table_map(fd, v6, true, t), 0);
+	close(fd);	/* the mapping keeps the map */
 }
 
-static void set_packets(const struct tw_storm_maps *m, const struct tw_event *ev, int which,
+static void set_packets(struct tw_storm_maps *m, const struct tw_event *ev, int which,
 			uint64_t packets)
 {
 	struct tw_src_stats st = { .packets = packets, .bytes = packets * 100 };
 
 	if (which == 4)
-		assert_int_equal(bpf_map_update_elem(m->exit_v4, &ev->saddr.addr[12], &st, 0), 0);
+		assert_int_equal(tw_exit_table_insert(&m->v4, &ev->saddr.addr[12], &st), 0);
+	else if (which == 6)
+		assert_int_equal(tw_exit_table_insert(&m->v6, ev->saddr.addr, &st), 0);
 	else
-		assert_int_equal(bpf_map_update_elem(which == 6 ? m->exit_v6 : m->src_stats,
-						     &ev->saddr, &st, 0), 0);
+		assert_int_equal(bpf_map_update_elem(m->src_stats, &ev->saddr, &st, 0), 0);
 }
 
 static void test_folds_past_the_limit(void **state)
 {
-	struct tw_storm_maps m = { map_of(4), map_of(16), map_of(16) };
+	struct tw_storm_maps m = {
+		.src_stats = bpf_map_create(BPF_MAP_TYPE_HASH, NULL, 16, sizeof(struct tw_src_stats),
+					    1024, NULL),
+	};
 	struct tw_source_storm *s = tw_storm_new(3, 60 * SEC_NS);
 	const char *addrs[] = { "192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4",
 				"198.51.100.5", "2001:db8::6", "2001:db8::7", "203.0.113.8" };
 	uint64_t t0 = 1000 * SEC_NS;
 	int folded = 0;
+
+	assert_true(m.src_stats >= 0);
+	table_of(false, &m.v4);
+	table_of(true, &m.v6);
 
 	for (size_t i = 0; i < 8; i++) {
 		struct tw_event ev = event(TW_EV_TOR_TRAFFIC, addrs[i]);
@@ -127,7 +138,9 @@ static void test_folds_past_the_limit(void **state)
 	for (int i = 0; i < 10; i++)
 		assert_false(tw_storm_folds(s, &next, t0 + 63 * SEC_NS));
 	tw_storm_free(s);
-	close(m.exit_v4), close(m.exit_v6), close(m.src_stats);
+	tw_exit_table_unmap(&m.v4);
+	tw_exit_table_unmap(&m.v6);
+	close(m.src_stats);
 }
 
 int main(void)

@@ -29,12 +29,15 @@ static int push(struct tw_feed *e, int family, const void *addr, unsigned prefix
 	return tw_feed_add(e, &p);
 }
 
-/* Every key of one exit map: exact (hash) or prefix (LPM trie) keys. */
-static int collect(int fd, int family, bool lpm, struct tw_feed *e)
+static int push_exact(const uint8_t *key, size_t key_len, const struct tw_src_stats *st, void *e)
+{
+	return key_len == 4 ? push(e, AF_INET, key, 32) : push(e, AF_INET6, key, 128);
+}
+
+/* Every key of one prefix map (LPM trie). */
+static int collect(int fd, int family, struct tw_feed *e)
 {
 	union {
-		__u32 v4;
-		struct tw_in6 v6;
 		struct tw_lpm_v4_key p4;
 		struct tw_lpm_v6_key p6;
 	} key, next;
@@ -44,10 +47,7 @@ static int collect(int fd, int family, bool lpm, struct tw_feed *e)
 	while (!ret && !bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (!lpm)
-			ret = push(e, family, family == AF_INET ? (void *)&key.v4 : (void *)key.v6.addr,
-				   family == AF_INET ? 32 : 128);
-		else if (family == AF_INET)
+		if (family == AF_INET)
 			ret = push(e, family, key.p4.addr, key.p4.prefixlen);
 		else
 			ret = push(e, family, key.p6.addr, key.p6.prefixlen);
@@ -111,14 +111,14 @@ int tw_feed_export(const struct tw_cli *cli, const struct tw_pinned *p, const st
 {
 	struct tw_feed e = {};
 	struct tw_atomic_file a;
-	int ret = collect(p->exit_v4, AF_INET, false, &e);
+	int ret = tw_exit_table_each(&p->exits_v4, push_exact, &e);
 
 	if (!ret)
-		ret = collect(p->exit_v6, AF_INET6, false, &e);
+		ret = tw_exit_table_each(&p->exits_v6, push_exact, &e);
 	if (!ret)
-		ret = collect(p->exit_prefix_v4, AF_INET, true, &e);
+		ret = collect(p->exit_prefix_v4, AF_INET, &e);
 	if (!ret)
-		ret = collect(p->exit_prefix_v6, AF_INET6, true, &e);
+		ret = collect(p->exit_prefix_v6, AF_INET6, &e);
 	if (ret) {
 		tw_feed_free(&e);
 		return tw_cli_fail(cli, "cannot read the exit set under %s: %s", cli->pin_root,

@@ -70,20 +70,15 @@ static int add_source_row(const __u8 *key, size_t key_len, const struct tw_src_s
 	return 0;
 }
 
-static int read_source_map(int fd, size_t key_len, struct tw_table *t)
-{
-	return tw_for_each_source(fd, key_len, add_source_row, t);
-}
-
 /* Exact entries carry their own counters; prefix matches live in src_stats. */
 int tw_read_sources(const struct tw_pinned *p, struct tw_table *t)
 {
-	int err = read_source_map(p->exit_v4, 4, t);
+	int err = tw_exit_table_each(&p->exits_v4, add_source_row, t);
 
 	if (!err)
-		err = read_source_map(p->exit_v6, 16, t);
+		err = tw_exit_table_each(&p->exits_v6, add_source_row, t);
 	if (!err)
-		err = read_source_map(p->src_stats, 16, t);
+		err = tw_for_each_source(p->src_stats, 16, add_source_row, t);
 	return err;
 }
 

@@ -85,6 +85,6 @@ const struct tw_option tw_daemon_options[] = {
 	  .help = "where the last good exit lists are cached" },
 	{ .name = "max-exits", .arg = "N", .def = STR(TW_DEFAULT_EXIT_ENTRIES),
 	  .set = set_max_exits,
-	  .help = "room for N exact addresses per family" },
+	  .help = "room for N exact addresses per family (256 bytes of kernel memory each)" },
 };
 const size_t tw_n_daemon_options = sizeof(tw_daemon_options) / sizeof(tw_daemon_options[0]);

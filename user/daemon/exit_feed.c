@@ -213,7 +213,8 @@ static struct tw_apply_job *new_build(struct tw_daemon *d)
 		return NULL;
 	}
 	tw_file_reads_begin(&d->exits.feeds, &b->reads, tw_now_unix());
-	b->room = (struct room){ bpf_map__max_entries(d->xdp.skel->maps.exit_v4),
+	/* The exact tables have twice the slots: --max-exits keeps them half full. */
+	b->room = (struct room){ d->opts->max_exits,
 				 bpf_map__max_entries(d->xdp.skel->maps.exit_prefix_v4) };
 	b->n_clients = daemon_block_guard_clients(d, b->clients);
 	*job = (struct tw_apply_job){ .prepare = prepare_build, .ctx = b, .free_ctx = free_build };

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "common/log.h"
 #include "daemon/state.h"
+#include "kernel/hash_exits.h"
 #include "kernel/pin_lock.h"
 #include "kernel/pin_upgrade.h"
 #include "kernel/pins.h"
@@ -65,6 +66,8 @@ int daemon_load_xdp(struct tw_daemon *d)
 {
 	const char *root = d->opts->pin_root;
 	struct tw_grown_map grown[TW_MAX_GROWN];
+	struct tw_hash_exits old_exits[2] = {};
+	long n_old = 0;
 	int ret, n_grown;
 	char err[512], who[96], bad[64];
 
@@ -93,6 +96,14 @@ int daemon_load_xdp(struct tw_daemon *d)
 	}
 	if (!ret)
 		ret = tw_pins_replace_republished(d->xdp.skel->obj, root);
+	/* Exact entries of a torwatch from before the tables: moved over below. */
+	if (!ret)
+		n_old = tw_hash_exits_take(root, old_exits);
+	if (n_old < 0) {
+		tw_err("cannot read the exact entries an earlier torwatch pinned under %s: %s",
+		       root, strerror((int)-n_old));
+		return (int)n_old;
+	}
 	/* Counters of an older torwatch (fewer of them) are carried over. */
 	n_grown = ret ? 0 : tw_pins_grow_prepare(d->xdp.skel->obj, root, grown);
 	if (n_grown < 0)
@@ -110,6 +121,7 @@ int daemon_load_xdp(struct tw_daemon *d)
 		tw_pins_grow_finish(NULL, grown, n_grown);	/* frees */
 	}
 	if (ret) {
+		tw_hash_exits_free(old_exits);
 		libbpf_strerror(ret, err, sizeof(err));
 		if (ret == -EINVAL)
 			tw_err("cannot load the XDP program: the maps under %s were pinned by %s and this torwatch %s (layout %d) cannot carry them over; remove them with 'torwatch unload --pin-root %s' (%s)",
@@ -120,8 +132,16 @@ int daemon_load_xdp(struct tw_daemon *d)
 	}
 	ret = tw_exit_maps_open(d->xdp.skel, &d->exits.maps);
 	if (ret) {
-		tw_err("cannot map the exit-set prefilter: %s", strerror(-ret));
+		tw_hash_exits_free(old_exits);
+		tw_err("cannot map the exit tables and prefilter: %s", strerror(-ret));
 		return ret;
+	}
+	if (n_old > 0) {
+		long in = tw_hash_exits_adopt(old_exits, &d->exits.maps.exact_v4,
+					      &d->exits.maps.exact_v6);
+
+		tw_info("%ld exact entr%s of an earlier torwatch moved into the exit tables with their counters%s",
+			in, in == 1 ? "y" : "ies", in < n_old ? " (the others did not fit)" : "");
 	}
 	ret = tw_pin_programs(root, d->xdp.skel->obj);
 	if (ret)

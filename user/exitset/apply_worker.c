@@ -10,7 +10,7 @@
 #include "common/realtime.h"
 
 struct tw_apply_worker {
-	struct tw_exit_maps maps;
+	struct tw_exit_maps *maps;	/* the caller's: written here only, while the worker lives */
 	uint64_t last;		/* the digest of what the maps hold; the worker's */
 	pthread_t thread;
 	pthread_mutex_t lock;
@@ -33,7 +33,7 @@ void tw_apply_job_free(struct tw_apply_job *job)
 	free(job);
 }
 
-void tw_apply_job_run(struct tw_apply_job *job, const struct tw_exit_maps *maps, uint64_t *last)
+void tw_apply_job_run(struct tw_apply_job *job, struct tw_exit_maps *maps, uint64_t *last)
 {
 	if (job->prepare && !job->prepare(job, *last))
 		return;
@@ -79,7 +79,7 @@ static void *worker(void *arg)
 		w->waiting = NULL;
 		w->running = true;
 		pthread_mutex_unlock(&w->lock);
-		tw_apply_job_run(job, &w->maps, &w->last);
+		tw_apply_job_run(job, w->maps, &w->last);
 		pthread_mutex_lock(&w->lock);
 		w->running = false;
 		*w->done_tail = job;
@@ -91,14 +91,14 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-struct tw_apply_worker *tw_apply_worker_new(const struct tw_exit_maps *maps, uint64_t last)
+struct tw_apply_worker *tw_apply_worker_new(struct tw_exit_maps *maps, uint64_t last)
 {
 	struct tw_apply_worker *w = calloc(1, sizeof(*w));
 	int ret = -1;
 
 	if (!w)
 		return NULL;
-	w->maps = *maps;
+	w->maps = maps;
 	w->last = last;
 	w->done_tail = &w->done;
 	tw_mutex_init_pi(&w->lock);

@@ -30,9 +30,10 @@ struct tw_apply_job {
 struct tw_apply_worker;
 
 /* Prepares and applies job here and now; *last follows what the maps hold. */
-void tw_apply_job_run(struct tw_apply_job *job, const struct tw_exit_maps *maps, uint64_t *last);
-/* last: the digest of the set the maps hold now. */
-struct tw_apply_worker *tw_apply_worker_new(const struct tw_exit_maps *maps, uint64_t last);
+void tw_apply_job_run(struct tw_apply_job *job, struct tw_exit_maps *maps, uint64_t *last);
+/* last: the digest of the set the maps hold now. The worker writes maps
+ * (the caller's, kept until tw_apply_worker_free) and no one else may. */
+struct tw_apply_worker *tw_apply_worker_new(struct tw_exit_maps *maps, uint64_t last);
 /* Readable when a job has finished. */
 int tw_apply_worker_fd(const struct tw_apply_worker *w);
 /* Takes job (the worker owns it until tw_apply_worker_done hands it back). */

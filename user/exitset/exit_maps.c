@@ -10,10 +10,11 @@
 
 int tw_exit_maps_size(struct xdp_tor_bpf *skel, uint32_t max_exact)
 {
-	int err = bpf_map__set_max_entries(skel->maps.exit_v4, max_exact);
+	int err = bpf_map__set_max_entries(skel->maps.exit_table_v4, tw_exit_table_entries(max_exact));
 
 	if (!err)
-		err = bpf_map__set_max_entries(skel->maps.exit_v6, max_exact);
+		err = bpf_map__set_max_entries(skel->maps.exit_table_v6,
+					       tw_exit_table_entries(max_exact));
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.exit_filter,
 					       tw_exit_filter_words_for(max_exact, max_exact));
@@ -25,16 +26,16 @@ int tw_exit_maps_open(struct xdp_tor_bpf *skel, struct tw_exit_maps *m)
 	int err;
 
 	*m = (struct tw_exit_maps){
-		.exact_v4 = bpf_map__fd(skel->maps.exit_v4),
-		.exact_v6 = bpf_map__fd(skel->maps.exit_v6),
 		.prefix_v4 = bpf_map__fd(skel->maps.exit_prefix_v4),
 		.prefix_v6 = bpf_map__fd(skel->maps.exit_prefix_v6),
 		.config = bpf_map__fd(skel->maps.config),
-		.set_sources_prog = bpf_program__fd(skel->progs.set_sources),
-		.mask_updates = bpf_map__fd(skel->maps.mask_updates),
 	};
-	err = tw_exit_filter_map(bpf_map__fd(skel->maps.exit_filter),
-				 bpf_map__max_entries(skel->maps.exit_filter), &m->filter);
+	err = tw_exit_table_map(bpf_map__fd(skel->maps.exit_table_v4), false, true, &m->exact_v4);
+	if (!err)
+		err = tw_exit_table_map(bpf_map__fd(skel->maps.exit_table_v6), true, true, &m->exact_v6);
+	if (!err)
+		err = tw_exit_filter_map(bpf_map__fd(skel->maps.exit_filter),
+					 bpf_map__max_entries(skel->maps.exit_filter), &m->filter);
 	if (!err) {
 		m->prefix_lens = tw_map_words(bpf_map__fd(skel->maps.prefix_lens), TW_PREFIX_LENS_WORDS);
 		if (!m->prefix_lens)
@@ -51,6 +52,8 @@ int tw_exit_maps_open(struct xdp_tor_bpf *skel, struct tw_exit_maps *m)
 
 void tw_exit_maps_close(struct tw_exit_maps *m)
 {
+	tw_exit_table_unmap(&m->exact_v4);
+	tw_exit_table_unmap(&m->exact_v6);
 	tw_exit_filter_unmap(&m->filter);
 	tw_unmap_words(&m->prefix_lens, TW_PREFIX_LENS_WORDS);
 }

@@ -9,7 +9,7 @@ struct xdp_tor_bpf;
 
 /* Before load: room for max_exact addresses per family, prefilter to match. */
 int tw_exit_maps_size(struct xdp_tor_bpf *skel, uint32_t max_exact);
-/* After load: fds and the mmapped prefilter. */
+/* After load: fds, the exact tables and the prefilter mapped. */
 int tw_exit_maps_open(struct xdp_tor_bpf *skel, struct tw_exit_maps *m);
 void tw_exit_maps_close(struct tw_exit_maps *m);
 

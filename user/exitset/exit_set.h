@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "common/addr.h"
 #include "exitset/exit_filter.h"
+#include "kernel/exit_table.h"
 
 struct tw_exit_entry {
 	struct tw_prefix p;
@@ -21,9 +22,9 @@ struct tw_exit_set {
 };
 
 struct tw_exit_maps {
-	int exact_v4, exact_v6, prefix_v4, prefix_v6, config;
+	struct tw_exit_table exact_v4, exact_v6;	/* mapped for writing */
+	int prefix_v4, prefix_v6, config;
 	uint64_t *prefix_lens;	/* mmapped TW_PREFIX_LENS_WORDS: the lengths the filter holds */
-	int set_sources_prog, mask_updates;	/* -1: masks by read-modify-write */
 	struct tw_exit_filter filter;	/* words NULL: no prefilter to keep */
 };
 
@@ -32,7 +33,7 @@ struct tw_apply_stats {
 	size_t updated;		/* same key, other sources */
 	size_t removed;
 	uint64_t usec;
-	int batched;		/* bit 0: the hash maps took batch updates; bit 1: the tries */
+	int batched;		/* bit 1: the tries took batch updates */
 	int no_room;		/* 1 when old and new did not fit at once: removals went first */
 };
 
@@ -75,7 +76,7 @@ extern pthread_mutex_t tw_config_lock;
  * maps cannot hold old and new at once, stale entries go first (no_room):
  * an address moving between an exact entry and a prefix may then miss for
  * the moment between. Returns 0 or -errno. */
-int tw_exit_set_apply(const struct tw_exit_set *set, const struct tw_exit_maps *maps,
+int tw_exit_set_apply(const struct tw_exit_set *set, struct tw_exit_maps *maps,
 		      struct tw_apply_stats *stats);
 
 #endif

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Writing an exit set into the kernel maps without a gap: what to insert,
- * update and delete per map, in batches where the kernel takes them, source
- * masks in place, the prefilter and the prefix lengths, the config map's
- * counts. */
+ * update and delete per map (the exact tables through their mapping, the
+ * tries in batches where the kernel takes them), source masks in place, the
+ * prefilter and the prefix lengths, the config map's counts. */
 #include "exitset/exit_set.h"
 #include <bpf/bpf.h>
 #include <errno.h>
@@ -12,7 +12,7 @@
 #include "common/timeutil.h"
 #include "common/realtime.h"
 
-/* The four kernel maps, one per (family, exact|prefix). */
+/* The four kernel maps, one per (family, exact table|prefix trie). */
 enum map_kind { MAP_EXACT_V4, MAP_EXACT_V6, MAP_PREFIX_V4, MAP_PREFIX_V6, MAP__N };
 
 static const size_t key_size[MAP__N] = {
@@ -122,60 +122,35 @@ static int cur_add(struct tw_exit_set *cur, enum map_kind k, const void *key, co
 	return 0;
 }
 
-/* Hash maps: many entries a syscall. -EINVAL/-ENOTSUPP when the kernel
- * cannot, and the caller walks key by key instead. */
-static int read_batched(enum map_kind k, int fd, struct tw_exit_set *cur)
+static int add_live(const uint8_t *key, size_t key_len, const struct tw_src_stats *st, void *cur)
 {
-	enum { CHUNK = 4096 };
-	size_t ks = key_size[k], vs = val_size[k];
-	char *keys = malloc(CHUNK * ks), *vals = malloc(CHUNK * vs);
-	__u64 in_batch = 0, out_batch = 0;
-	bool first = true;
-	int err = 0;
+	return cur_add(cur, key_len == 4 ? MAP_EXACT_V4 : MAP_EXACT_V6, key, st);
+}
 
-	if (!keys || !vals) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		__u32 count = CHUNK;
-		int ret = bpf_map_lookup_batch(fd, first ? NULL : &in_batch, &out_batch, keys, vals,
-					       &count, NULL);
-		int e = ret ? errno : 0;
+static struct tw_exit_table *table_of(struct tw_exit_maps *maps, enum map_kind k)
+{
+	return k == MAP_EXACT_V4 ? &maps->exact_v4 : &maps->exact_v6;
+}
 
-		for (__u32 i = 0; i < count && !err; i++)
-			err = cur_add(cur, k, keys + i * ks, vals + i * vs);
-		if (err || e == ENOENT)
-			break; /* ENOENT: that was the last batch */
-		if (ret) {
-			err = -e;
-			break;
-		}
-		in_batch = out_batch;
-		first = false;
-	}
-out:
-	free(keys);
-	free(vals);
-	return err;
+static int fd_of(const struct tw_exit_maps *maps, enum map_kind k)
+{
+	return k == MAP_PREFIX_V4 ? maps->prefix_v4 : maps->prefix_v6;
 }
 
 /* What the map holds now, sorted like the set. */
-static int read_current(enum map_kind k, int fd, struct tw_exit_set *cur)
+static int read_current(struct tw_exit_maps *maps, enum map_kind k, struct tw_exit_set *cur)
 {
 	char key[sizeof(struct tw_lpm_v6_key)], next[sizeof(struct tw_lpm_v6_key)];
 	char val[sizeof(struct tw_src_stats)];
+	int err, fd = is_exact(k) ? -1 : fd_of(maps, k);
 	void *prev = NULL;
-	int err;
 
 	memset(cur, 0, sizeof(*cur));
 	if (is_exact(k)) {
-		err = read_batched(k, fd, cur);
-		if (!err)
-			goto done;
-		if (err != -EINVAL && err != -ENOTSUP && err != -EOPNOTSUPP)
+		err = tw_exit_table_each(table_of(maps, k), add_live, cur);
+		if (err)
 			return err;
-		cur->n = 0; /* start again, key by key */
+		goto done;
 	}
 	while (!bpf_map_get_next_key(fd, prev, next)) {
 		memcpy(key, next, key_size[k]);
@@ -198,13 +173,13 @@ done:
 /* Diffs the set's entries of kind k against the map: new keys, keys whose
  * sources changed, and keys to delete. Unchanged keys are not touched, so
  * their traffic counters go on. */
-static int plan_kind(const struct tw_exit_set *set, enum map_kind k, int fd, struct batch *ins,
-		     struct batch *upd, struct batch *del)
+static int plan_kind(const struct tw_exit_set *set, enum map_kind k, struct tw_exit_maps *maps,
+		     struct batch *ins, struct batch *upd, struct batch *del)
 {
 	char key[sizeof(struct tw_lpm_v6_key)], val[sizeof(struct tw_src_stats)];
 	struct tw_exit_set cur;
 	size_t i = 0, j = 0;
-	int err = read_current(k, fd, &cur);
+	int err = read_current(maps, k, &cur);
 
 	while (!err && (i < set->n || j < cur.n)) {
 		if (i < set->n && kind_of(&set->e[i].p) != k) {
@@ -228,17 +203,39 @@ static int plan_kind(const struct tw_exit_set *set, enum map_kind k, int fd, str
 	return err;
 }
 
-static int write_inserts(enum map_kind k, int fd, const struct batch *b, int *batched)
+/* Exact entries: published one by one through the mapping. One already
+ * there (a write_all again after no_room) only takes its new mask. */
+static int table_inserts(struct tw_exit_table *t, const struct batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		const void *key = b->keys + i * b->ks;
+		const struct tw_src_stats *st = (const void *)(b->vals + i * b->vs);
+		int err = tw_exit_table_insert(t, key, st);
+
+		if (err == -EEXIST)
+			tw_exit_table_set_sources(tw_exit_table_find(t, key), st->sources);
+		else if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int write_inserts(struct tw_exit_maps *maps, enum map_kind k, const struct batch *b,
+			 int *batched)
 {
 	__u32 count = (__u32)b->n;
+	int fd;
 
 	if (!b->n)
 		return 0;
+	if (is_exact(k))
+		return table_inserts(table_of(maps, k), b);
+	fd = fd_of(maps, k);
 	/* A batch where the kernel takes one; per element where it does not
 	 * (some kernels refuse LPM trie batches with ENOMEM) or a batch stopped
 	 * half-way (BPF_ANY makes writing the first part again harmless). */
 	if (!bpf_map_update_batch(fd, b->keys, b->vals, &count, NULL)) {
-		*batched |= is_exact(k) ? 1 : 2;
+		*batched |= 2;
 		return 0;
 	}
 	for (size_t i = 0; i < b->n; i++)
@@ -247,75 +244,38 @@ static int write_inserts(enum map_kind k, int fd, const struct batch *b, int *ba
 	return 0;
 }
 
-/* New masks for exact entries, set in place by the set_sources program in
- * chunks; the counters beside them are never rewritten. Returns how many of
- * b it set, or -errno. */
-static long set_masks_in_place(const struct tw_exit_maps *maps, enum map_kind k,
-			       const struct batch *b)
+/* A changed source mask. Exact entries keep their counters: the mask is
+ * stored in place; an entry that is gone is written afresh. */
+static int write_updates(struct tw_exit_maps *maps, enum map_kind k, const struct batch *b)
 {
-	/* Static: 24 KiB off the stack; applies run on one thread. */
-	static struct tw_set_sources_entry chunk[TW_SET_SOURCES_MAX];
-	static __u32 idx[TW_SET_SOURCES_MAX];
-	struct tw_set_sources_ctx ctx = { .v6 = k == MAP_EXACT_V6 };
-	/* The kernel writes ctx back into ctx_in (ctx_out is refused here). */
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
-	long set = 0;
-
-	for (size_t i = 0; i < TW_SET_SOURCES_MAX; i++)
-		idx[i] = (__u32)i;
-	for (size_t i = 0; i < b->n; i += TW_SET_SOURCES_MAX) {
-		__u32 n = (__u32)(b->n - i < TW_SET_SOURCES_MAX ? b->n - i : TW_SET_SOURCES_MAX);
-
-		memset(chunk, 0, n * sizeof(*chunk));
-		for (__u32 j = 0; j < n; j++) {
-			memcpy(&chunk[j].key, b->keys + (i + j) * b->ks, b->ks);
-			chunk[j].sources = sources_of(k, b->vals + (i + j) * b->vs);
-		}
-		__u32 count = n;
-
-		ctx.n = n;
-		if (bpf_map_update_batch(maps->mask_updates, idx, chunk, &count, NULL) ||
-		    bpf_prog_test_run_opts(maps->set_sources_prog, &opts))
-			return -errno;
-		set += ctx.done;
-	}
-	return set;
-}
-
-/* A changed source mask: exact entries keep their counters. In place when
- * the kernel runs the set_sources program; else read, modify, write (the
- * packets counted between the two calls are lost). An entry that is gone
- * is written afresh. */
-static int write_updates(const struct tw_exit_maps *maps, enum map_kind k, int fd,
-			 const struct batch *b)
-{
-	char val[sizeof(struct tw_src_stats)];
-
 	if (!b->n)
 		return 0;
-	if (is_exact(k) && maps->set_sources_prog >= 0 &&
-	    set_masks_in_place(maps, k, b) == (long)b->n)
-		return 0;
-	for (size_t i = 0; i < b->n; i++) {
-		const void *key = b->keys + i * b->ks, *fresh = b->vals + i * b->vs;
-
-		if (is_exact(k) && !bpf_map_lookup_elem(fd, key, val)) {
-			if (maps->set_sources_prog >= 0 &&
-			    ((struct tw_src_stats *)val)->sources == sources_of(k, fresh))
-				continue; /* set in place above */
-			((struct tw_src_stats *)val)->sources = sources_of(k, fresh);
-			fresh = val;
-		}
-		if (bpf_map_update_elem(fd, key, fresh, BPF_ANY))
+	if (is_exact(k))
+		return table_inserts(table_of(maps, k), b);
+	for (size_t i = 0; i < b->n; i++)
+		if (bpf_map_update_elem(fd_of(maps, k), b->keys + i * b->ks, b->vals + i * b->vs,
+					BPF_ANY))
 			return -errno;
-	}
 	return 0;
 }
 
-static int write_deletes(int fd, const struct batch *b)
+static int write_deletes(struct tw_exit_maps *maps, enum map_kind k, const struct batch *b)
 {
 	__u32 count = (__u32)b->n;
+	int fd;
 
+	if (is_exact(k)) {
+		struct tw_exit_table *t = table_of(maps, k);
+
+		for (size_t i = 0; i < b->n; i++) {
+			struct tw_exit_slot *s = tw_exit_table_find(t, b->keys + i * b->ks);
+
+			if (s)
+				tw_exit_table_remove(t, s);
+		}
+		return 0;
+	}
+	fd = fd_of(maps, k);
 	/* A batch stops at a key already gone (ENOENT): then key by key. */
 	if (!b->n || !bpf_map_delete_batch(fd, b->keys, &count, NULL))
 		return 0;
@@ -344,7 +304,7 @@ static uint64_t *build_filter(const struct tw_exit_set *set, const struct tw_exi
 
 /* The prefix lengths of set (TW_PREFIX_LENS_WORDS): with keep_old, added to
  * those listed now (while a change is in progress both are in the tries). */
-static void set_prefix_lens(const struct tw_exit_maps *maps, const struct tw_exit_set *set,
+static void set_prefix_lens(struct tw_exit_maps *maps, const struct tw_exit_set *set,
 			    bool keep_old)
 {
 	uint64_t w[TW_PREFIX_LENS_WORDS] = { TW_PREFIX_LENS_VALID, 0, 0 };
@@ -392,7 +352,7 @@ __attribute__((constructor)) static void config_lock_init(void)
 	tw_mutex_init_pi(&tw_config_lock);
 }
 
-static int set_config(const struct tw_exit_maps *maps, __u32 v4, __u32 v6)
+static int set_config(struct tw_exit_maps *maps, __u32 v4, __u32 v6)
 {
 	struct tw_config cfg;
 	__u32 zero = 0;
@@ -413,43 +373,45 @@ static int set_config(const struct tw_exit_maps *maps, __u32 v4, __u32 v6)
 }
 
 /* Inserts and updates of every map; what is already in stays (BPF_ANY). */
-static int write_all(const struct tw_exit_maps *maps, const int *fds, struct batch *ins,
-		     struct batch *upd, struct tw_apply_stats *stats)
+static int write_all(struct tw_exit_maps *maps, struct batch *ins, struct batch *upd,
+		     struct tw_apply_stats *stats)
 {
 	int err = 0;
 
 	stats->added = stats->updated = 0;
 	for (int k = 0; !err && k < MAP__N; k++) {
-		err = write_inserts((enum map_kind)k, fds[k], &ins[k], &stats->batched);
+		err = write_inserts(maps, (enum map_kind)k, &ins[k], &stats->batched);
 		if (!err)
-			err = write_updates(maps, (enum map_kind)k, fds[k], &upd[k]);
+			err = write_updates(maps, (enum map_kind)k, &upd[k]);
 		stats->added += ins[k].n;
 		stats->updated += upd[k].n;
 	}
 	return err;
 }
 
-static int delete_all(const int *fds, struct batch *del, struct tw_apply_stats *stats)
+static int delete_all(struct tw_exit_maps *maps, struct batch *del,
+		      struct tw_apply_stats *stats)
 {
 	int err = 0;
 
 	for (int k = 0; !err && k < MAP__N; k++) {
-		err = write_deletes(fds[k], &del[k]);
+		err = write_deletes(maps, (enum map_kind)k, &del[k]);
 		stats->removed += del[k].n;
 	}
 	return err;
 }
 
-int tw_exit_set_apply(const struct tw_exit_set *set, const struct tw_exit_maps *maps,
+int tw_exit_set_apply(const struct tw_exit_set *set, struct tw_exit_maps *maps,
 		      struct tw_apply_stats *stats)
 {
-	const int fds[MAP__N] = { maps->exact_v4, maps->exact_v6, maps->prefix_v4, maps->prefix_v6 };
 	const struct tw_exit_filter *f = &maps->filter;
 	struct batch ins[MAP__N], upd[MAP__N], del[MAP__N];
 	uint64_t start = tw_now_mono_ns(), *bits = NULL;
 	int err;
 
 	memset(stats, 0, sizeof(*stats));
+	tw_exit_table_begin(table_of(maps, MAP_EXACT_V4));
+	tw_exit_table_begin(table_of(maps, MAP_EXACT_V6));
 	if (f->words) {
 		bits = build_filter(set, f);
 		if (!bits)
@@ -466,20 +428,24 @@ int tw_exit_set_apply(const struct tw_exit_set *set, const struct tw_exit_maps *
 		del[k] = (struct batch){ .ks = key_size[k] };
 	}
 	for (int k = 0; !err && k < MAP__N; k++)
-		err = plan_kind(set, (enum map_kind)k, fds[k], &ins[k], &upd[k], &del[k]);
+		err = plan_kind(set, (enum map_kind)k, maps, &ins[k], &upd[k], &del[k]);
 	/* Every addition before any removal: no gap for what both sets hold.
 	 * A plan that failed writes nothing: half a diff is not the set. */
 	if (!err)
-		err = write_all(maps, fds, ins, upd, stats);
+		err = write_all(maps, ins, upd, stats);
 	if (err == -E2BIG || err == -ENOSPC) {
 		/* No room for old and new at once: removals first, then the rest.
 		 * Unchanged keys are still never touched. */
 		stats->no_room = 1;
-		err = delete_all(fds, del, stats);
+		err = delete_all(maps, del, stats);
+		/* The slots just left may be taken now: a packet XDP counts into
+		 * one meanwhile may land on its next address. Only here. */
+		tw_exit_table_begin(table_of(maps, MAP_EXACT_V4));
+		tw_exit_table_begin(table_of(maps, MAP_EXACT_V6));
 		if (!err)
-			err = write_all(maps, fds, ins, upd, stats);
+			err = write_all(maps, ins, upd, stats);
 	} else if (!err) {
-		err = delete_all(fds, del, stats);
+		err = delete_all(maps, del, stats);
 	}
 	for (int k = 0; k < MAP__N; k++) {
 		batch_free(&ins[k]);

@@ -110,10 +110,10 @@ static int count_seen(const __u8 *key, size_t key_len, const struct tw_src_stats
 
 int tw_sources_seen(const struct tw_pinned *p, struct tw_sources_count *s)
 {
-	int ret = tw_for_each_source(p->exit_v4, 4, count_seen, s);
+	int ret = tw_exit_table_each(&p->exits_v4, count_seen, s);
 
 	if (!ret)
-		ret = tw_for_each_source(p->exit_v6, 16, count_seen, s);
+		ret = tw_exit_table_each(&p->exits_v6, count_seen, s);
 	if (!ret)
 		ret = tw_for_each_source(p->src_stats, 16, count_seen, s);
 	return ret;

@@ -67,14 +67,24 @@ int tw_pinned_open(const char *root, struct tw_pinned *p, bool write, char *err,
 
 	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
 		*maps[i].fd = -1;
+	p->exits_v4 = p->exits_v6 = (struct tw_exit_table){};
 	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
-		*maps[i].fd = write ? tw_pin_open(root, maps[i].name) :
-				      tw_pin_open_ro(root, maps[i].name);
+		/* The kernel maps a table only through an fd that may write (it
+		 * is mapped read-only): where we may not, it is read by fd. */
+		bool table = maps[i].fd == &p->exit_table_v4 || maps[i].fd == &p->exit_table_v6;
+
+		*maps[i].fd = write || table ? tw_pin_open(root, maps[i].name) : -1;
+		if (*maps[i].fd < 0 && !write)
+			*maps[i].fd = tw_pin_open_ro(root, maps[i].name);
 		if (*maps[i].fd < 0) {
 			int e = errno;
 
 			if (e == EACCES || e == EPERM)
 				no_access(root, write, err, errlen);
+			else if (e == ENOENT && tw_pins_exist(root))
+				snprintf(err, errlen,
+					 "the state under %s has no %s: another torwatch version pinned it; restart the daemon ('torwatch run') and this one carries it over",
+					 root, maps[i].name);
 			else if (e == ENOENT)
 				snprintf(err, errlen,
 					 "torwatch is not running: nothing is pinned under %s; start it with 'torwatch run'",
@@ -86,7 +96,16 @@ int tw_pinned_open(const char *root, struct tw_pinned *p, bool write, char *err,
 			return -e;
 		}
 	}
-	return 0;
+	/* Read-only even for writers: only the daemon writes the tables. */
+	int ret = tw_exit_table_map(p->exit_table_v4, false, false, &p->exits_v4);
+
+	if (!ret)
+		ret = tw_exit_table_map(p->exit_table_v6, true, false, &p->exits_v6);
+	if (ret) {
+		snprintf(err, errlen, "cannot map the exit tables under %s: %s", root, strerror(-ret));
+		tw_pinned_close(p);
+	}
+	return ret;
 }
 
 bool tw_pins_exist(const char *root)
@@ -99,12 +118,18 @@ bool tw_pins_exist(const char *root)
 
 void tw_pinned_close(struct tw_pinned *p)
 {
-	int *fds = (int *)p;
+	int *fds[] = {
+#define TW_PINNED_FD_PTR(map) &p->map,
+		TW_PINNED_MAPS(TW_PINNED_FD_PTR)
+#undef TW_PINNED_FD_PTR
+	};
 
-	for (size_t i = 0; i < sizeof(*p) / sizeof(int); i++) {
-		if (fds[i] >= 0)
-			close(fds[i]);
-		fds[i] = -1;
+	tw_exit_table_unmap(&p->exits_v4);
+	tw_exit_table_unmap(&p->exits_v6);
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
 	}
 }
 

@@ -10,15 +10,18 @@
 #include <sys/types.h>
 #include "tw_pins.h"
 
+#include "kernel/exit_table.h"
 #include "kernel/pin_root.h"
 
 struct bpf_object;
 
-/* Map fds of a running (or crashed) instance, opened from their pins. */
+/* Map fds of a running (or crashed) instance, opened from their pins, and
+ * the exact tables mapped read-only. */
 struct tw_pinned {
 #define TW_PINNED_FD(map) int map;
 	TW_PINNED_MAPS(TW_PINNED_FD)
 #undef TW_PINNED_FD
+	struct tw_exit_table exits_v4, exits_v6;
 };
 
 /* The object pinned as root/name (a map, a program): an fd, or -1 with errno. */

@@ -113,10 +113,10 @@ int tw_traffic_by_geo(const struct tw_pinned *p, const struct tw_geo *g, bool as
 {
 	struct grouping gr = { .g = g, .asn = asn, .seen = seen };
 	/* Exact entries carry their own counters; prefix matches live in src_stats. */
-	int ret = tw_for_each_source(p->exit_v4, 4, add_source, &gr);
+	int ret = tw_exit_table_each(&p->exits_v4, add_source, &gr);
 
 	if (!ret)
-		ret = tw_for_each_source(p->exit_v6, 16, add_source, &gr);
+		ret = tw_exit_table_each(&p->exits_v6, add_source, &gr);
 	if (!ret)
 		ret = tw_for_each_source(p->src_stats, 16, add_source, &gr);
 	free(gr.slot);

@@ -85,8 +85,15 @@ static int exit_apply(void *self, const struct tw_sensor_env *env, const void *s
 	x->in_force = *s;
 	if (!x->applied) {
 		x->tunnel_state_fd = map_fd(env, "tunnel_state");
-		x->storm_maps = (struct tw_storm_maps){ map_fd(env, "exit_v4"), map_fd(env, "exit_v6"),
-							map_fd(env, "src_stats") };
+		x->storm_maps.src_stats = map_fd(env, "src_stats");
+		err = tw_exit_table_map(map_fd(env, "exit_table_v4"), false, false, &x->storm_maps.v4);
+		if (!err)
+			err = tw_exit_table_map(map_fd(env, "exit_table_v6"), true, false,
+						&x->storm_maps.v6);
+		if (err) {
+			tw_err("cannot map the exit tables: %s", strerror(-err));
+			return err;
+		}
 		x->storm = tw_storm_new(s->source_alert_limit, s->source_alert_window_ns);
 		if (!x->storm)
 			return -ENOMEM;
@@ -134,6 +141,8 @@ static void exit_close(void *self)
 
 	tw_storm_free(x->storm);
 	x->storm = NULL;
+	tw_exit_table_unmap(&x->storm_maps.v4);
+	tw_exit_table_unmap(&x->storm_maps.v6);
 }
 
 static size_t exit_rings(void *self, struct tw_sensor_ring *out)

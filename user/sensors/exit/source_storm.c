@@ -132,10 +132,8 @@ struct counted {
 static bool read_counters(const struct tw_storm_maps *m, const struct folded_source *f,
 			  struct tw_src_stats *st)
 {
-	if (f->family == AF_INET &&
-	    !bpf_map_lookup_elem(m->exit_v4, &((const uint32_t *)f->addr.addr)[3], st))
-		return true;
-	if (f->family != AF_INET && !bpf_map_lookup_elem(m->exit_v6, &f->addr, st))
+	if (f->family == AF_INET ? tw_exit_table_read(&m->v4, &f->addr.addr[12], st) :
+				   tw_exit_table_read(&m->v6, f->addr.addr, st))
 		return true;
 	return !bpf_map_lookup_elem(m->src_stats, &f->addr, st);
 }

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "kernel/exit_table.h"
 #include "torwatch.h"
 
 struct json_object;
@@ -18,10 +19,11 @@ struct tw_source_storm;
 
 #define TW_STORM_TOP 10
 
-/* The maps whose per-source counters the summary reads: the exact IPv4 and
- * IPv6 entries and the sources that matched a prefix (fds, -1: none). */
+/* Where the summary reads per-source counters: the exact IPv4 and IPv6
+ * tables (mapped) and the sources that matched a prefix (an fd, -1: none). */
 struct tw_storm_maps {
-	int exit_v4, exit_v6, src_stats;
+	struct tw_exit_table v4, v6;
+	int src_stats;
 };
 
 /* limit: per-source alerts per window (window_ns) before they fold (0:

@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "kernel/exit_table.h"
+
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+
+uint32_t tw_exit_table_entries(uint32_t max_exact)
+{
+	uint32_t slots = 2;
+
+	while (slots < 2 * (uint64_t)max_exact)
+		slots <<= 1;
+	return slots + 1;
+}
+
+static struct tw_table_head *head(const struct tw_exit_table *t)
+{
+	return (struct tw_table_head *)&t->slot[0];
+}
+
+static uint32_t load_state(const struct tw_exit_slot *s)
+{
+	return __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+}
+
+static void store_state(struct tw_exit_slot *s, uint32_t state)
+{
+	__atomic_store_n(&s->state, state, __ATOMIC_RELEASE);
+}
+
+/* Clears the tombstone at i and those before it, if an empty slot follows:
+ * no probe passes an empty slot, so none needs them. */
+static void sweep_at(struct tw_exit_table *t, uint32_t i)
+{
+	uint32_t next = 1 + (i & t->mask);	/* i is 1..mask+1: the slot after it */
+
+	if (load_state(&t->slot[next]) != TW_SLOT_EMPTY)
+		return;
+	while (load_state(&t->slot[i]) == TW_SLOT_GONE) {
+		store_state(&t->slot[i], TW_SLOT_EMPTY);
+		i = 1 + ((i - 2) & t->mask);	/* the slot before */
+	}
+}
+
+/* A fresh table: a seed nobody outside knows, then the header's magic. */
+static int write_head(struct tw_exit_table *t, uint32_t mask)
+{
+	struct tw_table_head *h = head(t);
+	uint64_t seed;
+
+	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+		return -errno;
+	h->seed = seed;
+	h->mask = mask;
+	__atomic_store_n(&h->magic, TW_TABLE_MAGIC, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int tw_exit_table_map(int fd, bool v6, bool write, struct tw_exit_table *t)
+{
+	struct bpf_map_info info = {};
+	struct tw_exit_slot first;
+	__u32 len = sizeof(info), zero = 0;
+	uint32_t slots;
+	void *m;
+	int err = 0;
+
+	memset(t, 0, sizeof(*t));
+	t->fd = -1;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	slots = info.max_entries - 1;
+	if (info.type != BPF_MAP_TYPE_ARRAY || info.value_size != sizeof(struct tw_exit_slot) ||
+	    slots < 2 || (slots & (slots - 1)))
+		return -EINVAL;
+	t->fd = fd;
+	t->v6 = v6;
+	t->write = write;
+	t->apply = 1;
+	t->bytes = (size_t)info.max_entries * sizeof(struct tw_exit_slot);
+	m = mmap(NULL, t->bytes, write ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED && write) {
+		err = -errno;
+		t->fd = -1;
+		return err;
+	}
+	/* The kernel maps no bpf map through a read-only fd: read it by fd. */
+	t->slot = m == MAP_FAILED ? NULL : m;
+	if (!t->slot) {
+		if (bpf_map_lookup_elem(fd, &zero, &first))
+			err = -errno;
+		else if (((struct tw_table_head *)&first)->magic == TW_TABLE_MAGIC)
+			t->mask = ((struct tw_table_head *)&first)->mask,
+			t->seed = ((struct tw_table_head *)&first)->seed;
+	} else if (__atomic_load_n(&head(t)->magic, __ATOMIC_ACQUIRE) != TW_TABLE_MAGIC) {
+		if (write)
+			err = write_head(t, slots - 1);
+	} else if (write) {
+		for (uint32_t i = 1; i <= slots; i++)
+			if (t->slot[i].state == TW_SLOT_GONE)
+				sweep_at(t, i);
+	}
+	if (t->slot && __atomic_load_n(&head(t)->magic, __ATOMIC_ACQUIRE) == TW_TABLE_MAGIC) {
+		t->mask = head(t)->mask;
+		t->seed = head(t)->seed;
+	}
+	if (!err && t->mask && t->mask != slots - 1)
+		err = -EINVAL;	/* a header that does not fit its map */
+	if (err)
+		tw_exit_table_unmap(t);
+	return err;
+}
+
+void tw_exit_table_unmap(struct tw_exit_table *t)
+{
+	if (t->slot)
+		munmap(t->slot, t->bytes);
+	free(t->gone);
+	memset(t, 0, sizeof(*t));
+	t->fd = -1;
+}
+
+/* The hash and tag of addr, as exit_lookup.bpf.h computes them. */
+static uint64_t hash_of(const struct tw_exit_table *t, const void *addr, uint32_t *tag)
+{
+	__u64 halves[2];
+	uint64_t h;
+
+	if (!t->v6) {
+		memcpy(tag, addr, 4);
+		return tw_table_hash_v4(*tag, t->seed);
+	}
+	memcpy(halves, addr, 16);
+	h = tw_table_hash_v6(halves, t->seed);
+	*tag = tw_table_tag_v6(h);
+	return h;
+}
+
+static bool holds(const struct tw_exit_table *t, const struct tw_exit_slot *s, uint32_t tag,
+		  const void *addr)
+{
+	return s->tag == tag && !memcmp(s->key.addr, addr, t->v6 ? 16 : 4);
+}
+
+/* Slot i: in the mapping, else a copy read from the kernel (NULL: failed). */
+static const struct tw_exit_slot *slot_at(const struct tw_exit_table *t, uint32_t i,
+					  struct tw_exit_slot *copy)
+{
+	if (t->slot)
+		return &t->slot[i];
+	return bpf_map_lookup_elem(t->fd, &i, copy) ? NULL : copy;
+}
+
+/* The index of addr's live slot, or 0. */
+static uint32_t probe(const struct tw_exit_table *t, const void *addr)
+{
+	struct tw_exit_slot copy;
+	uint32_t tag;
+	uint64_t h;
+
+	if (t->fd < 0 || !t->mask)
+		return 0;
+	h = hash_of(t, addr, &tag);
+	for (uint32_t i = 0; i < TW_TABLE_PROBES; i++) {
+		uint32_t at = tw_table_slot(h, i, t->mask);
+		const struct tw_exit_slot *s = slot_at(t, at, &copy);
+		uint32_t state = s ? load_state(s) : TW_SLOT_EMPTY;
+
+		if (state == TW_SLOT_EMPTY)
+			return 0;
+		if (state == TW_SLOT_LIVE && holds(t, s, tag, addr))
+			return at;
+	}
+	return 0;
+}
+
+struct tw_exit_slot *tw_exit_table_find(const struct tw_exit_table *t, const void *addr)
+{
+	uint32_t at = t->slot ? probe(t, addr) : 0;
+
+	return at ? &t->slot[at] : NULL;
+}
+
+bool tw_exit_table_read(const struct tw_exit_table *t, const void *addr, struct tw_src_stats *st)
+{
+	struct tw_exit_slot copy;
+	uint32_t at = probe(t, addr);
+	const struct tw_exit_slot *s = at ? slot_at(t, at, &copy) : NULL;
+
+	if (s)
+		*st = s->st;
+	return s != NULL;
+}
+
+int tw_exit_table_insert(struct tw_exit_table *t, const void *addr, const struct tw_src_stats *st)
+{
+	struct tw_exit_slot *free_slot = NULL;
+	uint32_t tag;
+	uint64_t h;
+
+	if (!t->write || !t->mask)
+		return -EPERM;
+	h = hash_of(t, addr, &tag);
+	for (uint32_t i = 0; i < TW_TABLE_PROBES; i++) {
+		struct tw_exit_slot *s = &t->slot[tw_table_slot(h, i, t->mask)];
+		uint32_t state = load_state(s);
+
+		if (state == TW_SLOT_EMPTY) {
+			if (!free_slot)
+				free_slot = s;
+			break;
+		}
+		if (state == TW_SLOT_LIVE && holds(t, s, tag, addr))
+			return -EEXIST;
+		/* A tombstone of this apply may still be counted into. */
+		if (state == TW_SLOT_GONE && s->gone_in != t->apply && !free_slot)
+			free_slot = s;
+	}
+	if (!free_slot)
+		return -ENOSPC;
+	/* Not live yet, so no lookup reads these while they are written. */
+	free_slot->st = *st;
+	memset(&free_slot->key, 0, sizeof(free_slot->key));
+	memcpy(free_slot->key.addr, addr, t->v6 ? 16 : 4);
+	free_slot->tag = tag;
+	free_slot->gone_in = 0;
+	store_state(free_slot, TW_SLOT_LIVE);
+	return 0;
+}
+
+void tw_exit_table_remove(struct tw_exit_table *t, struct tw_exit_slot *s)
+{
+	if (!t->write || load_state(s) != TW_SLOT_LIVE)
+		return;
+	s->gone_in = t->apply;
+	store_state(s, TW_SLOT_GONE);
+	if (t->n_gone == t->cap_gone) {
+		size_t cap = t->cap_gone ? 2 * t->cap_gone : 256;
+		uint32_t *g = realloc(t->gone, cap * sizeof(*g));
+
+		if (!g)
+			return;	/* it stays a tombstone until the next start's sweep */
+		t->gone = g;
+		t->cap_gone = cap;
+	}
+	t->gone[t->n_gone++] = (uint32_t)(s - t->slot);
+}
+
+void tw_exit_table_begin(struct tw_exit_table *t)
+{
+	for (size_t i = 0; i < t->n_gone; i++)
+		if (load_state(&t->slot[t->gone[i]]) == TW_SLOT_GONE)
+			sweep_at(t, t->gone[i]);
+	t->n_gone = 0;
+	t->apply++;
+}
+
+void tw_exit_table_set_sources(struct tw_exit_slot *s, uint32_t sources)
+{
+	__atomic_store_n(&s->st.sources, sources, __ATOMIC_RELAXED);
+}
+
+/* Slots per batch read of a table that is not mapped: 128 KiB a syscall. */
+#define BATCH 1024
+
+static int each_unmapped(const struct tw_exit_table *t,
+			 int (*fn)(const uint8_t *key, size_t key_len,
+				   const struct tw_src_stats *st, void *ctx),
+			 void *ctx)
+{
+	static _Thread_local __u32 keys[BATCH];
+	static _Thread_local struct tw_exit_slot vals[BATCH];
+	__u32 in = 1, out = 0;	/* from slot 1: the header is no entry */
+	bool more = true;
+
+	while (more) {
+		__u32 n = BATCH;
+		int err = bpf_map_lookup_batch(t->fd, &in, &out, keys, vals, &n, NULL);
+
+		if (err && errno != ENOENT)
+			return -errno;
+		more = !err;	/* ENOENT: the last batch */
+		in = out;
+		for (__u32 i = 0; i < n; i++) {
+			if (!keys[i] || vals[i].state != TW_SLOT_LIVE)
+				continue;
+			err = fn(vals[i].key.addr, t->v6 ? 16 : 4, &vals[i].st, ctx);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+int tw_exit_table_each(const struct tw_exit_table *t,
+		       int (*fn)(const uint8_t *key, size_t key_len, const struct tw_src_stats *st,
+				 void *ctx),
+		       void *ctx)
+{
+	if (t->fd >= 0 && t->mask && !t->slot)
+		return each_unmapped(t, fn, ctx);
+	for (uint32_t i = 1; t->slot && t->mask && i <= t->mask + 1; i++) {
+		const struct tw_exit_slot *s = &t->slot[i];
+		struct tw_src_stats st;
+		uint8_t key[16];
+		int err;
+
+		if (load_state(s) != TW_SLOT_LIVE)
+			continue;
+		memcpy(key, s->key.addr, sizeof(key));
+		st = s->st;
+		err = fn(key, t->v6 ? 16 : 4, &st, ctx);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int count_one(const uint8_t *key, size_t key_len, const struct tw_src_stats *st, void *n)
+{
+	(*(size_t *)n)++;
+	return 0;
+}
+
+size_t tw_exit_table_count(const struct tw_exit_table *t)
+{
+	size_t n = 0;
+
+	tw_exit_table_each(t, count_one, &n);
+	return n;
+}
