@@ -171,7 +171,9 @@ struct tw_src_stats {
 
 /* The exact entries of one family: an open-addressing table, an mmapable
  * array of 128-byte slots. Slot 0 is the header (struct tw_table_head);
- * entry slots are 1..mask+1. A key's probe starts at its home and walks on
+ * entry slots are 1..mask+1; after them, a bitmap of the live entry slots
+ * (1,024 bits a slot), kept by userspace so that a walk reads the live
+ * slots only, not the whole table. A key's probe starts at its home and walks on
  * (linear probing) to its slot, at most TW_TABLE_PROBES slots, or to an
  * empty one: a hit reads one slot's cache line, key and counters together,
  * where a hash map walks a bucket to a separately allocated element.
@@ -180,6 +182,17 @@ struct tw_src_stats {
  * tombstone (TW_SLOT_GONE), so that no live slot ever moves and no counter
  * XDP adds is lost to a move. */
 #define TW_TABLE_PROBES 64
+#define TW_TABLE_BITS_PER_SLOT 1024
+
+/* The tables' size in the object (userspace sizes them by --max-exits). */
+#define TW_DEFAULT_TABLE_ENTRIES \
+	(1 + 2 * TW_DEFAULT_EXIT_ENTRIES + 2 * TW_DEFAULT_EXIT_ENTRIES / TW_TABLE_BITS_PER_SLOT)
+
+/* The map's max_entries for a table of n entry slots. */
+static inline __u32 tw_table_map_entries(__u32 n)
+{
+	return 1 + n + (n + TW_TABLE_BITS_PER_SLOT - 1) / TW_TABLE_BITS_PER_SLOT;
+}
 #define TW_TABLE_MAGIC 0x74777462u	/* "twtb": a header userspace has written */
 
 enum tw_slot_state { TW_SLOT_EMPTY = 0, TW_SLOT_LIVE = 1, TW_SLOT_GONE = 2 };

@@ -16,7 +16,7 @@
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 2 * TW_DEFAULT_EXIT_ENTRIES + 1);
+	__uint(max_entries, TW_DEFAULT_TABLE_ENTRIES);
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct tw_exit_slot);
@@ -24,7 +24,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 2 * TW_DEFAULT_EXIT_ENTRIES + 1);
+	__uint(max_entries, TW_DEFAULT_TABLE_ENTRIES);
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct tw_exit_slot);

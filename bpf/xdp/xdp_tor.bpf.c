@@ -328,14 +328,30 @@ static long zero_source(void *map, const void *key, struct tw_src_stats *st, __u
 	return 0;
 }
 
-/* The table's live slots (the header and empty slots are not sources). */
-static long zero_slot(void *map, const __u32 *key, struct tw_exit_slot *s, __u64 *zeroed)
+struct zero_walk {
+	__u64 zeroed;
+	__u32 last;		/* the last entry slot: the live bitmap follows */
+};
+
+/* The table's live slots (the header, empty slots and the bitmap are not
+ * sources). */
+static long zero_slot(void *map, const __u32 *key, struct tw_exit_slot *s, struct zero_walk *w)
 {
+	if (*key > w->last)
+		return 1;
 	if (*key && s->state == TW_SLOT_LIVE) {
 		zero_counters(&s->st);
-		(*zeroed)++;
+		w->zeroed++;
 	}
 	return 0;
+}
+
+static __always_inline __u32 last_slot(void *table)
+{
+	__u32 zero = 0;
+	struct tw_table_head *h = bpf_map_lookup_elem(table, &zero);
+
+	return h && h->magic == TW_TABLE_MAGIC ? h->mask + 1 : 0;
 }
 
 /* Run only through BPF_PROG_TEST_RUN on a struct tw_reset_ctx frame. */
@@ -343,12 +359,15 @@ SEC("xdp")
 int reset_counters(struct xdp_md *ctx)
 {
 	struct tw_reset_ctx *r = (void *)(long)ctx->data;
-	__u64 zeroed = 0;
+	struct zero_walk v4 = { .last = last_slot(&exit_table_v4) };
+	struct zero_walk v6 = { .last = last_slot(&exit_table_v6) };
+	__u64 zeroed;
 
 	if ((void *)(r + 1) > (void *)(long)ctx->data_end)
 		return XDP_ABORTED;
-	bpf_for_each_map_elem(&exit_table_v4, zero_slot, &zeroed, 0);
-	bpf_for_each_map_elem(&exit_table_v6, zero_slot, &zeroed, 0);
+	bpf_for_each_map_elem(&exit_table_v4, zero_slot, &v4, 0);
+	bpf_for_each_map_elem(&exit_table_v6, zero_slot, &v6, 0);
+	zeroed = v4.zeroed + v6.zeroed;
 	bpf_for_each_map_elem(&src_stats, zero_source, &zeroed, 0);
 	r->zeroed = zeroed;
 	return XDP_PASS;

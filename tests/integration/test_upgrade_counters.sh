@@ -57,8 +57,8 @@ check_eq "the pinned map has the new layout" "$(($(jq '[keys[] | select(startswi
 stop_daemon
 check "unload" tw_in "$H" unload
 check "a fresh start" start_daemon "$H" -i vU --feed "$T/exits.txt"
-check_eq "makes the exit table: mmapable, 128-byte slots, 2 per --max-exits and the header" \
-	"1024 128 131073" "$(bpftool -j map show pinned "$PIN/exit_table_v4" | jq -r '"\(.flags) \(.bytes_value) \(.max_entries)"')"
+check_eq "makes the exit table: mmapable, 128-byte slots, 2 per --max-exits, the header and the live bitmap" \
+	"1024 128 131201" "$(bpftool -j map show pinned "$PIN/exit_table_v4" | jq -r '"\(.flags) \(.bytes_value) \(.max_entries)"')"
 stop_daemon
 tw_in "$H" unload >/dev/null
 

@@ -15,7 +15,32 @@ uint32_t tw_exit_table_entries(uint32_t max_exact)
 
 	while (slots < 2 * (uint64_t)max_exact)
 		slots <<= 1;
-	return slots + 1;
+	return tw_table_map_entries(slots);
+}
+
+/* The entry slots of a map of max_entries, or 0 when it is no table's size. */
+static uint32_t entry_slots(uint32_t max_entries)
+{
+	for (uint32_t n = 2; n && tw_table_map_entries(n) <= max_entries; n <<= 1)
+		if (tw_table_map_entries(n) == max_entries)
+			return n;
+	return 0;
+}
+
+/* The live bitmap: bit i - 1 for entry slot i. */
+static uint64_t *live_words(const struct tw_exit_table *t)
+{
+	return (uint64_t *)&t->slot[t->mask + 2];
+}
+
+static void mark_live(struct tw_exit_table *t, uint32_t i, bool live)
+{
+	uint64_t *w = &live_words(t)[(i - 1) / 64], bit = 1ULL << ((i - 1) % 64);
+
+	if (live)
+		__atomic_fetch_or(w, bit, __ATOMIC_RELEASE);
+	else
+		__atomic_fetch_and(w, ~bit, __ATOMIC_RELEASE);
 }
 
 static struct tw_table_head *head(const struct tw_exit_table *t)
@@ -74,9 +99,9 @@ int tw_exit_table_map(int fd, bool v6, bool write, struct tw_exit_table *t)
 	t->fd = -1;
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return -errno;
-	slots = info.max_entries - 1;
+	slots = entry_slots(info.max_entries);
 	if (info.type != BPF_MAP_TYPE_ARRAY || info.value_size != sizeof(struct tw_exit_slot) ||
-	    slots < 2 || (slots & (slots - 1)))
+	    !slots)
 		return -EINVAL;
 	t->fd = fd;
 	t->v6 = v6;
@@ -230,6 +255,7 @@ int tw_exit_table_insert(struct tw_exit_table *t, const void *addr, const struct
 	free_slot->tag = tag;
 	free_slot->gone_in = 0;
 	store_state(free_slot, TW_SLOT_LIVE);
+	mark_live(t, (uint32_t)(free_slot - t->slot), true);
 	return 0;
 }
 
@@ -237,6 +263,7 @@ void tw_exit_table_remove(struct tw_exit_table *t, struct tw_exit_slot *s)
 {
 	if (!t->write || load_state(s) != TW_SLOT_LIVE)
 		return;
+	mark_live(t, (uint32_t)(s - t->slot), false);
 	s->gone_in = t->apply;
 	store_state(s, TW_SLOT_GONE);
 	if (t->n_gone == t->cap_gone) {
@@ -287,7 +314,7 @@ static int each_unmapped(const struct tw_exit_table *t,
 		more = !err;	/* ENOENT: the last batch */
 		in = out;
 		for (__u32 i = 0; i < n; i++) {
-			if (!keys[i] || vals[i].state != TW_SLOT_LIVE)
+			if (!keys[i] || keys[i] > t->mask + 1 || vals[i].state != TW_SLOT_LIVE)
 				continue;
 			err = fn(vals[i].key.addr, t->v6 ? 16 : 4, &vals[i].st, ctx);
 			if (err)
@@ -304,19 +331,25 @@ int tw_exit_table_each(const struct tw_exit_table *t,
 {
 	if (t->fd >= 0 && t->mask && !t->slot)
 		return each_unmapped(t, fn, ctx);
-	for (uint32_t i = 1; t->slot && t->mask && i <= t->mask + 1; i++) {
-		const struct tw_exit_slot *s = &t->slot[i];
-		struct tw_src_stats st;
-		uint8_t key[16];
-		int err;
+	/* The bitmap says which slots are live: a walk reads those only. */
+	for (uint32_t w = 0; t->slot && t->mask && w < (t->mask + 64) / 64; w++) {
+		uint64_t bits = __atomic_load_n(&live_words(t)[w], __ATOMIC_ACQUIRE);
 
-		if (load_state(s) != TW_SLOT_LIVE)
-			continue;
-		memcpy(key, s->key.addr, sizeof(key));
-		st = s->st;
-		err = fn(key, t->v6 ? 16 : 4, &st, ctx);
-		if (err)
-			return err;
+		while (bits) {
+			const struct tw_exit_slot *s = &t->slot[1 + w * 64 + __builtin_ctzll(bits)];
+			struct tw_src_stats st;
+			uint8_t key[16];
+			int err;
+
+			bits &= bits - 1;
+			if (load_state(s) != TW_SLOT_LIVE)
+				continue;
+			memcpy(key, s->key.addr, sizeof(key));
+			st = s->st;
+			err = fn(key, t->v6 ? 16 : 4, &st, ctx);
+			if (err)
+				return err;
+		}
 	}
 	return 0;
 }
