@@ -336,13 +336,16 @@ int tw_exit_table_each(const struct tw_exit_table *t,
 		uint64_t bits = __atomic_load_n(&live_words(t)[w], __ATOMIC_ACQUIRE);
 
 		while (bits) {
-			const struct tw_exit_slot *s = &t->slot[1 + w * 64 + __builtin_ctzll(bits)];
+			uint32_t i = 1 + w * 64 + (uint32_t)__builtin_ctzll(bits);
+			const struct tw_exit_slot *s = &t->slot[i];
 			struct tw_src_stats st;
 			uint8_t key[16];
 			int err;
 
 			bits &= bits - 1;
-			if (load_state(s) != TW_SLOT_LIVE)
+			/* A bit past the entry slots (a table under 64 slots) is
+			 * no slot: never read past them. */
+			if (i > t->mask + 1 || load_state(s) != TW_SLOT_LIVE)
 				continue;
 			memcpy(key, s->key.addr, sizeof(key));
 			st = s->st;
