@@ -56,6 +56,12 @@ check "a new exit set is applied with the capabilities dropped" wait_for 5 grep 
 # --- the readers' group: the read-only commands work ---
 check_eq "a group member: status" running "$(as_reader status --json | jq -r 'if .daemon.running then "running" else "no" end')"
 check_eq "... stats" 3 "$(as_reader stats --json | jq .totals.exit_packets)"
+# Its fd is read-only and the kernel maps no map through one: the exact
+# table is read by fd, with the same rows as the owner's mapping.
+check_eq "... the exit node's row, read from the exact table without a mapping" "$EXIT4 3" \
+	"$(as_reader stats --json | jq -r ".sources[] | select(.source==\"$EXIT4\") | \"\(.source) \(.packets)\"")"
+check_eq "... the same row as root's" "$(tw_in "$H" stats --json | jq -c ".sources[] | select(.source==\"$EXIT4\") | .packets")" \
+	"$(as_reader stats --json | jq -c ".sources[] | select(.source==\"$EXIT4\") | .packets")"
 check "... check" as_reader check $EXIT4
 check "... feed show" as_reader feed show
 check_eq "... block show" off "$(as_reader block show --json | jq -r .mode)"

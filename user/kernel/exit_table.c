@@ -302,7 +302,9 @@ static int each_unmapped(const struct tw_exit_table *t,
 {
 	static _Thread_local __u32 keys[BATCH];
 	static _Thread_local struct tw_exit_slot vals[BATCH];
-	__u32 in = 1, out = 0;	/* from slot 1: the header is no entry */
+	/* A batch goes on after the key in_batch names (the last one read):
+	 * from the header's, slot 0, so that slot 1 is the first read. */
+	__u32 in = 0, out = 0;
 	bool more = true;
 
 	while (more) {
