@@ -174,6 +174,35 @@ static void tombstones_keep_live_slots_in_place(void **state)
 	close(fd);
 }
 
+/* A restart maps the table again and clears the tombstones before an
+ * empty slot: one inside a cluster stays, and the entries behind it are
+ * still found. */
+static void a_restart_keeps_the_entries_behind_a_tombstone(void **state)
+{
+	struct tw_exit_table t;
+	int fd = new_table(1024, false, &t);
+	uint32_t a[3];
+	ptrdiff_t gone;
+
+	(void)state;
+	same_home(&t, a, 3);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(tw_exit_table_insert(&t, &a[i], LISTED(1, i)), 0);
+	gone = tw_exit_table_find(&t, &a[0]) - t.slot;
+	tw_exit_table_remove(&t, &t.slot[gone]);
+	tw_exit_table_unmap(&t);
+
+	assert_int_equal(tw_exit_table_map(fd, false, true, &t), 0);
+	assert_int_equal(t.slot[gone].state, TW_SLOT_GONE);
+	assert_null(tw_exit_table_find(&t, &a[0]));
+	assert_non_null(tw_exit_table_find(&t, &a[1]));
+	assert_non_null(tw_exit_table_find(&t, &a[2]));
+	assert_int_equal(tw_exit_table_find(&t, &a[2])->st.packets, 2);
+	assert_int_equal(tw_exit_table_count(&t), 2);
+	tw_exit_table_unmap(&t);
+	close(fd);
+}
+
 /* A full table refuses with -ENOSPC and loses nothing it holds. */
 static void a_full_table_says_so(void **state)
 {
@@ -315,6 +344,7 @@ int main(void)
 		cmocka_unit_test(sizes_are_twice_the_entries_and_a_header),
 		cmocka_unit_test(inserts_are_found_and_walked),
 		cmocka_unit_test(tombstones_keep_live_slots_in_place),
+		cmocka_unit_test(a_restart_keeps_the_entries_behind_a_tombstone),
 		cmocka_unit_test(a_full_table_says_so),
 		cmocka_unit_test(the_seed_spreads_a_list_made_to_collide),
 		cmocka_unit_test(a_read_only_reader_gets_the_same_answers),

@@ -72,6 +72,15 @@ static void sweep_at(struct tw_exit_table *t, uint32_t i)
 	}
 }
 
+/* Slot i: in the mapping, else a copy read from the kernel (NULL: failed). */
+static const struct tw_exit_slot *slot_at(const struct tw_exit_table *t, uint32_t i,
+					  struct tw_exit_slot *copy)
+{
+	if (t->slot)
+		return &t->slot[i];
+	return bpf_map_lookup_elem(t->fd, &i, copy) ? NULL : copy;
+}
+
 /* A fresh table: a seed nobody outside knows, then the header's magic. */
 static int write_head(struct tw_exit_table *t, uint32_t mask)
 {
@@ -89,8 +98,10 @@ static int write_head(struct tw_exit_table *t, uint32_t mask)
 int tw_exit_table_map(int fd, bool v6, bool write, struct tw_exit_table *t)
 {
 	struct bpf_map_info info = {};
+	const struct tw_table_head *h;
 	struct tw_exit_slot first;
-	__u32 len = sizeof(info), zero = 0;
+	__u32 len = sizeof(info);
+	bool fresh = false;
 	uint32_t slots;
 	void *m;
 	int err = 0;
@@ -116,26 +127,24 @@ int tw_exit_table_map(int fd, bool v6, bool write, struct tw_exit_table *t)
 	}
 	/* The kernel maps no bpf map through a read-only fd: read it by fd. */
 	t->slot = m == MAP_FAILED ? NULL : m;
-	if (!t->slot) {
-		if (bpf_map_lookup_elem(fd, &zero, &first))
-			err = -errno;
-		else if (((struct tw_table_head *)&first)->magic == TW_TABLE_MAGIC)
-			t->mask = ((struct tw_table_head *)&first)->mask,
-			t->seed = ((struct tw_table_head *)&first)->seed;
-	} else if (__atomic_load_n(&head(t)->magic, __ATOMIC_ACQUIRE) != TW_TABLE_MAGIC) {
-		if (write)
-			err = write_head(t, slots - 1);
-	} else if (write) {
-		for (uint32_t i = 1; i <= slots; i++)
-			if (t->slot[i].state == TW_SLOT_GONE)
-				sweep_at(t, i);
-	}
-	if (t->slot && __atomic_load_n(&head(t)->magic, __ATOMIC_ACQUIRE) == TW_TABLE_MAGIC) {
-		t->mask = head(t)->mask;
-		t->seed = head(t)->seed;
-	}
-	if (!err && t->mask && t->mask != slots - 1)
+	h = (const struct tw_table_head *)slot_at(t, 0, &first);
+	if (!h) {
+		err = -errno;
+	} else if (__atomic_load_n(&h->magic, __ATOMIC_ACQUIRE) != TW_TABLE_MAGIC && write) {
+		err = write_head(t, slots - 1);
+		fresh = true;
+	} else if (h->magic == TW_TABLE_MAGIC && h->mask != slots - 1) {
 		err = -EINVAL;	/* a header that does not fit its map */
+	}
+	if (!err && h->magic == TW_TABLE_MAGIC) {
+		t->mask = h->mask;
+		t->seed = h->seed;
+	}
+	/* Tombstones an earlier run left before an empty slot: cleared, with
+	 * the mask known (the sweep walks by it). */
+	for (uint32_t i = 1; !err && write && !fresh && i <= slots; i++)
+		if (t->slot[i].state == TW_SLOT_GONE)
+			sweep_at(t, i);
 	if (err)
 		tw_exit_table_unmap(t);
 	return err;
@@ -170,15 +179,6 @@ static bool holds(const struct tw_exit_table *t, const struct tw_exit_slot *s, u
 		  const void *addr)
 {
 	return s->tag == tag && !memcmp(s->key.addr, addr, t->v6 ? 16 : 4);
-}
-
-/* Slot i: in the mapping, else a copy read from the kernel (NULL: failed). */
-static const struct tw_exit_slot *slot_at(const struct tw_exit_table *t, uint32_t i,
-					  struct tw_exit_slot *copy)
-{
-	if (t->slot)
-		return &t->slot[i];
-	return bpf_map_lookup_elem(t->fd, &i, copy) ? NULL : copy;
 }
 
 /* The index of addr's live slot, or 0. */
