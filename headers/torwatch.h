@@ -173,14 +173,14 @@ struct tw_src_stats {
  * array of 128-byte slots. Slot 0 is the header (struct tw_table_head);
  * entry slots are 1..mask+1; after them, a bitmap of the live entry slots
  * (1,024 bits a slot), kept by userspace so that a walk reads the live
- * slots only, not the whole table. A key's probe starts at its home and walks on
- * (linear probing) to its slot, at most TW_TABLE_PROBES slots, or to an
- * empty one: a hit reads one slot's cache line, key and counters together,
- * where a hash map walks a bucket to a separately allocated element.
- * Userspace is the only writer (user/exitset/exit_table.c): it writes key
- * and counters first and publishes the slot last; a removed entry leaves a
- * tombstone (TW_SLOT_GONE), so that no live slot ever moves and no counter
- * XDP adds is lost to a move. */
+ * slots only, not the whole table. A key's probe starts at its home and
+ * walks on (linear probing) to its slot, at most TW_TABLE_PROBES slots, or
+ * to an empty one: a hit reads one slot, key and counters together, where a
+ * hash map walks a bucket to a separately allocated element. Userspace is
+ * the only writer (user/kernel/exit_table.c): it writes key and counters
+ * first and publishes the slot last; a removed entry leaves a tombstone
+ * (TW_SLOT_GONE), so that no live slot ever moves and no counter XDP adds
+ * is lost to a move. */
 #define TW_TABLE_PROBES 64
 #define TW_TABLE_BITS_PER_SLOT 1024
 
@@ -193,6 +193,7 @@ static inline __u32 tw_table_map_entries(__u32 n)
 {
 	return 1 + n + (n + TW_TABLE_BITS_PER_SLOT - 1) / TW_TABLE_BITS_PER_SLOT;
 }
+
 #define TW_TABLE_MAGIC 0x74777462u	/* "twtb": a header userspace has written */
 
 enum tw_slot_state { TW_SLOT_EMPTY = 0, TW_SLOT_LIVE = 1, TW_SLOT_GONE = 2 };
@@ -200,7 +201,7 @@ enum tw_slot_state { TW_SLOT_EMPTY = 0, TW_SLOT_LIVE = 1, TW_SLOT_GONE = 2 };
 struct tw_exit_slot {
 	__u32 tag;		/* IPv4: the address (network order); IPv6: tw_table_tag_v6 */
 	__u32 state;		/* enum tw_slot_state, stored last */
-	struct tw_src_stats st;	/* what a hit writes: the first line but for last_dport */
+	struct tw_src_stats st;	/* a hit's writes: the first cache line, but last_dport/proto */
 	struct tw_in6 key;	/* the address (IPv4 in the first 4 bytes, the rest 0) */
 	__u32 gone_in;		/* userspace only: the apply that left this tombstone */
 	__u8 pad[28];

@@ -132,6 +132,13 @@ static struct tw_exit_table *table_of(struct tw_exit_maps *maps, enum map_kind k
 	return k == MAP_EXACT_V4 ? &maps->exact_v4 : &maps->exact_v6;
 }
 
+/* A new apply on both tables: the last one's tombstones may go or be reused. */
+static void tables_begin(struct tw_exit_maps *maps)
+{
+	tw_exit_table_begin(&maps->exact_v4);
+	tw_exit_table_begin(&maps->exact_v6);
+}
+
 static int fd_of(const struct tw_exit_maps *maps, enum map_kind k)
 {
 	return k == MAP_PREFIX_V4 ? maps->prefix_v4 : maps->prefix_v6;
@@ -304,7 +311,7 @@ static uint64_t *build_filter(const struct tw_exit_set *set, const struct tw_exi
 
 /* The prefix lengths of set (TW_PREFIX_LENS_WORDS): with keep_old, added to
  * those listed now (while a change is in progress both are in the tries). */
-static void set_prefix_lens(struct tw_exit_maps *maps, const struct tw_exit_set *set,
+static void set_prefix_lens(const struct tw_exit_maps *maps, const struct tw_exit_set *set,
 			    bool keep_old)
 {
 	uint64_t w[TW_PREFIX_LENS_WORDS] = { TW_PREFIX_LENS_VALID, 0, 0 };
@@ -352,7 +359,7 @@ __attribute__((constructor)) static void config_lock_init(void)
 	tw_mutex_init_pi(&tw_config_lock);
 }
 
-static int set_config(struct tw_exit_maps *maps, __u32 v4, __u32 v6)
+static int set_config(const struct tw_exit_maps *maps, __u32 v4, __u32 v6)
 {
 	struct tw_config cfg;
 	__u32 zero = 0;
@@ -410,8 +417,7 @@ int tw_exit_set_apply(const struct tw_exit_set *set, struct tw_exit_maps *maps,
 	int err;
 
 	memset(stats, 0, sizeof(*stats));
-	tw_exit_table_begin(table_of(maps, MAP_EXACT_V4));
-	tw_exit_table_begin(table_of(maps, MAP_EXACT_V6));
+	tables_begin(maps);
 	if (f->words) {
 		bits = build_filter(set, f);
 		if (!bits)
@@ -440,8 +446,7 @@ int tw_exit_set_apply(const struct tw_exit_set *set, struct tw_exit_maps *maps,
 		err = delete_all(maps, del, stats);
 		/* The slots just left may be taken now: a packet XDP counts into
 		 * one meanwhile may land on its next address. Only here. */
-		tw_exit_table_begin(table_of(maps, MAP_EXACT_V4));
-		tw_exit_table_begin(table_of(maps, MAP_EXACT_V6));
+		tables_begin(maps);
 		if (!err)
 			err = write_all(maps, ins, upd, stats);
 	} else if (!err) {

@@ -16,8 +16,9 @@ const char *tw_counter_about(int i);
 int tw_percpu_sum(int fd, const void *key, void *out, size_t value_size);
 /* Calls fn for each entry of a hash map of per-source counters (src_stats:
  * key_len 16), read in batches; entries that vanish meanwhile are skipped.
- * The exact tables are walked with tw_exit_table_each. Stops at fn's first non-zero return, which
- * it returns. Not reentrant (its batch buffers are per thread). */
+ * The exact tables are walked with tw_exit_table_each. Stops at fn's first
+ * non-zero return, which it returns. Not reentrant (its batch buffers are
+ * per thread). */
 int tw_for_each_source(int fd, size_t key_len,
 		       int (*fn)(const __u8 *key, size_t key_len, const struct tw_src_stats *st,
 				 void *ctx),
