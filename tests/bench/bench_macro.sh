@@ -54,24 +54,30 @@ REAL=$(ls "$HERE"/../../data/exit-addresses.*.txt | tail -1)
 N_EXITS=$(wc -l <"$T/exits.txt")
 # 1M listed (10.0.0.0/8 stands in: test traffic stays in the namespaces);
 # its hits cycle over 65,536 of them, so that they do not all stay in cache.
+# The storm floors (xdp_storm_floor_*.bpf.o) see the same sources: what one
+# read of a 4M-slot table costs there, before any counting.
 awk 'BEGIN {for (i = 0; i < 1048576; i++) printf "10.%d.%d.%d\n", int(i / 65536), int(i / 256) % 256, i % 256}' >"$T/exits-1m.txt"
 awk 'NR % 16 == 1' "$T/exits-1m.txt" >"$T/hits-1m.txt"
 
 # The cases: name, veth index (twmiss shares twdet's), what it is.
 # MACRO_CASES="drop twall xfip" runs only those (quick comparisons; no goals).
 # TW_BEFORE=PATH adds "twold": another torwatch binary (the build before a
-# change) in block --all, measured in the same rounds as this one.
-CASES=(${MACRO_CASES:-drop floor twall ${TW_BEFORE:+twold} tw1m twport xfip xfall nftnd nftin pass twdet twmiss})
+# change) in block --all, measured in the same rounds as this one; with
+# tw1m selected, "tw1mold" is that binary's storm case.
+CASES=(${MACRO_CASES:-drop floor twall ${TW_BEFORE:+twold} tw1m ${TW_BEFORE:+tw1mold} sfwide sfnarrow twport xfip xfall nftnd nftin pass twdet twmiss})
 # The baselines the ratios need run in every selection.
 for b in pass floor drop; do [[ " ${CASES[*]} " == *" $b "* ]] || CASES=($b "${CASES[@]}"); done
 declare -A IDX=([drop]=0 [twall]=1 [twport]=2 [xfip]=3 [xfall]=4 [nftnd]=5 [nftin]=6 [pass]=7 [twdet]=8 [twmiss]=8 [tw1m]=9
-	[floor]=10 [twold]=11)
+	[floor]=10 [twold]=11 [sfwide]=12 [sfnarrow]=13 [tw1mold]=14)
 declare -A WHAT=(
 	[drop]="XDP_DROP everything (the ceiling)"
 	[floor]="parse Ethernet+IPv4, read source, drop"
 	[twold]="torwatch block --all, TW_BEFORE build"
 	[twall]="torwatch block --all"
 	[tw1m]="torwatch block --all, 1M listed"
+	[tw1mold]="torwatch block --all, 1M listed, TW_BEFORE build"
+	[sfwide]="storm floor: read a 128-byte slot"
+	[sfnarrow]="storm floor: read an 8-byte slot"
 	[twport]="torwatch block --ports 9"
 	[xfip]="xdp-filter -f ipv4"
 	[xfall]="xdp-filter, default features"
@@ -81,7 +87,7 @@ declare -A WHAT=(
 	[twdet]="torwatch detecting, hits"
 	[twmiss]="torwatch detecting, misses")
 
-for k in $(seq 0 11); do
+for k in $(seq 0 14); do
 	link_ns "$G" g$k "$R" r$k
 	add_addrs "$R" r$k 198.18.$k.1/24
 done
@@ -93,7 +99,7 @@ tw_daemon() {
 	local c=$1 k=${IDX[$1]} tw=$TW
 	shift
 	[ $# != 0 ] || set -- --feed "$T/exits.txt"
-	[ "$c" != twold ] || tw=$TW_BEFORE
+	case $c in twold | tw1mold) tw=$TW_BEFORE ;; esac
 	nsenter --net="/run/netns/$R" "$tw" run --pin-root "$PINS-$c" --state-dir "$T/state-$c" \
 		--alerts "$T/alerts-$c.json" --sources none --relay-sources none -i r$k "$@" \
 		</dev/null >/dev/null 2>>"$T/daemon-$c.log" &
@@ -107,7 +113,9 @@ set_up() {
 	ip -n "$R" link set dev r0 xdpdrv obj "$OUT/xdp_drop_all.bpf.o" sec xdp
 	ip -n "$R" link set dev r7 xdpdrv obj "$OUT/xdp_empty.bpf.o" sec xdp
 	ip -n "$R" link set dev r10 xdpdrv obj "$OUT/xdp_parse_drop.bpf.o" sec xdp
-	mkdir -p "$T"/state-tw{all,port,det,1m,old}
+	ip -n "$R" link set dev r12 xdpdrv obj "$OUT/xdp_storm_floor_wide.bpf.o" sec xdp
+	ip -n "$R" link set dev r13 xdpdrv obj "$OUT/xdp_storm_floor_narrow.bpf.o" sec xdp
+	mkdir -p "$T"/state-tw{all,port,det,1m,old,1mold}
 	tw_daemon twall && "$TW" block enable --all --pin-root "$PINS-twall" >/dev/null
 	if [ -n "${TW_BEFORE:-}" ]; then
 		tw_daemon twold && "$TW_BEFORE" block enable --all --pin-root "$PINS-twold" >/dev/null
@@ -115,6 +123,10 @@ set_up() {
 	if [[ " ${CASES[*]} " == *" tw1m "* ]]; then
 		tw_daemon tw1m --feed "$T/exits-1m.txt" --max-exits 1100000 &&
 			"$TW" block enable --all --pin-root "$PINS-tw1m" >/dev/null
+	fi
+	if [[ " ${CASES[*]} " == *" tw1mold "* ]]; then
+		tw_daemon tw1mold --feed "$T/exits-1m.txt" --max-exits 1100000 &&
+			"$TW_BEFORE" block enable --all --pin-root "$PINS-tw1mold" >/dev/null
 	fi
 	tw_daemon twport && "$TW" block enable --ports 9 --pin-root "$PINS-twport" >/dev/null
 	tw_daemon twdet
@@ -143,8 +155,9 @@ set_up() {
 # placement split|same: the receivers' NAPI in threads pinned to CPU 1, or
 # in the generator's softirq.
 placement() {
-	local k pid
-	for k in $(seq 0 9); do
+	local c k pid
+	# Only the veths a case attached a program to have a NAPI to thread.
+	for k in $(for c in "${CASES[@]}"; do echo "${IDX[$c]}"; done | sort -un); do
 		ip netns exec "$R" sh -c "echo $([ "$1" = split ] && echo 1 || echo 0) >/sys/class/net/r$k/threaded"
 	done
 	[ "$1" = split ] || return 0
@@ -175,7 +188,7 @@ counts() {
 measure() {
 	local c=$1 k=${IDX[$1]} addrs=$T/hits.txt mac a b da db t0 t1 cpu
 	[ "$c" = twmiss ] && addrs=$T/misses.txt
-	[ "$c" = tw1m ] && addrs=$T/hits-1m.txt
+	case $c in tw1m | tw1mold | sfwide | sfnarrow) addrs=$T/hits-1m.txt ;; esac
 	# What passes is addressed to another host: the stack drops it at once,
 	# so the pass cases differ by their XDP program, not by the stack's noise.
 	case $c in pass | twdet | twmiss) mac=02:00:00:00:00:01 ;; *) mac=$(mac_of "$R" r$k) ;; esac
@@ -201,7 +214,7 @@ printf '             hits cycle over 762 listed sources, misses over 762 unliste
 # cpu_ms PID: the user and system time the process used so far, in ms.
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 declare -A RATE SHARE CPU DAEMON_CPU
-for mode in split same; do
+for mode in ${MACRO_PLACEMENTS:-split same}; do
 	placement $mode
 	for r in $(seq "$ROUNDS"); do
 		for c in "${CASES[@]}"; do
@@ -225,7 +238,7 @@ for c in "${CASES[@]}"; do
 	read -r sm smin smax < <(median_spread ${RATE[split,$c]})
 	read -r om omin omax < <(median_spread ${RATE[same,$c]})
 	base=drop
-	case $c in pass | twdet | twmiss) base=pass ;; twall | twold | tw1m | twport) base=floor ;; esac
+	case $c in pass | twdet | twmiss) base=pass ;; twall | twold | tw1m | tw1mold | twport | sfwide | sfnarrow) base=floor ;; esac
 	sr=$(echo "$sm / $(med split $base)" | bc -l) or=$(echo "$om / $(med same $base)" | bc -l)
 	ns=$(echo "1000 / $om - 1000 / $(med same $base)" | bc -l)
 	printf '  %-34s %5.2f (%5.2f-%5.2f) %7.2f %8.1f%%  %5.2f (%5.2f-%5.2f) %6.2f %9.1f\n' "${WHAT[$c]}" \
@@ -270,6 +283,16 @@ if [ -z "${MACRO_CASES:-}" ]; then
 		"$(echo "1000 / $(med same twall) - 1000 / $(med same floor)" | bc -l)" '<=' 10 ns
 	goals split
 fi
+# Not goals: what the storm's sources cost a program that only reads the
+# slot each hashes to, against the floor: the bound on any table that size.
+for p in same split; do
+	for f in sfwide sfnarrow; do
+		[[ " ${CASES[*]} " == *" $f "* ]] || continue
+		ratio=$(echo "$(med "$p" $f) / $(med "$p" floor)" | bc -l)
+		printf '  storm floor (%s): %-30s %5.2fx the floor\n' "$p" "${WHAT[$f]#storm floor: }" "$ratio"
+		record macro "${WHAT[$f]}, vs the floor ($p)" "$(printf %.3f "$ratio")" x
+	done
+done
 gen=$(awk '{print $2 / $5 / 1e6}' "$T/gen.out")
 printf '  the generator offered %.2f Mpps in the last case; a split figure near that is bounded by it\n' "$gen"
 record macro "generator offered, last case" "$(printf %.3f "$gen")" Mpps

@@ -390,7 +390,7 @@ static double median(double *v, int n)
 }
 
 /* Gives the driver BENCH_ADDRS sources drawn by pick_addr; returns how many
- * of them torwatch's prefilter lets through to the hash map. */
+ * of them torwatch's prefilter lets through to the exact table. */
 static size_t load_driver_addrs(const struct tw_exit_set *set, const size_t *idx, size_t n_fam,
 				int family, int hit)
 {
@@ -548,7 +548,7 @@ static int compare(const char *name, const struct tw_exit_set *set, int family, 
 		bench_record("micro", rname, first, "ns", NULL, false);
 	}
 	if (!hit)
-		printf("    prefilter lets %.2f%% of these misses through to the hash map\n",
+		printf("    prefilter lets %.2f%% of these misses through to the exact table\n",
 		       100.0 * (double)passed / BENCH_ADDRS);
 	char cold_name[64];
 

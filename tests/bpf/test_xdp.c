@@ -158,12 +158,15 @@ static struct tw_exit_slot *exact_v4_slot(struct tw_exit_maps *m, const char *ad
 	return tw_exit_table_find(&m->exact_v4, &a);
 }
 
+/* Its counters as readers (stats, metrics) get them. */
 static struct tw_src_stats exact_v4_stats(const char *addr)
 {
-	struct tw_exit_slot *s = exact_v4_slot(&maps, addr);
+	struct tw_src_stats st;
+	__u32 a;
 
-	assert_non_null(s);
-	return s->st;
+	inet_pton(AF_INET, addr, &a);
+	assert_true(tw_exit_table_read(&maps.exact_v4, &a, &st));
+	return st;
 }
 
 static int count_blocked(void *ctx, void *data, size_t size)
@@ -703,6 +706,7 @@ struct hammer {
 	atomic_int stop;
 	atomic_long runs;
 	struct pkt p;
+	int cpu;	/* 1 + the CPU the thread runs on; 0: any */
 };
 
 static void *hammer_thread(void *arg)
@@ -710,6 +714,17 @@ static void *hammer_thread(void *arg)
 	struct hammer *h = arg;
 	__u32 ret;
 
+	if (h->cpu) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(h->cpu - 1, &set);
+		if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set)) {
+			fprintf(stderr, "cannot run on CPU %d\n", h->cpu - 1);
+			atomic_store(&h->runs, -1);	/* hammer_start waits no longer */
+			return NULL;
+		}
+	}
 	while (!atomic_load(&h->stop))
 		if (!run_frame(h->p.data, h->p.len, &ret))
 			h->runs++;
@@ -959,6 +974,50 @@ static void set_allowlist(const char *entry)
 	assert_int_equal(bpf_map_lookup_elem(maps.config, &zero, &cfg), 0);
 	cfg.allow_entries = 1;
 	assert_int_equal(bpf_map_update_elem(maps.config, &zero, &cfg, BPF_ANY), 0);
+}
+
+/* One source, dropped on two CPUs at once: no packet, byte or drop lost.
+ * (With plain increments instead of atomics, two runs here lost 399 of
+ * 622,284 and 10 of 626,586 packets: the check can fail.) */
+static void test_two_cpus_count_every_packet(void **state)
+{
+	struct pkt_spec spec = { V4(EXIT4, DST4, U, 9) };
+	struct hammer h[2] = { { .cpu = 1 }, { .cpu = 2 } };
+	pthread_t th[2];
+	long total;
+
+	if (libbpf_num_possible_cpus() < 2 || sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		print_message("  skipped: this machine has one CPU, so no two count at once\n");
+		return;
+	}
+	set_block(TW_BLOCK_ON, 1, "22");
+	clear_src_stats();
+	for (int i = 0; i < 2; i++) {
+		pkt_build(&h[i].p, &spec);
+		hammer_start(&h[i], &th[i]);
+	}
+	time_t until = time(NULL) + 30;
+
+	while ((atomic_load(&h[0].runs) < 300000 || atomic_load(&h[1].runs) < 300000) &&
+	       time(NULL) < until)
+		usleep(10000);
+	for (int i = 0; i < 2; i++) {
+		atomic_store(&h[i].stop, 1);
+		pthread_join(th[i], NULL);
+	}
+	set_block(TW_BLOCK_OFF, 0, "22");
+	total = atomic_load(&h[0].runs) + atomic_load(&h[1].runs);
+
+	struct tw_src_stats st = exact_v4_stats(EXIT4);
+
+	print_message("  %ld packets on CPU 0 and %ld on CPU 1 at once, %llu counted\n",
+		      atomic_load(&h[0].runs), atomic_load(&h[1].runs),
+		      (unsigned long long)st.packets);
+	assert_true(atomic_load(&h[0].runs) >= 300000 && atomic_load(&h[1].runs) >= 300000);
+	assert_int_equal(st.packets, total);
+	assert_int_equal(st.bytes, total * h[0].p.len);
+	assert_int_equal(st.dropped, total);
+	assert_int_equal(st.would_drop, 0);
 }
 
 /* Block mode: a table of packets, each with its verdict and counters. */
@@ -1254,5 +1313,6 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_prefix_prefilter);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_refresh_is_gap_free);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_source_mask_change_keeps_every_packet);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_two_cpus_count_every_packet);
 	return _cmocka_run_group_tests("xdp", tests, n, group_setup, group_teardown);
 }
