@@ -51,19 +51,25 @@ start_daemon "$H" -i vL || { echo "bench_container: torwatch did not start"; cat
 install -m 0755 "$TOOLS/listen_latency" "$T/rootfs/usr/local/bin/listen_latency"
 CTR_OPTS="-v $T:$T" ctr_run "$NAME-lat" "ns:/run/netns/$H" "$T/rootfs" sleep 600 >/dev/null
 lat_row() {	# lat_row OUTPUT: "p50 p99 max" of listen() -> alert written
-	sed -n 's/.*returned -> alert written *\([0-9.]*\) *\([0-9.]*\) *\([0-9.]*\).*/\1 \2 \3/p' <<<"$1"
+	local row
+	row=$(sed -n 's/.*called -> alert written *\([-0-9.]*\) *\([-0-9.]*\) *\([-0-9.]*\).*/\1 \2 \3/p' <<<"$1")
+	# A row it cannot read is a failure, not a row of zeros.
+	[ -n "$row" ] || { echo "bench_container: FAIL: no latency row in: $1" >&2; return 1; }
+	echo "$row"
 }
 echo "  listen() -> alert written, ms ($N listens per round)      p50      p99      max"
 for round in 1 2; do
 	base=$((20000 + round * 1000))
 	out=$(in_ns "$H" "$TOOLS/listen_latency" "$T/alerts.json" "$N" $base) ||
 		{ echo "bench_container: FAIL: $out"; exit 1; }
-	read -r p50 p99 max <<<"$(lat_row "$out")"
+	row=$(lat_row "$out") || exit 1
+	read -r p50 p99 max <<<"$row"
 	printf '  %-50s %8.3f %8.3f %8.3f\n' "host process, round $round" "$p50" "$p99" "$max"
 	hp99+=("$p99")
 	out=$(podman exec "$NAME-lat" listen_latency "$T/alerts.json" "$N" $((base + 500))) ||
 		{ echo "bench_container: FAIL: $out"; exit 1; }
-	read -r p50 p99 max <<<"$(lat_row "$out")"
+	row=$(lat_row "$out") || exit 1
+	read -r p50 p99 max <<<"$row"
 	printf '  %-50s %8.3f %8.3f %8.3f\n' "in the Podman container, round $round" "$p50" "$p99" "$max"
 	cp99+=("$p99")
 done
