@@ -64,6 +64,10 @@ awk 'NR % 16 == 1' "$T/exits-1m.txt" >"$T/hits-1m.txt"
 # TW_BEFORE=PATH adds "twold": another torwatch binary (the build before a
 # change) in block --all, measured in the same rounds as this one; with
 # tw1m selected, "tw1mold" is that binary's storm case.
+# MACRO_PLACEMENTS="same split" runs the same-CPU placement first (both run).
+PLACEMENTS=${MACRO_PLACEMENTS:-split same}
+[ "$(tr ' ' '\n' <<<"$PLACEMENTS" | sort | paste -sd' ')" = "same split" ] ||
+	{ echo "bench_macro: MACRO_PLACEMENTS orders 'split same', both of them"; exit 2; }
 CASES=(${MACRO_CASES:-drop floor twall ${TW_BEFORE:+twold} tw1m ${TW_BEFORE:+tw1mold} sfwide sfnarrow twport xfip xfall nftnd nftin pass twdet twmiss})
 # The baselines the ratios need run in every selection.
 for b in pass floor drop; do [[ " ${CASES[*]} " == *" $b "* ]] || CASES=($b "${CASES[@]}"); done
@@ -214,7 +218,7 @@ printf '             hits cycle over 762 listed sources, misses over 762 unliste
 # cpu_ms PID: the user and system time the process used so far, in ms.
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 declare -A RATE SHARE CPU DAEMON_CPU
-for mode in ${MACRO_PLACEMENTS:-split same}; do
+for mode in $PLACEMENTS; do
 	placement $mode
 	for r in $(seq "$ROUNDS"); do
 		for c in "${CASES[@]}"; do
