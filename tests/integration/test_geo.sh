@@ -55,7 +55,7 @@ tw_in "$H" unload >/dev/null
 
 # --- traffic from a fake exit node, placed by the test's Tor-format file ---
 check "the daemon starts with a Tor-format file and an ASN .mmdb" start_daemon "$H" -i vX --feed "$T/exits.txt" \
-	--geoip "$T/geoip" --asn-db "$T/asn.mmdb"
+	--geoip "$T/geoip" --asn-db "$T/asn.mmdb" --metrics-listen 127.0.0.1:19479
 check "it counts the ranges it read, and names the ASN database" \
 	grep -q "countries: Tor geoip files $T/geoip (2 IPv4 + 1 IPv6 ranges); networks: GeoLite2-ASN (mmdb $T/asn.mmdb" "$T/daemon.log"
 in_ns "$X" ping -q -c 3 -i 0.05 $HOST4 >/dev/null
@@ -78,6 +78,15 @@ tw_in "$H" stats --prometheus >"$T/m.prom"
 check_eq "metrics by country" 3 "$(awk '$1 == "torwatch_exit_country_packets_total{country=\"DE\"}" {print $2}' "$T/m.prom")"
 out=$(promtool check metrics <"$T/m.prom" 2>&1); rc=$?
 check_eq "promtool passes them" "0 " "$rc $out"
+# The daemon's /metrics, scraped twice: the same country, counting on.
+de_packets() {
+	in_ns "$H" curl -sf http://127.0.0.1:19479/metrics |
+		awk '$1 == "torwatch_exit_country_packets_total{country=\"DE\"}" {print $2}'
+}
+check_eq "/metrics by country" 3 "$(de_packets)"
+in_ns "$X" ping -q -c 2 -i 0.05 $HOST4 >/dev/null
+five() { [ "$(de_packets)" = 5 ]; }
+check "a second scrape: the same country, two packets more" wait_for 3 five
 stop_daemon
 tw_in "$H" unload >/dev/null
 
