@@ -89,7 +89,7 @@ static int add_source(const __u8 *key, size_t key_len, const struct tw_src_stats
 	if (gr->asn && r.asn)
 		snprintf(k, sizeof(k), "AS%u", r.asn);
 	else
-		snprintf(k, sizeof(k), "%s", !gr->asn && r.iso[0] ? r.iso : "unknown");
+		strcpy(k, !gr->asn && r.iso[0] ? r.iso : "unknown");	/* once a source: no printf */
 	row = row_for(gr, k, gr->asn ? r.as_org : r.name);
 	if (!row)
 		return -ENOMEM;
