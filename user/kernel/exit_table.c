@@ -326,6 +326,18 @@ static int each_unmapped(const struct tw_exit_table *t,
 	return 0;
 }
 
+/* Starts fetching the live slots of bitmap word w (a hint: nothing waits). */
+static void prefetch_live(const struct tw_exit_table *t, uint32_t w)
+{
+	for (uint64_t bits = __atomic_load_n(&live_words(t)[w], __ATOMIC_RELAXED); bits;
+	     bits &= bits - 1) {
+		const char *s = (const char *)&t->slot[1 + w * 64 + (uint32_t)__builtin_ctzll(bits)];
+
+		__builtin_prefetch(s);
+		__builtin_prefetch(s + 64);	/* a slot is two cache lines */
+	}
+}
+
 int tw_exit_table_each(const struct tw_exit_table *t,
 		       int (*fn)(const uint8_t *key, size_t key_len, const struct tw_src_stats *st,
 				 void *ctx),
@@ -340,14 +352,8 @@ int tw_exit_table_each(const struct tw_exit_table *t,
 		/* The next word's slots are fetched while fn works on these:
 		 * a slow fn (a country lookup) otherwise waits out one cache
 		 * miss per slot, one after the other. */
-		for (uint64_t ahead = w + 1 < words ? live_words(t)[w + 1] : 0; ahead;
-		     ahead &= ahead - 1) {
-			const char *next = (const char *)&t->slot[1 + (w + 1) * 64 +
-								 (uint32_t)__builtin_ctzll(ahead)];
-
-			__builtin_prefetch(next);
-			__builtin_prefetch(next + 64);
-		}
+		if (w + 1 < words)
+			prefetch_live(t, w + 1);
 		while (bits) {
 			uint32_t i = 1 + w * 64 + (uint32_t)__builtin_ctzll(bits);
 			const struct tw_exit_slot *s = &t->slot[i];
