@@ -63,16 +63,17 @@ awk 'NR % 16 == 1' "$T/exits-1m.txt" >"$T/hits-1m.txt"
 # MACRO_CASES="drop twall xfip" runs only those (quick comparisons; no goals).
 # TW_BEFORE=PATH adds "twold": another torwatch binary (the build before a
 # change) in block --all, measured in the same rounds as this one; with
-# tw1m selected, "tw1mold" is that binary's storm case.
+# tw1m selected, "tw1mold" is that binary's storm case, and with twmiss,
+# "twmissold" its misses.
 # MACRO_PLACEMENTS="same split" runs the same-CPU placement first (both run).
 PLACEMENTS=${MACRO_PLACEMENTS:-split same}
 [ "$(tr ' ' '\n' <<<"$PLACEMENTS" | sort | paste -sd' ')" = "same split" ] ||
 	{ echo "bench_macro: MACRO_PLACEMENTS orders 'split same', both of them"; exit 2; }
-CASES=(${MACRO_CASES:-drop floor twall ${TW_BEFORE:+twold} tw1m ${TW_BEFORE:+tw1mold} sfwide sfnarrow twport xfip xfall nftnd nftin pass twdet twmiss})
+CASES=(${MACRO_CASES:-drop floor twall ${TW_BEFORE:+twold} tw1m ${TW_BEFORE:+tw1mold} sfwide sfnarrow twport xfip xfall nftnd nftin pass twdet twmiss ${TW_BEFORE:+twmissold}})
 # The baselines the ratios need run in every selection.
 for b in pass floor drop; do [[ " ${CASES[*]} " == *" $b "* ]] || CASES=($b "${CASES[@]}"); done
 declare -A IDX=([drop]=0 [twall]=1 [twport]=2 [xfip]=3 [xfall]=4 [nftnd]=5 [nftin]=6 [pass]=7 [twdet]=8 [twmiss]=8 [tw1m]=9
-	[floor]=10 [twold]=11 [sfwide]=12 [sfnarrow]=13 [tw1mold]=14)
+	[floor]=10 [twold]=11 [sfwide]=12 [sfnarrow]=13 [tw1mold]=14 [twmissold]=15)
 declare -A WHAT=(
 	[drop]="XDP_DROP everything (the ceiling)"
 	[floor]="parse Ethernet+IPv4, read source, drop"
@@ -89,9 +90,10 @@ declare -A WHAT=(
 	[nftin]="nftables inet input, set"
 	[pass]="XDP_PASS, nothing else"
 	[twdet]="torwatch detecting, hits"
-	[twmiss]="torwatch detecting, misses")
+	[twmiss]="torwatch detecting, misses"
+	[twmissold]="torwatch detecting, misses, TW_BEFORE build")
 
-for k in $(seq 0 14); do
+for k in $(seq 0 15); do
 	link_ns "$G" g$k "$R" r$k
 	add_addrs "$R" r$k 198.18.$k.1/24
 done
@@ -103,7 +105,7 @@ tw_daemon() {
 	local c=$1 k=${IDX[$1]} tw=$TW
 	shift
 	[ $# != 0 ] || set -- --feed "$T/exits.txt"
-	case $c in twold | tw1mold) tw=$TW_BEFORE ;; esac
+	case $c in twold | tw1mold | twmissold) tw=$TW_BEFORE ;; esac
 	nsenter --net="/run/netns/$R" "$tw" run --pin-root "$PINS-$c" --state-dir "$T/state-$c" \
 		--alerts "$T/alerts-$c.json" --sources none --relay-sources none -i r$k "$@" \
 		</dev/null >/dev/null 2>>"$T/daemon-$c.log" &
@@ -119,7 +121,7 @@ set_up() {
 	ip -n "$R" link set dev r10 xdpdrv obj "$OUT/xdp_parse_drop.bpf.o" sec xdp
 	ip -n "$R" link set dev r12 xdpdrv obj "$OUT/xdp_storm_floor_wide.bpf.o" sec xdp
 	ip -n "$R" link set dev r13 xdpdrv obj "$OUT/xdp_storm_floor_narrow.bpf.o" sec xdp
-	mkdir -p "$T"/state-tw{all,port,det,1m,old,1mold}
+	mkdir -p "$T"/state-tw{all,port,det,1m,old,1mold,missold}
 	tw_daemon twall && "$TW" block enable --all --pin-root "$PINS-twall" >/dev/null
 	if [ -n "${TW_BEFORE:-}" ]; then
 		tw_daemon twold && "$TW_BEFORE" block enable --all --pin-root "$PINS-twold" >/dev/null
@@ -134,6 +136,7 @@ set_up() {
 	fi
 	tw_daemon twport && "$TW" block enable --ports 9 --pin-root "$PINS-twport" >/dev/null
 	tw_daemon twdet
+	[[ " ${CASES[*]} " != *" twmissold "* ]] || tw_daemon twmissold
 	[ ! -e /sys/fs/bpf/xdp-filter ] || { echo "bench_macro: xdp-filter is loaded elsewhere on this host"; exit 1; }
 	XDP_FILTER_LOADED=1
 	in_ns "$R" xdp-filter load -m native -f ipv4 r3 &&
@@ -191,11 +194,11 @@ counts() {
 # "Mpps dropped_share receiver_cpu".
 measure() {
 	local c=$1 k=${IDX[$1]} addrs=$T/hits.txt mac a b da db t0 t1 cpu
-	[ "$c" = twmiss ] && addrs=$T/misses.txt
+	case $c in twmiss | twmissold) addrs=$T/misses.txt ;; esac
 	case $c in tw1m | tw1mold | sfwide | sfnarrow) addrs=$T/hits-1m.txt ;; esac
 	# What passes is addressed to another host: the stack drops it at once,
 	# so the pass cases differ by their XDP program, not by the stack's noise.
-	case $c in pass | twdet | twmiss) mac=02:00:00:00:00:01 ;; *) mac=$(mac_of "$R" r$k) ;; esac
+	case $c in pass | twdet | twmiss | twmissold) mac=02:00:00:00:00:01 ;; *) mac=$(mac_of "$R" r$k) ;; esac
 	in_ns "$G" taskset -c 0 "$GEN" g$k "$mac" 198.18.$k.1 9 "$addrs" \
 		"$(echo "$SECS + 0.7" | bc)" >"$T/gen.out" &
 	sleep 0.5
@@ -242,7 +245,7 @@ for c in "${CASES[@]}"; do
 	read -r sm smin smax < <(median_spread ${RATE[split,$c]})
 	read -r om omin omax < <(median_spread ${RATE[same,$c]})
 	base=drop
-	case $c in pass | twdet | twmiss) base=pass ;; twall | twold | tw1m | tw1mold | twport | sfwide | sfnarrow) base=floor ;; esac
+	case $c in pass | twdet | twmiss | twmissold) base=pass ;; twall | twold | tw1m | tw1mold | twport | sfwide | sfnarrow) base=floor ;; esac
 	sr=$(echo "$sm / $(med split $base)" | bc -l) or=$(echo "$om / $(med same $base)" | bc -l)
 	ns=$(echo "1000 / $om - 1000 / $(med same $base)" | bc -l)
 	printf '  %-34s %5.2f (%5.2f-%5.2f) %7.2f %8.1f%%  %5.2f (%5.2f-%5.2f) %6.2f %9.1f\n' "${WHAT[$c]}" \
