@@ -92,6 +92,13 @@ declare -A WHAT=(
 	[twdet]="torwatch detecting, hits"
 	[twmiss]="torwatch detecting, misses"
 	[twmissold]="torwatch detecting, misses, TW_BEFORE build")
+# What a case's generator sends (else the 762 listed hits), and the baseline
+# of its ratio (else the XDP_DROP ceiling). A case named *old runs the
+# TW_BEFORE binary.
+declare -A SRCS=([twmiss]=misses [twmissold]=misses [tw1m]=hits-1m [tw1mold]=hits-1m
+	[sfwide]=hits-1m [sfnarrow]=hits-1m)
+declare -A BASE=([pass]=pass [twdet]=pass [twmiss]=pass [twmissold]=pass [twall]=floor [twold]=floor
+	[tw1m]=floor [tw1mold]=floor [twport]=floor [sfwide]=floor [sfnarrow]=floor)
 
 for k in $(seq 0 15); do
 	link_ns "$G" g$k "$R" r$k
@@ -105,7 +112,7 @@ tw_daemon() {
 	local c=$1 k=${IDX[$1]} tw=$TW
 	shift
 	[ $# != 0 ] || set -- --feed "$T/exits.txt"
-	case $c in twold | tw1mold | twmissold) tw=$TW_BEFORE ;; esac
+	[[ $c != *old ]] || tw=$TW_BEFORE
 	nsenter --net="/run/netns/$R" "$tw" run --pin-root "$PINS-$c" --state-dir "$T/state-$c" \
 		--alerts "$T/alerts-$c.json" --sources none --relay-sources none -i r$k "$@" \
 		</dev/null >/dev/null 2>>"$T/daemon-$c.log" &
@@ -193,12 +200,10 @@ counts() {
 # measure CASE: runs the generator SECS (+0.5 s to settle); prints
 # "Mpps dropped_share receiver_cpu".
 measure() {
-	local c=$1 k=${IDX[$1]} addrs=$T/hits.txt mac a b da db t0 t1 cpu
-	case $c in twmiss | twmissold) addrs=$T/misses.txt ;; esac
-	case $c in tw1m | tw1mold | sfwide | sfnarrow) addrs=$T/hits-1m.txt ;; esac
+	local c=$1 k=${IDX[$1]} addrs=$T/${SRCS[$1]:-hits}.txt mac a b da db t0 t1 cpu
 	# What passes is addressed to another host: the stack drops it at once,
 	# so the pass cases differ by their XDP program, not by the stack's noise.
-	case $c in pass | twdet | twmiss | twmissold) mac=02:00:00:00:00:01 ;; *) mac=$(mac_of "$R" r$k) ;; esac
+	[ "${BASE[$c]:-}" = pass ] && mac=02:00:00:00:00:01 || mac=$(mac_of "$R" r$k)
 	in_ns "$G" taskset -c 0 "$GEN" g$k "$mac" 198.18.$k.1 9 "$addrs" \
 		"$(echo "$SECS + 0.7" | bc)" >"$T/gen.out" &
 	sleep 0.5
@@ -244,8 +249,7 @@ printf '\n  %-34s %-22s %7s %9s  %-18s %8s %9s\n' "case" "split: Mpps (min-max)"
 for c in "${CASES[@]}"; do
 	read -r sm smin smax < <(median_spread ${RATE[split,$c]})
 	read -r om omin omax < <(median_spread ${RATE[same,$c]})
-	base=drop
-	case $c in pass | twdet | twmiss | twmissold) base=pass ;; twall | twold | tw1m | tw1mold | twport | sfwide | sfnarrow) base=floor ;; esac
+	base=${BASE[$c]:-drop}
 	sr=$(echo "$sm / $(med split $base)" | bc -l) or=$(echo "$om / $(med same $base)" | bc -l)
 	ns=$(echo "1000 / $om - 1000 / $(med same $base)" | bc -l)
 	printf '  %-34s %5.2f (%5.2f-%5.2f) %7.2f %8.1f%%  %5.2f (%5.2f-%5.2f) %6.2f %9.1f\n' "${WHAT[$c]}" \

@@ -326,12 +326,19 @@ static int each_unmapped(const struct tw_exit_table *t,
 	return 0;
 }
 
+/* The entry slot of the lowest bit set in bits, bitmap word w (mark_live's
+ * bit i - 1 for slot i). */
+static uint32_t lowest_live(uint32_t w, uint64_t bits)
+{
+	return 1 + w * 64 + (uint32_t)__builtin_ctzll(bits);
+}
+
 /* Starts fetching the live slots of bitmap word w (a hint: nothing waits). */
 static void prefetch_live(const struct tw_exit_table *t, uint32_t w)
 {
 	for (uint64_t bits = __atomic_load_n(&live_words(t)[w], __ATOMIC_RELAXED); bits;
 	     bits &= bits - 1) {
-		const char *s = (const char *)&t->slot[1 + w * 64 + (uint32_t)__builtin_ctzll(bits)];
+		const char *s = (const char *)&t->slot[lowest_live(w, bits)];
 
 		__builtin_prefetch(s);
 		__builtin_prefetch(s + 64);	/* a slot is two cache lines */
@@ -355,7 +362,7 @@ int tw_exit_table_each(const struct tw_exit_table *t,
 		if (w + 1 < words)
 			prefetch_live(t, w + 1);
 		while (bits) {
-			uint32_t i = 1 + w * 64 + (uint32_t)__builtin_ctzll(bits);
+			uint32_t i = lowest_live(w, bits);
 			const struct tw_exit_slot *s = &t->slot[i];
 			struct tw_src_stats st;
 			uint8_t key[16];
