@@ -1,26 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The floor of any source filter in the macro benchmark: parse Ethernet and
- * IPv4, read the source address, drop. The empty XDP_DROP never reads the
- * frame; every filter must at least do this much. */
-#include <linux/bpf.h>
-#include <linux/if_ether.h>
-#include <linux/ip.h>
-#include <bpf/bpf_endian.h>
-#include <bpf/bpf_helpers.h>
-
-char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-SEC("xdp")
-int xdp_parse_drop(struct xdp_md *ctx)
-{
-	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
-	struct ethhdr *eth = data;
-	struct iphdr *ip = (void *)(eth + 1);
-
-	if ((void *)(ip + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
-		return XDP_PASS;
-	/* Read, and decided on: the compiler cannot leave the load out. */
-	if (*(volatile __u32 *)&ip->saddr == 0)
-		return XDP_PASS;
-	return XDP_DROP;
-}
+/* The drop floor (parse_floor.bpf.h): parse, read the source, drop. */
+#define FLOOR_VERDICT XDP_DROP
+#include "parse_floor.bpf.h"
