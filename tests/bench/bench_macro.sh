@@ -69,11 +69,11 @@ awk 'NR % 16 == 1' "$T/exits-1m.txt" >"$T/hits-1m.txt"
 PLACEMENTS=${MACRO_PLACEMENTS:-split same}
 [ "$(tr ' ' '\n' <<<"$PLACEMENTS" | sort | paste -sd' ')" = "same split" ] ||
 	{ echo "bench_macro: MACRO_PLACEMENTS orders 'split same', both of them"; exit 2; }
-CASES=(${MACRO_CASES:-drop floor twall ${TW_BEFORE:+twold} tw1m ${TW_BEFORE:+tw1mold} sfwide sfnarrow twport xfip xfall nftnd nftin pass pfloor twdet twmiss ${TW_BEFORE:+twmissold}})
+CASES=(${MACRO_CASES:-drop floor twall ${TW_BEFORE:+twold} tw1m ${TW_BEFORE:+tw1mold} sfwide sfnarrow sfkeys twport xfip xfall nftnd nftin pass pfloor twdet twmiss ${TW_BEFORE:+twmissold}})
 # The baselines the ratios need run in every selection.
 for b in pass floor drop; do [[ " ${CASES[*]} " == *" $b "* ]] || CASES=($b "${CASES[@]}"); done
 declare -A IDX=([drop]=0 [twall]=1 [twport]=2 [xfip]=3 [xfall]=4 [nftnd]=5 [nftin]=6 [pass]=7 [twdet]=8 [twmiss]=8 [tw1m]=9
-	[floor]=10 [twold]=11 [sfwide]=12 [sfnarrow]=13 [tw1mold]=14 [twmissold]=15 [pfloor]=16)
+	[floor]=10 [twold]=11 [sfwide]=12 [sfnarrow]=13 [tw1mold]=14 [twmissold]=15 [pfloor]=16 [sfkeys]=17)
 declare -A WHAT=(
 	[drop]="XDP_DROP everything (the ceiling)"
 	[floor]="parse Ethernet+IPv4, read source, drop"
@@ -84,6 +84,7 @@ declare -A WHAT=(
 	[tw1mold]="torwatch block --all, 1M listed, TW_BEFORE build"
 	[sfwide]="storm floor: read a 128-byte slot"
 	[sfnarrow]="storm floor: read an 8-byte slot"
+	[sfkeys]="storm floor: 8-byte key, then counters"
 	[twport]="torwatch block --ports 9"
 	[xfip]="xdp-filter -f ipv4"
 	[xfall]="xdp-filter, default features"
@@ -97,11 +98,11 @@ declare -A WHAT=(
 # of its ratio (else the XDP_DROP ceiling). A case named *old runs the
 # TW_BEFORE binary.
 declare -A SRCS=([twmiss]=misses [pfloor]=misses [twmissold]=misses [tw1m]=hits-1m [tw1mold]=hits-1m
-	[sfwide]=hits-1m [sfnarrow]=hits-1m)
+	[sfwide]=hits-1m [sfnarrow]=hits-1m [sfkeys]=hits-1m)
 declare -A BASE=([pass]=pass [pfloor]=pass [twdet]=pass [twmiss]=pass [twmissold]=pass [twall]=floor [twold]=floor
-	[tw1m]=floor [tw1mold]=floor [twport]=floor [sfwide]=floor [sfnarrow]=floor)
+	[tw1m]=floor [tw1mold]=floor [twport]=floor [sfwide]=floor [sfnarrow]=floor [sfkeys]=floor)
 
-for k in $(seq 0 16); do
+for k in $(seq 0 17); do
 	link_ns "$G" g$k "$R" r$k
 	add_addrs "$R" r$k 198.18.$k.1/24
 done
@@ -130,6 +131,7 @@ set_up() {
 	ip -n "$R" link set dev r16 xdpdrv obj "$OUT/xdp_parse_pass.bpf.o" sec xdp
 	ip -n "$R" link set dev r12 xdpdrv obj "$OUT/xdp_storm_floor_wide.bpf.o" sec xdp
 	ip -n "$R" link set dev r13 xdpdrv obj "$OUT/xdp_storm_floor_narrow.bpf.o" sec xdp
+	ip -n "$R" link set dev r17 xdpdrv obj "$OUT/xdp_storm_floor_keys.bpf.o" sec xdp
 	mkdir -p "$T"/state-tw{all,port,det,1m,old,1mold,missold}
 	tw_daemon twall && "$TW" block enable --all --pin-root "$PINS-twall" >/dev/null
 	if [ -n "${TW_BEFORE:-}" ]; then
@@ -299,7 +301,7 @@ fi
 # Not goals: what the storm's sources cost a program that only reads the
 # slot each hashes to, against the floor: the bound on any table that size.
 for p in same split; do
-	for f in sfwide sfnarrow; do
+	for f in sfwide sfnarrow sfkeys; do
 		[[ " ${CASES[*]} " == *" $f "* ]] || continue
 		ratio=$(echo "$(med "$p" $f) / $(med "$p" floor)" | bc -l)
 		printf '  storm floor (%s): %-30s %5.2fx the floor\n' "$p" "${WHAT[$f]#storm floor: }" "$ratio"
