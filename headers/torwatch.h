@@ -62,8 +62,8 @@ static inline __u64 tw_filter_mask(__u64 h, __u32 shift)
 
 /* Prefixes in the same prefilter: each sets the bits of its address masked
  * to its length (host order) hashed with that length. A miss asks the filter
- * once per length that the set lists (the prefix_lens words) and walks an
- * LPM trie (hundreds of ns at 100k prefixes) only when one of them passes. */
+ * once per length that the set lists (the prefix_lens words), longest first,
+ * and looks that length up in the prefix hash map only when it passes. */
 static inline __u64 tw_filter_hash_prefix_v4(__u32 host, __u32 len)
 {
 	__u32 m = len ? host & (0xffffffffu << (32 - len)) : 0;
@@ -71,17 +71,23 @@ static inline __u64 tw_filter_hash_prefix_v4(__u32 host, __u32 len)
 	return tw_filter_hash_v4(m + len * 0x9e3779b9u);
 }
 
+/* An IPv6 address (host-order halves) masked to len (0-127) into m. */
+static inline void tw_mask_v6(__u64 hi, __u64 lo, __u32 len, __u64 m[2])
+{
+	if (len <= 64) {
+		m[0] = len ? hi & (~0ULL << (64 - len)) : 0;
+		m[1] = 0;
+	} else {
+		m[0] = hi;
+		m[1] = lo & (~0ULL << (128 - len));
+	}
+}
+
 static inline __u64 tw_filter_hash_prefix_v6(__u64 hi, __u64 lo, __u32 len)
 {
 	__u64 h[2];
 
-	if (len <= 64) {
-		h[0] = len ? hi & (~0ULL << (64 - len)) : 0;
-		h[1] = 0;
-	} else {
-		h[0] = hi;
-		h[1] = lo & (~0ULL << (128 - len));
-	}
+	tw_mask_v6(hi, lo, len, h);
 	h[1] ^= len;
 	return tw_filter_hash_v6(h);
 }

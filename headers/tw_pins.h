@@ -30,6 +30,12 @@
 #define TW_GROWABLE_MAPS(X) X(counters) X(src_stats) \
 	X(port_stats) X(low_port_stats) X(proto_stats)
 
+/* Maps whose type changed with their key and value kept (the prefixes
+ * left LPM tries for hash maps, one lookup per listed length): a pin of
+ * the old type is carried over entry by entry, not refused. Counted in
+ * TW_MAX_GROWN with the growable maps. */
+#define TW_RETYPED_MAPS(X) X(exit_prefix_v4) X(exit_prefix_v6)
+
 /* The pin of one map, relative to the pin root. */
 #define TW_PIN_NAME(map) #map
 

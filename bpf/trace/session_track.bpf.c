@@ -156,7 +156,7 @@ static __always_inline bool connection_on_stdin(struct tw_session *s)
 static __always_inline void look_up_client(struct tw_session *s)
 {
 	struct tw_src_stats *st;
-	struct tw_exit_val *prefix;
+	struct tw_exit_val prefix;
 	struct tw_config *cfg;
 	__u32 zero = 0;
 	bool v4 = addr_is_v4_mapped(&s->client);
@@ -166,7 +166,7 @@ static __always_inline void look_up_client(struct tw_session *s)
 	    allowlisted(&s->client, v4, cfg))
 		return;
 	s->is_exit = 1;
-	s->sources = st ? st->sources : prefix ? prefix->sources : 0;
+	s->sources = st ? st->sources : prefix.sources;
 }
 
 static __always_inline void fill_event(struct tw_session_event *ev, __u32 kind, __u64 sid,

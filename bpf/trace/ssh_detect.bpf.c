@@ -42,7 +42,7 @@ int ssh_established(struct trace_event_raw_inet_sock_set_state *ctx)
 {
 	struct tw_in6 remote, local;
 	struct tw_src_stats *st;
-	struct tw_exit_val *prefix;
+	struct tw_exit_val prefix;
 	struct tw_counters *cnt;
 	struct tw_config *cfg;
 	struct tw_event *ev;
@@ -82,7 +82,7 @@ int ssh_established(struct trace_event_raw_inet_sock_set_state *ctx)
 	ev->dport = ctx->sport;
 	ev->family = is_v4 ? 2 : 10;
 	ev->proto = IPPROTO_TCP;
-	ev->sources = st ? st->sources : prefix ? prefix->sources : 0;
+	ev->sources = st ? st->sources : prefix.sources;
 	/* Rare and urgent: wake the daemon now rather than adaptively. */
 	bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
 	cnt->c[TW_CNT_SSH_EVENTS]++;

@@ -282,7 +282,7 @@ int check_exit(struct xdp_md *ctx)
 {
 	struct tw_check_ctx *c = (void *)(long)ctx->data;
 	struct tw_src_stats *exact;
-	struct tw_exit_val *prefix;
+	struct tw_exit_val prefix;
 	struct tw_config *cfg;
 	struct tw_in6 addr;
 	__u32 zero = 0;
@@ -300,9 +300,9 @@ int check_exit(struct xdp_md *ctx)
 	if (exact) {
 		c->sources = exact->sources;
 		c->prefixlen = is_v4 ? 32 : 128;
-	} else if (prefix) {
-		c->sources = prefix->sources;
-		c->prefixlen = prefix->prefixlen;
+	} else {
+		c->sources = prefix.sources;
+		c->prefixlen = prefix.prefixlen;
 	}
 	c->allowlisted = allowlisted(&addr, is_v4, cfg);
 	return XDP_PASS;
@@ -391,7 +391,7 @@ int xdp_tor(struct xdp_md *ctx)
 	struct tw_block_config *blk;
 	struct tw_counters *cnt;
 	struct tw_src_stats *st;
-	struct tw_exit_val *prefix;
+	struct tw_exit_val prefix;
 	struct tw_config *cfg;
 	int drop = TW_DROP_NONE;
 	__u32 zero = 0;
@@ -440,13 +440,13 @@ int xdp_tor(struct xdp_md *ctx)
 	count_traffic(&proto_stats, &proto, len, drop);
 	if (pi.has_ports)
 		count_port(&pi, len, drop);
-	if (!st && prefix)
-		st = prefix_source(&pi, prefix->sources);
+	if (!st)
+		st = prefix_source(&pi, prefix.sources);
 	/* A dropped frame never reaches the host: it tunnels nothing. */
 	__u32 tunnel = drop == TW_DROP_DONE ? 0 : tunnel_check(data, data_end, &pi, len, now);
 
 	if (tunnel)
-		emit_event(tunnel, &pi, st ? st->sources : prefix ? prefix->sources : 0, len,
+		emit_event(tunnel, &pi, st ? st->sources : prefix.sources, len,
 			   ctx->ingress_ifindex, now, false, cnt);
 	if (st) {
 		account(st, &pi, len, now);

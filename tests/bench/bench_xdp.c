@@ -102,11 +102,11 @@ static unsigned long long map_memlock(int fd)
 static void print_memory(void)
 {
 	unsigned long long exact = map_memlock(maps.exact_v4.fd) + map_memlock(maps.exact_v6.fd);
-	unsigned long long tries = map_memlock(maps.prefix_v4) + map_memlock(maps.prefix_v6);
+	unsigned long long prefixes = map_memlock(maps.prefix_v4) + map_memlock(maps.prefix_v6);
 	unsigned long long filter = map_memlock(bpf_map__fd(tor->maps.exit_filter));
 
-	printf("  map memory: %.1f MiB exact tables, %.1f MiB LPM tries, %.1f MiB prefilter\n",
-	       exact / 1048576.0, tries / 1048576.0, filter / 1048576.0);
+	printf("  map memory: %.1f MiB exact tables, %.1f MiB prefix maps, %.1f MiB prefilter\n",
+	       exact / 1048576.0, prefixes / 1048576.0, filter / 1048576.0);
 }
 
 /* set with every 10th entry replaced by an address it does not hold. */
@@ -176,7 +176,7 @@ static void append_prefixes(struct tw_exit_set *set, uint32_t n)
 	}
 }
 
-/* set plus n prefixes per family in the tries, and back: the LPM path,
+/* set plus n prefixes per family in the prefix maps, and back: that path,
  * batched where the kernel takes it. */
 static int prefixes(const struct tw_exit_set *set, uint32_t n)
 {
@@ -193,7 +193,7 @@ static int prefixes(const struct tw_exit_set *set, uint32_t n)
 	tw_exit_set_finalize(&with);
 	err = tw_exit_set_apply(&with, &maps, &st);
 	if (!err)
-		printf("  %u + %u prefixes added: %.1f ms (tries %s)\n", with.prefixes_v4,
+		printf("  %u + %u prefixes added: %.1f ms (prefix maps %s)\n", with.prefixes_v4,
 		       with.prefixes_v6, ms_of(&st), st.batched & 2 ? "batched" : "per element");
 	if (!err)
 		err = tw_exit_set_apply(set, &maps, &st);
@@ -296,7 +296,7 @@ static int load_synthetic(struct tw_exit_set *set, uint32_t per_family, const ch
 }
 
 /* A torwatch into *skel, *m with the product's map sizes, or exact tables
- * for max_exact and tries of max_prefixes (0: the product's). */
+ * for max_exact and prefix maps of max_prefixes (0: the product's). */
 static int load_tor_into(struct xdp_tor_bpf **skel, struct tw_exit_maps *m, __u32 max_exact,
 			 __u32 max_prefixes)
 {
@@ -753,7 +753,7 @@ int main(void)
 	if (wants("100k"))
 		compare_all("100k entries", &set, 25, 150);
 	tw_exit_set_free(&set);
-	/* 100k prefixes per family: every miss walks an LPM trie. */
+	/* 100k prefixes per family: every miss asks the filter per listed length. */
 	if (reload(0, SYNTHETIC / 10 + 4096) || load_prefixes(&set, SYNTHETIC / 10))
 		goto fail;
 	if (wants("prefixes"))

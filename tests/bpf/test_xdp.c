@@ -506,9 +506,26 @@ static void test_check_agrees_with_xdp(void **state)
 	assert_int_equal(tw_pins_remove(root), 0);
 }
 
+/* check_exit's answer for addr: found and the length of the entry. */
+static void check_addr(const char *addr, __u32 *found, __u32 *prefixlen)
+{
+	struct tw_check_ctx c = {};
+	struct tw_prefix a;
+	const char *why;
+
+	assert_int_equal(tw_prefix_parse(addr, &a, &why), 0);
+	tw_prefix_to_in6(&a, c.addr.addr);
+	c.is_v4 = a.family == AF_INET;
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = &c, .data_size_in = sizeof(c),
+		    .data_out = &c, .data_size_out = sizeof(c));
+	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(skel->progs.check_exit), &o), 0);
+	*found = c.found;
+	*prefixlen = c.prefixlen;
+}
+
 /* Prefixes of many lengths behind the prefilter: every address inside one is
  * still found, addresses beside them are not, and a length that leaves the
- * set leaves the listed lengths (the tries are then skipped for it). */
+ * set leaves the listed lengths (its prefix lookups are then skipped). */
 static void test_prefix_prefilter(void **state)
 {
 	static const char list[] =
@@ -524,7 +541,6 @@ static void test_prefix_prefilter(void **state)
 		{ "2001:db8:2::1", 0 },	 { "2001:db8:2:3:ffff::9", 1 }, { "2001:db8:4:5:6:1::", 1 },
 		{ "2001:db8:4:5:7::", 0 }, { "2001:db8:7:8:9:a:b:1", 1 }, { "2001:db8:7:8:9:a:b:2", 0 },
 	};
-	const char *why;
 
 	assert_int_equal(apply_list(list), 0);
 	assert_true(maps.prefix_lens[0] & TW_PREFIX_LENS_VALID);
@@ -532,17 +548,11 @@ static void test_prefix_prefilter(void **state)
 	assert_int_equal(maps.prefix_lens[1], (1ULL << 48));
 	assert_int_equal(maps.prefix_lens[2], (1ULL << 0) | (1ULL << 16) | (1ULL << 63));
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct tw_prefix a;
-		struct tw_check_ctx c = {};
+		__u32 found, len;
 
-		assert_int_equal(tw_prefix_parse(cases[i].addr, &a, &why), 0);
-		tw_prefix_to_in6(&a, c.addr.addr);
-		c.is_v4 = a.family == AF_INET;
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = &c, .data_size_in = sizeof(c),
-			    .data_out = &c, .data_size_out = sizeof(c));
-		assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(skel->progs.check_exit), &o), 0);
-		if ((int)c.found != cases[i].found)
-			fail_msg("%s: found %u, want %d", cases[i].addr, c.found, cases[i].found);
+		check_addr(cases[i].addr, &found, &len);
+		if ((int)found != cases[i].found)
+			fail_msg("%s: found %u, want %d", cases[i].addr, found, cases[i].found);
 	}
 	/* /25 and /80 gone: their lengths go too. */
 	assert_int_equal(apply_list("198.18.0.0/15\n2001:db8:1::/48\n"), 0);
@@ -550,6 +560,43 @@ static void test_prefix_prefilter(void **state)
 	assert_int_equal(maps.prefix_lens[1], 1ULL << 48);
 	assert_int_equal(maps.prefix_lens[2], 0);
 	assert_int_equal(apply_list(exit_list), 0);
+}
+
+/* Prefixes inside prefixes, down to /1: an address gets the longest that
+ * holds it (the lengths are asked longest first), an exact entry beats
+ * them all; and with no listed lengths written (a map no daemon has
+ * written yet) every length is asked, with the same answers. */
+static void test_nested_prefixes_longest_wins(void **state)
+{
+	static const char list[] = "128.0.0.0/1\n198.18.0.0/15\n198.19.0.0/16\n198.19.7.0/24\n"
+				   "198.19.7.9\n2000::/3\n2001:db8::/32\n2001:db8:5::/48\n"
+				   "2001:db8:5:6::/64\n2001:db8:5:6::/127\n";
+	static const struct {
+		const char *addr;
+		__u32 prefixlen;
+	} cases[] = {
+		{ "198.19.7.9", 32 },	{ "198.19.7.10", 24 },	{ "198.19.8.1", 16 },
+		{ "198.18.255.1", 15 }, { "192.0.2.1", 1 },	{ "2001:db8:5:6::1", 127 },
+		{ "2001:db8:5:6::2", 64 }, { "2001:db8:5:7::1", 48 }, { "2001:db8:6::1", 32 },
+		{ "2001:db9::1", 3 },
+	};
+	__u32 found, len;
+
+	assert_int_equal(apply_list(list), 0);
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			check_addr(cases[i].addr, &found, &len);
+			if (!found || len != cases[i].prefixlen)
+				fail_msg("%s%s: found %u /%u, want /%u", cases[i].addr,
+					 pass ? " (every length asked)" : "", found, len,
+					 cases[i].prefixlen);
+		}
+		/* As a map no daemon has written: no TW_PREFIX_LENS_VALID. */
+		for (int w = 0; w < TW_PREFIX_LENS_WORDS; w++)
+			__atomic_store_n(&maps.prefix_lens[w], 0, __ATOMIC_SEQ_CST);
+	}
+	assert_int_equal(apply_list(exit_list), 0);
+	assert_true(maps.prefix_lens[0] & TW_PREFIX_LENS_VALID);
 }
 
 /* Another CPU may store a window start newer than this CPU's clock: the
@@ -1311,6 +1358,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_apply_without_room);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_failed_plan_is_a_failed_apply);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_prefix_prefilter);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_nested_prefixes_longest_wins);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_refresh_is_gap_free);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_source_mask_change_keeps_every_packet);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_two_cpus_count_every_packet);

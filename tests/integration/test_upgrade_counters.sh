@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # An upgrade over the pinned counters of an older torwatch, which had fewer
 # of them (TW_COUNTERS grows at its end) and traffic values without
-# would_drop, and exact entries in hash maps (before the open-addressing
-# tables): the new daemon carries each counter and each entry over into its
-# own layout, the new fields start at zero, and the start is not refused. State that cannot be carried over (a map of another
-# layout) is refused in one sentence that names, from the version stamp in
-# meta, the torwatch that pinned it.
+# would_drop, exact entries in hash maps (before the open-addressing
+# tables) and prefixes in LPM tries (before the hash maps): the new daemon
+# carries each counter and each entry over into its own layout, the new
+# fields start at zero, and the start is not refused. State that cannot be
+# carried over (a map of another layout) is refused in one sentence that
+# names, from the version stamp in meta, the torwatch that pinned it.
 . "$(dirname "$0")/lib.sh"
 require_root
 H=twu-$ID
@@ -32,8 +33,24 @@ bpftool map create "$PIN/proto_stats" type percpu_array key 4 value 24 entries 2
 bpftool map update pinned "$PIN/proto_stats" key 6 0 0 0 value 3 0 0 0 0 0 0 0 120 0 0 0 0 0 0 0 1 0 0 0 0 0 0 0
 bpftool map create "$PIN/port_stats" type lru_percpu_hash key 4 value 24 entries 65536 name port_stats
 bpftool map update pinned "$PIN/port_stats" key 0x90 0x1f 6 0 value 2 0 0 0 0 0 0 0 80 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0
-echo 198.51.100.7 >"$T/exits.txt"
+# Prefixes as torwatch kept them before the hash maps: LPM tries (key: the
+# length, then the address; value: the source mask, the length).
+bpftool map create "$PIN/exit_prefix_v4" type lpm_trie key 8 value 8 entries 16384 name exit_prefix_v4 flags 1
+bpftool map update pinned "$PIN/exit_prefix_v4" key 24 0 0 0 203 0 113 0 value 1 0 0 0 24 0 0 0
+bpftool map create "$PIN/exit_prefix_v6" type lpm_trie key 20 value 8 entries 16384 name exit_prefix_v6 flags 1
+bpftool map update pinned "$PIN/exit_prefix_v6" key 48 0 0 0 32 1 13 184 0 5 0 0 0 0 0 0 0 0 0 0 value 1 0 0 0 48 0 0 0
+printf '198.51.100.7\n203.0.113.0/24\n2001:db8:5::/48\n' >"$T/exits.txt"
 check "torwatch starts over the older, smaller counters" start_daemon "$H" -i vU --feed "$T/exits.txt"
+check "the older prefixes moved from the tries, and the log says so" \
+	grep -q "2 prefixes of an earlier torwatch moved from its LPM tries into the prefix maps" "$T/daemon.log"
+check_eq "the prefix maps are hash maps now" "hash hash" \
+	"$(for f in v4 v6; do bpftool -j map show pinned "$PIN/exit_prefix_$f" | jq -r .type; done | xargs)"
+check "the first apply found every entry already in (nothing added)" \
+	grep -Eq "exit set unchanged|\(\+0, " "$T/daemon.log"
+check_eq "'check' finds the carried IPv4 prefix" "true prefix 203.0.113.0/24" \
+	"$(tw_in "$H" check --json 203.0.113.9 | jq -r '"\(.in_exit_set) \(.match) \(.entry)"')"
+check_eq "... and the IPv6 one" "true prefix 2001:db8:5::/48" \
+	"$(tw_in "$H" check --json 2001:db8:5:1::9 | jq -r '"\(.in_exit_set) \(.match) \(.entry)"')"
 check "the older exact map's pin is gone" test ! -e "$PIN/exit_v4"
 check "its entry moved into the exit table, and the log says so" \
 	grep -q "1 exact entry of an earlier torwatch moved into the exit tables with their counters" "$T/daemon.log"

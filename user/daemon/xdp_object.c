@@ -5,10 +5,12 @@
 #include <bpf/bpf.h>
 #include <errno.h>
 #include <grp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include "common/log.h"
+#include "common/plural.h"
 #include "daemon/state.h"
 #include "kernel/hash_exits.h"
 #include "kernel/pin_lock.h"
@@ -104,7 +106,8 @@ int daemon_load_xdp(struct tw_daemon *d)
 		       root, strerror((int)-n_old));
 		return (int)n_old;
 	}
-	/* Counters of an older torwatch (fewer of them) are carried over. */
+	/* Counters of an older torwatch (fewer of them) and its prefixes (in
+	 * LPM tries) are carried over. */
 	n_grown = ret ? 0 : tw_pins_grow_prepare(d->xdp.skel->obj, root, grown);
 	if (n_grown < 0)
 		ret = n_grown, n_grown = 0;
@@ -113,10 +116,23 @@ int daemon_load_xdp(struct tw_daemon *d)
 	if (!ret)
 		ret = xdp_tor_bpf__load(d->xdp.skel);
 	if (!ret && n_grown) {
-		if (tw_pins_grow_finish(d->xdp.skel->obj, grown, n_grown))
-			tw_warn("the counters of the earlier torwatch could not all be carried over");
-		else
-			tw_info("counters of an earlier torwatch carried over into this one's layout");
+		unsigned long prefixes = 0;
+		bool counters = false, tries = false;
+
+		for (int i = 0; i < n_grown; i++) {
+			prefixes += grown[i].retyped ? grown[i].n : 0;
+			tries |= grown[i].retyped;
+			counters |= !grown[i].retyped;
+		}
+		if (tw_pins_grow_finish(d->xdp.skel->obj, grown, n_grown)) {
+			tw_warn("the counters and prefixes of the earlier torwatch could not all be carried over");
+		} else {
+			if (counters)
+				tw_info("counters of an earlier torwatch carried over into this one's layout");
+			if (tries)
+				tw_info("%lu %s of an earlier torwatch moved from its LPM tries into the prefix maps",
+					prefixes, tw_plural(prefixes, "prefix", "prefixes"));
+		}
 	} else if (n_grown) {
 		tw_pins_grow_finish(NULL, grown, n_grown);	/* frees */
 	}

@@ -42,7 +42,7 @@ int tw_exit_maps_open(struct xdp_tor_bpf *skel, struct tw_exit_maps *m)
 			err = -errno;
 		else
 			/* Pinned words may come from before a downgrade whose daemon
-			 * kept no prefix bits: ask the tries until an apply has set
+			 * kept no prefix bits: ask every prefix length until an apply has set
 			 * bits and lengths again. */
 			__atomic_fetch_and(&m->prefix_lens[0], ~TW_PREFIX_LENS_VALID, __ATOMIC_SEQ_CST);
 	}

@@ -33,7 +33,7 @@ struct tw_apply_stats {
 	size_t updated;		/* same key, other sources */
 	size_t removed;
 	uint64_t usec;
-	int batched;		/* bit 1: the tries took batch updates */
+	int batched;		/* bit 1: the prefix maps took batch updates */
 	int no_room;		/* 1 when old and new did not fit at once: removals went first */
 };
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Writing an exit set into the kernel maps without a gap: what to insert,
  * update and delete per map (the exact tables through their mapping, the
- * tries in batches where the kernel takes them), source masks in place, the
+ * prefix hash maps in batches where the kernel takes them), source masks in place, the
  * prefilter and the prefix lengths, the config map's counts. */
 #include "exitset/exit_set.h"
 #include <bpf/bpf.h>
@@ -12,7 +12,7 @@
 #include "common/timeutil.h"
 #include "common/realtime.h"
 
-/* The four kernel maps, one per (family, exact table|prefix trie). */
+/* The four kernel maps, one per (family, exact table|prefix map). */
 enum map_kind { MAP_EXACT_V4, MAP_EXACT_V6, MAP_PREFIX_V4, MAP_PREFIX_V6, MAP__N };
 
 static const size_t key_size[MAP__N] = {
@@ -239,7 +239,7 @@ static int write_inserts(struct tw_exit_maps *maps, enum map_kind k, const struc
 		return table_inserts(table_of(maps, k), b);
 	fd = fd_of(maps, k);
 	/* A batch where the kernel takes one; per element where it does not
-	 * (some kernels refuse LPM trie batches with ENOMEM) or a batch stopped
+	 * (some kernels refused batches on the LPM tries that held prefixes before) or a batch stopped
 	 * half-way (BPF_ANY makes writing the first part again harmless). */
 	if (!bpf_map_update_batch(fd, b->keys, b->vals, &count, NULL)) {
 		*batched |= 2;
@@ -310,7 +310,7 @@ static uint64_t *build_filter(const struct tw_exit_set *set, const struct tw_exi
 }
 
 /* The prefix lengths of set (TW_PREFIX_LENS_WORDS): with keep_old, added to
- * those listed now (while a change is in progress both are in the tries). */
+ * those listed now (while a change is in progress both are in the prefix maps). */
 static void set_prefix_lens(const struct tw_exit_maps *maps, const struct tw_exit_set *set,
 			    bool keep_old)
 {
@@ -349,7 +349,7 @@ static void filter_keep_only(const struct tw_exit_filter *f, const uint64_t *wan
 			__atomic_store_n(&f->words[i], want[i], __ATOMIC_SEQ_CST);
 }
 
-/* Prefix counts gate the tries; filter_shift switches the prefilter on
+/* Prefix counts gate the prefix maps; filter_shift switches the prefilter on
  * (only ever after its bits for the new set are in). */
 pthread_mutex_t tw_config_lock;
 
@@ -424,7 +424,7 @@ int tw_exit_set_apply(const struct tw_exit_set *set, struct tw_exit_maps *maps,
 			return -ENOMEM;
 		filter_add_bits(f, bits);
 	}
-	/* While old and new prefixes coexist the tries must be consulted; after
+	/* While old and new prefixes coexist the prefix maps must be consulted; after
 	 * a failure they stay consulted: slower, never wrong. */
 	set_prefix_lens(maps, set, true);
 	err = set_config(maps, UINT32_MAX, UINT32_MAX);

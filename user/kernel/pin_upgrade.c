@@ -57,7 +57,7 @@ static bool carried_over(const char *name)
 {
 	static const char *const names[] = {
 #define NAME(map) TW_PIN_NAME(map),
-		TW_REPUBLISHED_MAPS(NAME) TW_GROWABLE_MAPS(NAME)
+		TW_REPUBLISHED_MAPS(NAME) TW_GROWABLE_MAPS(NAME) TW_RETYPED_MAPS(NAME)
 #undef NAME
 	};
 
@@ -164,42 +164,59 @@ static int keep_entries(int fd, const struct bpf_map_info *info, int ncpu, struc
 	return 0;
 }
 
+/* Is the pin described by info one to carry into m: a growable map's smaller
+ * value (same type and key; arrays of per-CPU values the same length), or a
+ * retyped map's other type (same key and value)? */
+static bool to_carry(const struct bpf_map *m, const struct bpf_map_info *info, bool retyped)
+{
+	if (info->key_size != bpf_map__key_size(m))
+		return false;
+	if (retyped)
+		return info->type != bpf_map__type(m) && info->value_size == bpf_map__value_size(m);
+	return info->value_size < bpf_map__value_size(m) && info->type == bpf_map__type(m) &&
+	       (info->type != BPF_MAP_TYPE_PERCPU_ARRAY ||
+		info->max_entries == bpf_map__max_entries(m));
+}
+
 int tw_pins_grow_prepare(struct bpf_object *obj, const char *root,
 			 struct tw_grown_map grown[TW_MAX_GROWN])
 {
-	static const char *const names[] = {
-#define NAME(map) TW_PIN_NAME(map),
-		TW_GROWABLE_MAPS(NAME)
-#undef NAME
+	static const struct {
+		const char *name;
+		bool retyped;
+	} names[] = {
+#define GROWABLE(map) { TW_PIN_NAME(map), false },
+#define RETYPED(map) { TW_PIN_NAME(map), true },
+		TW_GROWABLE_MAPS(GROWABLE) TW_RETYPED_MAPS(RETYPED)
+#undef GROWABLE
+#undef RETYPED
 	};
 	int n = 0, ncpu = libbpf_num_possible_cpus();
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && n < TW_MAX_GROWN; i++) {
-		const struct bpf_map *m = bpf_object__find_map_by_name(obj, names[i]);
+		const struct bpf_map *m = bpf_object__find_map_by_name(obj, names[i].name);
 		struct bpf_map_info info = {};
 		struct tw_grown_map *g = &grown[n];
 		__u32 len = sizeof(info);
 		char path[PATH_MAX];
-		int fd = tw_pin_open(root, names[i]), ret;
+		int fd = tw_pin_open(root, names[i].name), ret;
 
 		if (fd < 0 || !m || ncpu <= 0) {
 			if (fd >= 0)
 				close(fd);
 			continue;
 		}
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.value_size >= bpf_map__value_size(m) ||
-		    info.key_size != bpf_map__key_size(m) || info.type != bpf_map__type(m) ||
-		    (info.type == BPF_MAP_TYPE_PERCPU_ARRAY &&
-		     info.max_entries != bpf_map__max_entries(m))) {
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) || !to_carry(m, &info, names[i].retyped)) {
 			close(fd);
 			continue;
 		}
 		*g = (struct tw_grown_map){ .old_size = info.value_size, .key_size = info.key_size,
-					    .type = info.type, .ncpu = ncpu };
-		snprintf(g->name, sizeof(g->name), "%s", names[i]);
+					    .type = info.type, .ncpu = ncpu,
+					    .retyped = names[i].retyped };
+		snprintf(g->name, sizeof(g->name), "%s", names[i].name);
 		ret = keep_entries(fd, &info, ncpu, g);
 		close(fd);
-		snprintf(path, sizeof(path), "%s/%s", root, names[i]);
+		snprintf(path, sizeof(path), "%s/%s", root, names[i].name);
 		if (!ret && unlink(path))
 			ret = -errno;
 		if (ret) {

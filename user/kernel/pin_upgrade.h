@@ -4,6 +4,7 @@
 #ifndef TW_PIN_UPGRADE_H
 #define TW_PIN_UPGRADE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,21 +20,24 @@ int tw_pins_check_layout(struct bpf_object *obj, const char *root, char *bad, si
  * (left by an older torwatch), so that loading obj makes them anew. 0 or
  * -errno. */
 int tw_pins_replace_republished(struct bpf_object *obj, const char *root);
-/* The entries of a TW_GROWABLE_MAPS pin of an older, smaller layout, kept
- * across the load that makes the map anew. */
+/* The entries of a TW_GROWABLE_MAPS pin of an older, smaller layout, or of
+ * a TW_RETYPED_MAPS pin of the older type, kept across the load that makes
+ * the map anew. */
 struct tw_grown_map {
 	char name[32];
 	void *keys;		/* n x key_size */
 	void *values;		/* n values as the syscalls pass them (per-CPU: all CPUs) */
-	uint32_t old_size, key_size, type, n;
+	uint32_t old_size, key_size, type, n;	/* type: the pin's, not the new map's */
 	int ncpu;
+	bool retyped;
 };
 
 #define TW_MAX_GROWN 8
 
 /* For each TW_GROWABLE_MAPS pin whose value is smaller than obj's (same
- * type and key): its entries into grown[] and the pin removed. The number kept, or -errno
- * (then nothing was removed). */
+ * type and key), and each TW_RETYPED_MAPS pin of another type than obj's
+ * (same key and value): its entries into grown[] and the pin removed. The
+ * number kept, or -errno (then nothing was removed). */
 int tw_pins_grow_prepare(struct bpf_object *obj, const char *root,
 			 struct tw_grown_map grown[TW_MAX_GROWN]);
 /* After the load: the kept values into obj's new maps (the new fields
