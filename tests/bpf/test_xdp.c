@@ -506,8 +506,8 @@ static void test_check_agrees_with_xdp(void **state)
 	assert_int_equal(tw_pins_remove(root), 0);
 }
 
-/* check_exit's answer for addr: found and the length of the entry. */
-static void check_addr(const char *addr, __u32 *found, __u32 *prefixlen)
+/* check_exit's (prog's) answer for addr: found and the length of the entry. */
+static void check_addr(int prog, const char *addr, __u32 *found, __u32 *prefixlen)
 {
 	struct tw_check_ctx c = {};
 	struct tw_prefix a;
@@ -518,7 +518,7 @@ static void check_addr(const char *addr, __u32 *found, __u32 *prefixlen)
 	c.is_v4 = a.family == AF_INET;
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = &c, .data_size_in = sizeof(c),
 		    .data_out = &c, .data_size_out = sizeof(c));
-	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(skel->progs.check_exit), &o), 0);
+	assert_int_equal(bpf_prog_test_run_opts(prog, &o), 0);
 	*found = c.found;
 	*prefixlen = c.prefixlen;
 }
@@ -550,7 +550,7 @@ static void test_prefix_prefilter(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		__u32 found, len;
 
-		check_addr(cases[i].addr, &found, &len);
+		check_addr(bpf_program__fd(skel->progs.check_exit), cases[i].addr, &found, &len);
 		if ((int)found != cases[i].found)
 			fail_msg("%s: found %u, want %d", cases[i].addr, found, cases[i].found);
 	}
@@ -585,7 +585,7 @@ static void test_nested_prefixes_longest_wins(void **state)
 	assert_int_equal(apply_list(list), 0);
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-			check_addr(cases[i].addr, &found, &len);
+			check_addr(bpf_program__fd(skel->progs.check_exit), cases[i].addr, &found, &len);
 			if (!found || len != cases[i].prefixlen)
 				fail_msg("%s%s: found %u /%u, want /%u", cases[i].addr,
 					 pass ? " (every length asked)" : "", found, len,
@@ -1241,19 +1241,26 @@ static void test_apply_removes_stale(void **state)
 }
 
 /* n IPv4 addresses 10.<base>.x.y, in one set. */
-static void numbered_set(struct tw_exit_set *set, unsigned base, unsigned n)
+/* Entries numbered base.. of 10.0.0.0/8: addresses, or with len < 32 the
+ * prefixes of that length numbered the same way (10.0.<n>.0/24). */
+static void numbered_prefixes(struct tw_exit_set *set, unsigned base, unsigned n, unsigned len)
 {
 	memset(set, 0, sizeof(*set));
 	assert_int_equal(tw_exit_set_reserve(set, n), 0);
 	for (unsigned i = 0; i < n; i++) {
-		uint32_t a = htonl((10u << 24) | ((base + i) & 0xffffff));
+		uint32_t a = htonl((10u << 24) | (((base + i) << (32 - len)) & 0xffffff));
 
-		set->e[i] = (struct tw_exit_entry){ .p = { .family = AF_INET, .prefixlen = 32 },
+		set->e[i] = (struct tw_exit_entry){ .p = { .family = AF_INET, .prefixlen = len },
 						    .sources = 1 };
 		memcpy(set->e[i].p.addr, &a, 4);
 	}
 	set->n = n;
 	tw_exit_set_finalize(set);
+}
+
+static void numbered_set(struct tw_exit_set *set, unsigned base, unsigned n)
+{
+	numbered_prefixes(set, base, n, 32);
 }
 
 /* The live IPv4 entries of m: each within [lo, hi) of numbered_set. */
@@ -1327,10 +1334,46 @@ static void test_apply_without_room(void **state)
 	assert_int_equal(replace_sets(1024, 700, 350, 700), 1);
 }
 
+/* Prefix maps too small for old and new at once (72 prefixes in maps of
+ * 64): stale prefixes go first, and then exactly the new ones are found. */
+static void test_prefix_maps_without_room(void **state)
+{
+	struct xdp_tor_bpf *small = xdp_tor_bpf__open();
+	struct tw_exit_set old, new;
+	struct tw_apply_stats st;
+	struct tw_exit_maps m;
+	__u32 found, len;
+	char addr[32];
+
+	assert_non_null(small);
+	assert_int_equal(tw_exit_maps_size(small, TW_MIN_EXIT_ENTRIES), 0);
+	assert_int_equal(bpf_map__set_max_entries(small->maps.exit_prefix_v4, 64), 0);
+	assert_int_equal(xdp_tor_bpf__load(small), 0);
+	assert_int_equal(tw_exit_maps_open(small, &m), 0);
+	numbered_prefixes(&old, 0, 48, 24);
+	numbered_prefixes(&new, 24, 48, 24);
+	assert_int_equal(tw_exit_set_apply(&old, &m, &st), 0);
+	assert_int_equal(st.no_room, 0);
+	assert_int_equal(tw_exit_set_apply(&new, &m, &st), 0);
+	assert_int_equal(st.no_room, 1);
+	assert_int_equal(st.added, 24);
+	assert_int_equal(st.removed, 24);
+	for (unsigned n = 0; n < 72; n++) {
+		snprintf(addr, sizeof(addr), "10.0.%u.9", n);
+		check_addr(bpf_program__fd(small->progs.check_exit), addr, &found, &len);
+		if (found != (n >= 24) || (found && len != 24))
+			fail_msg("%s: found %u /%u after the apply without room", addr, found, len);
+	}
+	tw_exit_set_free(&old);
+	tw_exit_set_free(&new);
+	tw_exit_maps_close(&m);
+	xdp_tor_bpf__destroy(small);
+}
+
 int main(void)
 {
 	enum { N_ROWS = sizeof(rows) / sizeof(rows[0]) };
-	struct CMUnitTest tests[N_ROWS + 24];	/* room for the named tests below */
+	struct CMUnitTest tests[N_ROWS + 32];	/* room for the named tests below */
 	size_t n = 0;
 
 	if (geteuid() != 0) {
@@ -1359,6 +1402,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_failed_plan_is_a_failed_apply);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_prefix_prefilter);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_nested_prefixes_longest_wins);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_prefix_maps_without_room);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_refresh_is_gap_free);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_source_mask_change_keeps_every_packet);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_two_cpus_count_every_packet);
