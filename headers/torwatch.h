@@ -142,6 +142,8 @@ struct tw_exit_val {
 	__u32 prefixlen;	/* prefix length of the entry (32/128 for exact) */
 };
 
+/* The key of the LPM tries (the allowlist) and of the prefix hash maps
+ * (there the address is masked to prefixlen). */
 struct tw_lpm_v4_key {
 	__u32 prefixlen;
 	__u8 addr[4];		/* network byte order */

@@ -2,9 +2,10 @@
 /* The exit set (an open-addressing table per family for the exact entries,
  * hash maps keyed by length and masked address for prefixes) and its
  * lookup. Exact entries are checked first; the prefixes only when the
- * daemon says there are some, so the common miss costs one prefilter word. The tables are sized by userspace before
- * load (2 entry slots per --max-exits, plus the header); only userspace
- * inserts, so XDP never allocates. */
+ * daemon says there are some, so the common miss costs one prefilter word.
+ * The tables are sized by userspace before load (2 entry slots per
+ * --max-exits, plus the header); only userspace inserts, so XDP never
+ * allocates. */
 #ifndef TW_EXIT_LOOKUP_BPF_H
 #define TW_EXIT_LOOKUP_BPF_H
 
