@@ -96,7 +96,7 @@ static inline __u64 tw_filter_hash_prefix_v6(__u64 hi, __u64 lo, __u32 len)
  * words of the mmapable prefix_lens map, each read and written whole, so
  * that XDP never sees half a change. Word 0: bit L for IPv4 /L (0-31) and
  * TW_PREFIX_LENS_VALID (without it, as in a map no daemon has written yet,
- * the trie is always asked); word 1: IPv6 /0-/63; word 2: IPv6 /64-/127.
+ * every length is asked); word 1: IPv6 /0-/63; word 2: IPv6 /64-/127.
  * During a change they hold the old lengths and the new. */
 #define TW_PREFIX_LENS_WORDS 3
 #define TW_PREFIX_LENS_VALID (1ULL << 62)
