@@ -75,9 +75,8 @@ BENCH_SKELS := $(OUTPUT)/xdp_empty.skel.h $(OUTPUT)/xdp_bench_driver.skel.h $(OU
 BENCH_HELPERS := $(OUTPUT)/tests/live_gen $(OUTPUT)/xdp_empty.bpf.o $(OUTPUT)/xdp_drop_all.bpf.o \
 		 $(OUTPUT)/xdp_parse_drop.bpf.o $(OUTPUT)/xdp_parse_pass.bpf.o $(OUTPUT)/xdp_storm_floor_wide.bpf.o \
 		 $(OUTPUT)/xdp_storm_floor_narrow.bpf.o $(OUTPUT)/xdp_storm_floor_keys.bpf.o
-.SECONDARY: $(SKELS) $(BENCH_SKELS) $(patsubst %.skel.h,%.bpf.o,$(SKELS) $(BENCH_SKELS)) $(OUTPUT)/xdp_drop_all.bpf.o \
-	    $(OUTPUT)/xdp_parse_drop.bpf.o $(OUTPUT)/xdp_parse_pass.bpf.o $(OUTPUT)/xdp_storm_floor_wide.bpf.o \
-	    $(OUTPUT)/xdp_storm_floor_narrow.bpf.o $(OUTPUT)/xdp_storm_floor_keys.bpf.o
+.SECONDARY: $(SKELS) $(BENCH_SKELS) $(patsubst %.skel.h,%.bpf.o,$(SKELS) $(BENCH_SKELS)) \
+	    $(filter %.bpf.o,$(BENCH_HELPERS))
 .PHONY: all clean soak test test-sanitized sanitized-tests sanitized-binaries sanitized-daemon test-unit test-bpf test-integration test-system test-fuzz bench bench-compare fuzz install uninstall deb
 
 all: torwatch

@@ -1240,7 +1240,6 @@ static void test_apply_removes_stale(void **state)
 	assert_int_equal(cfg.prefixes_v6, 1);
 }
 
-/* n IPv4 addresses 10.<base>.x.y, in one set. */
 /* Entries numbered base.. of 10.0.0.0/8: addresses, or with len < 32 the
  * prefixes of that length numbered the same way (10.0.<n>.0/24). */
 static void numbered_prefixes(struct tw_exit_set *set, unsigned base, unsigned n, unsigned len)
@@ -1258,6 +1257,7 @@ static void numbered_prefixes(struct tw_exit_set *set, unsigned base, unsigned n
 	tw_exit_set_finalize(set);
 }
 
+/* n IPv4 addresses 10.<base>.x.y, in one set. */
 static void numbered_set(struct tw_exit_set *set, unsigned base, unsigned n)
 {
 	numbered_prefixes(set, base, n, 32);

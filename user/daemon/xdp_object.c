@@ -125,7 +125,8 @@ int daemon_load_xdp(struct tw_daemon *d)
 			counters |= !grown[i].retyped;
 		}
 		if (tw_pins_grow_finish(d->xdp.skel->obj, grown, n_grown)) {
-			tw_warn("the counters and prefixes of the earlier torwatch could not all be carried over");
+			tw_warn("the %s of the earlier torwatch could not all be carried over",
+				counters && tries ? "counters and prefixes" : tries ? "prefixes" : "counters");
 		} else {
 			if (counters)
 				tw_info("counters of an earlier torwatch carried over into this one's layout");
