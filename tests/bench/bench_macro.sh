@@ -67,6 +67,13 @@ awk 'NR % 16 == 1' "$T/exits-1m.txt" >"$T/hits-1m.txt"
 # "twmissold" its misses.
 # MACRO_PLACEMENTS="same split" runs the same-CPU placement first (both run).
 PLACEMENTS=${MACRO_PLACEMENTS:-split same}
+# A third placement, split and paced: the generator sends bursts at about
+# MACRO_PACED_MPPS (0: not run), a rate every case keeps up with, and each
+# case is charged its receiving NAPI thread's CPU time a frame. Unpaced, a
+# receiver slower than the generator leaves the veth ring full, and both
+# CPUs then contend for the lock of the generator's page pool on every frame
+# (docs/performance.md): the split rates measure that as much as the program.
+PACED=${MACRO_PACED_MPPS:-1.5}
 [ "$(tr ' ' '\n' <<<"$PLACEMENTS" | sort | paste -sd' ')" = "same split" ] ||
 	{ echo "bench_macro: MACRO_PLACEMENTS orders 'split same', both of them"; exit 2; }
 CASES=(${MACRO_CASES:-drop floor twall ${TW_BEFORE:+twold} tw1m ${TW_BEFORE:+tw1mold} sfwide sfnarrow sfkeys twport xfip xfall nftnd nftin pass pfloor twdet twmiss ${TW_BEFORE:+twmissold}})
@@ -184,6 +191,12 @@ placement() {
 	for pid in $(napi_threads); do taskset -pc 1 "$pid" >/dev/null; done
 }
 napi_threads() { ps -eo pid,comm | awk '$2 ~ /^napi\/r[0-9]-/ {print $1}'; }
+# napi_ns K: the CPU time (ns) the NAPI thread of veth rK has used (0: none).
+napi_ns() {
+	local pid
+	pid=$(ps -eo pid,comm | awk -v p="napi/r$1-" 'index($2, p) == 1 {print $1; exit}')
+	awk '{print $1}' "/proc/${pid:-0}/schedstat" 2>/dev/null || echo 0
+}
 ifindex_napi() { ps -eo psr,comm | awk -v p="napi/r$1-" 'index($2, p) == 1 {print $1; exit}'; }
 
 # nft_counter FAMILY TABLE CHAIN: the packets its rule's counter saw.
@@ -203,25 +216,32 @@ counts() {
 	esac
 }
 
-# measure CASE: runs the generator SECS (+0.5 s to settle); prints
-# "Mpps dropped_share receiver_cpu".
+# measure CASE [PPS]: runs the generator SECS (+0.5 s to settle), paced at
+# about PPS if given; prints "Mpps dropped_share receiver_cpu ns_a_frame"
+# (the last: the CPU time of the case's NAPI thread a frame it took; 0
+# without such a thread).
 measure() {
-	local c=$1 k=${IDX[$1]} addrs=$T/${SRCS[$1]:-hits}.txt mac a b da db t0 t1 cpu
+	local c=$1 k=${IDX[$1]} addrs=$T/${SRCS[$1]:-hits}.txt mac a b da db t0 t1 cpu n0 n1
 	# What passes is addressed to another host: the stack drops it at once,
 	# so the pass cases differ by their XDP program, not by the stack's noise.
 	[ "${BASE[$c]:-}" = pass ] && mac=02:00:00:00:00:01 || mac=$(mac_of "$R" r$k)
 	in_ns "$G" taskset -c 0 "$GEN" g$k "$mac" 198.18.$k.1 9 "$addrs" \
-		"$(echo "$SECS + 0.7" | bc)" >"$T/gen.out" &
+		"$(echo "$SECS + 0.7" | bc)" ${2:-} >"$T/gen.out" &
 	sleep 0.5
 	t0=$(date +%s%N)
+	n0=$(napi_ns $k)
 	read -r a da < <(counts "$c")
 	sleep "$SECS"
 	t1=$(date +%s%N)
+	n1=$(napi_ns $k)
 	read -r b db < <(counts "$c")
 	cpu=$(ifindex_napi $k)
 	wait
 	awk -v n=$((b - a)) -v d=$((db - da)) -v t=$((t1 - t0)) -v cpu="${cpu:-0}" \
-		'BEGIN {printf "%.3f %.3f %s", n / t * 1000, n ? d / n : 0, cpu}'
+		-v busy=$((n1 - n0)) 'BEGIN {
+			printf "%.3f %.3f %s %.1f", n / t * 1000, (n ? d / n : 0), cpu,
+				(n && busy > 0 ? busy / n : 0)
+		}'
 }
 
 set_up
@@ -238,7 +258,7 @@ for mode in $PLACEMENTS; do
 		for c in "${CASES[@]}"; do
 			d=${DAEMON_OF[$c]:-}
 			[ -z "$d" ] || d0=$(cpu_ms "$d")
-			read -r rate share cpu < <(measure "$c")
+			read -r rate share cpu _ < <(measure "$c")
 			# The daemon's CPU while its case ran: what a storm costs it.
 			[ -z "$d" ] || DAEMON_CPU[$c]="${DAEMON_CPU[$c]:-} $(($(cpu_ms "$d") - d0))"
 			RATE[$mode,$c]="${RATE[$mode,$c]:-} $rate"
@@ -246,6 +266,17 @@ for mode in $PLACEMENTS; do
 		done
 	done
 done
+cp "$T/gen.out" "$T/gen-unpaced.out"	# the offered rate printed last is the unpaced one
+declare -A PRATE PNS
+if [ "$PACED" != 0 ]; then
+	placement split
+	for r in $(seq "$ROUNDS"); do
+		for c in "${CASES[@]}"; do
+			read -r rate share cpu ns < <(measure "$c" "$(echo "$PACED * 1000000 / 1" | bc)")
+			PRATE[$c]="${PRATE[$c]:-} $rate" PNS[$c]="${PNS[$c]:-} $ns"
+		done
+	done
+fi
 placement same
 
 # med MODE CASE: the median rate.
@@ -266,6 +297,23 @@ done
 printf '  receiver: split on CPU %s (its NAPI thread), same on CPU 0; ratios of torwatch drops to the\n' "${CPU[split,drop]}"
 printf '  floor (parse and drop), of the other drops to the XDP_DROP ceiling, of passes to XDP_PASS;\n'
 printf '  extra ns/packet = 1/rate - 1/rate of that baseline (same CPU)\n'
+if [ "$PACED" != 0 ]; then
+	# A case took fewer frames than the ceiling when it could not keep up.
+	full=$(median_spread ${PRATE[drop]} | awk '{print $1}')
+	printf '\n  split, paced at about %s Mpps: CPU time of the receiving NAPI thread a frame (median, min-max)\n' "$PACED"
+	printf '  %-34s %9s %20s %10s\n' "case" "took Mpps" "ns a frame" "over base"
+	for c in "${CASES[@]}"; do
+		base=${BASE[$c]:-drop}
+		read -r ns lo hi < <(median_spread ${PNS[$c]})
+		over=$(echo "$ns - $(median_spread ${PNS[$base]} | awk '{print $1}')" | bc -l)
+		took=$(median_spread ${PRATE[$c]} | awk '{print $1}')
+		printf '  %-34s %9.2f %8.1f (%5.1f-%5.1f) %10.1f%s\n' "${WHAT[$c]}" "$took" "$ns" "$lo" "$hi" \
+			"$over" "$([ "$(echo "$took < $full * 0.98" | bc)" = 1 ] && echo "  (did not keep up)")"
+		record macro "${WHAT[$c]}, split paced, ns a frame" "$(printf %.1f "$ns")" ns
+		[ "$c" = "$base" ] ||
+			record macro "${WHAT[$c]}, split paced, ns a frame over $base" "$(printf %.1f "$over")" ns
+	done
+fi
 for c in "${CASES[@]}"; do
 	[ -n "${DAEMON_CPU[$c]:-}" ] || continue
 	read -r m lo hi < <(median_spread ${DAEMON_CPU[$c]})
@@ -319,6 +367,6 @@ for p in same split; do
 	printf '  torwatch misses vs the pass floor (%s): %5.2fx\n' "$p" "$ratio"
 	record macro "detecting, misses vs the pass floor ($p)" "$(printf %.3f "$ratio")" x
 done
-gen=$(awk '{print $2 / $5 / 1e6}' "$T/gen.out")
+gen=$(awk '{print $2 / $5 / 1e6}' "$T/gen-unpaced.out")
 printf '  the generator offered %.2f Mpps in the last case; a split figure near that is bounded by it\n' "$gen"
 record macro "generator offered, last case" "$(printf %.3f "$gen")" Mpps

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* live_gen IFNAME DST_MAC DST_IP DPORT ADDRFILE SECONDS: sends 64-byte IPv4
- * UDP frames out of IFNAME (a veth) for SECONDS, the source address cycling
- * over the IPv4 addresses of ADDRFILE (one per line), from an XDP program run
- * in live-frames mode (xdp_live_gen.bpf.c). Run it in IFNAME's namespace.
- * Prints "offered N frames in S s on cpu C": what the generator pushed; what
+/* live_gen IFNAME DST_MAC DST_IP DPORT ADDRFILE SECONDS [PPS]: sends 64-byte
+ * IPv4 UDP frames out of IFNAME (a veth) for SECONDS, the source address
+ * cycling over the IPv4 addresses of ADDRFILE (one per line), from an XDP
+ * program run in live-frames mode (xdp_live_gen.bpf.c): as fast as it can,
+ * or in bursts paced at about PPS frames a second. Run it in IFNAME's
+ * namespace. Prints "offered N frames in S s on cpu C": what the generator
+ * ran (paced: the runs, most of them dropped before they went out); what
  * the receiver took is read at the receiver. */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -27,6 +29,7 @@
 #define MAX_ADDRS 65536		/* as GEN_ADDRS in xdp_live_gen.bpf.c */
 #define CHUNK (1u << 20)	/* frames per BPF_PROG_TEST_RUN call */
 #define FRAME_LEN 60		/* 64 on the wire with the FCS */
+#define PACED_BURST 128		/* as in xdp_live_gen.bpf.c */
 
 static double now_s(void)
 {
@@ -99,11 +102,11 @@ int main(int argc, char **argv)
 	unsigned long long sent = 0;
 	struct in_addr dst;
 	unsigned ifindex;
-	double t0, secs;
+	double t0, secs, pps;
 	int n;
 
-	if (argc != 7) {
-		fprintf(stderr, "usage: live_gen IFNAME DST_MAC DST_IP DPORT ADDRFILE SECONDS\n");
+	if (argc != 7 && argc != 8) {
+		fprintf(stderr, "usage: live_gen IFNAME DST_MAC DST_IP DPORT ADDRFILE SECONDS [PPS]\n");
 		return 2;
 	}
 	ifindex = if_nametoindex(argv[1]);
@@ -130,6 +133,8 @@ int main(int argc, char **argv)
 		return 1;
 	skel->rodata->out_ifindex = ifindex;
 	skel->rodata->n_addrs = (__u32)n;
+	pps = argc == 8 ? atof(argv[7]) : 0;
+	skel->rodata->burst_ns = pps > 0 ? (__u64)(PACED_BURST * 1e9 / pps) : 0;
 	if (xdp_live_gen_bpf__load(skel)) {
 		fprintf(stderr, "live_gen: cannot load the generator (run as root)\n");
 		return 1;

@@ -23,7 +23,15 @@ struct {
 
 const volatile __u32 out_ifindex;
 const volatile __u32 n_addrs = 1;	/* how many of gen_addrs to cycle over */
+/* Paced (burst_ns set): a burst of PACED_BURST frames every burst_ns, the
+ * runs between bursts dropped here. A burst is half the veth's ring (256),
+ * so a receiver that keeps up never finds it full, and long enough that
+ * the receiver's wake-up per burst weighs little on a frame. */
+#define PACED_BURST 128
+const volatile __u64 burst_ns;
 __u32 cursor;
+__u64 next_burst_ns;
+__u32 burst_left;
 
 static __always_inline __u16 ip_checksum(struct iphdr *ip)
 {
@@ -50,6 +58,19 @@ int xdp_live_gen(struct xdp_md *ctx)
 
 	if ((void *)(ip + 1) > data_end)
 		return XDP_ABORTED;
+	if (burst_ns && !burst_left) {
+		__u64 now = bpf_ktime_get_ns();
+
+		if (now < next_burst_ns)
+			return XDP_DROP;
+		/* Behind schedule (between test runs, nothing goes out): one
+		 * burst now, and the schedule restarts from here. */
+		next_burst_ns = next_burst_ns + burst_ns > now ? next_burst_ns + burst_ns :
+								 now + burst_ns;
+		burst_left = PACED_BURST;
+	}
+	if (burst_ns)
+		burst_left--;
 	i = n_addrs ? i % n_addrs : 0;
 	a = bpf_map_lookup_elem(&gen_addrs, &i);
 	if (!a)
