@@ -191,13 +191,11 @@ placement() {
 	for pid in $(napi_threads); do taskset -pc 1 "$pid" >/dev/null; done
 }
 napi_threads() { ps -eo pid,comm | awk '$2 ~ /^napi\/r[0-9]-/ {print $1}'; }
+# napi_field FIELD K: ps's FIELD (pid, psr) of the NAPI thread of veth rK.
+napi_field() { ps -eo "$1,comm" | awk -v p="napi/r$2-" 'index($2, p) == 1 {print $1; exit}'; }
+ifindex_napi() { napi_field psr "$1"; }
 # napi_ns K: the CPU time (ns) the NAPI thread of veth rK has used (0: none).
-napi_ns() {
-	local pid
-	pid=$(ps -eo pid,comm | awk -v p="napi/r$1-" 'index($2, p) == 1 {print $1; exit}')
-	awk '{print $1}' "/proc/${pid:-0}/schedstat" 2>/dev/null || echo 0
-}
-ifindex_napi() { ps -eo psr,comm | awk -v p="napi/r$1-" 'index($2, p) == 1 {print $1; exit}'; }
+napi_ns() { awk '{print $1}' "/proc/$(napi_field pid "$1")/schedstat" 2>/dev/null || echo 0; }
 
 # nft_counter FAMILY TABLE CHAIN: the packets its rule's counter saw.
 nft_counter() {
@@ -228,13 +226,16 @@ measure() {
 	in_ns "$G" taskset -c 0 "$GEN" g$k "$mac" 198.18.$k.1 9 "$addrs" \
 		"$(echo "$SECS + 0.7" | bc)" ${2:-} >"$T/gen.out" &
 	sleep 0.5
+	# The thread's time only when paced (the only placement that uses it),
+	# read around the window, outside the rate's own timestamps.
+	n0=0 n1=0
+	[ -z "${2:-}" ] || n0=$(napi_ns $k)
 	t0=$(date +%s%N)
-	n0=$(napi_ns $k)
 	read -r a da < <(counts "$c")
 	sleep "$SECS"
 	t1=$(date +%s%N)
-	n1=$(napi_ns $k)
 	read -r b db < <(counts "$c")
+	[ -z "${2:-}" ] || n1=$(napi_ns $k)
 	cpu=$(ifindex_napi $k)
 	wait
 	awk -v n=$((b - a)) -v d=$((db - da)) -v t=$((t1 - t0)) -v cpu="${cpu:-0}" \

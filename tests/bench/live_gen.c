@@ -29,7 +29,6 @@
 #define MAX_ADDRS 65536		/* as GEN_ADDRS in xdp_live_gen.bpf.c */
 #define CHUNK (1u << 20)	/* frames per BPF_PROG_TEST_RUN call */
 #define FRAME_LEN 60		/* 64 on the wire with the FCS */
-#define PACED_BURST 128		/* as in xdp_live_gen.bpf.c */
 
 static double now_s(void)
 {
@@ -134,7 +133,7 @@ int main(int argc, char **argv)
 	skel->rodata->out_ifindex = ifindex;
 	skel->rodata->n_addrs = (__u32)n;
 	pps = argc == 8 ? atof(argv[7]) : 0;
-	skel->rodata->burst_ns = pps > 0 ? (__u64)(PACED_BURST * 1e9 / pps) : 0;
+	skel->rodata->frame_ns = pps > 0 ? 1e9 / pps : 0;
 	if (xdp_live_gen_bpf__load(skel)) {
 		fprintf(stderr, "live_gen: cannot load the generator (run as root)\n");
 		return 1;

@@ -23,12 +23,13 @@ struct {
 
 const volatile __u32 out_ifindex;
 const volatile __u32 n_addrs = 1;	/* how many of gen_addrs to cycle over */
-/* Paced (burst_ns set): a burst of PACED_BURST frames every burst_ns, the
- * runs between bursts dropped here. A burst is half the veth's ring (256),
- * so a receiver that keeps up never finds it full, and long enough that
- * the receiver's wake-up per burst weighs little on a frame. */
+/* Paced (frame_ns set: the pace's time a frame): a burst of PACED_BURST
+ * frames every PACED_BURST * frame_ns, the runs between bursts dropped
+ * here. A burst is half the veth's ring (256), so a receiver that keeps up
+ * never finds it full, and long enough that the receiver's wake-up per
+ * burst weighs little on a frame. */
 #define PACED_BURST 128
-const volatile __u64 burst_ns;
+const volatile __u64 frame_ns;
 __u32 cursor;
 __u64 next_burst_ns;
 __u32 burst_left;
@@ -58,18 +59,17 @@ int xdp_live_gen(struct xdp_md *ctx)
 
 	if ((void *)(ip + 1) > data_end)
 		return XDP_ABORTED;
-	if (burst_ns && !burst_left) {
-		__u64 now = bpf_ktime_get_ns();
+	if (frame_ns && !burst_left) {
+		__u64 now = bpf_ktime_get_ns(), next = next_burst_ns + PACED_BURST * frame_ns;
 
 		if (now < next_burst_ns)
 			return XDP_DROP;
 		/* Behind schedule (between test runs, nothing goes out): one
 		 * burst now, and the schedule restarts from here. */
-		next_burst_ns = next_burst_ns + burst_ns > now ? next_burst_ns + burst_ns :
-								 now + burst_ns;
+		next_burst_ns = next > now ? next : now + PACED_BURST * frame_ns;
 		burst_left = PACED_BURST;
 	}
-	if (burst_ns)
+	if (frame_ns)
 		burst_left--;
 	i = n_addrs ? i % n_addrs : 0;
 	a = bpf_map_lookup_elem(&gen_addrs, &i);
