@@ -19,34 +19,6 @@
 #include "xdp_tor.skel.h"
 #include "common/plural.h"
 
-void daemon_feeds_settings(const struct tw_run_opts *o, struct tw_feeds_settings *s)
-{
-	*s = (struct tw_feeds_settings){
-		.builtin_on = o->builtin_on,
-		.source_conf = o->source_conf,
-		.n_source_conf = o->n_source_conf,
-		.feeds = o->feeds,
-		.n_feeds = o->n_feeds,
-		.deny_files = o->deny_files,
-		.n_deny_files = o->n_deny_files,
-		.allow_files = o->allow_files,
-		.n_allow_files = o->n_allow_files,
-		.feed_interval_s = o->feed_interval_s,
-		.state_dir = o->state_dir,
-		.pol = { .expire_s = o->expire_s,
-			 .max_shrink_pct = o->max_shrink_pct,
-			 .retry_min_s = o->retry_min_s,
-			 .widest_v4 = o->widest_v4,
-			 .widest_v6 = o->widest_v6,
-			 .max_entries = o->max_exits },
-		.limits = { .connect_timeout_s = o->connect_timeout_s,
-			    .timeout_s = o->fetch_timeout_s,
-			    .max_body = o->max_body },
-		.stale_after_s = o->stale_after_s,
-	};
-	snprintf(s->limits.ca_file, sizeof(s->limits.ca_file), "%s", o->ca_file ? o->ca_file : "");
-}
-
 int daemon_feeds_open(struct tw_daemon *d)
 {
 	struct tw_feeds_settings s;

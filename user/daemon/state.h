@@ -114,8 +114,6 @@ void daemon_iface_watch_close(struct tw_daemon *d);
 void daemon_xdp_close(struct tw_daemon *d, bool failed);
 
 /* exit_feed.c */
-/* The feeds' part of o (pointers into o). */
-void daemon_feeds_settings(const struct tw_run_opts *o, struct tw_feeds_settings *s);
 int daemon_feeds_open(struct tw_daemon *d);
 /* The first set, applied here and now; then the apply thread and the
  * feed inputs join the loop. */
@@ -136,6 +134,8 @@ int daemon_loop_class(struct tw_daemon *d);
 int daemon_loss_watch_start(struct tw_daemon *d);
 
 /* settings.c */
+/* The feeds' part of o (pointers into o). */
+void daemon_feeds_settings(const struct tw_run_opts *o, struct tw_feeds_settings *s);
 /* The allowlist (the options' and the allow files') when it changed. */
 int daemon_apply_allowlist(struct tw_daemon *d, const struct tw_run_opts *o);
 /* At start: the sensors opened over the XDP object, the allowlist and

@@ -10,7 +10,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "common/log.h"
 #include "common/timeutil.h"
@@ -343,21 +342,6 @@ bool tw_feeds_round_finished(struct tw_feeds *f)
 			return false;
 	f->round_active = false;
 	f->rounds_done++;
-	return true;
-}
-
-bool tw_feed_file_changed(struct tw_source *s)
-{
-	struct stat st;
-	uint64_t key;
-
-	if (stat(s->url, &st))
-		return true;
-	key = ((uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec) ^
-	      ((uint64_t)st.st_size << 20) ^ (uint64_t)st.st_ino;
-	if (key == s->file_key)
-		return false;
-	s->file_key = key;
 	return true;
 }
 

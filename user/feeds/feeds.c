@@ -115,6 +115,21 @@ static void watch(struct tw_feeds *f, const char *path)
 	f->watched[f->n_watched++] = path;
 }
 
+bool tw_feed_file_changed(struct tw_source *s)
+{
+	struct stat st;
+	uint64_t key;
+
+	if (stat(s->url, &st))
+		return true;
+	key = ((uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec) ^
+	      ((uint64_t)st.st_size << 20) ^ (uint64_t)st.st_ino;
+	if (key == s->file_key)
+		return false;
+	s->file_key = key;
+	return true;
+}
+
 int tw_feeds_read_allow_files(struct tw_feeds *f, char *err, size_t errlen)
 {
 	struct tw_prefix *all = NULL;
