@@ -54,7 +54,9 @@ run_one() {
 		failed=$((failed + f)); passed=$((passed + p))
 		failed_names+=("$prog")
 		echo "FAIL  [$tier] $prog ($p passed, $f failed, exit $rc)"
-		grep -E 'not ok|FAILED|ERROR|LINE|error|runtime error|SUMMARY' "$log" | head -40 | sed 's/^/      /'
+		# With the tests' own notes ('# ...'): what they measured, to read a
+		# failure from the CI log alone.
+		grep -E '^# |not ok|FAILED|ERROR|LINE|error|runtime error|SUMMARY' "$log" | head -60 | sed 's/^/      /'
 	else
 		passed=$((passed + p))
 		echo "PASS  [$tier] $prog ($p)"

@@ -74,8 +74,13 @@ sys_booted() {
 }
 
 # sys_in CMD...: runs CMD in the container, as root, from a clean environment.
+# -r: the container's root as its PID 1 sees it. Entering its mount namespace
+# alone lands at that namespace's root, which is the container's only when
+# nspawn could pivot into it; run from a chroot (a CI runner's, or
+# fresh-debian-test's), nspawn chroots instead, and the namespace's root is
+# the host's.
 sys_in() {
-	nsenter -t "$SYS_PID" -a env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "$@"
+	nsenter -t "$SYS_PID" -a -r -w env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "$@"
 }
 sys_sh() { sys_in bash -c "$1"; }
 
@@ -87,6 +92,11 @@ sys_exit() { in_ns "$X" "$@"; }
 
 sys_cleanup() {
 	if [ -n "$NSPAWN_PID" ]; then
+		# The container's systemd first: killed with nspawn alone, it would
+		# run on under the host's PID 1. As the init of its PID namespace,
+		# its end ends every process of the container.
+		local init
+		for init in $SYS_PID $(pgrep -P "$NSPAWN_PID"); do kill -KILL "$init" 2>/dev/null; done
 		kill -KILL "$NSPAWN_PID" 2>/dev/null
 		wait "$NSPAWN_PID" 2>/dev/null
 	fi

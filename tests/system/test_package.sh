@@ -147,8 +147,8 @@ check_eq "its process.name is the program's" listener \
 lpid=$(sys_prop MainPID)
 hpid=$(sys_in systemctl show -P MainPID tw-home-listener)
 check_eq "with ProtectHome=yes, /proc/PID/exe of a program under /home reads right in the daemon's namespace" \
-	/home/alice/bin/listener "$(sys_in nsenter -t "$lpid" -m readlink /proc/$hpid/exe)"
-check "while /home itself is hidden from the daemon" bash -c "! sys_in nsenter -t $lpid -m ls /home/alice >/dev/null 2>&1"
+	/home/alice/bin/listener "$(sys_in nsenter -t "$lpid" -m -r readlink /proc/$hpid/exe)"
+check "while /home itself is hidden from the daemon" bash -c "! sys_in nsenter -t $lpid -m -r ls /home/alice >/dev/null 2>&1"
 # An SSH session from the exit node, and a process in it connecting out.
 ssh-keygen -q -t ed25519 -N '' -f "$T/key"
 sys_sh "mkdir -p -m 0700 /root/.ssh && cat >/root/.ssh/authorized_keys" <"$T/key.pub"
