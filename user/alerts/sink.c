@@ -117,22 +117,40 @@ int tw_sink_deliver_later(struct tw_sink *s, const char *target,
 		.queue_max = set->queue_max ? set->queue_max : QUEUE_DEFAULT,
 		.batch_max = batch_max,
 		.body_max = BODY_MAX,
-		.spool_max = (uint64_t)(set->spool_mb ? set->spool_mb : SPOOL_DEFAULT_MB) << 20,
+		.spool_max = tw_sink_spool_max(s),
 	};
 	char path[512];
+	int ret;
 
 	if (set->check_only)
 		return 0;
-	if (set->spool_dir[0]) {
-		if (mkdir(set->spool_dir, 0700) && errno != EEXIST) {
-			int ret = -errno;
-
-			snprintf(err, errlen, "sink %s: cannot create the spool directory %s: %s",
-				 s->shown, set->spool_dir, strerror(-ret));
-			return ret;
-		}
-		spool_path(s, target, path, sizeof(path));
+	ret = tw_sink_spool_prepare(s, target, path, sizeof(path), err, errlen);
+	if (ret < 0)
+		return ret;
+	if (ret)
 		conf.spool_path = path;
-	}
 	return tw_delivery_start(&s->later, &s->counts, s->shown, &conf, err, errlen);
+}
+
+int tw_sink_spool_prepare(const struct tw_sink *s, const char *target, char *path, size_t len,
+			  char *err, size_t errlen)
+{
+	const char *dir = s->settings.spool_dir;
+
+	if (!dir[0])
+		return 0;
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		int ret = -errno;
+
+		snprintf(err, errlen, "sink %s: cannot create the spool directory %s: %s", s->shown,
+			 dir, strerror(-ret));
+		return ret;
+	}
+	spool_path(s, target, path, len);
+	return 1;
+}
+
+uint64_t tw_sink_spool_max(const struct tw_sink *s)
+{
+	return (uint64_t)(s->settings.spool_mb ? s->settings.spool_mb : SPOOL_DEFAULT_MB) << 20;
 }

@@ -70,6 +70,13 @@ struct tw_sink {
  * sentence in err. */
 int tw_sink_open(struct tw_sink *s, const char *target, const struct tw_sink_settings *set,
 		 char *err, size_t errlen);
+/* The spool file of s for target under its settings' spool_dir, which is
+ * made when missing: 1 with the path, 0 when s has no spool, -errno with
+ * one sentence in err. */
+int tw_sink_spool_prepare(const struct tw_sink *s, const char *target, char *path, size_t len,
+			  char *err, size_t errlen);
+/* The most bytes s's spool may take on disk. */
+uint64_t tw_sink_spool_max(const struct tw_sink *s);
 /* For kinds that deliver later: starts s->later with send and ctx, the
  * queue size and spool from s's settings. 0 or -errno with one sentence. */
 int tw_sink_deliver_later(struct tw_sink *s, const char *target,

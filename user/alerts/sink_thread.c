@@ -11,6 +11,7 @@
 #include <time.h>
 #include "alerts/rules.h"
 #include "alerts/sink.h"
+#include "alerts/spool.h"
 #include "common/log.h"
 #include "common/quiet_thread.h"
 #include "common/realtime.h"
@@ -21,6 +22,7 @@ struct line {
 	char *text;
 	size_t len;
 	int score;
+	bool spooled;		/* its record is the spool's oldest not yet written */
 };
 
 struct tw_sink_thread {
@@ -32,6 +34,12 @@ struct tw_sink_thread {
 	size_t cap, head, n;
 	bool writing;		/* the writer holds a line out of the queue */
 	bool reopen, stop, stuck;
+	/* High lines are written ahead here (write(2), in the pusher's thread),
+	 * and consumed once written: a daemon killed with lines queued writes
+	 * them at its next start. NULL: no spool directory. */
+	struct tw_spool *spool;
+	uint64_t seq;
+	bool spool_failing;	/* an append failed: said once until one works */
 };
 
 static struct line *at(struct tw_sink_thread *t, size_t i)
@@ -69,6 +77,9 @@ static void *writer(void *arg)
 		tw_sink_count(s, s->ops->write(s, l.text, l.len, NULL));
 		free(l.text);
 		pthread_mutex_lock(&t->lock);
+		/* Written or counted failed: either way not written again. */
+		if (l.spooled)
+			tw_spool_consume(t->spool, 1);
 		t->writing = false;
 		if (!t->n)
 			pthread_cond_broadcast(&t->drained);
@@ -76,6 +87,73 @@ static void *writer(void *arg)
 	pthread_cond_broadcast(&t->drained);
 	pthread_mutex_unlock(&t->lock);
 	return NULL;
+}
+
+/* The spool's records a killed daemon left unwritten, queued first, in
+ * their order. Past the queue's room the oldest are given up (counted
+ * dropped): a record left in the spool but not queued would be consumed in
+ * the place of a later line. */
+static int replay_spool(struct tw_sink_thread *t)
+{
+	size_t pending = tw_spool_pending(t->spool), skip = 0, queued = 0;
+	uint64_t cursor = 0, seq;
+	int ret = 0;
+
+	if (!pending)
+		return 0;
+	if (pending > t->cap) {
+		skip = pending - t->cap;
+		tw_warn("alert sink %s: %zu high alerts the last run did not write are more than its queue holds; the oldest %zu are given up",
+			t->s->shown, pending, skip);
+		t->s->counts.dropped += skip;
+		if ((ret = tw_spool_consume(t->spool, skip)))
+			return ret;
+	}
+	while (queued < pending - skip) {
+		struct line *l = at(t, t->n);
+
+		ret = tw_spool_next(t->spool, &cursor, &seq, &l->text, &l->len);
+		if (ret)
+			break;
+		l->score = 100;	/* only high lines are spooled */
+		l->spooled = true;
+		t->n++;
+		queued++;
+	}
+	if (ret == -ENODATA)
+		ret = 0;
+	if (queued)
+		tw_info("alert sink %s: %zu high alert%s the last run had queued but not written, written now",
+			t->s->shown, queued, queued == 1 ? "" : "s");
+	return ret;
+}
+
+static int open_spool(struct tw_sink_thread *t, char *err, size_t errlen)
+{
+	char path[512];
+	int ret = tw_sink_spool_prepare(t->s, t->s->shown, path, sizeof(path), err, errlen);
+
+	if (ret <= 0)
+		return ret;
+	ret = tw_spool_open(&t->spool, path, tw_sink_spool_max(t->s), err, errlen);
+	if (ret)
+		return ret;
+	t->seq = tw_spool_last_seq(t->spool);
+	ret = replay_spool(t);
+	if (ret)
+		snprintf(err, errlen, "alert sink %s: cannot read its spool %s: %s", t->s->shown,
+			 path, strerror(-ret));
+	return ret;
+}
+
+static void free_thread(struct tw_sink_thread *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(at(t, i)->text);
+	if (t->spool)
+		tw_spool_close(t->spool);
+	free(t->q);
+	free(t);
 }
 
 int tw_sink_thread_start(struct tw_sink *s, char *err, size_t errlen)
@@ -92,6 +170,11 @@ int tw_sink_thread_start(struct tw_sink *s, char *err, size_t errlen)
 		free(t);
 		return -ENOMEM;
 	}
+	ret = open_spool(t, err, errlen);
+	if (ret) {
+		free_thread(t);
+		return ret;
+	}
 	tw_mutex_init_pi(&t->lock);
 	pthread_cond_init(&t->more, NULL);
 	pthread_cond_init(&t->drained, NULL);
@@ -100,8 +183,7 @@ int tw_sink_thread_start(struct tw_sink *s, char *err, size_t errlen)
 	if (ret) {
 		snprintf(err, errlen, "alert sink %s: cannot start its writer thread: %s", s->shown,
 			 strerror(ret));
-		free(t->q);
-		free(t);
+		free_thread(t);
 		return -ret;
 	}
 	s->own = t;
@@ -123,6 +205,27 @@ static bool drop_oldest_low(struct tw_sink_thread *t)
 		*at(t, i) = *at(t, i - 1);
 	t->head = (t->head + 1) % t->cap;
 	t->n--;
+	return true;
+}
+
+/* A high line, queued, is first appended to the spool: true when it was.
+ * Under t->lock. */
+static bool spool_ahead(struct tw_sink_thread *t, const char *line, size_t len, int score)
+{
+	int ret;
+
+	if (!t->spool || !tw_severity_is_high(score))
+		return false;
+	ret = tw_spool_append(t->spool, t->seq + 1, line, len);
+	if (ret) {
+		if (!t->spool_failing)
+			tw_warn("alert sink %s: cannot write high alerts ahead to its spool (%s); until it works, a crash loses those still queued",
+				t->s->shown, strerror(-ret));
+		t->spool_failing = true;
+		return false;
+	}
+	t->spool_failing = false;
+	t->seq++;
 	return true;
 }
 
@@ -149,7 +252,7 @@ int tw_sink_thread_push(struct tw_sink_thread *t, const char *line, size_t len, 
 		t->s->counts.dropped++;
 	} else {
 		memcpy(copy, line, len);
-		*at(t, t->n++) = (struct line){ copy, len, score };
+		*at(t, t->n++) = (struct line){ copy, len, score, spool_ahead(t, line, len, score) };
 		copy = NULL;
 		pthread_cond_signal(&t->more);
 	}
@@ -221,10 +324,9 @@ bool tw_sink_thread_stop(struct tw_sink_thread *t, unsigned wait_ms)
 	}
 	pthread_join(t->thread, NULL);
 	t->s->own = NULL;
-	free(t->q);
 	pthread_mutex_destroy(&t->lock);
 	pthread_cond_destroy(&t->more);
 	pthread_cond_destroy(&t->drained);
-	free(t);
+	free_thread(t);
 	return true;
 }

@@ -3,7 +3,10 @@
  * of their own: the event loop queues each line and goes on. A disk that
  * stalls in a journal commit, or a stdout whose reader stopped reading,
  * holds that thread, never the kernel events behind it. Lines leave in the
- * order they came; each is written whole or counted failed, as before. */
+ * order they came; each is written whole or counted failed, as before. With
+ * a spool directory in the sink's settings, high lines are written ahead to
+ * a spool and those a killed daemon left queued are written at the next
+ * start (docs/alert-delivery.md). */
 #ifndef TW_SINK_THREAD_H
 #define TW_SINK_THREAD_H
 
@@ -13,8 +16,8 @@
 struct tw_sink;
 struct tw_sink_thread;
 
-/* Starts s's writer, which calls s->ops->write for each line. 0 or -errno
- * with one sentence in err. */
+/* Starts s's writer, which calls s->ops->write for each line, first those
+ * its spool holds. 0 or -errno with one sentence in err. */
 int tw_sink_thread_start(struct tw_sink *s, char *err, size_t errlen);
 /* Queues a copy of one rendered alert of ECS severity score. When the queue
  * is full, the oldest line below high makes room; when every line is high,

@@ -51,7 +51,8 @@ static int read_secrets(const struct tw_sink_conf *c, struct tw_sink_settings *s
 	return 0;
 }
 
-/* What every sink shares: where those that deliver later spool. */
+/* What every sink shares: where sinks spool (the high alerts of the file and
+ * stdout sinks, everything the network sinks have not delivered). */
 static struct tw_sink_settings sink_defaults(const struct tw_daemon *d)
 {
 	struct tw_sink_settings set = {};
