@@ -128,22 +128,32 @@ static int replay_spool(struct tw_sink_thread *t)
 	return ret;
 }
 
-static int open_spool(struct tw_sink_thread *t, char *err, size_t errlen)
+/* The spool, when the settings name a directory. One that cannot be made or
+ * read is said, and the sink writes on without it: it wrote without one
+ * before, and a start is worth more than the write-ahead. */
+static void open_spool(struct tw_sink_thread *t)
 {
-	char path[512];
-	int ret = tw_sink_spool_prepare(t->s, t->s->shown, path, sizeof(path), err, errlen);
+	char path[512], why[512];
+	int ret = tw_sink_spool_prepare(t->s, t->s->shown, path, sizeof(path), why, sizeof(why));
 
-	if (ret <= 0)
-		return ret;
-	ret = tw_spool_open(&t->spool, path, tw_sink_spool_max(t->s), err, errlen);
-	if (ret)
-		return ret;
-	t->seq = tw_spool_last_seq(t->spool);
-	ret = replay_spool(t);
-	if (ret)
-		snprintf(err, errlen, "alert sink %s: cannot read its spool %s: %s", t->s->shown,
-			 path, strerror(-ret));
-	return ret;
+	if (ret > 0)
+		ret = tw_spool_open(&t->spool, path, tw_sink_spool_max(t->s), why, sizeof(why));
+	if (!ret && t->spool) {
+		t->seq = tw_spool_last_seq(t->spool);
+		ret = replay_spool(t);
+		if (ret)
+			snprintf(why, sizeof(why), "cannot read %.400s: %s", path, strerror(-ret));
+	}
+	if (ret < 0) {
+		tw_warn("alert sink %s: no spool for its high alerts (%s); a crash loses those still queued",
+			t->s->shown, why);
+		/* What the replay queued is written, not consumed. */
+		for (size_t i = 0; i < t->n; i++)
+			at(t, i)->spooled = false;
+		if (t->spool)
+			tw_spool_close(t->spool);
+		t->spool = NULL;
+	}
 }
 
 static void free_thread(struct tw_sink_thread *t)
@@ -170,11 +180,7 @@ int tw_sink_thread_start(struct tw_sink *s, char *err, size_t errlen)
 		free(t);
 		return -ENOMEM;
 	}
-	ret = open_spool(t, err, errlen);
-	if (ret) {
-		free_thread(t);
-		return ret;
-	}
+	open_spool(t);
 	tw_mutex_init_pi(&t->lock);
 	pthread_cond_init(&t->more, NULL);
 	pthread_cond_init(&t->drained, NULL);
