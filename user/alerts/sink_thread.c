@@ -38,6 +38,10 @@ struct tw_sink_thread {
 	 * and consumed once written: a daemon killed with lines queued writes
 	 * them at its next start. NULL: no spool directory. */
 	struct tw_spool *spool;
+	/* The spool's own lock, apart from the queue's: the writer's consume
+	 * (disk I/O) never holds the lock every push takes. A push of a high
+	 * line takes both, the queue's first, so records keep the queue's order. */
+	pthread_mutex_t spool_lock;
 	uint64_t seq;
 	bool spool_failing;	/* an append failed: said once until one works */
 };
@@ -76,10 +80,13 @@ static void *writer(void *arg)
 		/* Out of the lock: a write that blocks holds only this thread. */
 		tw_sink_count(s, s->ops->write(s, l.text, l.len, NULL));
 		free(l.text);
-		pthread_mutex_lock(&t->lock);
 		/* Written or counted failed: either way not written again. */
-		if (l.spooled)
+		if (l.spooled) {
+			pthread_mutex_lock(&t->spool_lock);
 			tw_spool_consume(t->spool, 1);
+			pthread_mutex_unlock(&t->spool_lock);
+		}
+		pthread_mutex_lock(&t->lock);
 		t->writing = false;
 		if (!t->n)
 			pthread_cond_broadcast(&t->drained);
@@ -115,7 +122,7 @@ static int replay_spool(struct tw_sink_thread *t)
 		ret = tw_spool_next(t->spool, &cursor, &seq, &l->text, &l->len);
 		if (ret)
 			break;
-		l->score = 100;	/* only high lines are spooled */
+		l->score = tw_severity_score("high");	/* only high lines are spooled */
 		l->spooled = true;
 		t->n++;
 		queued++;
@@ -182,6 +189,7 @@ int tw_sink_thread_start(struct tw_sink *s, char *err, size_t errlen)
 	}
 	open_spool(t);
 	tw_mutex_init_pi(&t->lock);
+	tw_mutex_init_pi(&t->spool_lock);
 	pthread_cond_init(&t->more, NULL);
 	pthread_cond_init(&t->drained, NULL);
 	/* The loop's own capabilities: it opened the file, a reopen may again. */
@@ -215,14 +223,16 @@ static bool drop_oldest_low(struct tw_sink_thread *t)
 }
 
 /* A high line, queued, is first appended to the spool: true when it was.
- * Under t->lock. */
+ * Under t->lock; takes the spool's. */
 static bool spool_ahead(struct tw_sink_thread *t, const char *line, size_t len, int score)
 {
 	int ret;
 
 	if (!t->spool || !tw_severity_is_high(score))
 		return false;
+	pthread_mutex_lock(&t->spool_lock);
 	ret = tw_spool_append(t->spool, t->seq + 1, line, len);
+	pthread_mutex_unlock(&t->spool_lock);
 	if (ret) {
 		if (!t->spool_failing)
 			tw_warn("alert sink %s: cannot write high alerts ahead to its spool (%s); until it works, a crash loses those still queued",
@@ -331,6 +341,7 @@ bool tw_sink_thread_stop(struct tw_sink_thread *t, unsigned wait_ms)
 	pthread_join(t->thread, NULL);
 	t->s->own = NULL;
 	pthread_mutex_destroy(&t->lock);
+	pthread_mutex_destroy(&t->spool_lock);
 	pthread_cond_destroy(&t->more);
 	pthread_cond_destroy(&t->drained);
 	free_thread(t);
