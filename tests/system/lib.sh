@@ -12,6 +12,18 @@ EXIT4=198.51.100.7 HOST4=198.51.100.1
 sys_require() {
 	require_root
 	command -v systemd-nspawn >/dev/null || { echo "SKIP: systemd-nspawn is missing (scripts/install-deps.sh --test installs systemd-container)"; exit 77; }
+	sys_in_chroot && { echo "SKIP: this runs in a chroot (its / is not PID 1's): nspawn then chroots into the container and the unit's sandbox does not see the bpffs its ExecStartPre mounts; run the system tier from a real root (docs/operations.md)"; exit 77; }
+}
+
+# True when this shell's root is not the host's: a chroot, such as a CI
+# runner's or fresh-debian-test's. The host's root is PID 1's, or kthreadd's
+# where PID 1 keeps its own from readers; neither readable: not known, false.
+sys_in_chroot() {
+	local pid host
+	for pid in 1 2; do
+		host=$(stat -Lc %d:%i /proc/$pid/root/ 2>/dev/null) && break
+	done
+	[ -n "$host" ] && [ "$(stat -Lc %d:%i /)" != "$host" ]
 }
 
 # sys_root_copy CACHED: a throwaway copy of a cached root ($SYS_ROOT).
