@@ -15,7 +15,8 @@
 
 /* Status that each daemon publishes anew from zero: a pin of an older
  * layout is replaced at start, not refused (TW_PINNED_MAPS must match). */
-#define TW_REPUBLISHED_MAPS(X) X(alert_stats) X(sink_stats) X(meta) X(sources) X(recent_alerts)
+#define TW_REPUBLISHED_MAPS(X) X(alert_stats) X(sink_stats) X(meta) X(sources) X(recent_alerts) \
+	X(loop_stats)
 
 /* The layout of the pinned state, stamped into meta with the version: one
  * more whenever a pinned map or program changes in a way a start cannot

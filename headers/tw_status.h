@@ -167,6 +167,22 @@ struct tw_source_info {
 	char error[TW_SOURCE_ERR_LEN];	/* why the last attempt failed or was refused */
 };
 
+/* How long each input of the daemon's event loop held it (the loop_stats
+ * map: one entry per input, in the order the daemon registered them). A
+ * run that holds the loop delays every kernel event behind it. */
+#define TW_LOOP_STATS 32	/* = TW_LOOP_MAX_INPUTS (common/event_loop.h) */
+#define TW_LOOP_SLOW_US 5000	/* a run this long or longer is counted slow */
+#define TW_LOOP_NAME_LEN 24
+
+struct tw_loop_stat {
+	char name[TW_LOOP_NAME_LEN];	/* "" past the last input */
+	__u64 runs;		/* calls of its handler since the daemon started */
+	__u64 slow;		/* of those, the ones of TW_LOOP_SLOW_US or longer */
+	__u64 longest_us;	/* the longest */
+	__u64 total_us;
+	__u64 last_slow_at;	/* unix seconds of the last slow run, 0: none */
+};
+
 _Static_assert(sizeof(struct tw_iface) == 32, "tw_iface ABI");
 _Static_assert(sizeof(struct tw_recent_alert) == 192, "tw_recent_alert ABI");
 _Static_assert(sizeof(struct tw_alert_stats) == 40 + 8 * TW_MAX_RULES, "tw_alert_stats ABI");
@@ -174,5 +190,6 @@ _Static_assert(sizeof(struct tw_sink_stat) == 104 + 16 + 2 * TW_SINK_NAME_LEN, "
 _Static_assert(sizeof(struct tw_meta) == 72 + 32 * TW_MAX_IFACES + 56 + 256, "tw_meta ABI");
 _Static_assert(sizeof(struct tw_source_info) ==
 	       88 + TW_SOURCE_NAME_LEN + TW_SOURCE_URL_LEN + TW_SOURCE_ERR_LEN, "tw_source_info ABI");
+_Static_assert(sizeof(struct tw_loop_stat) == 40 + TW_LOOP_NAME_LEN, "tw_loop_stat ABI");
 
 #endif

@@ -108,6 +108,14 @@ struct {
 	__type(value, struct tw_recent_alert);
 } recent_alerts SEC(".maps");
 
+/* How long each input held the daemon's event loop. Written by the daemon only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TW_LOOP_STATS);
+	__type(key, __u32);
+	__type(value, struct tw_loop_stat);
+} loop_stats SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, TW_MAX_SOURCES);

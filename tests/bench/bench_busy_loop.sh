@@ -43,15 +43,35 @@ wait_for 30 grep -q "running (pid $DAEMON_PID," "$T/daemon.log" ||
 in_ns "$X" "$TOOLS/flood_sources" send eX "$(mac_of "$S" vX)" 10000 >/dev/null 2>&1
 
 base=21000
-# round NAME: the listen and the SSH latency, recorded under NAME.
+# loop_slow: each event-loop input's runs of 5 ms or more so far, and its
+# longest, as the daemon published them (once a second).
+loop_slow() { tw_in "$S" status --json | jq -c '[.event_loop.inputs[] | {(.name): [.slow, .longest_ms]}] | add'; }
+# loop_fresh: waits for the next figures published after now (the heartbeat
+# input's own runs change them at every publish), so none is left out.
+loop_all() { tw_in "$S" status --json | jq -c '.event_loop.inputs'; }
+loop_moved() { [ "$(loop_all)" != "$LOOP_WAS" ]; }
+loop_fresh() {
+	LOOP_WAS=$(loop_all)
+	wait_for 3 loop_moved || echo "  (the event loop's figures were not published again within 3 s)"
+}
+# round NAME: the listen and the SSH latency, recorded under NAME, and the
+# inputs that held the event loop 5 ms or more during it (what made a tail).
 round() {
-	local out
+	local before
 	echo "  -- $1"
+	# Not waited for: a wait would change the condition (the apply runs).
+	# A slow run in the second before the round counts in it.
+	before=$(loop_slow)
 	# A round whose alerts take longer than the tools wait (3 s) says so
 	# and the next round runs: that is a figure too.
 	in_ns "$S" "$TOOLS/listen_latency" "$T/alerts.json" "$N" $base
 	base=$((base + N))
 	in_ns "$X" "$TOOLS/ssh_latency" "$T/alerts.json" 198.51.100.7 198.51.100.1 2222 "$N"
+	loop_fresh
+	jq -rn --argjson a "$before" --argjson b "$(loop_slow)" '[$b | to_entries[] |
+		select(.value[0] > ($a[.key][0] // 0)) |
+		"\(.key) \(.value[0] - ($a[.key][0] // 0))x (longest so far \(.value[1]) ms)"] |
+		"  event loop held 5 ms or more in the round: " + (if length == 0 then "never" else join(", ") end)'
 }
 echo "bench_busy_loop: $N listens and $N SSH connections per condition; webhook receiver 200 ms per POST, stdout piped to a reader that never reads"
 BENCH_CONDITION=quiet round "quiet"

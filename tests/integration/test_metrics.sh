@@ -70,6 +70,19 @@ check_eq "the same values as the CLI" "$(metric 'torwatch_exit_protocol_packets_
 in_ns "$X" ping -q -c 2 -i 0.05 $HOST4 >/dev/null
 in_ns "$H" curl -s -o "$T/http2.prom" http://127.0.0.1:$PORT/metrics
 check_eq "each scrape reads the kernel's counters afresh" 5 "$(metric 'torwatch_exit_protocol_packets_total{protocol="icmp"}' "$T/http2.prom")"
+# The event loop's own figures, published once a second: by then the
+# kernel events input has run for the alert above.
+loop_runs() { tw_in "$H" status --json | jq -e '.event_loop.inputs[] | select(.name == "kernel events") | .runs > 0' >/dev/null; }
+check "status: the event loop's inputs, kernel events among them, have run" wait_for 3 loop_runs
+check_eq "each with its slow runs and its longest (the slow bound: 5 ms)" "5 true" \
+	"$(tw_in "$H" status --json | jq -r '"\(.event_loop.slow_run_ms) \([.event_loop.inputs[] | (.slow >= 0 and .longest_ms >= 0)] | all)"')"
+check "status says it in its text" sh -c "$TW status --pin-root $PIN | grep -q '^event loop:  '"
+in_ns "$H" curl -s -o "$T/http3.prom" http://127.0.0.1:$PORT/metrics
+check "/metrics: slow runs by input" grep -q '^torwatch_event_loop_slow_runs_total{input="kernel events"} [0-9]*$' "$T/http3.prom"
+check "/metrics: the longest run by input, in seconds" \
+	grep -Eq '^torwatch_event_loop_longest_run_seconds\{input="kernel events"\} [0-9]+\.[0-9]{6}$' "$T/http3.prom"
+out=$(promtool check metrics <"$T/http3.prom" 2>&1); rc=$?
+check_eq "promtool passes them" "0 " "$rc $out"
 check_eq "another path: 404" 404 "$(in_ns "$H" curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$PORT/)"
 check_eq "POST: 405" 405 "$(in_ns "$H" curl -s -o /dev/null -w '%{http_code}' -X POST http://127.0.0.1:$PORT/metrics)"
 check_eq "not served outside the namespace's loopback" 000 "$(in_ns "$X" curl -s -m 2 -o /dev/null -w '%{http_code}' http://$HOST4:$PORT/metrics)"

@@ -106,11 +106,15 @@ for p in range(30000, 32000):
     s = socket.socket(); s.bind(("127.0.0.1", p)); s.listen(1); s.close()'
 kill -CONT "$DAEMON_PID"
 check "the kernel could not queue some listen events" wait_for 10 has_data 'torwatch_kernel_events_lost_total > 0'
+# The thawed daemon takes the full ring in one run of its kernel events
+# input: a run of 5 ms or more, what TorwatchAlertsLate counts.
+check "that run held the event loop 5 ms or more" wait_for 10 has_data 'torwatch_event_loop_slow_runs_total{input="kernel events"} > 0'
+echo "# its longest run: $(query 'torwatch_event_loop_longest_run_seconds{input="kernel events"}' | jq -r '.data.result[0].value[1]') s"
 
 firing() { [ "$(api alerts | jq --arg a "$1" '[.data.alerts[] | select(.labels.alertname == $a and .state == "firing")] | length')" -gt 0 ] 2>/dev/null; }
 for a in TorwatchSSHFromTor TorwatchLoginFromTor TorwatchEventsLost TorwatchTorClientOnHost TorwatchBlockDropping TorwatchFeedStale \
 	TorwatchFeedSourceFailing TorwatchAlertsLost TorwatchSinkFailing TorwatchSpoolGrowing \
-	TorwatchTorTrafficSurge; do
+	TorwatchTorTrafficSurge TorwatchAlertsLate; do
 	check "$a fires in its situation" wait_for 30 firing $a
 done
 check_eq "TorwatchDaemonDown does not while it runs" 1 "$(firing TorwatchDaemonDown; echo $?)"

@@ -115,12 +115,71 @@ static void test_optional_and_full(void **state)
 	tw_loop_close(&l);
 }
 
+/* Each input's runs are counted and timed; a run of TW_LOOP_SLOW_NS or
+ * more is counted slow, with when. */
+static void sleep_ms(void *ctx)
+{
+	usleep(*(unsigned *)ctx * 1000);
+}
+
+static int rounds;
+static void stop_after_three(void *ctx)
+{
+	if (++rounds == 3)
+		tw_loop_stop(ctx);
+}
+
+static void test_runs_are_timed(void **state)
+{
+	struct tw_event_loop l;
+	unsigned slow_ms = 2 * TW_LOOP_SLOW_NS / 1000000, quick_ms = 0;
+
+	assert_int_equal(tw_loop_init(&l), 0);
+	assert_int_equal(tw_loop_add_tick(&l, "quick", TW_LOOP_BEFORE_INPUT, sleep_ms, &quick_ms), 0);
+	assert_int_equal(tw_loop_add_tick(&l, "slow", TW_LOOP_AFTER_INPUT, sleep_ms, &slow_ms), 0);
+	assert_int_equal(tw_loop_add_tick(&l, "stop", TW_LOOP_AFTER_INPUT, stop_after_three, &l), 0);
+	assert_int_equal(tw_loop_run(&l), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(l.e[i].runs, 3);
+	assert_int_equal(l.e[0].slow, 0);
+	assert_true(l.e[0].longest_ns < TW_LOOP_SLOW_NS);
+	assert_int_equal(l.e[0].last_slow_at, 0);
+	assert_int_equal(l.e[1].slow, 3);
+	assert_true(l.e[1].longest_ns >= 2 * TW_LOOP_SLOW_NS);
+	assert_true(l.e[1].total_ns >= 3 * 2 * TW_LOOP_SLOW_NS);
+	assert_true(l.e[1].last_slow_at > 0);
+	/* Under TW_LOOP_WARN_NS: nothing was said. */
+	assert_int_equal(l.e[1].unsaid, 0);
+	assert_int_equal(l.e[1].warned_ns, 0);
+	tw_loop_close(&l);
+}
+
+/* A run of TW_LOOP_WARN_NS or more is said once; the next ones within a
+ * minute are counted for the next warning. */
+static void test_long_runs_said_once_a_minute(void **state)
+{
+	struct tw_event_loop l;
+	unsigned long_ms = TW_LOOP_WARN_NS / 1000000 + 5;
+
+	rounds = 0;
+	assert_int_equal(tw_loop_init(&l), 0);
+	assert_int_equal(tw_loop_add_tick(&l, "long", TW_LOOP_AFTER_INPUT, sleep_ms, &long_ms), 0);
+	assert_int_equal(tw_loop_add_tick(&l, "stop", TW_LOOP_AFTER_INPUT, stop_after_three, &l), 0);
+	assert_int_equal(tw_loop_run(&l), 0);
+	assert_int_equal(l.e[0].slow, 3);
+	assert_true(l.e[0].warned_ns > 0);
+	assert_int_equal(l.e[0].unsaid, 2);	/* said the first, held the two after */
+	tw_loop_close(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fd_and_ticks_in_order),
 		cmocka_unit_test(test_ticks_run_without_input),
 		cmocka_unit_test(test_optional_and_full),
+		cmocka_unit_test(test_runs_are_timed),
+		cmocka_unit_test(test_long_runs_said_once_a_minute),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

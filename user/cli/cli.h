@@ -143,5 +143,10 @@ struct json_object *tw_json_time(uint64_t unix_s);
 struct json_object *tw_sources_json(const struct tw_source_info *src, int64_t now,
 				    bool daemon_alive);
 void tw_sources_print_text(const struct tw_source_info *src, int64_t now, bool daemon_alive);
+struct tw_loop_stat;
+/* How long each input held the daemon's event loop (TW_LOOP_STATS
+ * entries, as pinned). */
+struct json_object *tw_loop_stats_json(const struct tw_loop_stat *st);
+void tw_loop_stats_print(const struct tw_loop_stat *st);
 
 #endif

@@ -34,6 +34,8 @@ struct status {
 	struct tw_sink_stat sinks[TW_MAX_SINKS];
 	bool has_sinks;
 	struct tw_history history;	/* runs 0: none before this one (or an older pin root) */
+	struct tw_loop_stat loop[TW_LOOP_STATS];
+	bool has_loop;		/* false: a pin root from before the loop's figures */
 	uint32_t pid;
 	bool alive;
 	bool ssh_pinned;	/* the SSH detector's link is pinned: it watches with no daemon */
@@ -113,6 +115,8 @@ static int read_status(const char *root, const struct tw_pinned *p, struct statu
 					   sizeof(s->alerts), 1);
 	s->has_sinks = read_pinned_array(root, TW_PIN_NAME(sink_stats), s->sinks,
 					 sizeof(s->sinks[0]), TW_MAX_SINKS);
+	s->has_loop = read_pinned_array(root, TW_PIN_NAME(loop_stats), s->loop, sizeof(s->loop[0]),
+					TW_LOOP_STATS);
 	if (!read_pinned_array(root, TW_PIN_NAME(history), &s->history, sizeof(s->history), 1))
 		memset(&s->history, 0, sizeof(s->history));
 	return 0;
@@ -197,6 +201,7 @@ static void print_json(const struct tw_cli *cli, const struct status *s)
 	json_object_object_add(ev, "ssh_written", json_object_new_int64((int64_t)s->ssh_events));
 	json_object_object_add(ev, "ssh_lost", json_object_new_int64((int64_t)s->ssh_lost));
 	json_object_object_add(o, "events", ev);
+	json_object_object_add(o, "event_loop", s->has_loop ? tw_loop_stats_json(s->loop) : NULL);
 	if (s->has_alerts) {
 		struct json_object *al = json_object_new_object();
 
@@ -367,6 +372,8 @@ static void print_text(const struct tw_cli *cli, const struct status *s)
 	printf("kernel:      traffic events %llu sent, %llu lost; SSH events %llu sent, %llu lost\n",
 	       (unsigned long long)s->events, (unsigned long long)s->lost,
 	       (unsigned long long)s->ssh_events, (unsigned long long)s->ssh_lost);
+	if (s->has_loop)
+		tw_loop_stats_print(s->loop);
 	printf("ssh ports:   %s\n", s->ssh_ports);
 	printf("listeners:   TCP via %s, UDP via %s\n", tw_listen_hook_name(s->meta.listen_hook),
 	       tw_listen_hook_name(s->meta.udp_hook));

@@ -8,9 +8,15 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define TW_LOOP_MAX_INPUTS 32
 #define TW_LOOP_TICK_MS 250	/* the longest sleep: ticks run at least this often */
+/* A run of one input's handler this long holds every other input, kernel
+ * events first, past the 5 ms an alert may take: counted slow. */
+#define TW_LOOP_SLOW_NS 5000000ull
+/* This long is said in the log (at most once a minute an input). */
+#define TW_LOOP_WARN_NS 100000000ull
 
 typedef void (*tw_loop_fn)(void *ctx);
 
@@ -26,6 +32,11 @@ struct tw_loop_entry {
 	enum tw_loop_phase phase;
 	tw_loop_fn fn;
 	void *ctx;
+	/* How long its handler held the loop. */
+	uint64_t runs, slow, longest_ns, total_ns;
+	int64_t last_slow_at;	/* unix seconds, 0: never */
+	uint64_t warned_ns;	/* monotonic, of the last warning */
+	uint64_t unsaid;	/* runs over TW_LOOP_WARN_NS not yet in a warning */
 };
 
 struct tw_event_loop {

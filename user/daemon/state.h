@@ -90,6 +90,7 @@ struct tw_daemon {
 		struct tw_source_info info[TW_MAX_SOURCES];
 		struct tw_alert_stats alerts;	/* as last published */
 		uint64_t sinks_mark;		/* the sinks' counters at the last publish */
+		bool loop_cleared;		/* loop_stats past the last input zeroed */
 	} pub;
 };
 

@@ -120,8 +120,35 @@ static void publish_alerts(void *ctx)
 	publish_sinks(d);
 }
 
+_Static_assert(TW_LOOP_STATS == TW_LOOP_MAX_INPUTS, "one loop_stats entry an input");
+_Static_assert(TW_LOOP_SLOW_US * 1000ull == TW_LOOP_SLOW_NS, "one bound for a slow run");
+
+/* How long each input held the event loop; the entries past the last
+ * input are zeroed once (a pin a daemon before left may hold its own). */
+static void publish_loop(struct tw_daemon *d)
+{
+	__u32 n = d->pub.loop_cleared ? (__u32)d->loop.n : TW_LOOP_STATS;
+
+	for (__u32 i = 0; i < n; i++) {
+		struct tw_loop_stat st = {};
+
+		if (i < d->loop.n) {
+			const struct tw_loop_entry *e = &d->loop.e[i];
+
+			st = (struct tw_loop_stat){ .runs = e->runs, .slow = e->slow,
+						    .longest_us = e->longest_ns / 1000,
+						    .total_us = e->total_ns / 1000,
+						    .last_slow_at = (__u64)e->last_slow_at };
+			snprintf(st.name, sizeof(st.name), "%s", e->name);
+		}
+		bpf_map__update_elem(d->xdp.skel->maps.loop_stats, &i, sizeof(i), &st, sizeof(st),
+				     BPF_ANY);
+	}
+	d->pub.loop_cleared = true;
+}
+
 /* Once a second: the heartbeat, so that status can tell when a daemon that
- * died (SIGKILL, a crash) last tended the state. */
+ * died (SIGKILL, a crash) last tended the state, and the loop's figures. */
 static void heartbeat(void *ctx)
 {
 	struct tw_daemon *d = ctx;
@@ -132,6 +159,7 @@ static void heartbeat(void *ctx)
 	d->pub.meta.heartbeat_at = now;
 	bpf_map__update_elem(d->xdp.skel->maps.meta, &(__u32){ 0 }, sizeof(__u32), &d->pub.meta,
 			     sizeof(d->pub.meta), BPF_ANY);
+	publish_loop(d);
 }
 
 void daemon_status_started(struct tw_daemon *d)

@@ -223,6 +223,34 @@ static void sources(FILE *f, const struct tw_source_info *src)
 	}
 }
 
+/* How long each input held the daemon's event loop: a slow run delays
+ * every kernel event behind it. Absent on a pin root from before it. */
+static void event_loop(FILE *f, const char *root)
+{
+	struct tw_loop_stat st[TW_LOOP_STATS] = {};
+	__u32 n = 0;
+	int fd = tw_pin_open_ro(root, TW_PIN_NAME(loop_stats));
+
+	if (fd < 0)
+		return;
+	while (n < TW_LOOP_STATS && !bpf_map_lookup_elem(fd, &n, &st[n]) && st[n].name[0]) {
+		st[n].name[sizeof(st[n].name) - 1] = '\0';
+		n++;
+	}
+	close(fd);
+	tw_prom_family(f, "torwatch_event_loop_slow_runs_total", "counter",
+	    "Runs of an input's handler that held the daemon's event loop 5 ms or more.");
+	for (__u32 i = 0; i < n; i++)
+		tw_prom_sample(f, "torwatch_event_loop_slow_runs_total", "input", st[i].name, st[i].slow);
+	tw_prom_family(f, "torwatch_event_loop_longest_run_seconds", "gauge",
+	    "The longest run of an input's handler since the daemon started.");
+	for (__u32 i = 0; i < n; i++) {
+		fputs("torwatch_event_loop_longest_run_seconds{input=\"", f);
+		tw_prom_label_value(f, st[i].name);
+		fprintf(f, "\"} %.6f\n", (double)st[i].longest_us / 1e6);
+	}
+}
+
 static void alerts(FILE *f, const char *root)
 {
 	struct tw_alert_stats a = {};
@@ -374,6 +402,7 @@ int tw_metrics_write(FILE *f, const char *root, const struct tw_pinned *p,
 	exit_set(f, &m);
 	sources(f, src);
 	alerts(f, root);
+	event_loop(f, root);
 	tor_clients(f, root);
 	return ferror(f) ? -EIO : 0;
 }
