@@ -110,6 +110,8 @@ check "the kernel could not queue some listen events" wait_for 10 has_data 'torw
 # input: a run of 5 ms or more, what TorwatchAlertsLate counts.
 check "that run held the event loop 5 ms or more" wait_for 10 has_data 'torwatch_event_loop_slow_runs_total{input="kernel events"} > 0'
 echo "# its longest run: $(query 'torwatch_event_loop_longest_run_seconds{input="kernel events"}' | jq -r '.data.result[0].value[1]') s"
+check "status names that input and its longest run" \
+	sh -c "$TW status --pin-root $PIN | grep -Eq \"^event loop:  held 5 ms or more [0-9]+ times?, kernel events waiting: .*'kernel events' [0-9]+ \\(longest [0-9.]+ ms, last at \""
 
 firing() { [ "$(api alerts | jq --arg a "$1" '[.data.alerts[] | select(.labels.alertname == $a and .state == "firing")] | length')" -gt 0 ] 2>/dev/null; }
 for a in TorwatchSSHFromTor TorwatchLoginFromTor TorwatchEventsLost TorwatchTorClientOnHost TorwatchBlockDropping TorwatchFeedStale \

@@ -56,11 +56,11 @@ void tw_loop_stats_print(const struct tw_loop_stat *st)
 	if (!n)
 		return;
 	if (!slow) {
-		printf("event loop:  no input held it %d ms or more; the longest run: %.*s, %.1f ms\n",
+		printf("event loop:  no input held it %d ms or more; the longest run: '%.*s', %.1f ms\n",
 		       TW_LOOP_SLOW_US / 1000, TW_LOOP_NAME_LEN, st[longest].name, (double)st[longest].longest_us / 1000.0);
 		return;
 	}
-	printf("event loop:  held %d ms or more %llu time%s (kernel events waited): ",
+	printf("event loop:  held %d ms or more %llu time%s, kernel events waiting: ",
 	       TW_LOOP_SLOW_US / 1000, slow, slow == 1 ? "" : "s");
 	for (size_t i = 0; i < n; i++) {
 		char at[32];
@@ -68,7 +68,7 @@ void tw_loop_stats_print(const struct tw_loop_stat *st)
 		if (!st[i].slow)
 			continue;
 		tw_format_iso8601((int64_t)st[i].last_slow_at, at, sizeof(at));
-		printf("%s%.*s %llu (longest %.1f ms, last at %s)", sep, TW_LOOP_NAME_LEN,
+		printf("%s'%.*s' %llu (longest %.1f ms, last at %s)", sep, TW_LOOP_NAME_LEN,
 		       st[i].name, (unsigned long long)st[i].slow, (double)st[i].longest_us / 1000.0, at);
 		sep = ", ";
 	}
