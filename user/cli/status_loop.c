@@ -22,9 +22,10 @@ static size_t in_use(const struct tw_loop_stat *st)
 struct json_object *tw_loop_stats_json(const struct tw_loop_stat *st)
 {
 	struct json_object *o = json_object_new_object(), *arr = json_object_new_array();
+	size_t n = in_use(st);
 
 	json_object_object_add(o, "slow_run_ms", json_object_new_int(TW_LOOP_SLOW_US / 1000));
-	for (size_t i = 0; i < in_use(st); i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct json_object *j = json_object_new_object();
 
 		json_object_object_add(j, "name", json_object_new_string_len(st[i].name,

@@ -108,9 +108,8 @@ int tw_loop_run(struct tw_event_loop *l)
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		run_ticks(l, TW_LOOP_BEFORE_INPUT);
-		for (int i = 0; i < n; i++) {
+		for (int i = 0; i < n; i++)
 			run(out[i].data.ptr);
-		}
 		run_ticks(l, TW_LOOP_AFTER_INPUT);
 	}
 	return 0;

@@ -90,7 +90,6 @@ struct tw_daemon {
 		struct tw_source_info info[TW_MAX_SOURCES];
 		struct tw_alert_stats alerts;	/* as last published */
 		uint64_t sinks_mark;		/* the sinks' counters at the last publish */
-		bool loop_cleared;		/* loop_stats past the last input zeroed */
 	} pub;
 };
 
@@ -161,7 +160,8 @@ void daemon_service_stopping(void);
 /* status.c: the only writer of the published meta, but for the interfaces
  * (xdp_links.c) and the hooks each sensor chose (through its env). */
 int daemon_status_write(struct tw_daemon *d);
-/* The daemon's pid, version and start; at the stop, that none tends it. */
+/* The daemon's pid, version and start, and no figures left in loop_stats
+ * by the daemon before; at the stop, that none tends it. */
 void daemon_status_started(struct tw_daemon *d);
 /* Adds what the daemon before counted to the pinned history (history.c). */
 void daemon_history_fold(struct tw_daemon *d);

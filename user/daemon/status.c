@@ -123,28 +123,21 @@ static void publish_alerts(void *ctx)
 _Static_assert(TW_LOOP_STATS == TW_LOOP_MAX_INPUTS, "one loop_stats entry an input");
 _Static_assert(TW_LOOP_SLOW_US * 1000ull == TW_LOOP_SLOW_NS, "one bound for a slow run");
 
-/* How long each input held the event loop; the entries past the last
- * input are zeroed once (a pin a daemon before left may hold its own). */
+/* How long each input held the event loop (the entries past the last
+ * input were zeroed at the start). */
 static void publish_loop(struct tw_daemon *d)
 {
-	__u32 n = d->pub.loop_cleared ? (__u32)d->loop.n : TW_LOOP_STATS;
+	for (__u32 i = 0; i < d->loop.n; i++) {
+		const struct tw_loop_entry *e = &d->loop.e[i];
+		struct tw_loop_stat st = { .runs = e->runs, .slow = e->slow,
+					   .longest_us = e->longest_ns / 1000,
+					   .total_us = e->total_ns / 1000,
+					   .last_slow_at = (__u64)e->last_slow_at };
 
-	for (__u32 i = 0; i < n; i++) {
-		struct tw_loop_stat st = {};
-
-		if (i < d->loop.n) {
-			const struct tw_loop_entry *e = &d->loop.e[i];
-
-			st = (struct tw_loop_stat){ .runs = e->runs, .slow = e->slow,
-						    .longest_us = e->longest_ns / 1000,
-						    .total_us = e->total_ns / 1000,
-						    .last_slow_at = (__u64)e->last_slow_at };
-			snprintf(st.name, sizeof(st.name), "%s", e->name);
-		}
+		snprintf(st.name, sizeof(st.name), "%s", e->name);
 		bpf_map__update_elem(d->xdp.skel->maps.loop_stats, &i, sizeof(i), &st, sizeof(st),
 				     BPF_ANY);
 	}
-	d->pub.loop_cleared = true;
 }
 
 /* Once a second: the heartbeat, so that status can tell when a daemon that
@@ -170,6 +163,10 @@ void daemon_status_started(struct tw_daemon *d)
 	m->daemon_pid = (__u32)getpid();
 	m->layout = TW_PIN_LAYOUT;
 	snprintf(m->version, sizeof(m->version), "%s", TORWATCH_VERSION);
+	/* A pin a daemon before left holds its own inputs' figures. */
+	for (__u32 i = 0; i < TW_LOOP_STATS; i++)
+		bpf_map__update_elem(d->xdp.skel->maps.loop_stats, &i, sizeof(i),
+				     &(struct tw_loop_stat){}, sizeof(struct tw_loop_stat), BPF_ANY);
 }
 
 void daemon_status_stopped(struct tw_daemon *d)
